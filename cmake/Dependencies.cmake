@@ -1,0 +1,13 @@
+# The one place that finds ndxp's dependencies (Debian 12 packages).
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(GTest REQUIRED)
+
+find_program(NDXP_PROTOC protoc REQUIRED)
+find_program(NDXP_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+# Definitions of gRPC's own services (health, reflection): Debian's grpc-proto.
+set(NDXP_GRPC_PROTO_DIR /usr/share/grpc-proto CACHE PATH "gRPC's .proto files")
