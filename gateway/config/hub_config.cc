@@ -1,0 +1,176 @@
+#include "gateway/config/hub_config.h"
+
+#include <filesystem>
+
+#include <google/protobuf/descriptor.pb.h>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/config/text_proto.h"
+#include "common/identifiers/agency_code.h"
+#include "common/tls/credentials.h"
+#include "gateway/identity/consumer_identity.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using google::protobuf::DescriptorPool;
+using google::protobuf::FileDescriptorSet;
+using google::protobuf::ServiceDescriptor;
+using ndxp::config::TextProtoFile;
+
+void ResolveRelative(const std::filesystem::path& base, std::string* path) {
+  if (path->empty() || std::filesystem::path(*path).is_absolute()) return;
+  *path = (base / *path).lexically_normal().string();
+}
+
+absl::StatusOr<std::unique_ptr<DescriptorPool>> LoadDescriptorSet(const std::string& path) {
+  absl::StatusOr<std::string> bytes = tls::ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  FileDescriptorSet set;
+  if (!set.ParseFromString(*bytes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a FileDescriptorSet (protoc --descriptor_set_out)"));
+  }
+  auto pool = std::make_unique<DescriptorPool>();
+  for (const auto& file : set.file()) {
+    if (pool->BuildFile(file) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": cannot build ", file.name(),
+          " (was it written with --include_imports?)"));
+    }
+  }
+  return pool;
+}
+
+absl::Status CheckTlsFiles(const TextProtoFile& file,
+                           const ndxp::config::v1::TlsFiles& tls) {
+  if (tls.ca_cert().empty()) return file.ErrorAt({"tls", "ca_cert"}, "is required");
+  if (tls.cert().empty()) return file.ErrorAt({"tls", "cert"}, "is required");
+  if (tls.key().empty()) return file.ErrorAt({"tls", "key"}, "is required");
+  for (auto [name, path] : {std::pair{"ca_cert", &tls.ca_cert()},
+                            std::pair{"cert", &tls.cert()}, std::pair{"key", &tls.key()}}) {
+    if (!tls::ReadFile(*path).ok()) {
+      return file.ErrorAt({"tls", name}, absl::StrCat("cannot read ", *path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings) {
+  absl::flat_hash_set<std::string> seen;
+  const auto& routes = settings.config.routes();
+  for (int i = 0; i < routes.size(); ++i) {
+    const auto& route = routes[i];
+    if (route.service().empty()) return file.ErrorAt({{"routes", i}, "service"}, "is required");
+    const ServiceDescriptor* service =
+        settings.services->FindServiceByName(route.service());
+    if (service == nullptr) {
+      return file.ErrorAt({{"routes", i}, "service"},
+                          absl::StrCat("\"", route.service(),
+                                       "\" is not a service of the descriptor set"));
+    }
+    if (!seen.insert(route.service()).second) {
+      return file.ErrorAt({{"routes", i}, "service"},
+                          absl::StrCat("\"", route.service(), "\" is routed twice"));
+    }
+    if (!identifiers::IsValidAgencyCode(route.provider())) {
+      return file.ErrorAt({{"routes", i}, "provider"},
+                          identifiers::ValidateAgencyCode(route.provider(), "provider").message());
+    }
+    if (route.endpoint().empty()) return file.ErrorAt({{"routes", i}, "endpoint"}, "is required");
+    for (int m = 0; m < route.personal_data_methods_size(); ++m) {
+      if (service->FindMethodByName(route.personal_data_methods(m)) == nullptr) {
+        return file.ErrorAt({{"routes", i}, {"personal_data_methods", m}},
+                            absl::StrCat("\"", route.personal_data_methods(m),
+                                         "\" is not a method of ", route.service()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings) {
+  absl::flat_hash_set<std::string> routed;
+  for (const auto& route : settings.config.routes()) routed.insert(route.service());
+  const auto& grants = settings.config.grants();
+  for (int i = 0; i < grants.size(); ++i) {
+    const auto& grant = grants[i];
+    if (!IsValidConsumerName(grant.consumer())) {
+      return file.ErrorAt({{"grants", i}, "consumer"},
+                          absl::StrCat("\"", grant.consumer(),
+                                       "\" is not <agency-code> or <agency-code>/<subsystem>"));
+    }
+    if (!routed.contains(grant.service())) {
+      return file.ErrorAt({{"grants", i}, "service"},
+                          absl::StrCat("\"", grant.service(), "\" is not a routed service"));
+    }
+    if (!grant.method().empty() &&
+        settings.services->FindServiceByName(grant.service())->FindMethodByName(
+            grant.method()) == nullptr) {
+      return file.ErrorAt({{"grants", i}, "method"},
+                          absl::StrCat("\"", grant.method(), "\" is not a method of ",
+                                       grant.service()));
+    }
+  }
+  const auto& operators = settings.config.operators();
+  for (int i = 0; i < operators.size(); ++i) {
+    if (!IsValidConsumerName(operators[i])) {
+      return file.ErrorAt({{"operators", i}},
+                          absl::StrCat("\"", operators[i],
+                                       "\" is not <agency-code> or <agency-code>/<subsystem>"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsValidConsumerName(absl::string_view consumer) {
+  size_t slash = consumer.find('/');
+  if (slash == absl::string_view::npos) return identifiers::IsValidAgencyCode(consumer);
+  return identifiers::IsValidAgencyCode(consumer.substr(0, slash)) &&
+         IsValidSubsystemName(consumer.substr(slash + 1));
+}
+
+absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
+  HubSettings settings;
+  settings.path = path;
+  TextProtoFile file;
+  if (absl::Status s = file.Load(path, &settings.config); !s.ok()) return s;
+  auto& config = settings.config;
+
+  std::filesystem::path base = std::filesystem::path(path).parent_path();
+  ResolveRelative(base, config.mutable_tls()->mutable_ca_cert());
+  ResolveRelative(base, config.mutable_tls()->mutable_cert());
+  ResolveRelative(base, config.mutable_tls()->mutable_key());
+  ResolveRelative(base, config.mutable_descriptor_set());
+
+  if (config.listen().empty()) return file.ErrorAt({"listen"}, "is required (host:port)");
+  if (config.trust_domain().empty()) {
+    return file.ErrorAt({"trust_domain"}, "is required (e.g. \"ndxp.gov.vn\")");
+  }
+  if (config.trust_domain().find('/') != std::string::npos) {
+    return file.ErrorAt({"trust_domain"}, "must be a bare domain, without '/'");
+  }
+  if (!config.has_tls()) return file.ErrorAt({"tls"}, "is required");
+  if (absl::Status s = CheckTlsFiles(file, config.tls()); !s.ok()) return s;
+
+  if (config.descriptor_set().empty()) {
+    if (config.routes_size() > 0) {
+      return file.ErrorAt({"descriptor_set"},
+                          "is required: the hub must know the methods it routes");
+    }
+    settings.services = std::make_unique<DescriptorPool>();
+  } else {
+    absl::StatusOr<std::unique_ptr<DescriptorPool>> pool =
+        LoadDescriptorSet(config.descriptor_set());
+    if (!pool.ok()) return file.ErrorAt({"descriptor_set"}, pool.status().message());
+    settings.services = *std::move(pool);
+  }
+  if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
+  if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
+  return settings;
+}
+
+}  // namespace ndxp::gateway

@@ -1,0 +1,39 @@
+// The hub's configuration: the text-format file, checked field by field, and
+// the descriptors of the services it routes.
+#ifndef NDXP_GATEWAY_CONFIG_HUB_CONFIG_H_
+#define NDXP_GATEWAY_CONFIG_HUB_CONFIG_H_
+
+#include <memory>
+#include <string>
+
+#include <google/protobuf/descriptor.h>
+
+#include "absl/status/statusor.h"
+#include "ndxp/config/v1/hub.pb.h"
+
+namespace ndxp::gateway {
+
+inline constexpr uint32_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
+inline constexpr uint32_t kDefaultDeadlineMs = 30000;
+inline constexpr uint32_t kDefaultUpstreamChannels = 2;
+
+// A validated configuration. Relative paths in the file are resolved against
+// the file's directory. Immutable once loaded.
+struct HubSettings {
+  ndxp::config::v1::HubConfig config;
+  // Descriptors of every routed service (and what they import).
+  std::unique_ptr<google::protobuf::DescriptorPool> services;
+  std::string path;  // the file it came from
+};
+
+// Loads and validates `path`. Any problem is INVALID_ARGUMENT
+// "path:line: field reason": the hub refuses to start on it.
+absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path);
+
+// "pkg.Service" / "pkg.Service/Method": an agency code, optionally followed by
+// "/subsystem".
+bool IsValidConsumerName(absl::string_view consumer);
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_CONFIG_HUB_CONFIG_H_

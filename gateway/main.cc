@@ -1,0 +1,114 @@
+// ndxp-hub: the federation's mutual-TLS gRPC hub.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/config/hub_config.h"
+#include "gateway/hub_server.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]
+
+The national data-exchange hub: authenticates every agency node with mutual
+TLS, checks access rights, and forwards each call unparsed to the connector of
+the agency that owns the data.
+
+  --config FILE      hub configuration, protobuf text format
+                     (schema: proto/ndxp/config/v1/hub.proto)
+  --ready-file FILE  once serving, write "HOST:PORT" here (atomically)
+  --check-config     validate the configuration and exit
+  --help             this text
+
+Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 on an invalid
+configuration (the error names file, line and reason), 1 on other failures.
+)";
+
+// Writes via a temporary file and rename, so a reader never sees half of it.
+bool WriteFileAtomically(const std::string& path, const std::string& content) {
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << content;
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string ready_file;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--ready-file" && i + 1 < argc) {
+      ready_file = argv[++i];
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else {
+      std::cerr << "ndxp-hub: unknown or incomplete argument \"" << arg << "\"\n\n" << kUsage;
+      return 2;
+    }
+  }
+  if (config_path.empty()) {
+    std::cerr << "ndxp-hub: --config FILE is required\n\n" << kUsage;
+    return 2;
+  }
+
+  absl::StatusOr<ndxp::gateway::HubSettings> settings =
+      ndxp::gateway::LoadHubConfig(config_path);
+  if (!settings.ok()) {
+    std::cerr << "ndxp-hub: invalid configuration: " << settings.status().message() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "ndxp-hub: " << config_path << " is valid\n";
+    return 0;
+  }
+
+  // Block the stop signals before any thread starts, then wait for them on
+  // this thread: no work in a signal handler.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Debian's Abseil checks every mutex for deadlock cycles (PERF-NOTES.md).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
+  std::string listen = settings->config.listen();
+  size_t route_count = settings->config.routes_size();
+  absl::StatusOr<std::unique_ptr<ndxp::gateway::HubServer>> hub =
+      ndxp::gateway::HubServer::Start(*std::move(settings));
+  if (!hub.ok()) {
+    std::cerr << "ndxp-hub: " << hub.status().message() << "\n";
+    return 1;
+  }
+  std::string host = listen.substr(0, listen.rfind(':'));
+  std::string address = absl::StrCat(host, ":", (*hub)->port());
+  std::cout << "ndxp-hub listening on " << address << " (" << route_count
+            << " routed services)" << std::endl;
+  if (!ready_file.empty() && !WriteFileAtomically(ready_file, address + "\n")) {
+    std::cerr << "ndxp-hub: cannot write " << ready_file << "\n";
+    return 1;
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cout << "ndxp-hub: signal " << signal_number << ", shutting down" << std::endl;
+  (*hub)->Shutdown();
+  return 0;
+}

@@ -1,0 +1,53 @@
+// The hub's transparent proxy: serves every method as a generic call, decides
+// who may make it, and forwards the raw request bytes to the connector that
+// owns the service.
+#ifndef NDXP_GATEWAY_PROXY_PROXY_SERVICE_H_
+#define NDXP_GATEWAY_PROXY_PROXY_SERVICE_H_
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include <grpcpp/generic/async_generic_service.h>
+
+#include "gateway/policy/access_policy.h"
+#include "gateway/proxy/upstream_pool.h"
+#include "gateway/routing/route_table.h"
+
+namespace ndxp::gateway {
+
+// The proxy's counters, in one place. Incremented with relaxed atomics.
+struct ProxyStats {
+  std::atomic<uint64_t> forwarded{0};          // calls handed to a connector
+  std::atomic<uint64_t> unauthenticated{0};    // no valid identity
+  std::atomic<uint64_t> unimplemented{0};      // unknown service or method
+  std::atomic<uint64_t> permission_denied{0};  // not granted
+  std::atomic<uint64_t> missing_purpose{0};    // personal data without x-ndxp-purpose
+};
+
+// What every call reads; owned by the server and immutable while it serves.
+struct ProxyContext {
+  std::string trust_domain;
+  const RouteTable* routes = nullptr;
+  const AccessPolicy* policy = nullptr;
+  const UpstreamPool* upstreams = nullptr;
+  // Applied upstream when the caller sets no deadline, so no call hangs.
+  std::chrono::milliseconds default_deadline{30000};
+  ProxyStats* stats = nullptr;
+};
+
+// Thread-safe; each call gets its own reactor, which deletes itself when done.
+class ProxyService final : public grpc::CallbackGenericService {
+ public:
+  explicit ProxyService(const ProxyContext* context) : context_(context) {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* server_context) override;
+
+ private:
+  const ProxyContext* const context_;
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_PROXY_PROXY_SERVICE_H_

@@ -1,0 +1,47 @@
+#include "gateway/routing/route_table.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/config/hub_config.h"
+
+namespace ndxp::gateway {
+
+absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
+    const ndxp::config::v1::HubConfig& config,
+    const google::protobuf::DescriptorPool& services) {
+  std::unique_ptr<RouteTable> table(new RouteTable());
+  for (const auto& route : config.routes()) {
+    const google::protobuf::ServiceDescriptor* descriptor =
+        services.FindServiceByName(route.service());
+    if (descriptor == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("service ", route.service(), " has no descriptor"));
+    }
+    auto service = std::make_unique<ServiceRoute>();
+    service->service = route.service();
+    service->provider = route.provider();
+    service->endpoint = route.endpoint();
+    service->channels = route.channels() == 0 ? kDefaultUpstreamChannels : route.channels();
+    service->index = table->services_.size();
+
+    absl::flat_hash_set<std::string> personal(route.personal_data_methods().begin(),
+                                              route.personal_data_methods().end());
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* m = descriptor->method(i);
+      auto method = std::make_unique<MethodRoute>();
+      method->full_method = absl::StrCat("/", route.service(), "/", m->name());
+      method->method = absl::string_view(method->full_method)
+                           .substr(method->full_method.size() - m->name().size());
+      method->service = service.get();
+      method->personal_data = personal.contains(m->name());
+      method->unary = !m->client_streaming() && !m->server_streaming();
+      method->index = table->methods_.size();
+      table->by_name_[method->full_method] = method.get();
+      table->methods_.push_back(std::move(method));
+    }
+    table->services_.push_back(std::move(service));
+  }
+  return table;
+}
+
+}  // namespace ndxp::gateway
