@@ -1,0 +1,122 @@
+#include "gateway/config/hub_config.h"
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "tests/testing/test_pki.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A valid configuration; cases replace one line of it. Line numbers below
+// count from the first line of this text.
+constexpr char kValid[] = R"(listen: "127.0.0.1:0"
+trust_domain: "ndxp.gov.vn"
+tls { ca_cert: "ca.pem" cert: "hub.pem" key: "hub.key" }
+descriptor_set: "@DESCRIPTORS@"
+routes {
+  service: "ndxp.residents.v1.ResidentRegistry"
+  provider: "000.00.00.H49"
+  endpoint: "127.0.0.1:50051"
+  personal_data_methods: "GetCitizen"
+}
+grants { consumer: "000.00.00.G12" service: "ndxp.residents.v1.ResidentRegistry" }
+grants { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry" method: "VerifyCitizen" }
+operators: "000.00.00.A01/ops"
+)";
+
+class HubConfigTest : public ::testing::Test {
+ protected:
+  HubConfigTest() {
+    for (const char* name : {"ca.pem", "hub.pem", "hub.key"}) {
+      std::ofstream(dir_.path() + "/" + name) << "pem";
+    }
+  }
+
+  absl::StatusOr<HubSettings> Load(const std::string& text) {
+    std::ofstream(path_) << absl::StrReplaceAll(text, {{"@DESCRIPTORS@", NDXP_DESCRIPTOR_SET}});
+    return LoadHubConfig(path_);
+  }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.path() + "/hub.textproto";
+};
+
+TEST_F(HubConfigTest, ValidConfigLoadsWithPathsResolvedBesideTheFile) {
+  auto settings = Load(kValid);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.tls().cert(), dir_.path() + "/hub.pem");
+  EXPECT_NE(settings->services->FindServiceByName("ndxp.residents.v1.ResidentRegistry"),
+            nullptr);
+}
+
+struct BadCase {
+  const char* name;
+  const char* from;  // text replaced in kValid
+  const char* to;
+  const char* where;  // "hub.textproto:<line>" expected in the message
+  const char* reason;
+};
+
+TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
+  const BadCase cases[] = {
+      {"syntax error", "trust_domain: \"ndxp.gov.vn\"", "trust_domain \"ndxp.gov.vn\"",
+       "hub.textproto:2:", "Expected \":\""},
+      {"unknown field", "listen: \"127.0.0.1:0\"", "listne: \"127.0.0.1:0\"",
+       "hub.textproto:1:", "listne"},
+      {"missing listen", "listen: \"127.0.0.1:0\"", "", "hub.textproto", "listen is required"},
+      {"trust domain with a path", "\"ndxp.gov.vn\"", "\"ndxp.gov.vn/x\"", "hub.textproto:2:",
+       "trust_domain must be a bare domain"},
+      {"unreadable key", "key: \"hub.key\"", "key: \"missing.key\"", "hub.textproto:3:",
+       "tls.key cannot read"},
+      {"missing descriptors", "descriptor_set: \"@DESCRIPTORS@\"",
+       "descriptor_set: \"nothing.binpb\"", "hub.textproto:4:", "cannot read"},
+      {"unknown service", "service: \"ndxp.residents.v1.ResidentRegistry\"\n",
+       "service: \"ndxp.residents.v1.Nope\"\n", "hub.textproto:6:",
+       "routes[0].service \"ndxp.residents.v1.Nope\" is not a service"},
+      {"bad provider", "provider: \"000.00.00.H49\"", "provider: \"h49\"", "hub.textproto:7:",
+       "routes[0].provider"},
+      {"empty endpoint", "endpoint: \"127.0.0.1:50051\"", "endpoint: \"\"", "hub.textproto:8:",
+       "routes[0].endpoint is required"},
+      {"unknown personal-data method", "personal_data_methods: \"GetCitizen\"",
+       "personal_data_methods: \"GetCitizens\"", "hub.textproto:9:",
+       "\"GetCitizens\" is not a method"},
+      {"bad consumer", "consumer: \"000.00.00.G12\"", "consumer: \"G12/\"", "hub.textproto:11:",
+       "grants[0].consumer"},
+      {"grant of an unrouted service",
+       "grants { consumer: \"000.00.00.G12\" service: \"ndxp.residents.v1.ResidentRegistry\" }",
+       "grants { consumer: \"000.00.00.G12\" service: \"ndxp.land.v1.Land\" }",
+       "hub.textproto:11:", "is not a routed service"},
+      {"grant of an unknown method", "method: \"VerifyCitizen\"", "method: \"Verify\"",
+       "hub.textproto:12:", "grants[1].method \"Verify\" is not a method"},
+      {"bad operator", "operators: \"000.00.00.A01/ops\"", "operators: \"ops\"",
+       "hub.textproto:13:", "operators[0]"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string text = absl::StrReplaceAll(kValid, {{c.from, c.to}});
+    ASSERT_NE(text, kValid) << "the case must change the config";
+    auto settings = Load(text);
+    ASSERT_FALSE(settings.ok());
+    EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(settings.status().message()), StartsWith(path_.substr(0, path_.rfind('/'))));
+    EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.where));
+    EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.reason));
+  }
+}
+
+TEST_F(HubConfigTest, MissingFileIsNamed) {
+  auto settings = LoadHubConfig(dir_.path() + "/absent.textproto");
+  ASSERT_FALSE(settings.ok());
+  EXPECT_THAT(std::string(settings.status().message()), HasSubstr("absent.textproto: cannot open"));
+}
+
+}  // namespace
+}  // namespace ndxp::gateway

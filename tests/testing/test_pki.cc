@@ -1,0 +1,80 @@
+#include "tests/testing/test_pki.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace ndxp::testing {
+namespace {
+
+// Runs a shell command; aborts with its output if it fails (a broken PKI
+// makes every later assertion meaningless).
+void RunOrDie(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe != nullptr) {
+    char buffer[512];
+    while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  }
+  int rc = pipe == nullptr ? -1 : pclose(pipe);
+  if (rc != 0) {
+    std::cerr << "command failed (" << rc << "): " << command << "\n" << output;
+    std::abort();
+  }
+}
+
+std::string MakeTempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "ndxp-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
+  return pattern;
+}
+
+}  // namespace
+
+TempDir::TempDir() : path_(MakeTempDir()) {}
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+TestPki::TestPki() : dir_(MakeTempDir()) {
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " init-ca --force --dir ", dir_,
+                        " --trust-domain ", kTrustDomain));
+}
+
+TestPki::~TestPki() {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+ndxp::config::v1::TlsFiles TestPki::Files(const std::string& name) const {
+  ndxp::config::v1::TlsFiles files;
+  files.set_ca_cert(ca_cert());
+  files.set_cert(absl::StrCat(dir_, "/", name, ".pem"));
+  files.set_key(absl::StrCat(dir_, "/", name, ".key"));
+  return files;
+}
+
+ndxp::config::v1::TlsFiles TestPki::Issue(const std::string& name, const std::string& agency,
+                                          const std::string& subsystem, bool server) {
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " issue --dir ", dir_, " --agency ", agency,
+                        " --subsystem ", subsystem, " --out ", dir_, "/", name,
+                        server ? " --server" : ""));
+  return Files(name);
+}
+
+ndxp::config::v1::TlsFiles TestPki::IssueBad(const std::string& kind) {
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " bad --dir ", dir_, " --kind ", kind, " --out ",
+                        dir_, "/bad-", kind));
+  return Files("bad-" + kind);
+}
+
+}  // namespace ndxp::testing
