@@ -1,0 +1,39 @@
+# The two commands of the README:
+#   make run    set up, build, start the local federation, show an exchange
+#   make test   set up, build, run every test
+# Both install missing Debian packages first (scripts/install-deps).
+
+BUILD ?= build
+STATE ?= state
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+PYTHON := /usr/bin/python3
+
+.PHONY: run down status build deps test clean
+
+run: build
+	@$(PYTHON) deploy/local/federation down --state $(STATE) >/dev/null 2>&1 || true
+	$(PYTHON) deploy/local/federation up --state $(STATE)
+	$(PYTHON) clients/python/demo.py --endpoints $(STATE)/endpoints.json
+	@echo
+	@echo "The federation keeps running: endpoints in $(STATE)/endpoints.json, logs in $(STATE)/logs."
+	@echo "Stop it with: make down"
+
+down:
+	$(PYTHON) deploy/local/federation down --state $(STATE)
+
+status:
+	$(PYTHON) deploy/local/federation status --state $(STATE)
+
+deps:
+	scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)
