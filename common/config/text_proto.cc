@@ -72,7 +72,9 @@ absl::Status TextProtoFile::ErrorAt(std::initializer_list<FieldStep> steps,
     const FieldDescriptor* field =
         descriptor == nullptr ? nullptr
                               : descriptor->FindFieldByName(std::string(step.name));
-    if (field == nullptr || tree == nullptr) {
+    // A repeated field named without an index has no single location: keep
+    // the enclosing field's line (asking protobuf for it would abort).
+    if (field == nullptr || tree == nullptr || (field->is_repeated() && step.index < 0)) {
       tree = nullptr;
       continue;
     }

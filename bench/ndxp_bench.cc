@@ -1,0 +1,329 @@
+// ndxp-bench: a closed-loop gRPC load generator (callback API, raw bytes), so
+// the hub, not the load generator, is what a run measures.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "bench/latency_histogram.h"
+#include "common/tls/credentials.h"
+#include "ndxp/bench/v1/echo.pb.h"
+
+namespace ndxp::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kUsage[] = R"(Usage: ndxp-bench --target HOST:PORT --ca FILE --cert FILE --key FILE [options]
+
+A closed-loop load generator over mutual TLS: CONCURRENCY calls in flight over
+CONNECTIONS HTTP/2 connections, each call issued as the previous one ends.
+
+  --method NAME          full method (default /ndxp.bench.v1.Echo/Echo)
+  --payload-bytes N      EchoRequest payload size (default 100)
+  --request-file FILE    send these serialized request bytes instead
+  --metadata KEY=VALUE   add a request header (repeatable)
+  --concurrency N        calls in flight (default 50)
+  --connections N        HTTP/2 connections (default 5)
+  --duration SECONDS     measured time (default 10)
+  --warmup SECONDS       unmeasured time first (default 2)
+  --timeout-ms N         per-call deadline (default 10000)
+  --json FILE            write the summary as JSON
+  --label TEXT           a name for this run in the summary
+  --help                 this text
+
+Prints requests/s, latency p50/p90/p99/p99.9/max (a histogram of every call),
+errors by status code and the load generator's own CPU microseconds per call.
+)";
+
+struct Options {
+  std::string target, ca, cert, key, label;
+  std::string method = "/ndxp.bench.v1.Echo/Echo";
+  int payload_bytes = 100;
+  std::string request_file;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  int concurrency = 50;
+  int connections = 5;
+  double duration_s = 10;
+  double warmup_s = 2;
+  int timeout_ms = 10000;
+  std::string json;
+};
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "?";
+}
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+class Run;
+
+// One closed loop: a call in flight at a time. Its callbacks never overlap,
+// so its histogram and counters need no lock.
+class Loop {
+ public:
+  Loop(Run* run, grpc::GenericStub* stub, const grpc::ByteBuffer& request)
+      : run_(run), stub_(stub), request_(request) {}
+  void Issue();
+  LatencyHistogram histogram;
+  std::map<grpc::StatusCode, uint64_t> errors;
+
+ private:
+  void OnDone(const grpc::Status& status);
+
+  Run* const run_;
+  grpc::GenericStub* const stub_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  Clock::time_point started_;
+};
+
+class Run {
+ public:
+  Run(const Options& options, Clock::time_point measure_from, Clock::time_point end)
+      : options(options), measure_from(measure_from), end(end) {}
+
+  void LoopFinished() {
+    absl::MutexLock lock(&mu_);
+    ++finished_;
+  }
+  // Blocks until `loops` loops have called LoopFinished.
+  void WaitAll(int loops) {
+    absl::MutexLock lock(&mu_);
+    expected_ = loops;
+    mu_.Await(absl::Condition(&Run::AllFinished, this));
+  }
+
+  const Options& options;
+  const Clock::time_point measure_from;
+  const Clock::time_point end;
+
+ private:
+  static bool AllFinished(Run* run) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return run->finished_ >= run->expected_;
+  }
+
+  absl::Mutex mu_;
+  int finished_ ABSL_GUARDED_BY(mu_) = 0;
+  int expected_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+void Loop::Issue() {
+  context_ = std::make_unique<grpc::ClientContext>();
+  for (const auto& [key, value] : run_->options.metadata) context_->AddMetadata(key, value);
+  context_->set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::milliseconds(run_->options.timeout_ms));
+  started_ = Clock::now();
+  stub_->UnaryCall(context_.get(), run_->options.method, grpc::StubOptions(), &request_,
+                   &response_, [this](grpc::Status status) { OnDone(status); });
+}
+
+void Loop::OnDone(const grpc::Status& status) {
+  Clock::time_point now = Clock::now();
+  if (started_ >= run_->measure_from && now <= run_->end) {
+    if (status.ok()) {
+      histogram.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_).count());
+    } else {
+      ++errors[status.error_code()];
+    }
+  }
+  if (now < run_->end) {
+    Issue();
+  } else {
+    run_->LoopFinished();
+  }
+}
+
+bool ParseFlags(int argc, char** argv, Options* o) {
+  auto number = [](const char* text, auto* out) { return absl::SimpleAtoi(text, out); };
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "ndxp-bench: " << flag << " needs a value\n";
+      return false;
+    }
+    const char* value = argv[++i];
+    bool ok = true;
+    if (flag == "--target") o->target = value;
+    else if (flag == "--ca") o->ca = value;
+    else if (flag == "--cert") o->cert = value;
+    else if (flag == "--key") o->key = value;
+    else if (flag == "--method") o->method = value;
+    else if (flag == "--label") o->label = value;
+    else if (flag == "--json") o->json = value;
+    else if (flag == "--request-file") o->request_file = value;
+    else if (flag == "--payload-bytes") ok = number(value, &o->payload_bytes);
+    else if (flag == "--concurrency") ok = number(value, &o->concurrency) && o->concurrency > 0;
+    else if (flag == "--connections") ok = number(value, &o->connections) && o->connections > 0;
+    else if (flag == "--duration") ok = absl::SimpleAtod(value, &o->duration_s) && o->duration_s > 0;
+    else if (flag == "--warmup") ok = absl::SimpleAtod(value, &o->warmup_s) && o->warmup_s >= 0;
+    else if (flag == "--timeout-ms") ok = number(value, &o->timeout_ms) && o->timeout_ms > 0;
+    else if (flag == "--metadata") {
+      std::pair<std::string, std::string> kv = absl::StrSplit(value, absl::MaxSplits('=', 1));
+      ok = !kv.first.empty();
+      o->metadata.push_back(kv);
+    } else {
+      std::cerr << "ndxp-bench: unknown flag " << flag << "\n\n" << kUsage;
+      return false;
+    }
+    if (!ok) {
+      std::cerr << "ndxp-bench: invalid value for " << flag << ": " << value << "\n";
+      return false;
+    }
+  }
+  for (auto [name, value] : {std::pair{"--target", &o->target}, std::pair{"--ca", &o->ca},
+                             std::pair{"--cert", &o->cert}, std::pair{"--key", &o->key}}) {
+    if (value->empty()) {
+      std::cerr << "ndxp-bench: " << name << " is required\n\n" << kUsage;
+      return false;
+    }
+  }
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  if (!ParseFlags(argc, argv, &options)) return 2;
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
+  std::string request_bytes;
+  if (!options.request_file.empty()) {
+    auto bytes = tls::ReadFile(options.request_file);
+    if (!bytes.ok()) {
+      std::cerr << "ndxp-bench: " << bytes.status().message() << "\n";
+      return 2;
+    }
+    request_bytes = *bytes;
+  } else {
+    ndxp::bench::v1::EchoRequest echo;
+    echo.set_payload(std::string(options.payload_bytes, 'x'));
+    request_bytes = echo.SerializeAsString();
+  }
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+
+  config::v1::TlsFiles files;
+  files.set_ca_cert(options.ca);
+  files.set_cert(options.cert);
+  files.set_key(options.key);
+  auto credentials = tls::MutualTlsChannelCredentials(files);
+  if (!credentials.ok()) {
+    std::cerr << "ndxp-bench: " << credentials.status().message() << "\n";
+    return 2;
+  }
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (int i = 0; i < options.connections; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("ndxp.bench_connection", i);
+    auto channel = grpc::CreateCustomChannel(options.target, *credentials, args);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+      std::cerr << "ndxp-bench: cannot connect to " << options.target << "\n";
+      return 1;
+    }
+    stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
+  }
+
+  Clock::time_point start = Clock::now();
+  auto measure_from = start + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(options.warmup_s));
+  auto end = measure_from + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(options.duration_s));
+  Run run(options, measure_from, end);
+  std::vector<std::unique_ptr<Loop>> loops;
+  for (int i = 0; i < options.concurrency; ++i) {
+    loops.push_back(std::make_unique<Loop>(&run, stubs[i % stubs.size()].get(), request));
+  }
+  std::this_thread::sleep_until(start);
+  for (auto& loop : loops) loop->Issue();
+
+  // CPU over the measured window only.
+  std::this_thread::sleep_until(measure_from);
+  double cpu_start = CpuSeconds();
+  std::this_thread::sleep_until(end);
+  double cpu_used = CpuSeconds() - cpu_start;
+  run.WaitAll(options.concurrency);
+
+  LatencyHistogram all;
+  std::map<grpc::StatusCode, uint64_t> errors;
+  for (const auto& loop : loops) {
+    all.Merge(loop->histogram);
+    for (auto [code, n] : loop->errors) errors[code] += n;
+  }
+  uint64_t error_count = 0;
+  for (auto [code, n] : errors) error_count += n;
+  uint64_t calls = all.count() + error_count;
+  double rps = all.count() / options.duration_s;
+  auto ms = [](uint64_t nanos) { return nanos / 1e6; };
+
+  std::printf("%s%s%.0f req/s  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms  "
+              "errors %llu  loadgen %.1f CPU-us/call\n",
+              options.label.c_str(), options.label.empty() ? "" : ": ", rps,
+              ms(all.Percentile(0.5)), ms(all.Percentile(0.9)), ms(all.Percentile(0.99)),
+              ms(all.Percentile(0.999)), ms(all.max()),
+              static_cast<unsigned long long>(error_count),
+              calls == 0 ? 0.0 : cpu_used * 1e6 / calls);
+  for (auto [code, n] : errors) {
+    std::printf("  %s: %llu\n", CodeName(code), static_cast<unsigned long long>(n));
+  }
+
+  if (!options.json.empty()) {
+    std::ostringstream json;
+    json << "{\"label\": \"" << options.label << "\", \"target\": \"" << options.target
+         << "\", \"method\": \"" << options.method << "\", \"request_bytes\": "
+         << request_bytes.size() << ", \"concurrency\": " << options.concurrency
+         << ", \"connections\": " << options.connections
+         << ", \"duration_s\": " << options.duration_s << ", \"ok\": " << all.count()
+         << ", \"errors\": " << error_count << ", \"errors_by_code\": {";
+    bool first = true;
+    for (auto [code, n] : errors) {
+      json << (first ? "" : ", ") << "\"" << CodeName(code) << "\": " << n;
+      first = false;
+    }
+    json << "}, \"requests_per_second\": " << rps << ", \"latency_ms\": {\"p50\": "
+         << ms(all.Percentile(0.5)) << ", \"p90\": " << ms(all.Percentile(0.9))
+         << ", \"p99\": " << ms(all.Percentile(0.99)) << ", \"p999\": "
+         << ms(all.Percentile(0.999)) << ", \"max\": " << ms(all.max())
+         << ", \"mean\": " << all.mean() / 1e6 << "}, \"loadgen_cpu_us_per_call\": "
+         << (calls == 0 ? 0.0 : cpu_used * 1e6 / calls) << "}\n";
+    std::ofstream(options.json) << json.str();
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ndxp::bench
+
+int main(int argc, char** argv) { return ndxp::bench::Main(argc, argv); }

@@ -1,0 +1,278 @@
+#include "connectors/residents/resident_registry_service.h"
+
+#include <google/protobuf/util/field_mask_util.h>
+
+#include <iostream>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "common/identifiers/personal_id.h"
+#include "common/identifiers/province.h"
+#include "connectors/residents/name_match.h"
+#include "connectors/residents/proto_convert.h"
+#include "connectors/runtime/status_util.h"
+
+namespace ndxp::residents {
+namespace {
+
+using google::protobuf::util::FieldMaskUtil;
+using ndxp::connectors::CallerInfo;
+using ndxp::connectors::CallerInfoFromContext;
+using ndxp::connectors::ToGrpcStatus;
+
+constexpr size_t kMaxRequestIdLength = 128;
+constexpr size_t kMaxFullNameLength = 200;
+
+absl::Status Invalid(absl::string_view field, absl::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
+}
+
+// The personal ID to record for a request: itself when well-formed, else
+// none (garbage names no citizen).
+std::vector<std::string> SubjectOf(const std::string& personal_id) {
+  if (!identifiers::ParsePersonalId(personal_id).ok()) return {""};
+  return {personal_id};
+}
+
+absl::Status ValidateSex(v1::Sex sex, absl::string_view field) {
+  if (!v1::Sex_IsValid(sex)) {
+    return Invalid(field, absl::StrCat("unknown value ", static_cast<int>(sex)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVerifyRequest(const v1::VerifyCitizenRequest& r) {
+  NDXP_RETURN_IF_ERROR(identifiers::ParsePersonalId(r.personal_id()).status());
+  // What is not given is not compared (its match flag is false), but what
+  // is given must be well-formed.
+  if (IsDateSet(r.date_of_birth())) {
+    NDXP_RETURN_IF_ERROR(
+        identifiers::ValidateCivilDate(ToCivilDate(r.date_of_birth()), "date_of_birth"));
+  }
+  return ValidateSex(r.sex(), "sex");
+}
+
+bool SameDate(const v1::Date& a, const v1::Date& b) {
+  return a.year() == b.year() && a.month() == b.month() && a.day() == b.day();
+}
+
+}  // namespace
+
+ResidentRegistryService::ResidentRegistryService(ResidentStore* store)
+    : ResidentRegistryService(store, Options()) {}
+
+ResidentRegistryService::ResidentRegistryService(ResidentStore* store, Options options)
+    : store_(store), options_([&options] {
+        if (!options.clock) options.clock = [] { return absl::Now(); };
+        return std::move(options);
+      }()) {}
+
+absl::Status ResidentRegistryService::Record(const CallerInfo& caller,
+                                             absl::string_view method,
+                                             const std::vector<std::string>& personal_ids,
+                                             absl::Status outcome) {
+  const absl::Time now = options_.clock();
+  std::vector<AccessRecord> records;
+  records.reserve(personal_ids.size());
+  for (const std::string& id : personal_ids) {
+    records.push_back({now, caller.consumer, caller.purpose, caller.request_id,
+                       std::string(method), id, outcome.code()});
+  }
+  absl::Status recorded = store_->RecordAccesses(records);
+  if (recorded.ok()) return outcome;
+  std::cerr << "residents: access log write failed for " << method << ": "
+            << recorded.message() << "\n";
+  if (!outcome.ok()) return outcome;  // nothing disclosed; keep the real error
+  return absl::UnavailableError(
+      absl::StrCat("access log unavailable, no data returned: ", recorded.message()));
+}
+
+// ------------------------------------------------------------ VerifyCitizen
+
+absl::StatusOr<v1::VerifyCitizenResponse> ResidentRegistryService::Verify(
+    const v1::VerifyCitizenRequest& request) {
+  NDXP_RETURN_IF_ERROR(ValidateVerifyRequest(request));
+  v1::VerifyCitizenResponse response;
+  response.set_personal_id(request.personal_id());
+  absl::StatusOr<v1::Citizen> citizen = store_->GetCitizen(request.personal_id());
+  if (absl::IsNotFound(citizen.status())) {
+    response.set_found(false);
+    return response;
+  }
+  if (!citizen.ok()) return citizen.status();
+  response.set_found(true);
+  response.set_full_name_match(NamesMatch(request.full_name(), citizen->full_name()));
+  response.set_date_of_birth_match(IsDateSet(request.date_of_birth()) &&
+                                   SameDate(request.date_of_birth(), citizen->date_of_birth()));
+  response.set_sex_match(request.sex() != v1::SEX_UNSPECIFIED &&
+                         request.sex() == citizen->sex());
+  response.set_life_status(citizen->life_status());
+  return response;
+}
+
+grpc::Status ResidentRegistryService::VerifyCitizen(grpc::ServerContext* context,
+                                                    const v1::VerifyCitizenRequest* request,
+                                                    v1::VerifyCitizenResponse* response) {
+  absl::StatusOr<v1::VerifyCitizenResponse> result = Verify(*request);
+  absl::Status status = Record(CallerInfoFromContext(*context), kVerifyCitizenMethod,
+                               SubjectOf(request->personal_id()), result.status());
+  if (status.ok()) *response = *std::move(result);
+  return ToGrpcStatus(status);
+}
+
+// --------------------------------------------------------------- GetCitizen
+
+absl::StatusOr<v1::Citizen> ResidentRegistryService::Get(const v1::GetCitizenRequest& request) {
+  NDXP_RETURN_IF_ERROR(identifiers::ParsePersonalId(request.personal_id()).status());
+  for (const std::string& path : request.read_mask().paths()) {
+    if (!FieldMaskUtil::IsValidPath<v1::Citizen>(path)) {
+      return Invalid("read_mask", absl::StrCat("unknown path \"", absl::CHexEscape(path),
+                                               "\" (not a field of Citizen)"));
+    }
+  }
+  NDXP_ASSIGN_OR_RETURN(v1::Citizen citizen, store_->GetCitizen(request.personal_id()));
+  google::protobuf::FieldMask mask = request.read_mask();
+  if (mask.paths().empty()) {
+    mask.add_paths("personal_id");
+    mask.add_paths("full_name");
+  }
+  v1::Citizen minimised;
+  FieldMaskUtil::MergeMessageTo(citizen, mask, FieldMaskUtil::MergeOptions(), &minimised);
+  return minimised;
+}
+
+grpc::Status ResidentRegistryService::GetCitizen(grpc::ServerContext* context,
+                                                 const v1::GetCitizenRequest* request,
+                                                 v1::GetCitizenResponse* response) {
+  absl::StatusOr<v1::Citizen> citizen = Get(*request);
+  absl::Status status = Record(CallerInfoFromContext(*context), kGetCitizenMethod,
+                               SubjectOf(request->personal_id()), citizen.status());
+  if (status.ok()) *response->mutable_citizen() = *std::move(citizen);
+  return ToGrpcStatus(status);
+}
+
+// ---------------------------------------------------------- IssuePersonalId
+
+absl::StatusOr<IssuedPersonalId> ResidentRegistryService::Issue(
+    const v1::IssuePersonalIdRequest& r) {
+  if (r.request_id().empty()) {
+    return Invalid("request_id",
+                   "is required (an idempotency key, e.g. the birth registration number)");
+  }
+  if (r.request_id().size() > kMaxRequestIdLength) {
+    return Invalid("request_id", absl::StrCat("is longer than ", kMaxRequestIdLength,
+                                              " characters"));
+  }
+  absl::string_view full_name = absl::StripAsciiWhitespace(r.full_name());
+  if (full_name.empty()) return Invalid("full_name", "is required");
+  if (full_name.size() > kMaxFullNameLength) {
+    return Invalid("full_name", absl::StrCat("is longer than ", kMaxFullNameLength, " bytes"));
+  }
+  if (!IsDateSet(r.date_of_birth())) return Invalid("date_of_birth", "is required");
+  const identifiers::CivilDate birth = ToCivilDate(r.date_of_birth());
+  NDXP_RETURN_IF_ERROR(identifiers::ValidateCivilDate(birth, "date_of_birth"));
+  if (birth.year < identifiers::kFirstEncodableBirthYear) {
+    return Invalid("date_of_birth",
+                   absl::StrCat(birth.ToString(),
+                                " is before 1900, which a personal ID number cannot encode"));
+  }
+  const absl::CivilDay today = absl::ToCivilDay(options_.clock(), options_.time_zone);
+  if (absl::CivilDay(birth.year, birth.month, birth.day) > today) {
+    return Invalid("date_of_birth", absl::StrCat(birth.ToString(), " is in the future"));
+  }
+  NDXP_RETURN_IF_ERROR(ValidateSex(r.sex(), "sex"));
+  const std::optional<identifiers::Sex> sex = ToIdentifierSex(r.sex());
+  if (!sex.has_value()) return Invalid("sex", "must be SEX_MALE or SEX_FEMALE");
+  if (identifiers::FindProvince(r.birth_province_code()) == nullptr) {
+    return Invalid("birth_province_code",
+                   absl::StrCat("unknown province code \"",
+                                absl::CHexEscape(r.birth_province_code()), "\""));
+  }
+  // A father's number must encode a man, a mother's a woman.
+  const identifiers::Sex male = identifiers::Sex::kMale;
+  const identifiers::Sex female = identifiers::Sex::kFemale;
+  if (!r.father_personal_id().empty()) {
+    NDXP_RETURN_IF_ERROR(identifiers::ValidatePersonalId(r.father_personal_id(), nullptr,
+                                                         &male, "father_personal_id"));
+  }
+  if (!r.mother_personal_id().empty()) {
+    NDXP_RETURN_IF_ERROR(identifiers::ValidatePersonalId(r.mother_personal_id(), nullptr,
+                                                         &female, "mother_personal_id"));
+  }
+
+  v1::Citizen citizen;
+  citizen.set_full_name(std::string(full_name));
+  *citizen.mutable_date_of_birth() = r.date_of_birth();
+  citizen.set_sex(r.sex());
+  citizen.set_birth_province_code(r.birth_province_code());
+  citizen.set_father_personal_id(r.father_personal_id());
+  citizen.set_mother_personal_id(r.mother_personal_id());
+  return store_->IssuePersonalId(r.request_id(), citizen);
+}
+
+grpc::Status ResidentRegistryService::IssuePersonalId(grpc::ServerContext* context,
+                                                      const v1::IssuePersonalIdRequest* request,
+                                                      v1::IssuePersonalIdResponse* response) {
+  absl::StatusOr<IssuedPersonalId> issued = Issue(*request);
+  absl::Status status =
+      Record(CallerInfoFromContext(*context), kIssuePersonalIdMethod,
+             {issued.ok() ? issued->personal_id : std::string()}, issued.status());
+  if (status.ok()) {
+    response->set_personal_id(issued->personal_id);
+    response->set_newly_issued(issued->newly_issued);
+  }
+  return ToGrpcStatus(status);
+}
+
+// ------------------------------------------------------------ ListRelatives
+
+grpc::Status ResidentRegistryService::ListRelatives(grpc::ServerContext* context,
+                                                    const v1::ListRelativesRequest* request,
+                                                    grpc::ServerWriter<v1::Relative>* writer) {
+  const CallerInfo caller = CallerInfoFromContext(*context);
+  absl::StatusOr<std::vector<v1::Relative>> relatives =
+      [&]() -> absl::StatusOr<std::vector<v1::Relative>> {
+    NDXP_RETURN_IF_ERROR(identifiers::ParsePersonalId(request->personal_id()).status());
+    return store_->ListRelatives(request->personal_id());
+  }();
+  // The relatives' names and birth dates are disclosed too: record them.
+  std::vector<std::string> subjects = SubjectOf(request->personal_id());
+  if (relatives.ok()) {
+    for (const v1::Relative& r : *relatives) subjects.push_back(r.personal_id());
+  }
+  absl::Status status =
+      Record(caller, kListRelativesMethod, subjects, relatives.status());
+  if (!status.ok()) return ToGrpcStatus(status);
+  for (const v1::Relative& r : *relatives) {
+    if (!writer->Write(r)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  }
+  return grpc::Status::OK;
+}
+
+// ------------------------------------------------------ BatchVerifyCitizens
+
+grpc::Status ResidentRegistryService::BatchVerifyCitizens(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::VerifyCitizenResponse, v1::VerifyCitizenRequest>* stream) {
+  const CallerInfo caller = CallerInfoFromContext(*context);
+  v1::VerifyCitizenRequest request;
+  for (int index = 0; stream->Read(&request); ++index) {
+    absl::StatusOr<v1::VerifyCitizenResponse> result = Verify(request);
+    absl::Status status = Record(caller, kBatchVerifyCitizensMethod,
+                                 SubjectOf(request.personal_id()), result.status());
+    if (!status.ok()) {
+      // The first bad item ends the stream; its index says which one.
+      return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                          absl::StrCat("item ", index, ": ", status.message()));
+    }
+    if (!stream->Write(*result)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    }
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace ndxp::residents

@@ -1,0 +1,52 @@
+#include "connectors/residents/residents_connector.h"
+
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "connectors/residents/resident_registry_service.h"
+#include "connectors/residents/sqlite_resident_store.h"
+#include "connectors/residents/synthetic_population.h"
+
+namespace ndxp::residents {
+namespace {
+
+class ResidentsConnector final : public ndxp::connectors::ConnectorServices {
+ public:
+  explicit ResidentsConnector(std::unique_ptr<SqliteResidentStore> store)
+      : store_(std::move(store)), service_(store_.get()) {}
+
+  std::vector<grpc::Service*> Services() override { return {&service_}; }
+
+ private:
+  const std::unique_ptr<SqliteResidentStore> store_;
+  ResidentRegistryService service_;  // uses store_, declared after it
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateResidentsConnector(
+    const ndxp::config::v1::ConnectorConfig& config) {
+  absl::StatusOr<std::unique_ptr<SqliteResidentStore>> store =
+      SqliteResidentStore::Open(config.database());
+  if (!store.ok()) return store.status();
+
+  const uint64_t seed = config.synthetic().seed();
+  const uint32_t size =
+      config.synthetic().size() != 0 ? config.synthetic().size() : kDefaultSyntheticSize;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int64_t> generated = (*store)->GenerateIfEmpty(seed, size);
+  if (!generated.ok()) return generated.status();
+  if (*generated > 0) {
+    std::cerr << absl::StrFormat("ndxp-residents: generated %d citizens in %.1f s (seed %d) "
+                                 "into %s\n",
+                                 *generated, absl::ToDoubleSeconds(absl::Now() - start), seed,
+                                 config.database());
+  } else {
+    absl::StatusOr<int64_t> count = (*store)->CountCitizens();
+    if (!count.ok()) return count.status();
+    std::cerr << "ndxp-residents: " << *count << " citizens in " << config.database() << "\n";
+  }
+  return std::make_unique<ResidentsConnector>(*std::move(store));
+}
+
+}  // namespace ndxp::residents

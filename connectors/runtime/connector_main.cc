@@ -1,0 +1,199 @@
+#include "connectors/runtime/connector_main.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "connectors/runtime/caller_authorization.h"
+#include "connectors/runtime/connector_config.h"
+#include "connectors/runtime/connector_server.h"
+
+namespace ndxp::connectors {
+namespace {
+
+// How long calls in flight may finish after SIGTERM before being cancelled.
+constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
+
+absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+std::string ConnectorUsage(absl::string_view name) {
+  return absl::StrCat(
+      "usage: ndxp-", name, " --config FILE [--ready-file FILE]\n",
+      "  --config FILE      connector configuration (ndxp.config.v1.ConnectorConfig,\n"
+      "                     protobuf text format); required\n"
+      "  --ready-file FILE  once serving, write \"127.0.0.1:PORT\\n\" to FILE\n"
+      "                     (atomically) for a launcher to wait on\n"
+      "  --help             print this text\n"
+      "Stops gracefully on SIGTERM or SIGINT. Exit status: 0 clean shutdown,\n"
+      "1 could not start, 2 bad flags or invalid configuration.\n");
+}
+
+absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const> args) {
+  ConnectorFlags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      continue;
+    }
+    std::string* target = nullptr;
+    absl::string_view flag = arg;
+    absl::string_view value;
+    bool has_inline_value = false;
+    if (size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != arg.npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_inline_value = true;
+    }
+    if (flag == "--config") {
+      target = &flags.config_path;
+    } else if (flag == "--ready-file") {
+      target = &flags.ready_file;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", arg, "\""));
+    }
+    if (!has_inline_value) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      }
+      value = args[++i];
+    }
+    if (value.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, " needs a non-empty value"));
+    }
+    *target = std::string(value);
+  }
+  if (!flags.help && flags.config_path.empty()) {
+    return absl::InvalidArgumentError("--config FILE is required");
+  }
+  return flags;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content) {
+  const std::string temp = absl::StrCat(path, ".tmp.", getpid());
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("cannot create", temp);
+  while (!content.empty()) {
+    ssize_t n = write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      absl::Status status = ErrnoError("cannot write", temp);
+      close(fd);
+      unlink(temp.c_str());
+      return status;
+    }
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  if (close(fd) != 0) {
+    absl::Status status = ErrnoError("cannot write", temp);
+    unlink(temp.c_str());
+    return status;
+  }
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    absl::Status status = ErrnoError("cannot rename to", path);
+    unlink(temp.c_str());
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+std::string ReadyAddress(absl::string_view host, int port) {
+  const bool local = host.empty() || host == "0.0.0.0" || host == "[::]" ||
+                     host == "::" || host == "localhost" || host == "127.0.0.1" ||
+                     host == "[::1]";
+  return absl::StrCat(local ? absl::string_view("127.0.0.1") : host, ":", port);
+}
+
+int ConnectorMain(int argc, char** argv, absl::string_view name,
+                  const ConnectorFactory& factory) {
+  const std::string program = absl::StrCat("ndxp-", name);
+
+  // Blocked here, before gRPC starts any thread, so every thread inherits the
+  // mask and the signals wait for sigwait below: no work in a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::vector<const char*> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  absl::StatusOr<ConnectorFlags> flags = ParseConnectorFlags(args);
+  if (!flags.ok()) {
+    std::cerr << program << ": " << flags.status().message() << "\n"
+              << ConnectorUsage(name);
+    return 2;
+  }
+  if (flags->help) {
+    std::cout << ConnectorUsage(name);
+    return 0;
+  }
+
+  absl::StatusOr<ndxp::config::v1::ConnectorConfig> config =
+      LoadConnectorConfig(flags->config_path);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      AuthorizedServerCredentials(*config);
+  if (!credentials.ok()) {
+    std::cerr << flags->config_path << ": tls: " << credentials.status().message() << "\n";
+    return 2;
+  }
+
+  absl::StatusOr<std::unique_ptr<ConnectorServices>> connector = factory(*config);
+  if (!connector.ok()) {
+    std::cerr << program << ": " << connector.status().message() << "\n";
+    return connector.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+
+  absl::StatusOr<std::unique_ptr<ConnectorServer>> server =
+      ConnectorServer::Start({config->listen(), *credentials, (*connector)->Services()});
+  if (!server.ok()) {
+    std::cerr << program << ": " << server.status().message()
+              << " (or the TLS certificate/key is unusable)\n";
+    return 1;
+  }
+  if (!flags->ready_file.empty()) {
+    absl::Status written = WriteFileAtomically(
+        flags->ready_file,
+        absl::StrCat(ReadyAddress((*server)->host(), (*server)->port()), "\n"));
+    if (!written.ok()) {
+      std::cerr << program << ": ready file: " << written.message() << "\n";
+      (*server)->Shutdown(absl::ZeroDuration());
+      return 1;
+    }
+  }
+  // After the ready file: whoever reads this line may rely on the file.
+  std::cout << program << " listening on " << (*server)->address() << " (agency "
+            << config->agency() << ")" << std::endl;
+
+  int signal_number = 0;
+  for (;;) {
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number != SIGHUP) break;
+    std::cerr << program << ": SIGHUP ignored (nothing to reload)\n";
+  }
+  std::cerr << program << ": " << strsignal(signal_number) << ", shutting down\n";
+  (*server)->Shutdown(kShutdownGrace);
+  if (!flags->ready_file.empty()) unlink(flags->ready_file.c_str());
+  // The server is gone; services and their stores can now be destroyed.
+  server->reset();
+  connector->reset();
+  return 0;
+}
+
+}  // namespace ndxp::connectors

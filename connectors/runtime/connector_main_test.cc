@@ -1,0 +1,104 @@
+#include "connectors/runtime/connector_main.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace ndxp::connectors {
+namespace {
+
+TEST(ParseConnectorFlagsTest, Cases) {
+  struct Case {
+    std::vector<const char*> args;
+    std::string error;  // empty: OK
+    ConnectorFlags expected;
+  };
+  const Case cases[] = {
+      {{"--config", "c.textproto"}, "", {"c.textproto", "", false}},
+      {{"--config=c.textproto"}, "", {"c.textproto", "", false}},
+      {{"--config", "c", "--ready-file", "r"}, "", {"c", "r", false}},
+      {{"--ready-file=r", "--config=c"}, "", {"c", "r", false}},
+      {{"--help"}, "", {"", "", true}},
+      {{"-h"}, "", {"", "", true}},
+      {{"--config", "c", "--help"}, "", {"c", "", true}},
+      {{}, "--config FILE is required", {}},
+      {{"--ready-file", "r"}, "--config FILE is required", {}},
+      {{"--config"}, "--config needs a value", {}},
+      {{"--config="}, "--config needs a non-empty value", {}},
+      {{"--config", "c", "--ready-file"}, "--ready-file needs a value", {}},
+      {{"--config", "c", "extra"}, "unknown argument \"extra\"", {}},
+      {{"--port=1", "--config", "c"}, "unknown argument \"--port=1\"", {}},
+  };
+  for (const Case& c : cases) {
+    std::string trace;
+    for (const char* arg : c.args) trace += std::string(arg) + " ";
+    SCOPED_TRACE(trace);
+    absl::StatusOr<ConnectorFlags> flags = ParseConnectorFlags(c.args);
+    if (!c.error.empty()) {
+      ASSERT_FALSE(flags.ok());
+      EXPECT_EQ(flags.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_EQ(flags.status().message(), c.error);
+      continue;
+    }
+    ASSERT_TRUE(flags.ok()) << flags.status();
+    EXPECT_EQ(flags->config_path, c.expected.config_path);
+    EXPECT_EQ(flags->ready_file, c.expected.ready_file);
+    EXPECT_EQ(flags->help, c.expected.help);
+  }
+}
+
+TEST(ConnectorUsageTest, NamesBinaryAndFlags) {
+  std::string usage = ConnectorUsage("residents");
+  EXPECT_NE(usage.find("usage: ndxp-residents --config FILE [--ready-file FILE]"),
+            std::string::npos);
+  EXPECT_NE(usage.find("--help"), std::string::npos);
+}
+
+TEST(ReadyAddressTest, LocalHostsBecomeLoopback) {
+  struct Case {
+    std::string host;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"0.0.0.0", "127.0.0.1:5"}, {"[::]", "127.0.0.1:5"},     {"", "127.0.0.1:5"},
+      {"localhost", "127.0.0.1:5"}, {"127.0.0.1", "127.0.0.1:5"}, {"[::1]", "127.0.0.1:5"},
+      {"10.1.2.3", "10.1.2.3:5"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.host);
+    EXPECT_EQ(ReadyAddress(c.host, 5), c.expected);
+  }
+}
+
+TEST(WriteFileAtomicallyTest, ReplacesContentAndLeavesNoTemporaryFile) {
+  std::string pattern = ::testing::TempDir() + "ndxp_ready_XXXXXX";
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  const std::string dir = pattern;
+  const std::string path = dir + "/ready";
+  for (const char* content : {"127.0.0.1:1234\n", "127.0.0.1:5\n"}) {
+    SCOPED_TRACE(content);
+    ASSERT_TRUE(WriteFileAtomically(path, content).ok());
+    std::stringstream read;
+    read << std::ifstream(path).rdbuf();
+    EXPECT_EQ(read.str(), content);
+    int files = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) {
+      ++files;
+    }
+    EXPECT_EQ(files, 1);
+  }
+  absl::Status status = WriteFileAtomically(dir + "/missing/ready", "x");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find(dir + "/missing/ready.tmp."), std::string::npos)
+      << status;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ndxp::connectors
