@@ -15,6 +15,7 @@ import sys
 import time
 
 import grpc
+from google.protobuf import text_format
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ndxp_client import connect_as, generate_stubs  # noqa: E402
@@ -32,6 +33,18 @@ def sample_citizen(database):
     if row is None:
         sys.exit("demo: the residents database holds no citizen")
     return row
+
+
+def describe(answer):
+    """One readable line for an answer or an error message."""
+    if isinstance(answer, str):
+        return answer
+    if answer.DESCRIPTOR.name == "VerifyCitizenResponse":
+        mark = lambda flag: "match" if flag else "MISMATCH"
+        return "found=%s name=%s birth date=%s sex=%s" % (
+            answer.found, mark(answer.full_name_match), mark(answer.date_of_birth_match),
+            mark(answer.sex_match))
+    return text_format.MessageToString(answer, as_utf8=True, as_one_line=True)
 
 
 class Exchange:
@@ -56,9 +69,7 @@ class Exchange:
         self.rows.append((ok, title, identity, method, code.name, millis, request_id))
         print("%s %-44s %-13s %-22s -> %s (%.1f ms)" % (
             "✔" if ok else "✘", title, identity, method, code.name, millis))
-        if not isinstance(detail, str):
-            detail = str(detail).strip().replace("\n", "; ")
-        print("      %s" % detail[:150])
+        print("      %s" % describe(detail)[:150])
         return ok
 
 
