@@ -26,6 +26,10 @@ class ResidentsConnector final : public ndxp::connectors::ConnectorServices {
 
 absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateResidentsConnector(
     const ndxp::config::v1::ConnectorConfig& config) {
+  if (config.database().empty()) {
+    return absl::InvalidArgumentError(
+        "database is required: the population register's SQLite file (created on first start)");
+  }
   absl::StatusOr<std::unique_ptr<SqliteResidentStore>> store =
       SqliteResidentStore::Open(config.database());
   if (!store.ok()) return store.status();

@@ -158,6 +158,16 @@ TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
 }
 
 TEST_F(ResidentsMainTest, BadFlagsOrConfigExitTwoWithTheReason) {
+  const std::string no_database = dir_.path() + "/no-database.textproto";
+  {
+    std::ifstream in(WriteConfig("000.00.00.H49"));
+    std::string line;
+    std::ofstream out(no_database);
+    while (std::getline(in, line)) {
+      if (!absl::StartsWith(line, "database:")) out << line << "\n";
+    }
+  }
+  // Written last: WriteConfig reuses one path.
   const std::string bad_config = WriteConfig("000..H49");
   struct Case {
     std::vector<std::string> args;
@@ -168,6 +178,7 @@ TEST_F(ResidentsMainTest, BadFlagsOrConfigExitTwoWithTheReason) {
       {{"--config"}, "ndxp-residents: --config needs a value"},
       {{"--config", bad_config},
        bad_config + ":3: agency \"000..H49\" has an empty group"},
+      {{"--config", no_database}, "ndxp-residents: database is required"},
       {{"--config", dir_.path() + "/missing.textproto"},
        dir_.path() + "/missing.textproto: cannot open configuration file"},
   };

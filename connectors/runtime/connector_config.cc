@@ -69,9 +69,6 @@ absl::Status ValidateConnectorConfig(const ConnectorConfig& config,
                           absl::StrCat("\"", caller, "\" is not a spiffe:// ID"));
     }
   }
-  if (config.database().empty()) {
-    return file.ErrorAt({"database"}, "is required (SQLite file, created on first start)");
-  }
   return absl::OkStatus();
 }
 

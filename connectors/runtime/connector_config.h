@@ -27,7 +27,8 @@ absl::StatusOr<ndxp::config::v1::ConnectorConfig> LoadConnectorConfig(
 // listen is host:port (port 0-65535, 0 = any free port); trust_domain is set;
 // agency is a valid agency code; tls.ca_cert, tls.cert and tls.key are set;
 // allowed_callers has at least one entry and every entry starts with
-// "spiffe://"; database is set. `synthetic` is optional.
+// "spiffe://". `database` and `synthetic` are optional here: connectors with
+// a store require them themselves.
 absl::Status ValidateConnectorConfig(const ndxp::config::v1::ConnectorConfig& config,
                                      const ndxp::config::TextProtoFile& file);
 

@@ -88,8 +88,6 @@ TEST_F(ConnectorConfigTest, RejectsInvalidConfigNamingFileLineAndReason) {
        ":10: allowed_callers[1] \"hub\" is not a spiffe:// ID"},
       {"\"spiffe://ndxp.gov.vn/hub\"", "\"spiffe://\"",
        ":9: allowed_callers[0] \"spiffe://\" is not a spiffe:// ID"},
-      {"database: \"residents.db\"", "database: \"\"",
-       ":11: database is required (SQLite file, created on first start)"},
       {"database: \"residents.db\"", "databse: \"residents.db\"",
        ":11:8: Message type \"ndxp.config.v1.ConnectorConfig\" has no field named "
        "\"databse\"."},
