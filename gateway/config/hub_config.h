@@ -15,7 +15,9 @@ namespace ndxp::gateway {
 
 inline constexpr uint32_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
 inline constexpr uint32_t kDefaultDeadlineMs = 30000;
-inline constexpr uint32_t kDefaultUpstreamChannels = 2;
+// One connection per connector measured cheapest on two cores (BENCHMARKS.md);
+// more help only when one connection's thread becomes the limit.
+inline constexpr uint32_t kDefaultUpstreamChannels = 1;
 
 // A validated configuration. Relative paths in the file are resolved against
 // the file's directory. Immutable once loaded.
