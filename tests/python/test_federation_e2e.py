@@ -138,6 +138,15 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("Summary: 8 of 8", result.stdout)
 
+    def test_echo_connector_answers_the_loadtest_identity_only(self):
+        # The benchmark route: raw bytes (an EchoRequest with payload b"ping").
+        request = b"\x0a\x04ping"
+        echo = connect_as(self.endpoints, "loadtest").unary_unary("/ndxp.bench.v1.Echo/Echo")
+        self.assertEqual(echo(request, timeout=10), request)
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.channel.unary_unary("/ndxp.bench.v1.Echo/Echo")(request, timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+
     def test_zz_connector_down_is_unavailable_then_back(self):
         # Runs last (name order): stops the residents connector.
         with open(os.path.join(self.state, "run", "residents.pid")) as f:
