@@ -1,5 +1,8 @@
 #include "gateway/hub_server.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
@@ -43,7 +46,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
       config.limits().default_deadline_ms() == 0 ? kDefaultDeadlineMs
                                                  : config.limits().default_deadline_ms());
   proxy.stats = &hub->stats_;
-  hub->proxy_ = std::make_unique<ProxyService>(&hub->proxy_context_);
+  // One proxy thread per core, at least two (PERF-NOTES.md).
+  hub->proxy_ = std::make_unique<AsyncProxy>(
+      &hub->proxy_context_, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
 
   std::vector<std::string> listed;
   for (const auto& service : hub->routes_->services()) listed.push_back(service->service);
@@ -63,18 +68,21 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
   builder.RegisterService(hub->reflection_v1_.get());
   builder.RegisterService(hub->reflection_v1alpha_.get());
-  builder.RegisterCallbackGenericService(hub->proxy_.get());
+  hub->proxy_->AddTo(&builder);
   hub->server_ = builder.BuildAndStart();
   if (hub->server_ == nullptr || hub->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen()));
   }
+  hub->proxy_->Start();
   return hub;
 }
 
 HubServer::~HubServer() { Shutdown(); }
 
 void HubServer::Shutdown(std::chrono::milliseconds grace) {
-  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now() + grace);
+  if (server_ == nullptr) return;
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  proxy_->Shutdown();
 }
 
 }  // namespace ndxp::gateway

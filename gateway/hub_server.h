@@ -11,7 +11,8 @@
 #include "gateway/admin/reflection_service.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
-#include "gateway/proxy/proxy_service.h"
+#include "gateway/proxy/async_proxy.h"
+#include "gateway/proxy/proxy_context.h"
 #include "gateway/proxy/upstream_pool.h"
 #include "gateway/routing/route_table.h"
 
@@ -42,7 +43,7 @@ class HubServer {
   std::unique_ptr<UpstreamPool> upstreams_;
   ProxyStats stats_;
   ProxyContext proxy_context_;
-  std::unique_ptr<ProxyService> proxy_;
+  std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
   std::unique_ptr<ReflectionIndex> reflection_index_;
   std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<ReflectionV1AlphaService> reflection_v1alpha_;

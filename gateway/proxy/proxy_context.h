@@ -1,14 +1,10 @@
-// The hub's transparent proxy: serves every method as a generic call, decides
-// who may make it, and forwards the raw request bytes to the connector that
-// owns the service.
-#ifndef NDXP_GATEWAY_PROXY_PROXY_SERVICE_H_
-#define NDXP_GATEWAY_PROXY_PROXY_SERVICE_H_
+// What the proxy reads on every call, and the counters it keeps.
+#ifndef NDXP_GATEWAY_PROXY_PROXY_CONTEXT_H_
+#define NDXP_GATEWAY_PROXY_PROXY_CONTEXT_H_
 
 #include <atomic>
 #include <chrono>
 #include <string>
-
-#include <grpcpp/generic/async_generic_service.h>
 
 #include "gateway/policy/access_policy.h"
 #include "gateway/proxy/upstream_pool.h"
@@ -25,7 +21,7 @@ struct ProxyStats {
   std::atomic<uint64_t> missing_purpose{0};    // personal data without x-ndxp-purpose
 };
 
-// What every call reads; owned by the server and immutable while it serves.
+// Owned by the server and immutable while it serves.
 struct ProxyContext {
   std::string trust_domain;
   const RouteTable* routes = nullptr;
@@ -36,18 +32,6 @@ struct ProxyContext {
   ProxyStats* stats = nullptr;
 };
 
-// Thread-safe; each call gets its own reactor, which deletes itself when done.
-class ProxyService final : public grpc::CallbackGenericService {
- public:
-  explicit ProxyService(const ProxyContext* context) : context_(context) {}
-
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* server_context) override;
-
- private:
-  const ProxyContext* const context_;
-};
-
 }  // namespace ndxp::gateway
 
-#endif  // NDXP_GATEWAY_PROXY_PROXY_SERVICE_H_
+#endif  // NDXP_GATEWAY_PROXY_PROXY_CONTEXT_H_

@@ -1,0 +1,366 @@
+#include "gateway/proxy/async_proxy.h"
+
+#include <cstdio>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/protocol/metadata.h"
+#include "gateway/identity/consumer_identity.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using grpc::ByteBuffer;
+using grpc::Status;
+using grpc::StatusCode;
+
+// Calls requested ahead on each queue, so arriving calls never wait for the
+// queue's thread to ask for the next one.
+constexpr int kCallsRequestedAhead = 32;
+
+absl::string_view View(const grpc::string_ref& s) { return {s.data(), s.size()}; }
+
+// The first value of a client metadata key, or empty.
+absl::string_view ClientHeader(const grpc::ServerContextBase& ctx, const char* key) {
+  auto it = ctx.client_metadata().find(key);
+  return it == ctx.client_metadata().end() ? absl::string_view() : View(it->second);
+}
+
+// 128 random bits in hex; per-thread generator, no lock.
+std::string NewRequestId() {
+  static thread_local absl::BitGen bits;
+  char id[33];
+  std::snprintf(id, sizeof(id), "%016llx%016llx",
+                static_cast<unsigned long long>(absl::Uniform<uint64_t>(bits)),
+                static_cast<unsigned long long>(absl::Uniform<uint64_t>(bits)));
+  return std::string(id, 32);
+}
+
+// Client headers that are not forwarded: transport headers gRPC sets itself,
+// and the federation's own, which the hub sets from what it verified.
+bool IsForwardedHeader(absl::string_view key) {
+  return !(key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-") ||
+           key == "user-agent" || key == "te" || key == "content-type" ||
+           key == "host" || absl::StartsWith(key, "x-ndxp-"));
+}
+
+// Copies a connector's response headers or trailers to the caller.
+template <typename AddFn>
+void CopyConnectorMetadata(const std::multimap<grpc::string_ref, grpc::string_ref>& from,
+                           AddFn add) {
+  for (const auto& [key, value] : from) {
+    absl::string_view k = View(key);
+    if (k == protocol::kRequestIdHeader) continue;  // the hub echoes its own
+    add(std::string(k), std::string(View(value)));
+  }
+}
+
+// What the hub decided about a call before forwarding it.
+struct Admission {
+  Status refusal;  // OK: forward
+  const MethodRoute* route = nullptr;
+};
+
+// Identity, route, access rights and purpose, in that order; on success the
+// upstream context carries the caller's identity, metadata and deadline.
+Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
+                grpc::ClientContext* upstream) {
+  ProxyStats& stats = *hub.stats;
+  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+  absl::StatusOr<ConsumerIdentity> consumer = IdentityFromAuthContext(*auth, hub.trust_domain);
+  if (!consumer.ok()) {
+    stats.unauthenticated.fetch_add(1, std::memory_order_relaxed);
+    return {Status(StatusCode::UNAUTHENTICATED, std::string(consumer.status().message()))};
+  }
+  const MethodRoute* route = hub.routes->Find(ctx.method());
+  if (route == nullptr) {
+    stats.unimplemented.fetch_add(1, std::memory_order_relaxed);
+    return {Status(StatusCode::UNIMPLEMENTED, absl::StrCat("no route for method ", ctx.method()))};
+  }
+  if (!hub.policy->Allows(*consumer, *route)) {
+    stats.permission_denied.fetch_add(1, std::memory_order_relaxed);
+    return {Status(StatusCode::PERMISSION_DENIED,
+                   absl::StrCat(consumer->spiffe_id, " is not granted ", route->full_method))};
+  }
+  absl::string_view purpose = ClientHeader(ctx, protocol::kPurposeHeader);
+  if (route->personal_data && purpose.empty()) {
+    stats.missing_purpose.fetch_add(1, std::memory_order_relaxed);
+    return {Status(StatusCode::INVALID_ARGUMENT,
+                   absl::StrCat(protocol::kPurposeHeader, " metadata is required: ",
+                                route->full_method, " returns personal data"))};
+  }
+
+  std::string request_id(ClientHeader(ctx, protocol::kRequestIdHeader));
+  if (request_id.empty()) request_id = NewRequestId();
+  ctx.AddInitialMetadata(protocol::kRequestIdHeader, request_id);
+
+  for (const auto& [key, value] : ctx.client_metadata()) {
+    absl::string_view k = View(key);
+    if (IsForwardedHeader(k)) upstream->AddMetadata(std::string(k), std::string(View(value)));
+  }
+  upstream->AddMetadata(protocol::kConsumerHeader, std::string(consumer->spiffe_id));
+  upstream->AddMetadata(protocol::kRequestIdHeader, std::move(request_id));
+  if (!purpose.empty()) upstream->AddMetadata(protocol::kPurposeHeader, std::string(purpose));
+  auto deadline = ctx.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    deadline = std::chrono::system_clock::now() + hub.default_deadline;
+  }
+  upstream->set_deadline(deadline);
+  stats.forwarded.fetch_add(1, std::memory_order_relaxed);
+  return {Status::OK, route};
+}
+
+class ProxyCall;
+
+// A completion-queue tag: the call and which of its handlers the event is for.
+struct Tag {
+  ProxyCall* call;
+  void (ProxyCall::*handler)(bool ok);
+};
+
+// One call through the hub, from the caller's request to the connector and
+// back. Not thread-safe, and needs not be: all its events arrive on one
+// queue, handled by that queue's thread one at a time. Owns itself: deleted
+// when no operation of its own is outstanding.
+class ProxyCall {
+ public:
+  ProxyCall(const ProxyContext* hub, grpc::AsyncGenericService* service,
+            grpc::ServerCompletionQueue* cq)
+      : hub_(hub), service_(service), cq_(cq) {
+    context_.AsyncNotifyWhenDone(&done_);  // delivered only if the call is accepted
+    service_->RequestCall(&context_, &stream_, cq_, cq_, Arm(accepted_));
+  }
+
+  // While the queue drains at shutdown no operation may start: only
+  // cancellation still flows, so the connector's side ends promptly.
+  void OnEvent(Tag* tag, bool ok, bool draining) {
+    --outstanding_;
+    if (!draining) {
+      (this->*tag->handler)(ok);
+    } else if (tag == &done_) {
+      upstream_context_.TryCancel();
+    }
+    if (outstanding_ == 0) delete this;
+  }
+
+ private:
+  Tag* Arm(Tag& tag) {
+    ++outstanding_;
+    return &tag;
+  }
+
+  void OnAccepted(bool ok) {
+    if (!ok) return;  // the server is shutting down
+    ++outstanding_;   // the done notification is now due
+    new ProxyCall(hub_, service_, cq_);
+
+    Admission admission = Admit(*hub_, context_, &upstream_context_);
+    if (!admission.refusal.ok()) {
+      stream_.Finish(admission.refusal, Arm(finished_));
+      return;
+    }
+    route_ = admission.route;
+    grpc::GenericStub& stub = hub_->upstreams->StubFor(*route_->service);
+    if (route_->unary) {
+      stream_.Read(&request_, Arm(unary_request_read_));
+      return;
+    }
+    upstream_stream_ = stub.PrepareCall(&upstream_context_, route_->full_method, cq_);
+    upstream_stream_->StartCall(Arm(upstream_started_));
+  }
+
+  void OnDone(bool) {
+    if (context_.IsCancelled()) upstream_context_.TryCancel();
+  }
+
+  void OnFinished(bool) {}
+
+  // --- Unary: one request, one generic unary call upstream, one answer.
+
+  void OnUnaryRequestRead(bool ok) {
+    if (!ok) {
+      stream_.Finish(Status(StatusCode::CANCELLED, "the caller sent no request"),
+                     Arm(finished_));
+      return;
+    }
+    unary_call_ = hub_->upstreams->StubFor(*route_->service)
+                      .PrepareUnaryCall(&upstream_context_, route_->full_method, request_, cq_);
+    unary_call_->StartCall();
+    unary_call_->Finish(&response_, &upstream_status_, Arm(unary_answered_));
+  }
+
+  void OnUnaryAnswered(bool) {
+    CopyResponseMetadata();
+    if (upstream_status_.ok()) {
+      stream_.WriteAndFinish(response_, grpc::WriteOptions(), upstream_status_, Arm(finished_));
+    } else {
+      stream_.Finish(upstream_status_, Arm(finished_));
+    }
+  }
+
+  // --- Streaming: a request pump (caller -> connector) and a response pump
+  // (connector -> caller), each with one message in flight, so a slow side
+  // holds the other back.
+
+  void OnUpstreamStarted(bool ok) {
+    if (!ok) return FinishUpstream();
+    upstream_stream_->ReadInitialMetadata(Arm(upstream_headers_));
+    stream_.Read(&request_, Arm(request_read_));
+  }
+
+  void OnUpstreamHeaders(bool ok) {
+    if (!ok) return FinishUpstream();
+    CopyConnectorMetadata(upstream_context_.GetServerInitialMetadata(),
+                          [this](std::string k, std::string v) {
+                            context_.AddInitialMetadata(std::move(k), std::move(v));
+                          });
+    stream_.SendInitialMetadata(Arm(headers_sent_));
+    upstream_stream_->Read(&response_, Arm(response_read_));
+  }
+
+  void OnHeadersSent(bool) {}
+
+  void OnRequestRead(bool ok) {
+    if (upstream_finishing_) return;  // the connector has closed its side
+    if (ok) {
+      upstream_stream_->Write(request_, Arm(request_forwarded_));
+    } else {
+      upstream_stream_->WritesDone(Arm(writes_done_));  // the caller half-closed
+    }
+  }
+
+  void OnRequestForwarded(bool ok) {
+    if (ok && !upstream_finishing_) stream_.Read(&request_, Arm(request_read_));
+  }
+
+  void OnWritesDone(bool) {}
+
+  void OnResponseRead(bool ok) {
+    if (!ok) return FinishUpstream();  // no more responses
+    stream_.Write(response_, Arm(response_forwarded_));
+  }
+
+  void OnResponseForwarded(bool ok) {
+    if (ok) {
+      upstream_stream_->Read(&response_, Arm(response_read_));
+      return;
+    }
+    upstream_context_.TryCancel();  // the caller is gone
+    FinishUpstream();
+  }
+
+  // Only reached with no response write in flight: the response pump re-arms
+  // its read only after the previous write completed.
+  void FinishUpstream() {
+    if (upstream_finishing_) return;
+    upstream_finishing_ = true;
+    upstream_stream_->Finish(&upstream_status_, Arm(upstream_finished_));
+  }
+
+  void OnUpstreamFinished(bool) {
+    CopyResponseMetadata();
+    stream_.Finish(upstream_status_, Arm(finished_));
+  }
+
+  // The connector's trailers (and, for unary calls, headers) to the caller.
+  void CopyResponseMetadata() {
+    if (route_ != nullptr && route_->unary) {
+      CopyConnectorMetadata(upstream_context_.GetServerInitialMetadata(),
+                            [this](std::string k, std::string v) {
+                              context_.AddInitialMetadata(std::move(k), std::move(v));
+                            });
+    }
+    CopyConnectorMetadata(upstream_context_.GetServerTrailingMetadata(),
+                          [this](std::string k, std::string v) {
+                            context_.AddTrailingMetadata(std::move(k), std::move(v));
+                          });
+  }
+
+  const ProxyContext* const hub_;
+  grpc::AsyncGenericService* const service_;
+  grpc::ServerCompletionQueue* const cq_;
+  int outstanding_ = 0;
+  const MethodRoute* route_ = nullptr;
+
+  grpc::GenericServerContext context_;
+  grpc::GenericServerAsyncReaderWriter stream_{&context_};
+  // Declared after their context: the readers live in the call's arena.
+  grpc::ClientContext upstream_context_;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> unary_call_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> upstream_stream_;
+  ByteBuffer request_;
+  ByteBuffer response_;
+  Status upstream_status_;
+  bool upstream_finishing_ = false;
+
+  Tag accepted_{this, &ProxyCall::OnAccepted};
+  Tag done_{this, &ProxyCall::OnDone};
+  Tag finished_{this, &ProxyCall::OnFinished};
+  Tag unary_request_read_{this, &ProxyCall::OnUnaryRequestRead};
+  Tag unary_answered_{this, &ProxyCall::OnUnaryAnswered};
+  Tag upstream_started_{this, &ProxyCall::OnUpstreamStarted};
+  Tag upstream_headers_{this, &ProxyCall::OnUpstreamHeaders};
+  Tag headers_sent_{this, &ProxyCall::OnHeadersSent};
+  Tag request_read_{this, &ProxyCall::OnRequestRead};
+  Tag request_forwarded_{this, &ProxyCall::OnRequestForwarded};
+  Tag writes_done_{this, &ProxyCall::OnWritesDone};
+  Tag response_read_{this, &ProxyCall::OnResponseRead};
+  Tag response_forwarded_{this, &ProxyCall::OnResponseForwarded};
+  Tag upstream_finished_{this, &ProxyCall::OnUpstreamFinished};
+};
+
+}  // namespace
+
+AsyncProxy::AsyncProxy(const ProxyContext* context, int threads) : context_(context) {
+  for (int i = 0; i < std::max(threads, 1); ++i) queues_.push_back(std::make_unique<Queue>());
+}
+
+AsyncProxy::~AsyncProxy() { Shutdown(); }
+
+void AsyncProxy::AddTo(grpc::ServerBuilder* builder) {
+  builder->RegisterAsyncGenericService(&service_);
+  for (auto& queue : queues_) queue->cq = builder->AddCompletionQueue();
+}
+
+void AsyncProxy::Start() {
+  for (auto& queue : queues_) {
+    {
+      absl::MutexLock lock(&queue->mu);
+      for (int i = 0; i < kCallsRequestedAhead; ++i) {
+        new ProxyCall(context_, &service_, queue->cq.get());
+      }
+    }
+    queue->thread = std::thread([this, q = queue.get()] { Run(q); });
+  }
+}
+
+void AsyncProxy::Run(Queue* queue) {
+  void* tag;
+  bool ok;
+  while (queue->cq->Next(&tag, &ok)) {
+    absl::MutexLock lock(&queue->mu);
+    Tag* event = static_cast<Tag*>(tag);
+    event->call->OnEvent(event, ok, queue->shutting_down);
+  }
+}
+
+void AsyncProxy::Shutdown() {
+  for (auto& queue : queues_) {
+    if (!queue->thread.joinable()) continue;
+    {
+      absl::MutexLock lock(&queue->mu);
+      if (queue->shutting_down) continue;
+      queue->shutting_down = true;
+    }
+    queue->cq->Shutdown();
+  }
+  for (auto& queue : queues_) {
+    if (queue->thread.joinable()) queue->thread.join();
+  }
+}
+
+}  // namespace ndxp::gateway
