@@ -50,24 +50,18 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   hub->proxy_ = std::make_unique<AsyncProxy>(
       &hub->proxy_context_, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
 
-  std::vector<std::string> listed;
-  for (const auto& service : hub->routes_->services()) listed.push_back(service->service);
-  listed.push_back("grpc.health.v1.Health");
-  listed.push_back("grpc.reflection.v1.ServerReflection");
-  listed.push_back("grpc.reflection.v1alpha.ServerReflection");
-  hub->reflection_index_ =
-      std::make_unique<ReflectionIndex>(hub->settings_.services.get(), std::move(listed));
-  hub->reflection_v1_ = std::make_unique<ReflectionV1Service>(hub->reflection_index_.get());
-  hub->reflection_v1alpha_ =
-      std::make_unique<ReflectionV1AlphaService>(hub->reflection_index_.get());
+  std::vector<std::string> routed;
+  for (const auto& service : hub->routes_->services()) routed.push_back(service->service);
+  hub->local_ = std::make_unique<LocalServices>(hub->settings_.services.get(), std::move(routed));
+  proxy.local = hub->local_.get();
 
-  grpc::EnableDefaultHealthCheckService(true);
+  // Health and reflection are answered by the proxy itself: no other service
+  // (and so none of the callback API's threads) in this server.
+  grpc::EnableDefaultHealthCheckService(false);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen(), *server_credentials, &hub->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
-  builder.RegisterService(hub->reflection_v1_.get());
-  builder.RegisterService(hub->reflection_v1alpha_.get());
   hub->proxy_->AddTo(&builder);
   hub->server_ = builder.BuildAndStart();
   if (hub->server_ == nullptr || hub->port_ == 0) {

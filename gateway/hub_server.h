@@ -8,7 +8,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
-#include "gateway/admin/reflection_service.h"
+#include "gateway/admin/local_services.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/proxy/async_proxy.h"
@@ -44,9 +44,7 @@ class HubServer {
   ProxyStats stats_;
   ProxyContext proxy_context_;
   std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
-  std::unique_ptr<ReflectionIndex> reflection_index_;
-  std::unique_ptr<ReflectionV1Service> reflection_v1_;
-  std::unique_ptr<ReflectionV1AlphaService> reflection_v1alpha_;
+  std::unique_ptr<LocalServices> local_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

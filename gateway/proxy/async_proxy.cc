@@ -61,8 +61,9 @@ void CopyConnectorMetadata(const std::multimap<grpc::string_ref, grpc::string_re
 
 // What the hub decided about a call before forwarding it.
 struct Admission {
-  Status refusal;  // OK: forward
+  Status refusal;  // OK: forward to `route`, or answer with `local`
   const MethodRoute* route = nullptr;
+  const LocalMethod* local = nullptr;
 };
 
 // Identity, route, access rights and purpose, in that order; on success the
@@ -76,6 +77,9 @@ Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
     stats.unauthenticated.fetch_add(1, std::memory_order_relaxed);
     return {Status(StatusCode::UNAUTHENTICATED, std::string(consumer.status().message()))};
   }
+  // The hub's own methods: open to every federation member.
+  if (const LocalMethod* local = hub.local->Find(ctx.method())) return {Status::OK, nullptr, local};
+
   const MethodRoute* route = hub.routes->Find(ctx.method());
   if (route == nullptr) {
     stats.unimplemented.fetch_add(1, std::memory_order_relaxed);
@@ -163,6 +167,11 @@ class ProxyCall {
       stream_.Finish(admission.refusal, Arm(finished_));
       return;
     }
+    if (admission.local != nullptr) {
+      local_ = admission.local;
+      stream_.Read(&request_, Arm(local_read_));
+      return;
+    }
     route_ = admission.route;
     grpc::GenericStub& stub = hub_->upstreams->StubFor(*route_->service);
     if (route_->unary) {
@@ -178,6 +187,29 @@ class ProxyCall {
   }
 
   void OnFinished(bool) {}
+
+  // --- The hub's own methods (health, reflection), answered here.
+
+  void OnLocalRead(bool ok) {
+    using Shape = LocalMethod::Shape;
+    if (!ok) {  // the caller half-closed
+      if (local_->shape() == Shape::kBidi) stream_.Finish(Status::OK, Arm(finished_));
+      // kWatch: its answer is sent; the stream stays open until cancelled.
+      return;
+    }
+    Status status = local_->Answer(&request_, &response_);
+    if (!status.ok()) {
+      stream_.Finish(status, Arm(finished_));
+    } else if (local_->shape() == Shape::kUnary) {
+      stream_.WriteAndFinish(response_, grpc::WriteOptions(), Status::OK, Arm(finished_));
+    } else {
+      stream_.Write(response_, Arm(local_written_));
+    }
+  }
+
+  void OnLocalWritten(bool ok) {
+    if (ok) stream_.Read(&request_, Arm(local_read_));
+  }
 
   // --- Unary: one request, one generic unary call upstream, one answer.
 
@@ -285,6 +317,7 @@ class ProxyCall {
   grpc::ServerCompletionQueue* const cq_;
   int outstanding_ = 0;
   const MethodRoute* route_ = nullptr;
+  const LocalMethod* local_ = nullptr;
 
   grpc::GenericServerContext context_;
   grpc::GenericServerAsyncReaderWriter stream_{&context_};
@@ -300,6 +333,8 @@ class ProxyCall {
   Tag accepted_{this, &ProxyCall::OnAccepted};
   Tag done_{this, &ProxyCall::OnDone};
   Tag finished_{this, &ProxyCall::OnFinished};
+  Tag local_read_{this, &ProxyCall::OnLocalRead};
+  Tag local_written_{this, &ProxyCall::OnLocalWritten};
   Tag unary_request_read_{this, &ProxyCall::OnUnaryRequestRead};
   Tag unary_answered_{this, &ProxyCall::OnUnaryAnswered};
   Tag upstream_started_{this, &ProxyCall::OnUpstreamStarted};

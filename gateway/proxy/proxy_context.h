@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "gateway/admin/local_services.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/proxy/upstream_pool.h"
 #include "gateway/routing/route_table.h"
@@ -27,6 +28,7 @@ struct ProxyContext {
   const RouteTable* routes = nullptr;
   const AccessPolicy* policy = nullptr;
   const UpstreamPool* upstreams = nullptr;
+  const LocalServices* local = nullptr;  // health, reflection
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{30000};
   ProxyStats* stats = nullptr;

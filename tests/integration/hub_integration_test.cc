@@ -437,6 +437,29 @@ TEST_F(HubIntegrationTest, HealthIsServing) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(stub->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext routed_context;
+  request.set_service(kResidents);
+  ASSERT_TRUE(stub->Check(&routed_context, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext unknown_context;
+  request.set_service("ndxp.nothing.v1.Nothing");
+  EXPECT_EQ(stub->Check(&unknown_context, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(HubIntegrationTest, HealthWatchSendsServingAndStaysOpenUntilCancelled) {
+  auto stub = grpc::health::v1::Health::NewStub(ChannelAs(*demo_tls_));
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  auto reader = stub->Watch(&context, request);
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  context.TryCancel();
+  EXPECT_FALSE(reader->Read(&response));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 template <typename Reflection>

@@ -1,0 +1,63 @@
+// Services the hub answers itself: grpc.health.v1.Health and server
+// reflection (v1 and v1alpha, so grpcurl and ghz need no .proto files).
+//
+// They run inside the proxy, on its completion-queue threads. A separately
+// registered gRPC service would bring the callback API's own threads, which
+// poll the same sockets as the proxy's and cost every proxied call hand-offs
+// (BENCHMARKS.md: about 13% of the hub's CPU per call).
+#ifndef NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
+#define NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/status.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+
+namespace ndxp::gateway {
+
+// One method the hub serves itself. Implementations are immutable and
+// thread-safe.
+class LocalMethod {
+ public:
+  enum class Shape {
+    kUnary,         // one request, one response
+    kBidi,          // one response per request until the caller half-closes
+    kWatch,         // one response, then the stream stays open until cancelled
+  };
+
+  virtual ~LocalMethod() = default;
+  virtual Shape shape() const = 0;
+  // Answers one request message. A non-OK status ends the call with it.
+  virtual grpc::Status Answer(grpc::ByteBuffer* request, grpc::ByteBuffer* response) const = 0;
+};
+
+// The hub's own methods by full name. Immutable after construction.
+class LocalServices {
+ public:
+  // `routed` are the descriptors of the routed services (must outlive this);
+  // `routed_services` their names, listed by reflection and SERVING in health.
+  LocalServices(const google::protobuf::DescriptorPool* routed,
+                std::vector<std::string> routed_services);
+  ~LocalServices();
+
+  // The method named "/package.Service/Method", or nullptr.
+  const LocalMethod* Find(absl::string_view full_method) const {
+    auto it = methods_.find(full_method);
+    return it == methods_.end() ? nullptr : it->second.get();
+  }
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;  // what the methods point into; outlives them
+  absl::flat_hash_map<std::string, std::unique_ptr<LocalMethod>> methods_;
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
