@@ -1,20 +1,19 @@
-// The hub as one object: the mTLS listener, the proxy, health and reflection,
-// built from a validated configuration. main() and the tests both use it.
+// The hub as one object: the mTLS listener and the proxy (with health and
+// reflection), built from a validated configuration. main() and the tests
+// both use it.
 #ifndef NDXP_GATEWAY_HUB_SERVER_H_
 #define NDXP_GATEWAY_HUB_SERVER_H_
 
 #include <memory>
+#include <string>
 
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
-#include "gateway/admin/local_services.h"
+#include "absl/synchronization/mutex.h"
 #include "gateway/config/hub_config.h"
-#include "gateway/policy/access_policy.h"
 #include "gateway/proxy/async_proxy.h"
 #include "gateway/proxy/proxy_context.h"
-#include "gateway/proxy/upstream_pool.h"
-#include "gateway/routing/route_table.h"
 
 namespace ndxp::gateway {
 
@@ -25,6 +24,14 @@ class HubServer {
   // or the listen address cannot be bound.
   static absl::StatusOr<std::unique_ptr<HubServer>> Start(HubSettings settings);
   ~HubServer();
+
+  // Replaces routes, grants, operators, limits on deadlines and the upstream
+  // connections (re-reading the hub's certificate for them) for calls that
+  // start from now on; calls in flight finish under the old configuration.
+  // On any error the running configuration stays. The listen address, the
+  // server certificate and the message size limit need a restart:
+  // FAILED_PRECONDITION if they changed.
+  absl::Status Reload(HubSettings settings);
 
   int port() const { return port_; }
   const ProxyStats& stats() const { return stats_; }
@@ -37,16 +44,13 @@ class HubServer {
   HubServer() = default;
 
   // Constant after Start.
-  HubSettings settings_;
-  std::unique_ptr<RouteTable> routes_;
-  std::unique_ptr<AccessPolicy> policy_;
-  std::unique_ptr<UpstreamPool> upstreams_;
+  ndxp::config::v1::HubConfig started_with_;  // what only a restart can change
   ProxyStats stats_;
-  ProxyContext proxy_context_;
   std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
-  std::unique_ptr<LocalServices> local_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+
+  absl::Mutex reload_mu_;  // one reload at a time
 };
 
 }  // namespace ndxp::gateway

@@ -3,11 +3,8 @@
 // connector runtime).
 #include "connectors/residents/resident_registry_service.h"
 
-#include <stdlib.h>
-
 #include <atomic>
 #include <functional>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -22,6 +19,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/testing/test_pki.h"
 
 namespace ndxp::residents {
 namespace {
@@ -72,11 +70,8 @@ class FailableStore final : public ResidentStore {
 class ResidentRegistryServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "ndxp_registry_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     absl::StatusOr<std::unique_ptr<SqliteResidentStore>> store =
-        SqliteResidentStore::Open(dir_ + "/residents.db");
+        SqliteResidentStore::Open(dir_.path() + "/residents.db");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     for (const char* text : {
@@ -115,10 +110,7 @@ class ResidentRegistryServiceTest : public ::testing::Test {
         absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
   }
 
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { server_.reset(); }
 
   // A context as the hub would send it.
   std::unique_ptr<grpc::ClientContext> Context(const std::string& request_id = "req-1") {
@@ -162,7 +154,7 @@ class ResidentRegistryServiceTest : public ::testing::Test {
     return stream->Finish();
   }
 
-  std::string dir_;
+  ndxp::testing::TempDir dir_;  // declared first: outlives the store
   std::unique_ptr<SqliteResidentStore> store_;
   std::unique_ptr<FailableStore> failable_;
   std::unique_ptr<ResidentRegistryService> service_;

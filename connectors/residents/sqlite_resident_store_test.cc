@@ -1,9 +1,6 @@
 #include "connectors/residents/sqlite_resident_store.h"
 
-#include <stdlib.h>
-
 #include <deque>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,6 +8,7 @@
 #include "connectors/residents/synthetic_population.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/testing/test_pki.h"
 
 namespace ndxp::residents {
 namespace {
@@ -45,13 +43,6 @@ v1::Citizen MakeCitizen(const std::string& id, const std::string& name, v1::Date
 
 class SqliteResidentStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "ndxp_residents_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // A store whose serial draws come from `serials` (then 0, 1, 2, ...).
   std::unique_ptr<SqliteResidentStore> OpenStore(const std::string& name,
                                                  std::deque<uint64_t> serials = {}) {
@@ -66,7 +57,7 @@ class SqliteResidentStoreTest : public ::testing::Test {
     };
     options.clock = [] { return absl::FromUnixSeconds(1735689600); };  // 2025-01-01
     absl::StatusOr<std::unique_ptr<SqliteResidentStore>> store =
-        SqliteResidentStore::Open(dir_ + "/" + name, std::move(options));
+        SqliteResidentStore::Open(dir_.path() + "/" + name, std::move(options));
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? *std::move(store) : nullptr;
   }
@@ -87,7 +78,7 @@ class SqliteResidentStoreTest : public ::testing::Test {
     }
   }
 
-  std::string dir_;
+  ndxp::testing::TempDir dir_;
 };
 
 TEST_F(SqliteResidentStoreTest, GenerationIsDeterministicAndOnlyOnce) {

@@ -1,34 +1,25 @@
 #include "connectors/runtime/connector_config.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "tests/testing/test_pki.h"
 
 namespace ndxp::connectors {
 namespace {
 
 class ConnectorConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "ndxp_config_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string Write(const std::string& content) {
-    std::string path = dir_ + "/connector.textproto";
+    std::string path = dir_.path() + "/connector.textproto";
     std::ofstream(path) << content;
     return path;
   }
 
-  std::string dir_;
+  ndxp::testing::TempDir dir_;
 };
 
 constexpr char kValid[] = R"pb(listen: "127.0.0.1:0"
@@ -107,10 +98,10 @@ TEST_F(ConnectorConfigTest, RejectsInvalidConfigNamingFileLineAndReason) {
 
 TEST_F(ConnectorConfigTest, MissingFileIsAnError) {
   absl::StatusOr<ndxp::config::v1::ConnectorConfig> config =
-      LoadConnectorConfig(dir_ + "/absent.textproto");
+      LoadConnectorConfig(dir_.path() + "/absent.textproto");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().message(),
-            dir_ + "/absent.textproto: cannot open configuration file");
+            dir_.path() + "/absent.textproto: cannot open configuration file");
 }
 
 TEST(SplitHostPortTest, Cases) {

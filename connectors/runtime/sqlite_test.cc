@@ -1,12 +1,10 @@
 #include "connectors/runtime/sqlite.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <string>
 
 #include "connectors/runtime/status_util.h"
 #include "gtest/gtest.h"
+#include "tests/testing/test_pki.h"
 
 namespace ndxp::connectors {
 namespace {
@@ -14,19 +12,12 @@ namespace {
 class SqliteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "ndxp_sqlite_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(path());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     ASSERT_TRUE(db_->Exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER, note TEXT)").ok());
   }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string path() const { return dir_ + "/test.db"; }
+  std::string path() const { return dir_.path() + "/test.db"; }
 
   int64_t Count() {
     absl::StatusOr<SqliteStatement> count = db_->Prepare("SELECT COUNT(*) FROM kv");
@@ -36,7 +27,7 @@ class SqliteTest : public ::testing::Test {
     return count->ColumnInt64(0);
   }
 
-  std::string dir_;
+  ndxp::testing::TempDir dir_;  // declared first: outlives db_
   std::unique_ptr<SqliteDatabase> db_;
 };
 
@@ -98,7 +89,7 @@ TEST_F(SqliteTest, ErrorsNameTheDatabaseAndStatement) {
             std::string::npos)
       << bad.status();
   absl::StatusOr<std::unique_ptr<SqliteDatabase>> missing =
-      SqliteDatabase::Open(dir_ + "/no/such/dir/x.db");
+      SqliteDatabase::Open(dir_.path() + "/no/such/dir/x.db");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kUnavailable) << missing.status();
 }
 

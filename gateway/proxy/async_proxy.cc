@@ -72,7 +72,8 @@ Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
                 grpc::ClientContext* upstream) {
   ProxyStats& stats = *hub.stats;
   std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
-  absl::StatusOr<ConsumerIdentity> consumer = IdentityFromAuthContext(*auth, hub.trust_domain);
+  absl::StatusOr<ConsumerIdentity> consumer =
+      IdentityFromAuthContext(*auth, hub.trust_domain());
   if (!consumer.ok()) {
     stats.unauthenticated.fetch_add(1, std::memory_order_relaxed);
     return {Status(StatusCode::UNAUTHENTICATED, std::string(consumer.status().message()))};
@@ -132,11 +133,10 @@ struct Tag {
 // when no operation of its own is outstanding.
 class ProxyCall {
  public:
-  ProxyCall(const ProxyContext* hub, grpc::AsyncGenericService* service,
-            grpc::ServerCompletionQueue* cq)
-      : hub_(hub), service_(service), cq_(cq) {
+  // Called with queue->mu held (by Start, or from an event of this queue).
+  explicit ProxyCall(AsyncProxy::Queue* queue) : queue_(queue), cq_(queue->cq.get()) {
     context_.AsyncNotifyWhenDone(&done_);  // delivered only if the call is accepted
-    service_->RequestCall(&context_, &stream_, cq_, cq_, Arm(accepted_));
+    queue->service->RequestCall(&context_, &stream_, cq_, cq_, Arm(accepted_));
   }
 
   // While the queue drains at shutdown no operation may start: only
@@ -160,7 +160,8 @@ class ProxyCall {
   void OnAccepted(bool ok) {
     if (!ok) return;  // the server is shutting down
     ++outstanding_;   // the done notification is now due
-    new ProxyCall(hub_, service_, cq_);
+    new ProxyCall(queue_);
+    hub_ = queue_->context;  // this call's configuration, to its end
 
     Admission admission = Admit(*hub_, context_, &upstream_context_);
     if (!admission.refusal.ok()) {
@@ -312,9 +313,9 @@ class ProxyCall {
                           });
   }
 
-  const ProxyContext* const hub_;
-  grpc::AsyncGenericService* const service_;
+  AsyncProxy::Queue* const queue_;
   grpc::ServerCompletionQueue* const cq_;
+  std::shared_ptr<const ProxyContext> hub_;
   int outstanding_ = 0;
   const MethodRoute* route_ = nullptr;
   const LocalMethod* local_ = nullptr;
@@ -350,8 +351,20 @@ class ProxyCall {
 
 }  // namespace
 
-AsyncProxy::AsyncProxy(const ProxyContext* context, int threads) : context_(context) {
-  for (int i = 0; i < std::max(threads, 1); ++i) queues_.push_back(std::make_unique<Queue>());
+AsyncProxy::AsyncProxy(std::shared_ptr<const ProxyContext> context, int threads) {
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    auto queue = std::make_unique<Queue>();
+    queue->service = &service_;
+    queue->context = context;
+    queues_.push_back(std::move(queue));
+  }
+}
+
+void AsyncProxy::SetContext(const std::shared_ptr<const ProxyContext>& context) {
+  for (auto& queue : queues_) {
+    absl::MutexLock lock(&queue->mu);
+    queue->context = context;
+  }
 }
 
 AsyncProxy::~AsyncProxy() { Shutdown(); }
@@ -365,9 +378,7 @@ void AsyncProxy::Start() {
   for (auto& queue : queues_) {
     {
       absl::MutexLock lock(&queue->mu);
-      for (int i = 0; i < kCallsRequestedAhead; ++i) {
-        new ProxyCall(context_, &service_, queue->cq.get());
-      }
+      for (int i = 0; i < kCallsRequestedAhead; ++i) new ProxyCall(queue.get());
     }
     queue->thread = std::thread([this, q = queue.get()] { Run(q); });
   }

@@ -23,14 +23,17 @@ namespace ndxp::gateway {
 
 // Usage: construct, AddTo(builder) before BuildAndStart, Start() after it;
 // after Server::Shutdown, Shutdown() drains the queues and joins the threads.
+// SetContext (thread-safe) swaps the configuration for calls accepted from
+// then on; calls in flight keep the one they started with.
 class AsyncProxy {
  public:
-  AsyncProxy(const ProxyContext* context, int threads);
+  AsyncProxy(std::shared_ptr<const ProxyContext> context, int threads);
   ~AsyncProxy();
 
   void AddTo(grpc::ServerBuilder* builder);
   void Start();
   void Shutdown();
+  void SetContext(const std::shared_ptr<const ProxyContext>& context);
 
   // One completion queue and the thread that drains it. Events are handled
   // under mu_ so that Shutdown can close the queue between two events: no
@@ -41,12 +44,15 @@ class AsyncProxy {
     std::thread thread;
     absl::Mutex mu;
     bool shutting_down ABSL_GUARDED_BY(mu) = false;
+    // The configuration new calls on this queue take. A copy per queue, read
+    // under the lock its thread already holds: no shared lock per call.
+    std::shared_ptr<const ProxyContext> context ABSL_GUARDED_BY(mu);
+    grpc::AsyncGenericService* service = nullptr;
   };
 
  private:
   void Run(Queue* queue);
 
-  const ProxyContext* const context_;
   grpc::AsyncGenericService service_;
   std::vector<std::unique_ptr<Queue>> queues_;
 };

@@ -4,9 +4,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
+#include <grpcpp/security/credentials.h>
+
+#include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
+#include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/proxy/upstream_pool.h"
 #include "gateway/routing/route_table.h"
@@ -22,17 +27,29 @@ struct ProxyStats {
   std::atomic<uint64_t> missing_purpose{0};    // personal data without x-ndxp-purpose
 };
 
-// Owned by the server and immutable while it serves.
+// One configuration's worth of what calls read: built whole from a validated
+// configuration, immutable, shared by every call that started under it, and
+// replaced as a whole when the configuration is reloaded.
 struct ProxyContext {
-  std::string trust_domain;
-  const RouteTable* routes = nullptr;
-  const AccessPolicy* policy = nullptr;
-  const UpstreamPool* upstreams = nullptr;
-  const LocalServices* local = nullptr;  // health, reflection
+  HubSettings settings;  // owns the descriptors the tables below point into
+  std::unique_ptr<RouteTable> routes;
+  std::unique_ptr<AccessPolicy> policy;
+  std::unique_ptr<UpstreamPool> upstreams;
+  std::unique_ptr<LocalServices> local;  // health, reflection
   // Applied upstream when the caller sets no deadline, so no call hangs.
-  std::chrono::milliseconds default_deadline{30000};
-  ProxyStats* stats = nullptr;
+  std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
+  ProxyStats* stats = nullptr;  // the hub's, shared across reloads
+
+  const std::string& trust_domain() const { return settings.config.trust_domain(); }
 };
+
+// Routes, grants and upstream connections (with the hub's certificate, read
+// anew, so a reload also picks up a renewed certificate) for `settings`.
+absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
+                                                                      ProxyStats* stats);
+
+// The largest message either leg carries.
+uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config);
 
 }  // namespace ndxp::gateway
 

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/protocol/metadata.h"
 #include "common/tls/credentials.h"
 #include "gateway/config/hub_config.h"
@@ -78,8 +79,8 @@ class HubIntegrationTest : public ::testing::Test {
     connector_ = new testing::RecordingConnector(*connector_tls_);
 
     config_dir_ = new testing::TempDir();
-    std::string path = config_dir_->path() + "/hub.textproto";
-    std::ofstream(path) << absl::StrCat(R"(
+    config_path_ = new std::string(config_dir_->path() + "/hub.textproto");
+    config_text_ = new std::string(absl::StrCat(R"(
       listen: "127.0.0.1:0"
       trust_domain: "ndxp.gov.vn"
       tls { ca_cert: ")", hub_tls_->ca_cert(), R"(" cert: ")", hub_tls_->cert(),
@@ -101,8 +102,9 @@ class HubIntegrationTest : public ::testing::Test {
       grants { consumer: "000.00.00.G12" service: "ndxp.bench.v1.Echo" }
       grants { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry"
                method: "VerifyCitizen" }
-    )");
-    absl::StatusOr<gateway::HubSettings> settings = gateway::LoadHubConfig(path);
+    )"));
+    std::ofstream(*config_path_) << *config_text_;
+    absl::StatusOr<gateway::HubSettings> settings = gateway::LoadHubConfig(*config_path_);
     ASSERT_TRUE(settings.ok()) << settings.status();
     auto hub = gateway::HubServer::Start(*std::move(settings));
     ASSERT_TRUE(hub.ok()) << hub.status();
@@ -114,6 +116,8 @@ class HubIntegrationTest : public ::testing::Test {
     delete connector_;
     delete refusing_;
     delete config_dir_;
+    delete config_path_;
+    delete config_text_;
     for (auto* tls : {hub_tls_, connector_tls_, demo_tls_, insurer_tls_, unauthorized_tls_}) {
       delete tls;
     }
@@ -151,7 +155,20 @@ class HubIntegrationTest : public ::testing::Test {
       *unauthorized_tls_;
   static RefusingPort* refusing_;
   static testing::RecordingConnector* connector_;
+  // Reloads the hub with its original configuration plus `extra` lines.
+  static absl::Status ReloadWith(const std::string& extra, const std::string& from = "",
+                                 const std::string& to = "") {
+    std::string text = from.empty() ? *config_text_
+                                    : absl::StrReplaceAll(*config_text_, {{from, to}});
+    std::ofstream(*config_path_) << text << extra;
+    absl::StatusOr<gateway::HubSettings> settings = gateway::LoadHubConfig(*config_path_);
+    if (!settings.ok()) return settings.status();
+    return hub_->Reload(*std::move(settings));
+  }
+
   static testing::TempDir* config_dir_;
+  static std::string* config_path_;
+  static std::string* config_text_;
   static gateway::HubServer* hub_;
 };
 
@@ -162,6 +179,8 @@ config::v1::TlsFiles *HubIntegrationTest::hub_tls_, *HubIntegrationTest::connect
 RefusingPort* HubIntegrationTest::refusing_;
 testing::RecordingConnector* HubIntegrationTest::connector_;
 testing::TempDir* HubIntegrationTest::config_dir_;
+std::string* HubIntegrationTest::config_path_;
+std::string* HubIntegrationTest::config_text_;
 gateway::HubServer* HubIntegrationTest::hub_;
 
 TEST_F(HubIntegrationTest, GrantedCallSucceedsWithConnectorMetadata) {
@@ -259,6 +278,35 @@ TEST_F(HubIntegrationTest, MethodNotGrantedIsPermissionDeniedNamingCallerAndMeth
   request.set_personal_id("001085000123");
   residents::v1::VerifyCitizenResponse response;
   EXPECT_TRUE(ResidentsAs(*insurer_tls_)->VerifyCitizen(&context, request, &response).ok());
+}
+
+TEST_F(HubIntegrationTest, ReloadAppliesNewGrantsAndKeepsTheOldConfigOnError) {
+  auto verify_as_unauthorized = [] {
+    grpc::ClientContext context;
+    residents::v1::VerifyCitizenRequest request;
+    request.set_personal_id("001085000123");
+    residents::v1::VerifyCitizenResponse response;
+    return ResidentsAs(*unauthorized_tls_)->VerifyCitizen(&context, request, &response);
+  };
+  ASSERT_EQ(verify_as_unauthorized().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  constexpr char kGrant[] = R"(grants { consumer: "000.00.00.G99"
+    service: "ndxp.residents.v1.ResidentRegistry" method: "VerifyCitizen" })";
+  ASSERT_TRUE(ReloadWith(kGrant).ok());
+  EXPECT_TRUE(verify_as_unauthorized().ok()) << "the new grant applies to new calls";
+
+  // A change only a restart can apply is refused; the running config stays.
+  absl::Status refused =
+      ReloadWith(kGrant, "max_message_bytes: 65536", "max_message_bytes: 1024");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(verify_as_unauthorized().ok());
+
+  // An invalid file does not get as far as the hub.
+  EXPECT_EQ(ReloadWith("grants { consumer: \"nobody\" }").code(),
+            absl::StatusCode::kInvalidArgument);
+
+  ASSERT_TRUE(ReloadWith("").ok());
+  EXPECT_EQ(verify_as_unauthorized().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(HubIntegrationTest, ValidIdentityWithoutGrantsIsPermissionDenied) {

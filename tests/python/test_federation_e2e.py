@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import grpc
@@ -145,6 +146,48 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(echo(request, timeout=10), request)
         with self.assertRaises(grpc.RpcError) as caught:
             self.channel.unary_unary("/ndxp.bench.v1.Echo/Echo")(request, timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+
+    def hub_log(self):
+        with open(os.path.join(self.state, "logs", "hub.log")) as f:
+            return f.read()
+
+    def sighup_and_wait_for(self, text):
+        """SIGHUP the hub, then wait (bounded) until its log says `text`."""
+        seen = self.hub_log().count(text)
+        with open(os.path.join(self.state, "run", "hub.pid")) as f:
+            os.kill(int(f.read()), signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while self.hub_log().count(text) == seen:
+            self.assertLess(time.monotonic(), deadline, "hub log never said " + text)
+            time.sleep(0.02)
+
+    def test_sighup_reloads_grants_and_keeps_the_config_on_error(self):
+        config = os.path.join(self.state, "config", "hub.textproto")
+        with open(config) as f:
+            original = f.read()
+        unauthorized = self.endpoints["identities"]["unauthorized"]["spiffe_id"]
+        consumer = unauthorized.split("/agency/", 1)[1]
+        try:
+            with open(config, "a") as f:
+                f.write('grants { consumer: "%s" service: "ndxp.residents.v1.ResidentRegistry" '
+                        'method: "VerifyCitizen" }\n' % consumer)
+            self.sighup_and_wait_for("reloaded")
+            self.assertTrue(self.stranger.VerifyCitizen(
+                self.verify_request(), metadata=PURPOSE, timeout=10).found)
+
+            with open(config, "a") as f:
+                f.write("this is not a hub configuration\n")
+            self.sighup_and_wait_for("reload failed")
+            self.assertIn("hub.textproto:", self.hub_log().rsplit("reload failed", 1)[1])
+            self.assertTrue(self.stranger.VerifyCitizen(
+                self.verify_request(), metadata=PURPOSE, timeout=10).found)
+        finally:
+            with open(config, "w") as f:
+                f.write(original)
+            self.sighup_and_wait_for("reloaded")
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.stranger.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=10)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
 
     def test_zz_connector_down_is_unavailable_then_back(self):

@@ -1,0 +1,44 @@
+#include "gateway/proxy/proxy_context.h"
+
+#include "common/tls/credentials.h"
+
+namespace ndxp::gateway {
+
+uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config) {
+  return config.limits().max_message_bytes() == 0 ? kDefaultMaxMessageBytes
+                                                  : config.limits().max_message_bytes();
+}
+
+absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
+                                                                      ProxyStats* stats) {
+  auto context = std::make_shared<ProxyContext>();
+  context->settings = std::move(settings);
+  const auto& config = context->settings.config;
+
+  absl::StatusOr<std::unique_ptr<RouteTable>> routes =
+      RouteTable::Build(config, *context->settings.services);
+  if (!routes.ok()) return routes.status();
+  context->routes = *std::move(routes);
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> policy =
+      AccessPolicy::Build(config, *context->routes);
+  if (!policy.ok()) return policy.status();
+  context->policy = *std::move(policy);
+
+  // The hub calls connectors with its own certificate.
+  auto credentials = tls::MutualTlsChannelCredentials(config.tls());
+  if (!credentials.ok()) return credentials.status();
+  context->upstreams =
+      std::make_unique<UpstreamPool>(*context->routes, *credentials, MaxMessageBytes(config));
+
+  std::vector<std::string> routed;
+  for (const auto& service : context->routes->services()) routed.push_back(service->service);
+  context->local =
+      std::make_unique<LocalServices>(context->settings.services.get(), std::move(routed));
+  if (config.limits().default_deadline_ms() != 0) {
+    context->default_deadline = std::chrono::milliseconds(config.limits().default_deadline_ms());
+  }
+  context->stats = stats;
+  return std::shared_ptr<const ProxyContext>(std::move(context));
+}
+
+}  // namespace ndxp::gateway
