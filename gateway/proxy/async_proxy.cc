@@ -193,8 +193,13 @@ class ProxyCall {
 
   void OnLocalRead(bool ok) {
     using Shape = LocalMethod::Shape;
-    if (!ok) {  // the caller half-closed
-      if (local_->shape() == Shape::kBidi) stream_.Finish(Status::OK, Arm(finished_));
+    if (!ok) {  // the caller half-closed (or went away)
+      if (local_->shape() == Shape::kBidi) {
+        stream_.Finish(Status::OK, Arm(finished_));
+      } else if (local_->shape() == Shape::kUnary) {
+        stream_.Finish(Status(StatusCode::INVALID_ARGUMENT, "no request message"),
+                       Arm(finished_));
+      }
       // kWatch: its answer is sent; the stream stays open until cancelled.
       return;
     }
