@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -46,6 +48,19 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsServerCredenti
     const ndxp::config::v1::TlsFiles& files) {
   absl::StatusOr<PemFiles> pem = ReadPemFiles(files);
   if (!pem.ok()) return pem.status();
+  if (!files.crl_dir().empty()) {
+    // Only the TLS credentials API checks revocation; it is otherwise the
+    // same handshake.
+    auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+        pem->ca_cert, std::vector<grpc::experimental::IdentityKeyCertPair>{
+                          {pem->key, pem->cert}});
+    grpc::experimental::TlsServerCredentialsOptions options(provider);
+    options.watch_root_certs();
+    options.watch_identity_key_cert_pairs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    options.set_crl_directory(files.crl_dir());
+    return grpc::experimental::TlsServerCredentials(options);
+  }
   grpc::SslServerCredentialsOptions options(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   options.pem_root_certs = pem->ca_cert;

@@ -19,7 +19,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Server credentials that require a client certificate chaining to the
 // federation CA (the handshake fails otherwise: no certificate, another CA,
-// an expired certificate).
+// an expired certificate, and with files.crl_dir a revoked one).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsServerCredentials(
     const ndxp::config::v1::TlsFiles& files);
 

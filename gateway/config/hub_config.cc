@@ -54,6 +54,9 @@ absl::Status CheckTlsFiles(const TextProtoFile& file,
       return file.ErrorAt({"tls", name}, absl::StrCat("cannot read ", *path));
     }
   }
+  if (!tls.crl_dir().empty() && !std::filesystem::is_directory(tls.crl_dir())) {
+    return file.ErrorAt({"tls", "crl_dir"}, absl::StrCat(tls.crl_dir(), " is not a directory"));
+  }
   return absl::OkStatus();
 }
 
@@ -144,6 +147,7 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   ResolveRelative(base, config.mutable_tls()->mutable_ca_cert());
   ResolveRelative(base, config.mutable_tls()->mutable_cert());
   ResolveRelative(base, config.mutable_tls()->mutable_key());
+  ResolveRelative(base, config.mutable_tls()->mutable_crl_dir());
   ResolveRelative(base, config.mutable_descriptor_set());
 
   if (config.listen().empty()) return file.ErrorAt({"listen"}, "is required (host:port)");

@@ -76,6 +76,8 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
        "trust_domain must be a bare domain"},
       {"unreadable key", "key: \"hub.key\"", "key: \"missing.key\"", "hub.textproto:3:",
        "tls.key cannot read"},
+      {"CRL directory that is not one", "key: \"hub.key\" }", "key: \"hub.key\" crl_dir: \"nope\" }",
+       "hub.textproto:3:", "tls.crl_dir"},
       {"missing descriptors", "descriptor_set: \"@DESCRIPTORS@\"",
        "descriptor_set: \"nothing.binpb\"", "hub.textproto:4:", "cannot read"},
       {"unknown service", "service: \"ndxp.residents.v1.ResidentRegistry\"\n",

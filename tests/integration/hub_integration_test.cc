@@ -75,6 +75,8 @@ class HubIntegrationTest : public ::testing::Test {
     insurer_tls_ = new config::v1::TlsFiles(pki_->Issue("insurer", "000.00.18.H49", "claims"));
     unauthorized_tls_ =
         new config::v1::TlsFiles(pki_->Issue("unauthorized", "000.00.00.G99", "nobody"));
+    revoked_tls_ = new config::v1::TlsFiles(pki_->Issue("revoked", "000.00.00.G12", "stolen"));
+    pki_->Revoke("revoked");
     refusing_ = new RefusingPort();
     connector_ = new testing::RecordingConnector(*connector_tls_);
 
@@ -84,7 +86,8 @@ class HubIntegrationTest : public ::testing::Test {
       listen: "127.0.0.1:0"
       trust_domain: "ndxp.gov.vn"
       tls { ca_cert: ")", hub_tls_->ca_cert(), R"(" cert: ")", hub_tls_->cert(),
-                                        R"(" key: ")", hub_tls_->key(), R"(" }
+                                        R"(" key: ")", hub_tls_->key(),
+                                        R"(" crl_dir: ")", pki_->crl_dir(), R"(" }
       descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
       limits { max_message_bytes: 65536 }
       routes {
@@ -118,7 +121,8 @@ class HubIntegrationTest : public ::testing::Test {
     delete config_dir_;
     delete config_path_;
     delete config_text_;
-    for (auto* tls : {hub_tls_, connector_tls_, demo_tls_, insurer_tls_, unauthorized_tls_}) {
+    for (auto* tls :
+         {hub_tls_, connector_tls_, demo_tls_, insurer_tls_, unauthorized_tls_, revoked_tls_}) {
       delete tls;
     }
     delete pki_;
@@ -152,7 +156,7 @@ class HubIntegrationTest : public ::testing::Test {
 
   static testing::TestPki* pki_;
   static config::v1::TlsFiles *hub_tls_, *connector_tls_, *demo_tls_, *insurer_tls_,
-      *unauthorized_tls_;
+      *unauthorized_tls_, *revoked_tls_;
   static RefusingPort* refusing_;
   static testing::RecordingConnector* connector_;
   // Reloads the hub with its original configuration plus `extra` lines.
@@ -175,7 +179,7 @@ class HubIntegrationTest : public ::testing::Test {
 testing::TestPki* HubIntegrationTest::pki_;
 config::v1::TlsFiles *HubIntegrationTest::hub_tls_, *HubIntegrationTest::connector_tls_,
     *HubIntegrationTest::demo_tls_, *HubIntegrationTest::insurer_tls_,
-    *HubIntegrationTest::unauthorized_tls_;
+    *HubIntegrationTest::unauthorized_tls_, *HubIntegrationTest::revoked_tls_;
 RefusingPort* HubIntegrationTest::refusing_;
 testing::RecordingConnector* HubIntegrationTest::connector_;
 testing::TempDir* HubIntegrationTest::config_dir_;
@@ -232,6 +236,7 @@ TEST_F(HubIntegrationTest, HandshakeFailsWithoutAValidClientCertificate) {
       {"no client certificate", grpc::SslCredentials(no_certificate)},
       {"other CA", *tls::MutualTlsChannelCredentials(pki_->IssueBad("other-ca"))},
       {"expired", *tls::MutualTlsChannelCredentials(pki_->IssueBad("expired"))},
+      {"revoked (the hub has the CRL)", *tls::MutualTlsChannelCredentials(*revoked_tls_)},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

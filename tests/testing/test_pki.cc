@@ -71,6 +71,12 @@ ndxp::config::v1::TlsFiles TestPki::Issue(const std::string& name, const std::st
   return Files(name);
 }
 
+void TestPki::Revoke(const std::string& name) {
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " revoke --dir ", dir_, " --cert ", dir_, "/", name,
+                        ".pem"));
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " crl --dir ", dir_, " --out ", dir_, "/ca.crl"));
+}
+
 ndxp::config::v1::TlsFiles TestPki::IssueBad(const std::string& kind) {
   RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " bad --dir ", dir_, " --kind ", kind, " --out ",
                         dir_, "/bad-", kind));

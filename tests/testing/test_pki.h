@@ -27,6 +27,11 @@ class TestPki {
   // bad-agency-code, wrong-trust-domain.
   ndxp::config::v1::TlsFiles IssueBad(const std::string& kind);
 
+  // Revokes the certificate issued as `name` and publishes the CRL into
+  // crl_dir().
+  void Revoke(const std::string& name);
+  std::string crl_dir() const { return dir_ + "/crl"; }
+
   const std::string& dir() const { return dir_; }
   std::string ca_cert() const { return dir_ + "/ca.pem"; }
 
