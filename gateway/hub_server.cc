@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/tls/credentials.h"
+#include "gateway/recording/sqlite_transaction_store.h"
 
 namespace ndxp::gateway {
 
@@ -19,13 +20,26 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
 
   auto server_credentials = tls::MutualTlsServerCredentials(config.tls());
   if (!server_credentials.ok()) return server_credentials.status();
-  absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
-      BuildProxyContext(std::move(settings), &hub->stats_);
-  if (!context.ok()) return context.status();
 
   // One proxy thread per core, at least two (PERF-NOTES.md).
-  hub->proxy_ = std::make_unique<AsyncProxy>(
-      *std::move(context), static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  const int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  using Recording = ndxp::config::v1::Recording;
+  Recording::Mode mode = EffectiveRecordingMode(config.recording());
+  if (mode != Recording::OFF) {
+    SqliteTransactionStore::Options options;
+    if (!config.recording().time_zone().empty()) options.time_zone = config.recording().time_zone();
+    if (!config.recording().replica().empty()) options.replica = config.recording().replica();
+    options.fsync_each_commit = mode == Recording::DURABLE;
+    auto store = SqliteTransactionStore::Open(config.recording().database(), options);
+    if (!store.ok()) return store.status();
+    hub->recorder_ = std::make_unique<Recorder>(*std::move(store), threads);
+    hub->hold_until_recorded_ = mode == Recording::DURABLE;
+  }
+
+  absl::StatusOr<std::shared_ptr<const ProxyContext>> context = BuildProxyContext(
+      std::move(settings), &hub->stats_, hub->recorder_.get(), hub->hold_until_recorded_);
+  if (!context.ok()) return context.status();
+  hub->proxy_ = std::make_unique<AsyncProxy>(*std::move(context), threads);
 
   // Health and reflection are answered by the proxy itself: no other service
   // (and so none of the callback API's threads) in this server.
@@ -49,13 +63,14 @@ absl::Status HubServer::Reload(HubSettings settings) {
   using google::protobuf::util::MessageDifferencer;
   if (next.listen() != started_with_.listen() ||
       !MessageDifferencer::Equals(next.tls(), started_with_.tls()) ||
+      !MessageDifferencer::Equals(next.recording(), started_with_.recording()) ||
       MaxMessageBytes(next) != MaxMessageBytes(started_with_)) {
     return absl::FailedPreconditionError(
-        "listen, tls and limits.max_message_bytes take effect only on a restart; "
+        "listen, tls, recording and limits.max_message_bytes take effect only on a restart; "
         "the running configuration stays");
   }
   absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
-      BuildProxyContext(std::move(settings), &stats_);
+      BuildProxyContext(std::move(settings), &stats_, recorder_.get(), hold_until_recorded_);
   if (!context.ok()) return context.status();
   proxy_->SetContext(*context);
   return absl::OkStatus();
@@ -66,6 +81,9 @@ HubServer::~HubServer() { Shutdown(); }
 void HubServer::Shutdown(std::chrono::milliseconds grace) {
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
+  // Commits what is queued; answers held for their records are released
+  // onto queues that are still open.
+  if (recorder_ != nullptr) recorder_->Stop();
   proxy_->Shutdown();
 }
 

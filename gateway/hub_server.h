@@ -14,6 +14,7 @@
 #include "gateway/config/hub_config.h"
 #include "gateway/proxy/async_proxy.h"
 #include "gateway/proxy/proxy_context.h"
+#include "gateway/recording/recorder.h"
 
 namespace ndxp::gateway {
 
@@ -35,6 +36,8 @@ class HubServer {
 
   int port() const { return port_; }
   const ProxyStats& stats() const { return stats_; }
+  // nullptr when recording is off.
+  const Recorder* recorder() const { return recorder_.get(); }
 
   // Stops accepting calls and waits for calls in flight (up to `grace`).
   void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
@@ -46,6 +49,8 @@ class HubServer {
   // Constant after Start.
   ndxp::config::v1::HubConfig started_with_;  // what only a restart can change
   ProxyStats stats_;
+  std::unique_ptr<Recorder> recorder_;  // outlives the calls that record
+  bool hold_until_recorded_ = false;
   std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/config/text_proto.h"
 #include "common/identifiers/agency_code.h"
 #include "common/tls/credentials.h"
@@ -129,6 +130,13 @@ absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings)
 
 }  // namespace
 
+ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
+    const ndxp::config::v1::Recording& recording) {
+  using Recording = ndxp::config::v1::Recording;
+  if (recording.mode() != Recording::MODE_UNSPECIFIED) return recording.mode();
+  return recording.database().empty() ? Recording::OFF : Recording::DURABLE;
+}
+
 bool IsValidConsumerName(absl::string_view consumer) {
   size_t slash = consumer.find('/');
   if (slash == absl::string_view::npos) return identifiers::IsValidAgencyCode(consumer);
@@ -171,6 +179,19 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
         LoadDescriptorSet(config.descriptor_set());
     if (!pool.ok()) return file.ErrorAt({"descriptor_set"}, pool.status().message());
     settings.services = *std::move(pool);
+  }
+  ResolveRelative(base, config.mutable_recording()->mutable_database());
+  if (EffectiveRecordingMode(config.recording()) != ndxp::config::v1::Recording::OFF) {
+    if (config.recording().database().empty()) {
+      return file.ErrorAt({"recording", "database"}, "is required to record transactions");
+    }
+    absl::TimeZone zone;
+    if (!config.recording().time_zone().empty() &&
+        !absl::LoadTimeZone(config.recording().time_zone(), &zone)) {
+      return file.ErrorAt({"recording", "time_zone"},
+                          absl::StrCat("\"", config.recording().time_zone(),
+                                       "\" is not a known time zone"));
+    }
   }
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;

@@ -36,6 +36,12 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path);
 // "/subsystem".
 bool IsValidConsumerName(absl::string_view consumer);
 
+// MODE_UNSPECIFIED resolved: DURABLE with a database, OFF without.
+ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
+    const ndxp::config::v1::Recording& recording);
+
+inline constexpr char kDefaultTimeZone[] = "Asia/Ho_Chi_Minh";
+
 }  // namespace ndxp::gateway
 
 #endif  // NDXP_GATEWAY_CONFIG_HUB_CONFIG_H_

@@ -2,12 +2,14 @@
 
 #include <cstdio>
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include "absl/random/random.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/protocol/metadata.h"
 #include "gateway/identity/consumer_identity.h"
 
@@ -67,9 +69,10 @@ struct Admission {
 };
 
 // Identity, route, access rights and purpose, in that order; on success the
-// upstream context carries the caller's identity, metadata and deadline.
+// upstream context carries the caller's identity, metadata and deadline, and
+// `record` who calls what.
 Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
-                grpc::ClientContext* upstream) {
+                grpc::ClientContext* upstream, TransactionRecord* record) {
   ProxyStats& stats = *hub.stats;
   std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
   absl::StatusOr<ConsumerIdentity> consumer =
@@ -108,7 +111,7 @@ Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
     if (IsForwardedHeader(k)) upstream->AddMetadata(std::string(k), std::string(View(value)));
   }
   upstream->AddMetadata(protocol::kConsumerHeader, std::string(consumer->spiffe_id));
-  upstream->AddMetadata(protocol::kRequestIdHeader, std::move(request_id));
+  upstream->AddMetadata(protocol::kRequestIdHeader, request_id);
   if (!purpose.empty()) upstream->AddMetadata(protocol::kPurposeHeader, std::string(purpose));
   auto deadline = ctx.deadline();
   if (deadline == std::chrono::system_clock::time_point::max()) {
@@ -116,6 +119,15 @@ Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
   }
   upstream->set_deadline(deadline);
   stats.forwarded.fetch_add(1, std::memory_order_relaxed);
+
+  if (hub.recorder != nullptr) {
+    record->request_id = std::move(request_id);
+    record->consumer = std::string(consumer->agency_subsystem);
+    record->provider = route->service->provider;
+    record->service = route->service->service;
+    record->method = std::string(route->method);
+    record->purpose = std::string(purpose);
+  }
   return {Status::OK, route};
 }
 
@@ -162,8 +174,9 @@ class ProxyCall {
     ++outstanding_;   // the done notification is now due
     new ProxyCall(queue_);
     hub_ = queue_->context;  // this call's configuration, to its end
+    record_.time_micros = absl::GetCurrentTimeNanos() / 1000;
 
-    Admission admission = Admit(*hub_, context_, &upstream_context_);
+    Admission admission = Admit(*hub_, context_, &upstream_context_, &record_);
     if (!admission.refusal.ok()) {
       stream_.Finish(admission.refusal, Arm(finished_));
       return;
@@ -225,6 +238,7 @@ class ProxyCall {
                      Arm(finished_));
       return;
     }
+    record_.request_bytes += request_.Length();
     unary_call_ = hub_->upstreams->StubFor(*route_->service)
                       .PrepareUnaryCall(&upstream_context_, route_->full_method, request_, cq_);
     unary_call_->StartCall();
@@ -233,11 +247,8 @@ class ProxyCall {
 
   void OnUnaryAnswered(bool) {
     CopyResponseMetadata();
-    if (upstream_status_.ok()) {
-      stream_.WriteAndFinish(response_, grpc::WriteOptions(), upstream_status_, Arm(finished_));
-    } else {
-      stream_.Finish(upstream_status_, Arm(finished_));
-    }
+    if (upstream_status_.ok()) record_.response_bytes += response_.Length();
+    Complete(/*with_response=*/upstream_status_.ok());
   }
 
   // --- Streaming: a request pump (caller -> connector) and a response pump
@@ -265,6 +276,7 @@ class ProxyCall {
   void OnRequestRead(bool ok) {
     if (upstream_finishing_) return;  // the connector has closed its side
     if (ok) {
+      record_.request_bytes += request_.Length();
       upstream_stream_->Write(request_, Arm(request_forwarded_));
     } else {
       upstream_stream_->WritesDone(Arm(writes_done_));  // the caller half-closed
@@ -279,6 +291,7 @@ class ProxyCall {
 
   void OnResponseRead(bool ok) {
     if (!ok) return FinishUpstream();  // no more responses
+    record_.response_bytes += response_.Length();
     stream_.Write(response_, Arm(response_forwarded_));
   }
 
@@ -301,7 +314,48 @@ class ProxyCall {
 
   void OnUpstreamFinished(bool) {
     CopyResponseMetadata();
-    stream_.Finish(upstream_status_, Arm(finished_));
+    Complete(/*with_response=*/false);
+  }
+
+  // --- The transaction: recorded, and in durable mode the caller's answer
+  // waits until its record is committed.
+
+  void Complete(bool with_response) {
+    Recorder* recorder = hub_->recorder;
+    if (recorder == nullptr) return Answer(with_response);
+    record_.status_code = upstream_status_.error_code();
+    record_.latency_micros = absl::GetCurrentTimeNanos() / 1000 - record_.time_micros;
+    if (!hub_->hold_until_recorded) {
+      recorder->Record(queue_->index, std::move(record_));
+      return Answer(with_response);
+    }
+    answer_with_response_ = with_response;
+    Arm(recorded_);
+    // Runs on the recorder's thread: hand the outcome back to this call's
+    // queue, whose thread alone touches the call.
+    recorder->Record(queue_->index, std::move(record_), [this](const absl::Status& status) {
+      record_status_ = status;
+      alarm_.Set(cq_, gpr_now(GPR_CLOCK_MONOTONIC), &recorded_);
+    });
+  }
+
+  void OnRecorded(bool) {
+    if (!record_status_.ok()) {
+      // An answer whose transaction is not on record is not released.
+      stream_.Finish(Status(StatusCode::UNAVAILABLE,
+                            "the hub could not record this transaction; retry later"),
+                     Arm(finished_));
+      return;
+    }
+    Answer(answer_with_response_);
+  }
+
+  void Answer(bool with_response) {
+    if (with_response) {
+      stream_.WriteAndFinish(response_, grpc::WriteOptions(), upstream_status_, Arm(finished_));
+    } else {
+      stream_.Finish(upstream_status_, Arm(finished_));
+    }
   }
 
   // The connector's trailers (and, for unary calls, headers) to the caller.
@@ -335,6 +389,10 @@ class ProxyCall {
   ByteBuffer response_;
   Status upstream_status_;
   bool upstream_finishing_ = false;
+  TransactionRecord record_;
+  grpc::Alarm alarm_;
+  absl::Status record_status_;  // set by the recorder before the alarm fires
+  bool answer_with_response_ = false;
 
   Tag accepted_{this, &ProxyCall::OnAccepted};
   Tag done_{this, &ProxyCall::OnDone};
@@ -352,6 +410,7 @@ class ProxyCall {
   Tag response_read_{this, &ProxyCall::OnResponseRead};
   Tag response_forwarded_{this, &ProxyCall::OnResponseForwarded};
   Tag upstream_finished_{this, &ProxyCall::OnUpstreamFinished};
+  Tag recorded_{this, &ProxyCall::OnRecorded};
 };
 
 }  // namespace
@@ -361,6 +420,7 @@ AsyncProxy::AsyncProxy(std::shared_ptr<const ProxyContext> context, int threads)
     auto queue = std::make_unique<Queue>();
     queue->service = &service_;
     queue->context = context;
+    queue->index = i;
     queues_.push_back(std::move(queue));
   }
 }

@@ -48,6 +48,7 @@ class AsyncProxy {
     // under the lock its thread already holds: no shared lock per call.
     std::shared_ptr<const ProxyContext> context ABSL_GUARDED_BY(mu);
     grpc::AsyncGenericService* service = nullptr;
+    int index = 0;  // also this queue's recorder shard
   };
 
  private:

@@ -9,8 +9,8 @@ uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config) {
                                                   : config.limits().max_message_bytes();
 }
 
-absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
-                                                                      ProxyStats* stats) {
+absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(
+    HubSettings settings, ProxyStats* stats, Recorder* recorder, bool hold_until_recorded) {
   auto context = std::make_shared<ProxyContext>();
   context->settings = std::move(settings);
   const auto& config = context->settings.config;
@@ -38,6 +38,8 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
     context->default_deadline = std::chrono::milliseconds(config.limits().default_deadline_ms());
   }
   context->stats = stats;
+  context->recorder = recorder;
+  context->hold_until_recorded = hold_until_recorded;
   return std::shared_ptr<const ProxyContext>(std::move(context));
 }
 

@@ -14,6 +14,7 @@
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/proxy/upstream_pool.h"
+#include "gateway/recording/recorder.h"
 #include "gateway/routing/route_table.h"
 
 namespace ndxp::gateway {
@@ -39,14 +40,18 @@ struct ProxyContext {
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
   ProxyStats* stats = nullptr;  // the hub's, shared across reloads
+  // Where transactions go (nullptr: not recorded), and whether a response
+  // waits until its record is committed. The hub's, shared across reloads.
+  Recorder* recorder = nullptr;
+  bool hold_until_recorded = false;
 
   const std::string& trust_domain() const { return settings.config.trust_domain(); }
 };
 
 // Routes, grants and upstream connections (with the hub's certificate, read
 // anew, so a reload also picks up a renewed certificate) for `settings`.
-absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
-                                                                      ProxyStats* stats);
+absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(
+    HubSettings settings, ProxyStats* stats, Recorder* recorder, bool hold_until_recorded);
 
 // The largest message either leg carries.
 uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config);

@@ -1,0 +1,27 @@
+// One transaction: a call the hub routed, whatever its outcome (DESIGN.md
+// "A transaction").
+#ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
+#define NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
+
+#include <cstdint>
+#include <string>
+
+namespace ndxp::gateway {
+
+struct TransactionRecord {
+  int64_t time_micros = 0;     // when the call arrived, Unix time in microseconds
+  std::string request_id;      // x-ndxp-request-id (caller's or generated)
+  std::string consumer;        // "agency/subsystem" of the verified caller
+  std::string provider;        // agency code of the data owner
+  std::string service;         // "ndxp.residents.v1.ResidentRegistry"
+  std::string method;          // "GetCitizen"
+  int status_code = 0;         // canonical gRPC status code
+  int64_t latency_micros = 0;  // arrival to answer
+  int64_t request_bytes = 0;   // message payload bytes, caller -> connector
+  int64_t response_bytes = 0;  // message payload bytes, connector -> caller
+  std::string purpose;         // x-ndxp-purpose, "" when none
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_

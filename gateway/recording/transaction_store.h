@@ -1,0 +1,27 @@
+// Where transactions are kept: the audit log (one row per transaction,
+// append-only, hash-chained) and the counters by (local day, consumer,
+// provider, service, method, status).
+#ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
+#define NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "gateway/recording/transaction_record.h"
+
+namespace ndxp::gateway {
+
+// Implementations need not be thread-safe: one writer thread owns a store.
+class TransactionStore {
+ public:
+  virtual ~TransactionStore() = default;
+
+  // Appends `batch` to the audit log (each row chained to the previous one)
+  // and adds it to the counters, in one transaction. When this returns OK the
+  // batch is committed as durably as the store was opened for; on error
+  // nothing of the batch is kept.
+  virtual absl::Status Append(absl::Span<const TransactionRecord> batch) = 0;
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
