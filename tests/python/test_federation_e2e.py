@@ -6,23 +6,19 @@ Python client with stubs generated from proto/ calls through the hub.
 Run by ctest:  test_federation_e2e.py BUILD_DIR
 """
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 import grpc
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+import federation_fixture  # noqa: E402  (puts clients/python on the path)
+from federation_fixture import ROOT  # noqa: E402
 from ndxp_client import connect_as, generate_stubs  # noqa: E402
 
-FEDERATION = os.path.join(ROOT, "deploy", "local", "federation")
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 PURPOSE = [("x-ndxp-purpose", "e2e test")]
 
@@ -30,13 +26,7 @@ PURPOSE = [("x-ndxp-purpose", "e2e test")]
 class FederationTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.state = tempfile.mkdtemp(prefix="ndxp-e2e-")
-        subprocess.run([sys.executable, FEDERATION, "up", "--state", cls.state,
-                        "--bin", os.path.join(BUILD, "bin"),
-                        "--descriptors", os.path.join(BUILD, "share", "ndxp", "services.binpb"),
-                        "--population", "3000"], check=True)
-        with open(os.path.join(cls.state, "endpoints.json")) as f:
-            cls.endpoints = json.load(f)
+        cls.state, cls.endpoints = federation_fixture.start(BUILD, "ndxp-e2e-")
         stubs = generate_stubs(os.path.join(cls.state, "python-stubs"))
         cls.pb = stubs.residents_pb2
         cls.channel = connect_as(cls.endpoints, "demo")
@@ -52,8 +42,7 @@ class FederationTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        subprocess.run([sys.executable, FEDERATION, "down", "--state", cls.state], check=False)
-        shutil.rmtree(cls.state, ignore_errors=True)
+        federation_fixture.stop(cls.state)
 
     def verify_request(self, day_offset=0):
         personal_id, name, birth, sex = self.citizen

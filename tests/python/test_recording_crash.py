@@ -7,24 +7,20 @@ edited row must be caught by `ndxpctl audit verify`.
 Run by ctest:  test_recording_crash.py BUILD_DIR
 """
 
-import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import unittest
 
 import grpc
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+import federation_fixture  # noqa: E402  (puts clients/python on the path)
+from federation_fixture import ROOT  # noqa: E402
 from ndxp_client import connect_as, generate_stubs  # noqa: E402
 
-FEDERATION = os.path.join(ROOT, "deploy", "local", "federation")
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 PURPOSE = ("x-ndxp-purpose", "crash test")
 
@@ -32,13 +28,8 @@ PURPOSE = ("x-ndxp-purpose", "crash test")
 class RecordingCrashTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.state = tempfile.mkdtemp(prefix="ndxp-crash-")
-        subprocess.run([sys.executable, FEDERATION, "up", "--state", cls.state,
-                        "--bin", os.path.join(BUILD, "bin"),
-                        "--descriptors", os.path.join(BUILD, "share", "ndxp", "services.binpb"),
-                        "--population", "2000", "--recording", "durable"], check=True)
-        with open(os.path.join(cls.state, "endpoints.json")) as f:
-            cls.endpoints = json.load(f)
+        cls.state, cls.endpoints = federation_fixture.start(
+            BUILD, "ndxp-crash-", "--recording", "durable", population=2000)
         stubs = generate_stubs(os.path.join(cls.state, "python-stubs"))
         cls.pb, cls.pb_grpc = stubs.residents_pb2, stubs.residents_pb2_grpc
         database = cls.endpoints["connectors"]["residents"]["database"]
@@ -48,8 +39,7 @@ class RecordingCrashTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        subprocess.run([sys.executable, FEDERATION, "down", "--state", cls.state], check=False)
-        shutil.rmtree(cls.state, ignore_errors=True)
+        federation_fixture.stop(cls.state)
 
     def ndxpctl_verify(self):
         return subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "audit", "verify",

@@ -1,0 +1,28 @@
+"""Starting and stopping a real local federation for end-to-end tests."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FEDERATION = os.path.join(ROOT, "deploy", "local", "federation")
+sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+
+
+def start(build, prefix, *extra_args, population=3000):
+    """Brings a federation up in a new temporary directory: (state, endpoints)."""
+    state = tempfile.mkdtemp(prefix=prefix)
+    subprocess.run([sys.executable, FEDERATION, "up", "--state", state,
+                    "--bin", os.path.join(build, "bin"),
+                    "--descriptors", os.path.join(build, "share", "ndxp", "services.binpb"),
+                    "--population", str(population), *extra_args], check=True)
+    with open(os.path.join(state, "endpoints.json")) as f:
+        return state, json.load(f)
+
+
+def stop(state):
+    subprocess.run([sys.executable, FEDERATION, "down", "--state", state], check=False)
+    shutil.rmtree(state, ignore_errors=True)
