@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -71,6 +72,27 @@ class Exchange:
             "✔" if ok else "✘", title, identity, method, code.name, millis))
         print("      %s" % describe(detail)[:150])
         return ok
+
+
+def show_recording(endpoints):
+    """What the hub recorded: today's counters and the audit chain's state."""
+    database = endpoints.get("hub_database")
+    if not database or not os.path.exists(database):
+        return
+    with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+        rows = db.execute("SELECT day, consumer, method, status_code, count FROM counters "
+                          "ORDER BY day DESC, count DESC LIMIT 6").fetchall()
+        total = db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    print("\nThe hub recorded every forwarded call (%d transactions in its audit log):" % total)
+    status_names = {code.value[0]: code.name for code in grpc.StatusCode}
+    for day, consumer, method, status, count in rows:
+        print("  %s  %-26s %-16s %-18s %6d" % (day, consumer, method, status_names[status], count))
+    ndxpctl = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "build", "bin", "ndxpctl")
+    if os.access(ndxpctl, os.X_OK):
+        result = subprocess.run([ndxpctl, "audit", "verify", "--database", database],
+                                capture_output=True, text=True)
+        print("  " + (result.stdout or result.stderr).strip())
 
 
 def main():
@@ -140,6 +162,7 @@ def main():
           "(4 carried, 4 refused with the documented status)." % (passed, len(ex.rows)))
     print("Connector access log: %s (who read whose data, for what purpose)"
           % endpoints["connectors"]["residents"]["database"])
+    show_recording(endpoints)
     return 0 if passed == len(ex.rows) else 1
 
 
