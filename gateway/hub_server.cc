@@ -36,8 +36,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
     hub->hold_until_recorded_ = mode == Recording::DURABLE;
   }
 
-  absl::StatusOr<std::shared_ptr<const ProxyContext>> context = BuildProxyContext(
-      std::move(settings), &hub->stats_, hub->recorder_.get(), hub->hold_until_recorded_);
+  absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
+      BuildProxyContext(std::move(settings), hub->parts());
   if (!context.ok()) return context.status();
   hub->proxy_ = std::make_unique<AsyncProxy>(*std::move(context), threads);
 
@@ -70,7 +70,7 @@ absl::Status HubServer::Reload(HubSettings settings) {
         "the running configuration stays");
   }
   absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
-      BuildProxyContext(std::move(settings), &stats_, recorder_.get(), hold_until_recorded_);
+      BuildProxyContext(std::move(settings), parts());
   if (!context.ok()) return context.status();
   proxy_->SetContext(*context);
   return absl::OkStatus();
@@ -81,8 +81,9 @@ HubServer::~HubServer() { Shutdown(); }
 void HubServer::Shutdown(std::chrono::milliseconds grace) {
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
-  // Commits what is queued; answers held for their records are released
-  // onto queues that are still open.
+  // Finishes queued work; answers waiting for it are released onto queues
+  // that are still open.
+  worker_.Stop();
   if (recorder_ != nullptr) recorder_->Stop();
   proxy_->Shutdown();
 }

@@ -45,11 +45,13 @@ class HubServer {
 
  private:
   HubServer() = default;
+  HubParts parts() { return {&stats_, recorder_.get(), hold_until_recorded_, &worker_}; }
 
   // Constant after Start.
   ndxp::config::v1::HubConfig started_with_;  // what only a restart can change
   ProxyStats stats_;
   std::unique_ptr<Recorder> recorder_;  // outlives the calls that record
+  Worker worker_;                       // the hub's own blocking methods
   bool hold_until_recorded_ = false;
   std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
   std::unique_ptr<grpc::Server> server_;

@@ -3,6 +3,8 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpc/reflection/v1/reflection.pb.h"
@@ -205,5 +207,14 @@ LocalServices::LocalServices(const DescriptorPool* routed,
 }
 
 LocalServices::~LocalServices() = default;
+
+void LocalServices::Add(const std::string& service, const std::string& method,
+                        std::unique_ptr<LocalMethod> implementation) {
+  if (std::find(state_->listed.begin(), state_->listed.end(), service) == state_->listed.end()) {
+    state_->listed.push_back(service);
+  }
+  state_->healthy.insert(service);
+  methods_["/" + service + "/" + method] = std::move(implementation);
+}
 
 }  // namespace ndxp::gateway

@@ -33,6 +33,11 @@ class LocalMethod {
 
   virtual ~LocalMethod() = default;
   virtual Shape shape() const = 0;
+  // Only the configured operators may call it (others: PERMISSION_DENIED).
+  virtual bool operators_only() const { return false; }
+  // Answer() may wait (a database query): it runs on a worker thread, never
+  // on the proxy's.
+  virtual bool blocking() const { return false; }
   // Answers one request message. A non-OK status ends the call with it.
   virtual grpc::Status Answer(grpc::ByteBuffer* request, grpc::ByteBuffer* response) const = 0;
 };
@@ -44,6 +49,11 @@ class LocalServices {
   // `routed_services` their names, listed by reflection and SERVING in health.
   LocalServices(const google::protobuf::DescriptorPool* routed,
                 std::vector<std::string> routed_services);
+
+  // Adds (or replaces) a method; for services the hub offers beside health
+  // and reflection. `service` is listed by reflection.
+  void Add(const std::string& service, const std::string& method,
+           std::unique_ptr<LocalMethod> implementation);
   ~LocalServices();
 
   // The method named "/package.Service/Method", or nullptr.

@@ -81,8 +81,16 @@ Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
     stats.unauthenticated.fetch_add(1, std::memory_order_relaxed);
     return {Status(StatusCode::UNAUTHENTICATED, std::string(consumer.status().message()))};
   }
-  // The hub's own methods: open to every federation member.
-  if (const LocalMethod* local = hub.local->Find(ctx.method())) return {Status::OK, nullptr, local};
+  // The hub's own methods: open to every federation member, or to operators.
+  if (const LocalMethod* local = hub.local->Find(ctx.method())) {
+    if (local->operators_only() && !hub.policy->IsOperator(*consumer)) {
+      stats.permission_denied.fetch_add(1, std::memory_order_relaxed);
+      return {Status(StatusCode::PERMISSION_DENIED,
+                     absl::StrCat(consumer->spiffe_id, " is not an operator: ", ctx.method(),
+                                  " is for the hub's operators"))};
+    }
+    return {Status::OK, nullptr, local};
+  }
 
   const MethodRoute* route = hub.routes->Find(ctx.method());
   if (route == nullptr) {
@@ -216,7 +224,22 @@ class ProxyCall {
       // kWatch: its answer is sent; the stream stays open until cancelled.
       return;
     }
-    Status status = local_->Answer(&request_, &response_);
+    if (local_->blocking()) {
+      // Off this thread; the outcome comes back to this call's queue.
+      Arm(local_answered_);
+      hub_->worker->Run([this] {
+        local_status_ = local_->Answer(&request_, &response_);
+        alarm_.Set(cq_, gpr_now(GPR_CLOCK_MONOTONIC), &local_answered_);
+      });
+      return;
+    }
+    local_status_ = local_->Answer(&request_, &response_);
+    OnLocalAnswered(true);
+  }
+
+  void OnLocalAnswered(bool) {
+    using Shape = LocalMethod::Shape;
+    const Status& status = local_status_;
     if (!status.ok()) {
       stream_.Finish(status, Arm(finished_));
     } else if (local_->shape() == Shape::kUnary) {
@@ -392,6 +415,7 @@ class ProxyCall {
   TransactionRecord record_;
   grpc::Alarm alarm_;
   absl::Status record_status_;  // set by the recorder before the alarm fires
+  Status local_status_;         // set by the worker before the alarm fires
   bool answer_with_response_ = false;
 
   Tag accepted_{this, &ProxyCall::OnAccepted};
@@ -399,6 +423,7 @@ class ProxyCall {
   Tag finished_{this, &ProxyCall::OnFinished};
   Tag local_read_{this, &ProxyCall::OnLocalRead};
   Tag local_written_{this, &ProxyCall::OnLocalWritten};
+  Tag local_answered_{this, &ProxyCall::OnLocalAnswered};
   Tag unary_request_read_{this, &ProxyCall::OnUnaryRequestRead};
   Tag unary_answered_{this, &ProxyCall::OnUnaryAnswered};
   Tag upstream_started_{this, &ProxyCall::OnUpstreamStarted};

@@ -9,8 +9,8 @@ uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config) {
                                                   : config.limits().max_message_bytes();
 }
 
-absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(
-    HubSettings settings, ProxyStats* stats, Recorder* recorder, bool hold_until_recorded) {
+absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
+                                                                      const HubParts& parts) {
   auto context = std::make_shared<ProxyContext>();
   context->settings = std::move(settings);
   const auto& config = context->settings.config;
@@ -37,9 +37,10 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(
   if (config.limits().default_deadline_ms() != 0) {
     context->default_deadline = std::chrono::milliseconds(config.limits().default_deadline_ms());
   }
-  context->stats = stats;
-  context->recorder = recorder;
-  context->hold_until_recorded = hold_until_recorded;
+  context->stats = parts.stats;
+  context->recorder = parts.recorder;
+  context->hold_until_recorded = parts.hold_until_recorded;
+  context->worker = parts.worker;
   return std::shared_ptr<const ProxyContext>(std::move(context));
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
+#include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/proxy/upstream_pool.h"
@@ -44,14 +45,23 @@ struct ProxyContext {
   // waits until its record is committed. The hub's, shared across reloads.
   Recorder* recorder = nullptr;
   bool hold_until_recorded = false;
+  Worker* worker = nullptr;  // runs blocking local methods; the hub's
 
   const std::string& trust_domain() const { return settings.config.trust_domain(); }
 };
 
+// The hub's long-lived parts every configuration shares (owned by the hub).
+struct HubParts {
+  ProxyStats* stats = nullptr;
+  Recorder* recorder = nullptr;  // nullptr: recording off
+  bool hold_until_recorded = false;
+  Worker* worker = nullptr;
+};
+
 // Routes, grants and upstream connections (with the hub's certificate, read
 // anew, so a reload also picks up a renewed certificate) for `settings`.
-absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(
-    HubSettings settings, ProxyStats* stats, Recorder* recorder, bool hold_until_recorded);
+absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
+                                                                      const HubParts& parts);
 
 // The largest message either leg carries.
 uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config);
