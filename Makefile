@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make run    set up, build, start the local federation, show an exchange
 #   make test   set up, build, run every test
-# Both install missing Debian packages first (scripts/install-deps).
+# Both install missing Debian packages first (scripts/install-deps); the tests
+# run beside a throw-away PostgreSQL 15 cluster (scripts/with-postgres).
 
 BUILD ?= build
 STATE ?= state
@@ -33,7 +34,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
+	scripts/with-postgres ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD)

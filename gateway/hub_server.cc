@@ -9,9 +9,35 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/tls/credentials.h"
+#include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 
 namespace ndxp::gateway {
+namespace {
+
+// The configured store: SQLite embedded, or PostgreSQL for several replicas.
+absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore(
+    const ndxp::config::v1::Recording& recording, ndxp::config::v1::Recording::Mode mode) {
+  std::string time_zone = recording.time_zone().empty() ? kDefaultTimeZone : recording.time_zone();
+  std::string replica = recording.replica().empty() ? "hub-1" : recording.replica();
+  if (!recording.postgres().empty()) {
+    PostgresTransactionStore::Options options;
+    options.time_zone = time_zone;
+    options.replica = replica;
+    auto store = PostgresTransactionStore::Open(recording.postgres(), options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<TransactionStore>(*std::move(store));
+  }
+  SqliteTransactionStore::Options options;
+  options.time_zone = time_zone;
+  options.replica = replica;
+  options.fsync_each_commit = mode == ndxp::config::v1::Recording::DURABLE;
+  auto store = SqliteTransactionStore::Open(recording.database(), options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<TransactionStore>(*std::move(store));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings) {
   std::unique_ptr<HubServer> hub(new HubServer());
@@ -26,11 +52,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   using Recording = ndxp::config::v1::Recording;
   Recording::Mode mode = EffectiveRecordingMode(config.recording());
   if (mode != Recording::OFF) {
-    SqliteTransactionStore::Options options;
-    if (!config.recording().time_zone().empty()) options.time_zone = config.recording().time_zone();
-    if (!config.recording().replica().empty()) options.replica = config.recording().replica();
-    options.fsync_each_commit = mode == Recording::DURABLE;
-    auto store = SqliteTransactionStore::Open(config.recording().database(), options);
+    absl::StatusOr<std::unique_ptr<TransactionStore>> store = OpenStore(config.recording(), mode);
     if (!store.ok()) return store.status();
     hub->recorder_ = std::make_unique<Recorder>(*std::move(store), threads);
     hub->hold_until_recorded_ = mode == Recording::DURABLE;

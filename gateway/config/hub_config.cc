@@ -134,7 +134,8 @@ ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
     const ndxp::config::v1::Recording& recording) {
   using Recording = ndxp::config::v1::Recording;
   if (recording.mode() != Recording::MODE_UNSPECIFIED) return recording.mode();
-  return recording.database().empty() ? Recording::OFF : Recording::DURABLE;
+  return recording.database().empty() && recording.postgres().empty() ? Recording::OFF
+                                                                      : Recording::DURABLE;
 }
 
 bool IsValidConsumerName(absl::string_view consumer) {
@@ -182,8 +183,9 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   }
   ResolveRelative(base, config.mutable_recording()->mutable_database());
   if (EffectiveRecordingMode(config.recording()) != ndxp::config::v1::Recording::OFF) {
-    if (config.recording().database().empty()) {
-      return file.ErrorAt({"recording", "database"}, "is required to record transactions");
+    if (config.recording().database().empty() == config.recording().postgres().empty()) {
+      return file.ErrorAt({"recording"},
+                          "needs exactly one of database (SQLite) or postgres to record");
     }
     absl::TimeZone zone;
     if (!config.recording().time_zone().empty() &&

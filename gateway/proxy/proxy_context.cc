@@ -1,6 +1,7 @@
 #include "gateway/proxy/proxy_context.h"
 
 #include "common/tls/credentials.h"
+#include "gateway/admin/statistics_methods.h"
 
 namespace ndxp::gateway {
 
@@ -34,6 +35,13 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
   for (const auto& service : context->routes->services()) routed.push_back(service->service);
   context->local =
       std::make_unique<LocalServices>(context->settings.services.get(), std::move(routed));
+  // The operators' statistics, from the recording database.
+  // (Read from the SQLite store; a PostgreSQL-backed hub does not serve them yet.)
+  if (absl::Status s = AddStatisticsMethods(
+          parts.recorder != nullptr ? config.recording().database() : "", context->local.get());
+      !s.ok()) {
+    return s;
+  }
   if (config.limits().default_deadline_ms() != 0) {
     context->default_deadline = std::chrono::milliseconds(config.limits().default_deadline_ms());
   }

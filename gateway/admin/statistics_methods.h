@@ -1,0 +1,23 @@
+// ndxp.hub.v1.Statistics as methods the hub answers itself: operators only,
+// run on the hub's worker thread (they query the database).
+#ifndef NDXP_GATEWAY_ADMIN_STATISTICS_METHODS_H_
+#define NDXP_GATEWAY_ADMIN_STATISTICS_METHODS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gateway/admin/local_services.h"
+
+namespace ndxp::gateway {
+
+inline constexpr char kStatisticsService[] = "ndxp.hub.v1.Statistics";
+
+// Adds Count and Growth to `local`, answered from the recording database at
+// `database`; with an empty path (recording off) they answer
+// FAILED_PRECONDITION. An error if the database cannot be opened.
+absl::Status AddStatisticsMethods(const std::string& database, LocalServices* local);
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_ADMIN_STATISTICS_METHODS_H_

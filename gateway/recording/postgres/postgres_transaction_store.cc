@@ -1,0 +1,690 @@
+#include "gateway/recording/postgres/postgres_transaction_store.h"
+
+#include <libpq-fe.h>
+
+#include <cstring>
+#include <limits>
+#include <map>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "connectors/runtime/status_util.h"
+#include "gateway/recording/sqlite_transaction_store.h"  // EncodeAuditRecord, AuditHash
+
+namespace ndxp::gateway {
+namespace {
+
+// Type OIDs (pg_type.h, stable across versions).
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
+constexpr Oid kByteaArrayOid = 1001;
+constexpr Oid kInt4ArrayOid = 1007;
+constexpr Oid kTextArrayOid = 1009;
+constexpr Oid kInt8ArrayOid = 1016;
+
+// Serialises schema creation between replicas that start together ("ndxpschm").
+constexpr int64_t kSchemaLockKey = 0x6e6478707363686d;
+
+constexpr char kAppendStatement[] = "ndxp_append";
+
+constexpr char kCreateSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS audit_log (
+  id BIGSERIAL PRIMARY KEY,
+  replica TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  time_micros BIGINT NOT NULL,
+  request_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  latency_micros BIGINT NOT NULL,
+  request_bytes BIGINT NOT NULL,
+  response_bytes BIGINT NOT NULL,
+  purpose TEXT NOT NULL,
+  prev_hash BYTEA NOT NULL,
+  hash BYTEA NOT NULL,
+  UNIQUE (replica, seq));
+CREATE TABLE IF NOT EXISTS counters (
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (day, consumer, provider, service, method, status_code));
+)sql";
+
+// One statement, so one transaction and one round trip: the audit rows in a
+// data-modifying CTE, the batch's aggregated counters as the main INSERT.
+// Arrays keep the parameter count fixed whatever the batch size; WITH
+// ORDINALITY ... ORDER BY keeps ids in seq order and takes counter row locks
+// in the (sorted) order every replica uses, so replicas cannot deadlock.
+constexpr char kAppendSql[] = R"sql(
+WITH audit AS (
+  INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider,
+                         service, method, status_code, latency_micros, request_bytes,
+                         response_bytes, purpose, prev_hash, hash)
+  SELECT $1, r.seq, r.time_micros, r.request_id, r.consumer, r.provider, r.service,
+         r.method, r.status_code, r.latency_micros, r.request_bytes, r.response_bytes,
+         r.purpose, r.prev_hash, r.hash
+  FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
+              $8::text[], $9::int4[], $10::int8[], $11::int8[], $12::int8[], $13::text[],
+              $14::bytea[], $15::bytea[])
+       WITH ORDINALITY AS r(seq, time_micros, request_id, consumer, provider, service,
+                            method, status_code, latency_micros, request_bytes,
+                            response_bytes, purpose, prev_hash, hash, n)
+  ORDER BY r.n)
+INSERT INTO counters (day, consumer, provider, service, method, status_code, count)
+SELECT k.day, k.consumer, k.provider, k.service, k.method, k.status_code, k.count
+FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+            $21::int4[], $22::int8[])
+     WITH ORDINALITY AS k(day, consumer, provider, service, method, status_code, count, n)
+ORDER BY k.n
+ON CONFLICT (day, consumer, provider, service, method, status_code)
+DO UPDATE SET count = counters.count + EXCLUDED.count
+)sql";
+
+// clang-format off
+constexpr Oid kAppendParamTypes[] = {
+    kTextOid,                                                          // $1 replica
+    kInt8ArrayOid, kInt8ArrayOid,                                      // seq, time
+    kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid,
+    kInt4ArrayOid,                                                     // status_code
+    kInt8ArrayOid, kInt8ArrayOid, kInt8ArrayOid,                       // latency, sizes
+    kTextArrayOid,                                                     // purpose
+    kByteaArrayOid, kByteaArrayOid,                                    // prev_hash, hash
+    kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid,  // keys
+    kInt4ArrayOid, kInt8ArrayOid,                                      // status, count
+};
+// clang-format on
+constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
+
+// Every column the chain covers, plus id, in the order VerifyAuditChain reads.
+constexpr char kSelectAudit[] =
+    "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
+    "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
+    "prev_hash, hash FROM audit_log ORDER BY replica, seq";
+
+struct ClearResult {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ClearResult>;
+
+std::string ZeroHash() { return std::string(kAuditHashSize, '\0'); }
+
+std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
+
+// libpq's messages end in a newline and may span lines; keep them on one.
+std::string OneLine(absl::string_view message) {
+  return absl::StrReplaceAll(absl::StripAsciiWhitespace(message), {{"\n", " "}, {"\t", ""}});
+}
+
+std::string DescribeDatabase(PGconn* conn) {
+  return absl::StrCat("postgres ", PQdb(conn), " on ", PQhost(conn), ":", PQport(conn));
+}
+
+// The status for a failed command: by SQLSTATE, with the server's message.
+absl::Status ResultError(PGconn* conn, const PGresult* result, absl::string_view database,
+                         absl::string_view what) {
+  const char* sqlstate = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  std::string message;
+  if (sqlstate == nullptr) {  // no answer from the server: libpq's own error
+    message = OneLine(result != nullptr && *PQresultErrorMessage(result) != '\0'
+                          ? PQresultErrorMessage(result)
+                          : PQerrorMessage(conn));
+  } else {
+    const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+    message = primary != nullptr ? primary : OneLine(PQresultErrorMessage(result));
+    if (detail != nullptr) absl::StrAppend(&message, " (", detail, ")");
+    absl::StrAppend(&message, " [SQLSTATE ", sqlstate, "]");
+  }
+  std::string text = absl::StrCat(database, ": ", what, ": ", message);
+
+  if (sqlstate == nullptr || PQstatus(conn) == CONNECTION_BAD) {
+    return absl::UnavailableError(std::move(text));
+  }
+  const absl::string_view state(sqlstate);
+  const absl::string_view state_class = state.substr(0, 2);
+  if (state == "23505") return absl::AlreadyExistsError(std::move(text));
+  if (state == "42501") return absl::PermissionDeniedError(std::move(text));
+  if (state == "25006") return absl::UnavailableError(std::move(text));  // read-only standby
+  if (state_class == "22") return absl::InvalidArgumentError(std::move(text));
+  if (state_class == "40") return absl::AbortedError(std::move(text));  // deadlock, serialization
+  // Connection exceptions, insufficient resources, operator intervention
+  // (shutdown, cancel), system errors: try again later.
+  if (state_class == "08" || state_class == "53" || state_class == "57" || state_class == "58") {
+    return absl::UnavailableError(std::move(text));
+  }
+  return absl::InternalError(std::move(text));
+}
+
+// Runs `sql` (no parameters) expecting `expected`.
+absl::Status Exec(PGconn* conn, absl::string_view database, const char* sql, absl::string_view what,
+                  ExecStatusType expected = PGRES_COMMAND_OK) {
+  Result result(PQexec(conn, sql));
+  if (result != nullptr && PQresultStatus(result.get()) == expected) return absl::OkStatus();
+  return ResultError(conn, result.get(), database, what);
+}
+
+struct FinishConnection {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using OwnedConnection = std::unique_ptr<PGconn, FinishConnection>;
+
+// Opens a connection; never echoes `conninfo` (it may hold a password).
+absl::StatusOr<OwnedConnection> Connect(const std::string& conninfo,
+                                        const std::string& application_name) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    std::string message = parse_error != nullptr ? OneLine(parse_error) : "out of memory";
+    PQfreemem(parse_error);
+    return absl::InvalidArgumentError(absl::StrCat("postgres: bad connection string: ", message));
+  }
+  PQconninfoFree(options);
+
+  const char* const keywords[] = {"dbname", "fallback_application_name", nullptr};
+  const char* const values[] = {conninfo.c_str(), application_name.c_str(), nullptr};
+  OwnedConnection conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  if (conn == nullptr) return absl::ResourceExhaustedError("postgres: out of memory");
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("postgres: cannot connect: ", OneLine(PQerrorMessage(conn.get()))));
+  }
+  return conn;
+}
+
+// Text goes to and from the server as it is: the client encoding is the
+// server's, so nothing is converted (UTF-8 databases still check validity).
+absl::Status SetUpSession(PGconn* conn, absl::string_view database) {
+  const char* server_encoding = PQparameterStatus(conn, "server_encoding");
+  if (server_encoding == nullptr) return absl::OkStatus();
+  if (PQsetClientEncoding(conn, server_encoding) != 0) {
+    return absl::UnavailableError(absl::StrCat(database, ": set client_encoding to ",
+                                               server_encoding, ": ",
+                                               OneLine(PQerrorMessage(conn))));
+  }
+  return absl::OkStatus();
+}
+
+// ---- binary parameters and results (network byte order)
+
+void PutUint32(std::string* out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+void PutUint64(std::string* out, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+uint64_t GetUint(const char* data, int size) {
+  uint64_t value = 0;
+  for (int i = 0; i < size; ++i) value = (value << 8) | static_cast<unsigned char>(data[i]);
+  return value;
+}
+
+// A one-dimensional array in PostgreSQL's binary format (array_recv): ndim,
+// has-nulls flag, element type, then length and lower bound, then each
+// element as its length and its binary form. No NULL elements.
+class ArrayParam {
+ public:
+  ArrayParam(Oid element_type, size_t count) {
+    PutUint32(&bytes_, 1);  // ndim
+    PutUint32(&bytes_, 0);  // no NULLs
+    PutUint32(&bytes_, element_type);
+    PutUint32(&bytes_, static_cast<uint32_t>(count));
+    PutUint32(&bytes_, 1);  // lower bound
+  }
+  void AddInt64(int64_t value) {
+    PutUint32(&bytes_, 8);
+    PutUint64(&bytes_, static_cast<uint64_t>(value));
+  }
+  void AddInt32(int32_t value) {
+    PutUint32(&bytes_, 4);
+    PutUint32(&bytes_, static_cast<uint32_t>(value));
+  }
+  // text and bytea: the bytes themselves.
+  void AddBytes(absl::string_view value) {
+    PutUint32(&bytes_, static_cast<uint32_t>(value.size()));
+    bytes_.append(value.data(), value.size());
+  }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// A binary result's column, checked for its width.
+bool GetInt(const PGresult* result, int row, int column, int64_t* value) {
+  const int size = PQgetlength(result, row, column);
+  if (PQgetisnull(result, row, column) || (size != 8 && size != 4)) return false;
+  const uint64_t bits = GetUint(PQgetvalue(result, row, column), size);
+  *value = size == 8 ? static_cast<int64_t>(bits)
+                     : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(bits)));
+  return true;
+}
+
+std::string GetBytes(const PGresult* result, int row, int column) {
+  return std::string(PQgetvalue(result, row, column),
+                     static_cast<size_t>(PQgetlength(result, row, column)));
+}
+
+}  // namespace
+
+void PostgresTransactionStore::CloseConnection::operator()(pg_conn* conn) const { PQfinish(conn); }
+
+PostgresTransactionStore::PostgresTransactionStore(Connection conn, absl::TimeZone time_zone,
+                                                   std::string replica)
+    : conn_(std::move(conn)),
+      time_zone_(time_zone),
+      replica_(std::move(replica)),
+      database_(DescribeDatabase(conn_.get())) {}
+
+PostgresTransactionStore::~PostgresTransactionStore() = default;
+
+absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionStore::Open(
+    const std::string& conninfo, const Options& options) {
+  if (options.replica.empty()) {
+    return absl::InvalidArgumentError("transaction store: replica name is empty");
+  }
+  absl::TimeZone time_zone;
+  if (!absl::LoadTimeZone(options.time_zone, &time_zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("transaction store: unknown time zone \"", options.time_zone,
+                     "\" (expected an IANA name such as \"Asia/Ho_Chi_Minh\")"));
+  }
+  NDXP_ASSIGN_OR_RETURN(OwnedConnection owned, Connect(conninfo, "ndxp-" + options.replica));
+  Connection conn(owned.release());
+  PGconn* c = conn.get();
+  const std::string database = DescribeDatabase(c);
+  NDXP_RETURN_IF_ERROR(SetUpSession(c, database));
+
+  // Replicas starting together would race in CREATE TABLE IF NOT EXISTS (it
+  // is not atomic against itself); the advisory lock queues them. Tables that
+  // exist are left alone, so a role without CREATE rights can open a schema
+  // an administrator made.
+  {
+    NDXP_RETURN_IF_ERROR(Exec(c, database, "BEGIN", "begin schema transaction"));
+    absl::Status status = [&]() -> absl::Status {
+      const std::string lock = absl::StrCat("SELECT pg_advisory_xact_lock(", kSchemaLockKey, ")");
+      NDXP_RETURN_IF_ERROR(
+          Exec(c, database, lock.c_str(), "lock schema creation", PGRES_TUPLES_OK));
+      Result exists(PQexec(c,
+                           "SELECT to_regclass('audit_log') IS NOT NULL AND "
+                           "to_regclass('counters') IS NOT NULL"));
+      if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
+        return ResultError(c, exists.get(), database, "look for the schema");
+      }
+      if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
+        NDXP_RETURN_IF_ERROR(
+            Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
+        NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
+      }
+      return Exec(c, database, "COMMIT", "commit schema");
+    }();
+    if (!status.ok()) {
+      if (PQtransactionStatus(c) != PQTRANS_IDLE) PQclear(PQexec(c, "ROLLBACK"));
+      return status;
+    }
+  }
+
+  std::unique_ptr<PostgresTransactionStore> store(
+      new PostgresTransactionStore(std::move(conn), time_zone, options.replica));
+  NDXP_RETURN_IF_ERROR(store->Prepare());
+  NDXP_ASSIGN_OR_RETURN(ChainHead head, store->ReadChainHead());
+  store->last_seq_ = head.seq;
+  store->last_hash_ = std::move(head.hash);
+  return store;
+}
+
+absl::Status PostgresTransactionStore::Prepare() {
+  Result result(
+      PQprepare(conn_.get(), kAppendStatement, kAppendSql, kAppendParams, kAppendParamTypes));
+  if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
+    return absl::OkStatus();
+  }
+  return ResultError(conn_.get(), result.get(), database_, "prepare append");
+}
+
+absl::StatusOr<PostgresTransactionStore::ChainHead> PostgresTransactionStore::ReadChainHead() {
+  const char* values[] = {replica_.data()};
+  const int lengths[] = {static_cast<int>(replica_.size())};
+  const int formats[] = {1};
+  const Oid types[] = {kTextOid};
+  Result result(PQexecParams(
+      conn_.get(), "SELECT seq, hash FROM audit_log WHERE replica = $1 ORDER BY seq DESC LIMIT 1",
+      1, types, values, lengths, formats, /*resultFormat=*/1));
+  if (result == nullptr || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    return ResultError(conn_.get(), result.get(), database_, "read chain head");
+  }
+  ChainHead head;
+  if (PQntuples(result.get()) == 0) {
+    head.hash = ZeroHash();
+    return head;
+  }
+  if (!GetInt(result.get(), 0, 0, &head.seq)) {
+    return absl::DataLossError(absl::StrCat("audit log ", database_, ": replica ", replica_,
+                                            ": newest seq is unreadable"));
+  }
+  head.hash = GetBytes(result.get(), 0, 1);
+  if (head.hash.size() != kAuditHashSize) {
+    return absl::DataLossError(absl::StrCat(
+        "audit log ", database_, ": replica ", replica_, ", seq ", head.seq, ": hash is ",
+        head.hash.size(), " bytes, not ", kAuditHashSize, "; run VerifyAuditChain"));
+  }
+  return head;
+}
+
+absl::Status PostgresTransactionStore::Resync() {
+  PQreset(conn_.get());
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(
+        absl::StrCat(database_, ": reconnect: ", OneLine(PQerrorMessage(conn_.get()))));
+  }
+  ++reconnects_;
+  needs_reconnect_ = false;
+  absl::Status status = SetUpSession(conn_.get(), database_);
+  if (status.ok()) status = Prepare();
+  absl::StatusOr<ChainHead> head =
+      status.ok() ? ReadChainHead() : absl::StatusOr<ChainHead>(status);
+  if (!head.ok()) {
+    needs_reconnect_ = true;
+    return head.status();
+  }
+  if (head->seq == last_seq_ && head->hash == last_hash_) {
+    unknown_outcome_.reset();  // whatever was cut off did not commit
+    return absl::OkStatus();
+  }
+  if (unknown_outcome_.has_value() && head->seq == unknown_outcome_->seq &&
+      head->hash == unknown_outcome_->hash) {
+    last_seq_ = head->seq;  // it did commit
+    last_hash_ = std::move(head->hash);
+    unknown_outcome_.reset();
+    return absl::OkStatus();
+  }
+  return absl::AlreadyExistsError(
+      absl::StrCat(database_, ": replica ", replica_, "'s chain head is seq ", head->seq,
+                   ", this store's is seq ", last_seq_,
+                   ": another writer is using this replica name; nothing appended"));
+}
+
+absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord> batch) {
+  if (batch.empty()) return absl::OkStatus();
+  if (needs_reconnect_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+    NDXP_RETURN_IF_ERROR(Resync());
+  }
+  for (int attempt = 1;; ++attempt) {
+    ChainHead head{last_seq_, last_hash_};
+    absl::Status status = ExecAppend(batch, &head);
+    if (status.ok()) {
+      last_seq_ = head.seq;
+      last_hash_ = std::move(head.hash);
+      return absl::OkStatus();
+    }
+    if (status.code() == absl::StatusCode::kAlreadyExists) {
+      return absl::Status(
+          status.code(),
+          absl::StrCat(status.message(), "; is another hub running as replica ", replica_, "?"));
+    }
+    if (PQstatus(conn_.get()) != CONNECTION_BAD) {
+      // e.g. the server became a read-only standby: find the primary again.
+      if (status.code() == absl::StatusCode::kUnavailable) needs_reconnect_ = true;
+      return status;  // the server refused the batch: nothing of it is kept
+    }
+    // The connection dropped under the statement: it may or may not have
+    // committed. The chain head in the database tells which.
+    const ChainHead cut_off = head;
+    unknown_outcome_ = std::move(head);
+    absl::Status resync = Resync();
+    if (!resync.ok()) {
+      if (resync.code() != absl::StatusCode::kUnavailable) return resync;
+      return absl::UnavailableError(absl::StrCat(
+          status.message(), "; whether the batch committed is known once reconnected (",
+          resync.message(), ")"));
+    }
+    if (last_seq_ == cut_off.seq && last_hash_ == cut_off.hash) return absl::OkStatus();
+    if (attempt == 2) return status;
+    // It did not commit: send it again on the new connection.
+  }
+}
+
+absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRecord> batch,
+                                                  ChainHead* head) {
+  const size_t n = batch.size();
+  ArrayParam seqs(kInt8Oid, n), times(kInt8Oid, n), request_ids(kTextOid, n),
+      consumers(kTextOid, n), providers(kTextOid, n), services(kTextOid, n), methods(kTextOid, n),
+      statuses(kInt4Oid, n), latencies(kInt8Oid, n), request_bytes(kInt8Oid, n),
+      response_bytes(kInt8Oid, n), purposes(kTextOid, n), prev_hashes(kByteaOid, n),
+      hashes(kByteaOid, n);
+
+  // (day, consumer, provider, service, method, status) -> count; ordered so
+  // that every replica locks counter rows in the same order.
+  using CounterKey =
+      std::tuple<std::string, std::string, std::string, std::string, std::string, int>;
+  std::map<CounterKey, int64_t> counts;
+
+  const int64_t first_seq = head->seq + 1;
+  for (const TransactionRecord& record : batch) {
+    const int64_t seq = head->seq + 1;
+    std::string hash = AuditHash(head->hash, EncodeAuditRecord(replica_, seq, record));
+    if (hash.size() != kAuditHashSize) {
+      return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
+    }
+    seqs.AddInt64(seq);
+    times.AddInt64(record.time_micros);
+    request_ids.AddBytes(record.request_id);
+    consumers.AddBytes(record.consumer);
+    providers.AddBytes(record.provider);
+    services.AddBytes(record.service);
+    methods.AddBytes(record.method);
+    statuses.AddInt32(record.status_code);
+    latencies.AddInt64(record.latency_micros);
+    request_bytes.AddInt64(record.request_bytes);
+    response_bytes.AddInt64(record.response_bytes);
+    purposes.AddBytes(record.purpose);
+    prev_hashes.AddBytes(head->hash);
+    hashes.AddBytes(hash);
+    head->seq = seq;
+    head->hash = std::move(hash);
+
+    std::string day =
+        absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
+    ++counts[CounterKey(std::move(day), record.consumer, record.provider, record.service,
+                        record.method, record.status_code)];
+  }
+
+  ArrayParam days(kTextOid, counts.size()), key_consumers(kTextOid, counts.size()),
+      key_providers(kTextOid, counts.size()), key_services(kTextOid, counts.size()),
+      key_methods(kTextOid, counts.size()), key_statuses(kInt4Oid, counts.size()),
+      key_counts(kInt8Oid, counts.size());
+  for (const auto& [key, count] : counts) {
+    const auto& [day, consumer, provider, service, method, status_code] = key;
+    days.AddBytes(day);
+    key_consumers.AddBytes(consumer);
+    key_providers.AddBytes(provider);
+    key_services.AddBytes(service);
+    key_methods.AddBytes(method);
+    key_statuses.AddInt32(status_code);
+    key_counts.AddInt64(count);
+  }
+
+  const std::string* params[kAppendParams] = {
+      &replica_,
+      &seqs.bytes(),
+      &times.bytes(),
+      &request_ids.bytes(),
+      &consumers.bytes(),
+      &providers.bytes(),
+      &services.bytes(),
+      &methods.bytes(),
+      &statuses.bytes(),
+      &latencies.bytes(),
+      &request_bytes.bytes(),
+      &response_bytes.bytes(),
+      &purposes.bytes(),
+      &prev_hashes.bytes(),
+      &hashes.bytes(),
+      &days.bytes(),
+      &key_consumers.bytes(),
+      &key_providers.bytes(),
+      &key_services.bytes(),
+      &key_methods.bytes(),
+      &key_statuses.bytes(),
+      &key_counts.bytes(),
+  };
+  const char* values[kAppendParams];
+  int lengths[kAppendParams];
+  int formats[kAppendParams];
+  for (int i = 0; i < kAppendParams; ++i) {
+    if (params[i]->size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transaction store: batch of ", n, " records is too large"));
+    }
+    values[i] = params[i]->data();
+    lengths[i] = static_cast<int>(params[i]->size());
+    formats[i] = 1;  // binary
+  }
+  Result result(PQexecPrepared(conn_.get(), kAppendStatement, kAppendParams, values, lengths,
+                               formats, /*resultFormat=*/0));
+  if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
+    return absl::OkStatus();
+  }
+  return ResultError(
+      conn_.get(), result.get(), database_,
+      absl::StrCat("append audit rows ", replica_, " seq ", first_seq, "..", head->seq));
+}
+
+absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conninfo,
+                                                        std::string* report) {
+  NDXP_ASSIGN_OR_RETURN(OwnedConnection conn, Connect(conninfo, "ndxp-verify"));
+  PGconn* c = conn.get();
+  const std::string database = DescribeDatabase(c);
+  NDXP_RETURN_IF_ERROR(SetUpSession(c, database));
+  // One snapshot for the existence check and the scan; a hub appending
+  // meanwhile is harmless (each replica commits its rows in seq order).
+  NDXP_RETURN_IF_ERROR(Exec(c, database, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                            "begin read-only transaction"));
+  {
+    Result exists(PQexec(c, "SELECT to_regclass('audit_log') IS NOT NULL"));
+    if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
+      return ResultError(c, exists.get(), database, "look for audit_log");
+    }
+    if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
+      return absl::NotFoundError(absl::StrCat("audit log ", database, ": no audit_log table"));
+    }
+  }
+
+  // A row at a time: the log may be far larger than memory.
+  if (PQsendQueryParams(c, kSelectAudit, 0, nullptr, nullptr, nullptr, nullptr,
+                        /*resultFormat=*/1) != 1 ||
+      PQsetSingleRowMode(c) != 1) {
+    return ResultError(c, nullptr, database, "scan audit log");
+  }
+
+  std::string summary;
+  std::string replica;  // the chain being walked
+  int64_t rows = 0;
+  int64_t expected_seq = 1;
+  std::string prev_hash = ZeroHash();
+  auto finish_chain = [&] {
+    if (rows == 0) return;
+    absl::StrAppend(&summary, "  replica ", replica, ": ", rows, " rows, seq 1..", expected_seq - 1,
+                    ", head ", Hex(prev_hash), "\n");
+  };
+  int replicas = 0;
+  int64_t total = 0;
+  for (;;) {
+    Result result(PQgetResult(c));
+    if (result == nullptr) break;
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_TUPLES_OK) continue;  // the end; the next PQgetResult is null
+    if (status != PGRES_SINGLE_TUPLE)
+      return ResultError(c, result.get(), database, "scan audit log");
+    const PGresult* r = result.get();
+
+    int64_t id = 0;
+    GetInt(r, 0, 0, &id);
+    const std::string row_replica = GetBytes(r, 0, 1);
+    if (rows == 0 || row_replica != replica) {
+      finish_chain();
+      replica = row_replica;
+      rows = 0;
+      expected_seq = 1;
+      prev_hash = ZeroHash();
+      ++replicas;
+    }
+    TransactionRecord record;
+    int64_t seq = 0;
+    int64_t status_code = 0;
+    const bool ints_ok =
+        GetInt(r, 0, 2, &seq) && GetInt(r, 0, 3, &record.time_micros) &&
+        GetInt(r, 0, 9, &status_code) && GetInt(r, 0, 10, &record.latency_micros) &&
+        GetInt(r, 0, 11, &record.request_bytes) && GetInt(r, 0, 12, &record.response_bytes);
+    record.request_id = GetBytes(r, 0, 4);
+    record.consumer = GetBytes(r, 0, 5);
+    record.provider = GetBytes(r, 0, 6);
+    record.service = GetBytes(r, 0, 7);
+    record.method = GetBytes(r, 0, 8);
+    record.status_code = static_cast<int>(status_code);
+    record.purpose = GetBytes(r, 0, 13);
+    const std::string stored_prev = GetBytes(r, 0, 14);
+    const std::string stored_hash = GetBytes(r, 0, 15);
+
+    auto broken = [&](absl::string_view what) {
+      return absl::DataLossError(absl::StrCat("audit chain broken in ", database, ": replica ",
+                                              replica, ", seq ", seq, ", id ", id, ": ", what));
+    };
+    if (!ints_ok || status_code != record.status_code) {
+      return broken("a numeric column is not of its schema type");
+    }
+    if (seq != expected_seq) {
+      if (seq < expected_seq) {  // UNIQUE(replica, seq) should make this impossible
+        return broken(absl::StrCat("seq out of order, expected ", expected_seq));
+      }
+      if (seq == expected_seq + 1) {
+        return broken(absl::StrCat("seq ", expected_seq, " missing: a row was deleted"));
+      }
+      return broken(
+          absl::StrCat("seq ", expected_seq, " to ", seq - 1, " missing: rows were deleted"));
+    }
+    if (stored_prev != prev_hash) {
+      return broken(expected_seq == 1
+                        ? std::string("prev_hash of the first row is not 32 zero bytes")
+                        : absl::StrCat("prev_hash does not match row ", expected_seq - 1));
+    }
+    std::string hash = AuditHash(prev_hash, EncodeAuditRecord(replica, seq, record));
+    if (hash.size() != kAuditHashSize) {
+      return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
+    }
+    if (stored_hash != hash) return broken("hash mismatch: row was modified");
+    prev_hash = std::move(hash);
+    ++expected_seq;
+    ++rows;
+    ++total;
+  }
+  finish_chain();
+  if (report != nullptr) {
+    *report = total == 0 ? absl::StrCat("audit chain OK: ", database, ": no rows\n")
+                         : absl::StrCat("audit chain OK: ", database, ": ", total, " rows in ",
+                                        replicas, " replica chain(s)\n", summary);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ndxp::gateway

@@ -1,0 +1,158 @@
+// The TransactionStore for several hub replicas side by side (DESIGN.md
+// "Storage"): every replica writes the same PostgreSQL tables; each keeps its
+// own audit chain, and counters merge by upsert. Plus the offline check of the
+// audit chains that auditors and the CLI run.
+//
+// Example:
+//   PostgresTransactionStore::Options options;
+//   options.replica = "hub-2";  // unique per hub process
+//   NDXP_ASSIGN_OR_RETURN(
+//       std::unique_ptr<PostgresTransactionStore> store,
+//       PostgresTransactionStore::Open("host=db.internal dbname=ndxp user=ndxp", options));
+//   NDXP_RETURN_IF_ERROR(store->Append(batch));
+//   ...
+//   std::string report;
+//   absl::Status chain = PostgresTransactionStore::VerifyAuditChain(
+//       "host=db.internal dbname=ndxp user=auditor", &report);  // DATA_LOSS names the first bad
+//       row
+//
+// Schema (created on first open, in the connection's search_path): the same
+// tables, columns and keys as SqliteTransactionStore's, in PostgreSQL types:
+//   audit_log(id BIGSERIAL PRIMARY KEY, replica TEXT, seq BIGINT,
+//             time_micros BIGINT, request_id, consumer, provider, service,
+//             method TEXT, status_code INTEGER, latency_micros, request_bytes,
+//             response_bytes BIGINT, purpose TEXT, prev_hash BYTEA, hash BYTEA,
+//             UNIQUE(replica, seq))
+//   counters(day TEXT 'YYYY-MM-DD' in the configured zone, consumer, provider,
+//            service, method TEXT, status_code INTEGER, count BIGINT,
+//            PRIMARY KEY(day, consumer, provider, service, method, status_code))
+//
+// The audit chain is SqliteTransactionStore's, byte for byte: the same
+// EncodeAuditRecord and AuditHash (sqlite_transaction_store.h documents the
+// encoding), so a replica's chain hashes the same in either store.
+//
+// Text is stored without character-set conversion (the connection's client
+// encoding is set to the server's), so the bytes hashed are the bytes kept. A
+// UTF-8 database refuses strings that are not UTF-8 or hold a NUL byte: a
+// batch holding one fails with INVALID_ARGUMENT and keeps nothing.
+#ifndef NDXP_GATEWAY_RECORDING_POSTGRES_POSTGRES_TRANSACTION_STORE_H_
+#define NDXP_GATEWAY_RECORDING_POSTGRES_POSTGRES_TRANSACTION_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "gateway/recording/transaction_record.h"
+#include "gateway/recording/transaction_store.h"
+
+struct pg_conn;
+
+namespace ndxp::gateway {
+
+// A TransactionStore on one PostgreSQL database, over one libpq connection.
+// Not thread-safe: one writer thread owns a store (as TransactionStore says).
+// Any number of stores, in any number of processes, may write one database if
+// each has its own `replica`. Two stores of the same replica cannot fork its
+// chain: UNIQUE(replica, seq) makes the second one's Append fail with
+// ALREADY_EXISTS, keeping nothing.
+//
+// Append is one statement (so one transaction, one round trip): the audit rows
+// and the batch's counters, aggregated, go as binary array parameters. When it
+// returns OK the batch is committed as durably as the server's
+// synchronous_commit says (the default, on: it survives a crash of the hub and
+// of the server).
+//
+// A lost connection is re-established by the next Append, which first re-reads
+// the replica's chain head: if a batch whose commit was cut off did commit
+// after all, the chain goes on from it (its records were reported failed but
+// are kept, once); if the head moved otherwise, another writer has this
+// replica and Append fails with ALREADY_EXISTS.
+class PostgresTransactionStore final : public TransactionStore {
+ public:
+  struct Options {
+    // IANA zone in which counters' days begin and end.
+    std::string time_zone = "Asia/Ho_Chi_Minh";
+    // The name of this hub replica; each replica keeps its own audit chain.
+    // Also the connection's fallback application_name ("ndxp-<replica>"), so
+    // pg_stat_activity shows which replica a session belongs to.
+    std::string replica = "hub-1";
+  };
+
+  // Connects with `conninfo` (a libpq connection string or URI), creates the
+  // schema if missing (under an advisory lock, so replicas may start
+  // together) and reads the replica's chain head. INVALID_ARGUMENT for an
+  // unknown time zone, an empty replica or a malformed `conninfo`;
+  // UNAVAILABLE with libpq's message when the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> Open(const std::string& conninfo,
+                                                                        const Options& options);
+
+  // Checks every replica's audit chain in the database: seq has no gaps and
+  // starts at 1, every prev_hash is the previous row's hash, every hash
+  // matches the row. OK with a summary in *report (rows, last seq and head
+  // hash per replica); DATA_LOSS naming the first broken row (replica, seq,
+  // id, what is wrong); NOT_FOUND when there is no audit_log table;
+  // UNAVAILABLE when the server cannot be reached. Reads one snapshot, a row
+  // at a time (any table size), in a read-only transaction; changes nothing.
+  // `report` may be null.
+  static absl::Status VerifyAuditChain(const std::string& conninfo, std::string* report);
+
+  PostgresTransactionStore(const PostgresTransactionStore&) = delete;
+  PostgresTransactionStore& operator=(const PostgresTransactionStore&) = delete;
+  ~PostgresTransactionStore() override;
+
+  absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+
+  // The seq of this replica's newest committed row (0 when none).
+  int64_t last_seq() const { return last_seq_; }
+  // "postgres <db> on <host>:<port>", as error messages name the database.
+  const std::string& database() const { return database_; }
+  // How many times the connection was re-established (a degraded moment).
+  int64_t reconnects() const { return reconnects_; }
+
+ private:
+  struct CloseConnection {
+    void operator()(pg_conn* conn) const;
+  };
+  using Connection = std::unique_ptr<pg_conn, CloseConnection>;
+  struct ChainHead {
+    int64_t seq = 0;
+    std::string hash;
+  };
+
+  PostgresTransactionStore(Connection conn, absl::TimeZone time_zone, std::string replica);
+
+  absl::Status Prepare();
+  absl::StatusOr<ChainHead> ReadChainHead();
+  // Re-establishes the connection and checks the database's chain head
+  // against this store's (adopting unknown_outcome_ if it did commit).
+  absl::Status Resync();
+  // Sends `batch` chained onto `*head`, which it moves to the batch's last
+  // row (whether or not the batch then commits).
+  absl::Status ExecAppend(absl::Span<const TransactionRecord> batch, ChainHead* head);
+
+  // Constant after construction (conn_ is re-established in place).
+  const Connection conn_;
+  const absl::TimeZone time_zone_;
+  const std::string replica_;
+  const std::string database_;
+
+  // The chain head: advanced only once a batch has committed.
+  int64_t last_seq_ = 0;
+  std::string last_hash_;
+  // The head a batch would have left had its commit, cut off by a lost
+  // connection, succeeded; checked against the database on reconnect.
+  std::optional<ChainHead> unknown_outcome_;
+  // Set when an error means this session is useless (e.g. the server became a
+  // read-only standby): the next Append reconnects.
+  bool needs_reconnect_ = false;
+  int64_t reconnects_ = 0;
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_RECORDING_POSTGRES_POSTGRES_TRANSACTION_STORE_H_

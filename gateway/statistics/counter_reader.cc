@@ -1,0 +1,149 @@
+#include "gateway/statistics/counter_reader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "connectors/runtime/status_util.h"
+#include "gateway/statistics/periods.h"
+#include "gateway/statistics/status_codes.h"
+
+namespace ndxp::gateway::statistics {
+namespace {
+
+using connectors::SqliteDatabase;
+using connectors::SqliteOptions;
+using connectors::SqliteStatement;
+using hub::v1::Dimension;
+
+// The SQL expression of each dimension's value (fixed strings: no user text
+// ever reaches the query).
+const char* ColumnOf(Dimension dimension) {
+  switch (dimension) {
+    case hub::v1::CONSUMER:
+      return "consumer";
+    case hub::v1::PROVIDER:
+      return "provider";
+    case hub::v1::SERVICE:
+      return "service";
+    case hub::v1::METHOD:
+      return "service || '/' || method";
+    case hub::v1::STATUS:
+      return "status_code";
+    default:
+      return nullptr;
+  }
+}
+
+absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
+  for (size_t i = 0; i < group_by.size(); ++i) {
+    const Dimension dimension = group_by[i];
+    if (ColumnOf(dimension) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "group_by[", i, "]: unknown dimension ",
+          dimension == hub::v1::DIMENSION_UNSPECIFIED ? std::string("DIMENSION_UNSPECIFIED")
+                                                      : absl::StrCat(dimension),
+          " (expected CONSUMER, PROVIDER, SERVICE, METHOD or STATUS)"));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (group_by[j] == dimension) {
+        return absl::InvalidArgumentError(absl::StrCat("group_by[", i,
+                                                       "]: duplicate dimension ",
+                                                       hub::v1::Dimension_Name(dimension),
+                                                       " (already group_by[", j, "])"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Counter days are 'YYYY-MM-DD' of years 0..9999: beyond those, text order
+// is not day order, so clamp the bounds to them.
+constexpr absl::CivilDay kFirstTextDay(0, 1, 1);
+constexpr absl::CivilDay kLastTextDay(9999, 12, 31);
+
+}  // namespace
+
+absl::StatusOr<std::vector<Dimension>> ParseGroupBy(
+    const google::protobuf::RepeatedField<int>& group_by) {
+  std::vector<Dimension> dimensions;
+  dimensions.reserve(static_cast<size_t>(group_by.size()));
+  for (int value : group_by) dimensions.push_back(static_cast<Dimension>(value));
+  NDXP_RETURN_IF_ERROR(CheckDimensions(dimensions));
+  return dimensions;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteCounterReader>> SqliteCounterReader::Open(
+    const std::string& path) {
+  // SqliteDatabase::Open would create a missing file: an empty database that
+  // answers every question with 0 would hide a wrong path.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return absl::NotFoundError(absl::StrCat("statistics: ", path, ": no such file"));
+  }
+  SqliteOptions options;
+  options.wal = false;  // keep the hub's journal mode; this connection never writes
+  NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, SqliteDatabase::Open(path, options));
+  NDXP_RETURN_IF_ERROR(db->Exec("PRAGMA query_only=ON"));
+  {
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement has_table,
+        db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'counters'"));
+    NDXP_ASSIGN_OR_RETURN(bool found, has_table.Step());
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat(
+          "statistics: ", path, ": no counters table (the hub creates it on first start)"));
+    }
+  }
+  return std::unique_ptr<SqliteCounterReader>(new SqliteCounterReader(std::move(db)));
+}
+
+absl::StatusOr<std::vector<CounterRow>> SqliteCounterReader::Sum(
+    absl::CivilDay from, absl::CivilDay to, const std::vector<Dimension>& group_by) {
+  NDXP_RETURN_IF_ERROR(CheckDimensions(group_by));
+  from = std::max(from, kFirstTextDay);
+  to = std::min(to, kLastTextDay);
+  std::vector<CounterRow> rows;
+  if (from > to) return rows;
+
+  std::vector<const char*> columns;
+  for (Dimension dimension : group_by) columns.push_back(ColumnOf(dimension));
+  std::string sql = "SELECT ";
+  for (const char* column : columns) absl::StrAppend(&sql, column, ", ");
+  absl::StrAppend(&sql, "SUM(count) FROM counters WHERE day >= ?1 AND day <= ?2");
+  if (!group_by.empty()) {
+    std::vector<size_t> positions;
+    for (size_t i = 1; i <= group_by.size(); ++i) positions.push_back(i);
+    absl::StrAppend(&sql, " GROUP BY ", absl::StrJoin(positions, ", "));
+  }
+  const int count_column = static_cast<int>(group_by.size());
+
+  absl::MutexLock lock(&mu_);
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement query, db_->Prepare(sql));
+  NDXP_RETURN_IF_ERROR(query.BindAll(FormatDay(from), FormatDay(to)));
+  for (;;) {
+    NDXP_ASSIGN_OR_RETURN(bool has_row, query.Step());
+    if (!has_row) break;
+    // SUM over no counters (only without GROUP BY) is NULL.
+    if (query.ColumnIsNull(count_column)) continue;
+    const int64_t count = query.ColumnInt64(count_column);
+    if (count == 0) continue;
+    CounterRow row;
+    row.key.reserve(group_by.size());
+    for (size_t i = 0; i < group_by.size(); ++i) {
+      const int column = static_cast<int>(i);
+      row.key.push_back(group_by[i] == hub::v1::STATUS
+                            ? StatusCodeName(query.ColumnInt64(column))
+                            : std::string(query.ColumnText(column)));
+    }
+    row.count = count;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace ndxp::gateway::statistics
