@@ -5,6 +5,7 @@ find_package(gRPC CONFIG REQUIRED)
 find_package(absl CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
 find_package(GTest REQUIRED)
 
 find_program(NDXP_PROTOC protoc REQUIRED)

@@ -3,6 +3,7 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "gateway/statistics/counter_reader.h"
+#include "gateway/statistics/postgres_counter_reader.h"
 #include "gateway/statistics/statistics_engine.h"
 #include "ndxp/hub/v1/statistics.pb.h"
 
@@ -29,8 +30,7 @@ class StatisticsMethod final : public LocalMethod {
   grpc::Status Answer(ByteBuffer* request_bytes, ByteBuffer* response_bytes) const override {
     if (engine_ == nullptr) {
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                          "this hub records to no SQLite database (recording off, or "
-                          "PostgreSQL, whose statistics are not served yet)");
+                          "recording is off on this hub: there are no statistics");
     }
     Request request;
     if (!grpc::SerializationTraits<Request>::Deserialize(request_bytes, &request).ok()) {
@@ -53,10 +53,15 @@ class StatisticsMethod final : public LocalMethod {
 
 }  // namespace
 
-absl::Status AddStatisticsMethods(const std::string& database, LocalServices* local) {
+absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
+                                  LocalServices* local) {
   std::shared_ptr<const StatisticsEngine> engine;
-  if (!database.empty()) {
-    auto reader = statistics::SqliteCounterReader::Open(database);
+  if (recording != nullptr && !recording->postgres().empty()) {
+    auto reader = statistics::PostgresCounterReader::Open(recording->postgres());
+    if (!reader.ok()) return reader.status();
+    engine = std::make_shared<const StatisticsEngine>(*std::move(reader));
+  } else if (recording != nullptr) {
+    auto reader = statistics::SqliteCounterReader::Open(recording->database());
     if (!reader.ok()) return reader.status();
     engine = std::make_shared<const StatisticsEngine>(*std::move(reader));
   }

@@ -8,15 +8,17 @@
 
 #include "absl/status/status.h"
 #include "gateway/admin/local_services.h"
+#include "ndxp/config/v1/hub.pb.h"
 
 namespace ndxp::gateway {
 
 inline constexpr char kStatisticsService[] = "ndxp.hub.v1.Statistics";
 
-// Adds Count and Growth to `local`, answered from the recording database at
-// `database`; with an empty path (recording off) they answer
-// FAILED_PRECONDITION. An error if the database cannot be opened.
-absl::Status AddStatisticsMethods(const std::string& database, LocalServices* local);
+// Adds Count and Growth to `local`, answered from the recording's store
+// (its SQLite file or PostgreSQL database); with recording off they answer
+// FAILED_PRECONDITION. An error if the store cannot be opened.
+absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
+                                  LocalServices* local);
 
 }  // namespace ndxp::gateway
 

@@ -35,10 +35,9 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
   for (const auto& service : context->routes->services()) routed.push_back(service->service);
   context->local =
       std::make_unique<LocalServices>(context->settings.services.get(), std::move(routed));
-  // The operators' statistics, from the recording database.
-  // (Read from the SQLite store; a PostgreSQL-backed hub does not serve them yet.)
+  // The operators' statistics, from the recording's store.
   if (absl::Status s = AddStatisticsMethods(
-          parts.recorder != nullptr ? config.recording().database() : "", context->local.get());
+          parts.recorder != nullptr ? &config.recording() : nullptr, context->local.get());
       !s.ok()) {
     return s;
   }

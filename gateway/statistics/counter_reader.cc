@@ -61,12 +61,25 @@ absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
   return absl::OkStatus();
 }
 
-// Counter days are 'YYYY-MM-DD' of years 0..9999: beyond those, text order
-// is not day order, so clamp the bounds to them.
-constexpr absl::CivilDay kFirstTextDay(0, 1, 1);
-constexpr absl::CivilDay kLastTextDay(9999, 12, 31);
 
 }  // namespace
+
+std::string SumCountersSql(const std::vector<Dimension>& group_by, absl::string_view from,
+                           absl::string_view to) {
+  std::string sql = "SELECT ";
+  for (Dimension dimension : group_by) absl::StrAppend(&sql, ColumnOf(dimension), ", ");
+  absl::StrAppend(&sql, "SUM(count) FROM counters WHERE day >= ", from, " AND day <= ", to);
+  if (!group_by.empty()) {
+    std::vector<size_t> positions;
+    for (size_t i = 1; i <= group_by.size(); ++i) positions.push_back(i);
+    absl::StrAppend(&sql, " GROUP BY ", absl::StrJoin(positions, ", "));
+  }
+  return sql;
+}
+
+absl::Status CheckGroupBy(const std::vector<Dimension>& group_by) {
+  return CheckDimensions(group_by);
+}
 
 absl::StatusOr<std::vector<Dimension>> ParseGroupBy(
     const google::protobuf::RepeatedField<int>& group_by) {
@@ -110,16 +123,7 @@ absl::StatusOr<std::vector<CounterRow>> SqliteCounterReader::Sum(
   std::vector<CounterRow> rows;
   if (from > to) return rows;
 
-  std::vector<const char*> columns;
-  for (Dimension dimension : group_by) columns.push_back(ColumnOf(dimension));
-  std::string sql = "SELECT ";
-  for (const char* column : columns) absl::StrAppend(&sql, column, ", ");
-  absl::StrAppend(&sql, "SUM(count) FROM counters WHERE day >= ?1 AND day <= ?2");
-  if (!group_by.empty()) {
-    std::vector<size_t> positions;
-    for (size_t i = 1; i <= group_by.size(); ++i) positions.push_back(i);
-    absl::StrAppend(&sql, " GROUP BY ", absl::StrJoin(positions, ", "));
-  }
+  const std::string sql = SumCountersSql(group_by, "?1", "?2");
   const int count_column = static_cast<int>(group_by.size());
 
   absl::MutexLock lock(&mu_);

@@ -71,6 +71,20 @@ class CounterReader {
 // each Sum reads one snapshot. Thread-safe: calls are serialised on one
 // connection (statistics queries are rare and short; open several readers for
 // parallel queries).
+// The query both stores answer: the dimensions' values and SUM(count) over
+// the counters of days `from`..`to` (SQL parameter placeholders), grouped.
+// `group_by` must have passed CheckGroupBy.
+std::string SumCountersSql(const std::vector<hub::v1::Dimension>& group_by,
+                           absl::string_view from, absl::string_view to);
+
+// INVALID_ARGUMENT naming the index of an unknown or repeated dimension.
+absl::Status CheckGroupBy(const std::vector<hub::v1::Dimension>& group_by);
+
+// Counter days as stored: 'YYYY-MM-DD' text, compared as text, which orders
+// like days for years 0..9999.
+inline constexpr absl::CivilDay kFirstTextDay(0, 1, 1);
+inline constexpr absl::CivilDay kLastTextDay(9999, 12, 31);
+
 class SqliteCounterReader final : public CounterReader {
  public:
   // NOT_FOUND when `path` is not a file or has no counters table (the hub

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/tls/credentials.h"
+#include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/history_import.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
@@ -41,9 +42,10 @@ Offline, on the hub's SQLite database (recording.database):
       Adds historical counts (columns day,consumer,provider,service,method,
       status,count) so that year-on-year works from the first day. Every row
       is checked first; one bad row imports nothing and names its line.
-  audit verify --database FILE
-      Recomputes the hash chain of every replica's audit log; names the first
-      edited, deleted or inserted row.
+  audit verify --database FILE | --postgres CONNINFO
+      Recomputes the hash chain of every replica's audit log (SQLite file or
+      the PostgreSQL database replicas share); names the first edited,
+      deleted or inserted row.
 
   --help   this text
 
@@ -300,10 +302,14 @@ int Import(std::map<std::string, std::string>& o) {
 }
 
 int AuditVerify(std::map<std::string, std::string>& o) {
-  if (o["database"].empty()) return Usage("audit verify needs --database FILE");
+  if (o["database"].empty() == o["postgres"].empty()) {
+    return Usage("audit verify needs --database FILE or --postgres CONNINFO");
+  }
   std::string report;
   absl::Status verified =
-      ndxp::gateway::SqliteTransactionStore::VerifyAuditChain(o["database"], &report);
+      o["postgres"].empty()
+          ? ndxp::gateway::SqliteTransactionStore::VerifyAuditChain(o["database"], &report)
+          : ndxp::gateway::PostgresTransactionStore::VerifyAuditChain(o["postgres"], &report);
   if (!verified.ok()) {
     std::cerr << "ndxpctl: audit log NOT intact: " << verified.message() << "\n";
     return 1;
