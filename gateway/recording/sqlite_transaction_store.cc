@@ -172,11 +172,68 @@ int BindBlob(sqlite3_stmt* stmt, int index, const std::string& value) {
   return sqlite3_bind_blob64(stmt, index, value.data(), value.size(), SQLITE_STATIC);
 }
 
-std::string ZeroHash() { return std::string(kAuditHashSize, '\0'); }
-
-std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
-
 }  // namespace
+
+std::string ZeroAuditHash() { return std::string(kAuditHashSize, '\0'); }
+
+std::string AuditChainChecker::ChainLine() const {
+  if (rows_ == 0) return "";
+  return absl::StrCat("  replica ", replica_, ": ", rows_, " rows, seq 1..", expected_seq_ - 1,
+                      ", head ", absl::BytesToHexString(prev_hash_), "\n");
+}
+
+absl::Status AuditChainChecker::Broken(int64_t id, absl::string_view replica, int64_t seq,
+                                       absl::string_view what) const {
+  return absl::DataLossError(absl::StrCat("audit chain broken in ", database_, ": replica ",
+                                          replica, ", seq ", seq, ", id ", id, ": ", what));
+}
+
+absl::Status AuditChainChecker::Add(int64_t id, absl::string_view replica, int64_t seq,
+                                    absl::string_view encoding, absl::string_view stored_prev,
+                                    absl::string_view stored_hash) {
+  if (rows_ == 0 || replica != replica_) {  // the next replica's chain begins
+    absl::StrAppend(&summary_, ChainLine());
+    replica_ = std::string(replica);
+    rows_ = 0;
+    expected_seq_ = 1;
+    prev_hash_ = ZeroAuditHash();
+    ++replicas_;
+  }
+  if (seq != expected_seq_) {
+    if (seq < expected_seq_) {  // UNIQUE(replica, seq) should make this impossible
+      return Broken(id, replica, seq, absl::StrCat("seq out of order, expected ", expected_seq_));
+    }
+    if (seq == expected_seq_ + 1) {
+      return Broken(id, replica, seq,
+                    absl::StrCat("seq ", expected_seq_, " missing: a row was deleted"));
+    }
+    return Broken(id, replica, seq,
+                  absl::StrCat("seq ", expected_seq_, " to ", seq - 1,
+                               " missing: rows were deleted"));
+  }
+  if (stored_prev != prev_hash_) {
+    return Broken(id, replica, seq,
+                  expected_seq_ == 1
+                      ? std::string("prev_hash of the first row is not 32 zero bytes")
+                      : absl::StrCat("prev_hash does not match row ", expected_seq_ - 1));
+  }
+  std::string hash = AuditHash(prev_hash_, encoding);
+  if (hash.size() != kAuditHashSize) {
+    return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
+  }
+  if (stored_hash != hash) return Broken(id, replica, seq, "hash mismatch: row was modified");
+  prev_hash_ = std::move(hash);
+  ++expected_seq_;
+  ++rows_;
+  ++total_;
+  return absl::OkStatus();
+}
+
+std::string AuditChainChecker::Report() const {
+  if (total_ == 0) return absl::StrCat("audit chain OK: ", database_, ": no rows\n");
+  return absl::StrCat("audit chain OK: ", database_, ": ", total_, " rows in ", replicas_,
+                      " replica chain(s)\n", summary_, ChainLine());
+}
 
 std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
                               const TransactionRecord& record) {
@@ -262,7 +319,7 @@ absl::Status SqliteTransactionStore::LoadChainHead() {
   rc = sqlite3_step(stmt.get());
   if (rc == SQLITE_DONE) {
     last_seq_ = 0;
-    last_hash_ = ZeroHash();
+    last_hash_ = ZeroAuditHash();
     return absl::OkStatus();
   }
   if (rc != SQLITE_ROW) return db_->Error(rc, "read chain head");
@@ -390,31 +447,11 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   RawStatement stmt(raw);
   if (rc != SQLITE_OK) return db->Error(rc, "prepare audit log scan");
 
-  std::string summary;
-  std::string replica;  // the chain being walked
-  int64_t rows = 0;
-  int64_t expected_seq = 1;
-  std::string prev_hash = ZeroHash();
-  auto finish_chain = [&] {
-    if (rows == 0) return;
-    absl::StrAppend(&summary, "  replica ", replica, ": ", rows, " rows, seq 1..",
-                    expected_seq - 1, ", head ", Hex(prev_hash), "\n");
-  };
-  int replicas = 0;
-  int64_t total = 0;
+  AuditChainChecker chain(path);
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     sqlite3_stmt* s = stmt.get();
-    const int64_t id = sqlite3_column_int64(s, 0);
     AuditFields f;
     f.replica = ColumnString(s, 1);
-    if (rows == 0 || f.replica != replica) {
-      finish_chain();
-      replica = std::string(f.replica);
-      rows = 0;
-      expected_seq = 1;
-      prev_hash = ZeroHash();
-      ++replicas;
-    }
     f.seq = sqlite3_column_int64(s, 2);
     f.time_micros = sqlite3_column_int64(s, 3);
     f.request_id = ColumnString(s, 4);
@@ -427,47 +464,11 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
     f.request_bytes = sqlite3_column_int64(s, 11);
     f.response_bytes = sqlite3_column_int64(s, 12);
     f.purpose = ColumnString(s, 13);
-    const std::string stored_prev(ColumnBytes(s, 14));
-    const std::string stored_hash(ColumnBytes(s, 15));
-
-    auto broken = [&](absl::string_view what) {
-      return absl::DataLossError(absl::StrCat("audit chain broken in ", path, ": replica ",
-                                              replica, ", seq ", f.seq, ", id ", id, ": ",
-                                              what));
-    };
-    if (f.seq != expected_seq) {
-      if (f.seq < expected_seq) {  // UNIQUE(replica, seq) should make this impossible
-        return broken(absl::StrCat("seq out of order, expected ", expected_seq));
-      }
-      if (f.seq == expected_seq + 1) {
-        return broken(absl::StrCat("seq ", expected_seq, " missing: a row was deleted"));
-      }
-      return broken(absl::StrCat("seq ", expected_seq, " to ", f.seq - 1,
-                                 " missing: rows were deleted"));
-    }
-    if (stored_prev != prev_hash) {
-      return broken(expected_seq == 1
-                        ? std::string("prev_hash of the first row is not 32 zero bytes")
-                        : absl::StrCat("prev_hash does not match row ", expected_seq - 1));
-    }
-    std::string hash = AuditHash(prev_hash, Encode(f));
-    if (hash.size() != kAuditHashSize) {
-      return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
-    }
-    if (stored_hash != hash) return broken("hash mismatch: row was modified");
-    prev_hash = std::move(hash);
-    ++expected_seq;
-    ++rows;
-    ++total;
+    NDXP_RETURN_IF_ERROR(chain.Add(sqlite3_column_int64(s, 0), f.replica, f.seq, Encode(f),
+                                   ColumnBytes(s, 14), ColumnBytes(s, 15)));
   }
   if (rc != SQLITE_DONE) return db->Error(rc, "scan audit log");
-  finish_chain();
-  if (report != nullptr) {
-    *report = total == 0 ? absl::StrCat("audit chain OK: ", path, ": no rows\n")
-                         : absl::StrCat("audit chain OK: ", path, ": ", total,
-                                        " rows in ", replicas, " replica chain(s)\n",
-                                        summary);
-  }
+  if (report != nullptr) *report = chain.Report();
   return absl::OkStatus();
 }
 

@@ -85,6 +85,43 @@ std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
 // `encoding` and whose predecessor's hash is `prev_hash`.
 std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding);
 
+// The prev_hash of a chain's first row: 32 zero bytes.
+std::string ZeroAuditHash();
+
+// Checks audit rows fed in (replica, seq) order, as every store's
+// VerifyAuditChain reads them, one chain per replica. Not thread-safe.
+class AuditChainChecker {
+ public:
+  // `database` names the store in messages.
+  explicit AuditChainChecker(std::string database) : database_(std::move(database)) {}
+
+  // The next row: `encoding` is its canonical encoding. DATA_LOSS naming the
+  // row (replica, seq, id) and what is wrong when it breaks its chain.
+  absl::Status Add(int64_t id, absl::string_view replica, int64_t seq,
+                   absl::string_view encoding, absl::string_view stored_prev,
+                   absl::string_view stored_hash);
+
+  // DATA_LOSS for a row that cannot even be decoded.
+  absl::Status Broken(int64_t id, absl::string_view replica, int64_t seq,
+                      absl::string_view what) const;
+
+  // "audit chain OK: <database>: N rows in M replica chain(s)" and a line per
+  // replica with its row count and head hash.
+  std::string Report() const;
+
+ private:
+  std::string ChainLine() const;
+
+  const std::string database_;
+  std::string summary_;  // lines of the finished chains
+  std::string replica_;  // the chain being walked
+  std::string prev_hash_ = ZeroAuditHash();
+  int64_t rows_ = 0;
+  int64_t expected_seq_ = 1;
+  int64_t total_ = 0;
+  int replicas_ = 0;
+};
+
 // A TransactionStore on one SQLite file. Not thread-safe: one writer thread
 // owns a store (as TransactionStore says). Several stores may share a file if
 // each has its own `replica` (each keeps its replica's chain head in memory,

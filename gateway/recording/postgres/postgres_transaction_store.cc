@@ -121,9 +121,6 @@ struct ClearResult {
 };
 using Result = std::unique_ptr<PGresult, ClearResult>;
 
-std::string ZeroHash() { return std::string(kAuditHashSize, '\0'); }
-
-std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
 
 // libpq's messages end in a newline and may span lines; keep them on one.
 std::string OneLine(absl::string_view message) {
@@ -375,7 +372,7 @@ absl::StatusOr<PostgresTransactionStore::ChainHead> PostgresTransactionStore::Re
   }
   ChainHead head;
   if (PQntuples(result.get()) == 0) {
-    head.hash = ZeroHash();
+    head.hash = ZeroAuditHash();
     return head;
   }
   if (!GetInt(result.get(), 0, 0, &head.seq)) {
@@ -597,18 +594,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     return ResultError(c, nullptr, database, "scan audit log");
   }
 
-  std::string summary;
-  std::string replica;  // the chain being walked
-  int64_t rows = 0;
-  int64_t expected_seq = 1;
-  std::string prev_hash = ZeroHash();
-  auto finish_chain = [&] {
-    if (rows == 0) return;
-    absl::StrAppend(&summary, "  replica ", replica, ": ", rows, " rows, seq 1..", expected_seq - 1,
-                    ", head ", Hex(prev_hash), "\n");
-  };
-  int replicas = 0;
-  int64_t total = 0;
+  AuditChainChecker chain(database);
   for (;;) {
     Result result(PQgetResult(c));
     if (result == nullptr) break;
@@ -620,15 +606,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
 
     int64_t id = 0;
     GetInt(r, 0, 0, &id);
-    const std::string row_replica = GetBytes(r, 0, 1);
-    if (rows == 0 || row_replica != replica) {
-      finish_chain();
-      replica = row_replica;
-      rows = 0;
-      expected_seq = 1;
-      prev_hash = ZeroHash();
-      ++replicas;
-    }
+    const std::string replica = GetBytes(r, 0, 1);
     TransactionRecord record;
     int64_t seq = 0;
     int64_t status_code = 0;
@@ -643,47 +621,13 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     record.method = GetBytes(r, 0, 8);
     record.status_code = static_cast<int>(status_code);
     record.purpose = GetBytes(r, 0, 13);
-    const std::string stored_prev = GetBytes(r, 0, 14);
-    const std::string stored_hash = GetBytes(r, 0, 15);
-
-    auto broken = [&](absl::string_view what) {
-      return absl::DataLossError(absl::StrCat("audit chain broken in ", database, ": replica ",
-                                              replica, ", seq ", seq, ", id ", id, ": ", what));
-    };
     if (!ints_ok || status_code != record.status_code) {
-      return broken("a numeric column is not of its schema type");
+      return chain.Broken(id, replica, seq, "a numeric column is not of its schema type");
     }
-    if (seq != expected_seq) {
-      if (seq < expected_seq) {  // UNIQUE(replica, seq) should make this impossible
-        return broken(absl::StrCat("seq out of order, expected ", expected_seq));
-      }
-      if (seq == expected_seq + 1) {
-        return broken(absl::StrCat("seq ", expected_seq, " missing: a row was deleted"));
-      }
-      return broken(
-          absl::StrCat("seq ", expected_seq, " to ", seq - 1, " missing: rows were deleted"));
-    }
-    if (stored_prev != prev_hash) {
-      return broken(expected_seq == 1
-                        ? std::string("prev_hash of the first row is not 32 zero bytes")
-                        : absl::StrCat("prev_hash does not match row ", expected_seq - 1));
-    }
-    std::string hash = AuditHash(prev_hash, EncodeAuditRecord(replica, seq, record));
-    if (hash.size() != kAuditHashSize) {
-      return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
-    }
-    if (stored_hash != hash) return broken("hash mismatch: row was modified");
-    prev_hash = std::move(hash);
-    ++expected_seq;
-    ++rows;
-    ++total;
+    NDXP_RETURN_IF_ERROR(chain.Add(id, replica, seq, EncodeAuditRecord(replica, seq, record),
+                                   GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
   }
-  finish_chain();
-  if (report != nullptr) {
-    *report = total == 0 ? absl::StrCat("audit chain OK: ", database, ": no rows\n")
-                         : absl::StrCat("audit chain OK: ", database, ": ", total, " rows in ",
-                                        replicas, " replica chain(s)\n", summary);
-  }
+  if (report != nullptr) *report = chain.Report();
   return absl::OkStatus();
 }
 
