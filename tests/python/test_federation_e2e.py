@@ -137,6 +137,27 @@ class FederationTest(unittest.TestCase):
             self.channel.unary_unary("/ndxp.bench.v1.Echo/Echo")(request, timeout=10)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
 
+    def ndxpctl(self, identity, *args):
+        who = self.endpoints["identities"][identity]
+        return subprocess.run(
+            [os.path.join(BUILD, "bin", "ndxpctl"), *args, "--hub", self.endpoints["hub"],
+             "--ca", self.endpoints["ca"], "--cert", who["cert"], "--key", who["key"]],
+            capture_output=True, text=True, timeout=60)
+
+    def test_ndxpctl_reads_statistics_as_operator_only(self):
+        self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=10)
+        period = ["--period", "cumulative", "--anchor", "2999-12-31"]
+        table = self.ndxpctl("operator", "stats", *period, "--group-by", "method,status")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertIn("ndxp.residents.v1.ResidentRegistry/VerifyCitizen", table.stdout)
+        as_json = self.ndxpctl("operator", "growth", *period[:2], "--anchor", "2026-06-30",
+                               "--format", "json")
+        self.assertEqual(as_json.returncode, 0, as_json.stderr)
+        self.assertIn("baselinePeriod", as_json.stdout)
+        refused = self.ndxpctl("demo", "stats", *period)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("is not an operator", refused.stderr)
+
     def hub_log(self):
         with open(os.path.join(self.state, "logs", "hub.log")) as f:
             return f.read()

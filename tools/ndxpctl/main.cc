@@ -176,6 +176,33 @@ int Fail(const grpc::Status& status) {
   return 1;
 }
 
+std::string Format(std::map<std::string, std::string>& o) {
+  return o["format"].empty() ? "table" : o["format"];
+}
+
+// Ask() found nothing to stop for: the caller prints the table or CSV.
+constexpr int kGoOn = -1;
+
+// Sends `request` to the hub's Statistics API; prints the answer itself as
+// JSON when asked to. Returns an exit code, or kGoOn.
+template <typename Request, typename Response>
+int Ask(std::map<std::string, std::string>& o,
+        grpc::Status (v1::Statistics::Stub::*rpc)(grpc::ClientContext*, const Request&,
+                                                  Response*),
+        const Request& request, Response* response) {
+  std::string problem;
+  auto stub = Connect(o, &problem);
+  if (stub == nullptr) return Usage(problem);
+  grpc::ClientContext context;
+  grpc::Status status = ((*stub).*rpc)(&context, request, response);
+  if (!status.ok()) return Fail(status);
+  if (Format(o) != "json") return kGoOn;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(*response, &json);
+  std::cout << json << "\n";
+  return 0;
+}
+
 std::vector<std::string> KeyHeader(const google::protobuf::RepeatedField<int>& group_by) {
   std::vector<std::string> header;
   for (int d : group_by) header.push_back(v1::Dimension_Name(static_cast<v1::Dimension>(d)));
@@ -188,19 +215,11 @@ int Stats(std::map<std::string, std::string>& o) {
   if (!BuildQuery(o, request.mutable_period(), request.mutable_group_by(), &problem)) {
     return Usage(problem);
   }
-  auto stub = Connect(o, &problem);
-  if (stub == nullptr) return Usage(problem);
-  grpc::ClientContext context;
   v1::CountResponse response;
-  grpc::Status status = stub->Count(&context, request, &response);
-  if (!status.ok()) return Fail(status);
-  std::string format = o["format"].empty() ? "table" : o["format"];
-  if (format == "json") {
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(response, &json);
-    std::cout << json << "\n";
-    return 0;
+  if (int done = Ask(o, &v1::Statistics::Stub::Count, request, &response); done != kGoOn) {
+    return done;
   }
+  const std::string format = Format(o);
   std::vector<std::string> header = KeyHeader(request.group_by());
   header.push_back("COUNT");
   std::vector<std::vector<std::string>> rows;
@@ -246,19 +265,11 @@ int Growth(std::map<std::string, std::string>& o) {
   } else {
     return Usage("--baseline must be year-on-year or previous");
   }
-  auto stub = Connect(o, &problem);
-  if (stub == nullptr) return Usage(problem);
-  grpc::ClientContext context;
   v1::GrowthResponse response;
-  grpc::Status status = stub->Growth(&context, request, &response);
-  if (!status.ok()) return Fail(status);
-  std::string format = o["format"].empty() ? "table" : o["format"];
-  if (format == "json") {
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(response, &json);
-    std::cout << json << "\n";
-    return 0;
+  if (int done = Ask(o, &v1::Statistics::Stub::Growth, request, &response); done != kGoOn) {
+    return done;
   }
+  const std::string format = Format(o);
   std::vector<std::string> header = KeyHeader(request.group_by());
   for (const char* h : {"CURRENT", "BASELINE", "DIFFERENCE", "PERCENT", "MULTIPLE"}) {
     header.push_back(h);
