@@ -17,6 +17,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 // Returns `expr` (an absl::Status) from the enclosing function if it is not OK.
 #define NDXP_RETURN_IF_ERROR(expr)                  \
@@ -40,12 +41,16 @@
 namespace ndxp::connectors {
 
 // The same code and message as a grpc::Status (absl and gRPC share the
-// numbering of canonical codes).
-inline grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
+// numbering of canonical codes). Every payload of `status` (a
+// google.rpc.BadRequest from FieldViolations, ...) becomes a detail of the
+// google.rpc.Status sent in the grpc-status-details-bin trailer, its payload
+// key as the detail's type URL.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The reverse, for answers of calls to other connectors: code, message
+// (prefixed with `context` and ": " when not empty) and details, each detail
+// a payload keyed by its type URL.
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view context = "");
 
 }  // namespace ndxp::connectors
 
