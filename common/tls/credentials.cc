@@ -69,9 +69,24 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsServerCredenti
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MutualTlsChannelCredentials(
-    const ndxp::config::v1::TlsFiles& files) {
+    const ndxp::config::v1::TlsFiles& files,
+    std::shared_ptr<grpc::experimental::CertificateVerifier> verifier) {
   absl::StatusOr<PemFiles> pem = ReadPemFiles(files);
   if (!pem.ok()) return pem.status();
+  if (verifier != nullptr) {
+    // Only the TLS credentials API takes a custom verifier; the chain is
+    // still verified against the CA before it runs.
+    auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+        pem->ca_cert, std::vector<grpc::experimental::IdentityKeyCertPair>{
+                          {pem->key, pem->cert}});
+    grpc::experimental::TlsChannelCredentialsOptions options;
+    options.set_certificate_provider(provider);
+    options.watch_root_certs();
+    options.watch_identity_key_cert_pairs();
+    options.set_verify_server_certs(true);
+    options.set_certificate_verifier(std::move(verifier));
+    return grpc::experimental::TlsCredentials(options);
+  }
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = pem->ca_cert;
   options.pem_private_key = pem->key;

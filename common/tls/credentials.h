@@ -8,6 +8,7 @@
 
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
 
 #include "absl/status/statusor.h"
 #include "ndxp/config/v1/common.pb.h"
@@ -24,9 +25,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsServerCredenti
     const ndxp::config::v1::TlsFiles& files);
 
 // Channel credentials that present this node's certificate and verify the
-// server against the federation CA.
+// server against the federation CA. With `verifier`, the server's
+// certificate must also satisfy it (the hub checks that a connector is the
+// route's provider): it replaces the host name check.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MutualTlsChannelCredentials(
-    const ndxp::config::v1::TlsFiles& files);
+    const ndxp::config::v1::TlsFiles& files,
+    std::shared_ptr<grpc::experimental::CertificateVerifier> verifier = nullptr);
 
 }  // namespace ndxp::tls
 

@@ -1,6 +1,8 @@
 #include "gateway/proxy/proxy_context.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "common/tls/credentials.h"
+#include "gateway/identity/provider_verifier.h"
 #include "gateway/admin/statistics_methods.h"
 
 namespace ndxp::gateway {
@@ -25,11 +27,21 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
   if (!policy.ok()) return policy.status();
   context->policy = *std::move(policy);
 
-  // The hub calls connectors with its own certificate.
-  auto credentials = tls::MutualTlsChannelCredentials(config.tls());
-  if (!credentials.ok()) return credentials.status();
-  context->upstreams =
-      std::make_unique<UpstreamPool>(*context->routes, *credentials, MaxMessageBytes(config));
+  // The hub calls connectors with its own certificate, and talks only to a
+  // connector whose certificate names the route's provider agency.
+  absl::flat_hash_map<std::string, std::shared_ptr<grpc::ChannelCredentials>> by_provider;
+  for (const auto& service : context->routes->services()) {
+    if (by_provider.contains(service->provider)) continue;
+    auto credentials = tls::MutualTlsChannelCredentials(
+        config.tls(), grpc::experimental::ExternalCertificateVerifier::Create<
+                          ProviderIdentityVerifier>(config.trust_domain(), service->provider));
+    if (!credentials.ok()) return credentials.status();
+    by_provider[service->provider] = *std::move(credentials);
+  }
+  context->upstreams = std::make_unique<UpstreamPool>(
+      *context->routes,
+      [&by_provider](const ServiceRoute& service) { return by_provider.at(service.provider); },
+      MaxMessageBytes(config));
 
   std::vector<std::string> routed;
   for (const auto& service : context->routes->services()) routed.push_back(service->service);

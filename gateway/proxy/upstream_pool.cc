@@ -5,11 +5,11 @@
 
 namespace ndxp::gateway {
 
-UpstreamPool::UpstreamPool(const RouteTable& routes,
-                           const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+UpstreamPool::UpstreamPool(const RouteTable& routes, const CredentialsFor& credentials_for,
                            uint32_t max_message_bytes) {
   stubs_.resize(routes.services().size());
   for (const auto& service : routes.services()) {
+    const std::shared_ptr<grpc::ChannelCredentials> credentials = credentials_for(*service);
     for (uint32_t i = 0; i < service->channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

@@ -2,6 +2,7 @@
 #ifndef NDXP_GATEWAY_PROXY_UPSTREAM_POOL_H_
 #define NDXP_GATEWAY_PROXY_UPSTREAM_POOL_H_
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,8 +19,12 @@ namespace ndxp::gateway {
 // per call. Immutable after construction; safe for concurrent use.
 class UpstreamPool {
  public:
-  UpstreamPool(const RouteTable& routes,
-               const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+  // The credentials a service's connections use (the hub's certificate, and
+  // the check that the connector is the route's provider).
+  using CredentialsFor =
+      std::function<std::shared_ptr<grpc::ChannelCredentials>(const ServiceRoute&)>;
+
+  UpstreamPool(const RouteTable& routes, const CredentialsFor& credentials_for,
                uint32_t max_message_bytes);
 
   // A stub for one of the service's connections, chosen round-robin per thread.

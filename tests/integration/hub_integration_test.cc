@@ -314,6 +314,20 @@ TEST_F(HubIntegrationTest, ReloadAppliesNewGrantsAndKeepsTheOldConfigOnError) {
   EXPECT_EQ(verify_as_unauthorized().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(HubIntegrationTest, ConnectorOfAnotherAgencyNeverReceivesTheCall) {
+  // The route now names another provider than the agency in the connector's
+  // certificate (a mis-pointed route, or another member squatting on the
+  // port): the upstream handshake fails, the call never reaches it.
+  const int64_t before = connector_->calls();
+  ASSERT_TRUE(ReloadWith("", R"(provider: "000.00.00.H49")", R"(provider: "000.00.00.H48")").ok());
+  grpc::Status status = GetCitizenAs(*demo_tls_);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(connector_->calls(), before);
+
+  ASSERT_TRUE(ReloadWith("").ok());
+  EXPECT_TRUE(GetCitizenAs(*demo_tls_).ok());
+}
+
 TEST_F(HubIntegrationTest, ValidIdentityWithoutGrantsIsPermissionDenied) {
   grpc::Status status = GetCitizenAs(*unauthorized_tls_);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);

@@ -46,6 +46,12 @@ void RecordingConnector::Record(const grpc::ServerContext& context) {
   if (peer.ok()) seen.peer_spiffe_id = std::string(*peer);
   absl::MutexLock lock(&mu_);
   last_ = std::move(seen);
+  ++calls_;
+}
+
+int64_t RecordingConnector::calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
 }
 
 grpc::Status RecordingConnector::GetCitizen(

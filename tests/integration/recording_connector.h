@@ -33,6 +33,8 @@ class RecordingConnector final : public ndxp::residents::v1::ResidentRegistry::S
 
   int port() const { return port_; }
   SeenCall last_call() const;
+  // How many calls reached it.
+  int64_t calls() const;
 
   grpc::Status GetCitizen(grpc::ServerContext* context,
                           const ndxp::residents::v1::GetCitizenRequest* request,
@@ -53,6 +55,7 @@ class RecordingConnector final : public ndxp::residents::v1::ResidentRegistry::S
 
   mutable absl::Mutex mu_;
   SeenCall last_ ABSL_GUARDED_BY(mu_);
+  int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
