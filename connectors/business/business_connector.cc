@@ -1,0 +1,59 @@
+#include "connectors/business/business_connector.h"
+
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "connectors/business/business_registry_service.h"
+#include "connectors/business/sqlite_enterprise_store.h"
+#include "connectors/residents/synthetic_population.h"
+
+namespace ndxp::business {
+namespace {
+
+class BusinessConnector final : public ndxp::connectors::ConnectorServices {
+ public:
+  explicit BusinessConnector(std::unique_ptr<SqliteEnterpriseStore> store)
+      : store_(std::move(store)), service_(store_.get()) {}
+
+  std::vector<grpc::Service*> Services() override { return {&service_}; }
+
+ private:
+  const std::unique_ptr<SqliteEnterpriseStore> store_;
+  BusinessRegistryService service_;  // uses store_, declared after it
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateBusinessConnector(
+    const ndxp::config::v1::ConnectorConfig& config) {
+  if (config.database().empty()) {
+    return absl::InvalidArgumentError(
+        "database is required: the business register's SQLite file (created on first start)");
+  }
+  absl::StatusOr<std::unique_ptr<SqliteEnterpriseStore>> store =
+      SqliteEnterpriseStore::Open(config.database());
+  if (!store.ok()) return store.status();
+
+  const uint64_t seed = config.synthetic().seed();
+  const uint32_t size = config.synthetic().size() != 0 ? config.synthetic().size()
+                                                       : residents::kDefaultSyntheticSize;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int64_t> generated = (*store)->GenerateIfEmpty(seed, size);
+  if (!generated.ok()) return generated.status();
+  if (*generated > 0) {
+    std::cerr << absl::StrFormat(
+        "ndxp-business: generated %d enterprises and units from %d citizens in %.1f s "
+        "(seed %d) into %s\n",
+        *generated, size, absl::ToDoubleSeconds(absl::Now() - start), seed,
+        config.database());
+  } else {
+    absl::StatusOr<int64_t> count = (*store)->CountRecords();
+    if (!count.ok()) return count.status();
+    std::cerr << "ndxp-business: " << *count << " enterprises and units in "
+              << config.database() << "\n";
+  }
+  return std::make_unique<BusinessConnector>(*std::move(store));
+}
+
+}  // namespace ndxp::business
