@@ -6,28 +6,50 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "common/identifiers/personal_id.h"
 #include "common/identifiers/province.h"
 #include "connectors/residents/name_match.h"
 #include "connectors/residents/proto_convert.h"
+#include "connectors/runtime/field_violations.h"
 #include "connectors/runtime/status_util.h"
 
 namespace ndxp::residents {
 namespace {
 
 using google::protobuf::util::FieldMaskUtil;
+using ndxp::connectors::BadRequestOf;
 using ndxp::connectors::CallerInfo;
 using ndxp::connectors::CallerInfoFromContext;
+using ndxp::connectors::FieldViolations;
 using ndxp::connectors::ToGrpcStatus;
 
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxFullNameLength = 200;
 
-absl::Status Invalid(absl::string_view field, absl::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
+// Records an identifier validator's error against `field`. Their messages
+// start with "<field>: ", which the violation names already.
+void CheckIdentifier(FieldViolations& violations, absl::string_view field,
+                     const absl::Status& status) {
+  if (status.ok()) return;
+  absl::string_view reason = status.message();
+  absl::ConsumePrefix(&reason, absl::StrCat(field, ": "));
+  violations.Add(field, reason);
+}
+
+// A caller-chosen key (idempotency key, registration number): required,
+// at most kMaxRequestIdLength characters.
+void CheckKey(FieldViolations& violations, absl::string_view field, const std::string& key,
+              absl::string_view what) {
+  if (key.empty()) {
+    violations.Add(field, absl::StrCat("is required (", what, ")"));
+  } else if (key.size() > kMaxRequestIdLength) {
+    violations.Add(field, absl::StrCat("is longer than ", kMaxRequestIdLength, " characters"));
+  }
 }
 
 // The personal ID to record for a request: itself when well-formed, else
@@ -37,26 +59,44 @@ std::vector<std::string> SubjectOf(const std::string& personal_id) {
   return {personal_id};
 }
 
-absl::Status ValidateSex(v1::Sex sex, absl::string_view field) {
+void CheckSex(FieldViolations& violations, v1::Sex sex, absl::string_view field) {
   if (!v1::Sex_IsValid(sex)) {
-    return Invalid(field, absl::StrCat("unknown value ", static_cast<int>(sex)));
+    violations.Add(field, absl::StrCat("unknown value ", static_cast<int>(sex)));
   }
-  return absl::OkStatus();
 }
 
 absl::Status ValidateVerifyRequest(const v1::VerifyCitizenRequest& r) {
-  NDXP_RETURN_IF_ERROR(identifiers::ParsePersonalId(r.personal_id()).status());
+  FieldViolations violations;
+  CheckIdentifier(violations, "personal_id",
+                  identifiers::ParsePersonalId(r.personal_id()).status());
   // What is not given is not compared (its match flag is false), but what
   // is given must be well-formed.
   if (IsDateSet(r.date_of_birth())) {
-    NDXP_RETURN_IF_ERROR(
-        identifiers::ValidateCivilDate(ToCivilDate(r.date_of_birth()), "date_of_birth"));
+    CheckIdentifier(violations, "date_of_birth",
+                    identifiers::ValidateCivilDate(ToCivilDate(r.date_of_birth()),
+                                                   "date_of_birth"));
   }
-  return ValidateSex(r.sex(), "sex");
+  CheckSex(violations, r.sex(), "sex");
+  return violations.ToStatus();
 }
 
 bool SameDate(const v1::Date& a, const v1::Date& b) {
   return a.year() == b.year() && a.month() == b.month() && a.day() == b.day();
+}
+
+// A batch item's error: "item <index>: <message>", its BadRequest fields
+// renamed "item[<index>].<field>".
+absl::Status ForBatchItem(int index, const absl::Status& status) {
+  absl::Status item(status.code(), absl::StrCat("item ", index, ": ", status.message()));
+  std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
+  if (bad_request.has_value()) {
+    for (auto& violation : *bad_request->mutable_field_violations()) {
+      violation.set_field(absl::StrCat("item[", index, "].", violation.field()));
+    }
+    item.SetPayload(ndxp::connectors::kBadRequestTypeUrl,
+                    absl::Cord(bad_request->SerializeAsString()));
+  }
+  return item;
 }
 
 }  // namespace
@@ -69,6 +109,11 @@ ResidentRegistryService::ResidentRegistryService(ResidentStore* store, Options o
         if (!options.clock) options.clock = [] { return absl::Now(); };
         return std::move(options);
       }()) {}
+
+bool ResidentRegistryService::IsFuture(const identifiers::CivilDate& date) const {
+  const absl::CivilDay today = absl::ToCivilDay(options_.clock(), options_.time_zone);
+  return absl::CivilDay(date.year, date.month, date.day) > today;
+}
 
 absl::Status ResidentRegistryService::Record(const CallerInfo& caller,
                                              absl::string_view method,
@@ -126,13 +171,16 @@ grpc::Status ResidentRegistryService::VerifyCitizen(grpc::ServerContext* context
 // --------------------------------------------------------------- GetCitizen
 
 absl::StatusOr<v1::Citizen> ResidentRegistryService::Get(const v1::GetCitizenRequest& request) {
-  NDXP_RETURN_IF_ERROR(identifiers::ParsePersonalId(request.personal_id()).status());
+  FieldViolations violations;
+  CheckIdentifier(violations, "personal_id",
+                  identifiers::ParsePersonalId(request.personal_id()).status());
   for (const std::string& path : request.read_mask().paths()) {
     if (!FieldMaskUtil::IsValidPath<v1::Citizen>(path)) {
-      return Invalid("read_mask", absl::StrCat("unknown path \"", absl::CHexEscape(path),
+      violations.Add("read_mask", absl::StrCat("unknown path \"", absl::CHexEscape(path),
                                                "\" (not a field of Citizen)"));
     }
   }
+  NDXP_RETURN_IF_ERROR(violations.ToStatus());
   NDXP_ASSIGN_OR_RETURN(v1::Citizen citizen, store_->GetCitizen(request.personal_id()));
   google::protobuf::FieldMask mask = request.read_mask();
   if (mask.paths().empty()) {
@@ -158,36 +206,37 @@ grpc::Status ResidentRegistryService::GetCitizen(grpc::ServerContext* context,
 
 absl::StatusOr<IssuedPersonalId> ResidentRegistryService::Issue(
     const v1::IssuePersonalIdRequest& r) {
-  if (r.request_id().empty()) {
-    return Invalid("request_id",
-                   "is required (an idempotency key, e.g. the birth registration number)");
-  }
-  if (r.request_id().size() > kMaxRequestIdLength) {
-    return Invalid("request_id", absl::StrCat("is longer than ", kMaxRequestIdLength,
-                                              " characters"));
-  }
+  FieldViolations violations;
+  CheckKey(violations, "request_id", r.request_id(),
+           "an idempotency key, e.g. the birth registration number");
   absl::string_view full_name = absl::StripAsciiWhitespace(r.full_name());
-  if (full_name.empty()) return Invalid("full_name", "is required");
-  if (full_name.size() > kMaxFullNameLength) {
-    return Invalid("full_name", absl::StrCat("is longer than ", kMaxFullNameLength, " bytes"));
+  if (full_name.empty()) {
+    violations.Add("full_name", "is required");
+  } else if (full_name.size() > kMaxFullNameLength) {
+    violations.Add("full_name", absl::StrCat("is longer than ", kMaxFullNameLength, " bytes"));
   }
-  if (!IsDateSet(r.date_of_birth())) return Invalid("date_of_birth", "is required");
-  const identifiers::CivilDate birth = ToCivilDate(r.date_of_birth());
-  NDXP_RETURN_IF_ERROR(identifiers::ValidateCivilDate(birth, "date_of_birth"));
-  if (birth.year < identifiers::kFirstEncodableBirthYear) {
-    return Invalid("date_of_birth",
-                   absl::StrCat(birth.ToString(),
-                                " is before 1900, which a personal ID number cannot encode"));
+  if (!IsDateSet(r.date_of_birth())) {
+    violations.Add("date_of_birth", "is required");
+  } else {
+    const identifiers::CivilDate birth = ToCivilDate(r.date_of_birth());
+    if (!birth.IsValid()) {
+      CheckIdentifier(violations, "date_of_birth",
+                      identifiers::ValidateCivilDate(birth, "date_of_birth"));
+    } else if (birth.year < identifiers::kFirstEncodableBirthYear) {
+      violations.Add("date_of_birth",
+                     absl::StrCat(birth.ToString(),
+                                  " is before 1900, which a personal ID number cannot encode"));
+    } else if (IsFuture(birth)) {
+      violations.Add("date_of_birth", absl::StrCat(birth.ToString(), " is in the future"));
+    }
   }
-  const absl::CivilDay today = absl::ToCivilDay(options_.clock(), options_.time_zone);
-  if (absl::CivilDay(birth.year, birth.month, birth.day) > today) {
-    return Invalid("date_of_birth", absl::StrCat(birth.ToString(), " is in the future"));
+  if (!v1::Sex_IsValid(r.sex())) {
+    CheckSex(violations, r.sex(), "sex");
+  } else if (!ToIdentifierSex(r.sex()).has_value()) {
+    violations.Add("sex", "must be SEX_MALE or SEX_FEMALE");
   }
-  NDXP_RETURN_IF_ERROR(ValidateSex(r.sex(), "sex"));
-  const std::optional<identifiers::Sex> sex = ToIdentifierSex(r.sex());
-  if (!sex.has_value()) return Invalid("sex", "must be SEX_MALE or SEX_FEMALE");
   if (identifiers::FindProvince(r.birth_province_code()) == nullptr) {
-    return Invalid("birth_province_code",
+    violations.Add("birth_province_code",
                    absl::StrCat("unknown province code \"",
                                 absl::CHexEscape(r.birth_province_code()), "\""));
   }
@@ -195,13 +244,16 @@ absl::StatusOr<IssuedPersonalId> ResidentRegistryService::Issue(
   const identifiers::Sex male = identifiers::Sex::kMale;
   const identifiers::Sex female = identifiers::Sex::kFemale;
   if (!r.father_personal_id().empty()) {
-    NDXP_RETURN_IF_ERROR(identifiers::ValidatePersonalId(r.father_personal_id(), nullptr,
-                                                         &male, "father_personal_id"));
+    CheckIdentifier(violations, "father_personal_id",
+                    identifiers::ValidatePersonalId(r.father_personal_id(), nullptr, &male,
+                                                    "father_personal_id"));
   }
   if (!r.mother_personal_id().empty()) {
-    NDXP_RETURN_IF_ERROR(identifiers::ValidatePersonalId(r.mother_personal_id(), nullptr,
-                                                         &female, "mother_personal_id"));
+    CheckIdentifier(violations, "mother_personal_id",
+                    identifiers::ValidatePersonalId(r.mother_personal_id(), nullptr, &female,
+                                                    "mother_personal_id"));
   }
+  NDXP_RETURN_IF_ERROR(violations.ToStatus());
 
   v1::Citizen citizen;
   citizen.set_full_name(std::string(full_name));
@@ -235,7 +287,10 @@ grpc::Status ResidentRegistryService::ListRelatives(grpc::ServerContext* context
   const CallerInfo caller = CallerInfoFromContext(*context);
   absl::StatusOr<std::vector<v1::Relative>> relatives =
       [&]() -> absl::StatusOr<std::vector<v1::Relative>> {
-    NDXP_RETURN_IF_ERROR(identifiers::ParsePersonalId(request->personal_id()).status());
+    FieldViolations violations;
+    CheckIdentifier(violations, "personal_id",
+                    identifiers::ParsePersonalId(request->personal_id()).status());
+    NDXP_RETURN_IF_ERROR(violations.ToStatus());
     return store_->ListRelatives(request->personal_id());
   }();
   // The relatives' names and birth dates are disclosed too: record them.
@@ -265,14 +320,53 @@ grpc::Status ResidentRegistryService::BatchVerifyCitizens(
                                  SubjectOf(request.personal_id()), result.status());
     if (!status.ok()) {
       // The first bad item ends the stream; its index says which one.
-      return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                          absl::StrCat("item ", index, ": ", status.message()));
+      return ToGrpcStatus(ForBatchItem(index, status));
     }
     if (!stream->Write(*result)) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     }
   }
   return grpc::Status::OK;
+}
+
+// -------------------------------------------------------------- RecordDeath
+
+absl::StatusOr<RecordedDeath> ResidentRegistryService::MarkDeceased(
+    const v1::RecordDeathRequest& r) {
+  FieldViolations violations;
+  CheckIdentifier(violations, "personal_id",
+                  identifiers::ParsePersonalId(r.personal_id()).status());
+  if (!IsDateSet(r.date_of_death())) {
+    violations.Add("date_of_death", "is required");
+  } else {
+    const identifiers::CivilDate death = ToCivilDate(r.date_of_death());
+    if (!death.IsValid()) {
+      CheckIdentifier(violations, "date_of_death",
+                      identifiers::ValidateCivilDate(death, "date_of_death"));
+    } else if (IsFuture(death)) {
+      violations.Add("date_of_death", absl::StrCat(death.ToString(), " is in the future"));
+    }
+  }
+  CheckKey(violations, "death_registration_number", r.death_registration_number(),
+           "civil status's death certificate number");
+  NDXP_RETURN_IF_ERROR(violations.ToStatus());
+  return store_->RecordDeath(r.personal_id(), r.date_of_death(),
+                             r.death_registration_number());
+}
+
+grpc::Status ResidentRegistryService::RecordDeath(grpc::ServerContext* context,
+                                                  const v1::RecordDeathRequest* request,
+                                                  v1::RecordDeathResponse* response) {
+  absl::StatusOr<RecordedDeath> recorded = MarkDeceased(*request);
+  absl::Status status = Record(CallerInfoFromContext(*context), kRecordDeathMethod,
+                               SubjectOf(request->personal_id()), recorded.status());
+  if (status.ok()) {
+    response->set_personal_id(request->personal_id());
+    *response->mutable_date_of_death() = recorded->date_of_death;
+    response->set_death_registration_number(recorded->death_registration_number);
+    response->set_newly_recorded(recorded->newly_recorded);
+  }
+  return ToGrpcStatus(status);
 }
 
 }  // namespace ndxp::residents

@@ -1,7 +1,8 @@
 // ndxp.residents.v1.ResidentRegistry over a ResidentStore: request
 // validation (every identifier through the identifiers library; errors are
-// INVALID_ARGUMENT naming the field, e.g. "personal_id: must be exactly 12
-// digits, got 11"), data minimisation (GetCitizen returns only the read_mask
+// INVALID_ARGUMENT naming every bad field, e.g. "personal_id: must be exactly
+// 12 digits, got 11", with a google.rpc.BadRequest detail, one violation per
+// field), data minimisation (GetCitizen returns only the read_mask
 // fields), and the access log: every call is recorded with the caller's
 // consumer and purpose (CallerInfo) before any data is returned; if the
 // record cannot be written the call fails with UNAVAILABLE instead of
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/identifiers/civil_date.h"
 #include "connectors/residents/resident_store.h"
 #include "connectors/runtime/caller_info.h"
 #include "ndxp/residents/v1/residents.grpc.pb.h"
@@ -34,6 +36,7 @@ inline constexpr char kListRelativesMethod[] =
     "/ndxp.residents.v1.ResidentRegistry/ListRelatives";
 inline constexpr char kBatchVerifyCitizensMethod[] =
     "/ndxp.residents.v1.ResidentRegistry/BatchVerifyCitizens";
+inline constexpr char kRecordDeathMethod[] = "/ndxp.residents.v1.ResidentRegistry/RecordDeath";
 
 class ResidentRegistryService final : public v1::ResidentRegistry::Service {
  public:
@@ -63,11 +66,17 @@ class ResidentRegistryService final : public v1::ResidentRegistry::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::VerifyCitizenResponse, v1::VerifyCitizenRequest>* stream)
       override;
+  grpc::Status RecordDeath(grpc::ServerContext* context, const v1::RecordDeathRequest* request,
+                           v1::RecordDeathResponse* response) override;
 
  private:
   absl::StatusOr<v1::VerifyCitizenResponse> Verify(const v1::VerifyCitizenRequest& request);
   absl::StatusOr<v1::Citizen> Get(const v1::GetCitizenRequest& request);
   absl::StatusOr<IssuedPersonalId> Issue(const v1::IssuePersonalIdRequest& request);
+  absl::StatusOr<RecordedDeath> MarkDeceased(const v1::RecordDeathRequest& request);
+
+  // After today in options_.time_zone (`date` valid).
+  bool IsFuture(const identifiers::CivilDate& date) const;
 
   // Writes one access-log record per personal ID (one with an empty ID when
   // there is none), all stamped with `outcome`. Returns `outcome`, or

@@ -16,6 +16,7 @@
 #include "common/protocol/metadata.h"
 #include "connectors/residents/sqlite_resident_store.h"
 #include "connectors/runtime/connector_server.h"
+#include "connectors/runtime/field_violations.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -53,6 +54,10 @@ class FailableStore final : public ResidentStore {
   absl::StatusOr<IssuedPersonalId> IssuePersonalId(absl::string_view request_id,
                                                    const v1::Citizen& citizen) override {
     return store_->IssuePersonalId(request_id, citizen);
+  }
+  absl::StatusOr<RecordedDeath> RecordDeath(absl::string_view id, const v1::Date& date,
+                                            absl::string_view number) override {
+    return store_->RecordDeath(id, date, number);
   }
   absl::Status RecordAccesses(absl::Span<const AccessRecord> records) override {
     if (fail_access_log) return absl::UnavailableError("disk I/O error");
@@ -195,6 +200,37 @@ TEST_F(ResidentRegistryServiceTest, VerifyCitizenValidationNamesTheField) {
     v1::VerifyCitizenResponse response;
     ExpectError(Verify(c.request, &response), c);
   }
+}
+
+TEST_F(ResidentRegistryServiceTest, BadIdentifiersCarryABadRequestNamingEveryField) {
+  struct Case {
+    std::string request;  // VerifyCitizenRequest
+    std::vector<std::string> fields;
+  };
+  const Case cases[] = {
+      {R"pb(personal_id: "07909800000")pb", {"personal_id"}},
+      {R"pb(personal_id: "abc" date_of_birth { year: 1998 month: 2 day: 30 } sex: 7)pb",
+       {"personal_id", "date_of_birth", "sex"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.request);
+    v1::VerifyCitizenResponse response;
+    grpc::Status status = Verify(c.request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    std::optional<google::rpc::BadRequest> bad = ndxp::connectors::BadRequestOf(status);
+    ASSERT_TRUE(bad.has_value());
+    std::vector<std::string> fields;
+    for (const auto& v : bad->field_violations()) {
+      fields.push_back(v.field());
+      EXPECT_FALSE(v.description().empty());
+    }
+    EXPECT_EQ(fields, c.fields);
+  }
+  // The description is the reason alone; the message keeps "field: reason".
+  v1::VerifyCitizenResponse response;
+  grpc::Status status = Verify(R"pb(personal_id: "07909800000")pb", &response);
+  EXPECT_EQ(ndxp::connectors::BadRequestOf(status)->field_violations(0).description(),
+            "must be exactly 12 digits, got 11");
 }
 
 TEST_F(ResidentRegistryServiceTest, VerifyCitizenMatches) {
@@ -426,7 +462,10 @@ TEST_F(ResidentRegistryServiceTest, ListRelativesStreamsParentsThenChildren) {
   for (const ErrorCase& c : errors) {
     SCOPED_TRACE(c.request);
     std::vector<v1::Relative> relatives;
-    ExpectError(Relatives(c.request, &relatives), c);
+    grpc::Status status = Relatives(c.request, &relatives);
+    ExpectError(status, c);
+    EXPECT_EQ(ndxp::connectors::BadRequestOf(status).has_value(),
+              c.code == grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_TRUE(relatives.empty());
   }
 }
@@ -452,15 +491,16 @@ TEST_F(ResidentRegistryServiceTest, BatchVerifyAnswersInOrderAndStopsAtTheFirstB
     std::vector<std::string> requests;
     size_t answered;
     std::string message;
+    std::string field;
   };
   const Case cases[] = {
       {{R"pb(personal_id: "079098000004")pb", R"pb(personal_id: "001065000002")pb",
         R"pb(personal_id: "07909800000")pb", R"pb(personal_id: "079168000003")pb"},
        2,
-       "item 2: personal_id: must be exactly 12 digits, got 11"},
+       "item 2: personal_id: must be exactly 12 digits, got 11", "personal_id"},
       {{R"pb(personal_id: "079098000004" date_of_birth { year: 1998 month: 13 day: 1 })pb"},
        0,
-       "item 0: date_of_birth: 1998-13-01 is not a valid calendar date"},
+       "item 0: date_of_birth: 1998-13-01 is not a valid calendar date", "date_of_birth"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.message);
@@ -469,11 +509,94 @@ TEST_F(ResidentRegistryServiceTest, BatchVerifyAnswersInOrderAndStopsAtTheFirstB
     EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_EQ(bad.error_message(), c.message);
     EXPECT_EQ(answered.size(), c.answered);
+    std::optional<google::rpc::BadRequest> bad_request = ndxp::connectors::BadRequestOf(bad);
+    ASSERT_TRUE(bad_request.has_value());
+    EXPECT_EQ(bad_request->field_violations(0).field(),
+              absl::StrCat("item[", c.answered, "].", c.field));
   }
 
   responses.clear();
   ASSERT_TRUE(BatchVerify({}, &responses).ok());
   EXPECT_TRUE(responses.empty());
+}
+
+TEST_F(ResidentRegistryServiceTest, RecordDeathValidation) {
+  using Request = v1::RecordDeathRequest;
+  const ErrorCase cases[] = {
+      {R"pb(personal_id: "07909800000" date_of_death { year: 2024 month: 1 day: 2 }
+            death_registration_number: "KT-1")pb",
+       grpc::StatusCode::INVALID_ARGUMENT, "personal_id: must be exactly 12 digits, got 11"},
+      {R"pb(personal_id: "079098000004" death_registration_number: "KT-1")pb",
+       grpc::StatusCode::INVALID_ARGUMENT, "date_of_death: is required"},
+      {R"pb(personal_id: "079098000004" date_of_death { year: 2023 month: 2 day: 29 }
+            death_registration_number: "KT-1")pb",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "date_of_death: 2023-02-29 is not a valid calendar date"},
+      {R"pb(personal_id: "079098000004" date_of_death { year: 2025 month: 1 day: 2 }
+            death_registration_number: "KT-1")pb",
+       grpc::StatusCode::INVALID_ARGUMENT, "date_of_death: 2025-01-02 is in the future"},
+      {R"pb(personal_id: "079098000004" date_of_death { year: 2024 month: 1 day: 2 })pb",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "death_registration_number: is required (civil status's death certificate number)"},
+      {R"pb(personal_id: "x" date_of_death { year: 2024 month: 1 day: 32 })pb",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "personal_id: must be exactly 12 digits, got 1; "
+       "date_of_death: 2024-01-32 is not a valid calendar date; "
+       "death_registration_number: is required (civil status's death certificate number)"},
+      {R"pb(personal_id: "079098000004" date_of_death { year: 1990 month: 1 day: 2 }
+            death_registration_number: "KT-1")pb",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "date_of_death: 1990-01-02 is before the date of birth 1998-09-09"},
+      {R"pb(personal_id: "001090999999" date_of_death { year: 2024 month: 1 day: 2 }
+            death_registration_number: "KT-1")pb",
+       grpc::StatusCode::NOT_FOUND,
+       "personal_id: no citizen holds personal ID number 001090999999"},
+      {R"pb(personal_id: "001040000001" date_of_death { year: 2024 month: 1 day: 2 }
+            death_registration_number: "KT-1")pb",
+       grpc::StatusCode::FAILED_PRECONDITION,
+       "personal_id: 001040000001 is already recorded as deceased on 2010-06-30, not "
+       "2024-01-02"},
+  };
+  for (const ErrorCase& c : cases) {
+    SCOPED_TRACE(c.request);
+    v1::RecordDeathResponse response;
+    grpc::Status status =
+        stub_->RecordDeath(Context().get(), Parse<Request>(c.request), &response);
+    ExpectError(status, c);
+    if (c.code == grpc::StatusCode::INVALID_ARGUMENT) {
+      EXPECT_TRUE(ndxp::connectors::BadRequestOf(status).has_value());
+    }
+  }
+  EXPECT_EQ(store_->GetCitizen("079098000004")->life_status(), v1::LIFE_STATUS_ALIVE);
+}
+
+TEST_F(ResidentRegistryServiceTest, RecordDeathMarksTheCitizenDeceasedOnce) {
+  const std::string request = R"pb(personal_id: "079098000004"
+                                   date_of_death { year: 2024 month: 12 day: 1 }
+                                   death_registration_number: "KT-079-2024-0000001")pb";
+  v1::RecordDeathResponse first, again;
+  ASSERT_TRUE(stub_->RecordDeath(Context().get(), Parse<v1::RecordDeathRequest>(request), &first)
+                  .ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(
+      first, Parse<v1::RecordDeathResponse>(R"pb(personal_id: "079098000004"
+                                                 date_of_death { year: 2024 month: 12 day: 1 }
+                                                 death_registration_number: "KT-079-2024-0000001"
+                                                 newly_recorded: true)pb")))
+      << first.DebugString();
+  ASSERT_TRUE(stub_->RecordDeath(Context().get(), Parse<v1::RecordDeathRequest>(request), &again)
+                  .ok());
+  EXPECT_FALSE(again.newly_recorded());
+  EXPECT_EQ(again.death_registration_number(), "KT-079-2024-0000001");
+
+  v1::VerifyCitizenResponse verified;
+  ASSERT_TRUE(Verify(R"pb(personal_id: "079098000004")pb", &verified).ok());
+  EXPECT_EQ(verified.life_status(), v1::LIFE_STATUS_DECEASED);
+  // Both calls are in the citizen's access log.
+  absl::StatusOr<std::vector<AccessRecord>> accesses = store_->ListAccesses("079098000004");
+  ASSERT_TRUE(accesses.ok());
+  ASSERT_GE(accesses->size(), 2u);
+  EXPECT_EQ((*accesses)[0].method, kRecordDeathMethod);
+  EXPECT_EQ((*accesses)[1].method, kRecordDeathMethod);
 }
 
 TEST_F(ResidentRegistryServiceTest, AccessLogRecordsConsumerPurposeAndOutcome) {

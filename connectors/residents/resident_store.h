@@ -42,6 +42,14 @@ struct IssuedPersonalId {
   bool newly_issued = false;  // false: this request_id had been served before
 };
 
+// The outcome of ResidentStore::RecordDeath.
+struct RecordedDeath {
+  ndxp::residents::v1::Date date_of_death;
+  // The registration the death is recorded under: the first one given.
+  std::string death_registration_number;
+  bool newly_recorded = false;  // false: this death was already recorded
+};
+
 // Implementations are thread-safe. Arguments are assumed already validated
 // by the caller (well-formed personal IDs, valid dates); the store checks
 // only what needs its data (existence, uniqueness).
@@ -69,6 +77,18 @@ class ResidentStore {
   // province, year and sex is taken.
   virtual absl::StatusOr<IssuedPersonalId> IssuePersonalId(
       absl::string_view request_id, const ndxp::residents::v1::Citizen& citizen) = 0;
+
+  // Marks the citizen deceased on `date_of_death` (a valid calendar date)
+  // under civil status's `death_registration_number`. Idempotent: a death
+  // already recorded on the same date answers newly_recorded=false with the
+  // number it was first recorded under (a death known without a registration
+  // number gets this one). NOT_FOUND "personal_id: ..." for an unknown
+  // citizen; FAILED_PRECONDITION when a different death date is recorded;
+  // INVALID_ARGUMENT (a BadRequest naming date_of_death) when the date is
+  // before the citizen's birth.
+  virtual absl::StatusOr<RecordedDeath> RecordDeath(
+      absl::string_view personal_id, const ndxp::residents::v1::Date& date_of_death,
+      absl::string_view death_registration_number) = 0;
 
   // Appends to the access log, all records or none.
   virtual absl::Status RecordAccesses(absl::Span<const AccessRecord> records) = 0;

@@ -12,6 +12,7 @@
 #include "common/identifiers/personal_id.h"
 #include "common/identifiers/province.h"
 #include "connectors/residents/synthetic_population.h"
+#include "connectors/runtime/field_violations.h"
 #include "connectors/runtime/status_util.h"
 
 namespace ndxp::residents {
@@ -50,6 +51,13 @@ CREATE TABLE IF NOT EXISTS issued_personal_ids (
   request_id   TEXT PRIMARY KEY,
   personal_id  TEXT NOT NULL UNIQUE REFERENCES citizens (personal_id),
   issued_micros INTEGER NOT NULL                  -- Unix time, microseconds
+) WITHOUT ROWID;
+
+-- Deaths recorded by civil status, with the registration behind each.
+CREATE TABLE IF NOT EXISTS recorded_deaths (
+  personal_id               TEXT PRIMARY KEY REFERENCES citizens (personal_id),
+  death_registration_number TEXT NOT NULL,
+  recorded_micros           INTEGER NOT NULL    -- Unix time, microseconds
 ) WITHOUT ROWID;
 
 -- Who accessed whose data: citizens may ask to see it.
@@ -113,6 +121,10 @@ struct SqliteResidentStore::Statements {
   SqliteStatement accesses_to;
   SqliteStatement count;
   SqliteStatement set_meta;
+  SqliteStatement life_dates;
+  SqliteStatement set_death_date;
+  SqliteStatement insert_death_registration;
+  SqliteStatement death_registration;
 
   static absl::StatusOr<std::unique_ptr<Statements>> Prepare(SqliteDatabase& db) {
     auto prepare = [&db](const std::string& sql) { return db.Prepare(sql); };
@@ -159,12 +171,27 @@ struct SqliteResidentStore::Statements {
     NDXP_ASSIGN_OR_RETURN(
         SqliteStatement set_meta,
         prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement life_dates,
+        prepare("SELECT birth_date, death_date FROM citizens WHERE personal_id = ?"));
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement set_death_date,
+        prepare("UPDATE citizens SET death_date = ? WHERE personal_id = ?"));
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement insert_death_registration,
+        prepare("INSERT OR IGNORE INTO recorded_deaths (personal_id, "
+                "death_registration_number, recorded_micros) VALUES (?, ?, ?)"));
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement death_registration,
+        prepare("SELECT death_registration_number FROM recorded_deaths "
+                "WHERE personal_id = ?"));
     return std::unique_ptr<Statements>(new Statements{
         std::move(get_citizen), std::move(exists), std::move(insert_citizen),
         std::move(parents_of), std::move(summary), std::move(children_of),
         std::move(find_issued), std::move(insert_issued), std::move(ids_in_range),
         std::move(insert_access), std::move(accesses_to), std::move(count),
-        std::move(set_meta)});
+        std::move(set_meta), std::move(life_dates), std::move(set_death_date),
+        std::move(insert_death_registration), std::move(death_registration)});
   }
 };
 
@@ -357,6 +384,67 @@ absl::StatusOr<IssuedPersonalId> SqliteResidentStore::IssuePersonalId(
   NDXP_RETURN_IF_ERROR(s.insert_issued.Run());
   NDXP_RETURN_IF_ERROR(txn.Commit());
   return IssuedPersonalId{std::move(personal_id), true};
+}
+
+absl::StatusOr<RecordedDeath> SqliteResidentStore::RecordDeath(
+    absl::string_view personal_id, const v1::Date& date_of_death,
+    absl::string_view death_registration_number) {
+  absl::MutexLock lock(&mu_);
+  Statements& s = *statements_;
+  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
+  const std::string death_text = DateText(date_of_death);
+  std::string birth_text;
+  std::optional<std::string> recorded_death;
+  {
+    s.life_dates.Reset();
+    absl::Cleanup reset = [&s]() ABSL_NO_THREAD_SAFETY_ANALYSIS { s.life_dates.Reset(); };
+    NDXP_RETURN_IF_ERROR(s.life_dates.Bind(1, personal_id));
+    NDXP_ASSIGN_OR_RETURN(bool found, s.life_dates.Step());
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrCat("personal_id: no citizen holds personal ID number ", personal_id));
+    }
+    birth_text = std::string(s.life_dates.ColumnText(0));
+    recorded_death = s.life_dates.ColumnOptionalText(1);
+  }
+  // The YYYY-MM-DD texts order as the dates do.
+  if (death_text < birth_text) {
+    return ndxp::connectors::InvalidField(
+        "date_of_death",
+        absl::StrCat(death_text, " is before the date of birth ", birth_text));
+  }
+  if (recorded_death.has_value() && *recorded_death != death_text) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("personal_id: ", personal_id, " is already recorded as deceased on ",
+                     *recorded_death, ", not ", death_text));
+  }
+  const bool newly_recorded = !recorded_death.has_value();
+  if (newly_recorded) {
+    s.set_death_date.Reset();
+    NDXP_RETURN_IF_ERROR(s.set_death_date.BindAll(death_text, personal_id));
+    NDXP_RETURN_IF_ERROR(s.set_death_date.Run());
+  }
+  // A death known before (imported without a registration) takes this one.
+  s.insert_death_registration.Reset();
+  NDXP_RETURN_IF_ERROR(s.insert_death_registration.BindAll(
+      personal_id, death_registration_number, absl::ToUnixMicros(options_.clock())));
+  NDXP_RETURN_IF_ERROR(s.insert_death_registration.Run());
+
+  RecordedDeath death;
+  death.date_of_death = date_of_death;
+  death.newly_recorded = newly_recorded;
+  {
+    s.death_registration.Reset();
+    absl::Cleanup reset = [&s]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      s.death_registration.Reset();
+    };
+    NDXP_RETURN_IF_ERROR(s.death_registration.Bind(1, personal_id));
+    NDXP_ASSIGN_OR_RETURN(bool found, s.death_registration.Step());
+    if (!found) return absl::InternalError("recorded death vanished inside its transaction");
+    death.death_registration_number = std::string(s.death_registration.ColumnText(0));
+  }
+  NDXP_RETURN_IF_ERROR(txn.Commit());
+  return death;
 }
 
 absl::Status SqliteResidentStore::RecordAccesses(absl::Span<const AccessRecord> records) {

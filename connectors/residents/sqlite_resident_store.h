@@ -3,8 +3,10 @@
 //
 // Schema (see kSchema in the .cc): citizens (indexed by father and mother for
 // ListRelatives), issued_personal_ids (request_id -> personal_id, for
-// idempotent issuance), access_log (who read whose data, when, why: time,
-// consumer, purpose, request id, method, personal ID, outcome), meta.
+// idempotent issuance), recorded_deaths (personal_id -> civil status's death
+// registration number, for idempotent RecordDeath), access_log (who read
+// whose data, when, why: time, consumer, purpose, request id, method,
+// personal ID, outcome), meta.
 //
 // Example:
 //   NDXP_ASSIGN_OR_RETURN(auto store, SqliteResidentStore::Open("residents.db"));
@@ -62,6 +64,9 @@ class SqliteResidentStore final : public ResidentStore {
       absl::string_view personal_id) override;
   absl::StatusOr<IssuedPersonalId> IssuePersonalId(
       absl::string_view request_id, const ndxp::residents::v1::Citizen& citizen) override;
+  absl::StatusOr<RecordedDeath> RecordDeath(
+      absl::string_view personal_id, const ndxp::residents::v1::Date& date_of_death,
+      absl::string_view death_registration_number) override;
   absl::Status RecordAccesses(absl::Span<const AccessRecord> records) override;
   absl::StatusOr<std::vector<AccessRecord>> ListAccesses(
       absl::string_view personal_id) override;

@@ -263,6 +263,54 @@ TEST_F(SqliteResidentStoreTest, IssuanceNeedsExistingParents) {
   EXPECT_EQ(*store->CountCitizens(), 6);
 }
 
+TEST_F(SqliteResidentStoreTest, RecordDeathIsIdempotentAndRefusesAnotherDate) {
+  std::unique_ptr<SqliteResidentStore> store = OpenStore("deaths.db");
+  AddFamily(*store);
+  absl::StatusOr<RecordedDeath> first =
+      store->RecordDeath("001040000001", MakeDate(2024, 5, 6), "KT-001-2024-0000001");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->newly_recorded);
+  EXPECT_EQ(first->death_registration_number, "KT-001-2024-0000001");
+
+  // The same death again, even under another number: the first answer.
+  absl::StatusOr<RecordedDeath> again =
+      store->RecordDeath("001040000001", MakeDate(2024, 5, 6), "KT-001-2024-0000099");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->newly_recorded);
+  EXPECT_EQ(again->death_registration_number, "KT-001-2024-0000001");
+
+  absl::StatusOr<v1::Citizen> dead = store->GetCitizen("001040000001");
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->life_status(), v1::LIFE_STATUS_DECEASED);
+  EXPECT_TRUE(MessageDifferencer::Equals(dead->date_of_death(), MakeDate(2024, 5, 6)));
+
+  struct Case {
+    std::string personal_id;
+    v1::Date date;
+    absl::StatusCode code;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"001040000001", MakeDate(2024, 5, 7), absl::StatusCode::kFailedPrecondition,
+       "personal_id: 001040000001 is already recorded as deceased on 2024-05-06, not "
+       "2024-05-07"},
+      {"001090999999", MakeDate(2024, 5, 7), absl::StatusCode::kNotFound,
+       "personal_id: no citizen holds personal ID number 001090999999"},
+      {"079098000004", MakeDate(1998, 9, 8), absl::StatusCode::kInvalidArgument,
+       "date_of_death: 1998-09-08 is before the date of birth 1998-09-09"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    absl::StatusOr<RecordedDeath> bad = store->RecordDeath(c.personal_id, c.date, "KT-x");
+    EXPECT_EQ(bad.status().code(), c.code);
+    EXPECT_EQ(bad.status().message(), c.message);
+  }
+  // A refused death changed nothing.
+  EXPECT_EQ(store->GetCitizen("079098000004")->life_status(), v1::LIFE_STATUS_ALIVE);
+  // Born and died the same day is possible.
+  EXPECT_TRUE(store->RecordDeath("079098000004", MakeDate(1998, 9, 9), "KT-y").ok());
+}
+
 TEST_F(SqliteResidentStoreTest, AccessLog) {
   auto store = OpenStore("a.db");
   AddFamily(*store);
