@@ -3,7 +3,7 @@
 Agencies need nothing but the .proto files and their certificate:
 
     from ndxp_client import connect, generate_stubs
-    stubs = generate_stubs("/tmp/ndxp-stubs")          # residents_pb2, residents_pb2_grpc
+    stubs = generate_stubs("/tmp/ndxp-stubs")          # residents_pb2, insurance_pb2, ...
     channel = connect(hub, ca, cert, key)
     registry = stubs.residents_pb2_grpc.ResidentRegistryStub(channel)
     answer = registry.VerifyCitizen(request, metadata=[("x-ndxp-purpose", "...")])
@@ -20,7 +20,18 @@ import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROTO_DIR = os.path.join(ROOT, "proto")
-PROTOS = ["ndxp/residents/v1/residents.proto"]
+# Every agency's service, and google.rpc's error model: INVALID_ARGUMENT
+# answers carry a google.rpc.BadRequest naming the wrong fields.
+PROTOS = [
+    "ndxp/residents/v1/residents.proto",
+    "ndxp/insurance/v1/insurance.proto",
+    "ndxp/business/v1/business.proto",
+    "ndxp/land/v1/land.proto",
+    "ndxp/civil_status/v1/civil_status.proto",
+    "ndxp/documents/v1/documents.proto",
+    "google/rpc/status.proto",
+    "google/rpc/error_details.proto",
+]
 
 
 def generate_stubs(out_dir, protos=PROTOS):
@@ -59,3 +70,28 @@ def connect_as(endpoints, identity):
     """A channel for one of the identities listed in a federation's endpoints.json."""
     who = endpoints["identities"][identity]
     return connect(endpoints["hub"], endpoints["ca"], who["cert"], who["key"])
+
+
+def status_details(error):
+    """The google.rpc.Status of a failed call (from the grpc-status-details-bin
+    trailer), or None. Needs generate_stubs() to have run."""
+    from google.rpc import status_pb2
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status()
+            status.ParseFromString(value)
+            return status
+    return None
+
+
+def field_violations(error):
+    """[(field, description)] of the google.rpc.BadRequest an INVALID_ARGUMENT
+    answer carries; [] when it has none."""
+    from google.rpc import error_details_pb2
+    status = status_details(error)
+    violations = []
+    for detail in status.details if status else ():
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            violations += [(v.field, v.description) for v in bad_request.field_violations]
+    return violations

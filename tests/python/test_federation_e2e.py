@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End to end over real processes: deploy/local/federation starts the hub and
-the residents connector (real binaries, real mTLS, a real SQLite file); a
-Python client with stubs generated from proto/ calls through the hub.
+every agency's connector (real binaries, real mTLS, real SQLite files); a
+Python client with stubs generated from proto/ calls through the hub, and the
+connectors call each other through it (the birth registration).
 
 Run by ctest:  test_federation_e2e.py BUILD_DIR
 """
@@ -17,7 +18,7 @@ import grpc
 
 import federation_fixture  # noqa: E402  (puts clients/python on the path)
 from federation_fixture import ROOT  # noqa: E402
-from ndxp_client import connect_as, generate_stubs  # noqa: E402
+from ndxp_client import connect_as, field_violations, generate_stubs  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 PURPOSE = [("x-ndxp-purpose", "e2e test")]
@@ -28,6 +29,7 @@ class FederationTest(unittest.TestCase):
     def setUpClass(cls):
         cls.state, cls.endpoints = federation_fixture.start(BUILD, "ndxp-e2e-")
         stubs = generate_stubs(os.path.join(cls.state, "python-stubs"))
+        cls.stubs = stubs
         cls.pb = stubs.residents_pb2
         cls.channel = connect_as(cls.endpoints, "demo")
         cls.demo = stubs.residents_pb2_grpc.ResidentRegistryStub(cls.channel)
@@ -126,7 +128,90 @@ class FederationTest(unittest.TestCase):
              "--endpoints", os.path.join(self.state, "endpoints.json")],
             capture_output=True, text=True, timeout=120)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        self.assertIn("Summary: 8 of 8", result.stdout)
+        self.assertRegex(result.stdout, r"Summary: (\d+) of \1 exchanges")
+        self.assertIn("RegisterBirth", result.stdout)
+
+    def parents(self):
+        import sqlite3
+        database = self.endpoints["connectors"]["residents"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            return db.execute(
+                "SELECT c.father_id, c.mother_id FROM citizens c "
+                "JOIN citizens f ON c.father_id = f.personal_id "
+                "JOIN citizens m ON c.mother_id = m.personal_id "
+                "WHERE f.death_date IS NULL AND m.death_date IS NULL "
+                "ORDER BY c.personal_id LIMIT 1").fetchone()
+
+    def test_birth_registration_across_three_agencies(self):
+        civ, res, ins = self.stubs.civil_status_pb2, self.pb, self.stubs.insurance_pb2
+        registrar = self.stubs.civil_status_pb2_grpc.CivilStatusRegistryStub(
+            connect_as(self.endpoints, "registrar"))
+        father, mother = self.parents()
+        request = civ.RegisterBirthRequest(
+            request_id="e2e-birth-1", child_full_name="Lê Thị Hoa",
+            date_of_birth=res.Date(year=2024, month=2, day=29), sex=res.SEX_FEMALE,
+            birth_province_code="079", father_personal_id=father, mother_personal_id=mother,
+            registration_office="UBND phường Bến Nghé")
+        first = registrar.RegisterBirth(request, metadata=PURPOSE, timeout=30).registration
+        self.assertEqual(first.state, civ.BIRTH_REGISTRATION_STATE_COMPLETED)
+        # 079: Ho Chi Minh City; 3: a woman born in the 2000s; 24: the birth year.
+        self.assertRegex(first.personal_id, r"^079324\d{6}$")
+        self.assertEqual(first.health_insurance_card_code,
+                         "TE179" + first.social_insurance_code)
+        again = registrar.RegisterBirth(request, metadata=PURPOSE, timeout=30)
+        self.assertFalse(again.newly_completed)
+        self.assertEqual(again.registration.personal_id, first.personal_id)
+        self.assertEqual(again.registration.certificate_number.formatted,
+                         first.certificate_number.formatted)
+
+        lookup = res.GetCitizenRequest(personal_id=first.personal_id)
+        lookup.read_mask.paths.extend(["full_name", "father_personal_id", "mother_personal_id"])
+        citizen = self.demo.GetCitizen(lookup, metadata=PURPOSE, timeout=10).citizen
+        self.assertEqual((citizen.full_name, citizen.father_personal_id,
+                          citizen.mother_personal_id), ("Lê Thị Hoa", father, mother))
+        insurance = self.stubs.insurance_pb2_grpc.InsuranceRegistryStub(self.channel)
+        person = insurance.GetInsuredPerson(
+            ins.GetInsuredPersonRequest(personal_id=first.personal_id), metadata=PURPOSE,
+            timeout=10).person
+        self.assertEqual(person.card.card_code, first.health_insurance_card_code)
+
+    def test_only_civil_status_may_issue_personal_ids(self):
+        registrar = self.stubs.residents_pb2_grpc.ResidentRegistryStub(
+            connect_as(self.endpoints, "registrar"))
+        for stub in (registrar, self.demo):
+            with self.assertRaises(grpc.RpcError) as caught:
+                stub.IssuePersonalId(self.pb.IssuePersonalIdRequest(request_id="x"),
+                                     metadata=PURPOSE, timeout=10)
+            self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_bad_identifier_carries_a_bad_request_a_python_client_can_read(self):
+        insurance = self.stubs.insurance_pb2_grpc.InsuranceRegistryStub(self.channel)
+        with self.assertRaises(grpc.RpcError) as caught:
+            insurance.GetInsuredPerson(
+                self.stubs.insurance_pb2.GetInsuredPersonRequest(social_insurance_code="7912"),
+                metadata=PURPOSE, timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual([field for field, _ in field_violations(caught.exception)],
+                         ["social_insurance_code"])
+
+    def test_business_search_streams_through_the_hub(self):
+        import sqlite3
+        database = self.endpoints["connectors"]["business"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            prefix, count = db.execute(
+                "SELECT substr(search_key, 1, 3) AS p, COUNT(*) FROM enterprises "
+                "GROUP BY p ORDER BY 2 DESC, 1 LIMIT 1").fetchone()
+        self.assertGreater(count, 1)
+        biz = self.stubs.business_pb2
+        business = self.stubs.business_pb2_grpc.BusinessRegistryStub(self.channel)
+        found = list(business.SearchEnterprises(
+            biz.SearchEnterprisesRequest(name_prefix=prefix, max_results=count),
+            metadata=PURPOSE, timeout=10))
+        self.assertEqual(len(found), count)
+        first = business.GetEnterprise(
+            biz.GetEnterpriseRequest(enterprise_code=found[0].enterprise_code),
+            metadata=PURPOSE, timeout=10).enterprise
+        self.assertEqual(first.name, found[0].name)
 
     def test_echo_connector_answers_the_loadtest_identity_only(self):
         # The benchmark route: raw bytes (an EchoRequest with payload b"ping").
