@@ -32,16 +32,6 @@ using ndxp::residents::v1::Sex;
 constexpr size_t kMaxRequestIdLength = 100;  // leaves room for ":personal-id" etc.
 constexpr size_t kMaxTextLength = 200;
 
-// Records an identifier validator's error against `field`: its message
-// starts with "<field>: ", which the violation names already.
-void CheckIdentifier(FieldViolations& violations, absl::string_view field,
-                     const absl::Status& status) {
-  if (status.ok()) return;
-  absl::string_view reason = status.message();
-  absl::ConsumePrefix(&reason, absl::StrCat(field, ": "));
-  violations.Add(field, reason);
-}
-
 void CheckRequestId(FieldViolations& violations, const std::string& request_id) {
   if (request_id.empty()) {
     violations.Add("request_id", "is required (the registration's idempotency key)");
@@ -230,7 +220,7 @@ absl::Status CivilStatusRegistryService::ValidateBirth(const v1::RegisterBirthRe
   if (!r.has_date_of_birth()) {
     violations.Add("date_of_birth", "is required");
   } else if (!birth.IsValid()) {
-    CheckIdentifier(violations, "date_of_birth",
+    violations.Check("date_of_birth",
                     identifiers::ValidateCivilDate(birth, "date_of_birth"));
   } else if (birth.year < identifiers::kFirstEncodableBirthYear) {
     violations.Add("date_of_birth",
@@ -246,12 +236,12 @@ absl::Status CivilStatusRegistryService::ValidateBirth(const v1::RegisterBirthRe
   const identifiers::Sex male = identifiers::Sex::kMale;
   const identifiers::Sex female = identifiers::Sex::kFemale;
   if (!r.father_personal_id().empty()) {
-    CheckIdentifier(violations, "father_personal_id",
+    violations.Check("father_personal_id",
                     identifiers::ValidatePersonalId(r.father_personal_id(), nullptr, &male,
                                                     "father_personal_id"));
   }
   if (!r.mother_personal_id().empty()) {
-    CheckIdentifier(violations, "mother_personal_id",
+    violations.Check("mother_personal_id",
                     identifiers::ValidatePersonalId(r.mother_personal_id(), nullptr, &female,
                                                     "mother_personal_id"));
   }
@@ -265,11 +255,10 @@ absl::Status CivilStatusRegistryService::ValidateMarriage(
   CheckRequestId(violations, r.request_id());
   const identifiers::Sex male = identifiers::Sex::kMale;
   const identifiers::Sex female = identifiers::Sex::kFemale;
-  CheckIdentifier(violations, "husband_personal_id",
+  violations.Check("husband_personal_id",
                   identifiers::ValidatePersonalId(r.husband_personal_id(), nullptr, &male,
                                                   "husband_personal_id"));
-  CheckIdentifier(
-      violations, "wife_personal_id",
+  violations.Check("wife_personal_id",
       identifiers::ValidatePersonalId(r.wife_personal_id(), nullptr, &female, "wife_personal_id"));
   if (!r.husband_personal_id().empty() && r.husband_personal_id() == r.wife_personal_id()) {
     violations.Add("wife_personal_id", "must not be the same person as husband_personal_id");
@@ -278,7 +267,7 @@ absl::Status CivilStatusRegistryService::ValidateMarriage(
   if (!r.has_date_of_marriage()) {
     violations.Add("date_of_marriage", "is required");
   } else if (!day.IsValid()) {
-    CheckIdentifier(violations, "date_of_marriage",
+    violations.Check("date_of_marriage",
                     identifiers::ValidateCivilDate(day, "date_of_marriage"));
   } else if (IsFuture(r.date_of_marriage())) {
     violations.Add("date_of_marriage", absl::StrCat(day.ToString(), " is in the future"));
@@ -291,13 +280,13 @@ absl::Status CivilStatusRegistryService::ValidateMarriage(
 absl::Status CivilStatusRegistryService::ValidateDeath(const v1::RegisterDeathRequest& r) const {
   FieldViolations violations;
   CheckRequestId(violations, r.request_id());
-  CheckIdentifier(violations, "personal_id",
+  violations.Check("personal_id",
                   identifiers::ParsePersonalId(r.personal_id()).status());
   const identifiers::CivilDate day = ToCivilDate(r.date_of_death());
   if (!r.has_date_of_death()) {
     violations.Add("date_of_death", "is required");
   } else if (!day.IsValid()) {
-    CheckIdentifier(violations, "date_of_death",
+    violations.Check("date_of_death",
                     identifiers::ValidateCivilDate(day, "date_of_death"));
   } else if (IsFuture(r.date_of_death())) {
     violations.Add("date_of_death", absl::StrCat(day.ToString(), " is in the future"));

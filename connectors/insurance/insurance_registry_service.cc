@@ -39,14 +39,6 @@ identifiers::CivilDate ToCivilDate(const residents_v1::Date& date) {
   return {date.year(), date.month(), date.day()};
 }
 
-// The identifiers library's errors start with "<field>: "; a violation names
-// the field apart, so its description is the rest.
-void CheckIdentifier(FieldViolations& violations, absl::string_view field,
-                     const absl::Status& status) {
-  if (status.ok()) return;
-  violations.Add(field, absl::StripPrefix(status.message(), absl::StrCat(field, ": ")));
-}
-
 // The validated date of birth, or nullptr after recording why not.
 const residents_v1::Date* CheckDateOfBirth(const residents_v1::Date& date,
                                            FieldViolations& violations) {
@@ -55,7 +47,7 @@ const residents_v1::Date* CheckDateOfBirth(const residents_v1::Date& date,
     return nullptr;
   }
   absl::Status valid = identifiers::ValidateCivilDate(ToCivilDate(date), "date_of_birth");
-  CheckIdentifier(violations, "date_of_birth", valid);
+  violations.Check("date_of_birth", valid);
   return valid.ok() ? &date : nullptr;
 }
 
@@ -86,7 +78,7 @@ absl::StatusOr<v1::InsuredPerson> InsuranceRegistryService::Get(
       if (absl::Status s = identifiers::ParsePersonalId(request.personal_id()).status();
           !s.ok()) {
         FieldViolations violations;
-        CheckIdentifier(violations, "personal_id", s);
+        violations.Check("personal_id", s);
         return violations.ToStatus();
       }
       return store_->GetByPersonalId(request.personal_id());
@@ -95,7 +87,7 @@ absl::StatusOr<v1::InsuredPerson> InsuranceRegistryService::Get(
               identifiers::ValidateSocialInsuranceCode(request.social_insurance_code());
           !s.ok()) {
         FieldViolations violations;
-        CheckIdentifier(violations, "social_insurance_code", s);
+        violations.Check("social_insurance_code", s);
         return violations.ToStatus();
       }
       return store_->GetBySocialInsuranceCode(request.social_insurance_code());
@@ -145,7 +137,7 @@ absl::StatusOr<IssuedChildCard> InsuranceRegistryService::Issue(
   // The number must agree with whatever of the birth date and sex is valid.
   const identifiers::CivilDate birth_date =
       birth != nullptr ? ToCivilDate(*birth) : identifiers::CivilDate();
-  CheckIdentifier(violations, "personal_id",
+  violations.Check("personal_id",
                   identifiers::ValidatePersonalId(r.personal_id(),
                                                   birth != nullptr ? &birth_date : nullptr,
                                                   sex.has_value() ? &*sex : nullptr));
@@ -236,7 +228,7 @@ absl::StatusOr<v1::VerifyAgainstPopulationResponse> InsuranceRegistryService::Ve
   } else {
     for (int i = 0; i < request.social_insurance_codes_size(); ++i) {
       const std::string field = absl::StrCat("social_insurance_codes[", i, "]");
-      CheckIdentifier(violations, field,
+      violations.Check(field,
                       identifiers::ValidateSocialInsuranceCode(request.social_insurance_codes(i),
                                                                field));
     }

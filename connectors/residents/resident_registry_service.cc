@@ -31,16 +31,6 @@ using ndxp::connectors::ToGrpcStatus;
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxFullNameLength = 200;
 
-// Records an identifier validator's error against `field`. Their messages
-// start with "<field>: ", which the violation names already.
-void CheckIdentifier(FieldViolations& violations, absl::string_view field,
-                     const absl::Status& status) {
-  if (status.ok()) return;
-  absl::string_view reason = status.message();
-  absl::ConsumePrefix(&reason, absl::StrCat(field, ": "));
-  violations.Add(field, reason);
-}
-
 // A caller-chosen key (idempotency key, registration number): required,
 // at most kMaxRequestIdLength characters.
 void CheckKey(FieldViolations& violations, absl::string_view field, const std::string& key,
@@ -67,12 +57,12 @@ void CheckSex(FieldViolations& violations, v1::Sex sex, absl::string_view field)
 
 absl::Status ValidateVerifyRequest(const v1::VerifyCitizenRequest& r) {
   FieldViolations violations;
-  CheckIdentifier(violations, "personal_id",
+  violations.Check("personal_id",
                   identifiers::ParsePersonalId(r.personal_id()).status());
   // What is not given is not compared (its match flag is false), but what
   // is given must be well-formed.
   if (IsDateSet(r.date_of_birth())) {
-    CheckIdentifier(violations, "date_of_birth",
+    violations.Check("date_of_birth",
                     identifiers::ValidateCivilDate(ToCivilDate(r.date_of_birth()),
                                                    "date_of_birth"));
   }
@@ -172,7 +162,7 @@ grpc::Status ResidentRegistryService::VerifyCitizen(grpc::ServerContext* context
 
 absl::StatusOr<v1::Citizen> ResidentRegistryService::Get(const v1::GetCitizenRequest& request) {
   FieldViolations violations;
-  CheckIdentifier(violations, "personal_id",
+  violations.Check("personal_id",
                   identifiers::ParsePersonalId(request.personal_id()).status());
   for (const std::string& path : request.read_mask().paths()) {
     if (!FieldMaskUtil::IsValidPath<v1::Citizen>(path)) {
@@ -220,7 +210,7 @@ absl::StatusOr<IssuedPersonalId> ResidentRegistryService::Issue(
   } else {
     const identifiers::CivilDate birth = ToCivilDate(r.date_of_birth());
     if (!birth.IsValid()) {
-      CheckIdentifier(violations, "date_of_birth",
+      violations.Check("date_of_birth",
                       identifiers::ValidateCivilDate(birth, "date_of_birth"));
     } else if (birth.year < identifiers::kFirstEncodableBirthYear) {
       violations.Add("date_of_birth",
@@ -244,12 +234,12 @@ absl::StatusOr<IssuedPersonalId> ResidentRegistryService::Issue(
   const identifiers::Sex male = identifiers::Sex::kMale;
   const identifiers::Sex female = identifiers::Sex::kFemale;
   if (!r.father_personal_id().empty()) {
-    CheckIdentifier(violations, "father_personal_id",
+    violations.Check("father_personal_id",
                     identifiers::ValidatePersonalId(r.father_personal_id(), nullptr, &male,
                                                     "father_personal_id"));
   }
   if (!r.mother_personal_id().empty()) {
-    CheckIdentifier(violations, "mother_personal_id",
+    violations.Check("mother_personal_id",
                     identifiers::ValidatePersonalId(r.mother_personal_id(), nullptr, &female,
                                                     "mother_personal_id"));
   }
@@ -288,7 +278,7 @@ grpc::Status ResidentRegistryService::ListRelatives(grpc::ServerContext* context
   absl::StatusOr<std::vector<v1::Relative>> relatives =
       [&]() -> absl::StatusOr<std::vector<v1::Relative>> {
     FieldViolations violations;
-    CheckIdentifier(violations, "personal_id",
+    violations.Check("personal_id",
                     identifiers::ParsePersonalId(request->personal_id()).status());
     NDXP_RETURN_IF_ERROR(violations.ToStatus());
     return store_->ListRelatives(request->personal_id());
@@ -334,14 +324,14 @@ grpc::Status ResidentRegistryService::BatchVerifyCitizens(
 absl::StatusOr<RecordedDeath> ResidentRegistryService::MarkDeceased(
     const v1::RecordDeathRequest& r) {
   FieldViolations violations;
-  CheckIdentifier(violations, "personal_id",
+  violations.Check("personal_id",
                   identifiers::ParsePersonalId(r.personal_id()).status());
   if (!IsDateSet(r.date_of_death())) {
     violations.Add("date_of_death", "is required");
   } else {
     const identifiers::CivilDate death = ToCivilDate(r.date_of_death());
     if (!death.IsValid()) {
-      CheckIdentifier(violations, "date_of_death",
+      violations.Check("date_of_death",
                       identifiers::ValidateCivilDate(death, "date_of_death"));
     } else if (IsFuture(death)) {
       violations.Add("date_of_death", absl::StrCat(death.ToString(), " is in the future"));

@@ -3,6 +3,7 @@
 #include "absl/strings/cord.h"
 #include "absl/types/optional.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/rpc/status.pb.h"
 
 namespace ndxp::connectors {
@@ -14,7 +15,10 @@ void FieldViolations::Add(absl::string_view field, absl::string_view description
 }
 
 void FieldViolations::Check(absl::string_view field, const absl::Status& status) {
-  if (!status.ok()) Add(field, status.message());
+  if (status.ok()) return;
+  absl::string_view reason = status.message();
+  absl::ConsumePrefix(&reason, absl::StrCat(field, ": "));  // the violation names it
+  Add(field, reason);
 }
 
 absl::Status FieldViolations::ToStatus() const {

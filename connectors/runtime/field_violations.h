@@ -36,8 +36,9 @@ class FieldViolations {
  public:
   // Records that `field` (a path such as "citizens[2].personal_id") is wrong.
   void Add(absl::string_view field, absl::string_view description);
-  // Records `status`'s message against `field` unless it is OK. For the
-  // identifier validators, whose messages say what is wrong.
+  // Records `status`'s message against `field` unless it is OK, without a
+  // leading "<field>: " (the identifier validators' messages start so). For
+  // the validators, whose messages say what is wrong.
   void Check(absl::string_view field, const absl::Status& status);
 
   bool empty() const { return bad_request_.field_violations().empty(); }

@@ -32,6 +32,16 @@ TEST(FieldViolationsTest, EveryViolationIsInTheMessageAndTheBadRequest) {
   EXPECT_EQ(bad_request->field_violations(1).field(), "full_name");
 }
 
+TEST(FieldViolationsTest, ValidatorMessageNamingTheFieldIsNotRepeated) {
+  FieldViolations violations;
+  violations.Check("father_personal_id",
+                   absl::InvalidArgumentError("father_personal_id: must be 12 digits"));
+  violations.Check("sex", absl::InvalidArgumentError("personal_id: says female"));
+  EXPECT_EQ(violations.bad_request().field_violations(0).description(), "must be 12 digits");
+  EXPECT_EQ(violations.bad_request().field_violations(1).description(),
+            "personal_id: says female");
+}
+
 TEST(FieldViolationsTest, BadRequestSurvivesTheTripThroughGrpcStatus) {
   grpc::Status wire = ToGrpcStatus(InvalidField("items[3].code", "check digit is wrong"));
   EXPECT_EQ(wire.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
