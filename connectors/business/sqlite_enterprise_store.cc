@@ -8,6 +8,7 @@
 #include "common/identifiers/province.h"
 #include "connectors/business/enterprise_name.h"
 #include "connectors/business/synthetic_enterprises.h"
+#include "connectors/runtime/stored_values.h"
 #include "connectors/runtime/status_util.h"
 
 namespace ndxp::business {
@@ -17,6 +18,10 @@ using ndxp::connectors::SqliteStatement;
 using ndxp::connectors::SqliteTransaction;
 
 namespace {
+
+using ndxp::connectors::DateText;
+using ndxp::connectors::NonEmpty;
+using ndxp::connectors::ParseDateText;
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -66,31 +71,6 @@ constexpr char kEnterpriseColumns[] =
     "code, parent_code, kind, name, english_name, short_name, search_key, legal_form, "
     "status, registration_date, head_office_address, province_code, charter_capital_vnd, "
     "representative_id, representative_name, representative_title";
-
-std::string DateText(const ndxp::residents::v1::Date& date) {
-  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
-}
-
-// The inverse of DateText; a corrupt value is INTERNAL (we wrote it).
-absl::StatusOr<ndxp::residents::v1::Date> ParseDateText(absl::string_view text) {
-  int year = 0, month = 0, day = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      !absl::SimpleAtoi(text.substr(0, 4), &year) ||
-      !absl::SimpleAtoi(text.substr(5, 2), &month) ||
-      !absl::SimpleAtoi(text.substr(8, 2), &day)) {
-    return absl::InternalError(absl::StrCat("corrupt date in database: \"", text, "\""));
-  }
-  ndxp::residents::v1::Date date;
-  date.set_year(year);
-  date.set_month(month);
-  date.set_day(day);
-  return date;
-}
-
-std::optional<std::string> NonEmpty(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
 
 // The smallest string greater than every string starting with `prefix`:
 // 0xFF never occurs in UTF-8, and keys are compared bytewise (BINARY).

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/identifiers/insurance_codes.h"
 #include "connectors/insurance/synthetic_insurance.h"
+#include "connectors/runtime/stored_values.h"
 #include "connectors/runtime/status_util.h"
 
 namespace ndxp::insurance {
@@ -19,6 +20,9 @@ using ndxp::connectors::SqliteTransaction;
 using ndxp::residents::v1::Date;
 
 namespace {
+
+using ndxp::connectors::DateText;
+using ndxp::connectors::ParseDateText;
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -55,26 +59,6 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 constexpr char kColumns[] =
     "social_insurance_code, personal_id, full_name, birth_date, sex, coverage, "
     "contribution_months, card_code, card_valid_from, card_valid_to, primary_care_facility";
-
-std::string DateText(const Date& date) {
-  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
-}
-
-// The inverse of DateText; a corrupt value is INTERNAL (we wrote it).
-absl::StatusOr<Date> ParseDateText(absl::string_view text) {
-  int year = 0, month = 0, day = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      !absl::SimpleAtoi(text.substr(0, 4), &year) ||
-      !absl::SimpleAtoi(text.substr(5, 2), &month) ||
-      !absl::SimpleAtoi(text.substr(8, 2), &day)) {
-    return absl::InternalError(absl::StrCat("corrupt date in database: \"", text, "\""));
-  }
-  Date date;
-  date.set_year(year);
-  date.set_month(month);
-  date.set_day(day);
-  return date;
-}
 
 const char* CoverageText(v1::CoverageStatus status) {
   switch (status) {

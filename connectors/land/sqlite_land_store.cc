@@ -10,6 +10,7 @@
 #include "connectors/business/synthetic_enterprises.h"
 #include "connectors/land/land_prices.h"
 #include "connectors/land/synthetic_land.h"
+#include "connectors/runtime/stored_values.h"
 #include "connectors/runtime/status_util.h"
 
 namespace ndxp::land {
@@ -19,6 +20,10 @@ using ndxp::connectors::SqliteStatement;
 using ndxp::connectors::SqliteTransaction;
 
 namespace {
+
+using ndxp::connectors::DateText;
+using ndxp::connectors::NonEmpty;
+using ndxp::connectors::ParseDateText;
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -63,29 +68,6 @@ CREATE TABLE IF NOT EXISTS land_prices (
 
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
-
-std::string DateText(const ndxp::residents::v1::Date& date) {
-  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
-}
-
-absl::StatusOr<ndxp::residents::v1::Date> ParseDateText(absl::string_view text) {
-  int year = 0, month = 0, day = 0;
-  if (text.size() != 10 || !absl::SimpleAtoi(text.substr(0, 4), &year) ||
-      !absl::SimpleAtoi(text.substr(5, 2), &month) ||
-      !absl::SimpleAtoi(text.substr(8, 2), &day)) {
-    return absl::InternalError(absl::StrCat("corrupt date in database: \"", text, "\""));
-  }
-  ndxp::residents::v1::Date date;
-  date.set_year(year);
-  date.set_month(month);
-  date.set_day(day);
-  return date;
-}
-
-std::optional<std::string> NonEmpty(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
 
 // The reference price table, refreshed on every open (a real land office
 // would load its provincial decisions here instead).

@@ -12,6 +12,7 @@
 #include "common/identifiers/personal_id.h"
 #include "common/identifiers/province.h"
 #include "connectors/residents/synthetic_population.h"
+#include "connectors/runtime/stored_values.h"
 #include "connectors/runtime/field_violations.h"
 #include "connectors/runtime/status_util.h"
 
@@ -22,6 +23,10 @@ using ndxp::connectors::SqliteStatement;
 using ndxp::connectors::SqliteTransaction;
 
 namespace {
+
+using ndxp::connectors::DateText;
+using ndxp::connectors::NonEmpty;
+using ndxp::connectors::ParseDateText;
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -79,31 +84,6 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 constexpr char kCitizenColumns[] =
     "personal_id, full_name, birth_date, sex, birth_province_code, permanent_address, "
     "ethnicity, nationality, father_id, mother_id, death_date";
-
-std::string DateText(const v1::Date& date) {
-  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
-}
-
-// The inverse of DateText; a corrupt value is INTERNAL (we wrote it).
-absl::StatusOr<v1::Date> ParseDateText(absl::string_view text) {
-  v1::Date date;
-  int year = 0, month = 0, day = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      !absl::SimpleAtoi(text.substr(0, 4), &year) ||
-      !absl::SimpleAtoi(text.substr(5, 2), &month) ||
-      !absl::SimpleAtoi(text.substr(8, 2), &day)) {
-    return absl::InternalError(absl::StrCat("corrupt date in database: \"", text, "\""));
-  }
-  date.set_year(year);
-  date.set_month(month);
-  date.set_day(day);
-  return date;
-}
-
-std::optional<std::string> NonEmpty(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
 
 }  // namespace
 
