@@ -35,23 +35,15 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateBusin
       SqliteEnterpriseStore::Open(config.database());
   if (!store.ok()) return store.status();
 
-  const uint64_t seed = config.synthetic().seed();
-  const uint32_t size = config.synthetic().size() != 0 ? config.synthetic().size()
-                                                       : residents::kDefaultSyntheticSize;
-  const absl::Time start = absl::Now();
-  absl::StatusOr<int64_t> generated = (*store)->GenerateIfEmpty(seed, size);
-  if (!generated.ok()) return generated.status();
-  if (*generated > 0) {
-    std::cerr << absl::StrFormat(
-        "ndxp-business: generated %d enterprises and units from %d citizens in %.1f s "
-        "(seed %d) into %s\n",
-        *generated, size, absl::ToDoubleSeconds(absl::Now() - start), seed,
-        config.database());
-  } else {
-    absl::StatusOr<int64_t> count = (*store)->CountRecords();
-    if (!count.ok()) return count.status();
-    std::cerr << "ndxp-business: " << *count << " enterprises and units in "
-              << config.database() << "\n";
+  {
+    auto* loaded = store->get();
+    absl::Status status = residents::LoadSyntheticDataSet(
+        config, {"ndxp-business", "enterprises and units",
+                 [loaded](uint64_t seed, uint32_t size) {
+                   return loaded->GenerateIfEmpty(seed, size);
+                 },
+                 [loaded] { return loaded->CountRecords(); }});
+    if (!status.ok()) return status;
   }
   return std::make_unique<BusinessConnector>(*std::move(store));
 }

@@ -39,20 +39,15 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateCivil
   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteRegistrationStore> store,
                         SqliteRegistrationStore::Open(config.database()));
 
-  const uint64_t seed = config.synthetic().seed();
-  const uint32_t size = config.synthetic().size() != 0 ? config.synthetic().size()
-                                                       : ndxp::residents::kDefaultSyntheticSize;
-  const absl::Time start = absl::Now();
-  NDXP_ASSIGN_OR_RETURN(int64_t generated, store->GenerateIfEmpty(seed, size));
-  if (generated > 0) {
-    std::cerr << absl::StrFormat(
-        "ndxp-civil-status: generated %d registrations of %d citizens in %.1f s (seed %d) "
-        "into %s\n",
-        generated, size, absl::ToDoubleSeconds(absl::Now() - start), seed, config.database());
-  } else {
-    NDXP_ASSIGN_OR_RETURN(int64_t count, store->CountRegistrations());
-    std::cerr << "ndxp-civil-status: " << count << " registrations in " << config.database()
-              << "\n";
+  {
+    auto* loaded = store.get();
+    absl::Status status = residents::LoadSyntheticDataSet(
+        config, {"ndxp-civil-status", "registrations",
+                 [loaded](uint64_t seed, uint32_t size) {
+                   return loaded->GenerateIfEmpty(seed, size);
+                 },
+                 [loaded] { return loaded->CountRegistrations(); }});
+    if (!status.ok()) return status;
   }
   return std::make_unique<CivilStatusConnector>(std::move(store), std::move(hub));
 }

@@ -44,22 +44,15 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateInsur
       SqliteInsuranceStore::Open(config.database());
   if (!store.ok()) return store.status();
 
-  const uint64_t seed = config.synthetic().seed();
-  const uint32_t size = config.synthetic().size() != 0 ? config.synthetic().size()
-                                                       : residents::kDefaultSyntheticSize;
-  const absl::Time start = absl::Now();
-  absl::StatusOr<int64_t> generated = (*store)->GenerateIfEmpty(seed, size);
-  if (!generated.ok()) return generated.status();
-  if (*generated > 0) {
-    std::cerr << absl::StrFormat(
-        "ndxp-insurance: generated %d insured people from %d citizens in %.1f s (seed %d) "
-        "into %s\n",
-        *generated, size, absl::ToDoubleSeconds(absl::Now() - start), seed, config.database());
-  } else {
-    absl::StatusOr<int64_t> count = (*store)->CountInsured();
-    if (!count.ok()) return count.status();
-    std::cerr << "ndxp-insurance: " << *count << " insured people in " << config.database()
-              << "\n";
+  {
+    auto* loaded = store->get();
+    absl::Status status = residents::LoadSyntheticDataSet(
+        config, {"ndxp-insurance", "insured people",
+                 [loaded](uint64_t seed, uint32_t size) {
+                   return loaded->GenerateIfEmpty(seed, size);
+                 },
+                 [loaded] { return loaded->CountInsured(); }});
+    if (!status.ok()) return status;
   }
   return std::make_unique<InsuranceConnector>(*std::move(store), std::move(hub));
 }

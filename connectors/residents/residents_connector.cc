@@ -34,21 +34,15 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateResid
       SqliteResidentStore::Open(config.database());
   if (!store.ok()) return store.status();
 
-  const uint64_t seed = config.synthetic().seed();
-  const uint32_t size =
-      config.synthetic().size() != 0 ? config.synthetic().size() : kDefaultSyntheticSize;
-  const absl::Time start = absl::Now();
-  absl::StatusOr<int64_t> generated = (*store)->GenerateIfEmpty(seed, size);
-  if (!generated.ok()) return generated.status();
-  if (*generated > 0) {
-    std::cerr << absl::StrFormat("ndxp-residents: generated %d citizens in %.1f s (seed %d) "
-                                 "into %s\n",
-                                 *generated, absl::ToDoubleSeconds(absl::Now() - start), seed,
-                                 config.database());
-  } else {
-    absl::StatusOr<int64_t> count = (*store)->CountCitizens();
-    if (!count.ok()) return count.status();
-    std::cerr << "ndxp-residents: " << *count << " citizens in " << config.database() << "\n";
+  {
+    auto* loaded = store->get();
+    absl::Status status = LoadSyntheticDataSet(
+        config, {"ndxp-residents", "citizens",
+                 [loaded](uint64_t seed, uint32_t size) {
+                   return loaded->GenerateIfEmpty(seed, size);
+                 },
+                 [loaded] { return loaded->CountCitizens(); }});
+    if (!status.ok()) return status;
   }
   return std::make_unique<ResidentsConnector>(*std::move(store));
 }

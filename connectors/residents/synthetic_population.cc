@@ -1,5 +1,11 @@
 #include "connectors/residents/synthetic_population.h"
 
+#include <iostream>
+
+#include "absl/time/clock.h"
+
+#include "absl/strings/str_format.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -426,6 +432,28 @@ absl::Status GenerateSyntheticPopulation(
     uint64_t seed, uint32_t size,
     const std::function<absl::Status(const v1::Citizen&)>& sink) {
   return Generator(seed, size).Run(sink);
+}
+
+absl::Status LoadSyntheticDataSet(const ndxp::config::v1::ConnectorConfig& config,
+                                  const SyntheticDataSet& data) {
+  const uint64_t seed = config.synthetic().seed();
+  const uint32_t size =
+      config.synthetic().size() != 0 ? config.synthetic().size() : kDefaultSyntheticSize;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int64_t> generated = data.generate_if_empty(seed, size);
+  if (!generated.ok()) return generated.status();
+  if (*generated > 0) {
+    std::cerr << absl::StrFormat("%s: generated %d %s in %.1f s (population %d, seed %d) into %s\n",
+                                 data.program, *generated, data.records,
+                                 absl::ToDoubleSeconds(absl::Now() - start), size, seed,
+                                 config.database());
+    return absl::OkStatus();
+  }
+  absl::StatusOr<int64_t> count = data.count();
+  if (!count.ok()) return count.status();
+  std::cerr << data.program << ": " << *count << " " << data.records << " in "
+            << config.database() << "\n";
+  return absl::OkStatus();
 }
 
 }  // namespace ndxp::residents

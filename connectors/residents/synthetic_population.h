@@ -18,8 +18,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ndxp/config/v1/connector.pb.h"
 #include "ndxp/residents/v1/residents.pb.h"
 
 namespace ndxp::residents {
@@ -34,6 +37,23 @@ inline constexpr uint32_t kDefaultSyntheticSize = 100000;
 absl::Status GenerateSyntheticPopulation(
     uint64_t seed, uint32_t size,
     const std::function<absl::Status(const ndxp::residents::v1::Citizen&)>& sink);
+
+// A connector store's synthetic data set, derived from the population.
+struct SyntheticDataSet {
+  std::string program;  // "ndxp-insurance", for the message
+  std::string records;  // what is counted, plural: "insured people"
+  // Generates from (seed, size) if the store is empty; how many were made
+  // (0 when the store already held data).
+  std::function<absl::StatusOr<int64_t>(uint64_t seed, uint32_t size)> generate_if_empty;
+  std::function<absl::StatusOr<int64_t>()> count;
+};
+
+// Every connector's first start: generates `data` from config.synthetic
+// (size 0: kDefaultSyntheticSize) into config.database unless it holds data
+// already, and says which on stderr ("<program>: generated N <records> in
+// T s (population S, seed X) into DB" or "<program>: N <records> in DB").
+absl::Status LoadSyntheticDataSet(const ndxp::config::v1::ConnectorConfig& config,
+                                  const SyntheticDataSet& data);
 
 }  // namespace ndxp::residents
 
