@@ -93,7 +93,6 @@ struct SqliteEnterpriseStore::Statements {
   SqliteStatement insert;
   SqliteStatement insert_owner;
   SqliteStatement count;
-  SqliteStatement set_meta;
 
   static absl::StatusOr<std::unique_ptr<Statements>> Prepare(SqliteDatabase& db) {
     NDXP_ASSIGN_OR_RETURN(
@@ -125,12 +124,9 @@ struct SqliteEnterpriseStore::Statements {
                    "owner_enterprise_code, name, contribution_vnd) VALUES (?, ?, ?, ?, ?, ?)"));
     NDXP_ASSIGN_OR_RETURN(SqliteStatement count,
                           db.Prepare("SELECT COUNT(*) FROM enterprises"));
-    NDXP_ASSIGN_OR_RETURN(
-        SqliteStatement set_meta,
-        db.Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
     return std::unique_ptr<Statements>(new Statements{
         std::move(get), std::move(owners_of), std::move(units_of), std::move(search),
-        std::move(insert), std::move(insert_owner), std::move(count), std::move(set_meta)});
+        std::move(insert), std::move(insert_owner), std::move(count)});
   }
 };
 
@@ -193,27 +189,19 @@ absl::StatusOr<int64_t> SqliteEnterpriseStore::CountLocked() {
 absl::StatusOr<int64_t> SqliteEnterpriseStore::GenerateIfEmpty(uint64_t seed,
                                                                uint32_t population_size) {
   absl::MutexLock lock(&mu_);
-  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
-  NDXP_ASSIGN_OR_RETURN(int64_t existing, CountLocked());
-  if (existing > 0) return 0;
-  NDXP_ASSIGN_OR_RETURN(std::vector<ndxp::residents::v1::Citizen> population,
-                        CollectSyntheticPopulation(seed, population_size));
-  int64_t generated = 0;
-  NDXP_RETURN_IF_ERROR(GenerateSyntheticEnterprises(
-      seed, population, [&](const v1::Enterprise& e) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        ++generated;
-        return InsertLocked(e);
-      }));
-  for (auto [key, value] :
-       {std::pair<const char*, std::string>{"synthetic_seed", absl::StrCat(seed)},
-        {"synthetic_population_size", absl::StrCat(population_size)}}) {
-    statements_->set_meta.Reset();
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.BindAll(key, value));
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.Run());
-  }
-  NDXP_RETURN_IF_ERROR(txn.Commit());
-  NDXP_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return generated;
+  return ndxp::connectors::FillSyntheticDataOnce(
+      *db_, "SELECT COUNT(*) FROM enterprises", seed, population_size,
+      [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+        NDXP_ASSIGN_OR_RETURN(std::vector<ndxp::residents::v1::Citizen> population,
+                              CollectSyntheticPopulation(seed, population_size));
+        int64_t generated = 0;
+        NDXP_RETURN_IF_ERROR(GenerateSyntheticEnterprises(
+            seed, population, [&](const v1::Enterprise& e) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              ++generated;
+              return InsertLocked(e);
+            }));
+        return generated;
+      });
 }
 
 // ------------------------------------------------------------------- reads

@@ -128,7 +128,6 @@ struct SqliteRegistrationStore::Statements {
   SqliteStatement insert;
   SqliteStatement advance;
   SqliteStatement count;
-  SqliteStatement set_meta;
 };
 
 absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>> SqliteRegistrationStore::Open(
@@ -159,11 +158,9 @@ absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>> SqliteRegistrationStore
                   "COALESCE(NULLIF(?6, ''), health_insurance_card_code) "
                   "WHERE kind = ?1 AND request_id = ?2"));
   NDXP_ASSIGN_OR_RETURN(SqliteStatement count, db->Prepare("SELECT COUNT(*) FROM registrations"));
-  NDXP_ASSIGN_OR_RETURN(SqliteStatement set_meta,
-                        db->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
   auto statements = std::unique_ptr<Statements>(
       new Statements{std::move(find), std::move(next_sequence), std::move(insert),
-                     std::move(advance), std::move(count), std::move(set_meta)});
+                     std::move(advance), std::move(count)});
   return std::unique_ptr<SqliteRegistrationStore>(
       new SqliteRegistrationStore(std::move(db), std::move(statements)));
 }
@@ -286,26 +283,19 @@ absl::StatusOr<int64_t> SqliteRegistrationStore::CountRegistrations() {
 
 absl::StatusOr<int64_t> SqliteRegistrationStore::GenerateIfEmpty(uint64_t seed, uint32_t size) {
   absl::MutexLock lock(&mu_);
-  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
-  NDXP_ASSIGN_OR_RETURN(int64_t existing, CountLocked());
-  if (existing > 0) return 0;
-  int64_t generated = 0;
-  NDXP_RETURN_IF_ERROR(GenerateSyntheticRegistrations(
-      seed, size, [&](const SyntheticRegistration& r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        ++generated;
-        return InsertLocked(r.kind, r.request_id, r.request, r.book, RegistrationState::kCompleted,
-                            r.personal_id)
-            .status();
-      }));
-  for (auto [key, value] :
-       {std::pair<const char*, std::string>{"synthetic_seed", absl::StrCat(seed)},
-        {"synthetic_size", absl::StrCat(size)}}) {
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.BindAll(key, value));
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.Run());
-  }
-  NDXP_RETURN_IF_ERROR(txn.Commit());
-  NDXP_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return generated;
+  return ndxp::connectors::FillSyntheticDataOnce(
+      *db_, "SELECT COUNT(*) FROM registrations", seed, size,
+      [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+        int64_t generated = 0;
+        NDXP_RETURN_IF_ERROR(GenerateSyntheticRegistrations(
+            seed, size, [&](const SyntheticRegistration& r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              ++generated;
+              return InsertLocked(r.kind, r.request_id, r.request, r.book,
+                                  RegistrationState::kCompleted, r.personal_id)
+                  .status();
+            }));
+        return generated;
+      });
 }
 
 }  // namespace ndxp::civil_status

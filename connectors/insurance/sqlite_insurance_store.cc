@@ -116,7 +116,6 @@ struct SqliteInsuranceStore::Statements {
   SqliteStatement code_taken;
   SqliteStatement in_code_order;
   SqliteStatement count;
-  SqliteStatement set_meta;
 
   static absl::StatusOr<std::unique_ptr<Statements>> Prepare(SqliteDatabase& db) {
     NDXP_ASSIGN_OR_RETURN(
@@ -149,13 +148,10 @@ struct SqliteInsuranceStore::Statements {
                                 "LIMIT ?")));
     NDXP_ASSIGN_OR_RETURN(SqliteStatement count,
                           db.Prepare("SELECT COUNT(*) FROM insured_persons"));
-    NDXP_ASSIGN_OR_RETURN(
-        SqliteStatement set_meta,
-        db.Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
     return std::unique_ptr<Statements>(new Statements{
         std::move(by_code), std::move(by_personal_id), std::move(insert),
         std::move(find_request), std::move(insert_request), std::move(code_taken),
-        std::move(in_code_order), std::move(count), std::move(set_meta)});
+        std::move(in_code_order), std::move(count)});
   }
 };
 
@@ -211,29 +207,18 @@ absl::Status SqliteInsuranceStore::InsertInsuredPerson(const v1::InsuredPerson& 
 
 absl::StatusOr<int64_t> SqliteInsuranceStore::GenerateIfEmpty(uint64_t seed, uint32_t size) {
   absl::MutexLock lock(&mu_);
-  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
-  SqliteStatement& count = statements_->count;
-  NDXP_ASSIGN_OR_RETURN(bool has_row, count.Step());
-  const int64_t existing = has_row ? count.ColumnInt64(0) : 0;
-  count.Reset();
-  if (existing > 0) return 0;
-  int64_t generated = 0;
-  NDXP_RETURN_IF_ERROR(GenerateSyntheticInsuranceRegister(
-      seed, size, [&](const SyntheticInsuranceRecord& record) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        ++generated;
-        return InsertLocked(record.person);
-      }));
-  for (auto [key, value] :
-       {std::pair<const char*, std::string>{"synthetic_seed", absl::StrCat(seed)},
-        {"synthetic_size", absl::StrCat(size)}}) {
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.BindAll(key, value));
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.Run());
-  }
-  NDXP_RETURN_IF_ERROR(txn.Commit());
-  // The bulk insert left a WAL as big as the database; fold it in now rather
-  // than on some later request.
-  NDXP_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return generated;
+  return ndxp::connectors::FillSyntheticDataOnce(
+      *db_, "SELECT COUNT(*) FROM insured_persons", seed, size,
+      [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+        int64_t generated = 0;
+        NDXP_RETURN_IF_ERROR(GenerateSyntheticInsuranceRegister(
+            seed, size,
+            [&](const SyntheticInsuranceRecord& record) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              ++generated;
+              return InsertLocked(record.person);
+            }));
+        return generated;
+      });
 }
 
 absl::StatusOr<std::string> SqliteInsuranceStore::DrawSocialInsuranceCodeLocked(

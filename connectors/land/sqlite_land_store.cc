@@ -144,37 +144,27 @@ absl::StatusOr<int64_t> SqliteLandStore::CountLocked() {
 absl::StatusOr<int64_t> SqliteLandStore::GenerateIfEmpty(uint64_t seed,
                                                          uint32_t population_size) {
   absl::MutexLock lock(&mu_);
-  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
-  NDXP_ASSIGN_OR_RETURN(int64_t existing, CountLocked());
-  if (existing > 0) return 0;
-  NDXP_ASSIGN_OR_RETURN(std::vector<ndxp::residents::v1::Citizen> people,
-                        business::CollectSyntheticPopulation(seed, population_size));
-  std::vector<business::v1::Enterprise> enterprises;
-  NDXP_RETURN_IF_ERROR(business::GenerateSyntheticEnterprises(
-      seed, people, [&enterprises](const business::v1::Enterprise& e) {
-        enterprises.push_back(e);
-        return absl::OkStatus();
-      }));
-  int64_t generated = 0;
-  NDXP_RETURN_IF_ERROR(GenerateSyntheticLand(
-      seed, people, enterprises,
-      [&](const v1::Parcel& parcel, const v1::Certificate& certificate)
-          ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            ++generated;
-            return InsertLocked(parcel, certificate);
-          }));
-  NDXP_ASSIGN_OR_RETURN(SqliteStatement meta,
-                        db_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
-  for (auto [key, value] :
-       {std::pair<const char*, std::string>{"synthetic_seed", absl::StrCat(seed)},
-        {"synthetic_population_size", absl::StrCat(population_size)}}) {
-    meta.Reset();
-    NDXP_RETURN_IF_ERROR(meta.BindAll(key, value));
-    NDXP_RETURN_IF_ERROR(meta.Run());
-  }
-  NDXP_RETURN_IF_ERROR(txn.Commit());
-  NDXP_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return generated;
+  return ndxp::connectors::FillSyntheticDataOnce(
+      *db_, "SELECT COUNT(*) FROM parcels", seed, population_size,
+      [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+        NDXP_ASSIGN_OR_RETURN(std::vector<ndxp::residents::v1::Citizen> people,
+                              business::CollectSyntheticPopulation(seed, population_size));
+        std::vector<business::v1::Enterprise> enterprises;
+        NDXP_RETURN_IF_ERROR(business::GenerateSyntheticEnterprises(
+            seed, people, [&enterprises](const business::v1::Enterprise& e) {
+              enterprises.push_back(e);
+              return absl::OkStatus();
+            }));
+        int64_t generated = 0;
+        NDXP_RETURN_IF_ERROR(GenerateSyntheticLand(
+            seed, people, enterprises,
+            [&](const v1::Parcel& parcel, const v1::Certificate& certificate)
+                ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                  ++generated;
+                  return InsertLocked(parcel, certificate);
+                }));
+        return generated;
+      });
 }
 
 absl::StatusOr<v1::Parcel> SqliteLandStore::GetParcel(absl::string_view parcel_id) {

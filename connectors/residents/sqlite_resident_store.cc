@@ -100,7 +100,6 @@ struct SqliteResidentStore::Statements {
   SqliteStatement insert_access;
   SqliteStatement accesses_to;
   SqliteStatement count;
-  SqliteStatement set_meta;
   SqliteStatement life_dates;
   SqliteStatement set_death_date;
   SqliteStatement insert_death_registration;
@@ -149,9 +148,6 @@ struct SqliteResidentStore::Statements {
                 "status FROM access_log WHERE personal_id = ? ORDER BY id"));
     NDXP_ASSIGN_OR_RETURN(SqliteStatement count, prepare("SELECT COUNT(*) FROM citizens"));
     NDXP_ASSIGN_OR_RETURN(
-        SqliteStatement set_meta,
-        prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
-    NDXP_ASSIGN_OR_RETURN(
         SqliteStatement life_dates,
         prepare("SELECT birth_date, death_date FROM citizens WHERE personal_id = ?"));
     NDXP_ASSIGN_OR_RETURN(
@@ -170,7 +166,7 @@ struct SqliteResidentStore::Statements {
         std::move(parents_of), std::move(summary), std::move(children_of),
         std::move(find_issued), std::move(insert_issued), std::move(ids_in_range),
         std::move(insert_access), std::move(accesses_to), std::move(count),
-        std::move(set_meta), std::move(life_dates), std::move(set_death_date),
+        std::move(life_dates), std::move(set_death_date),
         std::move(insert_death_registration), std::move(death_registration)});
   }
 };
@@ -224,28 +220,17 @@ absl::Status SqliteResidentStore::InsertCitizen(const v1::Citizen& citizen) {
 
 absl::StatusOr<int64_t> SqliteResidentStore::GenerateIfEmpty(uint64_t seed, uint32_t size) {
   absl::MutexLock lock(&mu_);
-  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
-  SqliteStatement& count = statements_->count;
-  NDXP_ASSIGN_OR_RETURN(bool has_row, count.Step());
-  const int64_t existing = has_row ? count.ColumnInt64(0) : 0;
-  count.Reset();
-  if (existing > 0) return 0;
-  int64_t generated = 0;
-  NDXP_RETURN_IF_ERROR(GenerateSyntheticPopulation(
-      seed, size, [&](const v1::Citizen& citizen) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        ++generated;
-        return InsertLocked(citizen);
-      }));
-  for (auto [key, value] : {std::pair<const char*, std::string>{"synthetic_seed", absl::StrCat(seed)},
-                            {"synthetic_size", absl::StrCat(size)}}) {
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.BindAll(key, value));
-    NDXP_RETURN_IF_ERROR(statements_->set_meta.Run());
-  }
-  NDXP_RETURN_IF_ERROR(txn.Commit());
-  // The bulk insert left a WAL as big as the database; fold it in now rather
-  // than on some later request.
-  NDXP_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  return generated;
+  return ndxp::connectors::FillSyntheticDataOnce(
+      *db_, "SELECT COUNT(*) FROM citizens", seed, size,
+      [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+        int64_t generated = 0;
+        NDXP_RETURN_IF_ERROR(GenerateSyntheticPopulation(
+            seed, size, [&](const v1::Citizen& citizen) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              ++generated;
+              return InsertLocked(citizen);
+            }));
+        return generated;
+      });
 }
 
 absl::StatusOr<bool> SqliteResidentStore::ExistsLocked(absl::string_view personal_id) {
