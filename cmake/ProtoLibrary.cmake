@@ -47,8 +47,11 @@ function(ndxp_descriptor_set)
   foreach(proto ${D_PROTOS})
     list(APPEND inputs ${NDXP_PROTO_ROOT}/${proto})
   endforeach()
+  # protoc does not create the output's directory; Ninja does, Make does not.
+  get_filename_component(output_dir ${D_OUTPUT} DIRECTORY)
   add_custom_command(
     OUTPUT ${D_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${output_dir}
     COMMAND ${NDXP_PROTOC} -I${NDXP_PROTO_ROOT} -I${NDXP_GRPC_PROTO_DIR}
             --include_imports --descriptor_set_out=${D_OUTPUT} ${inputs}
     DEPENDS ${inputs}
