@@ -12,3 +12,5 @@ find_program(NDXP_PROTOC protoc REQUIRED)
 find_program(NDXP_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 # Definitions of gRPC's own services (health, reflection): Debian's grpc-proto.
 set(NDXP_GRPC_PROTO_DIR /usr/share/grpc-proto CACHE PATH "gRPC's .proto files")
+# Only the test that the protos generate Go uses it (Debian's protoc-gen-go).
+find_program(NDXP_PROTOC_GEN_GO protoc-gen-go)
