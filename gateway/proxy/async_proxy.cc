@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/protocol/metadata.h"
+#include "gateway/admission/admission.h"
 #include "gateway/identity/consumer_identity.h"
 
 namespace ndxp::gateway {
@@ -26,12 +27,6 @@ constexpr int kCallsRequestedAhead = 32;
 
 absl::string_view View(const grpc::string_ref& s) { return {s.data(), s.size()}; }
 
-// The first value of a client metadata key, or empty.
-absl::string_view ClientHeader(const grpc::ServerContextBase& ctx, const char* key) {
-  auto it = ctx.client_metadata().find(key);
-  return it == ctx.client_metadata().end() ? absl::string_view() : View(it->second);
-}
-
 // 128 random bits in hex; per-thread generator, no lock.
 std::string NewRequestId() {
   static thread_local absl::BitGen bits;
@@ -40,14 +35,6 @@ std::string NewRequestId() {
                 static_cast<unsigned long long>(absl::Uniform<uint64_t>(bits)),
                 static_cast<unsigned long long>(absl::Uniform<uint64_t>(bits)));
   return std::string(id, 32);
-}
-
-// Client headers that are not forwarded: transport headers gRPC sets itself,
-// and the federation's own, which the hub sets from what it verified.
-bool IsForwardedHeader(absl::string_view key) {
-  return !(key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-") ||
-           key == "user-agent" || key == "te" || key == "content-type" ||
-           key == "host" || absl::StartsWith(key, "x-ndxp-"));
 }
 
 // Copies a connector's response headers or trailers to the caller.
@@ -68,75 +55,59 @@ struct Admission {
   const LocalMethod* local = nullptr;
 };
 
-// Identity, route, access rights and purpose, in that order; on success the
-// upstream context carries the caller's identity, metadata and deadline, and
-// `record` who calls what.
+void Count(ProxyStats& stats, Refusal refusal) {
+  std::atomic<uint64_t>* counter = &stats.forwarded;
+  switch (refusal) {
+    case Refusal::kNone: break;
+    case Refusal::kUnauthenticated: counter = &stats.unauthenticated; break;
+    case Refusal::kBadHeader: counter = &stats.bad_header; break;
+    case Refusal::kUnimplemented: counter = &stats.unimplemented; break;
+    case Refusal::kPermissionDenied: counter = &stats.permission_denied; break;
+    case Refusal::kBadPurpose: counter = &stats.missing_purpose; break;
+  }
+  counter->fetch_add(1, std::memory_order_relaxed);
+}
+
+// The admission decision (gateway/admission) applied to a gRPC call: the
+// request id echoed (refusals included); on success the upstream context
+// carries the caller's identity, metadata and deadline, and `record` who
+// calls what. Nothing the caller sent reaches gRPC's metadata unchecked.
 Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
                 grpc::ClientContext* upstream, TransactionRecord* record) {
-  ProxyStats& stats = *hub.stats;
-  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
   absl::StatusOr<ConsumerIdentity> consumer =
-      IdentityFromAuthContext(*auth, hub.trust_domain());
-  if (!consumer.ok()) {
-    stats.unauthenticated.fetch_add(1, std::memory_order_relaxed);
-    return {Status(StatusCode::UNAUTHENTICATED, std::string(consumer.status().message()))};
+      IdentityFromAuthContext(*ctx.auth_context(), hub.trust_domain());
+  std::vector<RequestHeader> headers;
+  headers.reserve(ctx.client_metadata().size());
+  for (const auto& [key, value] : ctx.client_metadata()) headers.push_back({View(key), View(value)});
+  AdmissionTables tables{hub.routes.get(), hub.policy.get(), hub.local.get(), &NewRequestId};
+  AdmissionDecision decision = Admit(tables, {ctx.method(), &consumer, headers});
+  Count(*hub.stats, decision.refusal);
+  ctx.AddInitialMetadata(protocol::kRequestIdHeader, decision.request_id);
+  if (!decision.status.ok()) {
+    return {Status(static_cast<StatusCode>(decision.status.code()),
+                   std::string(decision.status.message()))};
   }
-  // The hub's own methods: open to every federation member, or to operators.
-  if (const LocalMethod* local = hub.local->Find(ctx.method())) {
-    if (local->operators_only() && !hub.policy->IsOperator(*consumer)) {
-      stats.permission_denied.fetch_add(1, std::memory_order_relaxed);
-      return {Status(StatusCode::PERMISSION_DENIED,
-                     absl::StrCat(consumer->spiffe_id, " is not an operator: ", ctx.method(),
-                                  " is for the hub's operators"))};
-    }
-    return {Status::OK, nullptr, local};
-  }
+  if (decision.local != nullptr) return {Status::OK, nullptr, decision.local};
 
-  const MethodRoute* route = hub.routes->Find(ctx.method());
-  if (route == nullptr) {
-    stats.unimplemented.fetch_add(1, std::memory_order_relaxed);
-    return {Status(StatusCode::UNIMPLEMENTED, absl::StrCat("no route for method ", ctx.method()))};
+  for (auto& [key, value] : decision.upstream_headers) {
+    upstream->AddMetadata(std::move(key), std::move(value));
   }
-  if (!hub.policy->Allows(*consumer, *route)) {
-    stats.permission_denied.fetch_add(1, std::memory_order_relaxed);
-    return {Status(StatusCode::PERMISSION_DENIED,
-                   absl::StrCat(consumer->spiffe_id, " is not granted ", route->full_method))};
-  }
-  absl::string_view purpose = ClientHeader(ctx, protocol::kPurposeHeader);
-  if (route->personal_data && purpose.empty()) {
-    stats.missing_purpose.fetch_add(1, std::memory_order_relaxed);
-    return {Status(StatusCode::INVALID_ARGUMENT,
-                   absl::StrCat(protocol::kPurposeHeader, " metadata is required: ",
-                                route->full_method, " returns personal data"))};
-  }
-
-  std::string request_id(ClientHeader(ctx, protocol::kRequestIdHeader));
-  if (request_id.empty()) request_id = NewRequestId();
-  ctx.AddInitialMetadata(protocol::kRequestIdHeader, request_id);
-
-  for (const auto& [key, value] : ctx.client_metadata()) {
-    absl::string_view k = View(key);
-    if (IsForwardedHeader(k)) upstream->AddMetadata(std::string(k), std::string(View(value)));
-  }
-  upstream->AddMetadata(protocol::kConsumerHeader, std::string(consumer->spiffe_id));
-  upstream->AddMetadata(protocol::kRequestIdHeader, request_id);
-  if (!purpose.empty()) upstream->AddMetadata(protocol::kPurposeHeader, std::string(purpose));
   auto deadline = ctx.deadline();
   if (deadline == std::chrono::system_clock::time_point::max()) {
     deadline = std::chrono::system_clock::now() + hub.default_deadline;
   }
   upstream->set_deadline(deadline);
-  stats.forwarded.fetch_add(1, std::memory_order_relaxed);
 
   if (hub.recorder != nullptr) {
-    record->request_id = std::move(request_id);
-    record->consumer = std::string(consumer->agency_subsystem);
+    const MethodRoute* route = decision.route;
+    record->request_id = std::move(decision.request_id);
+    record->consumer = std::move(decision.consumer);
     record->provider = route->service->provider;
     record->service = route->service->service;
     record->method = std::string(route->method);
-    record->purpose = std::string(purpose);
+    record->purpose = std::move(decision.purpose);
   }
-  return {Status::OK, route};
+  return {Status::OK, decision.route};
 }
 
 class ProxyCall;

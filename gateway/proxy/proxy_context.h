@@ -26,7 +26,8 @@ struct ProxyStats {
   std::atomic<uint64_t> unauthenticated{0};    // no valid identity
   std::atomic<uint64_t> unimplemented{0};      // unknown service or method
   std::atomic<uint64_t> permission_denied{0};  // not granted
-  std::atomic<uint64_t> missing_purpose{0};    // personal data without x-ndxp-purpose
+  std::atomic<uint64_t> missing_purpose{0};    // no valid x-ndxp-purpose where one is due
+  std::atomic<uint64_t> bad_header{0};         // a header broke the rules: refused
 };
 
 // One configuration's worth of what calls read: built whole from a validated
