@@ -77,6 +77,11 @@ void TestPki::Revoke(const std::string& name) {
   RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " crl --dir ", dir_, " --out ", dir_, "/ca.crl"));
 }
 
+void TestPki::PublishExpiredCrl() {
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " crl --expired --dir ", dir_, " --out ", dir_,
+                        "/ca.crl"));
+}
+
 ndxp::config::v1::TlsFiles TestPki::IssueBad(const std::string& kind) {
   RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " bad --dir ", dir_, " --kind ", kind, " --out ",
                         dir_, "/bad-", kind));

@@ -30,6 +30,9 @@ class TestPki {
   // Revokes the certificate issued as `name` and publishes the CRL into
   // crl_dir().
   void Revoke(const std::string& name);
+  // Publishes (into crl_dir(), replacing the current CRL) a CRL whose next
+  // update has passed (valid only 2020-01-01..2020-01-02), for fail-closed tests.
+  void PublishExpiredCrl();
   std::string crl_dir() const { return dir_ + "/crl"; }
 
   const std::string& dir() const { return dir_; }
