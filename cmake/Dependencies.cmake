@@ -14,3 +14,5 @@ find_program(NDXP_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 set(NDXP_GRPC_PROTO_DIR /usr/share/grpc-proto CACHE PATH "gRPC's .proto files")
 # Only the test that the protos generate Go uses it (Debian's protoc-gen-go).
 find_program(NDXP_PROTOC_GEN_GO protoc-gen-go)
+# The one command-line parser of every binary (Debian's libcli11-dev, header-only).
+find_package(CLI11 CONFIG REQUIRED)

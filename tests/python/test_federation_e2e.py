@@ -222,12 +222,19 @@ class FederationTest(unittest.TestCase):
             self.channel.unary_unary("/ndxp.bench.v1.Echo/Echo")(request, timeout=10)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
 
-    def ndxpctl(self, identity, *args):
+    def ndxpctl(self, identity, *args, from_environment=False):
         who = self.endpoints["identities"][identity]
-        return subprocess.run(
-            [os.path.join(BUILD, "bin", "ndxpctl"), *args, "--hub", self.endpoints["hub"],
-             "--ca", self.endpoints["ca"], "--cert", who["cert"], "--key", who["key"]],
-            capture_output=True, text=True, timeout=60)
+        connection = {"hub": self.endpoints["hub"], "ca": self.endpoints["ca"],
+                      "cert": who["cert"], "key": who["key"]}
+        env = dict(os.environ)
+        flags = []
+        for name, value in connection.items():
+            if from_environment:
+                env["NDXP_" + name.upper()] = value
+            else:
+                flags += ["--" + name, value]
+        return subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), *args, *flags],
+                              capture_output=True, text=True, timeout=60, env=env)
 
     def test_ndxpctl_reads_statistics_as_operator_only(self):
         self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=10)
@@ -242,6 +249,23 @@ class FederationTest(unittest.TestCase):
         refused = self.ndxpctl("demo", "stats", *period)
         self.assertEqual(refused.returncode, 1)
         self.assertIn("is not an operator", refused.stderr)
+        # The status by name, not its number ("the hub answered 7: ...").
+        self.assertIn("the hub answered PERMISSION_DENIED: ", refused.stderr)
+
+    def test_ndxpctl_csv_carries_the_total_and_flags_come_from_the_environment(self):
+        self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=10)
+        period = ["--period", "cumulative", "--anchor", "2999-12-31"]
+        csv = self.ndxpctl("operator", "stats", *period, "--format", "csv",
+                           from_environment=True)
+        self.assertEqual(csv.returncode, 0, csv.stderr)
+        header, total = csv.stdout.splitlines()  # before: the header only
+        self.assertEqual(header, "COUNT")
+        self.assertGreaterEqual(int(total), 1)
+        grouped = self.ndxpctl("operator", "stats", *period, "--group-by", "status",
+                               "--format", "csv").stdout.splitlines()
+        self.assertEqual(grouped[-1].split(","), ["TOTAL", grouped[-1].split(",")[1]])
+        self.assertEqual(sum(int(line.split(",")[1]) for line in grouped[1:-1]),
+                         int(grouped[-1].split(",")[1]))
 
     def hub_log(self):
         with open(os.path.join(self.state, "logs", "hub.log")) as f:

@@ -1,0 +1,35 @@
+// ndxpctl, the operator's command line, as a function main() calls, so its
+// flags, help and exit codes are tested in-process.
+//
+//   ndxpctl stats        counts in a period, grouped (Statistics API)
+//   ndxpctl stats import historical counts into the hub's SQLite database
+//   ndxpctl growth       a period against its baseline (Statistics API)
+//   ndxpctl audit verify the audit log's hash chain (SQLite or PostgreSQL)
+//
+// Flags are parsed by CLI11; every command has its own --help. --hub, --ca,
+// --cert and --key default to $NDXP_HUB, $NDXP_CA, $NDXP_CERT, $NDXP_KEY.
+//
+// Example (the whole main.cc):
+//   int main(int argc, char** argv) {
+//     return ndxp::ndxpctl::Run(argc, argv, std::cout, std::cerr);
+//   }
+#ifndef NDXP_TOOLS_NDXPCTL_NDXPCTL_H_
+#define NDXP_TOOLS_NDXPCTL_NDXPCTL_H_
+
+#include <ostream>
+
+namespace ndxp::ndxpctl {
+
+// Exit codes: 0 success (and --help, --version), 1 failure (the reason is
+// written to `err`: the hub's answer by status name, a broken chain, ...),
+// 2 usage error (unknown command or flag, bad value, missing flag).
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Runs ndxpctl on argv (argv[0] is the program name). Results go to `out`,
+// errors to `err`. Not thread-safe (reads the environment).
+int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace ndxp::ndxpctl
+
+#endif  // NDXP_TOOLS_NDXPCTL_NDXPCTL_H_

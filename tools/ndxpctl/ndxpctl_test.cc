@@ -1,0 +1,311 @@
+// ndxpctl's commands in-process: flags, per-command help, --version, the
+// NDXP_* environment defaults, exit codes, and what it prints for a hub's
+// answers (a fake Statistics service over real mutual TLS).
+#include "tools/ndxpctl/ndxpctl.h"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <initializer_list>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/text_format.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/tls/credentials.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ndxp/hub/v1/statistics.grpc.pb.h"
+#include "tests/testing/test_pki.h"
+
+namespace ndxp::ndxpctl {
+namespace {
+
+namespace v1 = ::ndxp::hub::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result RunArgs(std::vector<std::string> args) {
+  args.insert(args.begin(), "ndxpctl");
+  std::vector<const char*> argv;
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream out, err;
+  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string Joined(const std::vector<std::string>& args) {
+  std::string joined;
+  for (const std::string& arg : args) absl::StrAppend(&joined, arg, " ");
+  return joined;
+}
+
+// No NDXP_* variable leaks in from the shell running the tests.
+class NdxpctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* name : {"NDXP_HUB", "NDXP_CA", "NDXP_CERT", "NDXP_KEY"}) unsetenv(name);
+  }
+  void TearDown() override { SetUp(); }
+};
+
+TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string usage;
+    std::vector<std::string> mentions;
+  };
+  const Case cases[] = {
+      {{"--help"}, "Usage: ndxpctl [OPTIONS] SUBCOMMAND", {"stats", "growth", "audit", "--version",
+                                                          "NDXP_HUB", "Exit status"}},
+      {{"stats", "--help"},
+       "Usage: ndxpctl stats",
+       {"--period", "--anchor", "--group-by", "--format", "--hub", "NDXP_HUB", "NDXP_KEY",
+        "import"}},
+      {{"growth", "--help"}, "Usage: ndxpctl growth", {"--baseline", "year-on-year", "--period"}},
+      {{"stats", "import", "--help"}, "Usage: ndxpctl stats import", {"--database", "--csv"}},
+      {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
+      {{"audit", "verify", "--help"}, "Usage: ndxpctl audit verify", {"--database", "--postgres"}},
+      {{"audit", "verify", "-h"}, "Usage: ndxpctl audit verify", {"--postgres"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(Joined(c.args));
+    Result result = RunArgs(c.args);
+    EXPECT_EQ(result.code, 0) << result.err;
+    EXPECT_THAT(result.out, HasSubstr(c.usage));
+    for (const std::string& mention : c.mentions) EXPECT_THAT(result.out, HasSubstr(mention));
+    EXPECT_EQ(result.err, "");
+  }
+}
+
+TEST_F(NdxpctlTest, Version) {
+  Result result = RunArgs({"--version"});
+  EXPECT_EQ(result.code, 0);
+  EXPECT_THAT(result.out, StartsWith("ndxpctl "));
+}
+
+TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
+  const std::vector<std::string> query = {"--period", "half-year", "--anchor", "2026-06-30"};
+  auto with_query = [&](std::vector<std::string> args) {
+    args.insert(args.begin() + 1, query.begin(), query.end());
+    return args;
+  };
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{}, "ndxpctl: A subcommand is required"},
+      {{"report"}, "ndxpctl: unknown command \"report\" (expected stats, growth or audit)"},
+      {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
+      {with_query({"stats", "--format", "yaml"}),
+       "--format: unknown format \"yaml\" (expected table, csv or json)"},
+      {with_query({"growth", "--format=yaml"}), "unknown format \"yaml\""},
+      {{"stats", "--period", "fortnight"}, "--period: \"fortnight\" is not one of day, month"},
+      {{"stats", "--period", "day", "--anchor", "30/06/2026"},
+       "--anchor: \"30/06/2026\" is not YYYY-MM-DD"},
+      {with_query({"stats", "--group-by", "consumer,agency"}),
+       "unknown dimension \"agency\""},
+      {with_query({"growth", "--baseline", "last-year"}), "--baseline: \"last-year\""},
+      {{"stats", "--anchor", "2026-06-30"}, "ndxpctl stats: --period is required"},
+      {with_query({"stats"}), "ndxpctl stats: --hub HOST:PORT is required (or set NDXP_HUB)"},
+      {with_query({"stats", "--hub", "127.0.0.1:1", "--ca", "a", "--cert", "b"}),
+       "--key FILE is required (or set NDXP_KEY)"},
+      {with_query({"stats", "--colour"}), "--colour"},
+      {{"stats", "--period"}, "--period"},
+      {{"stats", "import", "--csv", "x.csv"}, "--database is required"},
+      {{"stats", "import", "--database", "hub.db", "--csv", "x.csv", "--period", "day"},
+       "--period"},
+      {{"audit"}, "A subcommand is required"},
+      {{"audit", "verify"}, "ndxpctl audit verify: needs --database FILE or --postgres CONNINFO"},
+      {{"audit", "verify", "--database", "a.db", "--postgres", "dbname=x"}, "excludes"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(Joined(c.args));
+    Result result = RunArgs(c.args);
+    EXPECT_EQ(result.code, kExitUsage);
+    EXPECT_THAT(result.err, HasSubstr(c.message));
+    EXPECT_THAT(result.err, HasSubstr("--help\" for usage."));
+    EXPECT_EQ(result.out, "");
+  }
+}
+
+TEST_F(NdxpctlTest, HubFlagsDefaultToTheEnvironment) {
+  const std::vector<std::string> stats = {"stats", "--period", "day", "--anchor", "2026-06-30"};
+  setenv("NDXP_HUB", "127.0.0.1:1", 1);
+  setenv("NDXP_CA", "/nonexistent/env-ca.pem", 1);
+  setenv("NDXP_CERT", "/nonexistent/env-cert.pem", 1);
+  setenv("NDXP_KEY", "/nonexistent/env-key.pem", 1);
+  // Every flag found in the environment: the first file it reads is named.
+  Result from_env = RunArgs(stats);
+  EXPECT_EQ(from_env.code, kExitUsage);
+  EXPECT_THAT(from_env.err, HasSubstr("/nonexistent/env-ca.pem"));
+  EXPECT_THAT(from_env.err, Not(HasSubstr("is required")));
+
+  // A flag on the command line wins over the environment.
+  std::vector<std::string> with_flag = stats;
+  with_flag.insert(with_flag.end(), {"--ca", "/nonexistent/flag-ca.pem"});
+  Result from_flag = RunArgs(with_flag);
+  EXPECT_EQ(from_flag.code, kExitUsage);
+  EXPECT_THAT(from_flag.err, HasSubstr("/nonexistent/flag-ca.pem"));
+
+  unsetenv("NDXP_KEY");
+  EXPECT_THAT(RunArgs(stats).err, HasSubstr("--key FILE is required (or set NDXP_KEY)"));
+}
+
+TEST_F(NdxpctlTest, ImportOfAMissingFileFails) {
+  ndxp::testing::TempDir dir;
+  Result result = RunArgs({"stats", "import", "--database", dir.path() + "/hub.db", "--csv",
+                           dir.path() + "/missing.csv"});
+  EXPECT_EQ(result.code, kExitFailure);
+  EXPECT_THAT(result.err, HasSubstr("cannot read " + dir.path() + "/missing.csv"));
+}
+
+TEST_F(NdxpctlTest, ImportSaysHowManyWithSeparators) {
+  ndxp::testing::TempDir dir;
+  const std::string csv = dir.path() + "/history.csv";
+  std::ofstream(csv) << "day,consumer,provider,service,method,status,count\n"
+                     << "2025-01-15,000.00.00.G12,000.00.00.G04,ndxp.residents.v1."
+                        "ResidentRegistry,VerifyCitizen,OK,1670\n";
+  Result result = RunArgs({"stats", "import", "--database", dir.path() + "/hub.db", "--csv", csv});
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(result.out, "imported 1 rows, 1,670 transactions, 2025-01-15 .. 2025-01-15\n");
+}
+
+// The hub's Statistics API as a test double: fixed answers, or a refusal.
+class FakeStatistics final : public v1::Statistics::Service {
+ public:
+  grpc::Status Count(grpc::ServerContext*, const v1::CountRequest* request,
+                     v1::CountResponse* response) override {
+    last_count_ = *request;
+    if (!refusal_.ok()) return refusal_;
+    *response = count_;
+    return grpc::Status::OK;
+  }
+  grpc::Status Growth(grpc::ServerContext*, const v1::GrowthRequest* request,
+                      v1::GrowthResponse* response) override {
+    last_growth_ = *request;
+    if (!refusal_.ok()) return refusal_;
+    *response = growth_;
+    return grpc::Status::OK;
+  }
+
+  v1::CountResponse count_;
+  v1::GrowthResponse growth_;
+  grpc::Status refusal_;
+  v1::CountRequest last_count_;
+  v1::GrowthRequest last_growth_;
+};
+
+class NdxpctlAgainstAHubTest : public NdxpctlTest {
+ protected:
+  static void SetUpTestSuite() { pki_ = new ndxp::testing::TestPki(); }
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+
+  void SetUp() override {
+    NdxpctlTest::SetUp();
+    auto credentials = ndxp::tls::MutualTlsServerCredentials(
+        pki_->Issue("hub", "000.00.00.A01", "hub", /*server=*/true));
+    ASSERT_TRUE(credentials.ok()) << credentials.status();
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", *credentials, &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    const ndxp::config::v1::TlsFiles operator_files =
+        pki_->Issue("operator", "000.00.00.A01", "operator");
+    connection_ = {"--hub", absl::StrCat("127.0.0.1:", port), "--ca", operator_files.ca_cert(),
+                   "--cert", operator_files.cert(), "--key", operator_files.key()};
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        "period { from { year: 2026 month: 1 day: 1 } to { year: 2026 month: 6 day: 30 } }"
+        "rows { key: 'ndxp.residents.v1.ResidentRegistry/VerifyCitizen' count: 1500 }"
+        "rows { key: 'ndxp.residents.v1.ResidentRegistry/GetCitizen' count: 170 }"
+        "total: 1670",
+        &service_.count_));
+  }
+  void TearDown() override {
+    server_->Shutdown();
+    NdxpctlTest::TearDown();
+  }
+
+  Result Stats(std::initializer_list<std::string> extra) {
+    std::vector<std::string> args = {"stats", "--period", "half-year", "--anchor", "2026-06-30"};
+    args.insert(args.end(), extra);
+    args.insert(args.end(), connection_.begin(), connection_.end());
+    return RunArgs(args);
+  }
+
+  static ndxp::testing::TestPki* pki_;
+  FakeStatistics service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> connection_;
+};
+
+ndxp::testing::TestPki* NdxpctlAgainstAHubTest::pki_ = nullptr;
+
+TEST_F(NdxpctlAgainstAHubTest, SendsTheQueryAndPrintsTheTableWithSeparators) {
+  Result result = Stats({"--group-by", "method"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_count_.period().kind(), v1::Period::HALF_YEAR);
+  EXPECT_EQ(service_.last_count_.period().anchor().year(), 2026);
+  EXPECT_EQ(service_.last_count_.period().anchor().day(), 30);
+  ASSERT_EQ(service_.last_count_.group_by_size(), 1);
+  EXPECT_EQ(service_.last_count_.group_by(0), v1::METHOD);
+  EXPECT_EQ(result.out,
+            "Transactions 2026-01-01 .. 2026-06-30: 1,670\n"
+            "\n"
+            "METHOD                                            COUNT\n"
+            "ndxp.residents.v1.ResidentRegistry/VerifyCitizen  1,500\n"
+            "ndxp.residents.v1.ResidentRegistry/GetCitizen       170\n"
+            "TOTAL                                             1,670\n");
+}
+
+TEST_F(NdxpctlAgainstAHubTest, CsvAndJsonWithoutGroupByCarryTheTotal) {
+  service_.count_.clear_rows();  // the hub sends no rows when nothing is grouped
+  Result csv = Stats({"--format", "csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_EQ(csv.out, "COUNT\n1670\n");
+  Result json = Stats({"--format=json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"total\":\"1670\""));
+}
+
+TEST_F(NdxpctlAgainstAHubTest, AConfigStyleFlagFormWorksToo) {
+  std::vector<std::string> args = {"growth", "--period=quarter", "--anchor=2026-09-30",
+                                   "--baseline=previous"};
+  args.insert(args.end(), connection_.begin(), connection_.end());
+  Result result = RunArgs(args);
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_growth_.period().kind(), v1::Period::QUARTER);
+  EXPECT_EQ(service_.last_growth_.baseline(), v1::GrowthRequest::PREVIOUS_PERIOD);
+}
+
+TEST_F(NdxpctlAgainstAHubTest, RefusalsAreNamedNotNumbered) {
+  service_.refusal_ = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                   "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator");
+  Result result = Stats({});
+  EXPECT_EQ(result.code, kExitFailure);
+  EXPECT_EQ(result.err,
+            "ndxpctl: the hub answered PERMISSION_DENIED: "
+            "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator\n");
+  EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+}  // namespace ndxp::ndxpctl
