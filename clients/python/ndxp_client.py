@@ -3,7 +3,7 @@
 Agencies need nothing but the .proto files and their certificate:
 
     from ndxp_client import connect, generate_stubs
-    stubs = generate_stubs("/tmp/ndxp-stubs")          # residents_pb2, insurance_pb2, ...
+    stubs = generate_stubs("/tmp/ndxp-stubs")  # residents_pb2, ..., statistics_pb2, echo_pb2
     channel = connect(hub, ca, cert, key)
     registry = stubs.residents_pb2_grpc.ResidentRegistryStub(channel)
     answer = registry.VerifyCitizen(request, metadata=[("x-ndxp-purpose", "...")])
@@ -20,8 +20,9 @@ import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROTO_DIR = os.path.join(ROOT, "proto")
-# Every agency's service, and google.rpc's error model: INVALID_ARGUMENT
-# answers carry a google.rpc.BadRequest naming the wrong fields.
+# Every agency's service, the hub's own Statistics API (operators), the
+# benchmark Echo service (load tests), and google.rpc's error model:
+# INVALID_ARGUMENT answers carry a google.rpc.BadRequest naming the wrong fields.
 PROTOS = [
     "ndxp/residents/v1/residents.proto",
     "ndxp/insurance/v1/insurance.proto",
@@ -29,6 +30,8 @@ PROTOS = [
     "ndxp/land/v1/land.proto",
     "ndxp/civil_status/v1/civil_status.proto",
     "ndxp/documents/v1/documents.proto",
+    "ndxp/hub/v1/statistics.proto",
+    "ndxp/bench/v1/echo.proto",
     "google/rpc/status.proto",
     "google/rpc/error_details.proto",
 ]

@@ -267,6 +267,19 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(sum(int(line.split(",")[1]) for line in grouped[1:-1]),
                          int(grouped[-1].split(",")[1]))
 
+    def test_statistics_stubs_come_with_the_client(self):
+        # ndxp_client.PROTOS includes the hub's own Statistics API.
+        statistics = self.stubs.statistics_pb2
+        stub = self.stubs.statistics_pb2_grpc.StatisticsStub(
+            connect_as(self.endpoints, "operator"))
+        self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=10)
+        answer = stub.Count(statistics.CountRequest(period=statistics.Period(
+            kind=statistics.Period.CUMULATIVE, anchor=statistics.Day(year=2999, month=12,
+                                                                     day=31))), timeout=10)
+        self.assertGreaterEqual(answer.total, 1)
+        self.assertEqual(self.stubs.echo_pb2.EchoRequest(payload=b"ping").SerializeToString(),
+                         b"\x0a\x04ping")
+
     def hub_log(self):
         with open(os.path.join(self.state, "logs", "hub.log")) as f:
             return f.read()
