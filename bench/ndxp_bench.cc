@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
@@ -29,28 +30,6 @@ namespace ndxp::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr char kUsage[] = R"(Usage: ndxp-bench --target HOST:PORT --ca FILE --cert FILE --key FILE [options]
-
-A closed-loop load generator over mutual TLS: CONCURRENCY calls in flight over
-CONNECTIONS HTTP/2 connections, each call issued as the previous one ends.
-
-  --method NAME          full method (default /ndxp.bench.v1.Echo/Echo)
-  --payload-bytes N      EchoRequest payload size (default 100)
-  --request-file FILE    send these serialized request bytes instead
-  --metadata KEY=VALUE   add a request header (repeatable)
-  --concurrency N        calls in flight (default 50)
-  --connections N        HTTP/2 connections (default 5)
-  --duration SECONDS     measured time (default 10)
-  --warmup SECONDS       unmeasured time first (default 2)
-  --timeout-ms N         per-call deadline (default 10000)
-  --json FILE            write the summary as JSON
-  --label TEXT           a name for this run in the summary
-  --help                 this text
-
-Prints requests/s, latency p50/p90/p99/p99.9/max (a histogram of every call),
-errors by status code and the load generator's own CPU microseconds per call.
-)";
 
 struct Options {
   std::string target, ca, cert, key, label;
@@ -162,60 +141,87 @@ void Loop::OnDone(const grpc::Status& status) {
   }
 }
 
-bool ParseFlags(int argc, char** argv, Options* o) {
-  auto number = [](const char* text, auto* out) { return absl::SimpleAtoi(text, out); };
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    if (i + 1 >= argc) {
-      std::cerr << "ndxp-bench: " << flag << " needs a value\n";
-      return false;
-    }
-    const char* value = argv[++i];
-    bool ok = true;
-    if (flag == "--target") o->target = value;
-    else if (flag == "--ca") o->ca = value;
-    else if (flag == "--cert") o->cert = value;
-    else if (flag == "--key") o->key = value;
-    else if (flag == "--method") o->method = value;
-    else if (flag == "--label") o->label = value;
-    else if (flag == "--json") o->json = value;
-    else if (flag == "--request-file") o->request_file = value;
-    else if (flag == "--payload-bytes") ok = number(value, &o->payload_bytes);
-    else if (flag == "--concurrency") ok = number(value, &o->concurrency) && o->concurrency > 0;
-    else if (flag == "--connections") ok = number(value, &o->connections) && o->connections > 0;
-    else if (flag == "--duration") ok = absl::SimpleAtod(value, &o->duration_s) && o->duration_s > 0;
-    else if (flag == "--warmup") ok = absl::SimpleAtod(value, &o->warmup_s) && o->warmup_s >= 0;
-    else if (flag == "--timeout-ms") ok = number(value, &o->timeout_ms) && o->timeout_ms > 0;
-    else if (flag == "--metadata") {
-      std::pair<std::string, std::string> kv = absl::StrSplit(value, absl::MaxSplits('=', 1));
-      ok = !kv.first.empty();
-      o->metadata.push_back(kv);
-    } else {
-      std::cerr << "ndxp-bench: unknown flag " << flag << "\n\n" << kUsage;
-      return false;
-    }
-    if (!ok) {
-      std::cerr << "ndxp-bench: invalid value for " << flag << ": " << value << "\n";
-      return false;
-    }
+// Parses the flags with CLI11 (as every ndxp binary: "--flag VALUE" or
+// "--flag=VALUE"). Returns the exit code when the program should stop now
+// (0 after --help, 2 on a usage error), or -1 to run.
+int ParseFlags(int argc, char** argv, Options* o) {
+  CLI::App app(
+      "A closed-loop load generator over mutual TLS: CONCURRENCY calls in flight over\n"
+      "CONNECTIONS HTTP/2 connections, each call issued as the previous one ends.",
+      "ndxp-bench");
+  app.add_option("--target", o->target, "the server to load (the hub, a connector, a proxy)")
+      ->type_name("HOST:PORT")
+      ->required();
+  app.add_option("--ca", o->ca, "the federation CA's certificate (PEM)")
+      ->type_name("FILE")
+      ->required();
+  app.add_option("--cert", o->cert, "the client's certificate (PEM)")
+      ->type_name("FILE")
+      ->required();
+  app.add_option("--key", o->key, "its private key (PEM)")->type_name("FILE")->required();
+  app.add_option("--method", o->method, "full method")->type_name("NAME")->capture_default_str();
+  app.add_option("--payload-bytes", o->payload_bytes, "EchoRequest payload size")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--request-file", o->request_file,
+                 "send these serialized request bytes instead")
+      ->type_name("FILE");
+  std::vector<std::string> metadata;
+  app.add_option("--metadata", metadata, "add a request header (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            return value.find('=') == 0 || value.find('=') == std::string::npos
+                       ? "\"" + value + "\" is not KEY=VALUE"
+                       : "";
+          },
+          ""));
+  app.add_option("--concurrency", o->concurrency, "calls in flight")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--connections", o->connections, "HTTP/2 connections")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--duration", o->duration_s, "measured time")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--warmup", o->warmup_s, "unmeasured time first")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--timeout-ms", o->timeout_ms, "per-call deadline")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--json", o->json, "write the summary as JSON")->type_name("FILE");
+  app.add_option("--label", o->label, "a name for this run in the summary")->type_name("TEXT");
+  app.footer(
+      "Prints requests/s, latency p50/p90/p99/p99.9/max (a histogram of every call),\n"
+      "errors by status code and the load generator's own CPU microseconds per call.\n"
+      "Exit status: 0 success, 1 failure, 2 usage error.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ndxp-bench: " << e.what() << "\nRun \"ndxp-bench --help\" for usage.\n";
+    return 2;
   }
-  for (auto [name, value] : {std::pair{"--target", &o->target}, std::pair{"--ca", &o->ca},
-                             std::pair{"--cert", &o->cert}, std::pair{"--key", &o->key}}) {
-    if (value->empty()) {
-      std::cerr << "ndxp-bench: " << name << " is required\n\n" << kUsage;
-      return false;
-    }
+  for (const std::string& pair : metadata) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    o->metadata.push_back(std::move(kv));
   }
-  return true;
+  return -1;
 }
 
 int Main(int argc, char** argv) {
   Options options;
-  if (!ParseFlags(argc, argv, &options)) return 2;
+  if (int stop = ParseFlags(argc, argv, &options); stop >= 0) return stop;
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   std::string request_bytes;

@@ -6,6 +6,8 @@
 #include <string>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/config/hub_config.h"
@@ -24,6 +26,8 @@ the agency that owns the data.
   --ready-file FILE  once serving, write "HOST:PORT" here (atomically)
   --check-config     validate the configuration and exit
   --help             this text
+
+A flag's value follows it (--config FILE) or an equals sign (--config=FILE).
 
 SIGHUP reloads the configuration: it is validated first, and on any error
 the running configuration stays (the error is printed). Routes, grants,
@@ -48,24 +52,25 @@ bool WriteFileAtomically(const std::string& path, const std::string& content) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Flags by CLI11, as every ndxp binary: "--config FILE" and "--config=FILE"
+  // alike. --help prints kUsage. CLI11's own config-file option stays off:
+  // --config is the hub's configuration.
   std::string config_path;
   std::string ready_file;
   bool check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else if (arg == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg == "--ready-file" && i + 1 < argc) {
-      ready_file = argv[++i];
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else {
-      std::cerr << "ndxp-hub: unknown or incomplete argument \"" << arg << "\"\n\n" << kUsage;
-      return 2;
-    }
+  CLI::App app("The national data-exchange hub.", "ndxp-hub");
+  app.formatter_fn([](const CLI::App*, std::string, CLI::AppFormatMode) { return kUsage; });
+  app.add_option("--config", config_path, "hub configuration, protobuf text format");
+  app.add_option("--ready-file", ready_file, "once serving, write \"HOST:PORT\" here");
+  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << kUsage;
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ndxp-hub: " << e.what() << "\n\n" << kUsage;
+    return 2;
   }
   if (config_path.empty()) {
     std::cerr << "ndxp-hub: --config FILE is required\n\n" << kUsage;

@@ -9,6 +9,11 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -36,44 +41,48 @@ std::string ConnectorUsage(absl::string_view name) {
       "  --ready-file FILE  once serving, write \"127.0.0.1:PORT\\n\" to FILE\n"
       "                     (atomically) for a launcher to wait on\n"
       "  --help             print this text\n"
+      "A flag's value follows it (--config FILE) or an equals sign (--config=FILE).\n"
       "Stops gracefully on SIGTERM or SIGINT. Exit status: 0 clean shutdown,\n"
       "1 could not start, 2 bad flags or invalid configuration.\n");
 }
 
 absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const> args) {
-  ConnectorFlags flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    absl::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    std::string* target = nullptr;
-    absl::string_view flag = arg;
-    absl::string_view value;
-    bool has_inline_value = false;
-    if (size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != arg.npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_inline_value = true;
-    }
-    if (flag == "--config") {
-      target = &flags.config_path;
-    } else if (flag == "--ready-file") {
-      target = &flags.ready_file;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", arg, "\""));
-    }
-    if (!has_inline_value) {
-      if (i + 1 >= args.size()) {
-        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+  // CLI11 would take "--config=" as "--config" and the next argument as its
+  // value: an empty inline value is refused first.
+  for (absl::string_view arg : args) {
+    for (absl::string_view flag : {"--config", "--ready-file"}) {
+      if (arg.size() == flag.size() + 1 && absl::StartsWith(arg, flag) && arg.back() == '=') {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a non-empty value"));
       }
-      value = args[++i];
     }
-    if (value.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, " needs a non-empty value"));
+  }
+  ConnectorFlags flags;
+  CLI::App app;
+  app.set_help_flag();  // --help is a flag like the others: ConnectorMain prints the usage
+  app.add_flag("-h,--help", flags.help);
+  // No CLI11 config file: --config is the connector's configuration.
+  CLI::Option* config = app.add_option("--config", flags.config_path)
+                            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  CLI::Option* ready_file = app.add_option("--ready-file", flags.ready_file)
+                                ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.allow_extras();  // named in our own words below
+  try {
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 wants them reversed
+  } catch (const CLI::ArgumentMismatch&) {
+    // Only a value-taking flag at the very end lacks its value.
+    return absl::InvalidArgumentError(absl::StrCat(args.back(), " needs a value"));
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  if (std::vector<std::string> extra = app.remaining(); !extra.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", extra.front(), "\""));
+  }
+  for (const auto& [option, value] : {std::pair{config, &flags.config_path},
+                                      std::pair{ready_file, &flags.ready_file}}) {
+    if (option->count() > 0 && value->empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(option->get_name(), " needs a non-empty value"));
     }
-    *target = std::string(value);
   }
   if (!flags.help && flags.config_path.empty()) {
     return absl::InvalidArgumentError("--config FILE is required");

@@ -68,8 +68,9 @@ struct ConnectorFlags {
   bool help = false;
 };
 
-// Parses the arguments after argv[0]: --config FILE (required unless --help),
-// --ready-file FILE, --help; "--flag=value" is accepted too.
+// Parses the arguments after argv[0] with CLI11, the parser of every ndxp
+// binary: --config FILE (required unless --help), --ready-file FILE, --help;
+// "--flag=value" is accepted too, and the last of a repeated flag wins.
 // INVALID_ARGUMENT naming the problem otherwise.
 absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const> args);
 

@@ -34,6 +34,11 @@ TEST(ParseConnectorFlagsTest, Cases) {
       {{"--config", "c", "--ready-file"}, "--ready-file needs a value", {}},
       {{"--config", "c", "extra"}, "unknown argument \"extra\"", {}},
       {{"--port=1", "--config", "c"}, "unknown argument \"--port=1\"", {}},
+      {{"--config", "c", "--config=d"}, "", {"d", "", false}},
+      {{"--config", ""}, "--config needs a non-empty value", {}},
+      {{"--config=", "--ready-file", "r"}, "--config needs a non-empty value", {}},
+      {{"--config", "c", "--ready-file="}, "--ready-file needs a non-empty value", {}},
+      {{"--ready-file", "r", "--config"}, "--config needs a value", {}},
   };
   for (const Case& c : cases) {
     std::string trace;

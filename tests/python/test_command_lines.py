@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Every ndxp binary parses its flags the same way (CLI11): "--config FILE"
+and "--config=FILE" alike, a meaningful --help, exit status 2 on a usage error
+or an invalid configuration. Runs the built binaries; no federation needed.
+
+Run by ctest:  test_command_lines.py BUILD_DIR
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
+BIN = os.path.join(BUILD, "bin")
+PKI = os.path.join(ROOT, "certs", "ndxp-pki")
+CONNECTORS = ["residents", "insurance", "business", "land", "civil-status", "documents", "echo"]
+
+
+def run(binary, *args):
+    return subprocess.run([os.path.join(BIN, binary), *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+class CommandLinesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="ndxp-flags-")
+        pki = os.path.join(cls.dir, "pki")
+        for args in (["init-ca", "--dir", pki, "--trust-domain", "ndxp.gov.vn",
+                      "--name", "Flags Test CA"],
+                     ["issue", "--dir", pki, "--agency", "000.00.00.A01", "--subsystem", "hub",
+                      "--out", os.path.join(pki, "hub"), "--server"]):
+            subprocess.run([PKI, *args], check=True, capture_output=True)
+        cls.hub_config = os.path.join(cls.dir, "hub.textproto")
+        with open(cls.hub_config, "w") as f:
+            f.write('listen: "127.0.0.1:0"\ntrust_domain: "ndxp.gov.vn"\n'
+                    'tls { ca_cert: "pki/ca.pem" cert: "pki/hub.pem" key: "pki/hub.key" }\n'
+                    'recording { mode: OFF }\n')
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_hub_takes_both_flag_forms(self):
+        for args in (["--config", self.hub_config, "--check-config"],
+                     ["--config=" + self.hub_config, "--check-config"],
+                     ["--check-config", "--config=" + self.hub_config]):
+            with self.subTest(args=args):
+                checked = run("ndxp-hub", *args)
+                self.assertEqual(checked.returncode, 0, checked.stderr)
+                self.assertEqual(checked.stdout, "ndxp-hub: %s is valid\n" % self.hub_config)
+
+    def test_hub_usage_errors_and_invalid_configuration_exit_2(self):
+        missing = os.path.join(self.dir, "missing.textproto")
+        for args, message in (([], "--config FILE is required"),
+                              (["--check-config"], "--config FILE is required"),
+                              (["--config"], "--config"),
+                              (["--config", self.hub_config, "--listen", "x"], "--listen"),
+                              (["--config=" + missing], "invalid configuration"),
+                              (["--config", missing], "invalid configuration")):
+            with self.subTest(args=args):
+                done = run("ndxp-hub", *args)
+                self.assertEqual(done.returncode, 2)
+                self.assertIn(message, done.stderr)
+        self.assertIn(missing, run("ndxp-hub", "--config=" + missing).stderr)
+
+    def test_hub_help(self):
+        for flag in ("--help", "-h"):
+            helped = run("ndxp-hub", flag)
+            self.assertEqual(helped.returncode, 0)
+            self.assertTrue(helped.stdout.startswith(
+                "Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]"))
+            for text in ("--ready-file FILE", "SIGHUP reloads", "Exit status", "--config=FILE"):
+                self.assertIn(text, helped.stdout)
+
+    def test_connectors_take_both_flag_forms(self):
+        missing = os.path.join(self.dir, "connector.textproto")
+        for name in CONNECTORS:
+            with self.subTest(connector=name):
+                binary = "ndxp-" + name
+                helped = run(binary, "--help")
+                self.assertEqual(helped.returncode, 0)
+                self.assertIn("usage: %s --config FILE [--ready-file FILE]" % binary,
+                              helped.stdout)
+                spaced = run(binary, "--config", missing)
+                equals = run(binary, "--config=" + missing)
+                self.assertEqual(spaced.returncode, 2)
+                self.assertEqual(equals.returncode, 2)
+                self.assertIn(missing, spaced.stderr)
+                self.assertEqual(spaced.stderr, equals.stderr)
+                unknown = run(binary, "--config", missing, "--verbose")
+                self.assertEqual(unknown.returncode, 2)
+                self.assertIn('unknown argument "--verbose"', unknown.stderr)
+
+    def test_bench_flags(self):
+        helped = run("ndxp-bench", "--help")
+        self.assertEqual(helped.returncode, 0)
+        for text in ("--target HOST:PORT", "--concurrency", "--metadata KEY=VALUE",
+                     "requests/s"):
+            self.assertIn(text, helped.stdout)
+        tls = ["--ca", "ca.pem", "--cert", "c.pem", "--key", "c.key"]
+        for args, message in ((tls, "--target is required"),
+                              (["--target=127.0.0.1:1", *tls, "--concurrency=0"],
+                               "--concurrency"),
+                              (["--target", "127.0.0.1:1", *tls, "--metadata", "novalue"],
+                               "is not KEY=VALUE"),
+                              (["--target", "127.0.0.1:1", *tls, "--rate", "5"], "--rate")):
+            with self.subTest(args=args):
+                done = run("ndxp-bench", *args)
+                self.assertEqual(done.returncode, 2)
+                self.assertIn(message, done.stderr)
+        # Both forms reach the same place: reading the request file.
+        for args in (["--request-file", "/nonexistent/request.bin"],
+                     ["--request-file=/nonexistent/request.bin"]):
+            done = run("ndxp-bench", "--target=127.0.0.1:1", *tls, *args)
+            self.assertEqual(done.returncode, 2)
+            self.assertIn("/nonexistent/request.bin", done.stderr)
+
+    def test_ndxpctl_help_and_version(self):
+        for args in (["--help"], ["stats", "--help"], ["growth", "--help"],
+                     ["stats", "import", "--help"], ["audit", "verify", "--help"]):
+            with self.subTest(args=args):
+                helped = run("ndxpctl", *args)
+                self.assertEqual(helped.returncode, 0, helped.stderr)
+                self.assertIn("Usage: ndxpctl " + " ".join(a for a in args if a != "--help"),
+                              helped.stdout)
+        self.assertRegex(run("ndxpctl", "--version").stdout, r"^ndxpctl \S+\n$")
+        refused = run("ndxpctl", "stats", "--period", "day", "--anchor", "2026-06-30",
+                      "--format", "yaml")
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn('unknown format "yaml"', refused.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
