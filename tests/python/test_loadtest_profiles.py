@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""The ghz profiles of deploy/loadtest against a real local federation.
+
+Every profile's request data (its own "data", and what ghz-run draws from the
+federation's databases) must parse as the method's request message under the
+JSON mapping ghz uses (protobuf's, with well-known types such as FieldMask in
+their object form), and one call of each must succeed through the hub with
+the profile's identity and metadata. ghz itself is not packaged by Debian:
+ghz-run is run with a stand-in that records its command line.
+
+The federation has the population `make run` makes (100,000 citizens), so the
+profiles' own examples name records that exist there.
+
+Run by ctest:  test_loadtest_profiles.py BUILD_DIR
+"""
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+import uuid
+
+import grpc
+from google.protobuf import json_format, symbol_database
+
+import federation_fixture  # noqa: E402  (puts clients/python on the path)
+from federation_fixture import ROOT  # noqa: E402
+from ndxp_client import connect_as, generate_stubs  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
+LOADTEST = os.path.join(ROOT, "deploy", "loadtest")
+GHZ_RUN = os.path.join(LOADTEST, "ghz-run")
+# The profiles a load tester is promised (deploy/loadtest/README.md).
+EXPECTED_PROFILES = {"residents-verify", "residents-get", "echo-reflection", "business-search",
+                     "insurance-lookup", "land-parcel", "documents-send"}
+# What ghz reads from a profile (its config file keys).
+GHZ_KEYS = {"name", "proto", "import-paths", "call", "data", "metadata", "concurrency",
+            "connections", "duration", "timeout", "total", "rps"}
+
+
+def load_ghz_run():
+    loader = importlib.machinery.SourceFileLoader("ghz_run", GHZ_RUN)
+    spec = importlib.util.spec_from_loader("ghz_run", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def render(value, request_number):
+    """ghz's call templates in strings: {{.UUID}}, {{.RequestNumber}}."""
+    if isinstance(value, str):
+        value = value.replace("{{.UUID}}", str(uuid.uuid4()))
+        value = value.replace("{{.RequestNumber}}", str(request_number))
+        if "{{" in value:
+            raise ValueError("template this test does not know: " + value)
+        return value
+    if isinstance(value, dict):
+        return {k: render(v, request_number) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render(v, request_number) for v in value]
+    return value
+
+
+def camel(path):
+    head, *rest = path.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def to_canonical(value, descriptor):
+    """ghz's JSON (object form of well-known types) to protobuf's canonical
+    JSON, which json_format parses. Only FieldMask occurs in our requests;
+    another well-known type in object form fails loudly."""
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        field = descriptor.fields_by_name.get(key) or next(
+            (f for f in descriptor.fields if f.json_name == key), None)
+        if field is None or field.message_type is None:
+            out[key] = item  # json_format reports unknown fields itself
+            continue
+        items = item if field.label == field.LABEL_REPEATED else [item]
+        converted = []
+        for one in items:
+            name = field.message_type.full_name
+            if name == "google.protobuf.FieldMask" and isinstance(one, dict):
+                if set(one) != {"paths"}:
+                    raise ValueError("%s: a FieldMask object has only paths" % key)
+                one = ",".join(camel(path) for path in one["paths"])
+            elif name.startswith("google.protobuf.") and isinstance(one, dict):
+                raise ValueError("%s: object form of %s is not handled here" % (key, name))
+            else:
+                one = to_canonical(one, field.message_type)
+            converted.append(one)
+        out[key] = converted if field.label == field.LABEL_REPEATED else converted[0]
+    return out
+
+
+class LoadtestProfilesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.state, cls.endpoints = federation_fixture.start(BUILD, "ndxp-loadtest-",
+                                                            population=100000)
+        try:
+            cls.stubs = generate_stubs(os.path.join(cls.state, "python-stubs"))
+            cls.ghz_run = load_ghz_run()
+            cls.profiles = cls.ghz_run.profiles()
+            cls.channel = connect_as(cls.endpoints, "loadtest")  # ghz-run's default identity
+        except BaseException:
+            federation_fixture.stop(cls.state)  # tearDownClass does not run after this
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        federation_fixture.stop(cls.state)
+
+    def method(self, profile):
+        """(method descriptor, request class, response class) of a profile's call."""
+        service_name, method_name = self.profiles[profile]["call"].rsplit(".", 1)
+        database = symbol_database.Default()
+        method = database.pool.FindServiceByName(service_name).methods_by_name[method_name]
+        return (method, database.GetSymbol(method.input_type.full_name),
+                database.GetSymbol(method.output_type.full_name))
+
+    def parse(self, profile, data, request_number=0):
+        """A request message from ghz JSON, the way ghz reads it."""
+        _, request_class, _ = self.method(profile)
+        request = request_class()
+        json_format.ParseDict(to_canonical(render(data, request_number), request.DESCRIPTOR),
+                              request)
+        return request
+
+    def call(self, profile, request):
+        """One call through the hub as ghz makes it; the answers (a list)."""
+        config = self.profiles[profile]
+        method, _, response_class = self.method(profile)
+        path = "/%s/%s" % (method.containing_service.full_name, method.name)
+        metadata = [(k, v) for k, v in render(config.get("metadata", {}), 0).items()]
+        timeout = float(config.get("timeout", "10s").rstrip("s"))
+        if method.server_streaming:
+            call = self.channel.unary_stream(path, request_serializer=type(request).SerializeToString,
+                                             response_deserializer=response_class.FromString)
+            return list(call(request, metadata=metadata, timeout=timeout))
+        call = self.channel.unary_unary(path, request_serializer=type(request).SerializeToString,
+                                        response_deserializer=response_class.FromString)
+        return [call(request, metadata=metadata, timeout=timeout)]
+
+    def check_answers(self, profile, answers):
+        self.assertTrue(answers, "%s: no answer" % profile)
+        first = answers[0]
+        if profile == "residents-verify":
+            self.assertTrue(first.found and first.full_name_match and first.date_of_birth_match)
+        elif profile == "residents-get":
+            self.assertTrue(first.citizen.full_name and first.citizen.date_of_birth.year)
+            self.assertFalse(first.citizen.permanent_address, "the mask was not applied")
+        elif profile == "insurance-lookup":
+            self.assertTrue(first.person.social_insurance_code)
+        elif profile == "land-parcel":
+            self.assertTrue(first.parcel.parcel_id)
+        elif profile == "documents-send":
+            self.assertTrue(first.document_id.startswith("DOC-"))
+        else:
+            self.assertGreater(first.ByteSize(), 0, profile)
+
+    def test_the_promised_profiles_exist_and_are_ghz_configs(self):
+        self.assertEqual(set(self.profiles), EXPECTED_PROFILES)
+        for name, config in self.profiles.items():
+            with self.subTest(profile=name):
+                self.assertLessEqual(set(config), GHZ_KEYS)
+                if "proto" in config:
+                    self.assertTrue(os.path.exists(os.path.join(ROOT, config["proto"])))
+                self.method(name)  # the call names a real method
+                self.assertTrue("data" in config or
+                                name in self.ghz_run.DATA_FROM_FEDERATION, name)
+
+    def test_every_profiles_own_data_parses_and_its_call_succeeds(self):
+        for name, config in sorted(self.profiles.items()):
+            if "data" not in config:
+                continue
+            with self.subTest(profile=name):
+                request = self.parse(name, config["data"])
+                self.check_answers(name, self.call(name, request))
+
+    def test_ghz_run_data_from_the_federation_parses_and_succeeds(self):
+        for name in sorted(self.ghz_run.DATA_FROM_FEDERATION):
+            with self.subTest(profile=name):
+                data = self.ghz_run.request_data(name, self.endpoints)
+                self.assertEqual(len(data), 200)
+                requests = [self.parse(name, item) for item in data]
+                self.assertEqual(len({r.SerializeToString() for r in requests}), 200,
+                                 "ghz-run repeats requests")
+                for request in requests[:3]:
+                    self.check_answers(name, self.call(name, request))
+
+    def test_residents_get_uses_the_object_form_of_its_field_mask(self):
+        # The string form ("fullName,dateOfBirth") is what ghz and grpcurl refuse.
+        data = self.profiles["residents-get"]["data"]
+        self.assertEqual(data["read_mask"], {"paths": ["full_name", "date_of_birth"]})
+        for item in self.ghz_run.request_data("residents-get", self.endpoints, count=5):
+            self.assertIsInstance(item["read_mask"], dict)
+
+    def run_ghz_run(self, args, fake_ghz=True):
+        """ghz-run with a stand-in ghz (or none) on PATH and its own TMPDIR:
+        (completed process, the stand-in's argv or None, leftovers in TMPDIR)."""
+        work = tempfile.mkdtemp(prefix="ndxp-ghz-test-")
+        self.addCleanup(shutil.rmtree, work, True)
+        bin_dir, tmp = os.path.join(work, "bin"), os.path.join(work, "tmp")
+        os.mkdir(bin_dir)
+        os.mkdir(tmp)
+        record = os.path.join(work, "ghz-argv.json")
+        if fake_ghz:
+            ghz = os.path.join(bin_dir, "ghz")
+            with open(ghz, "w") as f:
+                f.write("#!/usr/bin/python3\nimport json, sys\nargv = sys.argv[1:]\n"
+                        "data = argv[argv.index('--data-file') + 1] if '--data-file' in argv "
+                        "else None\n"
+                        "json.dump({'argv': argv, 'data': json.load(open(data)) if data "
+                        "else None}, open(%r, 'w'))\n" % record)
+            os.chmod(ghz, os.stat(ghz).st_mode | stat.S_IXUSR)
+        env = dict(os.environ, PATH=bin_dir + os.pathsep + "/usr/bin:/bin", TMPDIR=tmp)
+        done = subprocess.run([sys.executable, GHZ_RUN, *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        recorded = None
+        if os.path.exists(record):
+            with open(record) as f:
+                recorded = json.load(f)
+        return done, recorded, os.listdir(tmp)
+
+    def test_ghz_run_takes_its_options_in_any_order(self):
+        who = self.endpoints["identities"]["loadtest"]
+        for args in (["residents-verify", "--state", self.state, "--", "-z", "3s"],
+                     ["--state", self.state, "residents-verify", "--", "-z", "3s"]):
+            with self.subTest(args=args):
+                done, ghz, leftovers = self.run_ghz_run(args)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                argv = ghz["argv"]
+                self.assertEqual(argv[argv.index("--config") + 1],
+                                 os.path.join(LOADTEST, "residents-verify.json"))
+                self.assertEqual(argv[argv.index("--cert") + 1], who["cert"])
+                self.assertEqual(argv[argv.index("--key") + 1], who["key"])
+                self.assertEqual(argv[-3:], ["-z", "3s", self.endpoints["hub"]])
+                self.assertEqual(len(ghz["data"]), 200)
+                self.assertEqual(leftovers, [], "ghz-run left its temporary files")
+
+    def test_ghz_run_cleans_up_without_ghz_too(self):
+        done, _, leftovers = self.run_ghz_run(["land-parcel", "--state", self.state],
+                                              fake_ghz=False)
+        self.assertEqual(done.returncode, 127)
+        self.assertIn("ghz is not on PATH", done.stderr)
+        self.assertIn("--data-file", done.stdout)
+        self.assertEqual(leftovers, [])
+
+    def test_ghz_run_refuses_an_unknown_profile(self):
+        done, _, _ = self.run_ghz_run(["residents-everything", "--state", self.state])
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("invalid choice", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
