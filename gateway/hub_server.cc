@@ -44,9 +44,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   hub->started_with_ = settings.config;
   const auto& config = hub->started_with_;
 
-  auto server_credentials = tls::MutualTlsServerCredentials(config.tls());
-  if (!server_credentials.ok()) return server_credentials.status();
-
   // One proxy thread per core, at least two (PERF-NOTES.md).
   const int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   using Recording = ndxp::config::v1::Recording;
@@ -61,6 +58,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
       BuildProxyContext(std::move(settings), hub->parts());
   if (!context.ok()) return context.status();
+  if (config.transport() == ndxp::config::v1::HubConfig::STREAMS) {
+    auto streams = transport::StreamTransport::Start(*std::move(context), threads);
+    if (!streams.ok()) return streams.status();
+    hub->streams_ = *std::move(streams);
+    hub->port_ = hub->streams_->port();
+    return hub;
+  }
+
+  auto server_credentials = tls::MutualTlsServerCredentials(config.tls());
+  if (!server_credentials.ok()) return server_credentials.status();
   hub->proxy_ = std::make_unique<AsyncProxy>(*std::move(context), threads);
 
   // Health and reflection are answered by the proxy itself: no other service
@@ -83,7 +90,9 @@ absl::Status HubServer::Reload(HubSettings settings) {
   absl::MutexLock lock(&reload_mu_);
   const auto& next = settings.config;
   using google::protobuf::util::MessageDifferencer;
-  if (next.listen() != started_with_.listen() ||
+  // The files' paths are fixed; with the stream transport their contents
+  // reload live (and here).
+  if (next.listen() != started_with_.listen() || next.transport() != started_with_.transport() ||
       !MessageDifferencer::Equals(next.tls(), started_with_.tls()) ||
       !MessageDifferencer::Equals(next.recording(), started_with_.recording()) ||
       MaxMessageBytes(next) != MaxMessageBytes(started_with_)) {
@@ -94,6 +103,11 @@ absl::Status HubServer::Reload(HubSettings settings) {
   absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
       BuildProxyContext(std::move(settings), parts());
   if (!context.ok()) return context.status();
+  if (streams_ != nullptr) {
+    if (absl::Status tls = streams_->ReloadTls(); !tls.ok()) return tls;
+    streams_->SetContext(*context);
+    return absl::OkStatus();
+  }
   proxy_->SetContext(*context);
   return absl::OkStatus();
 }
@@ -101,6 +115,13 @@ absl::Status HubServer::Reload(HubSettings settings) {
 HubServer::~HubServer() { Shutdown(); }
 
 void HubServer::Shutdown(std::chrono::milliseconds grace) {
+  if (streams_ != nullptr) {
+    // Answers waiting for their records still need the recorder.
+    streams_->Shutdown(absl::FromChrono(grace));
+    worker_.Stop();
+    if (recorder_ != nullptr) recorder_->Stop();
+    return;
+  }
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   // Finishes queued work; answers waiting for it are released onto queues

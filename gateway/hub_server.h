@@ -15,6 +15,7 @@
 #include "gateway/proxy/async_proxy.h"
 #include "gateway/proxy/proxy_context.h"
 #include "gateway/recording/recorder.h"
+#include "gateway/transport/stream_transport.h"
 
 namespace ndxp::gateway {
 
@@ -41,7 +42,9 @@ class HubServer {
 
   // Stops accepting calls and waits for calls in flight (up to `grace`).
   void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
-  void Wait() { server_->Wait(); }
+  void Wait() {
+    if (server_ != nullptr) server_->Wait();
+  }
 
  private:
   HubServer() = default;
@@ -53,8 +56,10 @@ class HubServer {
   std::unique_ptr<Recorder> recorder_;  // outlives the calls that record
   Worker worker_;                       // the hub's own blocking methods
   bool hold_until_recorded_ = false;
+  // One of the two carries the calls (config `transport`).
   std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<transport::StreamTransport> streams_;
   int port_ = 0;
 
   absl::Mutex reload_mu_;  // one reload at a time

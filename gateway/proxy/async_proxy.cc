@@ -55,18 +55,6 @@ struct Admission {
   const LocalMethod* local = nullptr;
 };
 
-void Count(ProxyStats& stats, Refusal refusal) {
-  std::atomic<uint64_t>* counter = &stats.forwarded;
-  switch (refusal) {
-    case Refusal::kNone: break;
-    case Refusal::kUnauthenticated: counter = &stats.unauthenticated; break;
-    case Refusal::kBadHeader: counter = &stats.bad_header; break;
-    case Refusal::kUnimplemented: counter = &stats.unimplemented; break;
-    case Refusal::kPermissionDenied: counter = &stats.permission_denied; break;
-    case Refusal::kBadPurpose: counter = &stats.missing_purpose; break;
-  }
-  counter->fetch_add(1, std::memory_order_relaxed);
-}
 
 // The admission decision (gateway/admission) applied to a gRPC call: the
 // request id echoed (refusals included); on success the upstream context
@@ -81,7 +69,7 @@ Admission Admit(const ProxyContext& hub, grpc::GenericServerContext& ctx,
   for (const auto& [key, value] : ctx.client_metadata()) headers.push_back({View(key), View(value)});
   AdmissionTables tables{hub.routes.get(), hub.policy.get(), hub.local.get(), &NewRequestId};
   AdmissionDecision decision = Admit(tables, {ctx.method(), &consumer, headers});
-  Count(*hub.stats, decision.refusal);
+  CountAdmission(decision, hub.stats);
   ctx.AddInitialMetadata(protocol::kRequestIdHeader, decision.request_id);
   if (!decision.status.ok()) {
     return {Status(static_cast<StatusCode>(decision.status.code()),

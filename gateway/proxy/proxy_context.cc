@@ -7,6 +7,21 @@
 
 namespace ndxp::gateway {
 
+void CountAdmission(const AdmissionDecision& decision, ProxyStats* stats) {
+  std::atomic<uint64_t>* counter = &stats->forwarded;
+  switch (decision.refusal) {
+    case Refusal::kNone:
+      if (decision.local != nullptr) return;
+      break;
+    case Refusal::kUnauthenticated: counter = &stats->unauthenticated; break;
+    case Refusal::kBadHeader: counter = &stats->bad_header; break;
+    case Refusal::kUnimplemented: counter = &stats->unimplemented; break;
+    case Refusal::kPermissionDenied: counter = &stats->permission_denied; break;
+    case Refusal::kBadPurpose: counter = &stats->missing_purpose; break;
+  }
+  counter->fetch_add(1, std::memory_order_relaxed);
+}
+
 uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config) {
   return config.limits().max_message_bytes() == 0 ? kDefaultMaxMessageBytes
                                                   : config.limits().max_message_bytes();
@@ -27,21 +42,25 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
   if (!policy.ok()) return policy.status();
   context->policy = *std::move(policy);
 
-  // The hub calls connectors with its own certificate, and talks only to a
-  // connector whose certificate names the route's provider agency.
-  absl::flat_hash_map<std::string, std::shared_ptr<grpc::ChannelCredentials>> by_provider;
-  for (const auto& service : context->routes->services()) {
-    if (by_provider.contains(service->provider)) continue;
-    auto credentials = tls::MutualTlsChannelCredentials(
-        config.tls(), grpc::experimental::ExternalCertificateVerifier::Create<
-                          ProviderIdentityVerifier>(config.trust_domain(), service->provider));
-    if (!credentials.ok()) return credentials.status();
-    by_provider[service->provider] = *std::move(credentials);
+  // The gRPC proxy's channels to the connectors (the stream transport keeps
+  // its own connections).
+  if (config.transport() != ndxp::config::v1::HubConfig::STREAMS) {
+    // The hub calls connectors with its own certificate, and talks only to a
+    // connector whose certificate names the route's provider agency.
+    absl::flat_hash_map<std::string, std::shared_ptr<grpc::ChannelCredentials>> by_provider;
+    for (const auto& service : context->routes->services()) {
+      if (by_provider.contains(service->provider)) continue;
+      auto credentials = tls::MutualTlsChannelCredentials(
+          config.tls(), grpc::experimental::ExternalCertificateVerifier::Create<
+                            ProviderIdentityVerifier>(config.trust_domain(), service->provider));
+      if (!credentials.ok()) return credentials.status();
+      by_provider[service->provider] = *std::move(credentials);
+    }
+    context->upstreams = std::make_unique<UpstreamPool>(
+        *context->routes,
+        [&by_provider](const ServiceRoute& service) { return by_provider.at(service.provider); },
+        MaxMessageBytes(config));
   }
-  context->upstreams = std::make_unique<UpstreamPool>(
-      *context->routes,
-      [&by_provider](const ServiceRoute& service) { return by_provider.at(service.provider); },
-      MaxMessageBytes(config));
 
   std::vector<std::string> routed;
   for (const auto& service : context->routes->services()) routed.push_back(service->service);

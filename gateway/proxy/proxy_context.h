@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
+#include "gateway/admission/admission.h"
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
@@ -29,6 +30,10 @@ struct ProxyStats {
   std::atomic<uint64_t> missing_purpose{0};    // no valid x-ndxp-purpose where one is due
   std::atomic<uint64_t> bad_header{0};         // a header broke the rules: refused
 };
+
+// Counts one admission decision in `stats` (hub-local calls are not
+// forwarded: not counted).
+void CountAdmission(const AdmissionDecision& decision, ProxyStats* stats);
 
 // One configuration's worth of what calls read: built whole from a validated
 // configuration, immutable, shared by every call that started under it, and

@@ -1,0 +1,186 @@
+#include "gateway/transport/downstream.h"
+
+#include "absl/strings/str_cat.h"
+#include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/tls/peer_certificate.h"
+#include "gateway/transport/transport_thread.h"
+
+namespace ndxp::gateway::transport {
+namespace {
+
+// The connection window: shared by every stream of a caller, reopened as
+// their bytes are taken by the connectors.
+constexpr int32_t kConnectionWindow = 1 << 20;
+
+absl::string_view View(const uint8_t* data, size_t length) {
+  return {reinterpret_cast<const char*>(data), length};
+}
+
+}  // namespace
+
+Downstream* Downstream::Accept(TransportThread* thread, int fd) {
+  std::shared_ptr<const TlsMaterial> material = thread->shared().tls->Current();
+  SSL* ssl = SSL_new(material->server_context());
+  if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
+    if (ssl != nullptr) SSL_free(ssl);
+    ::close(fd);
+    return nullptr;
+  }
+  SSL_set_accept_state(ssl);
+  SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  return new Downstream(thread, fd, ssl, std::move(material));
+}
+
+Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
+                       std::shared_ptr<const TlsMaterial> material)
+    : H2Connection(thread, fd, ssl),
+      material_(std::move(material)),
+      identity_(absl::UnauthenticatedError("no handshake yet")) {
+  ArmTimer(absl::ToDoubleSeconds(thread->shared().handshake_timeout));
+}
+
+Downstream::~Downstream() = default;
+
+bool Downstream::OnHandshakeDone() {
+  const unsigned char* protocol = nullptr;
+  unsigned int protocol_length = 0;
+  SSL_get0_alpn_selected(ssl(), &protocol, &protocol_length);
+  if (View(protocol, protocol_length) != "h2") return false;
+
+  // Who calls, once per connection: every call on it is that identity's.
+  absl::StatusOr<std::string> spiffe_id = SpiffeIdOf(SSL_get0_peer_certificate(ssl()));
+  if (spiffe_id.ok()) {
+    spiffe_id_ = *std::move(spiffe_id);
+    identity_ = ParseSpiffeId(spiffe_id_, thread()->context()->trust_domain());
+  } else {
+    identity_ = spiffe_id.status();
+  }
+
+  nghttp2_session_callbacks* callbacks;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &OnBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, &OnHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &OnFrameReceived);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnStreamClose);
+  nghttp2_option* options;
+  nghttp2_option_new(&options);
+  nghttp2_option_set_no_auto_window_update(options, 1);
+  // The hub checks the request headers itself (admission): nghttp2 would
+  // reset a stream with an upper-case header name where the federation's
+  // contract answers INVALID_ARGUMENT naming it.
+  nghttp2_option_set_no_http_messaging(options, 1);
+  int rv = nghttp2_session_server_new2(&session_, callbacks, this, options);
+  nghttp2_option_del(options);
+  nghttp2_session_callbacks_del(callbacks);
+  if (rv != 0) return false;
+
+  const TransportShared& shared = thread()->shared();
+  nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, shared.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16 * 1024},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  if (thread()->draining()) BeginDrain();
+  ArmTimer(absl::ToDoubleSeconds(shared.idle_timeout));
+  return true;
+}
+
+void Downstream::OnTimer() {
+  // Handshake not done in time, or idle with no call open.
+  if (session_ == nullptr || streams_.empty()) Close();
+}
+
+void Downstream::BeginDrain() {
+  if (session_ == nullptr) {
+    Close();
+    return;
+  }
+  nghttp2_submit_shutdown_notice(session_);
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+  ScheduleFlush();
+  if (streams_.empty()) ArmTimer(1.0);  // let the GOAWAY reach the caller
+}
+
+void Downstream::OnClosed() {
+  // Every call still open ends with its caller's connection.
+  auto streams = std::move(streams_);
+  for (auto& [id, stream] : streams) stream->OnDownstreamClosed(NGHTTP2_CANCEL);
+  streams.clear();
+  thread()->ForgetDownstream(this);
+}
+
+int Downstream::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame,
+                               void* data) {
+  auto* self = static_cast<Downstream*>(data);
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;
+  }
+  auto stream = std::make_unique<ForwardedStream>(self, frame->hd.stream_id);
+  nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
+  self->streams_[frame->hd.stream_id] = std::move(stream);
+  self->ArmTimer(0);
+  return 0;
+}
+
+int Downstream::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
+                         const uint8_t* name, size_t name_length, const uint8_t* value,
+                         size_t value_length, uint8_t, void*) {
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;  // the caller's trailers carry nothing gRPC uses
+  }
+  auto* stream = static_cast<ForwardedStream*>(
+      nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (stream != nullptr) {
+    stream->OnRequestHeader(View(name, name_length), View(value, value_length));
+  }
+  return 0;
+}
+
+int Downstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* frame,
+                                void*) {
+  auto* stream = static_cast<ForwardedStream*>(
+      nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (stream == nullptr) return 0;
+  bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    stream->OnRequestHeadersDone();
+  }
+  if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) && end_stream) {
+    stream->OnRequestEnd();
+  }
+  return 0;
+}
+
+int Downstream::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
+                            const uint8_t* data, size_t length, void*) {
+  auto* stream =
+      static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (stream == nullptr) {
+    nghttp2_session_consume(session, stream_id, length);  // keep the connection window open
+    return 0;
+  }
+  stream->OnRequestData(data, length);
+  return 0;
+}
+
+int Downstream::OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                              void* data) {
+  auto* self = static_cast<Downstream*>(data);
+  auto it = self->streams_.find(stream_id);
+  if (it == self->streams_.end()) return 0;
+  std::unique_ptr<ForwardedStream> stream = std::move(it->second);
+  self->streams_.erase(it);
+  stream->OnDownstreamClosed(error_code);
+  if (self->streams_.empty()) {
+    self->ArmTimer(self->thread()->draining()
+                       ? 1.0
+                       : absl::ToDoubleSeconds(self->thread()->shared().idle_timeout));
+  }
+  return 0;
+}
+
+}  // namespace ndxp::gateway::transport

@@ -1,0 +1,57 @@
+// A caller's connection: TLS with a verified client certificate, an
+// nghttp2 server session, and the calls (ForwardedStreams) on it. The
+// caller's identity is read from the certificate once, at the handshake.
+#ifndef NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
+#define NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "gateway/identity/consumer_identity.h"
+#include "gateway/transport/h2_connection.h"
+#include "gateway/transport/tls/tls_material.h"
+
+namespace ndxp::gateway::transport {
+
+class ForwardedStream;
+
+// Owned by its TransportThread (see H2Connection). Not thread-safe.
+class Downstream final : public H2Connection {
+ public:
+  // A connection accepted on `fd`, with the TLS material current now.
+  // Registered with `thread` and started; nullptr if TLS cannot be set up.
+  static Downstream* Accept(TransportThread* thread, int fd);
+  ~Downstream() override;
+
+  // Graceful shutdown: GOAWAY now; the connection closes when its calls end.
+  void BeginDrain();
+  const absl::StatusOr<ConsumerIdentity>& identity() const { return identity_; }
+
+ private:
+  Downstream(TransportThread* thread, int fd, SSL* ssl,
+             std::shared_ptr<const TlsMaterial> material);
+  bool OnHandshakeDone() override;
+  void OnClosed() override;
+  void OnTimer() override;
+
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t name_length, const uint8_t* value, size_t value_length,
+                      uint8_t flags, void* self);
+  static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnDataChunk(nghttp2_session*, uint8_t flags, int32_t stream_id,
+                         const uint8_t* data, size_t length, void* self);
+  static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                           void* self);
+
+  std::shared_ptr<const TlsMaterial> material_;  // what this connection shook hands with
+  std::string spiffe_id_;  // identity_ points into it
+  absl::StatusOr<ConsumerIdentity> identity_;
+  absl::flat_hash_map<int32_t, std::unique_ptr<ForwardedStream>> streams_;
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_

@@ -1,0 +1,617 @@
+#include "gateway/transport/forwarded_stream.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <grpcpp/support/byte_buffer.h>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/protocol/metadata.h"
+#include "gateway/admission/admission.h"
+#include "gateway/transport/downstream.h"
+#include "gateway/transport/transport_thread.h"
+#include "gateway/transport/upstream.h"
+
+namespace ndxp::gateway::transport {
+namespace {
+
+// 128 random bits in hex; per-thread generator, no lock.
+std::string NewRequestId() {
+  static thread_local absl::BitGen bits;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
+                         absl::Uniform<uint64_t>(bits));
+}
+
+std::vector<nghttp2_nv> ToNva(const HeaderList& headers) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(headers.size());
+  for (const auto& [name, value] : headers) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  return nva;
+}
+
+HeaderList StatusTrailers(const absl::Status& status) {
+  HeaderList trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.code()))}};
+  if (!status.message().empty()) {
+    trailers.emplace_back("grpc-message", EncodeGrpcMessage(status.message()));
+  }
+  return trailers;
+}
+
+int StatusCodeOf(const HeaderList& trailers) {
+  for (const auto& [name, value] : trailers) {
+    int code;
+    if (name == "grpc-status" && absl::SimpleAtoi(value, &code)) return code;
+  }
+  return static_cast<int>(absl::StatusCode::kUnknown);
+}
+
+// What makes a request gRPC over HTTP/2 (nghttp2's own HTTP checks are off
+// on the callers' side: admission has checked names and values).
+absl::Status CheckGrpcRequest(const HeaderList& headers) {
+  absl::string_view method, content_type;
+  for (const auto& [name, value] : headers) {
+    if (name == ":method") method = value;
+    if (name == "content-type") content_type = value;
+  }
+  if (method != "POST") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("gRPC calls are HTTP/2 POST requests, not \"", method, "\""));
+  }
+  if (!absl::StartsWith(content_type, "application/grpc")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "content-type \"", content_type, "\" is not application/grpc"));
+  }
+  return absl::OkStatus();
+}
+
+ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
+                               uint32_t* flags, nghttp2_data_source* source, void*) {
+  return static_cast<ForwardedStream*>(source->ptr)->ReadResponseBody(buffer, length, flags);
+}
+
+// A gRPC message frame (uncompressed) around `payload`.
+void AppendMessage(absl::string_view payload, ByteQueue* out) {
+  uint8_t prefix[5] = {0, static_cast<uint8_t>(payload.size() >> 24),
+                       static_cast<uint8_t>(payload.size() >> 16),
+                       static_cast<uint8_t>(payload.size() >> 8),
+                       static_cast<uint8_t>(payload.size())};
+  out->Append(prefix, sizeof(prefix));
+  out->Append(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+}
+
+}  // namespace
+
+size_t ByteQueue::Take(uint8_t* out, size_t length) {
+  size_t n = std::min(length, size());
+  std::memcpy(out, bytes_.data() + offset_, n);
+  offset_ += n;
+  if (offset_ == bytes_.size()) {
+    bytes_.clear();
+    offset_ = 0;
+  } else if (offset_ > 64 * 1024 && offset_ * 2 > bytes_.size()) {
+    bytes_.erase(0, offset_);
+    offset_ = 0;
+  }
+  return n;
+}
+
+size_t ByteQueue::Peek(uint8_t* out, size_t length) const {
+  size_t n = std::min(length, size());
+  std::memcpy(out, bytes_.data() + offset_, n);
+  return n;
+}
+
+ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
+    : thread_(downstream->thread()),
+      downstream_(downstream),
+      downstream_id_(stream_id),
+      serial_(thread_->Register(this)),
+      hub_(thread_->context()),
+      started_(absl::Now()),
+      request_messages_(thread_->shared().max_message_bytes),
+      response_messages_(thread_->shared().max_message_bytes) {
+  ev_timer_init(&deadline_, &ForwardedStream::OnDeadlineEvent, 0., 0.);
+  deadline_.data = this;
+  record_.time_micros = absl::ToUnixMicros(started_);
+}
+
+ForwardedStream::~ForwardedStream() {
+  CancelUpstream();
+  ev_timer_stop(thread_->loop(), &deadline_);
+  thread_->Unregister(serial_);
+}
+
+// --- The caller's request.
+
+void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view value) {
+  constexpr size_t kMaxHeaders = 256;  // beside nghttp2's header list size limit
+  if (request_headers_.size() < kMaxHeaders) request_headers_.emplace_back(name, value);
+}
+
+void ForwardedStream::OnRequestHeadersDone() {
+  std::vector<RequestHeader> headers;
+  headers.reserve(request_headers_.size());
+  absl::string_view path, timeout, encoding;
+  for (const auto& [name, value] : request_headers_) {
+    headers.push_back({name, value});
+    if (name == ":path") path = value;
+    if (name == "grpc-timeout") timeout = value;
+    if (name == "grpc-encoding") encoding = value;
+  }
+  AdmissionTables tables{hub_->routes.get(), hub_->policy.get(), hub_->local.get(),
+                         &NewRequestId};
+  AdmissionDecision decision = Admit(tables, {path, &downstream_->identity(), headers});
+  request_id_ = std::move(decision.request_id);
+  CountAdmission(decision, hub_->stats);
+  if (!decision.status.ok()) return Refuse(decision.status);
+  if (absl::Status s = CheckGrpcRequest(request_headers_); !s.ok()) return Refuse(s);
+
+  std::optional<absl::Duration> caller_timeout;
+  if (!timeout.empty()) {
+    caller_timeout = ParseGrpcTimeout(timeout);
+    if (!caller_timeout.has_value()) {
+      return Refuse(absl::InvalidArgumentError(
+          absl::StrCat("grpc-timeout \"", timeout, "\" is malformed")));
+    }
+  }
+  StartDeadline(caller_timeout.value_or(absl::FromChrono(hub_->default_deadline)));
+
+  if (decision.local != nullptr) {
+    if (!encoding.empty() && encoding != "identity") {
+      return Refuse(absl::UnimplementedError(
+          absl::StrCat("the hub's own methods take uncompressed messages, not ", encoding)));
+    }
+    local_ = decision.local;
+    phase_ = Phase::kLocal;
+    return;
+  }
+
+  const MethodRoute& route = *decision.route;
+  record_.request_id = request_id_;
+  record_.consumer = std::move(decision.consumer);
+  record_.provider = route.service->provider;
+  record_.service = route.service->service;
+  record_.method = std::string(route.method);
+  record_.purpose = std::move(decision.purpose);
+
+  absl::Duration remaining =
+      caller_timeout.value_or(absl::FromChrono(hub_->default_deadline));
+  upstream_request_ = {{":method", "POST"},
+                       {":scheme", "https"},
+                       {":path", route.full_method},
+                       {":authority", route.service->endpoint},
+                       {"te", "trailers"},
+                       {"grpc-timeout", FormatGrpcTimeout(remaining)}};
+  bool has_content_type = false;
+  for (const auto& [name, value] : request_headers_) {
+    if (name == "content-type") has_content_type = true;
+    if (name == "content-type" || name == "user-agent" ||
+        (absl::StartsWith(name, "grpc-") && name != "grpc-timeout")) {
+      upstream_request_.emplace_back(name, value);
+    }
+  }
+  if (!has_content_type) upstream_request_.emplace_back("content-type", "application/grpc");
+  for (auto& header : decision.upstream_headers) upstream_request_.push_back(std::move(header));
+  request_headers_.clear();
+  StartForwarding(route);
+}
+
+void ForwardedStream::Refuse(const absl::Status& status) {
+  phase_ = Phase::kRefused;
+  request_body_.Clear();
+  released_ = true;
+  SubmitTrailersOnly(StatusTrailers(status));
+}
+
+void ForwardedStream::StartForwarding(const MethodRoute& route) {
+  route_ = &route;
+  phase_ = Phase::kForwarding;
+  Upstream* upstream = thread_->UpstreamFor(*route.service);
+  if (upstream == nullptr) {
+    FailWith(absl::UnavailableError(absl::StrCat(
+        "the connector of ", route.service->service, " cannot be reached; retry later")));
+    return;
+  }
+  upstream_ = upstream;
+  upstream->Submit(this);
+}
+
+void ForwardedStream::OnUpstreamStarted(Upstream* upstream, int32_t stream_id) {
+  upstream_ = upstream;
+  upstream_id_ = stream_id;
+  upstream_open_ = true;
+}
+
+void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
+  if (phase_ != Phase::kForwarding && phase_ != Phase::kLocal) {
+    ConsumeRequest(length);  // nobody will read it: reopen the window at once
+    return;
+  }
+  absl::Status scanned =
+      request_messages_.Feed({reinterpret_cast<const char*>(data), length});
+  if (!scanned.ok()) {
+    ConsumeRequest(length);
+    CancelUpstream();
+    FailWith(scanned);
+    return;
+  }
+  request_body_.Append(data, length);
+  if (phase_ == Phase::kLocal) {
+    AnswerLocalMessages();
+    return;
+  }
+  ResumeRequest();
+}
+
+void ForwardedStream::OnRequestEnd() {
+  request_ended_ = true;
+  if (phase_ == Phase::kLocal) {
+    AnswerLocalMessages();
+  } else {
+    ResumeRequest();
+  }
+}
+
+void ForwardedStream::ResumeRequest() {
+  if (!request_deferred_ || !upstream_open_ || upstream_ == nullptr) return;
+  request_deferred_ = false;
+  nghttp2_session_resume_data(upstream_->session(), upstream_id_);
+  upstream_->ScheduleFlush();
+}
+
+ssize_t ForwardedStream::ReadRequestBody(uint8_t* buffer, size_t length, uint32_t* flags) {
+  size_t n = request_body_.Take(buffer, length);
+  if (n > 0) ConsumeRequest(n);
+  if (request_body_.empty() && request_ended_) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+  if (n == 0) {
+    request_deferred_ = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void ForwardedStream::ConsumeRequest(size_t length) {
+  if (downstream_->closed() || downstream_->session() == nullptr) return;
+  nghttp2_session_consume(downstream_->session(), downstream_id_, length);
+  downstream_->ScheduleFlush();
+}
+
+void ForwardedStream::OnDownstreamClosed(uint32_t) {
+  // The caller is gone (or fully answered): nothing more goes to it.
+  if (phase_ == Phase::kForwarding) {
+    CancelUpstream();
+    if (trailers_.empty()) trailers_ = StatusTrailers(absl::CancelledError("the caller cancelled"));
+  }
+  if (route_ != nullptr && !recorded_ && hub_->recorder != nullptr) {
+    record_.status_code = StatusCodeOf(trailers_);
+    record_.latency_micros = absl::ToInt64Microseconds(absl::Now() - started_);
+    record_.request_bytes = request_messages_.payload_bytes();
+    record_.response_bytes = response_messages_.payload_bytes();
+    recorded_ = true;
+    hub_->recorder->Record(thread_->index(), std::move(record_));
+  }
+  phase_ = Phase::kDone;
+}
+
+// --- The connector's answer.
+
+void ForwardedStream::OnResponseHeader(absl::string_view name, absl::string_view value) {
+  if (name == protocol::kRequestIdHeader) return;  // the hub echoes its own
+  if (collecting_trailers_) {
+    trailers_.emplace_back(name, value);
+  } else {
+    response_headers_.emplace_back(name, value);
+  }
+}
+
+void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
+  if (phase_ != Phase::kForwarding) return;
+  if (!collecting_trailers_ && !end_stream) {
+    collecting_trailers_ = true;  // what comes next in HEADERS are trailers
+    SendResponseHeaders();
+    return;
+  }
+  if (!collecting_trailers_) {
+    // Trailers-only from the connector: its headers are the trailers.
+    trailers_ = std::move(response_headers_);
+    response_headers_.clear();
+    trailers_.erase(std::remove_if(trailers_.begin(), trailers_.end(),
+                                   [](const auto& h) { return h.first == ":status"; }),
+                    trailers_.end());
+  }
+  upstream_open_ = false;
+  Complete();
+}
+
+void ForwardedStream::SendResponseHeaders() {
+  if (response_headers_sent_) return;
+  response_headers_sent_ = true;
+  HeaderList headers;
+  headers.reserve(response_headers_.size() + 2);
+  bool has_status = false;
+  for (auto& header : response_headers_) {
+    if (header.first == ":status") has_status = true;
+    headers.push_back(std::move(header));
+  }
+  if (!has_status) headers.insert(headers.begin(), {":status", "200"});
+  headers.emplace_back(protocol::kRequestIdHeader, request_id_);
+  response_headers_.clear();
+  std::vector<nghttp2_nv> nva = ToNva(headers);
+  nghttp2_data_provider body;
+  body.source.ptr = this;
+  body.read_callback = &ReadResponseBodySource;
+  nghttp2_submit_response(downstream_->session(), downstream_id_, nva.data(), nva.size(), &body);
+  downstream_->ScheduleFlush();
+}
+
+void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
+  if (phase_ != Phase::kForwarding) {
+    ConsumeResponse(length);
+    return;
+  }
+  absl::Status scanned =
+      response_messages_.Feed({reinterpret_cast<const char*>(data), length});
+  if (!scanned.ok()) {
+    ConsumeResponse(length);
+    CancelUpstream();
+    FailWith(scanned);
+    return;
+  }
+  response_body_.Append(data, length);
+  ResumeResponse();
+}
+
+void ForwardedStream::ResumeResponse() {
+  if (!response_deferred_ || !response_headers_sent_ || downstream_->closed()) return;
+  response_deferred_ = false;
+  nghttp2_session_resume_data(downstream_->session(), downstream_id_);
+  downstream_->ScheduleFlush();
+}
+
+void ForwardedStream::ConsumeResponse(size_t length) {
+  if (upstream_ == nullptr || upstream_id_ < 0 || upstream_->closed()) return;
+  nghttp2_session_consume(upstream_->session(), upstream_id_, length);
+  upstream_->ScheduleFlush();
+}
+
+ssize_t ForwardedStream::ReadResponseBody(uint8_t* buffer, size_t length, uint32_t* flags) {
+  size_t n = response_body_.Take(buffer, length);
+  if (n > 0) ConsumeResponse(n);
+  if (n == 0 && released_) {
+    // Every byte is out and the outcome is on record: the trailers close it.
+    std::vector<nghttp2_nv> nva = ToNva(trailers_);
+    nghttp2_submit_trailer(downstream_->session(), downstream_id_, nva.data(), nva.size());
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    phase_ = Phase::kDone;
+    return 0;
+  }
+  if (n == 0) {
+    response_deferred_ = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
+  bool was_open = upstream_open_;
+  upstream_open_ = false;
+  upstream_id_ = -1;
+  upstream_ = nullptr;
+  if (phase_ == Phase::kForwarding && was_open) {
+    // Closed without trailers: reset by the connector, or its connection lost.
+    FailWith(absl::UnavailableError(absl::StrCat(
+        "the connector of ", route_->service->service, " ended the call without a status",
+        error_code != 0 ? absl::StrCat(" (HTTP/2 error ", error_code, ")") : "")));
+  }
+}
+
+void ForwardedStream::OnUpstreamFailed() {
+  upstream_open_ = false;
+  upstream_id_ = -1;
+  upstream_ = nullptr;
+  if (phase_ == Phase::kForwarding) {
+    FailWith(absl::UnavailableError(absl::StrCat(
+        "the connector of ", route_->service->service, " cannot be reached; retry later")));
+  }
+}
+
+void ForwardedStream::CancelUpstream() {
+  if (upstream_ != nullptr) upstream_->Cancel(this, upstream_open_ ? upstream_id_ : -1);
+  upstream_ = nullptr;
+  upstream_id_ = -1;
+  upstream_open_ = false;
+}
+
+// --- Deadlines.
+
+void ForwardedStream::StartDeadline(absl::Duration timeout) {
+  ev_timer_set(&deadline_, std::max(absl::ToDoubleSeconds(timeout), 0.), 0.);
+  ev_timer_start(thread_->loop(), &deadline_);
+}
+
+void ForwardedStream::OnDeadlineEvent(struct ev_loop*, ev_timer* timer, int) {
+  static_cast<ForwardedStream*>(timer->data)->OnDeadline();
+}
+
+void ForwardedStream::OnDeadline() {
+  if (phase_ != Phase::kForwarding && phase_ != Phase::kLocal) return;
+  CancelUpstream();
+  FailWith(absl::DeadlineExceededError("deadline exceeded"));
+}
+
+// --- The outcome.
+
+void ForwardedStream::FailWith(const absl::Status& status) {
+  if (phase_ == Phase::kLocal) {
+    phase_ = Phase::kCompleting;
+    trailers_ = StatusTrailers(status);
+    Release();
+    return;
+  }
+  if (phase_ != Phase::kForwarding) return;
+  trailers_ = StatusTrailers(status);
+  response_body_.Clear();  // what is left of the answer is not delivered
+  Complete();
+}
+
+void ForwardedStream::Complete() {
+  phase_ = Phase::kCompleting;
+  ev_timer_stop(thread_->loop(), &deadline_);
+  Recorder* recorder = hub_->recorder;
+  if (recorder == nullptr) return Release();
+  record_.status_code = StatusCodeOf(trailers_);
+  record_.latency_micros = absl::ToInt64Microseconds(absl::Now() - started_);
+  record_.request_bytes = request_messages_.payload_bytes();
+  record_.response_bytes = response_messages_.payload_bytes();
+  recorded_ = true;
+  if (!hub_->hold_until_recorded) {
+    recorder->Record(thread_->index(), std::move(record_));
+    return Release();
+  }
+  // The answer waits for its record's commit; the commit's outcome comes
+  // back on the recorder's thread and is handed to this stream's thread.
+  TransportThread* thread = thread_;
+  uint64_t serial = serial_;
+  recorder->Record(thread_->index(), std::move(record_),
+                   [thread, serial](const absl::Status& status) {
+                     thread->Post([thread, serial, status] {
+                       if (ForwardedStream* stream = thread->Find(serial)) {
+                         stream->OnRecorded(status);
+                       }
+                     });
+                   });
+}
+
+void ForwardedStream::OnRecorded(const absl::Status& status) {
+  if (!status.ok()) {
+    // An answer that is not on record is not released.
+    trailers_ = StatusTrailers(
+        absl::UnavailableError("the hub could not record this transaction; retry later"));
+    response_body_.Clear();
+  }
+  Release();
+}
+
+void ForwardedStream::Release() {
+  released_ = true;
+  if (downstream_->closed()) return;
+  if (!response_headers_sent_) {
+    SubmitTrailersOnly(trailers_);
+    phase_ = Phase::kDone;
+    return;
+  }
+  response_deferred_ = true;  // ReadResponseBody sends the trailers
+  ResumeResponse();
+}
+
+void ForwardedStream::SubmitTrailersOnly(const HeaderList& trailers) {
+  response_headers_sent_ = true;
+  HeaderList headers = {{":status", "200"}, {"content-type", "application/grpc"}};
+  headers.insert(headers.end(), trailers.begin(), trailers.end());
+  headers.emplace_back(protocol::kRequestIdHeader, request_id_);
+  std::vector<nghttp2_nv> nva = ToNva(headers);
+  nghttp2_submit_response(downstream_->session(), downstream_id_, nva.data(), nva.size(),
+                          nullptr);
+  downstream_->ScheduleFlush();
+}
+
+// --- The hub's own methods, answered on this thread (or, when they block,
+// on the hub's worker, the answer coming back here).
+
+void ForwardedStream::AnswerLocalMessages() {
+  using Shape = LocalMethod::Shape;
+  if (phase_ != Phase::kLocal || local_busy_) return;
+  // Complete messages only: the scanner has checked each length prefix.
+  while (request_body_.size() >= 5) {
+    uint8_t prefix[5];
+    request_body_.Peek(prefix, 5);
+    size_t length = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) |
+                    (size_t{prefix[3]} << 8) | size_t{prefix[4]};
+    if (request_body_.size() - 5 < length) break;
+    if (prefix[0] != 0) {
+      return FailWith(absl::UnimplementedError("the hub's own methods take no compression"));
+    }
+    std::string message(length, '\0');
+    request_body_.Take(prefix, 5);
+    request_body_.Take(reinterpret_cast<uint8_t*>(message.data()), length);
+    ConsumeRequest(5 + length);  // the window, not a buffer, bounds what waits
+    if (local_->shape() != Shape::kBidi && local_answers_ > 0) continue;  // one request only
+    ++local_answers_;
+    if (local_->blocking()) {
+      local_busy_ = true;
+      TransportThread* thread = thread_;
+      uint64_t serial = serial_;
+      const LocalMethod* method = local_;
+      std::shared_ptr<const ProxyContext> hub = hub_;  // keeps `method` alive
+      hub_->worker->Run([thread, serial, method, hub, message = std::move(message)]() mutable {
+        grpc::Slice slice(message);
+        grpc::ByteBuffer request(&slice, 1), response;
+        grpc::Status status = method->Answer(&request, &response);
+        std::vector<grpc::Slice> slices;
+        std::string bytes;
+        if (status.ok() && response.Dump(&slices).ok()) {
+          for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+        }
+        thread->Post([thread, serial, status = std::move(status), bytes = std::move(bytes)] {
+          if (ForwardedStream* stream = thread->Find(serial)) {
+            stream->OnLocalAnswer(status, bytes);
+          }
+        });
+      });
+      return;
+    }
+    grpc::Slice slice(message);
+    grpc::ByteBuffer request(&slice, 1), response;
+    grpc::Status status = local_->Answer(&request, &response);
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (status.ok() && response.Dump(&slices).ok()) {
+      for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    OnLocalAnswer(status, bytes);
+    if (phase_ != Phase::kLocal) return;
+  }
+  if (request_ended_ && request_body_.empty() && phase_ == Phase::kLocal) {
+    if (local_->shape() == Shape::kBidi) {
+      FailWith(absl::OkStatus());
+    } else if (local_->shape() == Shape::kUnary && local_answers_ == 0) {
+      FailWith(absl::InvalidArgumentError("no request message"));
+    }
+    // kWatch: the stream stays open until the caller cancels or the deadline.
+  }
+}
+
+void ForwardedStream::OnLocalAnswer(grpc::Status status, std::string response) {
+  using Shape = LocalMethod::Shape;
+  local_busy_ = false;
+  if (phase_ != Phase::kLocal) return;
+  if (!status.ok()) {
+    return FailWith(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                 status.error_message()));
+  }
+  if (!response_headers_sent_) {
+    response_headers_ = {{":status", "200"}, {"content-type", "application/grpc"}};
+    SendResponseHeaders();
+  }
+  AppendMessage(response, &response_body_);
+  response_deferred_ = true;
+  ResumeResponse();
+  if (local_->shape() == Shape::kUnary) {
+    FailWith(absl::OkStatus());
+    return;
+  }
+  AnswerLocalMessages();
+}
+
+}  // namespace ndxp::gateway::transport

@@ -1,0 +1,173 @@
+// One call through the hub at the HTTP/2 level: the caller's stream on a
+// Downstream connection and, once admitted, its twin on the connector's
+// Upstream connection. Headers are decided on (gateway/admission), DATA is
+// copied from one side's receive window to the other side's send window,
+// and a side's window is reopened only when its bytes have been taken by
+// the other side: a slow reader stalls only its own stream. Trailers pass
+// through as the connector sent them; a hub-made answer is trailers-only.
+//
+// Not thread-safe: lives on one TransportThread. Owned by its Downstream
+// (deleted when the caller's stream closes); the Upstream only points at it
+// while the connector's stream is open.
+#ifndef NDXP_GATEWAY_TRANSPORT_FORWARDED_STREAM_H_
+#define NDXP_GATEWAY_TRANSPORT_FORWARDED_STREAM_H_
+
+#include <ev.h>
+#include <nghttp2/nghttp2.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gateway/admin/local_services.h"
+#include "gateway/proxy/proxy_context.h"
+#include "gateway/recording/transaction_record.h"
+#include "gateway/transport/grpc_wire.h"
+
+namespace ndxp::gateway::transport {
+
+class Downstream;
+class TransportThread;
+class Upstream;
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Bytes waiting to be taken by the other side. Bounded by the HTTP/2 window
+// of the side they came from.
+class ByteQueue {
+ public:
+  void Append(const uint8_t* data, size_t length) {
+    bytes_.append(reinterpret_cast<const char*>(data), length);
+  }
+  size_t size() const { return bytes_.size() - offset_; }
+  bool empty() const { return size() == 0; }
+  // Copies up to `length` bytes into `out` and drops them; returns how many.
+  size_t Take(uint8_t* out, size_t length);
+  // Copies up to `length` bytes into `out`, keeping them; returns how many.
+  size_t Peek(uint8_t* out, size_t length) const;
+  void Clear() { bytes_.clear(), offset_ = 0; }
+
+ private:
+  std::string bytes_;
+  size_t offset_ = 0;
+};
+
+class ForwardedStream {
+ public:
+  ForwardedStream(Downstream* downstream, int32_t stream_id);
+  ~ForwardedStream();
+  ForwardedStream(const ForwardedStream&) = delete;
+  ForwardedStream& operator=(const ForwardedStream&) = delete;
+
+  // --- The caller's side (Downstream's nghttp2 callbacks).
+  void OnRequestHeader(absl::string_view name, absl::string_view value);
+  void OnRequestHeadersDone();
+  void OnRequestData(const uint8_t* data, size_t length);
+  void OnRequestEnd();
+  // The caller's stream is closed (answered, or reset by the caller); the
+  // stream is deleted right after.
+  void OnDownstreamClosed(uint32_t error_code);
+
+  // --- The connector's side (Upstream's nghttp2 callbacks).
+  void OnUpstreamStarted(Upstream* upstream, int32_t stream_id);
+  void OnResponseHeader(absl::string_view name, absl::string_view value);
+  void OnResponseHeadersDone(bool end_stream);
+  void OnResponseData(const uint8_t* data, size_t length);
+  void OnUpstreamClosed(uint32_t error_code);
+  // The connection to the connector failed or went away before this stream
+  // could finish there. `upstream` no longer points at the stream.
+  void OnUpstreamFailed();
+
+  // nghttp2 data sources: the request body towards the connector, the
+  // response body (then trailers) towards the caller.
+  ssize_t ReadRequestBody(uint8_t* buffer, size_t length, uint32_t* flags);
+  ssize_t ReadResponseBody(uint8_t* buffer, size_t length, uint32_t* flags);
+
+  int32_t upstream_stream_id() const { return upstream_id_; }
+  const HeaderList& request_headers_for_upstream() const { return upstream_request_; }
+  bool request_body_pending() const { return !request_body_.empty() || !request_ended_; }
+
+ private:
+  enum class Phase {
+    kReceivingHeaders,  // until the request headers are complete
+    kRefused,           // answered by admission; request bytes are dropped
+    kForwarding,        // a connector answers
+    kLocal,             // the hub answers itself (health, reflection, statistics)
+    kCompleting,        // the outcome is known; its record may be pending
+    kDone,              // the answer is handed to nghttp2
+  };
+
+  void Refuse(const absl::Status& status);
+  void StartForwarding(const MethodRoute& route);
+  void StartDeadline(absl::Duration timeout);
+  static void OnDeadlineEvent(struct ev_loop* loop, ev_timer* timer, int events);
+  void OnDeadline();
+  void CancelUpstream();
+  // Ends the call with a status made by the hub (after admission).
+  void FailWith(const absl::Status& status);
+  // The outcome (trailers_) is known: record it, then Release().
+  void Complete();
+  void OnRecorded(const absl::Status& status);
+  void Release();
+  void SendResponseHeaders();
+  void SubmitTrailersOnly(const HeaderList& trailers);
+  void ResumeResponse();
+  void ResumeRequest();
+  void ConsumeRequest(size_t length);
+  void ConsumeResponse(size_t length);
+  // The hub's own methods.
+  void AnswerLocalMessages();
+  void OnLocalAnswer(grpc::Status status, std::string response);
+
+  TransportThread* const thread_;
+  Downstream* const downstream_;
+  const int32_t downstream_id_;
+  const uint64_t serial_;
+  std::shared_ptr<const ProxyContext> hub_;  // the configuration this call started under
+  Phase phase_ = Phase::kReceivingHeaders;
+  const absl::Time started_;
+
+  // The request.
+  HeaderList request_headers_;  // as received, pseudo-headers included
+  HeaderList upstream_request_;
+  std::string request_id_;
+  bool request_ended_ = false;
+  bool request_deferred_ = false;
+  ByteQueue request_body_;
+  GrpcMessageScanner request_messages_;
+
+  // The connector.
+  const MethodRoute* route_ = nullptr;
+  Upstream* upstream_ = nullptr;
+  int32_t upstream_id_ = -1;
+  bool upstream_open_ = false;
+
+  // The answer.
+  HeaderList response_headers_;
+  HeaderList trailers_;
+  bool collecting_trailers_ = false;
+  bool response_headers_sent_ = false;
+  bool response_deferred_ = false;
+  bool trailers_only_ = false;
+  bool released_ = false;
+  ByteQueue response_body_;
+  GrpcMessageScanner response_messages_;
+
+  // The hub's own methods.
+  const LocalMethod* local_ = nullptr;
+  bool local_busy_ = false;  // a blocking answer is being computed elsewhere
+  int local_answers_ = 0;
+
+  TransactionRecord record_;
+  bool recorded_ = false;  // handed to the recorder
+  ev_timer deadline_;
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_FORWARDED_STREAM_H_

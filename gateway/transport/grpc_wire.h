@@ -1,0 +1,56 @@
+// What the transport reads of gRPC on the wire without parsing messages:
+// the 5-byte length prefix of each message (compressed or not, the limit is
+// on wire bytes), grpc-timeout, and the trailers a hub-made answer carries.
+#ifndef NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_
+#define NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace ndxp::gateway::transport {
+
+// Follows the message boundaries of one direction of a gRPC stream, fed the
+// DATA bytes in any chunking. Never buffers: it keeps only the position
+// within the current prefix or message. Not thread-safe.
+class GrpcMessageScanner {
+ public:
+  explicit GrpcMessageScanner(uint32_t max_message_bytes) : max_(max_message_bytes) {}
+
+  // RESOURCE_EXHAUSTED as soon as a prefix announces a message longer than
+  // the limit (before any of it is buffered); INVALID_ARGUMENT if the flag
+  // byte is neither 0 nor 1. Once non-OK, stays so.
+  absl::Status Feed(absl::string_view bytes);
+
+  int64_t messages() const { return messages_; }
+  int64_t payload_bytes() const { return payload_bytes_; }  // prefixes excluded
+  // True between messages (no prefix or payload half-read).
+  bool at_boundary() const { return prefix_read_ == 0 && remaining_ == 0; }
+
+ private:
+  const uint32_t max_;
+  absl::Status status_;
+  unsigned char prefix_[5] = {};
+  int prefix_read_ = 0;
+  uint64_t remaining_ = 0;  // payload bytes of the current message still due
+  int64_t messages_ = 0;
+  int64_t payload_bytes_ = 0;
+};
+
+// gRPC's "grpc-timeout" (1-8 digits and a unit H M S m u n); nullopt if
+// malformed.
+std::optional<absl::Duration> ParseGrpcTimeout(absl::string_view value);
+// A duration as grpc-timeout, rounded up so the connector never sees a
+// longer deadline than the hub enforces.
+std::string FormatGrpcTimeout(absl::Duration timeout);
+
+// A grpc-message value: printable ASCII except '%' as is, other bytes %XX.
+std::string EncodeGrpcMessage(absl::string_view message);
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_

@@ -1,0 +1,223 @@
+#include "gateway/transport/h2_connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <openssl/err.h>
+
+#include "gateway/transport/transport_thread.h"
+
+namespace ndxp::gateway::transport {
+namespace {
+
+// Stop asking nghttp2 for more once this much waits for the socket: the
+// session keeps the rest queued (and its peers' windows stay closed).
+constexpr size_t kMaxBufferedOut = 64 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;
+
+}  // namespace
+
+H2Connection::H2Connection(TransportThread* thread, int fd, SSL* ssl)
+    : thread_(thread), fd_(fd), ssl_(ssl), handshaking_(ssl != nullptr) {
+  ev_io_init(&io_, &H2Connection::OnIo, fd_, EV_READ);
+  io_.data = this;
+  ev_io_start(thread_->loop(), &io_);
+  ev_timer_init(&timer_, &H2Connection::OnTimerEvent, 0., 0.);
+  timer_.data = this;
+}
+
+H2Connection::~H2Connection() {
+  ev_io_stop(thread_->loop(), &io_);
+  ev_timer_stop(thread_->loop(), &timer_);
+  if (session_ != nullptr) nghttp2_session_del(session_);
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ::close(fd_);
+}
+
+void H2Connection::ArmTimer(double seconds) {
+  ev_timer_stop(thread_->loop(), &timer_);
+  if (seconds > 0) {
+    ev_timer_set(&timer_, seconds, 0.);
+    ev_timer_start(thread_->loop(), &timer_);
+  }
+}
+
+void H2Connection::OnTimerEvent(struct ev_loop*, ev_timer* watcher, int) {
+  auto* self = static_cast<H2Connection*>(watcher->data);
+  if (!self->closed_) self->OnTimer();
+}
+
+void H2Connection::OnIo(struct ev_loop*, ev_io* watcher, int events) {
+  auto* self = static_cast<H2Connection*>(watcher->data);
+  if (self->closed_) return;
+  if (self->handshaking_) {
+    self->Handshake();
+    return;
+  }
+  if ((events & EV_WRITE) != 0 && !self->WritePending()) return;
+  if ((events & EV_READ) != 0) self->ReadAll();
+  if (!self->closed_) self->Flush();
+}
+
+void H2Connection::WatchWrites(bool on) {
+  if (on == writing_watched_) return;
+  writing_watched_ = on;
+  ev_io_stop(thread_->loop(), &io_);
+  ev_io_set(&io_, fd_, on ? EV_READ | EV_WRITE : EV_READ);
+  ev_io_start(thread_->loop(), &io_);
+}
+
+void H2Connection::Begin() {
+  if (ssl_ != nullptr) {
+    Handshake();
+    return;
+  }
+  if (!OnHandshakeDone()) {
+    Close();
+    return;
+  }
+  Flush();
+}
+
+void H2Connection::Handshake() {
+  ERR_clear_error();
+  int result = SSL_do_handshake(ssl_);
+  if (result == 1) {
+    handshaking_ = false;
+    WatchWrites(false);
+    if (!OnHandshakeDone()) {
+      Close();
+      return;
+    }
+    ReadAll();  // TLS may already hold the peer's first frames
+    if (!closed_) Flush();
+    return;
+  }
+  switch (SSL_get_error(ssl_, result)) {
+    case SSL_ERROR_WANT_READ:
+      WatchWrites(false);
+      return;
+    case SSL_ERROR_WANT_WRITE:
+      WatchWrites(true);
+      return;
+    default:
+      OnHandshakeFailed();
+      Close();
+  }
+}
+
+void H2Connection::ReadAll() {
+  uint8_t buffer[kReadChunk];
+  while (!closed_) {
+    ssize_t n;
+    if (ssl_ != nullptr) {
+      ERR_clear_error();
+      int result = SSL_read(ssl_, buffer, sizeof(buffer));
+      if (result <= 0) {
+        int error = SSL_get_error(ssl_, result);
+        if (error == SSL_ERROR_WANT_READ) return;
+        if (error == SSL_ERROR_WANT_WRITE) {
+          WatchWrites(true);
+          return;
+        }
+        Close();  // peer closed (close_notify or EOF) or a TLS error
+        return;
+      }
+      n = result;
+    } else {
+      n = ::read(fd_, buffer, sizeof(buffer));
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        Close();
+        return;
+      }
+    }
+    ssize_t used = nghttp2_session_mem_recv(session_, buffer, static_cast<size_t>(n));
+    if (used < 0) {  // a connection error: nghttp2 has queued GOAWAY
+      Flush();
+      Close();
+      return;
+    }
+  }
+}
+
+void H2Connection::ScheduleFlush() {
+  if (flush_scheduled_ || closed_) return;
+  flush_scheduled_ = true;
+  thread_->ScheduleFlush(this);
+}
+
+void H2Connection::Flush() {
+  flush_scheduled_ = false;
+  if (closed_ || handshaking_ || session_ == nullptr) return;
+  for (;;) {
+    while (out_.size() - out_offset_ < kMaxBufferedOut) {
+      const uint8_t* data;
+      ssize_t n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) {
+        Close();
+        return;
+      }
+      if (n == 0) break;
+      out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    }
+    if (out_offset_ == out_.size()) break;
+    if (!WritePending()) return;
+    if (out_offset_ != out_.size()) return;  // the socket is full: EV_WRITE resumes
+  }
+  if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+    Close();  // GOAWAY exchanged and every stream done
+  }
+}
+
+bool H2Connection::WritePending() {
+  while (out_offset_ < out_.size()) {
+    const char* data = out_.data() + out_offset_;
+    size_t size = out_.size() - out_offset_;
+    ssize_t n;
+    if (ssl_ != nullptr) {
+      ERR_clear_error();
+      int result = SSL_write(ssl_, data, static_cast<int>(size));
+      if (result <= 0) {
+        int error = SSL_get_error(ssl_, result);
+        if (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) {
+          WatchWrites(true);
+          return true;
+        }
+        Close();
+        return false;
+      }
+      n = result;
+    } else {
+      n = ::send(fd_, data, size, MSG_NOSIGNAL);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        WatchWrites(true);
+        return true;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        Close();
+        return false;
+      }
+    }
+    out_offset_ += static_cast<size_t>(n);
+  }
+  out_.clear();
+  out_offset_ = 0;
+  WatchWrites(false);
+  return true;
+}
+
+void H2Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  ev_io_stop(thread_->loop(), &io_);
+  ev_timer_stop(thread_->loop(), &timer_);
+  OnClosed();
+  thread_->DeleteLater(this);
+}
+
+}  // namespace ndxp::gateway::transport

@@ -1,0 +1,87 @@
+// One HTTP/2 connection of the transport, either side: a non-blocking
+// socket (TLS, or plain on a Unix-domain socket), its nghttp2 session, and
+// the event-loop watchers that move bytes between them. Downstream
+// (callers) and Upstream (connectors) derive from it and own the streams.
+//
+// Not thread-safe: every method runs on its worker's loop thread. Owned by
+// its TransportThread; Close() hands it back for deletion after the current event,
+// so nghttp2 callbacks never run on a deleted connection.
+#ifndef NDXP_GATEWAY_TRANSPORT_H2_CONNECTION_H_
+#define NDXP_GATEWAY_TRANSPORT_H2_CONNECTION_H_
+
+#include <ev.h>
+#include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <string>
+
+namespace ndxp::gateway::transport {
+
+class TransportThread;
+
+class H2Connection {
+ public:
+  // Takes `fd` (non-blocking, connected or connecting) and `ssl` (nullptr:
+  // plain); starts watching the socket and the TLS handshake.
+  H2Connection(TransportThread* thread, int fd, SSL* ssl);
+  virtual ~H2Connection();
+  H2Connection(const H2Connection&) = delete;
+  H2Connection& operator=(const H2Connection&) = delete;
+
+  // Starts the TLS handshake (or, plain, the session at once). Called once
+  // the connection is registered with its thread: it may Close() at once.
+  void Begin();
+  // Asks for Flush() before the loop next waits (writes are coalesced).
+  void ScheduleFlush();
+  // Sends what the session has queued, as far as the socket takes it.
+  void Flush();
+  // Ends the connection now: OnClosed() runs, deletion follows the event.
+  void Close();
+  bool closed() const { return closed_; }
+  nghttp2_session* session() const { return session_; }
+  TransportThread* thread() const { return thread_; }
+  SSL* ssl() const { return ssl_; }
+
+ protected:
+  // After the TLS handshake (or at once, plain): create session_ and submit
+  // SETTINGS. Returning false closes the connection.
+  virtual bool OnHandshakeDone() = 0;
+  // The connection is gone (peer closed, error, Close()); streams must be
+  // told. Called once.
+  virtual void OnClosed() = 0;
+  // The handshake did not complete (SSL error or peer gone before it).
+  virtual void OnHandshakeFailed() {}
+
+  // Restarts the idle/handshake timer for `seconds` (0 stops it).
+  void ArmTimer(double seconds);
+  virtual void OnTimer() { Close(); }
+
+  nghttp2_session* session_ = nullptr;
+
+ private:
+  static void OnIo(struct ev_loop* loop, ev_io* watcher, int events);
+  static void OnTimerEvent(struct ev_loop* loop, ev_timer* watcher, int events);
+  void Handshake();
+  void ReadAll();
+  bool WritePending();  // false on a fatal error (connection closed)
+  void WatchWrites(bool on);
+
+  TransportThread* const thread_;
+  const int fd_;
+  SSL* const ssl_;
+  ev_io io_;
+  ev_timer timer_;
+  bool handshaking_;
+  bool writing_watched_ = false;
+  bool flush_scheduled_ = false;
+  bool closed_ = false;
+  std::string out_;  // bytes nghttp2 produced that the socket has not taken
+  size_t out_offset_ = 0;
+
+  friend class TransportThread;
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_H2_CONNECTION_H_

@@ -1,0 +1,141 @@
+#include "gateway/transport/stream_transport.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+
+namespace ndxp::gateway::transport {
+namespace {
+
+// How often the TLS files are checked for a change (rotation, a CRL
+// republished in place).
+constexpr absl::Duration kTlsCheckInterval = absl::Seconds(2);
+
+// A listening socket on `listen` ("host:port"), with SO_REUSEPORT so every
+// thread has its own and the kernel spreads connections over them.
+absl::StatusOr<int> Listen(const std::string& listen, int port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("listen \"", listen, "\" is not host:port"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  std::string service = std::to_string(port);
+  if (int rv = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
+                           &found);
+      rv != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot listen on ", listen, ": ", gai_strerror(rv)));
+  }
+  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (fd >= 0) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  }
+  bool ok = fd >= 0 && ::bind(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+            ::listen(fd, 1024) == 0;
+  int error = errno;
+  freeaddrinfo(found);
+  if (!ok) {
+    if (fd >= 0) ::close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen, ": ", std::strerror(error)));
+  }
+  return fd;
+}
+
+int BoundPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+  }
+  return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
+    std::shared_ptr<const ProxyContext> context, int threads) {
+  const auto& config = context->settings.config;
+  std::unique_ptr<StreamTransport> transport(new StreamTransport());
+  absl::StatusOr<std::unique_ptr<TlsReloader>> tls = TlsReloader::Create(config.tls());
+  if (!tls.ok()) return tls.status();
+  transport->tls_ = *std::move(tls);
+  TransportShared& shared = transport->shared_;
+  shared.tls = transport->tls_.get();
+  shared.max_message_bytes = MaxMessageBytes(config);
+
+  // The first socket picks the port (when 0); the others share it.
+  const std::string& listen = config.listen();
+  size_t colon = listen.rfind(':');
+  int port = colon == std::string::npos ? 0 : std::atoi(listen.c_str() + colon + 1);
+  std::vector<int> sockets;
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    absl::StatusOr<int> fd = Listen(listen, port);
+    if (!fd.ok()) {
+      for (int s : sockets) ::close(s);
+      return fd.status();
+    }
+    if (i == 0) port = BoundPort(*fd);
+    sockets.push_back(*fd);
+  }
+  transport->port_ = port;
+  for (size_t i = 0; i < sockets.size(); ++i) {
+    transport->threads_.push_back(std::make_unique<TransportThread>(
+        static_cast<int>(i), sockets[i], &transport->shared_, context));
+  }
+  for (auto& thread : transport->threads_) thread->Start();
+  transport->tls_watcher_ = std::thread([t = transport.get()] { t->WatchTlsFiles(); });
+  return transport;
+}
+
+StreamTransport::~StreamTransport() { Shutdown(absl::ZeroDuration()); }
+
+void StreamTransport::SetContext(const std::shared_ptr<const ProxyContext>& context) {
+  for (auto& thread : threads_) thread->SetContext(context);
+}
+
+absl::Status StreamTransport::ReloadTls() { return tls_->Reload(); }
+
+void StreamTransport::WatchTlsFiles() {
+  while (!stopping_.WaitForNotificationWithTimeout(kTlsCheckInterval)) {
+    absl::StatusOr<bool> changed = tls_->ReloadIfChanged();
+    if (!changed.ok()) {
+      std::cerr << "ndxp-hub: TLS files changed but cannot be loaded, keeping the running "
+                   "certificates: "
+                << changed.status().message() << std::endl;
+    } else if (*changed) {
+      std::cout << "ndxp-hub: TLS material reloaded (certificate serial "
+                << tls_->Current()->certificate_serial_hex() << ")" << std::endl;
+    }
+  }
+}
+
+void StreamTransport::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  absl::Time deadline = absl::Now() + grace;
+  for (auto& thread : threads_) thread->Stop(deadline);
+  stopping_.Notify();
+  if (tls_watcher_.joinable()) tls_watcher_.join();
+  threads_.clear();
+}
+
+}  // namespace ndxp::gateway::transport

@@ -1,0 +1,60 @@
+// The hub's own HTTP/2 transport: TLS (OpenSSL) and HTTP/2 frames (nghttp2)
+// on one event-loop thread per core, forwarding each admitted call's stream
+// to its connector over long-lived multiplexed connections, without
+// building gRPC call objects or parsing payloads (docs/design.md, "The
+// pieces"). The hub's own methods (health, reflection, statistics) are
+// answered on the same threads, behind the same admission.
+//
+// Thread-safe: SetContext, ReloadTls and Shutdown may be called from any
+// thread.
+#ifndef NDXP_GATEWAY_TRANSPORT_STREAM_TRANSPORT_H_
+#define NDXP_GATEWAY_TRANSPORT_STREAM_TRANSPORT_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "gateway/proxy/proxy_context.h"
+#include "gateway/transport/tls/tls_reloader.h"
+#include "gateway/transport/transport_thread.h"
+
+namespace ndxp::gateway::transport {
+
+class StreamTransport {
+ public:
+  // Binds `listen` ("host:port", port 0 picks one), reads the TLS material
+  // and starts `threads` loops. Errors name the address or the file.
+  static absl::StatusOr<std::unique_ptr<StreamTransport>> Start(
+      std::shared_ptr<const ProxyContext> context, int threads);
+  ~StreamTransport();
+
+  int port() const { return port_; }
+  // New calls take `context`; calls in flight keep theirs.
+  void SetContext(const std::shared_ptr<const ProxyContext>& context);
+  // Rebuilds the TLS material from its files now (SIGHUP); keeps the
+  // running one and says why on error.
+  absl::Status ReloadTls();
+  // GOAWAY to every caller; calls in flight finish until `grace` is over;
+  // then every thread ends. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  StreamTransport() = default;
+  void WatchTlsFiles();
+
+  TransportShared shared_;
+  std::unique_ptr<TlsReloader> tls_;
+  std::vector<std::unique_ptr<TransportThread>> threads_;
+  int port_ = 0;
+  absl::Notification stopping_;
+  std::thread tls_watcher_;
+  bool shut_down_ = false;
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_STREAM_TRANSPORT_H_

@@ -1,0 +1,113 @@
+// One event-loop thread of the transport: it accepts callers' connections
+// on its own SO_REUSEPORT listening socket, owns them, their streams and its
+// own long-lived connections to each connector, so every event of a call is
+// handled on one thread with no lock (PERF-NOTES: one loop per core, no
+// hand-offs).
+//
+// Thread-safety: Post() may be called from any thread; everything else runs
+// on the worker's own thread.
+#ifndef NDXP_GATEWAY_TRANSPORT_TRANSPORT_THREAD_H_
+#define NDXP_GATEWAY_TRANSPORT_TRANSPORT_THREAD_H_
+
+#include <ev.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gateway/proxy/proxy_context.h"
+#include "gateway/transport/tls/tls_reloader.h"
+
+namespace ndxp::gateway::transport {
+
+class H2Connection;
+class Downstream;
+class Upstream;
+class ForwardedStream;
+
+// What every worker shares, owned by the transport.
+struct TransportShared {
+  TlsReloader* tls = nullptr;
+  uint32_t max_message_bytes = 0;
+  uint32_t max_concurrent_streams = 100;
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  absl::Duration idle_timeout = absl::Minutes(5);
+};
+
+class TransportThread {
+ public:
+  TransportThread(int index, int listen_fd, const TransportShared* shared,
+         std::shared_ptr<const ProxyContext> context);
+  ~TransportThread();
+
+  void Start();
+  // Stops accepting, sends GOAWAY to every caller, lets calls in flight
+  // finish until `deadline`, then ends the thread. Blocks until it has.
+  void Stop(absl::Time deadline);
+
+  // Runs `task` on this worker's thread, soon. Thread-safe.
+  void Post(std::function<void()> task);
+  void SetContext(std::shared_ptr<const ProxyContext> context);
+
+  // --- On the worker's thread only.
+  struct ev_loop* loop() const { return loop_; }
+  int index() const { return index_; }
+  const TransportShared& shared() const { return *shared_; }
+  const std::shared_ptr<const ProxyContext>& context() const { return context_; }
+  void ScheduleFlush(H2Connection* connection);
+  void DeleteLater(H2Connection* connection);
+  // The connection to the connector of `service` (made on first use).
+  Upstream* UpstreamFor(const ServiceRoute& service);
+  void ForgetUpstream(Upstream* upstream);
+  // Live streams by serial, so answers coming back from other threads (the
+  // recorder, the hub's own blocking methods) find a stream or drop quietly.
+  uint64_t Register(ForwardedStream* stream);
+  void Unregister(uint64_t serial);
+  ForwardedStream* Find(uint64_t serial) const;
+  void ForgetDownstream(Downstream* downstream);
+  bool draining() const { return draining_; }
+
+ private:
+  static void OnAccept(struct ev_loop* loop, ev_io* watcher, int events);
+  static void OnAsync(struct ev_loop* loop, ev_async* watcher, int events);
+  static void OnPrepare(struct ev_loop* loop, ev_prepare* watcher, int events);
+  static void OnDrainTimer(struct ev_loop* loop, ev_timer* watcher, int events);
+  void Accept();
+  void RunPosted();
+  void BeginDrain(absl::Time deadline);
+  void MaybeFinishDrain();
+
+  const int index_;
+  const int listen_fd_;
+  const TransportShared* const shared_;
+  struct ev_loop* const loop_;
+  ev_io accept_watcher_;
+  ev_async async_;
+  ev_prepare prepare_;
+  ev_timer drain_timer_;
+  std::thread thread_;
+
+  absl::Mutex mu_;
+  std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
+
+  // Loop-thread state.
+  std::shared_ptr<const ProxyContext> context_;
+  std::vector<H2Connection*> to_flush_;
+  std::vector<H2Connection*> to_delete_;
+  absl::flat_hash_set<Downstream*> downstreams_;
+  absl::flat_hash_map<std::string, Upstream*> upstreams_;  // by provider@endpoint
+  absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
+  uint64_t next_serial_ = 1;
+  bool draining_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_TRANSPORT_THREAD_H_

@@ -1,0 +1,251 @@
+#include "gateway/transport/upstream.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "gateway/identity/provider_verifier.h"
+#include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/tls/peer_certificate.h"
+#include "gateway/transport/tls/tls_material.h"
+#include "gateway/transport/tls/tls_reloader.h"
+#include "gateway/transport/transport_thread.h"
+
+namespace ndxp::gateway::transport {
+namespace {
+
+constexpr int32_t kConnectionWindow = 1 << 24;
+// A connection to a connector that never completes its handshake is given up.
+constexpr double kConnectTimeoutSeconds = 5.0;
+
+absl::string_view View(const uint8_t* data, size_t length) {
+  return {reinterpret_cast<const char*>(data), length};
+}
+
+// A non-blocking socket connecting to "host:port" or "unix:/path"; -1 if none
+// could be made. Numeric addresses need no lookup; names (localhost) are
+// looked up from /etc/hosts or DNS.
+int ConnectTo(const std::string& endpoint) {
+  if (absl::StartsWith(endpoint, "unix:")) {
+    std::string path = endpoint.substr(5);
+    sockaddr_un address{};
+    if (path.size() >= sizeof(address.sun_path)) return -1;
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.data(), path.size());
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
+        errno != EINPROGRESS && errno != EAGAIN) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  size_t colon = endpoint.rfind(':');
+  if (colon == std::string::npos) return -1;
+  std::string host = endpoint.substr(0, colon);
+  std::string port = endpoint.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(found);
+  return fd;
+}
+
+ssize_t ReadRequestBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
+                        uint32_t* flags, nghttp2_data_source* source, void*) {
+  return static_cast<ForwardedStream*>(source->ptr)->ReadRequestBody(buffer, length, flags);
+}
+
+}  // namespace
+
+Upstream* Upstream::Connect(TransportThread* thread, const ServiceRoute& service,
+                            std::string key) {
+  int fd = ConnectTo(service.endpoint);
+  if (fd < 0) return nullptr;
+  SSL* ssl = nullptr;
+  if (!absl::StartsWith(service.endpoint, "unix:")) {
+    ssl = SSL_new(thread->shared().tls->Current()->client_context());
+    if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
+      if (ssl != nullptr) SSL_free(ssl);
+      ::close(fd);
+      return nullptr;
+    }
+    SSL_set_connect_state(ssl);
+    SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  }
+  return new Upstream(thread, fd, ssl, service, std::move(key));
+}
+
+Upstream::Upstream(TransportThread* thread, int fd, SSL* ssl, const ServiceRoute& service,
+                   std::string key)
+    : H2Connection(thread, fd, ssl),
+      key_(std::move(key)),
+      provider_(service.provider),
+      trust_domain_(thread->context()->trust_domain()),
+      authority_(service.endpoint) {
+  ArmTimer(kConnectTimeoutSeconds);
+}
+
+Upstream::~Upstream() = default;
+
+void Upstream::OnTimer() {
+  if (session_ == nullptr) Close();  // the handshake never completed
+}
+
+bool Upstream::OnHandshakeDone() {
+  ArmTimer(0);
+  if (ssl() != nullptr) {
+    // Only the route's provider receives its calls (a port squatter or a
+    // mis-pointed route fails here).
+    absl::StatusOr<std::string> spiffe_id = SpiffeIdOf(SSL_get0_peer_certificate(ssl()));
+    std::vector<std::string> names;
+    if (spiffe_id.ok()) names.push_back(*spiffe_id);
+    if (!CheckProviderIdentity(names, trust_domain_, provider_).ok()) return false;
+  }
+  nghttp2_session_callbacks* callbacks;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, &OnHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &OnFrameReceived);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnStreamClose);
+  nghttp2_option* options;
+  nghttp2_option_new(&options);
+  nghttp2_option_set_no_auto_window_update(options, 1);
+  int rv = nghttp2_session_client_new2(&session_, callbacks, this, options);
+  nghttp2_option_del(options);
+  nghttp2_session_callbacks_del(callbacks);
+  if (rv != 0) return false;
+  nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  std::vector<ForwardedStream*> waiting = std::move(waiting_);
+  for (ForwardedStream* stream : waiting) Start(stream);
+  return true;
+}
+
+void Upstream::OnHandshakeFailed() {}
+
+void Upstream::OnClosed() {
+  thread()->ForgetUpstream(this);
+  std::vector<ForwardedStream*> failed = std::move(waiting_);
+  for (auto& [id, stream] : active_) failed.push_back(stream);
+  active_.clear();
+  for (ForwardedStream* stream : failed) stream->OnUpstreamFailed();
+}
+
+void Upstream::Submit(ForwardedStream* stream) {
+  if (session_ == nullptr) {
+    waiting_.push_back(stream);
+    return;
+  }
+  Start(stream);
+}
+
+void Upstream::Start(ForwardedStream* stream) {
+  const HeaderList& headers = stream->request_headers_for_upstream();
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(headers.size());
+  for (const auto& [name, value] : headers) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  nghttp2_data_provider body;
+  body.source.ptr = stream;
+  body.read_callback = &transport::ReadRequestBody;
+  int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), &body, stream);
+  if (id < 0) {
+    stream->OnUpstreamFailed();
+    return;
+  }
+  active_[id] = stream;
+  stream->OnUpstreamStarted(this, id);
+  ScheduleFlush();
+}
+
+void Upstream::Cancel(ForwardedStream* stream, int32_t stream_id) {
+  if (stream_id < 0) {
+    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), stream), waiting_.end());
+    return;
+  }
+  if (active_.erase(stream_id) == 0 || session_ == nullptr) return;
+  nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+  ScheduleFlush();
+}
+
+int Upstream::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
+                       const uint8_t* name, size_t name_length, const uint8_t* value,
+                       size_t value_length, uint8_t, void*) {
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  auto* stream = static_cast<ForwardedStream*>(
+      nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (stream != nullptr) {
+    stream->OnResponseHeader(View(name, name_length), View(value, value_length));
+  }
+  return 0;
+}
+
+int Upstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* frame,
+                              void* data) {
+  auto* self = static_cast<Upstream*>(data);
+  if (frame->hd.type == NGHTTP2_GOAWAY) {
+    self->goaway_received_ = true;  // calls in flight finish; new ones go elsewhere
+    self->thread()->ForgetUpstream(self);
+    return 0;
+  }
+  auto* stream = static_cast<ForwardedStream*>(
+      nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (stream == nullptr) return 0;
+  bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (frame->hd.type == NGHTTP2_HEADERS) stream->OnResponseHeadersDone(end_stream);
+  return 0;
+}
+
+int Upstream::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
+                          const uint8_t* data, size_t length, void*) {
+  auto* stream =
+      static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (stream == nullptr) {
+    nghttp2_session_consume(session, stream_id, length);
+    return 0;
+  }
+  stream->OnResponseData(data, length);
+  return 0;
+}
+
+int Upstream::OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                            void* data) {
+  auto* self = static_cast<Upstream*>(data);
+  auto it = self->active_.find(stream_id);
+  if (it == self->active_.end()) return 0;
+  ForwardedStream* stream = it->second;
+  self->active_.erase(it);
+  stream->OnUpstreamClosed(error_code);
+  return 0;
+}
+
+}  // namespace ndxp::gateway::transport

@@ -1,0 +1,67 @@
+// The hub's long-lived connection to one connector, per thread: mutual TLS
+// with the hub's certificate, the connector's certificate checked against
+// the route's provider agency, and an nghttp2 client session multiplexing
+// every call of this thread to that connector.
+#ifndef NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
+#define NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "gateway/routing/route_table.h"
+#include "gateway/transport/h2_connection.h"
+
+namespace ndxp::gateway::transport {
+
+class ForwardedStream;
+
+// Owned by its TransportThread (see H2Connection). Not thread-safe.
+class Upstream final : public H2Connection {
+ public:
+  // Starts connecting to `service`'s endpoint; nullptr if no socket could be
+  // made (the caller answers UNAVAILABLE). Call Begin() once registered.
+  static Upstream* Connect(TransportThread* thread, const ServiceRoute& service,
+                           std::string key);
+  ~Upstream() override;
+
+  // False once the connection failed, closed or was told GOAWAY: new calls
+  // go to a new connection.
+  bool accepts_streams() const { return !closed() && !goaway_received_; }
+  // Sends `stream`'s request now, or as soon as the handshake is done. The
+  // stream hears back through OnUpstreamStarted or OnUpstreamFailed.
+  void Submit(ForwardedStream* stream);
+  // The stream is gone on the caller's side: reset it here, forget it.
+  void Cancel(ForwardedStream* stream, int32_t stream_id);
+  const std::string& key() const { return key_; }
+
+ private:
+  Upstream(TransportThread* thread, int fd, SSL* ssl, const ServiceRoute& service,
+           std::string key);
+  bool OnHandshakeDone() override;
+  void OnHandshakeFailed() override;
+  void OnClosed() override;
+  void OnTimer() override;
+  void Start(ForwardedStream* stream);
+
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t name_length, const uint8_t* value, size_t value_length,
+                      uint8_t flags, void* self);
+  static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnDataChunk(nghttp2_session*, uint8_t flags, int32_t stream_id,
+                         const uint8_t* data, size_t length, void* self);
+  static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                           void* self);
+
+  const std::string key_;
+  const std::string provider_;
+  const std::string trust_domain_;
+  const std::string authority_;
+  bool goaway_received_ = false;
+  std::vector<ForwardedStream*> waiting_;  // until the handshake is done
+  absl::flat_hash_map<int32_t, ForwardedStream*> active_;
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
