@@ -4,11 +4,8 @@
 #include <thread>
 
 #include <google/protobuf/util/message_differencer.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
-#include "common/tls/credentials.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 
@@ -55,80 +52,50 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
     hub->hold_until_recorded_ = mode == Recording::DURABLE;
   }
 
-  absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
-      BuildProxyContext(std::move(settings), hub->parts());
+  absl::StatusOr<std::shared_ptr<const HubContext>> context =
+      BuildHubContext(std::move(settings), hub->parts());
   if (!context.ok()) return context.status();
-  if (config.transport() == ndxp::config::v1::HubConfig::STREAMS) {
-    auto streams = transport::StreamTransport::Start(*std::move(context), threads);
-    if (!streams.ok()) return streams.status();
-    hub->streams_ = *std::move(streams);
-    hub->port_ = hub->streams_->port();
-    return hub;
-  }
-
-  auto server_credentials = tls::MutualTlsServerCredentials(config.tls());
-  if (!server_credentials.ok()) return server_credentials.status();
-  hub->proxy_ = std::make_unique<AsyncProxy>(*std::move(context), threads);
-
-  // Health and reflection are answered by the proxy itself: no other service
-  // (and so none of the callback API's threads) in this server.
-  grpc::EnableDefaultHealthCheckService(false);
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen(), *server_credentials, &hub->port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(MaxMessageBytes(config)));
-  builder.SetMaxSendMessageSize(static_cast<int>(MaxMessageBytes(config)));
-  hub->proxy_->AddTo(&builder);
-  hub->server_ = builder.BuildAndStart();
-  if (hub->server_ == nullptr || hub->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen()));
-  }
-  hub->proxy_->Start();
+  auto streams = transport::StreamTransport::Start(*std::move(context), threads);
+  if (!streams.ok()) return streams.status();
+  hub->streams_ = *std::move(streams);
+  hub->port_ = hub->streams_->port();
   return hub;
 }
 
 absl::Status HubServer::Reload(HubSettings settings) {
   absl::MutexLock lock(&reload_mu_);
+  if (streams_ == nullptr) return absl::FailedPreconditionError("the hub is shut down");
   const auto& next = settings.config;
   using google::protobuf::util::MessageDifferencer;
   // The files' paths are fixed; with the stream transport their contents
   // reload live (and here).
-  if (next.listen() != started_with_.listen() || next.transport() != started_with_.transport() ||
+  if (next.listen() != started_with_.listen() ||
       !MessageDifferencer::Equals(next.tls(), started_with_.tls()) ||
       !MessageDifferencer::Equals(next.recording(), started_with_.recording()) ||
       MaxMessageBytes(next) != MaxMessageBytes(started_with_)) {
     return absl::FailedPreconditionError(
-        "listen, tls, recording and limits.max_message_bytes take effect only on a restart; "
-        "the running configuration stays");
+        "listen, the tls file names, recording and limits.max_message_bytes take effect only "
+        "on a restart; the running configuration stays");
   }
-  absl::StatusOr<std::shared_ptr<const ProxyContext>> context =
-      BuildProxyContext(std::move(settings), parts());
+  absl::StatusOr<std::shared_ptr<const HubContext>> context =
+      BuildHubContext(std::move(settings), parts());
   if (!context.ok()) return context.status();
-  if (streams_ != nullptr) {
-    if (absl::Status tls = streams_->ReloadTls(); !tls.ok()) return tls;
-    streams_->SetContext(*context);
-    return absl::OkStatus();
-  }
-  proxy_->SetContext(*context);
+  // The certificate, key, CA and CRLs are read anew (rotation, revocation).
+  if (absl::Status tls = streams_->ReloadTls(); !tls.ok()) return tls;
+  streams_->SetContext(*context);
   return absl::OkStatus();
 }
 
 HubServer::~HubServer() { Shutdown(); }
 
 void HubServer::Shutdown(std::chrono::milliseconds grace) {
-  if (streams_ != nullptr) {
-    // Answers waiting for their records still need the recorder.
-    streams_->Shutdown(absl::FromChrono(grace));
-    worker_.Stop();
-    if (recorder_ != nullptr) recorder_->Stop();
-    return;
-  }
-  if (server_ == nullptr) return;
-  server_->Shutdown(std::chrono::system_clock::now() + grace);
-  // Finishes queued work; answers waiting for it are released onto queues
-  // that are still open.
+  absl::MutexLock lock(&reload_mu_);
+  if (streams_ == nullptr) return;
+  // Answers waiting for their records still need the recorder and worker.
+  streams_->Shutdown(absl::FromChrono(grace));
   worker_.Stop();
   if (recorder_ != nullptr) recorder_->Stop();
-  proxy_->Shutdown();
+  streams_.reset();
 }
 
 }  // namespace ndxp::gateway

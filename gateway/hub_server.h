@@ -1,19 +1,16 @@
-// The hub as one object: the mTLS listener and the proxy (with health and
-// reflection), built from a validated configuration. main() and the tests
-// both use it.
+// The hub as one object: the stream transport (mutual TLS, HTTP/2, the
+// hub's own health, reflection and statistics) and the recorder, built from
+// a validated configuration. main() and the tests both use it.
 #ifndef NDXP_GATEWAY_HUB_SERVER_H_
 #define NDXP_GATEWAY_HUB_SERVER_H_
 
 #include <memory>
 #include <string>
 
-#include <grpcpp/server.h>
-
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/config/hub_config.h"
-#include "gateway/proxy/async_proxy.h"
-#include "gateway/proxy/proxy_context.h"
+#include "gateway/hub_context.h"
 #include "gateway/recording/recorder.h"
 #include "gateway/transport/stream_transport.h"
 
@@ -27,24 +24,21 @@ class HubServer {
   static absl::StatusOr<std::unique_ptr<HubServer>> Start(HubSettings settings);
   ~HubServer();
 
-  // Replaces routes, grants, operators, limits on deadlines and the upstream
-  // connections (re-reading the hub's certificate for them) for calls that
-  // start from now on; calls in flight finish under the old configuration.
-  // On any error the running configuration stays. The listen address, the
-  // server certificate and the message size limit need a restart:
+  // Replaces routes, grants, operators and limits on deadlines for calls
+  // that start from now on (calls in flight finish under the old
+  // configuration), and re-reads the TLS certificate, key, CA and CRLs. On
+  // any error the running configuration stays. The listen address, the TLS
+  // file names, recording and the message size limit need a restart:
   // FAILED_PRECONDITION if they changed.
   absl::Status Reload(HubSettings settings);
 
   int port() const { return port_; }
-  const ProxyStats& stats() const { return stats_; }
+  const HubStats& stats() const { return stats_; }
   // nullptr when recording is off.
   const Recorder* recorder() const { return recorder_.get(); }
 
   // Stops accepting calls and waits for calls in flight (up to `grace`).
   void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
-  void Wait() {
-    if (server_ != nullptr) server_->Wait();
-  }
 
  private:
   HubServer() = default;
@@ -52,13 +46,10 @@ class HubServer {
 
   // Constant after Start.
   ndxp::config::v1::HubConfig started_with_;  // what only a restart can change
-  ProxyStats stats_;
+  HubStats stats_;
   std::unique_ptr<Recorder> recorder_;  // outlives the calls that record
   Worker worker_;                       // the hub's own blocking methods
   bool hold_until_recorded_ = false;
-  // One of the two carries the calls (config `transport`).
-  std::unique_ptr<AsyncProxy> proxy_;  // its queues outlive server_
-  std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<transport::StreamTransport> streams_;
   int port_ = 0;
 

@@ -31,8 +31,13 @@ A flag's value follows it (--config FILE) or an equals sign (--config=FILE).
 
 SIGHUP reloads the configuration: it is validated first, and on any error
 the running configuration stays (the error is printed). Routes, grants,
-operators and deadlines change for calls that start afterwards; listen, tls
-and limits.max_message_bytes need a restart.
+operators and deadlines change for calls that start afterwards. The TLS
+certificate, key, CA and CRLs are read anew on SIGHUP and whenever the files
+change (checked every 2 s): new handshakes use them at once. listen, the tls
+file names, recording and limits.max_message_bytes need a restart.
+
+SIGTERM drains: GOAWAY to every caller, calls in flight finish (5 s at most),
+then the hub exits.
 
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 on an invalid
 configuration (the error names file, line and reason), 1 on other failures.

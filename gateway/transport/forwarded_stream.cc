@@ -553,7 +553,7 @@ void ForwardedStream::AnswerLocalMessages() {
       TransportThread* thread = thread_;
       uint64_t serial = serial_;
       const LocalMethod* method = local_;
-      std::shared_ptr<const ProxyContext> hub = hub_;  // keeps `method` alive
+      std::shared_ptr<const HubContext> hub = hub_;  // keeps `method` alive
       hub_->worker->Run([thread, serial, method, hub, message = std::move(message)]() mutable {
         grpc::Slice slice(message);
         grpc::ByteBuffer request(&slice, 1), response;

@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/admin/local_services.h"
-#include "gateway/proxy/proxy_context.h"
+#include "gateway/hub_context.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/transport/grpc_wire.h"
 
@@ -128,7 +128,7 @@ class ForwardedStream {
   Downstream* const downstream_;
   const int32_t downstream_id_;
   const uint64_t serial_;
-  std::shared_ptr<const ProxyContext> hub_;  // the configuration this call started under
+  std::shared_ptr<const HubContext> hub_;  // the configuration this call started under
   Phase phase_ = Phase::kReceivingHeaders;
   const absl::Time started_;
 

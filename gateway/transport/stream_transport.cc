@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -72,8 +74,11 @@ int BoundPort(int fd) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
-    std::shared_ptr<const ProxyContext> context, int threads) {
+    std::shared_ptr<const HubContext> context, int threads) {
   const auto& config = context->settings.config;
+  // OpenSSL writes to sockets with write(): a caller that has gone must be
+  // an error on its connection (EPIPE), never a signal that ends the hub.
+  std::signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<StreamTransport> transport(new StreamTransport());
   absl::StatusOr<std::unique_ptr<TlsReloader>> tls = TlsReloader::Create(config.tls());
   if (!tls.ok()) return tls.status();
@@ -108,7 +113,7 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
 
 StreamTransport::~StreamTransport() { Shutdown(absl::ZeroDuration()); }
 
-void StreamTransport::SetContext(const std::shared_ptr<const ProxyContext>& context) {
+void StreamTransport::SetContext(const std::shared_ptr<const HubContext>& context) {
   for (auto& thread : threads_) thread->SetContext(context);
 }
 

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "gateway/proxy/proxy_context.h"
+#include "gateway/hub_context.h"
 #include "gateway/transport/tls/tls_reloader.h"
 #include "gateway/transport/transport_thread.h"
 
@@ -29,12 +29,12 @@ class StreamTransport {
   // Binds `listen` ("host:port", port 0 picks one), reads the TLS material
   // and starts `threads` loops. Errors name the address or the file.
   static absl::StatusOr<std::unique_ptr<StreamTransport>> Start(
-      std::shared_ptr<const ProxyContext> context, int threads);
+      std::shared_ptr<const HubContext> context, int threads);
   ~StreamTransport();
 
   int port() const { return port_; }
   // New calls take `context`; calls in flight keep theirs.
-  void SetContext(const std::shared_ptr<const ProxyContext>& context);
+  void SetContext(const std::shared_ptr<const HubContext>& context);
   // Rebuilds the TLS material from its files now (SIGHUP); keeps the
   // running one and says why on error.
   absl::Status ReloadTls();

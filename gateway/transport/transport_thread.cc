@@ -11,7 +11,7 @@
 namespace ndxp::gateway::transport {
 
 TransportThread::TransportThread(int index, int listen_fd, const TransportShared* shared,
-               std::shared_ptr<const ProxyContext> context)
+               std::shared_ptr<const HubContext> context)
     : index_(index),
       listen_fd_(listen_fd),
       shared_(shared),
@@ -54,7 +54,7 @@ void TransportThread::Post(std::function<void()> task) {
   ev_async_send(loop_, &async_);
 }
 
-void TransportThread::SetContext(std::shared_ptr<const ProxyContext> context) {
+void TransportThread::SetContext(std::shared_ptr<const HubContext> context) {
   Post([this, context = std::move(context)]() mutable { context_ = std::move(context); });
 }
 

@@ -21,7 +21,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "gateway/proxy/proxy_context.h"
+#include "gateway/hub_context.h"
 #include "gateway/transport/tls/tls_reloader.h"
 
 namespace ndxp::gateway::transport {
@@ -43,7 +43,7 @@ struct TransportShared {
 class TransportThread {
  public:
   TransportThread(int index, int listen_fd, const TransportShared* shared,
-         std::shared_ptr<const ProxyContext> context);
+         std::shared_ptr<const HubContext> context);
   ~TransportThread();
 
   void Start();
@@ -53,13 +53,13 @@ class TransportThread {
 
   // Runs `task` on this worker's thread, soon. Thread-safe.
   void Post(std::function<void()> task);
-  void SetContext(std::shared_ptr<const ProxyContext> context);
+  void SetContext(std::shared_ptr<const HubContext> context);
 
   // --- On the worker's thread only.
   struct ev_loop* loop() const { return loop_; }
   int index() const { return index_; }
   const TransportShared& shared() const { return *shared_; }
-  const std::shared_ptr<const ProxyContext>& context() const { return context_; }
+  const std::shared_ptr<const HubContext>& context() const { return context_; }
   void ScheduleFlush(H2Connection* connection);
   void DeleteLater(H2Connection* connection);
   // The connection to the connector of `service` (made on first use).
@@ -97,7 +97,7 @@ class TransportThread {
   std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
 
   // Loop-thread state.
-  std::shared_ptr<const ProxyContext> context_;
+  std::shared_ptr<const HubContext> context_;
   std::vector<H2Connection*> to_flush_;
   std::vector<H2Connection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;

@@ -74,9 +74,15 @@ int ConnectTo(const std::string& endpoint) {
   return fd;
 }
 
-ssize_t ReadRequestBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
-                        uint32_t* flags, nghttp2_data_source* source, void*) {
-  return static_cast<ForwardedStream*>(source->ptr)->ReadRequestBody(buffer, length, flags);
+// The stream is looked up, not taken from the data source: a call whose
+// caller went away is reset here (its user data cleared) but nghttp2 may
+// still ask for its body before the reset is sent.
+ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t* buffer,
+                        size_t length, uint32_t* flags, nghttp2_data_source*, void*) {
+  auto* stream =
+      static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  return stream->ReadRequestBody(buffer, length, flags);
 }
 
 }  // namespace
@@ -174,7 +180,7 @@ void Upstream::Start(ForwardedStream* stream) {
                    value.size(), NGHTTP2_NV_FLAG_NONE});
   }
   nghttp2_data_provider body;
-  body.source.ptr = stream;
+  body.source.ptr = nullptr;
   body.read_callback = &transport::ReadRequestBody;
   int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), &body, stream);
   if (id < 0) {

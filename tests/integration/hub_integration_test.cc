@@ -84,7 +84,6 @@ class HubIntegrationTest : public ::testing::Test {
     config_path_ = new std::string(config_dir_->path() + "/hub.textproto");
     config_text_ = new std::string(absl::StrCat(R"(
       listen: "127.0.0.1:0"
-      transport: )", testing::TestHubTransport(), R"(
       trust_domain: "ndxp.gov.vn"
       tls { ca_cert: ")", hub_tls_->ca_cert(), R"(" cert: ")", hub_tls_->cert(),
                                         R"(" key: ")", hub_tls_->key(),

@@ -63,7 +63,6 @@ class ReplicasTest : public ::testing::Test {
     std::string path = absl::StrCat(dir_.path(), "/", replica, ".textproto");
     std::ofstream(path) << absl::StrCat(R"(
       listen: "127.0.0.1:0"
-      transport: )", testing::TestHubTransport(), R"(
       trust_domain: "ndxp.gov.vn"
       tls { ca_cert: ")", hub_tls_.ca_cert(), R"(" cert: ")", hub_tls_.cert(), R"(" key: ")",
                                         hub_tls_.key(), R"(" }

@@ -39,7 +39,6 @@ class StatisticsApiTest : public ::testing::Test {
     std::string path = dir_->path() + "/hub.textproto";
     std::ofstream(path) << absl::StrCat(R"(
       listen: "127.0.0.1:0"
-      transport: )", testing::TestHubTransport(), R"(
       trust_domain: "ndxp.gov.vn"
       tls { ca_cert: ")", hub_tls.ca_cert(), R"(" cert: ")", hub_tls.cert(), R"(" key: ")",
                                         hub_tls.key(), R"(" }

@@ -56,9 +56,6 @@ std::string TestFederation::hub_spiffe_id() const { return SpiffeId(kHubAgency, 
 ndxp::config::v1::HubConfig TestFederation::HubConfigNow() const {
   ndxp::config::v1::HubConfig config;
   config.set_listen("127.0.0.1:0");  // unchanged on reload: the port stays bound
-  config.set_transport(TestHubTransport() == "STREAMS"
-                           ? ndxp::config::v1::HubConfig::STREAMS
-                           : ndxp::config::v1::HubConfig::GRPC_PROXY);
   config.set_trust_domain(kTrustDomain);
   *config.mutable_tls() = hub_tls_;
   config.set_descriptor_set(NDXP_DESCRIPTOR_SET);

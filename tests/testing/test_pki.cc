@@ -39,11 +39,6 @@ std::string MakeTempDir() {
 
 }  // namespace
 
-std::string TestHubTransport() {
-  const char* transport = std::getenv("NDXP_TEST_TRANSPORT");
-  return transport != nullptr && std::string(transport) == "streams" ? "STREAMS" : "GRPC_PROXY";
-}
-
 TempDir::TempDir() : path_(MakeTempDir()) {}
 TempDir::~TempDir() {
   std::error_code ignored;

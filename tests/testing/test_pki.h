@@ -43,11 +43,6 @@ class TestPki {
   std::string dir_;
 };
 
-// The hub transport tests run on: GRPC_PROXY, or STREAMS when the
-// environment says NDXP_TEST_TRANSPORT=streams (ctest runs the hub's suites
-// on both while the stream transport replaces the gRPC proxy).
-std::string TestHubTransport();
-
 // A directory removed (recursively) at destruction.
 class TempDir {
  public:

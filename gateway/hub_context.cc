@@ -1,13 +1,11 @@
-#include "gateway/proxy/proxy_context.h"
+#include "gateway/hub_context.h"
 
 #include "absl/container/flat_hash_map.h"
-#include "common/tls/credentials.h"
-#include "gateway/identity/provider_verifier.h"
 #include "gateway/admin/statistics_methods.h"
 
 namespace ndxp::gateway {
 
-void CountAdmission(const AdmissionDecision& decision, ProxyStats* stats) {
+void CountAdmission(const AdmissionDecision& decision, HubStats* stats) {
   std::atomic<uint64_t>* counter = &stats->forwarded;
   switch (decision.refusal) {
     case Refusal::kNone:
@@ -27,9 +25,9 @@ uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config) {
                                                   : config.limits().max_message_bytes();
 }
 
-absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
-                                                                      const HubParts& parts) {
-  auto context = std::make_shared<ProxyContext>();
+absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings settings,
+                                                                  const HubParts& parts) {
+  auto context = std::make_shared<HubContext>();
   context->settings = std::move(settings);
   const auto& config = context->settings.config;
 
@@ -41,26 +39,6 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
       AccessPolicy::Build(config, *context->routes);
   if (!policy.ok()) return policy.status();
   context->policy = *std::move(policy);
-
-  // The gRPC proxy's channels to the connectors (the stream transport keeps
-  // its own connections).
-  if (config.transport() != ndxp::config::v1::HubConfig::STREAMS) {
-    // The hub calls connectors with its own certificate, and talks only to a
-    // connector whose certificate names the route's provider agency.
-    absl::flat_hash_map<std::string, std::shared_ptr<grpc::ChannelCredentials>> by_provider;
-    for (const auto& service : context->routes->services()) {
-      if (by_provider.contains(service->provider)) continue;
-      auto credentials = tls::MutualTlsChannelCredentials(
-          config.tls(), grpc::experimental::ExternalCertificateVerifier::Create<
-                            ProviderIdentityVerifier>(config.trust_domain(), service->provider));
-      if (!credentials.ok()) return credentials.status();
-      by_provider[service->provider] = *std::move(credentials);
-    }
-    context->upstreams = std::make_unique<UpstreamPool>(
-        *context->routes,
-        [&by_provider](const ServiceRoute& service) { return by_provider.at(service.provider); },
-        MaxMessageBytes(config));
-  }
 
   std::vector<std::string> routed;
   for (const auto& service : context->routes->services()) routed.push_back(service->service);
@@ -79,7 +57,7 @@ absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSetting
   context->recorder = parts.recorder;
   context->hold_until_recorded = parts.hold_until_recorded;
   context->worker = parts.worker;
-  return std::shared_ptr<const ProxyContext>(std::move(context));
+  return std::shared_ptr<const HubContext>(std::move(context));
 }
 
 }  // namespace ndxp::gateway

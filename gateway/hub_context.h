@@ -1,13 +1,12 @@
-// What the proxy reads on every call, and the counters it keeps.
-#ifndef NDXP_GATEWAY_PROXY_PROXY_CONTEXT_H_
-#define NDXP_GATEWAY_PROXY_PROXY_CONTEXT_H_
+// What the transport reads on every call (one configuration's routes,
+// grants and hub-local methods), and the counters it keeps.
+#ifndef NDXP_GATEWAY_HUB_CONTEXT_H_
+#define NDXP_GATEWAY_HUB_CONTEXT_H_
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <grpcpp/security/credentials.h>
 
 #include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
@@ -15,14 +14,13 @@
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
-#include "gateway/proxy/upstream_pool.h"
 #include "gateway/recording/recorder.h"
 #include "gateway/routing/route_table.h"
 
 namespace ndxp::gateway {
 
-// The proxy's counters, in one place. Incremented with relaxed atomics.
-struct ProxyStats {
+// The hub's admission counters, in one place. Incremented with relaxed atomics.
+struct HubStats {
   std::atomic<uint64_t> forwarded{0};          // calls handed to a connector
   std::atomic<uint64_t> unauthenticated{0};    // no valid identity
   std::atomic<uint64_t> unimplemented{0};      // unknown service or method
@@ -33,20 +31,19 @@ struct ProxyStats {
 
 // Counts one admission decision in `stats` (hub-local calls are not
 // forwarded: not counted).
-void CountAdmission(const AdmissionDecision& decision, ProxyStats* stats);
+void CountAdmission(const AdmissionDecision& decision, HubStats* stats);
 
 // One configuration's worth of what calls read: built whole from a validated
 // configuration, immutable, shared by every call that started under it, and
 // replaced as a whole when the configuration is reloaded.
-struct ProxyContext {
+struct HubContext {
   HubSettings settings;  // owns the descriptors the tables below point into
   std::unique_ptr<RouteTable> routes;
   std::unique_ptr<AccessPolicy> policy;
-  std::unique_ptr<UpstreamPool> upstreams;
   std::unique_ptr<LocalServices> local;  // health, reflection
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
-  ProxyStats* stats = nullptr;  // the hub's, shared across reloads
+  HubStats* stats = nullptr;  // the hub's, shared across reloads
   // Where transactions go (nullptr: not recorded), and whether a response
   // waits until its record is committed. The hub's, shared across reloads.
   Recorder* recorder = nullptr;
@@ -58,20 +55,19 @@ struct ProxyContext {
 
 // The hub's long-lived parts every configuration shares (owned by the hub).
 struct HubParts {
-  ProxyStats* stats = nullptr;
+  HubStats* stats = nullptr;
   Recorder* recorder = nullptr;  // nullptr: recording off
   bool hold_until_recorded = false;
   Worker* worker = nullptr;
 };
 
-// Routes, grants and upstream connections (with the hub's certificate, read
-// anew, so a reload also picks up a renewed certificate) for `settings`.
-absl::StatusOr<std::shared_ptr<const ProxyContext>> BuildProxyContext(HubSettings settings,
-                                                                      const HubParts& parts);
+// Routes, grants, operators and the hub's own methods for `settings`.
+absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings settings,
+                                                                  const HubParts& parts);
 
 // The largest message either leg carries.
 uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config);
 
 }  // namespace ndxp::gateway
 
-#endif  // NDXP_GATEWAY_PROXY_PROXY_CONTEXT_H_
+#endif  // NDXP_GATEWAY_HUB_CONTEXT_H_
