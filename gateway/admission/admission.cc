@@ -31,8 +31,12 @@ absl::string_view RefusalName(Refusal refusal) {
 }
 
 bool IsTransportHeader(absl::string_view name) {
+  // HTTP/1 connection headers have no meaning in HTTP/2 (RFC 9113 8.2.2):
+  // never forwarded.
   return name.empty() || name[0] == ':' || absl::StartsWith(name, "grpc-") || name == "te" ||
-         name == "content-type" || name == "user-agent" || name == "host";
+         name == "content-type" || name == "user-agent" || name == "host" ||
+         name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+         name == "transfer-encoding" || name == "upgrade";
 }
 
 AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {

@@ -88,7 +88,23 @@ absl::Status CheckHeader(absl::string_view name, absl::string_view value) {
           Printable(name), static_cast<unsigned char>(c)));
     }
   }
-  if (absl::EndsWith(name, "-bin")) return absl::OkStatus();
+  if (absl::EndsWith(name, "-bin")) {
+    // Binary values travel base64-encoded (padding optional, as gRPC sends
+    // them); anything else breaks the connector's HTTP/2 parser and with it
+    // every call sharing the hub's connection.
+    size_t padding = 0;
+    for (char c : value) {
+      bool base64 = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+      if (c == '=' && padding < 2) {
+        ++padding;
+      } else if (!base64 || padding > 0) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "request header %s: a -bin value is base64 (found byte 0x%02x)", name,
+            static_cast<unsigned char>(c)));
+      }
+    }
+    return absl::OkStatus();
+  }
   for (char c : value) {
     if (!IsPrintableAscii(c)) {
       return absl::InvalidArgumentError(absl::StrFormat(

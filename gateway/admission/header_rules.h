@@ -25,8 +25,8 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 
 // OK when `name` is a lower-case header name gRPC accepts ([0-9a-z_.-]+, or a
 // pseudo-header ":name" of the same letters) and `value` is printable ASCII
-// (0x20-0x7E) unless the name ends in "-bin". INVALID_ARGUMENT naming the
-// header (its bytes escaped) and the offending byte otherwise.
+// (0x20-0x7E), or base64 when the name ends in "-bin". INVALID_ARGUMENT
+// naming the header (its bytes escaped) and the offending byte otherwise.
 absl::Status CheckHeader(absl::string_view name, absl::string_view value);
 
 // True for [A-Za-z0-9._:-]{1,128}.

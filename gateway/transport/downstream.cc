@@ -35,7 +35,8 @@ Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
                        std::shared_ptr<const TlsMaterial> material)
     : H2Connection(thread, fd, ssl),
       material_(std::move(material)),
-      identity_(absl::UnauthenticatedError("no handshake yet")) {
+      identity_(absl::UnauthenticatedError("no handshake yet")),
+      reset_tokens_(thread->shared().reset_burst) {
   ArmTimer(absl::ToDoubleSeconds(thread->shared().handshake_timeout));
 }
 
@@ -63,6 +64,7 @@ bool Downstream::OnHandshakeDone() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &OnFrameReceived);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &OnFrameSent);
   nghttp2_option* options;
   nghttp2_option_new(&options);
   nghttp2_option_set_no_auto_window_update(options, 1);
@@ -78,7 +80,7 @@ bool Downstream::OnHandshakeDone() {
   const TransportShared& shared = thread()->shared();
   nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, shared.max_concurrent_streams},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16 * 1024},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, ForwardedStream::kMaxRequestHeaderBytes},
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
@@ -88,8 +90,8 @@ bool Downstream::OnHandshakeDone() {
 }
 
 void Downstream::OnTimer() {
-  // Handshake not done in time, or idle with no call open.
-  if (session_ == nullptr || streams_.empty()) Close();
+  // Handshake not done in time, idle with no call open, or revoked.
+  if (session_ == nullptr || streams_.empty() || revoked_) Close();
 }
 
 void Downstream::BeginDrain() {
@@ -113,6 +115,46 @@ void Downstream::OnClosed() {
   thread()->ForgetDownstream(this);
 }
 
+bool Downstream::TakeResetToken() {
+  const TransportShared& shared = thread()->shared();
+  absl::Time now = absl::Now();
+  reset_tokens_ = std::min<double>(
+      shared.reset_burst,
+      reset_tokens_ + absl::ToDoubleSeconds(now - reset_refilled_) * shared.resets_per_second);
+  reset_refilled_ = now;
+  if (reset_tokens_ < 1) return false;
+  reset_tokens_ -= 1;
+  return true;
+}
+
+int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+  // The answer is complete but the caller is still sending (a refusal, an
+  // early error): end its side too, so the stream does not stay open.
+  if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+    return 0;
+  }
+  auto* stream = static_cast<ForwardedStream*>(
+      nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (stream != nullptr && !stream->request_ended()) {
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                              NGHTTP2_NO_ERROR);
+  }
+  return 0;
+}
+
+void Downstream::Recheck(const TlsMaterial& material, absl::Time now) {
+  if (revoked_ || session_ == nullptr) return;
+  X509* peer = SSL_get0_peer_certificate(ssl());
+  if (peer == nullptr || material.CheckStillValid(peer, now).ok()) return;
+  revoked_ = true;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+  ScheduleFlush();
+  ArmTimer(streams_.empty() ? 0.5 : 10.0);  // calls in flight get 10 s to finish
+}
+
 int Downstream::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame,
                                void* data) {
   auto* self = static_cast<Downstream*>(data);
@@ -122,7 +164,7 @@ int Downstream::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* fr
   auto stream = std::make_unique<ForwardedStream>(self, frame->hd.stream_id);
   nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
   self->streams_[frame->hd.stream_id] = std::move(stream);
-  self->ArmTimer(0);
+  if (!self->revoked_) self->ArmTimer(0);
   return 0;
 }
 
@@ -141,7 +183,17 @@ int Downstream::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
 }
 
 int Downstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* frame,
-                                void*) {
+                                void* data) {
+  if (frame->hd.type == NGHTTP2_RST_STREAM) {
+    // Whatever its error code: a reset costs the hub a stream set up (and a
+    // call to a connector) for nothing.
+    auto* self = static_cast<Downstream*>(data);
+    if (!self->TakeResetToken()) {
+      nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
+      self->ScheduleFlush();
+    }
+    return 0;
+  }
   auto* stream = static_cast<ForwardedStream*>(
       nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
   if (stream == nullptr) return 0;
@@ -172,11 +224,12 @@ int Downstream::OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t erro
   auto* self = static_cast<Downstream*>(data);
   auto it = self->streams_.find(stream_id);
   if (it == self->streams_.end()) return 0;
+
   std::unique_ptr<ForwardedStream> stream = std::move(it->second);
   self->streams_.erase(it);
   stream->OnDownstreamClosed(error_code);
   if (self->streams_.empty()) {
-    self->ArmTimer(self->thread()->draining()
+    self->ArmTimer(self->thread()->draining() || self->revoked_
                        ? 1.0
                        : absl::ToDoubleSeconds(self->thread()->shared().idle_timeout));
   }

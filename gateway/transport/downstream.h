@@ -27,6 +27,10 @@ class Downstream final : public H2Connection {
 
   // Graceful shutdown: GOAWAY now; the connection closes when its calls end.
   void BeginDrain();
+  // After the TLS material changed: a caller whose certificate is now
+  // revoked or expired gets GOAWAY, and the connection is closed once its
+  // calls end (10 s at most).
+  void Recheck(const TlsMaterial& material, absl::Time now);
   const absl::StatusOr<ConsumerIdentity>& identity() const { return identity_; }
 
  private:
@@ -45,11 +49,18 @@ class Downstream final : public H2Connection {
                          const uint8_t* data, size_t length, void* self);
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                            void* self);
+  static int OnFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  // Rapid reset (CVE-2023-44487): streams the caller resets draw on a
+  // bucket; an empty bucket ends the connection.
+  bool TakeResetToken();
 
   std::shared_ptr<const TlsMaterial> material_;  // what this connection shook hands with
   std::string spiffe_id_;  // identity_ points into it
   absl::StatusOr<ConsumerIdentity> identity_;
   absl::flat_hash_map<int32_t, std::unique_ptr<ForwardedStream>> streams_;
+  double reset_tokens_;
+  absl::Time reset_refilled_ = absl::Now();
+  bool revoked_ = false;
 };
 
 }  // namespace ndxp::gateway::transport

@@ -121,9 +121,15 @@ ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
   ev_timer_init(&deadline_, &ForwardedStream::OnDeadlineEvent, 0., 0.);
   deadline_.data = this;
   record_.time_micros = absl::ToUnixMicros(started_);
+  // Until its headers are complete a call has no deadline of its own: a
+  // header block left open must not hold the stream forever.
+  StartDeadline(thread_->shared().handshake_timeout);
 }
 
 ForwardedStream::~ForwardedStream() {
+  // Bytes nobody will take still count against the connections' windows.
+  DropRequestBody();
+  DropResponseBody();
   CancelUpstream();
   ev_timer_stop(thread_->loop(), &deadline_);
   thread_->Unregister(serial_);
@@ -132,11 +138,20 @@ ForwardedStream::~ForwardedStream() {
 // --- The caller's request.
 
 void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view value) {
-  constexpr size_t kMaxHeaders = 256;  // beside nghttp2's header list size limit
-  if (request_headers_.size() < kMaxHeaders) request_headers_.emplace_back(name, value);
+  // HPACK lets a few bytes on the wire name a large header again and again:
+  // the budget is on the decoded size (RFC 9113's 32 bytes per field too).
+  request_header_bytes_ += name.size() + value.size() + 32;
+  if (request_header_bytes_ > kMaxRequestHeaderBytes) return;
+  request_headers_.emplace_back(name, value);
 }
 
 void ForwardedStream::OnRequestHeadersDone() {
+  if (phase_ != Phase::kReceivingHeaders) return;
+  if (request_header_bytes_ > kMaxRequestHeaderBytes) {
+    return Refuse(absl::ResourceExhaustedError(absl::StrCat(
+        "request headers of ", request_header_bytes_, " bytes are over the limit of ",
+        kMaxRequestHeaderBytes)));
+  }
   std::vector<RequestHeader> headers;
   headers.reserve(request_headers_.size());
   absl::string_view path, timeout, encoding;
@@ -206,9 +221,23 @@ void ForwardedStream::OnRequestHeadersDone() {
 
 void ForwardedStream::Refuse(const absl::Status& status) {
   phase_ = Phase::kRefused;
-  request_body_.Clear();
+  ev_timer_stop(thread_->loop(), &deadline_);
+  DropRequestBody();
+  HeaderList().swap(request_headers_);
   released_ = true;
   SubmitTrailersOnly(StatusTrailers(status));
+}
+
+void ForwardedStream::DropRequestBody() {
+  size_t dropped = request_body_.size();
+  request_body_.Clear();
+  if (dropped > 0) ConsumeRequest(dropped);
+}
+
+void ForwardedStream::DropResponseBody() {
+  size_t dropped = response_body_.size();
+  response_body_.Clear();
+  if (dropped > 0) ConsumeResponse(dropped);
 }
 
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
@@ -308,6 +337,8 @@ void ForwardedStream::OnDownstreamClosed(uint32_t) {
 
 void ForwardedStream::OnResponseHeader(absl::string_view name, absl::string_view value) {
   if (name == protocol::kRequestIdHeader) return;  // the hub echoes its own
+  response_header_bytes_ += name.size() + value.size() + 32;
+  if (response_header_bytes_ > kMaxResponseHeaderBytes) return;  // refused when complete
   if (collecting_trailers_) {
     trailers_.emplace_back(name, value);
   } else {
@@ -317,6 +348,14 @@ void ForwardedStream::OnResponseHeader(absl::string_view name, absl::string_view
 
 void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
   if (phase_ != Phase::kForwarding) return;
+  if (response_header_bytes_ > kMaxResponseHeaderBytes) {
+    CancelUpstream();
+    response_headers_.clear();
+    FailWith(absl::UnavailableError(absl::StrCat(
+        "the connector of ", route_->service->service, " answered with headers over ",
+        kMaxResponseHeaderBytes, " bytes")));
+    return;
+  }
   if (!collecting_trailers_ && !end_stream) {
     collecting_trailers_ = true;  // what comes next in HEADERS are trailers
     SendResponseHeaders();
@@ -388,6 +427,15 @@ void ForwardedStream::ConsumeResponse(size_t length) {
 ssize_t ForwardedStream::ReadResponseBody(uint8_t* buffer, size_t length, uint32_t* flags) {
   size_t n = response_body_.Take(buffer, length);
   if (n > 0) ConsumeResponse(n);
+  if (local_backlogged_ && response_body_.size() <= kMaxLocalBacklogBytes) {
+    // Answer the next requests once out of nghttp2's callback.
+    local_backlogged_ = false;
+    TransportThread* thread = thread_;
+    uint64_t serial = serial_;
+    thread_->Post([thread, serial] {
+      if (ForwardedStream* stream = thread->Find(serial)) stream->AnswerLocalMessages();
+    });
+  }
   if (n == 0 && released_) {
     // Every byte is out and the outcome is on record: the trailers close it.
     std::vector<nghttp2_nv> nva = ToNva(trailers_);
@@ -404,6 +452,10 @@ ssize_t ForwardedStream::ReadResponseBody(uint8_t* buffer, size_t length, uint32
 }
 
 void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
+  // The connector's stream is done: what it sent and the caller has not yet
+  // read no longer needs its window, which the connection's other calls
+  // share. Give it back now (later reads have no stream to consume on).
+  ConsumeResponse(response_body_.size());
   bool was_open = upstream_open_;
   upstream_open_ = false;
   upstream_id_ = -1;
@@ -427,7 +479,11 @@ void ForwardedStream::OnUpstreamFailed() {
 }
 
 void ForwardedStream::CancelUpstream() {
-  if (upstream_ != nullptr) upstream_->Cancel(this, upstream_open_ ? upstream_id_ : -1);
+  // Its answer's bytes will not be read: give their window back first.
+  DropResponseBody();
+  // By id while the connector's stream exists (its trailers may have come
+  // while the request is still open), else from the waiting list.
+  if (upstream_ != nullptr) upstream_->Cancel(this, upstream_id_);
   upstream_ = nullptr;
   upstream_id_ = -1;
   upstream_open_ = false;
@@ -436,6 +492,7 @@ void ForwardedStream::CancelUpstream() {
 // --- Deadlines.
 
 void ForwardedStream::StartDeadline(absl::Duration timeout) {
+  ev_timer_stop(thread_->loop(), &deadline_);
   ev_timer_set(&deadline_, std::max(absl::ToDoubleSeconds(timeout), 0.), 0.);
   ev_timer_start(thread_->loop(), &deadline_);
 }
@@ -445,6 +502,14 @@ void ForwardedStream::OnDeadlineEvent(struct ev_loop*, ev_timer* timer, int) {
 }
 
 void ForwardedStream::OnDeadline() {
+  if (phase_ == Phase::kReceivingHeaders) {
+    // The header block never completed: end the stream, nothing to answer.
+    phase_ = Phase::kRefused;
+    nghttp2_submit_rst_stream(downstream_->session(), NGHTTP2_FLAG_NONE, downstream_id_,
+                              NGHTTP2_CANCEL);
+    downstream_->ScheduleFlush();
+    return;
+  }
   if (phase_ != Phase::kForwarding && phase_ != Phase::kLocal) return;
   CancelUpstream();
   FailWith(absl::DeadlineExceededError("deadline exceeded"));
@@ -461,7 +526,7 @@ void ForwardedStream::FailWith(const absl::Status& status) {
   }
   if (phase_ != Phase::kForwarding) return;
   trailers_ = StatusTrailers(status);
-  response_body_.Clear();  // what is left of the answer is not delivered
+  DropResponseBody();  // what is left of the answer is not delivered
   Complete();
 }
 
@@ -498,7 +563,7 @@ void ForwardedStream::OnRecorded(const absl::Status& status) {
     // An answer that is not on record is not released.
     trailers_ = StatusTrailers(
         absl::UnavailableError("the hub could not record this transaction; retry later"));
-    response_body_.Clear();
+    DropResponseBody();
   }
   Release();
 }
@@ -534,6 +599,12 @@ void ForwardedStream::AnswerLocalMessages() {
   if (phase_ != Phase::kLocal || local_busy_) return;
   // Complete messages only: the scanner has checked each length prefix.
   while (request_body_.size() >= 5) {
+    // Answers the caller does not read hold back its further requests (and,
+    // unconsumed, its window).
+    if (response_body_.size() > kMaxLocalBacklogBytes) {
+      local_backlogged_ = true;
+      return;
+    }
     uint8_t prefix[5];
     request_body_.Peek(prefix, 5);
     size_t length = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) |

@@ -59,6 +59,13 @@ class ByteQueue {
 
 class ForwardedStream {
  public:
+  // Decoded header bytes a request may bring (with RFC 9113's 32 per field),
+  // as advertised in SETTINGS_MAX_HEADER_LIST_SIZE.
+  static constexpr size_t kMaxRequestHeaderBytes = 16 * 1024;
+  static constexpr size_t kMaxResponseHeaderBytes = 32 * 1024;
+  // Answers of a hub-local stream waiting for its caller to read them.
+  static constexpr size_t kMaxLocalBacklogBytes = 256 * 1024;
+
   ForwardedStream(Downstream* downstream, int32_t stream_id);
   ~ForwardedStream();
   ForwardedStream(const ForwardedStream&) = delete;
@@ -88,9 +95,14 @@ class ForwardedStream {
   ssize_t ReadRequestBody(uint8_t* buffer, size_t length, uint32_t* flags);
   ssize_t ReadResponseBody(uint8_t* buffer, size_t length, uint32_t* flags);
 
+  // Answers the hub-local requests that have arrived (again once a backlog
+  // of unread answers has drained).
+  void AnswerLocalMessages();
+
   int32_t upstream_stream_id() const { return upstream_id_; }
   const HeaderList& request_headers_for_upstream() const { return upstream_request_; }
   bool request_body_pending() const { return !request_body_.empty() || !request_ended_; }
+  bool request_ended() const { return request_ended_; }
 
  private:
   enum class Phase {
@@ -120,8 +132,10 @@ class ForwardedStream {
   void ResumeRequest();
   void ConsumeRequest(size_t length);
   void ConsumeResponse(size_t length);
+  // Drop buffered bytes, reopening the window they held on their side.
+  void DropRequestBody();
+  void DropResponseBody();
   // The hub's own methods.
-  void AnswerLocalMessages();
   void OnLocalAnswer(grpc::Status status, std::string response);
 
   TransportThread* const thread_;
@@ -134,6 +148,7 @@ class ForwardedStream {
 
   // The request.
   HeaderList request_headers_;  // as received, pseudo-headers included
+  size_t request_header_bytes_ = 0;
   HeaderList upstream_request_;
   std::string request_id_;
   bool request_ended_ = false;
@@ -149,6 +164,7 @@ class ForwardedStream {
 
   // The answer.
   HeaderList response_headers_;
+  size_t response_header_bytes_ = 0;
   HeaderList trailers_;
   bool collecting_trailers_ = false;
   bool response_headers_sent_ = false;
@@ -161,6 +177,7 @@ class ForwardedStream {
   // The hub's own methods.
   const LocalMethod* local_ = nullptr;
   bool local_busy_ = false;  // a blocking answer is being computed elsewhere
+  bool local_backlogged_ = false;  // waiting for the caller to read answers
   int local_answers_ = 0;
 
   TransactionRecord record_;

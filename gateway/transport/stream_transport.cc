@@ -86,6 +86,15 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   TransportShared& shared = transport->shared_;
   shared.tls = transport->tls_.get();
   shared.max_message_bytes = MaxMessageBytes(config);
+  const auto& limits = config.limits();
+  auto or_default = [](uint32_t value, uint32_t fallback) { return value != 0 ? value : fallback; };
+  shared.handshake_timeout = absl::Milliseconds(or_default(limits.handshake_timeout_ms(), 10000));
+  shared.idle_timeout = absl::Milliseconds(or_default(limits.idle_timeout_ms(), 300000));
+  shared.max_concurrent_streams = or_default(limits.max_concurrent_streams(), 100);
+  shared.reset_burst = or_default(limits.reset_burst(), 200);
+  shared.resets_per_second = or_default(limits.resets_per_second(), 100);
+  shared.max_connections_per_thread =
+      std::max<size_t>(1, or_default(limits.max_connections(), 20000) / std::max(threads, 1));
 
   // The first socket picks the port (when 0); the others share it.
   const std::string& listen = config.listen();
@@ -117,7 +126,16 @@ void StreamTransport::SetContext(const std::shared_ptr<const HubContext>& contex
   for (auto& thread : threads_) thread->SetContext(context);
 }
 
-absl::Status StreamTransport::ReloadTls() { return tls_->Reload(); }
+absl::Status StreamTransport::ReloadTls() {
+  if (absl::Status s = tls_->Reload(); !s.ok()) return s;
+  RecheckConnections();
+  return absl::OkStatus();
+}
+
+void StreamTransport::RecheckConnections() {
+  std::shared_ptr<const TlsMaterial> material = tls_->Current();
+  for (auto& thread : threads_) thread->Recheck(material);
+}
 
 void StreamTransport::WatchTlsFiles() {
   while (!stopping_.WaitForNotificationWithTimeout(kTlsCheckInterval)) {
@@ -129,6 +147,7 @@ void StreamTransport::WatchTlsFiles() {
     } else if (*changed) {
       std::cout << "ndxp-hub: TLS material reloaded (certificate serial "
                 << tls_->Current()->certificate_serial_hex() << ")" << std::endl;
+      RecheckConnections();
     }
   }
 }
@@ -136,11 +155,12 @@ void StreamTransport::WatchTlsFiles() {
 void StreamTransport::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  absl::Time deadline = absl::Now() + grace;
-  for (auto& thread : threads_) thread->Stop(deadline);
   stopping_.Notify();
   if (tls_watcher_.joinable()) tls_watcher_.join();
-  threads_.clear();
+  absl::Time deadline = absl::Now() + grace;
+  // The threads stop but stay: the recorder and the hub's worker may still
+  // post answers to them until they are stopped too (~StreamTransport).
+  for (auto& thread : threads_) thread->Stop(deadline);
 }
 
 }  // namespace ndxp::gateway::transport

@@ -39,12 +39,14 @@ class StreamTransport {
   // running one and says why on error.
   absl::Status ReloadTls();
   // GOAWAY to every caller; calls in flight finish until `grace` is over;
-  // then every thread ends. Idempotent.
+  // then every thread's loop ends (the threads' objects stay until
+  // destruction, for answers still posted to them). Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
   StreamTransport() = default;
   void WatchTlsFiles();
+  void RecheckConnections();
 
   TransportShared shared_;
   std::unique_ptr<TlsReloader> tls_;

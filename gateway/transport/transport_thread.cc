@@ -25,6 +25,8 @@ TransportThread::TransportThread(int index, int listen_fd, const TransportShared
   prepare_.data = this;
   ev_timer_init(&drain_timer_, &TransportThread::OnDrainTimer, 0., 0.);
   drain_timer_.data = this;
+  ev_timer_init(&accept_pause_, &TransportThread::OnAcceptPause, 0., 0.);
+  accept_pause_.data = this;
 }
 
 TransportThread::~TransportThread() {
@@ -35,6 +37,7 @@ TransportThread::~TransportThread() {
 
 void TransportThread::Start() {
   ev_io_start(loop_, &accept_watcher_);
+  accepting_ = true;
   ev_async_start(loop_, &async_);
   ev_prepare_start(loop_, &prepare_);
   thread_ = std::thread([this] { ev_run(loop_, 0); });
@@ -77,16 +80,49 @@ void TransportThread::OnAccept(struct ev_loop*, ev_io* watcher, int) {
 
 void TransportThread::Accept() {
   for (int i = 0; i < 64; ++i) {  // a burst at a time: other connections get turns
+    if (downstreams_.size() >= shared_->max_connections_per_thread) {
+      PauseAccepting(0);  // until a connection closes
+      return;
+    }
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR) continue;
-      return;  // EAGAIN, or out of descriptors: the listener stays, retry next event
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      // Out of descriptors: the pending connection stays queued and the
+      // listener would fire at once again; wait a little instead of spinning.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        PauseAccepting(0.1);
+      }
+      return;
     }
     auto* downstream = Downstream::Accept(this, fd);
     if (downstream == nullptr) continue;
     downstreams_.insert(downstream);
     downstream->Begin();
   }
+}
+
+void TransportThread::PauseAccepting(double seconds) {
+  if (!accepting_) return;
+  accepting_ = false;
+  ev_io_stop(loop_, &accept_watcher_);
+  if (seconds > 0) {
+    ev_timer_set(&accept_pause_, seconds, 0.);
+    ev_timer_start(loop_, &accept_pause_);
+  }
+}
+
+void TransportThread::OnAcceptPause(struct ev_loop*, ev_timer* watcher, int) {
+  auto* self = static_cast<TransportThread*>(watcher->data);
+  if (self->accepting_ || self->draining_) return;
+  self->accepting_ = true;
+  ev_io_start(self->loop_, &self->accept_watcher_);
+}
+
+void TransportThread::Recheck(std::shared_ptr<const TlsMaterial> material) {
+  Post([this, material = std::move(material)] {
+    absl::Time now = absl::Now();
+    for (Downstream* downstream : downstreams_) downstream->Recheck(*material, now);
+  });
 }
 
 void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
@@ -130,7 +166,14 @@ void TransportThread::ForgetUpstream(Upstream* upstream) {
   if (it != upstreams_.end() && it->second == upstream) upstreams_.erase(it);
 }
 
-void TransportThread::ForgetDownstream(Downstream* downstream) { downstreams_.erase(downstream); }
+void TransportThread::ForgetDownstream(Downstream* downstream) {
+  downstreams_.erase(downstream);
+  if (!accepting_ && !draining_ && !ev_is_active(&accept_pause_) &&
+      downstreams_.size() < shared_->max_connections_per_thread) {
+    accepting_ = true;
+    ev_io_start(loop_, &accept_watcher_);
+  }
+}
 
 uint64_t TransportThread::Register(ForwardedStream* stream) {
   uint64_t serial = next_serial_++;
@@ -147,7 +190,9 @@ ForwardedStream* TransportThread::Find(uint64_t serial) const {
 
 void TransportThread::BeginDrain(absl::Time deadline) {
   draining_ = true;
+  accepting_ = false;
   ev_io_stop(loop_, &accept_watcher_);
+  ev_timer_stop(loop_, &accept_pause_);
   for (Downstream* downstream : downstreams_) downstream->BeginDrain();
   double seconds = absl::ToDoubleSeconds(deadline - absl::Now());
   ev_timer_set(&drain_timer_, seconds > 0 ? seconds : 0., 0.);

@@ -38,6 +38,9 @@ struct TransportShared {
   uint32_t max_concurrent_streams = 100;
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Minutes(5);
+  size_t max_connections_per_thread = 10000;
+  uint32_t reset_burst = 200;
+  uint32_t resets_per_second = 100;
 };
 
 class TransportThread {
@@ -54,6 +57,9 @@ class TransportThread {
   // Runs `task` on this worker's thread, soon. Thread-safe.
   void Post(std::function<void()> task);
   void SetContext(std::shared_ptr<const HubContext> context);
+  // Re-checks every caller's certificate against `material` (after a
+  // reload): the revoked and expired are sent away. Thread-safe.
+  void Recheck(std::shared_ptr<const TlsMaterial> material);
 
   // --- On the worker's thread only.
   struct ev_loop* loop() const { return loop_; }
@@ -78,7 +84,9 @@ class TransportThread {
   static void OnAsync(struct ev_loop* loop, ev_async* watcher, int events);
   static void OnPrepare(struct ev_loop* loop, ev_prepare* watcher, int events);
   static void OnDrainTimer(struct ev_loop* loop, ev_timer* watcher, int events);
+  static void OnAcceptPause(struct ev_loop* loop, ev_timer* watcher, int events);
   void Accept();
+  void PauseAccepting(double seconds);
   void RunPosted();
   void BeginDrain(absl::Time deadline);
   void MaybeFinishDrain();
@@ -91,6 +99,8 @@ class TransportThread {
   ev_async async_;
   ev_prepare prepare_;
   ev_timer drain_timer_;
+  ev_timer accept_pause_;
+  bool accepting_ = false;
   std::thread thread_;
 
   absl::Mutex mu_;

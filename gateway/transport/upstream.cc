@@ -193,13 +193,13 @@ void Upstream::Start(ForwardedStream* stream) {
 }
 
 void Upstream::Cancel(ForwardedStream* stream, int32_t stream_id) {
-  if (stream_id < 0) {
-    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), stream), waiting_.end());
-    return;
-  }
-  if (active_.erase(stream_id) == 0 || session_ == nullptr) return;
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), stream), waiting_.end());
+  if (stream_id < 0 || active_.erase(stream_id) == 0 || session_ == nullptr) return;
+  // Nothing of this stream may reach the deleted caller's call any more.
   nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);
-  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+  if (nghttp2_session_find_stream(session_, stream_id) != nullptr) {
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+  }
   ScheduleFlush();
 }
 

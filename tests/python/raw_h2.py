@@ -10,6 +10,7 @@ import struct
 import h2.config
 import h2.connection
 import h2.events
+import h2.settings
 
 
 def grpc_frame(message):
@@ -44,7 +45,7 @@ class Response:
 class RawH2Connection:
     """One mutual-TLS HTTP/2 connection to HOST:PORT, ALPN h2."""
 
-    def __init__(self, address, ca, cert, key, timeout=15):
+    def __init__(self, address, ca, cert, key, timeout=15, settings=None):
         host, port = address.rsplit(":", 1)
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
         context.load_cert_chain(cert, key)
@@ -56,8 +57,54 @@ class RawH2Connection:
             client_side=True, header_encoding=None, validate_outbound_headers=False,
             normalize_outbound_headers=False, validate_inbound_headers=False)
         self.conn = h2.connection.H2Connection(config=config)
+        if settings:  # e.g. {SettingCodes.INITIAL_WINDOW_SIZE: 0}: a caller that reads nothing
+            self.conn.local_settings = h2.settings.Settings(client=True, initial_values=settings)
         self.conn.initiate_connection()
         self._flush()
+        self.remote_settings_seen = False
+
+    def request_headers(self, path, extra_headers=()):
+        """Opens a stream with a gRPC request's headers (no END_STREAM); its id."""
+        stream_id = self.conn.get_next_available_stream_id()
+        headers = [(b":method", b"POST"), (b":scheme", b"https"), (b":path", path.encode()),
+                   (b":authority", b"hub"), (b"content-type", b"application/grpc"),
+                   (b"te", b"trailers")]
+        headers += [(_bytes(k), _bytes(v)) for k, v in extra_headers]
+        self.conn.send_headers(stream_id, headers)
+        self._flush()
+        return stream_id
+
+    def send_body(self, stream_id, data, end_stream=False, timeout=20):
+        """Sends `data` as the flow-control windows allow (waiting for the
+        peer's WINDOW_UPDATEs); False if they stayed shut for `timeout`."""
+        import time
+        deadline = time.monotonic() + timeout
+        while data:
+            room = min(self.conn.local_flow_control_window(stream_id),
+                       self.conn.max_outbound_frame_size, len(data))
+            if room <= 0:
+                if time.monotonic() > deadline:
+                    return False
+                self.events(timeout=0.05)
+                continue
+            self.conn.send_data(stream_id, data[:room], end_stream=end_stream and room == len(data))
+            data = data[room:]
+            self._flush()
+        return True
+
+    def events(self, timeout=0.2):
+        """The events that arrive within `timeout` (the first read blocks that
+        long at most); [] if none; raises ConnectionError once closed."""
+        self.sock.settimeout(timeout)
+        try:
+            chunk = self.sock.recv(65536)
+        except (socket.timeout, ssl.SSLWantReadError):
+            return []
+        if not chunk:
+            raise ConnectionError("the hub closed the connection")
+        events = self.conn.receive_data(chunk)
+        self._flush()
+        return events
 
     def _flush(self):
         data = self.conn.data_to_send()
@@ -77,8 +124,9 @@ class RawH2Connection:
         self._flush()
         return self.read_until_end(stream_id)
 
-    def read_until_end(self, stream_id):
+    def read_until_end(self, stream_id, timeout=15):
         response = Response()
+        self.sock.settimeout(timeout)
         while True:
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -100,7 +148,9 @@ class RawH2Connection:
                     return response
                 elif isinstance(event, h2.events.ConnectionTerminated):
                     response.goaway = event.error_code
-                    return response
+                    # A graceful GOAWAY still lets the streams it covers finish.
+                    if event.error_code != 0 or (event.last_stream_id or 0) < stream_id:
+                        return response
                 elif isinstance(event, h2.events.StreamEnded) and event.stream_id == stream_id:
                     self._flush()
                     return response

@@ -41,6 +41,9 @@ CRASH_VARIANTS = [
     ("UTF-8 value", b"x-custom", "Hà Nội".encode(), "x-custom"),
     ("raw UTF-8 purpose", b"x-ndxp-purpose", VIETNAMESE_PURPOSE.encode(), "x-ndxp-purpose"),
     ("non-ASCII request id", b"x-ndxp-request-id", "mã-1".encode(), "x-ndxp-request-id"),
+    # Forwarded raw, a -bin value that is not base64 broke the connector's
+    # HTTP/2 parser and every call sharing the hub's connection to it.
+    ("-bin value not base64", b"x-trace-bin", b"!!!", "x-trace-bin"),
 ]
 
 

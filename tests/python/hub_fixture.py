@@ -1,0 +1,260 @@
+"""One real hub in front of the real echo connector and a scripted, misbehaving
+connector, for tests of the hub's transport: its limits, its handling of
+connectors that break the protocol, revocation and draining.
+
+The scripted connector is a TLS HTTP/2 server (python3-h2) with its own
+federation certificate; each request's `x-fake` header says how it behaves:
+  trailers-early  answers headers + trailers at once, never resets the stream
+  header-bomb     answers with a header block far over the hub's limit
+  hang            never answers
+  slow            answers OK (one empty message) after `x-fake-delay` seconds
+  details         answers an error whose trailers carry grpc-status-details-bin
+"""
+
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+
+import h2.config
+import h2.connection
+import h2.events
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PKI = os.path.join(ROOT, "certs", "ndxp-pki")
+TD = "ndxp.gov.vn"
+ECHO_SERVICE = "ndxp.bench.v1.Echo"
+FAKE_SERVICE = "ndxp.documents.v1.DocumentExchange"
+FAKE_METHOD = "/ndxp.documents.v1.DocumentExchange/SendDocument"
+IDENTITIES = {  # name: (agency, subsystem, server)
+    "hub": ("000.00.00.A01", "hub", True),
+    "echo": ("000.00.00.B01", "echo", True),
+    "fake": ("000.00.00.B09", "fake", True),
+    "caller": ("000.00.00.G12", "caller", False),
+    "victim": ("000.00.00.G14", "victim", False),
+    "stranger": ("000.00.00.G99", "stranger", False),
+}
+
+
+def _wait_for_file(path, process, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                return f.read().strip()
+        if process.poll() is not None:
+            raise RuntimeError("%s exited with status %s" % (what, process.returncode))
+        time.sleep(0.02)
+    raise RuntimeError("%s not ready after %d s" % (what, timeout))
+
+
+class FakeConnector:
+    """The scripted connector; `requests` counts what reached it, `resets`
+    the streams the hub reset."""
+
+    def __init__(self, pki_dir):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(pki_dir, "fake.pem"),
+                                os.path.join(pki_dir, "fake.key"))
+        context.load_verify_locations(os.path.join(pki_dir, "ca.pem"))
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.set_alpn_protocols(["h2"])
+        self.context = context
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.requests = 0
+        self.resets = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        self.listener.close()
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+
+    def _serve(self, raw):
+        try:
+            sock = self.context.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        config = h2.config.H2Configuration(client_side=False, header_encoding=None,
+                                           validate_inbound_headers=False)
+        conn = h2.connection.H2Connection(config=config)
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        sock.settimeout(0.05)
+        due = []  # (time, stream_id, headers, trailers)
+        while not self.stopping.is_set():
+            try:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.RequestReceived):
+                        self.requests += 1
+                        self._answer(conn, sock, event, due)
+                    elif isinstance(event, h2.events.DataReceived):
+                        conn.acknowledge_received_data(event.flow_controlled_length,
+                                                       event.stream_id)
+                    elif isinstance(event, h2.events.StreamReset):
+                        self.resets += 1
+            except socket.timeout:
+                pass
+            except (OSError, ssl.SSLError, h2.exceptions.ProtocolError):
+                return
+            now = time.monotonic()
+            for item in [d for d in due if d[0] <= now]:
+                due.remove(item)
+                _, stream_id, headers, trailers = item
+                try:
+                    conn.send_headers(stream_id, headers)
+                    conn.send_data(stream_id, b"\x00\x00\x00\x00\x00")  # one empty message
+                    conn.send_headers(stream_id, trailers, end_stream=True)
+                except h2.exceptions.ProtocolError:
+                    pass
+            try:
+                sock.sendall(conn.data_to_send())
+            except OSError:
+                return
+
+    def _answer(self, conn, sock, event, due):
+        headers = dict(event.headers)
+        mode = headers.get(b"x-fake", b"").decode()
+        ok = [(b":status", b"200"), (b"content-type", b"application/grpc")]
+        stream_id = event.stream_id
+        if mode == "trailers-early":
+            conn.send_headers(stream_id, ok)
+            conn.send_headers(stream_id, [(b"grpc-status", b"0")], end_stream=True)
+        elif mode == "header-bomb":
+            conn.send_headers(stream_id, ok + [(b"x-big-%d" % i, b"v" * 4000) for i in range(40)])
+        elif mode == "slow":
+            delay = float(headers.get(b"x-fake-delay", b"1"))
+            due.append((time.monotonic() + delay, stream_id, ok, [(b"grpc-status", b"0")]))
+        elif mode == "details":
+            conn.send_headers(stream_id, ok)
+            conn.send_headers(stream_id, [(b"grpc-status", b"5"), (b"grpc-message", b"not here"),
+                                          (b"grpc-status-details-bin", b"CAUSCG5vdCBoZXJl")],
+                              end_stream=True)
+        # "hang": nothing at all
+
+
+class Hub:
+    """PKI, echo connector, scripted connector and the hub, in a temp dir."""
+
+    def __init__(self, build, limits=""):
+        self.build = build
+        self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
+        self.pki = os.path.join(self.dir, "pki")
+        self.processes = []
+        self._pki("init-ca", "--dir", self.pki, "--trust-domain", TD)
+        for name in IDENTITIES:
+            self.issue(name)
+        self.publish_crl()
+        self.fake = FakeConnector(self.pki)
+        self.echo_address = self._start("echo", [os.path.join(build, "bin", "ndxp-echo"),
+                                                 "--config", self._echo_config()])
+        self.config_path = os.path.join(self.dir, "hub.textproto")
+        with open(self.config_path, "w") as f:
+            f.write(self._hub_config(limits))
+        self.hub_process = None
+        self.address = self._start("hub", [os.path.join(build, "bin", "ndxp-hub"),
+                                           "--config", self.config_path])
+        self.hub_process = self.processes[-1]
+
+    def _pki(self, *args):
+        subprocess.run([PKI, *args], check=True, stdout=subprocess.DEVNULL)
+
+    def issue(self, name):
+        agency, subsystem, server = IDENTITIES[name]
+        self._pki("issue", "--dir", self.pki, "--agency", agency, "--subsystem", subsystem,
+                  "--out", os.path.join(self.pki, name), *(["--server"] if server else []))
+
+    def publish_crl(self):
+        self._pki("crl", "--dir", self.pki, "--out", os.path.join(self.pki, "ca.crl"))
+
+    def revoke(self, name):
+        self._pki("revoke", "--dir", self.pki, "--cert", os.path.join(self.pki, name + ".pem"))
+        self.publish_crl()
+
+    def files(self, name):
+        return (os.path.join(self.pki, "ca.pem"), os.path.join(self.pki, name + ".pem"),
+                os.path.join(self.pki, name + ".key"))
+
+    def _tls(self, name, crl=False):
+        ca, cert, key = self.files(name)
+        return 'tls { ca_cert: "%s" cert: "%s" key: "%s"%s }' % (
+            ca, cert, key, ' crl_dir: "%s"' % os.path.join(self.pki, "crl") if crl else "")
+
+    def _echo_config(self):
+        path = os.path.join(self.dir, "echo.textproto")
+        with open(path, "w") as f:
+            f.write('listen: "127.0.0.1:0"\ntrust_domain: "%s"\nagency: "%s"\n%s\n'
+                    'allowed_callers: "spiffe://%s/agency/%s/%s"\n'
+                    % (TD, IDENTITIES["echo"][0], self._tls("echo"), TD, *IDENTITIES["hub"][:2]))
+        return path
+
+    def _hub_config(self, limits):
+        descriptors = os.path.join(self.build, "share", "ndxp", "services.binpb")
+        caller, victim = IDENTITIES["caller"][0], IDENTITIES["victim"][0]
+        return "\n".join([
+            'listen: "127.0.0.1:0"', 'trust_domain: "%s"' % TD, self._tls("hub", crl=True),
+            'descriptor_set: "%s"' % descriptors,
+            "limits { max_message_bytes: 1048576 %s }" % limits,
+            'routes { service: "%s" provider: "%s" endpoint: "%s" }'
+            % (ECHO_SERVICE, IDENTITIES["echo"][0], self.echo_address),
+            'routes { service: "%s" provider: "%s" endpoint: "%s" }'
+            % (FAKE_SERVICE, IDENTITIES["fake"][0], self.fake.address),
+            'grants { consumer: "%s" service: "%s" }' % (caller, ECHO_SERVICE),
+            'grants { consumer: "%s" service: "%s" }' % (caller, FAKE_SERVICE),
+            'grants { consumer: "%s" service: "%s" }' % (victim, ECHO_SERVICE), ""])
+
+    def _start(self, name, argv):
+        ready = os.path.join(self.dir, name + ".ready")
+        log = open(os.path.join(self.dir, name + ".log"), "ab")
+        process = subprocess.Popen(argv + ["--ready-file", ready], stdout=log, stderr=log,
+                                   stdin=subprocess.DEVNULL)
+        self.processes.append(process)
+        return _wait_for_file(ready, process, name)
+
+    def log(self):
+        with open(os.path.join(self.dir, "hub.log"), errors="replace") as f:
+            return f.read()
+
+    def sighup_and_wait_for(self, text, timeout=30):
+        seen = self.log().count(text)
+        self.hub_process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while self.log().count(text) == seen:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the hub never logged %r" % text)
+            time.sleep(0.02)
+
+    def alive(self):
+        return self.hub_process.poll() is None
+
+    def stop(self):
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.fake.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
