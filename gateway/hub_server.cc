@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   hub->started_with_ = settings.config;
   const auto& config = hub->started_with_;
 
-  // One proxy thread per core, at least two (PERF-NOTES.md).
+  // One transport thread per core, at least two (BENCHMARKS.md).
   const int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   using Recording = ndxp::config::v1::Recording;
   Recording::Mode mode = EffectiveRecordingMode(config.recording());

@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // Debian's Abseil checks every mutex for deadlock cycles (PERF-NOTES.md).
+  // Debian's Abseil checks every mutex for deadlock cycles (BENCHMARKS.md).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   std::string listen = settings->config.listen();

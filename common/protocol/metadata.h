@@ -1,4 +1,4 @@
-// Request metadata of the federation (DESIGN.md "Request metadata"), shared by
+// Request metadata of the federation (docs/design.md "Request metadata"), shared by
 // the hub and the connectors.
 #ifndef NDXP_COMMON_PROTOCOL_METADATA_H_
 #define NDXP_COMMON_PROTOCOL_METADATA_H_

@@ -33,7 +33,32 @@ class EchoStreamReactor final : public grpc::ServerBidiReactor<EchoRequest, Echo
   EchoResponse response_;
 };
 
+// Every request's payload appended to the one response.
+class CollectReactor final : public grpc::ServerReadReactor<EchoRequest> {
+ public:
+  explicit CollectReactor(EchoResponse* response) : response_(response) { StartRead(&request_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    response_->mutable_payload()->append(request_.payload());
+    StartRead(&request_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  EchoRequest request_;
+  EchoResponse* const response_;
+};
+
 }  // namespace
+
+grpc::ServerReadReactor<EchoRequest>* EchoService::Collect(grpc::CallbackServerContext*,
+                                                           EchoResponse* response) {
+  return new CollectReactor(response);
+}
 
 grpc::ServerUnaryReactor* EchoService::Echo(grpc::CallbackServerContext* context,
                                             const EchoRequest* request,

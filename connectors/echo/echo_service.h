@@ -16,6 +16,9 @@ class EchoService final : public ndxp::bench::v1::Echo::CallbackService {
 
   grpc::ServerBidiReactor<ndxp::bench::v1::EchoRequest, ndxp::bench::v1::EchoResponse>*
   EchoStream(grpc::CallbackServerContext* context) override;
+
+  grpc::ServerReadReactor<ndxp::bench::v1::EchoRequest>* Collect(
+      grpc::CallbackServerContext* context, ndxp::bench::v1::EchoResponse* response) override;
 };
 
 }  // namespace ndxp::echo

@@ -1,5 +1,5 @@
 // Who is behind a call that reached a connector, and why: read from the
-// request metadata the hub sets (DESIGN.md "Request metadata").
+// request metadata the hub sets (docs/design.md "Request metadata").
 //
 // Example:
 //   grpc::Status GetCitizen(grpc::ServerContext* context, ...) override {

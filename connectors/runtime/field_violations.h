@@ -1,6 +1,6 @@
 // Request validation errors in the shape every gRPC client understands:
 // INVALID_ARGUMENT carrying a google.rpc.BadRequest with one FieldViolation
-// per bad field (DESIGN.md "Status codes"). The violations travel as an
+// per bad field (docs/design.md "Status codes"). The violations travel as an
 // absl::Status payload; ToGrpcStatus (status_util.h) turns every payload into
 // a detail of the google.rpc.Status in the grpc-status-details-bin trailer.
 //

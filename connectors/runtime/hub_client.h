@@ -1,5 +1,5 @@
 // Connectors are consumers too: civil status registering a birth asks
-// residents for a personal ID number through the hub (DESIGN.md
+// residents for a personal ID number through the hub (docs/design.md
 // "connectors/"). This is the client side a connector uses for that: a
 // channel to config.hub_endpoint presenting the connector's own agency
 // certificate (the hub authorises it like any other member), and the request

@@ -1,10 +1,9 @@
 // Services the hub answers itself: grpc.health.v1.Health and server
 // reflection (v1 and v1alpha, so grpcurl and ghz need no .proto files).
 //
-// They run inside the proxy, on its completion-queue threads. A separately
-// registered gRPC service would bring the callback API's own threads, which
-// poll the same sockets as the proxy's and cost every proxied call hand-offs
-// (BENCHMARKS.md: about 13% of the hub's CPU per call).
+// The transport answers them on its own threads, behind the same admission
+// as routed calls (blocking ones on the hub's worker): one message in, one
+// out, as bytes, with no gRPC server of their own.
 #ifndef NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
 #define NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
 

@@ -1,4 +1,4 @@
-// The embedded TransactionStore (DESIGN.md "Storage"): one SQLite file in WAL
+// The embedded TransactionStore (docs/design.md "Storage"): one SQLite file in WAL
 // mode holding the hash-chained audit log and the per-day counters, plus the
 // offline check of the audit chain that auditors and the CLI run.
 //

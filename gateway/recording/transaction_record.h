@@ -1,4 +1,4 @@
-// One transaction: a call the hub routed, whatever its outcome (DESIGN.md
+// One transaction: a call the hub routed, whatever its outcome (docs/design.md
 // "A transaction").
 #ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
 #define NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_

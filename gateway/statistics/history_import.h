@@ -1,5 +1,5 @@
 // Importing transaction counts from before the hub existed, so that
-// year-on-year growth works from day one (DESIGN.md "Statistics"). The counts
+// year-on-year growth works from day one (docs/design.md "Statistics"). The counts
 // are ADDED to the hub's per-day counters, exactly as if the hub had recorded
 // those transactions itself (importing a file twice counts it twice).
 //

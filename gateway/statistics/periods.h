@@ -1,4 +1,4 @@
-// Periods of whole local days for the statistics API (DESIGN.md "Statistics"):
+// Periods of whole local days for the statistics API (docs/design.md "Statistics"):
 // a Period resolved to its first and last day, and the baseline a growth figure
 // compares it with (the same period a year earlier, or the period just before).
 //

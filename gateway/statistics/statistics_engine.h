@@ -1,4 +1,4 @@
-// The statistics operators ask for (DESIGN.md "Statistics"): transaction
+// The statistics operators ask for (docs/design.md "Statistics"): transaction
 // counts over a period grouped by consumer, provider, service, method or
 // status, and growth against the same period a year earlier or the period
 // just before, as counts, difference, percent change and multiple.

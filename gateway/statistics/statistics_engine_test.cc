@@ -135,7 +135,7 @@ TEST(MakeGrowthRowTest, Figures) {
   }
 }
 
-// ---- the figures of DESIGN.md
+// ---- the figures of docs/design.md
 
 TEST_F(StatisticsEngineTest, HalfYearYearOnYear) {
   db_.Plant({

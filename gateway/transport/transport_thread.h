@@ -1,7 +1,7 @@
 // One event-loop thread of the transport: it accepts callers' connections
 // on its own SO_REUSEPORT listening socket, owns them, their streams and its
 // own long-lived connections to each connector, so every event of a call is
-// handled on one thread with no lock (PERF-NOTES: one loop per core, no
+// handled on one thread with no lock (BENCHMARKS.md: one loop per core, no
 // hand-offs).
 //
 // Thread-safety: Post() may be called from any thread; everything else runs

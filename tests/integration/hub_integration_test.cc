@@ -584,5 +584,27 @@ TEST_F(HubIntegrationTest, ReflectionV1AlphaListsAndDescribesRoutedServices) {
   ExpectReflectionListsAndDescribesResidents<V1Alpha>(ChannelAs(*demo_tls_));
 }
 
+// grpcurl decodes a connector's google.rpc.BadRequest without .proto files.
+TEST_F(HubIntegrationTest, ReflectionDescribesTheErrorDetails) {
+  auto stub = V1::ServerReflection::NewStub(ChannelAs(*demo_tls_));
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  for (const char* symbol : {"google.rpc.BadRequest", "google.rpc.ErrorInfo", "google.rpc.Status"}) {
+    SCOPED_TRACE(symbol);
+    V1::ServerReflectionRequest request;
+    V1::ServerReflectionResponse response;
+    request.set_file_containing_symbol(symbol);
+    ASSERT_TRUE(stream->Write(request));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0)
+        << response.error_response().error_message();
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+    EXPECT_EQ(file.package(), "google.rpc");
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 }  // namespace
 }  // namespace ndxp

@@ -1,5 +1,5 @@
 // Two hub replicas side by side, recording to one PostgreSQL database (the
-// deployment of DESIGN.md "Scale"): their counters merge, each keeps its own
+// deployment of docs/design.md "Scale"): their counters merge, each keeps its own
 // audit chain, and either answers the statistics for both. Needs the
 // throw-away cluster of scripts/with-postgres (NDXP_TEST_POSTGRES).
 #include <libpq-fe.h>

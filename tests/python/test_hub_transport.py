@@ -211,6 +211,15 @@ class BuffersAndWindowsTest(TransportTest):
         self.assertLess(sent, 1024 * 1024, "the hub stopped opening the caller's window")
         self.assert_hub_serves()
 
+    def test_client_streaming_through_the_hub(self):
+        sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+        from ndxp_client import connect
+        with connect(self.hub.address, *self.hub.files("caller")) as channel:
+            collect = channel.stream_unary("/ndxp.bench.v1.Echo/Collect")
+            parts = [b"ha", b"noi", b"-" * 70000, b"end"]  # one larger than a window
+            answer = collect(iter(echo_request(p) for p in parts), timeout=30)
+        self.assertEqual(answer, echo_request(b"".join(parts)))
+
     def test_a_gzip_message_passes_through_unparsed(self):
         message = gzip.compress(echo_request(b"compressed"))
         frame = struct.pack(">BI", 1, len(message)) + message

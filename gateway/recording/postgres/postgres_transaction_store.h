@@ -1,4 +1,4 @@
-// The TransactionStore for several hub replicas side by side (DESIGN.md
+// The TransactionStore for several hub replicas side by side (docs/design.md
 // "Storage"): every replica writes the same PostgreSQL tables; each keeps its
 // own audit chain, and counters merge by upsert. Plus the offline check of the
 // audit chains that auditors and the CLI run.

@@ -626,7 +626,7 @@ TEST_F(PostgresTransactionStoreTest, TwoReplicasShareOneDatabase) {
   EXPECT_THAT(status.message(), HasSubstr("replica hub-2, seq 4, id "));
 }
 
-// DESIGN.md "Storage": hub replicas side by side write the same tables and
+// docs/design.md "Storage": hub replicas side by side write the same tables and
 // their counters merge. Two stores, two threads, at once, on the same counter
 // keys (so their upserts contend for the same rows).
 TEST_F(PostgresTransactionStoreTest, TwoReplicasWritingConcurrentlyMergeCounters) {
