@@ -1,5 +1,7 @@
 #include "gateway/transport/transport_thread.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -94,6 +96,10 @@ void TransportThread::Accept() {
       }
       return;
     }
+    // Answers go out as soon as they are complete: trailers released after a
+    // durable commit must not wait for the caller's delayed ACK (Nagle).
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     auto* downstream = Downstream::Accept(this, fd);
     if (downstream == nullptr) continue;
     downstreams_.insert(downstream);
