@@ -27,6 +27,10 @@ struct HubStats {
   std::atomic<uint64_t> permission_denied{0};  // not granted
   std::atomic<uint64_t> missing_purpose{0};    // no valid x-ndxp-purpose where one is due
   std::atomic<uint64_t> bad_header{0};         // a header broke the rules: refused
+  // Failed TLS handshakes by HandshakeFailureReason (no certificate, unknown
+  // CA, expired, revoked, CRL expired, other).
+  std::atomic<uint64_t> handshake_failures[6] = {};
+  std::atomic<uint64_t> bad_identity{0};  // handshake passed, no valid SPIFFE identity
 };
 
 // Counts one admission decision in `stats` (hub-local calls are not

@@ -1,5 +1,11 @@
 #include "gateway/transport/downstream.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <iostream>
+
 #include "absl/strings/str_cat.h"
 #include "gateway/transport/forwarded_stream.h"
 #include "gateway/transport/tls/peer_certificate.h"
@@ -16,6 +22,40 @@ absl::string_view View(const uint8_t* data, size_t length) {
   return {reinterpret_cast<const char*>(data), length};
 }
 
+// "HOST:PORT" of the connection's peer, for logs.
+std::string PeerAddress(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (address.ss_family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+    port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+    port = ntohs(v6->sin6_port);
+  }
+  return absl::StrCat(host, ":", port);
+}
+
+// The verification callback of callers' handshakes: changes no verdict, but
+// remembers the serial of a refused certificate (OpenSSL keeps no peer
+// certificate after a failed verification) for the log.
+int RememberRefusedCertificate(int ok, X509_STORE_CTX* store) {
+  if (ok == 0 && X509_STORE_CTX_get_error_depth(store) == 0) {
+    auto* ssl = static_cast<SSL*>(
+        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* refused_serial = static_cast<std::string*>(SSL_get_app_data(ssl));
+    if (refused_serial != nullptr) {
+      *refused_serial = SerialHex(X509_STORE_CTX_get_current_cert(store));
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
 Downstream* Downstream::Accept(TransportThread* thread, int fd) {
@@ -30,7 +70,11 @@ Downstream* Downstream::Accept(TransportThread* thread, int fd) {
   // An idle connection gives its TLS record buffers back (about 34 KiB).
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                         SSL_MODE_RELEASE_BUFFERS);
-  return new Downstream(thread, fd, ssl, std::move(material));
+  auto* downstream = new Downstream(thread, fd, ssl, std::move(material));
+  SSL_set_app_data(ssl, &downstream->refused_serial_);
+  SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                 &RememberRefusedCertificate);
+  return downstream;
 }
 
 Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
@@ -57,6 +101,12 @@ bool Downstream::OnHandshakeDone() {
     identity_ = ParseSpiffeId(spiffe_id_, thread()->context()->trust_domain());
   } else {
     identity_ = spiffe_id.status();
+  }
+  if (!identity_.ok()) {
+    thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);
+    std::cerr << "ndxp-hub: " << PeerAddress(fd()) << " (certificate serial "
+              << SerialHex(SSL_get0_peer_certificate(ssl()))
+              << ") has no valid identity: " << identity_.status().message() << std::endl;
   }
 
   nghttp2_session_callbacks* callbacks;
@@ -89,6 +139,18 @@ bool Downstream::OnHandshakeDone() {
   if (thread()->draining()) BeginDrain();
   ArmTimer(absl::ToDoubleSeconds(shared.idle_timeout));
   return true;
+}
+
+void Downstream::OnHandshakeFailed() {
+  // Counted by reason and logged with the peer: a security reviewer's first
+  // question is who tried and was turned away.
+  HandshakeFailureReason reason = ClassifyHandshakeFailure(ssl());
+  thread()->context()->stats->handshake_failures[static_cast<int>(reason)].fetch_add(
+      1, std::memory_order_relaxed);
+  std::cerr << "ndxp-hub: TLS handshake from " << PeerAddress(fd()) << " refused: "
+            << Name(reason);
+  if (!refused_serial_.empty()) std::cerr << " (certificate serial " << refused_serial_ << ")";
+  std::cerr << std::endl;
 }
 
 void Downstream::OnTimer() {

@@ -37,6 +37,7 @@ class Downstream final : public H2Connection {
   Downstream(TransportThread* thread, int fd, SSL* ssl,
              std::shared_ptr<const TlsMaterial> material);
   bool OnHandshakeDone() override;
+  void OnHandshakeFailed() override;
   void OnClosed() override;
   void OnTimer() override;
 
@@ -61,6 +62,7 @@ class Downstream final : public H2Connection {
   double reset_tokens_;
   absl::Time reset_refilled_ = absl::Now();
   bool revoked_ = false;
+  std::string refused_serial_;  // a refused client certificate's, for the log
 };
 
 }  // namespace ndxp::gateway::transport

@@ -42,6 +42,7 @@ class H2Connection {
   nghttp2_session* session() const { return session_; }
   TransportThread* thread() const { return thread_; }
   SSL* ssl() const { return ssl_; }
+  int fd() const { return fd_; }
 
  protected:
   // After the TLS handshake (or at once, plain): create session_ and submit

@@ -138,7 +138,17 @@ void StreamTransport::RecheckConnections() {
 }
 
 void StreamTransport::WatchTlsFiles() {
+  absl::Time last_warned = absl::InfinitePast();
   while (!stopping_.WaitForNotificationWithTimeout(kTlsCheckInterval)) {
+    // From 7 days before the hub's certificate or a CRL expires (and, an
+    // expired CRL refusing everyone, loudly after): once an hour.
+    if (absl::Now() - last_warned > absl::Hours(1)) {
+      std::vector<std::string> warnings = tls_->ExpiryWarnings(absl::Now());
+      for (const std::string& warning : warnings) {
+        std::cerr << "ndxp-hub: WARNING: " << warning << std::endl;
+      }
+      if (!warnings.empty()) last_warned = absl::Now();
+    }
     absl::StatusOr<bool> changed = tls_->ReloadIfChanged();
     if (!changed.ok()) {
       std::cerr << "ndxp-hub: TLS files changed but cannot be loaded, keeping the running "

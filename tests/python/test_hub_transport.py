@@ -92,6 +92,19 @@ class LimitsTest(TransportTest):
             s.sendall(b"\x16\x03\x01")  # the start of a ClientHello, then nothing
             self.assertEqual(s.recv(1024), b"", "the hub closed the connection")
 
+    def test_a_handshake_without_certificate_is_counted_and_logged(self):
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH,
+                                             cafile=self.hub.files("caller")[0])
+        context.check_hostname = False
+        context.set_alpn_protocols(["h2"])
+        host, port = self.hub.address.rsplit(":", 1)
+        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+            with context.wrap_socket(socket.create_connection((host, int(port)), timeout=10),
+                                     server_hostname=host) as s:
+                s.recv(1)  # TLS 1.3: the refusal arrives after the handshake
+        self.assertTrue(wait_until(lambda: "refused: no_certificate" in self.hub.log()),
+                        self.hub.log()[-500:])
+
     def test_rapid_reset_ends_the_connection_with_enhance_your_calm(self):
         raw = self.connect()
         goaway = None
@@ -261,6 +274,8 @@ class RevocationAndDrainTest(TransportTest):
         with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
             again = RawH2Connection(self.hub.address, *self.hub.files("victim"))
             again.call(ECHO, echo_request(b"after"))
+        self.assertTrue(wait_until(lambda: "refused: revoked (certificate serial" in
+                                   self.hub.log()), self.hub.log()[-500:])
         self.assert_hub_serves()
 
     def test_zz_sigterm_drains_calls_in_flight(self):
