@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "common/protocol/metadata.h"
 #include "gateway/admission/admission.h"
+#include "grpc/health/v1/health.pb.h"
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/transport_thread.h"
 #include "gateway/transport/upstream.h"
@@ -71,6 +72,8 @@ absl::Status CheckGrpcRequest(const HeaderList& headers) {
   }
   return absl::OkStatus();
 }
+
+constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
 
 ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
                                uint32_t* flags, nghttp2_data_source* source, void*) {
@@ -352,7 +355,7 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
     CancelUpstream();
     response_headers_.clear();
     FailWith(absl::UnavailableError(absl::StrCat(
-        "the connector of ", route_->service->service, " answered with headers over ",
+        "the connector of ", ServiceName(), " answered with headers over ",
         kMaxResponseHeaderBytes, " bytes")));
     return;
   }
@@ -463,7 +466,7 @@ void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
   if (phase_ == Phase::kForwarding && was_open) {
     // Closed without trailers: reset by the connector, or its connection lost.
     FailWith(absl::UnavailableError(absl::StrCat(
-        "the connector of ", route_->service->service, " ended the call without a status",
+        "the connector of ", ServiceName(), " ended the call without a status",
         error_code != 0 ? absl::StrCat(" (HTTP/2 error ", error_code, ")") : "")));
   }
 }
@@ -474,8 +477,13 @@ void ForwardedStream::OnUpstreamFailed() {
   upstream_ = nullptr;
   if (phase_ == Phase::kForwarding) {
     FailWith(absl::UnavailableError(absl::StrCat(
-        "the connector of ", route_->service->service, " cannot be reached; retry later")));
+        "the connector of ", ServiceName(), " cannot be reached; retry later")));
   }
+}
+
+absl::string_view ForwardedStream::ServiceName() const {
+  if (probed_ != nullptr) return probed_->service;
+  return route_ != nullptr ? absl::string_view(route_->service->service) : "";
 }
 
 void ForwardedStream::CancelUpstream() {
@@ -533,6 +541,11 @@ void ForwardedStream::FailWith(const absl::Status& status) {
 void ForwardedStream::Complete() {
   phase_ = Phase::kCompleting;
   ev_timer_stop(thread_->loop(), &deadline_);
+  if (probed_ != nullptr) {
+    // The connector's own answer passes; no answer means NOT_SERVING.
+    if (StatusCodeOf(trailers_) != 0) AnswerHealth(false);
+    return Release();  // a probe is not a transaction
+  }
   Recorder* recorder = hub_->recorder;
   if (recorder == nullptr) return Release();
   record_.status_code = StatusCodeOf(trailers_);
@@ -619,6 +632,7 @@ void ForwardedStream::AnswerLocalMessages() {
     ConsumeRequest(5 + length);  // the window, not a buffer, bounds what waits
     if (local_->shape() != Shape::kBidi && local_answers_ > 0) continue;  // one request only
     ++local_answers_;
+    if (MaybeProbeHealth(message)) return;
     if (local_->blocking()) {
       local_busy_ = true;
       TransportThread* thread = thread_;
@@ -661,6 +675,54 @@ void ForwardedStream::AnswerLocalMessages() {
     }
     // kWatch: the stream stays open until the caller cancels or the deadline.
   }
+}
+
+bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
+  grpc::health::v1::HealthCheckRequest check;
+  if (local_ != hub_->local->Find(kHealthCheck) ||
+      !check.ParseFromArray(request.data(), static_cast<int>(request.size()))) {
+    return false;
+  }
+  for (const auto& service : hub_->routes->services()) {
+    if (service->service != check.service()) continue;
+    probed_ = service.get();
+    phase_ = Phase::kForwarding;
+    upstream_request_ = {{":method", "POST"},
+                         {":scheme", "https"},
+                         {":path", std::string(kHealthCheck)},
+                         {":authority", service->endpoint},
+                         {"te", "trailers"},
+                         {"content-type", "application/grpc"},
+                         {"grpc-timeout", "5S"}};
+    static constexpr uint8_t kEmptyRequest[5] = {0, 0, 0, 0, 0};  // the connector's overall health
+    request_body_.Clear();
+    request_body_.Append(kEmptyRequest, sizeof(kEmptyRequest));
+    request_ended_ = true;
+    Upstream* upstream = thread_->UpstreamFor(*service);
+    if (upstream == nullptr) {
+      AnswerHealth(false);
+      Release();
+      return true;
+    }
+    upstream_ = upstream;
+    upstream->Submit(this);
+    return true;
+  }
+  return false;  // the hub itself, or an unknown service: answered locally
+}
+
+void ForwardedStream::AnswerHealth(bool serving) {
+  grpc::health::v1::HealthCheckResponse answer;
+  answer.set_status(serving ? grpc::health::v1::HealthCheckResponse::SERVING
+                            : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  if (!response_headers_sent_) {
+    response_headers_ = {{":status", "200"}, {"content-type", "application/grpc"}};
+    SendResponseHeaders();
+  }
+  DropResponseBody();
+  AppendMessage(answer.SerializeAsString(), &response_body_);
+  trailers_ = {{"grpc-status", "0"}};
+  phase_ = Phase::kCompleting;
 }
 
 void ForwardedStream::OnLocalAnswer(grpc::Status status, std::string response) {

@@ -137,6 +137,11 @@ class ForwardedStream {
   void DropResponseBody();
   // The hub's own methods.
   void OnLocalAnswer(grpc::Status status, std::string response);
+  // A health check of a routed service asks that service's connector (its
+  // overall health): NOT_SERVING while the hub cannot reach it.
+  bool MaybeProbeHealth(absl::string_view request);
+  void AnswerHealth(bool serving);
+  absl::string_view ServiceName() const;
 
   TransportThread* const thread_;
   Downstream* const downstream_;
@@ -158,6 +163,7 @@ class ForwardedStream {
 
   // The connector.
   const MethodRoute* route_ = nullptr;
+  const ServiceRoute* probed_ = nullptr;  // set for a health probe instead of route_
   Upstream* upstream_ = nullptr;
   int32_t upstream_id_ = -1;
   bool upstream_open_ = false;

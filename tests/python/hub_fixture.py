@@ -166,8 +166,11 @@ class Hub:
             self.issue(name)
         self.publish_crl()
         self.fake = FakeConnector(self.pki)
-        self.echo_address = self._start("echo", [os.path.join(build, "bin", "ndxp-echo"),
-                                                 "--config", self._echo_config()])
+        with socket.socket() as s:  # a fixed port, so the echo connector can come back on it
+            s.bind(("127.0.0.1", 0))
+            self.echo_port = s.getsockname()[1]
+        self.echo_process = None
+        self.echo_address = self.start_echo()
         self.config_path = os.path.join(self.dir, "hub.textproto")
         with open(self.config_path, "w") as f:
             f.write(self._hub_config(limits))
@@ -175,6 +178,16 @@ class Hub:
         self.address = self._start("hub", [os.path.join(build, "bin", "ndxp-hub"),
                                            "--config", self.config_path])
         self.hub_process = self.processes[-1]
+
+    def start_echo(self):
+        address = self._start("echo", [os.path.join(self.build, "bin", "ndxp-echo"),
+                                       "--config", self._echo_config()])
+        self.echo_process = self.processes[-1]
+        return address
+
+    def stop_echo(self):
+        self.echo_process.terminate()
+        self.echo_process.wait(timeout=30)
 
     def _pki(self, *args):
         subprocess.run([PKI, *args], check=True, stdout=subprocess.DEVNULL)
@@ -203,9 +216,10 @@ class Hub:
     def _echo_config(self):
         path = os.path.join(self.dir, "echo.textproto")
         with open(path, "w") as f:
-            f.write('listen: "127.0.0.1:0"\ntrust_domain: "%s"\nagency: "%s"\n%s\n'
+            f.write('listen: "127.0.0.1:%d"\ntrust_domain: "%s"\nagency: "%s"\n%s\n'
                     'allowed_callers: "spiffe://%s/agency/%s/%s"\n'
-                    % (TD, IDENTITIES["echo"][0], self._tls("echo"), TD, *IDENTITIES["hub"][:2]))
+                    % (self.echo_port, TD, IDENTITIES["echo"][0], self._tls("echo"), TD,
+                       *IDENTITIES["hub"][:2]))
         return path
 
     def _hub_config(self, limits):
@@ -225,6 +239,8 @@ class Hub:
 
     def _start(self, name, argv):
         ready = os.path.join(self.dir, name + ".ready")
+        if os.path.exists(ready):
+            os.remove(ready)
         log = open(os.path.join(self.dir, name + ".log"), "ab")
         process = subprocess.Popen(argv + ["--ready-file", ready], stdout=log, stderr=log,
                                    stdin=subprocess.DEVNULL)

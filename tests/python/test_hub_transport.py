@@ -255,6 +255,26 @@ class BuffersAndWindowsTest(TransportTest):
         self.assertIn("over the limit", answer.grpc_message)
 
 
+class HealthTest(TransportTest):
+
+    def health(self, service):
+        # HealthCheckRequest{service}; the answer's status: 1 SERVING, 2 NOT_SERVING.
+        request = b"\x0a" + bytes([len(service)]) + service.encode() if service else b""
+        answer = self.connect().call("/grpc.health.v1.Health/Check", request)
+        self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+        return answer.data[5:]
+
+    def test_a_routed_service_is_not_serving_while_its_connector_is_down(self):
+        serving, not_serving = b"\x08\x01", b"\x08\x02"
+        self.assertEqual(self.health("ndxp.bench.v1.Echo"), serving)
+        self.hub.stop_echo()
+        self.assertTrue(wait_until(lambda: self.health("ndxp.bench.v1.Echo") == not_serving))
+        self.assertEqual(self.health(""), serving, "the hub itself serves")
+        self.hub.start_echo()
+        self.assertTrue(wait_until(lambda: self.health("ndxp.bench.v1.Echo") == serving))
+        self.assert_hub_serves()
+
+
 class RevocationAndDrainTest(TransportTest):
 
     def test_a_revoked_callers_open_connection_is_closed(self):
