@@ -533,6 +533,7 @@ void ForwardedStream::FailWith(const absl::Status& status) {
     return;
   }
   if (phase_ != Phase::kForwarding) return;
+  hub_made_outcome_ = true;
   trailers_ = StatusTrailers(status);
   DropResponseBody();  // what is left of the answer is not delivered
   Complete();
@@ -542,8 +543,14 @@ void ForwardedStream::Complete() {
   phase_ = Phase::kCompleting;
   ev_timer_stop(thread_->loop(), &deadline_);
   if (probed_ != nullptr) {
-    // The connector's own answer passes; no answer means NOT_SERVING.
-    if (StatusCodeOf(trailers_) != 0) AnswerHealth(false);
+    // The connector's own health answer passes. Any other status it gave
+    // (it may serve no health service) still shows it reachable; only an
+    // answer the hub had to make itself means NOT_SERVING.
+    if (hub_made_outcome_) {
+      AnswerHealth(false);
+    } else if (StatusCodeOf(trailers_) != 0) {
+      AnswerHealth(true);
+    }
     return Release();  // a probe is not a transaction
   }
   Recorder* recorder = hub_->recorder;

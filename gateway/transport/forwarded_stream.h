@@ -176,6 +176,7 @@ class ForwardedStream {
   bool response_headers_sent_ = false;
   bool response_deferred_ = false;
   bool trailers_only_ = false;
+  bool hub_made_outcome_ = false;  // FailWith ended it, not the connector
   bool released_ = false;
   ByteQueue response_body_;
   GrpcMessageScanner response_messages_;
