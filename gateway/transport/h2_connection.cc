@@ -110,10 +110,10 @@ void H2Connection::Handshake() {
 
 void H2Connection::ReadAll() {
   uint8_t buffer[kReadChunk];
+  if (ssl_ != nullptr) ERR_clear_error();  // SSL_get_error reads this thread's queue
   while (!closed_) {
     ssize_t n;
     if (ssl_ != nullptr) {
-      ERR_clear_error();
       int result = SSL_read(ssl_, buffer, sizeof(buffer));
       if (result <= 0) {
         int error = SSL_get_error(ssl_, result);
