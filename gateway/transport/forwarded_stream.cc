@@ -27,17 +27,6 @@ std::string NewRequestId() {
                          absl::Uniform<uint64_t>(bits));
 }
 
-std::vector<nghttp2_nv> ToNva(const HeaderList& headers) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(headers.size());
-  for (const auto& [name, value] : headers) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
-  return nva;
-}
-
 HeaderList StatusTrailers(const absl::Status& status) {
   HeaderList trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.code()))}};
   if (!status.message().empty()) {

@@ -28,14 +28,13 @@
 #include "gateway/hub_context.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/transport/grpc_wire.h"
+#include "gateway/transport/header_list.h"
 
 namespace ndxp::gateway::transport {
 
 class Downstream;
 class TransportThread;
 class Upstream;
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Bytes waiting to be taken by the other side. Bounded by the HTTP/2 window
 // of the side they came from.

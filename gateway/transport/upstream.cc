@@ -171,14 +171,7 @@ void Upstream::Submit(ForwardedStream* stream) {
 }
 
 void Upstream::Start(ForwardedStream* stream) {
-  const HeaderList& headers = stream->request_headers_for_upstream();
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(headers.size());
-  for (const auto& [name, value] : headers) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  std::vector<nghttp2_nv> nva = ToNva(stream->request_headers_for_upstream());
   nghttp2_data_provider body;
   body.source.ptr = nullptr;
   body.read_callback = &transport::ReadRequestBody;
