@@ -9,12 +9,12 @@
 #include "common/identifiers/province.h"
 #include "connectors/business/enterprise_name.h"
 #include "connectors/runtime/field_violations.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::business {
 
 using ndxp::connectors::FieldViolations;
-using ndxp::connectors::ToGrpcStatus;
+using ndxp::ToGrpcStatus;
 
 absl::StatusOr<v1::Enterprise> BusinessRegistryService::Get(
     const v1::GetEnterpriseRequest& request) {

@@ -9,13 +9,13 @@
 #include "connectors/business/enterprise_name.h"
 #include "connectors/business/synthetic_enterprises.h"
 #include "connectors/runtime/stored_values.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::business {
 
-using ndxp::connectors::SqliteDatabase;
-using ndxp::connectors::SqliteStatement;
-using ndxp::connectors::SqliteTransaction;
+using ndxp::SqliteDatabase;
+using ndxp::SqliteStatement;
+using ndxp::SqliteTransaction;
 
 namespace {
 

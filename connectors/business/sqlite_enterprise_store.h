@@ -51,7 +51,7 @@ class SqliteEnterpriseStore final : public EnterpriseStore {
 
  private:
   struct Statements;
-  SqliteEnterpriseStore(std::unique_ptr<ndxp::connectors::SqliteDatabase> db,
+  SqliteEnterpriseStore(std::unique_ptr<ndxp::SqliteDatabase> db,
                         std::unique_ptr<Statements> statements);
 
   absl::Status InsertLocked(const v1::Enterprise& enterprise)
@@ -61,7 +61,7 @@ class SqliteEnterpriseStore final : public EnterpriseStore {
   absl::Mutex mu_;
   // Protected by mu_. Statements are declared after the database they belong
   // to, so they are finalized first.
-  std::unique_ptr<ndxp::connectors::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ndxp::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Statements> statements_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -7,7 +7,7 @@
 #include "connectors/civil_status/sqlite_registration_store.h"
 #include "connectors/residents/synthetic_population.h"
 #include "connectors/runtime/hub_client.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::civil_status {
 namespace {

@@ -15,16 +15,16 @@
 #include "common/identifiers/province.h"
 #include "connectors/runtime/field_violations.h"
 #include "connectors/runtime/hub_client.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace ndxp::civil_status {
 namespace {
 
 using ndxp::connectors::FieldViolations;
-using ndxp::connectors::FromGrpcStatus;
+using ndxp::FromGrpcStatus;
 using ndxp::connectors::HubCallOptions;
-using ndxp::connectors::ToGrpcStatus;
+using ndxp::ToGrpcStatus;
 using ndxp::residents::v1::Citizen;
 using ndxp::residents::v1::Date;
 using ndxp::residents::v1::Sex;

@@ -12,7 +12,7 @@
 
 #include "connectors/civil_status/sqlite_registration_store.h"
 #include "connectors/runtime/field_violations.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 #include "google/protobuf/text_format.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"

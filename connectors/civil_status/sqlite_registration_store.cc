@@ -14,13 +14,13 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "connectors/civil_status/synthetic_registrations.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::civil_status {
 
-using ndxp::connectors::SqliteDatabase;
-using ndxp::connectors::SqliteStatement;
-using ndxp::connectors::SqliteTransaction;
+using ndxp::SqliteDatabase;
+using ndxp::SqliteStatement;
+using ndxp::SqliteTransaction;
 
 namespace {
 
@@ -131,7 +131,7 @@ struct SqliteRegistrationStore::Statements {
 };
 
 absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>> SqliteRegistrationStore::Open(
-    const std::string& path, const ndxp::connectors::SqliteOptions& options) {
+    const std::string& path, const ndxp::SqliteOptions& options) {
   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, SqliteDatabase::Open(path, options));
   NDXP_RETURN_IF_ERROR(db->Exec(kSchema));
   NDXP_ASSIGN_OR_RETURN(

@@ -28,7 +28,7 @@ class SqliteRegistrationStore final : public RegistrationStore {
  public:
   // Opens or creates the database at `path` and its schema.
   static absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>> Open(
-      const std::string& path, const ndxp::connectors::SqliteOptions& options = {});
+      const std::string& path, const ndxp::SqliteOptions& options = {});
   ~SqliteRegistrationStore() override;
 
   // When there is no registration, records the synthetic registrations of
@@ -48,7 +48,7 @@ class SqliteRegistrationStore final : public RegistrationStore {
 
  private:
   struct Statements;
-  SqliteRegistrationStore(std::unique_ptr<ndxp::connectors::SqliteDatabase> db,
+  SqliteRegistrationStore(std::unique_ptr<ndxp::SqliteDatabase> db,
                           std::unique_ptr<Statements> statements);
 
   // Allocates the next page of `book` and inserts the registration
@@ -67,7 +67,7 @@ class SqliteRegistrationStore final : public RegistrationStore {
   absl::Mutex mu_;
   // Protected by mu_. Statements are declared after their database, so they
   // are finalized first.
-  std::unique_ptr<ndxp::connectors::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ndxp::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Statements> statements_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -11,7 +11,7 @@
 #include "common/identifiers/province.h"
 #include "connectors/residents/synthetic_population.h"
 #include "connectors/runtime/deterministic_rng.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::civil_status {
 namespace {

@@ -11,14 +11,14 @@
 #include "connectors/documents/document_validation.h"
 #include "connectors/runtime/caller_info.h"
 #include "connectors/runtime/field_violations.h"
-#include "connectors/runtime/status_util.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/status/status_util.h"
+#include "common/identity/spiffe_id.h"
 
 namespace ndxp::documents {
 namespace {
 
 using ndxp::connectors::FieldViolations;
-using ndxp::connectors::ToGrpcStatus;
+using ndxp::ToGrpcStatus;
 
 // One ReceiveInbox stream: sends the caller's inbox after a cursor, a page at
 // a time, one write in flight; in follow mode it then waits, holding no
@@ -156,8 +156,8 @@ absl::StatusOr<std::string> DocumentExchangeService::CallerAgency(
   if (caller.consumer.empty()) {
     return absl::UnauthenticatedError("the call carries no caller identity");
   }
-  absl::StatusOr<gateway::ConsumerIdentity> identity =
-      gateway::ParseSpiffeId(caller.consumer, options_.trust_domain);
+  absl::StatusOr<::ndxp::ConsumerIdentity> identity =
+      ::ndxp::ParseSpiffeId(caller.consumer, options_.trust_domain);
   if (!identity.ok()) return identity.status();
   return std::string(identity->agency);
 }

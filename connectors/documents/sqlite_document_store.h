@@ -49,7 +49,7 @@ class SqliteDocumentStore final : public DocumentStore {
                                                        int limit) override;
 
  private:
-  explicit SqliteDocumentStore(std::unique_ptr<ndxp::connectors::SqliteDatabase> db)
+  explicit SqliteDocumentStore(std::unique_ptr<ndxp::SqliteDatabase> db)
       : db_(std::move(db)) {}
 
   absl::StatusOr<v1::GetDocumentResponse> GetDocumentLocked(int64_t row)
@@ -65,7 +65,7 @@ class SqliteDocumentStore final : public DocumentStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
-  const std::unique_ptr<ndxp::connectors::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<ndxp::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ndxp::documents

@@ -16,7 +16,7 @@
 #include "connectors/runtime/caller_info.h"
 #include "connectors/runtime/field_violations.h"
 #include "connectors/runtime/hub_client.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::insurance {
 namespace {
@@ -24,7 +24,7 @@ namespace {
 using ndxp::connectors::CallerInfoFromContext;
 using ndxp::connectors::FieldViolations;
 using ndxp::connectors::InvalidField;
-using ndxp::connectors::ToGrpcStatus;
+using ndxp::ToGrpcStatus;
 namespace residents_v1 = ndxp::residents::v1;
 
 constexpr size_t kMaxRequestIdLength = 128;
@@ -200,7 +200,7 @@ absl::StatusOr<v1::VerificationResult> InsuranceRegistryService::VerifyRecord(
         "residents VerifyCitizen rejected the record of social insurance code ",
         person.social_insurance_code(), ": ", status.error_message()));
   }
-  NDXP_RETURN_IF_ERROR(ndxp::connectors::FromGrpcStatus(status, "residents VerifyCitizen"));
+  NDXP_RETURN_IF_ERROR(ndxp::FromGrpcStatus(status, "residents VerifyCitizen"));
 
   v1::VerificationResult result;
   result.set_social_insurance_code(person.social_insurance_code());

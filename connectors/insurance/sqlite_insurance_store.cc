@@ -10,13 +10,13 @@
 #include "common/identifiers/insurance_codes.h"
 #include "connectors/insurance/synthetic_insurance.h"
 #include "connectors/runtime/stored_values.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::insurance {
 
-using ndxp::connectors::SqliteDatabase;
-using ndxp::connectors::SqliteStatement;
-using ndxp::connectors::SqliteTransaction;
+using ndxp::SqliteDatabase;
+using ndxp::SqliteStatement;
+using ndxp::SqliteTransaction;
 using ndxp::residents::v1::Date;
 
 namespace {

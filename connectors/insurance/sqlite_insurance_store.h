@@ -37,7 +37,7 @@ class SqliteInsuranceStore final : public InsuranceStore {
     // 64-bit values; reduced modulo 10^8). Default: std::mt19937_64 seeded
     // from std::random_device. Called under the store's lock.
     std::function<uint64_t()> random;
-    ndxp::connectors::SqliteOptions sqlite;
+    ndxp::SqliteOptions sqlite;
   };
 
   // Opens or creates the database at `path` and its schema.
@@ -70,7 +70,7 @@ class SqliteInsuranceStore final : public InsuranceStore {
 
  private:
   struct Statements;
-  SqliteInsuranceStore(std::unique_ptr<ndxp::connectors::SqliteDatabase> db,
+  SqliteInsuranceStore(std::unique_ptr<ndxp::SqliteDatabase> db,
                        std::unique_ptr<Statements> statements, Options options);
 
   absl::Status InsertLocked(const ndxp::insurance::v1::InsuredPerson& person)
@@ -78,7 +78,7 @@ class SqliteInsuranceStore final : public InsuranceStore {
   // One record by `statement` (bound to one key), NOT_FOUND `not_found`
   // when it yields no row.
   absl::StatusOr<ndxp::insurance::v1::InsuredPerson> GetOneLocked(
-      ndxp::connectors::SqliteStatement& statement, absl::string_view key,
+      ndxp::SqliteStatement& statement, absl::string_view key,
       absl::string_view not_found) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::string> DrawSocialInsuranceCodeLocked(absl::string_view province_code)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -89,7 +89,7 @@ class SqliteInsuranceStore final : public InsuranceStore {
   absl::Mutex mu_;
   // Protected by mu_. Statements are declared after the database they belong
   // to, so they are finalized first.
-  std::unique_ptr<ndxp::connectors::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ndxp::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Statements> statements_ ABSL_GUARDED_BY(mu_);
 };
 

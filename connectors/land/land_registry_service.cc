@@ -15,14 +15,14 @@
 #include "connectors/land/land_prices.h"
 #include "connectors/land/transfer_obligations.h"
 #include "connectors/runtime/caller_info.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::land {
 namespace {
 
 using ndxp::connectors::CallerInfoFromContext;
 using ndxp::connectors::FieldViolations;
-using ndxp::connectors::ToGrpcStatus;
+using ndxp::ToGrpcStatus;
 
 // Tells parties apart: "P<personal id>" or "E<enterprise code>".
 std::string PartyKey(const v1::Party& party) {

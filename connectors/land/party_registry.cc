@@ -2,12 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "connectors/runtime/hub_client.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::land {
 namespace {
 
-using ndxp::connectors::FromGrpcStatus;
+using ndxp::FromGrpcStatus;
 using ndxp::connectors::HubCallOptions;
 using ndxp::connectors::PrepareHubCall;
 

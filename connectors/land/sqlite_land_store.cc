@@ -11,13 +11,13 @@
 #include "connectors/land/land_prices.h"
 #include "connectors/land/synthetic_land.h"
 #include "connectors/runtime/stored_values.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::land {
 
-using ndxp::connectors::SqliteDatabase;
-using ndxp::connectors::SqliteStatement;
-using ndxp::connectors::SqliteTransaction;
+using ndxp::SqliteDatabase;
+using ndxp::SqliteStatement;
+using ndxp::SqliteTransaction;
 
 namespace {
 

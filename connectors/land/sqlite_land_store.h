@@ -47,7 +47,7 @@ class SqliteLandStore final : public LandStore {
   absl::StatusOr<int64_t> CountParcels() override;
 
  private:
-  explicit SqliteLandStore(std::unique_ptr<ndxp::connectors::SqliteDatabase> db);
+  explicit SqliteLandStore(std::unique_ptr<ndxp::SqliteDatabase> db);
 
   absl::Status InsertLocked(const v1::Parcel& parcel, const v1::Certificate& certificate)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -60,7 +60,7 @@ class SqliteLandStore final : public LandStore {
   absl::StatusOr<int64_t> CountLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
-  std::unique_ptr<ndxp::connectors::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ndxp::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ndxp::land

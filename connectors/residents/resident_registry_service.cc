@@ -16,7 +16,7 @@
 #include "connectors/residents/name_match.h"
 #include "connectors/residents/proto_convert.h"
 #include "connectors/runtime/field_violations.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::residents {
 namespace {
@@ -26,7 +26,7 @@ using ndxp::connectors::BadRequestOf;
 using ndxp::connectors::CallerInfo;
 using ndxp::connectors::CallerInfoFromContext;
 using ndxp::connectors::FieldViolations;
-using ndxp::connectors::ToGrpcStatus;
+using ndxp::ToGrpcStatus;
 
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr size_t kMaxFullNameLength = 200;

@@ -14,13 +14,13 @@
 #include "connectors/residents/synthetic_population.h"
 #include "connectors/runtime/stored_values.h"
 #include "connectors/runtime/field_violations.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::residents {
 
-using ndxp::connectors::SqliteDatabase;
-using ndxp::connectors::SqliteStatement;
-using ndxp::connectors::SqliteTransaction;
+using ndxp::SqliteDatabase;
+using ndxp::SqliteStatement;
+using ndxp::SqliteTransaction;
 
 namespace {
 

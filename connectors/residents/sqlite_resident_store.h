@@ -39,7 +39,7 @@ class SqliteResidentStore final : public ResidentStore {
     std::function<uint64_t()> random;
     // Stamps issued personal IDs. Default: absl::Now.
     std::function<absl::Time()> clock;
-    ndxp::connectors::SqliteOptions sqlite;
+    ndxp::SqliteOptions sqlite;
   };
 
   // Opens or creates the database at `path` and its schema.
@@ -74,7 +74,7 @@ class SqliteResidentStore final : public ResidentStore {
 
  private:
   struct Statements;
-  SqliteResidentStore(std::unique_ptr<ndxp::connectors::SqliteDatabase> db,
+  SqliteResidentStore(std::unique_ptr<ndxp::SqliteDatabase> db,
                       std::unique_ptr<Statements> statements, Options options);
 
   absl::Status InsertLocked(const ndxp::residents::v1::Citizen& citizen)
@@ -94,7 +94,7 @@ class SqliteResidentStore final : public ResidentStore {
   absl::Mutex mu_;
   // Protected by mu_. Statements are declared after the database they belong
   // to, so they are finalized first.
-  std::unique_ptr<ndxp::connectors::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ndxp::SqliteDatabase> db_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Statements> statements_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/tls/credentials.h"
 #include "common/tls/peer_identity.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::connectors {
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
 

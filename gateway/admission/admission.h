@@ -22,7 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "gateway/admin/local_services.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/routing/route_table.h"
 

@@ -10,7 +10,7 @@
 #include "common/config/text_proto.h"
 #include "common/identifiers/agency_code.h"
 #include "common/tls/credentials.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 
 namespace ndxp::gateway {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 #include "gateway/routing/route_table.h"
 #include "ndxp/config/v1/hub.pb.h"
 

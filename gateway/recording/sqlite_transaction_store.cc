@@ -11,15 +11,15 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 namespace ndxp::gateway {
 namespace {
 
-using connectors::SqliteDatabase;
-using connectors::SqliteOptions;
-using connectors::SqliteStatement;
-using connectors::SqliteTransaction;
+using ::ndxp::SqliteDatabase;
+using ::ndxp::SqliteOptions;
+using ::ndxp::SqliteStatement;
+using ::ndxp::SqliteTransaction;
 
 constexpr char kEncodingVersion[] = "ndxp-audit-v1";
 

@@ -66,7 +66,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "connectors/runtime/sqlite.h"
+#include "common/sqlite/sqlite.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
@@ -172,7 +172,7 @@ class SqliteTransactionStore final : public TransactionStore {
   };
   using RawStatement = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
 
-  SqliteTransactionStore(std::unique_ptr<connectors::SqliteDatabase> db,
+  SqliteTransactionStore(std::unique_ptr<::ndxp::SqliteDatabase> db,
                          absl::TimeZone time_zone, std::string replica);
 
   absl::Status Prepare();
@@ -182,11 +182,11 @@ class SqliteTransactionStore final : public TransactionStore {
 
   // Constant after construction. db_ is declared first so that the statements
   // below are finalized before it closes.
-  const std::unique_ptr<connectors::SqliteDatabase> db_;
+  const std::unique_ptr<::ndxp::SqliteDatabase> db_;
   const absl::TimeZone time_zone_;
   const std::string replica_;
   RawStatement insert_audit_;  // binds blobs, which SqliteStatement cannot
-  std::unique_ptr<connectors::SqliteStatement> upsert_counter_;
+  std::unique_ptr<::ndxp::SqliteStatement> upsert_counter_;
 
   // The chain head: advanced only once a batch has committed.
   int64_t last_seq_ = 0;

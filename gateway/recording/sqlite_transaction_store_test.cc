@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "connectors/runtime/sqlite.h"
+#include "common/sqlite/sqlite.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
@@ -20,8 +20,8 @@
 namespace ndxp::gateway {
 namespace {
 
-using ::ndxp::connectors::SqliteDatabase;
-using ::ndxp::connectors::SqliteStatement;
+using ::ndxp::SqliteDatabase;
+using ::ndxp::SqliteStatement;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -78,7 +78,7 @@ struct AuditRow {
 };
 
 std::unique_ptr<SqliteDatabase> OpenPlain(const std::string& path) {
-  connectors::SqliteOptions options;
+  ::ndxp::SqliteOptions options;
   options.wal = false;
   auto db = SqliteDatabase::Open(path, options);
   EXPECT_TRUE(db.ok()) << db.status();

@@ -8,16 +8,16 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/statistics/status_codes.h"
 
 namespace ndxp::gateway::statistics {
 namespace {
 
-using connectors::SqliteDatabase;
-using connectors::SqliteOptions;
-using connectors::SqliteStatement;
+using ::ndxp::SqliteDatabase;
+using ::ndxp::SqliteOptions;
+using ::ndxp::SqliteStatement;
 using hub::v1::Dimension;
 
 // The SQL expression of each dimension's value (fixed strings: no user text

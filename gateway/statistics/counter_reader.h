@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
-#include "connectors/runtime/sqlite.h"
+#include "common/sqlite/sqlite.h"
 #include "ndxp/hub/v1/statistics.pb.h"
 
 namespace ndxp::gateway::statistics {
@@ -99,11 +99,11 @@ class SqliteCounterReader final : public CounterReader {
       const std::vector<hub::v1::Dimension>& group_by) override ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  explicit SqliteCounterReader(std::unique_ptr<connectors::SqliteDatabase> db)
+  explicit SqliteCounterReader(std::unique_ptr<::ndxp::SqliteDatabase> db)
       : db_(std::move(db)) {}
 
   absl::Mutex mu_;
-  const std::unique_ptr<connectors::SqliteDatabase> db_ ABSL_PT_GUARDED_BY(mu_);
+  const std::unique_ptr<::ndxp::SqliteDatabase> db_ ABSL_PT_GUARDED_BY(mu_);
 };
 
 }  // namespace ndxp::gateway::statistics

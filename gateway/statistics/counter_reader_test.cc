@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
-#include "connectors/runtime/sqlite.h"
+#include "common/sqlite/sqlite.h"
 #include "gateway/statistics/statistics_test_util.h"
 #include "gateway/statistics/status_codes.h"
 #include "gmock/gmock.h"
@@ -108,7 +108,7 @@ TEST(SqliteCounterReaderTest, DatabaseWithoutCountersIsNotFound) {
   ndxp::testing::TempDir dir;
   const std::string path = dir.path() + "/other.db";
   {
-    auto db = connectors::SqliteDatabase::Open(path);
+    auto db = ::ndxp::SqliteDatabase::Open(path);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)->Exec("CREATE TABLE t (x)").ok());
   }

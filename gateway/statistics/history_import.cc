@@ -18,9 +18,9 @@
 #include "absl/strings/string_view.h"
 #include "common/identifiers/agency_code.h"
 #include "common/identifiers/civil_date.h"
-#include "connectors/runtime/sqlite.h"
-#include "connectors/runtime/status_util.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/sqlite/sqlite.h"
+#include "common/status/status_util.h"
+#include "common/identity/spiffe_id.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/statistics/status_codes.h"
@@ -28,9 +28,9 @@
 namespace ndxp::gateway::statistics {
 namespace {
 
-using connectors::SqliteDatabase;
-using connectors::SqliteStatement;
-using connectors::SqliteTransaction;
+using ::ndxp::SqliteDatabase;
+using ::ndxp::SqliteStatement;
+using ::ndxp::SqliteTransaction;
 
 constexpr absl::string_view kColumns[] = {"day",    "consumer", "provider", "service",
                                           "method", "status",   "count"};

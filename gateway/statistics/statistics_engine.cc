@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 #include "gateway/statistics/periods.h"
 
 namespace ndxp::gateway::statistics {

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
-#include "connectors/runtime/sqlite.h"
+#include "common/sqlite/sqlite.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/periods.h"
 #include "gtest/gtest.h"
@@ -53,7 +53,7 @@ class HubDatabase {
 
   // Adds counters with plain SQL (summing into existing rows, as the hub does).
   void Plant(const std::vector<Counter>& counters) const {
-    auto db = connectors::SqliteDatabase::Open(path_);
+    auto db = ::ndxp::SqliteDatabase::Open(path_);
     ASSERT_TRUE(db.ok()) << db.status();
     auto upsert = (*db)->Prepare(
         "INSERT INTO counters (day, consumer, provider, service, method, status_code, "
@@ -73,7 +73,7 @@ class HubDatabase {
   // in key order.
   std::vector<std::string> Dump() const {
     std::vector<std::string> rows;
-    auto db = connectors::SqliteDatabase::Open(path_);
+    auto db = ::ndxp::SqliteDatabase::Open(path_);
     EXPECT_TRUE(db.ok()) << db.status();
     if (!db.ok()) return rows;
     auto select = (*db)->Prepare(

@@ -9,7 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 #include "gateway/transport/h2_connection.h"
 #include "gateway/transport/tls/tls_material.h"
 

@@ -4,11 +4,11 @@
 #include <cstdlib>
 
 #include "gateway/config/hub_config.h"
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view input(reinterpret_cast<const char*>(data), size);
-  auto identity = ndxp::gateway::ParseSpiffeId(input, "ndxp.gov.vn");
+  auto identity = ndxp::ParseSpiffeId(input, "ndxp.gov.vn");
   if (identity.ok()) {
     // Whatever is accepted is a well-formed grant name and lies inside the input.
     if (!ndxp::gateway::IsValidConsumerName(identity->agency_subsystem)) std::abort();

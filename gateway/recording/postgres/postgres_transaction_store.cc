@@ -14,7 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 #include "gateway/recording/sqlite_transaction_store.h"  // EncodeAuditRecord, AuditHash
 
 namespace ndxp::gateway {

@@ -26,7 +26,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "connectors/runtime/sqlite.h"
+#include "common/sqlite/sqlite.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -460,9 +460,9 @@ TEST_F(PostgresTransactionStoreTest, SameChainAndCountersAsTheSqliteStore) {
   Rows sqlite_rows;
   Rows sqlite_counters;
   {
-    connectors::SqliteOptions options;
+    ::ndxp::SqliteOptions options;
     options.wal = false;
-    auto db = connectors::SqliteDatabase::Open(sqlite_path, options);
+    auto db = ::ndxp::SqliteDatabase::Open(sqlite_path, options);
     ASSERT_TRUE(db.ok()) << db.status();
     auto rows = (*db)->Prepare(
         "SELECT replica, seq, lower(hex(prev_hash)), lower(hex(hash)) FROM audit_log "

@@ -1,10 +1,10 @@
-#include "connectors/runtime/status_util.h"
+#include "common/status/status_util.h"
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/status.pb.h"
 
-namespace ndxp::connectors {
+namespace ndxp {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -35,4 +35,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view contex
   return converted;
 }
 
-}  // namespace ndxp::connectors
+}  // namespace ndxp

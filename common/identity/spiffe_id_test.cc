@@ -1,9 +1,9 @@
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace ndxp::gateway {
+namespace ndxp {
 namespace {
 
 using ::testing::HasSubstr;
@@ -60,4 +60,4 @@ TEST(SubsystemNameTest, AcceptsLowerCaseNamesUpTo63) {
 }
 
 }  // namespace
-}  // namespace ndxp::gateway
+}  // namespace ndxp

@@ -1,16 +1,16 @@
-// Who is calling: the agency identity a verified client certificate carries.
-#ifndef NDXP_GATEWAY_IDENTITY_CONSUMER_IDENTITY_H_
-#define NDXP_GATEWAY_IDENTITY_CONSUMER_IDENTITY_H_
-
-#include <grpcpp/security/auth_context.h>
+// Who a federation member is: the agency identity a SPIFFE ID names,
+// `spiffe://<trust-domain>/agency/<agency-code>/<subsystem>`. The hub reads it
+// from a verified certificate; a connector from the x-ndxp-consumer header the
+// hub set.
+#ifndef NDXP_COMMON_IDENTITY_SPIFFE_ID_H_
+#define NDXP_COMMON_IDENTITY_SPIFFE_ID_H_
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace ndxp::gateway {
+namespace ndxp {
 
-// A consumer's identity, parsed from the SPIFFE ID
-// `spiffe://<trust-domain>/agency/<agency-code>/<subsystem>`.
+// A consumer's identity, parsed from its SPIFFE ID.
 // All views point into the string the identity was parsed from (for a call:
 // its auth context), so an identity costs no allocation on the hot path.
 struct ConsumerIdentity {
@@ -26,14 +26,9 @@ struct ConsumerIdentity {
 absl::StatusOr<ConsumerIdentity> ParseSpiffeId(absl::string_view spiffe_id,
                                                absl::string_view trust_domain);
 
-// The identity of a call's verified peer certificate; UNAUTHENTICATED if the
-// certificate carries no valid identity of `trust_domain`.
-absl::StatusOr<ConsumerIdentity> IdentityFromAuthContext(
-    const grpc::AuthContext& context, absl::string_view trust_domain);
-
 // True for "[a-z0-9][a-z0-9._-]{0,62}".
 bool IsValidSubsystemName(absl::string_view subsystem);
 
-}  // namespace ndxp::gateway
+}  // namespace ndxp
 
-#endif  // NDXP_GATEWAY_IDENTITY_CONSUMER_IDENTITY_H_
+#endif  // NDXP_COMMON_IDENTITY_SPIFFE_ID_H_

@@ -1,4 +1,4 @@
-// Small helpers for absl::Status-returning code in connectors: early-return
+// Small helpers for absl::Status-returning code (hub and connectors): early-return
 // macros and the one conversion to grpc::Status at the service edge.
 //
 // Example:
@@ -8,8 +8,8 @@
 //     ...
 //   }
 //   grpc::Status GetCitizen(...) override { return ToGrpcStatus(DoGet(...)); }
-#ifndef NDXP_CONNECTORS_RUNTIME_STATUS_UTIL_H_
-#define NDXP_CONNECTORS_RUNTIME_STATUS_UTIL_H_
+#ifndef NDXP_COMMON_STATUS_STATUS_UTIL_H_
+#define NDXP_COMMON_STATUS_STATUS_UTIL_H_
 
 #include <string>
 #include <utility>
@@ -38,7 +38,7 @@
   if (!statusor.ok()) return statusor.status();           \
   lhs = *std::move(statusor)
 
-namespace ndxp::connectors {
+namespace ndxp {
 
 // The same code and message as a grpc::Status (absl and gRPC share the
 // numbering of canonical codes). Every payload of `status` (a
@@ -52,6 +52,6 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // a payload keyed by its type URL.
 absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view context = "");
 
-}  // namespace ndxp::connectors
+}  // namespace ndxp
 
-#endif  // NDXP_CONNECTORS_RUNTIME_STATUS_UTIL_H_
+#endif  // NDXP_COMMON_STATUS_STATUS_UTIL_H_

@@ -1,11 +1,10 @@
-#include "gateway/identity/consumer_identity.h"
+#include "common/identity/spiffe_id.h"
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/identifiers/agency_code.h"
-#include "common/tls/peer_identity.h"
 
-namespace ndxp::gateway {
+namespace ndxp {
 
 bool IsValidSubsystemName(absl::string_view subsystem) {
   if (subsystem.empty() || subsystem.size() > 63) return false;
@@ -53,11 +52,4 @@ absl::StatusOr<ConsumerIdentity> ParseSpiffeId(absl::string_view spiffe_id,
   return identity;
 }
 
-absl::StatusOr<ConsumerIdentity> IdentityFromAuthContext(
-    const grpc::AuthContext& context, absl::string_view trust_domain) {
-  absl::StatusOr<absl::string_view> spiffe_id = tls::PeerSpiffeId(context);
-  if (!spiffe_id.ok()) return spiffe_id.status();
-  return ParseSpiffeId(*spiffe_id, trust_domain);
-}
-
-}  // namespace ndxp::gateway
+}  // namespace ndxp
