@@ -45,12 +45,7 @@ int StatusCodeOf(const HeaderList& trailers) {
 
 // What makes a request gRPC over HTTP/2 (nghttp2's own HTTP checks are off
 // on the callers' side: admission has checked names and values).
-absl::Status CheckGrpcRequest(const HeaderList& headers) {
-  absl::string_view method, content_type;
-  for (const auto& [name, value] : headers) {
-    if (name == ":method") method = value;
-    if (name == "content-type") content_type = value;
-  }
+absl::Status CheckGrpcRequest(absl::string_view method, absl::string_view content_type) {
   if (method != "POST") {
     return absl::InvalidArgumentError(
         absl::StrCat("gRPC calls are HTTP/2 POST requests, not \"", method, "\""));
@@ -146,10 +141,12 @@ void ForwardedStream::OnRequestHeadersDone() {
   }
   std::vector<RequestHeader> headers;
   headers.reserve(request_headers_.size());
-  absl::string_view path, timeout, encoding;
+  absl::string_view path, method, content_type, timeout, encoding;
   for (const auto& [name, value] : request_headers_) {
     headers.push_back({name, value});
     if (name == ":path") path = value;
+    if (name == ":method") method = value;
+    if (name == "content-type") content_type = value;
     if (name == "grpc-timeout") timeout = value;
     if (name == "grpc-encoding") encoding = value;
   }
@@ -159,7 +156,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   request_id_ = std::move(decision.request_id);
   CountAdmission(decision, hub_->stats);
   if (!decision.status.ok()) return Refuse(decision.status);
-  if (absl::Status s = CheckGrpcRequest(request_headers_); !s.ok()) return Refuse(s);
+  if (absl::Status s = CheckGrpcRequest(method, content_type); !s.ok()) return Refuse(s);
 
   std::optional<absl::Duration> caller_timeout;
   if (!timeout.empty()) {

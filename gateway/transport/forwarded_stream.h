@@ -98,9 +98,7 @@ class ForwardedStream {
   // of unread answers has drained).
   void AnswerLocalMessages();
 
-  int32_t upstream_stream_id() const { return upstream_id_; }
   const HeaderList& request_headers_for_upstream() const { return upstream_request_; }
-  bool request_body_pending() const { return !request_body_.empty() || !request_ended_; }
   bool request_ended() const { return request_ended_; }
 
  private:
@@ -174,7 +172,6 @@ class ForwardedStream {
   bool collecting_trailers_ = false;
   bool response_headers_sent_ = false;
   bool response_deferred_ = false;
-  bool trailers_only_ = false;
   bool hub_made_outcome_ = false;  // FailWith ended it, not the connector
   bool released_ = false;
   ByteQueue response_body_;

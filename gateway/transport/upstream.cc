@@ -152,8 +152,6 @@ bool Upstream::OnHandshakeDone() {
   return true;
 }
 
-void Upstream::OnHandshakeFailed() {}
-
 void Upstream::OnClosed() {
   thread()->ForgetUpstream(this);
   std::vector<ForwardedStream*> failed = std::move(waiting_);

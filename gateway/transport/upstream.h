@@ -39,7 +39,6 @@ class Upstream final : public H2Connection {
   Upstream(TransportThread* thread, int fd, SSL* ssl, const ServiceRoute& service,
            std::string key);
   bool OnHandshakeDone() override;
-  void OnHandshakeFailed() override;
   void OnClosed() override;
   void OnTimer() override;
   void Start(ForwardedStream* stream);

@@ -61,7 +61,6 @@ class RawH2Connection:
             self.conn.local_settings = h2.settings.Settings(client=True, initial_values=settings)
         self.conn.initiate_connection()
         self._flush()
-        self.remote_settings_seen = False
 
     def request_headers(self, path, extra_headers=()):
         """Opens a stream with a gRPC request's headers (no END_STREAM); its id."""
