@@ -197,8 +197,11 @@ class Hub:
         self._pki("issue", "--dir", self.pki, "--agency", agency, "--subsystem", subsystem,
                   "--out", os.path.join(self.pki, name), *(["--server"] if server else []))
 
-    def publish_crl(self):
-        self._pki("crl", "--dir", self.pki, "--out", os.path.join(self.pki, "ca.crl"))
+    def publish_crl(self, expired=False):
+        """Rewrites the CRL in place (crl/<hash>.r0); `expired`: one whose
+        next update has passed."""
+        self._pki("crl", "--dir", self.pki, "--out", os.path.join(self.pki, "ca.crl"),
+                  *(["--expired"] if expired else []))
 
     def revoke(self, name):
         self._pki("revoke", "--dir", self.pki, "--cert", os.path.join(self.pki, name + ".pem"))

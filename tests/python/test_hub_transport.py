@@ -131,6 +131,56 @@ class LimitsTest(TransportTest):
         self.assertEqual(goaway, 11)  # ENHANCE_YOUR_CALM
         self.assert_hub_serves()
 
+    def test_max_concurrent_streams_is_enforced(self):
+        raw = self.connect()
+        deadline = time.monotonic() + 10
+        while raw.conn.remote_settings.max_concurrent_streams != 7:
+            self.assertLess(time.monotonic(), deadline, "the hub's SETTINGS never came")
+            raw.events()
+        # Play a client that ignores the advertised limit (python3-h2 obeys it).
+        raw.conn.remote_settings[SettingCodes.MAX_CONCURRENT_STREAMS] = 100
+        raw.conn.remote_settings.acknowledge()
+        fake = self.hub.fake
+        requests, resets = fake.requests, fake.resets
+        held = []
+        for _ in range(7):
+            stream_id = raw.request_headers(FAKE_METHOD, [("x-fake", "hang"),
+                                                          ("grpc-timeout", "60S")])
+            raw.send_body(stream_id, grpc_frame(b""), end_stream=True)
+            held.append(stream_id)
+        self.assertTrue(wait_until(lambda: fake.requests == requests + 7), "seven forwarded")
+        over = raw.request_headers(FAKE_METHOD, [("x-fake", "hang")])
+        raw.send_body(over, grpc_frame(b""), end_stream=True)
+        # nghttp2 makes an acknowledged limit exceeded a connection error.
+        self.assertEqual(raw.read_until_end(over).goaway, 1, "GOAWAY PROTOCOL_ERROR")
+        self.assertTrue(wait_until(lambda: fake.resets == resets + 7),
+                        "the connector's seven streams are reset with the connection")
+        self.assertEqual(fake.requests, requests + 7, "the eighth never reached the connector")
+        self.assert_hub_serves()
+
+    def test_a_ping_or_settings_flood_closes_only_that_connection(self):
+        ping = struct.pack(">IBBI", 8, 0x6, 0, 0)[1:] + b"floodme!"  # 24-bit length, PING
+        settings = struct.pack(">IBBI", 0, 0x4, 0, 0)[1:]  # an empty SETTINGS: one more ACK
+        for name, frame in (("PING", ping), ("SETTINGS", settings)):
+            with self.subTest(name):
+                raw = self.connect()
+                closed = False
+                try:  # never reading: every ACK the hub owes stays queued
+                    for _ in range(20):
+                        raw.sock.sendall(frame * 5000)
+                except (ConnectionError, OSError, ssl.SSLError):
+                    closed = True
+                raw.sock.settimeout(20)  # read raw: the ACKs answer frames h2 never sent
+                while not closed:
+                    try:
+                        closed = raw.sock.recv(65536) == b""
+                    except socket.timeout:
+                        break
+                    except (ConnectionError, OSError, ssl.SSLError):
+                        closed = True
+                self.assertTrue(closed, "the hub ends a connection that floods it with " + name)
+                self.assert_hub_serves()
+
     def test_request_headers_over_the_budget_are_refused(self):
         # One 4000-byte header 250 times: a few bytes on the wire with HPACK,
         # a megabyte decoded.
@@ -272,6 +322,53 @@ class HealthTest(TransportTest):
         self.assertEqual(self.health(""), serving, "the hub itself serves")
         self.hub.start_echo()
         self.assertTrue(wait_until(lambda: self.health("ndxp.bench.v1.Echo") == serving))
+        self.assert_hub_serves()
+
+
+class TlsLifecycleTest(TransportTest):
+    """The hub's own certificate rotated, and an expired CRL, without restart."""
+
+    def serial_seen(self, raw):
+        return int(raw.sock.getpeercert()["serialNumber"], 16)
+
+    def test_a_rotated_hub_certificate_serves_new_handshakes_and_spares_calls_in_flight(self):
+        before = self.connect()
+        old_serial = self.serial_seen(before)
+        requests = self.hub.fake.requests
+        in_flight = before.request_headers(FAKE_METHOD, [("x-fake", "slow"),
+                                                         ("x-fake-delay", "1")])
+        before.send_body(in_flight, grpc_frame(b""), end_stream=True)
+        self.assertTrue(wait_until(lambda: self.hub.fake.requests > requests))
+        self.hub.issue("hub")  # a new key and certificate under the same file names
+        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        answer = before.read_until_end(in_flight)
+        self.assertEqual(answer.grpc_status, 0, "the call in flight finished: %r" % vars(answer))
+        self.assertEqual(before.call(ECHO, echo_request(b"still")).grpc_status, 0,
+                         "the open connection keeps serving")
+        after = self.connect()
+        self.assertNotEqual(self.serial_seen(after), old_serial, "new handshakes: new serial")
+        self.assertEqual(after.call(ECHO, echo_request(b"new")).grpc_status, 0)
+
+    def test_an_expired_crl_refuses_everyone_loudly_until_a_fresh_one_is_published(self):
+        open_before = self.connect()
+        self.assertEqual(open_before.call(ECHO, echo_request(b"before")).grpc_status, 0)
+        self.hub.publish_crl(expired=True)
+        try:
+            self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+            with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+                refused = RawH2Connection(self.hub.address, *self.hub.files("caller"))
+                refused.call(ECHO, echo_request(b"after"))  # TLS 1.3: refused after the handshake
+            self.assertTrue(wait_until(lambda: "refused: crl_expired" in self.hub.log()),
+                            self.hub.log()[-800:])
+            self.assertTrue(wait_until(lambda: "WARNING" in self.hub.log() and
+                                       "expired at 2020-01-02" in self.hub.log()),
+                            "the expired CRL is reported: " + self.hub.log()[-800:])
+            with self.assertRaises((ConnectionError, OSError, ssl.SSLError)):
+                for _ in range(100):  # fail closed: open connections go too
+                    open_before.events(timeout=0.2)
+        finally:
+            self.hub.publish_crl()
+        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
         self.assert_hub_serves()
 
 
