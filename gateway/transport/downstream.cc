@@ -117,6 +117,7 @@ bool Downstream::OnHandshakeDone() {
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &OnFrameSent);
+  nghttp2_session_callbacks_set_send_data_callback(callbacks, &OnSendData);
   nghttp2_option* options;
   nghttp2_option_new(&options);
   nghttp2_option_set_no_auto_window_update(options, 1);
@@ -189,6 +190,14 @@ bool Downstream::TakeResetToken() {
   if (reset_tokens_ < 1) return false;
   reset_tokens_ -= 1;
   return true;
+}
+
+int Downstream::OnSendData(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
+                           size_t length, nghttp2_data_source* source, void* self) {
+  auto* stream = static_cast<ForwardedStream*>(source->ptr);
+  return static_cast<Downstream*>(self)->AppendDataFrame(
+      *frame, framehd, length,
+      [stream](std::string* out, size_t n) { stream->WriteResponseBody(out, n); });
 }
 
 int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {

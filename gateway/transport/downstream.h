@@ -51,6 +51,8 @@ class Downstream final : public H2Connection {
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                            void* self);
   static int OnFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnSendData(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
+                        size_t length, nghttp2_data_source* source, void* self);
   // Rapid reset (CVE-2023-44487): streams the caller resets draw on a
   // bucket; an empty bucket ends the connection.
   bool TakeResetToken();

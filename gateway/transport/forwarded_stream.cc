@@ -59,9 +59,9 @@ absl::Status CheckGrpcRequest(absl::string_view method, absl::string_view conten
 
 constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
 
-ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
+ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t*, size_t length,
                                uint32_t* flags, nghttp2_data_source* source, void*) {
-  return static_cast<ForwardedStream*>(source->ptr)->ReadResponseBody(buffer, length, flags);
+  return static_cast<ForwardedStream*>(source->ptr)->ReadResponseBody(length, flags);
 }
 
 // A gRPC message frame (uncompressed) around `payload`.
@@ -80,6 +80,25 @@ size_t ByteQueue::Take(uint8_t* out, size_t length) {
   size_t n = std::min(length, size());
   std::memcpy(out, bytes_.data() + offset_, n);
   offset_ += n;
+  Compact();
+  return n;
+}
+
+void ByteQueue::TakeInto(std::string* out, size_t length) {
+  out->append(bytes_, offset_, length);
+  offset_ += length;
+  promised_ -= std::min(promised_, length);
+  Compact();
+}
+
+size_t ByteQueue::DropUnpromised() {
+  size_t dropped = size() - promised_;
+  bytes_.resize(offset_ + promised_);
+  Compact();
+  return dropped;
+}
+
+void ByteQueue::Compact() {
   if (offset_ == bytes_.size()) {
     bytes_.clear();
     offset_ = 0;
@@ -87,7 +106,6 @@ size_t ByteQueue::Take(uint8_t* out, size_t length) {
     bytes_.erase(0, offset_);
     offset_ = 0;
   }
-  return n;
 }
 
 size_t ByteQueue::Peek(uint8_t* out, size_t length) const {
@@ -218,14 +236,12 @@ void ForwardedStream::Refuse(const absl::Status& status) {
 }
 
 void ForwardedStream::DropRequestBody() {
-  size_t dropped = request_body_.size();
-  request_body_.Clear();
+  size_t dropped = request_body_.DropUnpromised();
   if (dropped > 0) ConsumeRequest(dropped);
 }
 
 void ForwardedStream::DropResponseBody() {
-  size_t dropped = response_body_.size();
-  response_body_.Clear();
+  size_t dropped = response_body_.DropUnpromised();
   if (dropped > 0) ConsumeResponse(dropped);
 }
 
@@ -285,18 +301,22 @@ void ForwardedStream::ResumeRequest() {
   upstream_->ScheduleFlush();
 }
 
-ssize_t ForwardedStream::ReadRequestBody(uint8_t* buffer, size_t length, uint32_t* flags) {
-  size_t n = request_body_.Take(buffer, length);
-  if (n > 0) ConsumeRequest(n);
-  if (request_body_.empty() && request_ended_) {
+ssize_t ForwardedStream::ReadRequestBody(size_t length, uint32_t* flags) {
+  size_t n = std::min(length, request_body_.size());
+  if (n == request_body_.size() && request_ended_) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return static_cast<ssize_t>(n);
-  }
-  if (n == 0) {
+  } else if (n == 0) {
     request_deferred_ = true;
     return NGHTTP2_ERR_DEFERRED;
   }
+  if (n > 0) *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+  request_body_.Promise(n);
   return static_cast<ssize_t>(n);
+}
+
+void ForwardedStream::WriteRequestBody(std::string* out, size_t length) {
+  request_body_.TakeInto(out, length);
+  ConsumeRequest(length);
 }
 
 void ForwardedStream::ConsumeRequest(size_t length) {
@@ -413,9 +433,28 @@ void ForwardedStream::ConsumeResponse(size_t length) {
   upstream_->ScheduleFlush();
 }
 
-ssize_t ForwardedStream::ReadResponseBody(uint8_t* buffer, size_t length, uint32_t* flags) {
-  size_t n = response_body_.Take(buffer, length);
-  if (n > 0) ConsumeResponse(n);
+ssize_t ForwardedStream::ReadResponseBody(size_t length, uint32_t* flags) {
+  size_t n = std::min(length, response_body_.size());
+  if (n > 0) {
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+    response_body_.Promise(n);
+    return static_cast<ssize_t>(n);
+  }
+  if (released_) {
+    // Every byte is out and the outcome is on record: the trailers close it.
+    std::vector<nghttp2_nv> nva = ToNva(trailers_);
+    nghttp2_submit_trailer(downstream_->session(), downstream_id_, nva.data(), nva.size());
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    phase_ = Phase::kDone;
+    return 0;
+  }
+  response_deferred_ = true;
+  return NGHTTP2_ERR_DEFERRED;
+}
+
+void ForwardedStream::WriteResponseBody(std::string* out, size_t length) {
+  response_body_.TakeInto(out, length);
+  ConsumeResponse(length);
   if (local_backlogged_ && response_body_.size() <= kMaxLocalBacklogBytes) {
     // Answer the next requests once out of nghttp2's callback.
     local_backlogged_ = false;
@@ -425,19 +464,6 @@ ssize_t ForwardedStream::ReadResponseBody(uint8_t* buffer, size_t length, uint32
       if (ForwardedStream* stream = thread->Find(serial)) stream->AnswerLocalMessages();
     });
   }
-  if (n == 0 && released_) {
-    // Every byte is out and the outcome is on record: the trailers close it.
-    std::vector<nghttp2_nv> nva = ToNva(trailers_);
-    nghttp2_submit_trailer(downstream_->session(), downstream_id_, nva.data(), nva.size());
-    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-    phase_ = Phase::kDone;
-    return 0;
-  }
-  if (n == 0) {
-    response_deferred_ = true;
-    return NGHTTP2_ERR_DEFERRED;
-  }
-  return static_cast<ssize_t>(n);
 }
 
 void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {

@@ -47,13 +47,23 @@ class ByteQueue {
   bool empty() const { return size() == 0; }
   // Copies up to `length` bytes into `out` and drops them; returns how many.
   size_t Take(uint8_t* out, size_t length);
+  // The first `length` bytes are promised to nghttp2 (a NO_COPY DATA frame
+  // it will ask for): they stay until taken, whatever is dropped.
+  void Promise(size_t length) { promised_ = length; }
+  // Appends the `length` promised bytes to `out` and drops them.
+  void TakeInto(std::string* out, size_t length);
+  // Drops every byte not promised; returns how many.
+  size_t DropUnpromised();
+  void Clear() { bytes_.clear(), offset_ = 0, promised_ = 0; }
   // Copies up to `length` bytes into `out`, keeping them; returns how many.
   size_t Peek(uint8_t* out, size_t length) const;
-  void Clear() { bytes_.clear(), offset_ = 0; }
 
  private:
+  void Compact();
+
   std::string bytes_;
   size_t offset_ = 0;
+  size_t promised_ = 0;
 };
 
 class ForwardedStream {
@@ -90,9 +100,13 @@ class ForwardedStream {
   void OnUpstreamFailed();
 
   // nghttp2 data sources: the request body towards the connector, the
-  // response body (then trailers) towards the caller.
-  ssize_t ReadRequestBody(uint8_t* buffer, size_t length, uint32_t* flags);
-  ssize_t ReadResponseBody(uint8_t* buffer, size_t length, uint32_t* flags);
+  // response body (then trailers) towards the caller. They say how many
+  // bytes the next DATA frame carries (NGHTTP2_DATA_FLAG_NO_COPY); the Write
+  // functions then append those bytes to the connection's write buffer.
+  ssize_t ReadRequestBody(size_t length, uint32_t* flags);
+  ssize_t ReadResponseBody(size_t length, uint32_t* flags);
+  void WriteRequestBody(std::string* out, size_t length);
+  void WriteResponseBody(std::string* out, size_t length);
 
   // Answers the hub-local requests that have arrived (again once a backlog
   // of unread answers has drained).

@@ -14,7 +14,6 @@ namespace {
 
 // Stop asking nghttp2 for more once this much waits for the socket: the
 // session keeps the rest queued (and its peers' windows stay closed).
-constexpr size_t kMaxBufferedOut = 64 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
 
 }  // namespace

@@ -58,6 +58,31 @@ class H2Connection {
   void ArmTimer(double seconds);
   virtual void OnTimer() { Close(); }
 
+  // For nghttp2's send_data_callback (NGHTTP2_DATA_FLAG_NO_COPY): writes the
+  // DATA frame's header and padding around the `length` body bytes that
+  // `take_body(out, length)` appends, straight into the write buffer. The
+  // body is copied once, from the stream's queue to the buffer TLS encrypts,
+  // instead of through nghttp2's frame buffer as well.
+  // Returns what the callback returns: 0, or NGHTTP2_ERR_WOULDBLOCK while
+  // the write buffer is full (nghttp2 asks again with the same frame), so a
+  // caller that does not read keeps its streams' bytes, and their windows,
+  // where back-pressure sees them.
+  template <typename TakeBody>
+  int AppendDataFrame(const nghttp2_frame& frame, const uint8_t* framehd, size_t length,
+                      TakeBody take_body) {
+    if (out_.size() - out_offset_ >= kMaxBufferedOut) return NGHTTP2_ERR_WOULDBLOCK;
+    out_.append(reinterpret_cast<const char*>(framehd), 9);
+    size_t padlen = frame.data.padlen;
+    if (padlen > 0) out_.push_back(static_cast<char>(padlen - 1));
+    take_body(&out_, length);
+    if (padlen > 1) out_.append(padlen - 1, '\0');
+    return 0;
+  }
+
+  // Bytes produced but not yet taken by the socket that stop more from
+  // being produced.
+  static constexpr size_t kMaxBufferedOut = 64 * 1024;
+
   nghttp2_session* session_ = nullptr;
 
  private:

@@ -77,12 +77,12 @@ int ConnectTo(const std::string& endpoint) {
 // The stream is looked up, not taken from the data source: a call whose
 // caller went away is reset here (its user data cleared) but nghttp2 may
 // still ask for its body before the reset is sent.
-ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t* buffer,
-                        size_t length, uint32_t* flags, nghttp2_data_source*, void*) {
+ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t*, size_t length,
+                        uint32_t* flags, nghttp2_data_source*, void*) {
   auto* stream =
       static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
   if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  return stream->ReadRequestBody(buffer, length, flags);
+  return stream->ReadRequestBody(length, flags);
 }
 
 }  // namespace
@@ -137,6 +137,7 @@ bool Upstream::OnHandshakeDone() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &OnFrameReceived);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnStreamClose);
+  nghttp2_session_callbacks_set_send_data_callback(callbacks, &OnSendData);
   nghttp2_option* options;
   nghttp2_option_new(&options);
   nghttp2_option_set_no_auto_window_update(options, 1);
@@ -220,6 +221,18 @@ int Upstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* fra
   bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (frame->hd.type == NGHTTP2_HEADERS) stream->OnResponseHeadersDone(end_stream);
   return 0;
+}
+
+int Upstream::OnSendData(nghttp2_session* session, nghttp2_frame* frame, const uint8_t* framehd,
+                         size_t length, nghttp2_data_source*, void* self) {
+  // Asked after ReadRequestBody promised `length` bytes (again, with the same
+  // frame, while the write buffer is full).
+  auto* stream = static_cast<ForwardedStream*>(
+      nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  return static_cast<Upstream*>(self)->AppendDataFrame(
+      *frame, framehd, length,
+      [stream](std::string* out, size_t n) { stream->WriteRequestBody(out, n); });
 }
 
 int Upstream::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,

@@ -47,6 +47,8 @@ class Upstream final : public H2Connection {
                       size_t name_length, const uint8_t* value, size_t value_length,
                       uint8_t flags, void* self);
   static int OnFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnSendData(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
+                        size_t length, nghttp2_data_source* source, void* self);
   static int OnDataChunk(nghttp2_session*, uint8_t flags, int32_t stream_id,
                          const uint8_t* data, size_t length, void* self);
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
