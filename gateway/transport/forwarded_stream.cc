@@ -5,6 +5,7 @@
 
 #include <grpcpp/support/byte_buffer.h>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/random/random.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -30,7 +31,7 @@ std::string NewRequestId() {
 HeaderList StatusTrailers(const absl::Status& status) {
   HeaderList trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.code()))}};
   if (!status.message().empty()) {
-    trailers.emplace_back("grpc-message", EncodeGrpcMessage(status.message()));
+    trailers.Add("grpc-message", EncodeGrpcMessage(status.message()));
   }
   return trailers;
 }
@@ -147,7 +148,7 @@ void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view 
   // the budget is on the decoded size (RFC 9113's 32 bytes per field too).
   request_header_bytes_ += name.size() + value.size() + 32;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) return;
-  request_headers_.emplace_back(name, value);
+  request_headers_.Add(name, value);
 }
 
 void ForwardedStream::OnRequestHeadersDone() {
@@ -157,8 +158,7 @@ void ForwardedStream::OnRequestHeadersDone() {
         "request headers of ", request_header_bytes_, " bytes are over the limit of ",
         kMaxRequestHeaderBytes)));
   }
-  std::vector<RequestHeader> headers;
-  headers.reserve(request_headers_.size());
+  absl::InlinedVector<RequestHeader, 16> headers;
   absl::string_view path, method, content_type, timeout, encoding;
   for (const auto& [name, value] : request_headers_) {
     headers.push_back({name, value});
@@ -217,12 +217,12 @@ void ForwardedStream::OnRequestHeadersDone() {
     if (name == "content-type") has_content_type = true;
     if (name == "content-type" || name == "user-agent" ||
         (absl::StartsWith(name, "grpc-") && name != "grpc-timeout")) {
-      upstream_request_.emplace_back(name, value);
+      upstream_request_.Add(name, value);
     }
   }
-  if (!has_content_type) upstream_request_.emplace_back("content-type", "application/grpc");
-  for (auto& header : decision.upstream_headers) upstream_request_.push_back(std::move(header));
-  request_headers_.clear();
+  if (!has_content_type) upstream_request_.Add("content-type", "application/grpc");
+  for (const auto& [name, value] : decision.upstream_headers) upstream_request_.Add(name, value);
+  request_headers_.Release();
   StartForwarding(route);
 }
 
@@ -230,7 +230,7 @@ void ForwardedStream::Refuse(const absl::Status& status) {
   phase_ = Phase::kRefused;
   ev_timer_stop(thread_->loop(), &deadline_);
   DropRequestBody();
-  HeaderList().swap(request_headers_);
+  request_headers_.Release();
   released_ = true;
   SubmitTrailersOnly(StatusTrailers(status));
 }
@@ -349,9 +349,9 @@ void ForwardedStream::OnResponseHeader(absl::string_view name, absl::string_view
   response_header_bytes_ += name.size() + value.size() + 32;
   if (response_header_bytes_ > kMaxResponseHeaderBytes) return;  // refused when complete
   if (collecting_trailers_) {
-    trailers_.emplace_back(name, value);
+    trailers_.Add(name, value);
   } else {
-    response_headers_.emplace_back(name, value);
+    response_headers_.Add(name, value);
   }
 }
 
@@ -372,11 +372,8 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
   }
   if (!collecting_trailers_) {
     // Trailers-only from the connector: its headers are the trailers.
-    trailers_ = std::move(response_headers_);
-    response_headers_.clear();
-    trailers_.erase(std::remove_if(trailers_.begin(), trailers_.end(),
-                                   [](const auto& h) { return h.first == ":status"; }),
-                    trailers_.end());
+    trailers_.swap(response_headers_);
+    trailers_.Erase(":status");
   }
   upstream_open_ = false;
   Complete();
@@ -385,17 +382,14 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
 void ForwardedStream::SendResponseHeaders() {
   if (response_headers_sent_) return;
   response_headers_sent_ = true;
-  HeaderList headers;
-  headers.reserve(response_headers_.size() + 2);
   bool has_status = false;
-  for (auto& header : response_headers_) {
-    if (header.first == ":status") has_status = true;
-    headers.push_back(std::move(header));
-  }
-  if (!has_status) headers.insert(headers.begin(), {":status", "200"});
-  headers.emplace_back(protocol::kRequestIdHeader, request_id_);
-  response_headers_.clear();
-  std::vector<nghttp2_nv> nva = ToNva(headers);
+  for (const auto& [name, value] : response_headers_) has_status = has_status || name == ":status";
+  HeaderList headers;
+  if (!has_status) headers.Add(":status", "200");
+  headers.Append(response_headers_);
+  headers.Add(protocol::kRequestIdHeader, request_id_);
+  response_headers_.Release();
+  HeaderList::Nva nva = headers.ToNva();
   nghttp2_data_provider body;
   body.source.ptr = this;
   body.read_callback = &ReadResponseBodySource;
@@ -442,7 +436,7 @@ ssize_t ForwardedStream::ReadResponseBody(size_t length, uint32_t* flags) {
   }
   if (released_) {
     // Every byte is out and the outcome is on record: the trailers close it.
-    std::vector<nghttp2_nv> nva = ToNva(trailers_);
+    HeaderList::Nva nva = trailers_.ToNva();
     nghttp2_submit_trailer(downstream_->session(), downstream_id_, nva.data(), nva.size());
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     phase_ = Phase::kDone;
@@ -615,9 +609,9 @@ void ForwardedStream::Release() {
 void ForwardedStream::SubmitTrailersOnly(const HeaderList& trailers) {
   response_headers_sent_ = true;
   HeaderList headers = {{":status", "200"}, {"content-type", "application/grpc"}};
-  headers.insert(headers.end(), trailers.begin(), trailers.end());
-  headers.emplace_back(protocol::kRequestIdHeader, request_id_);
-  std::vector<nghttp2_nv> nva = ToNva(headers);
+  headers.Append(trailers);
+  headers.Add(protocol::kRequestIdHeader, request_id_);
+  HeaderList::Nva nva = headers.ToNva();
   nghttp2_submit_response(downstream_->session(), downstream_id_, nva.data(), nva.size(),
                           nullptr);
   downstream_->ScheduleFlush();

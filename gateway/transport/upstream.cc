@@ -170,7 +170,7 @@ void Upstream::Submit(ForwardedStream* stream) {
 }
 
 void Upstream::Start(ForwardedStream* stream) {
-  std::vector<nghttp2_nv> nva = ToNva(stream->request_headers_for_upstream());
+  HeaderList::Nva nva = stream->request_headers_for_upstream().ToNva();
   nghttp2_data_provider body;
   body.source.ptr = nullptr;
   body.read_callback = &transport::ReadRequestBody;
