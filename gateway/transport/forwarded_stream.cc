@@ -534,6 +534,7 @@ void ForwardedStream::OnDeadline() {
 void ForwardedStream::FailWith(const absl::Status& status) {
   if (phase_ == Phase::kLocal) {
     phase_ = Phase::kCompleting;
+    DropRequestBody();  // reopens the caller's window: nothing more is read
     trailers_ = StatusTrailers(status);
     Release();
     return;
@@ -635,6 +636,13 @@ void ForwardedStream::AnswerLocalMessages() {
     request_body_.Peek(prefix, 5);
     size_t length = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) |
                     (size_t{prefix[3]} << 8) | size_t{prefix[4]};
+    if (length > kMaxLocalRequestBytes) {
+      // Consumed only whole, a larger message could never fit the stream's
+      // window: the call would wait for its deadline.
+      return FailWith(absl::ResourceExhaustedError(
+          absl::StrCat("a request to the hub's own methods is at most ", kMaxLocalRequestBytes,
+                       " bytes; this one is ", length)));
+    }
     if (request_body_.size() - 5 < length) break;
     if (prefix[0] != 0) {
       return FailWith(absl::UnimplementedError("the hub's own methods take no compression"));

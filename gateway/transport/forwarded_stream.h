@@ -74,6 +74,9 @@ class ForwardedStream {
   static constexpr size_t kMaxResponseHeaderBytes = 32 * 1024;
   // Answers of a hub-local stream waiting for its caller to read them.
   static constexpr size_t kMaxLocalBacklogBytes = 256 * 1024;
+  // A request message to a hub-local method (health, reflection, statistics
+  // requests are small); below the stream's initial window of 64 KiB.
+  static constexpr size_t kMaxLocalRequestBytes = 32 * 1024;
 
   ForwardedStream(Downstream* downstream, int32_t stream_id);
   ~ForwardedStream();

@@ -274,6 +274,21 @@ class BuffersAndWindowsTest(TransportTest):
         self.assertLess(sent, 1024 * 1024, "the hub stopped opening the caller's window")
         self.assert_hub_serves()
 
+    def test_a_local_request_larger_than_a_window_is_refused_at_once(self):
+        # 80 KiB of symbol name: more than the stream's window holds, so the
+        # hub, which takes only whole messages, must refuse it by its prefix.
+        symbol = b"x" * (80 * 1024)
+        varint = bytes([0x80 | (len(symbol) & 0x7F), 0x80 | ((len(symbol) >> 7) & 0x7F),
+                        len(symbol) >> 14])
+        raw = self.connect()
+        stream_id = raw.request_headers(REFLECTION, [("grpc-timeout", "30S")])
+        # Its first 16 KiB: the window's worth a caller may send before it waits.
+        raw.send_body(stream_id, grpc_frame(b"\x22" + varint + symbol)[:16384])
+        answer = raw.read_until_end(stream_id)
+        self.assertEqual(answer.grpc_status, 8, "RESOURCE_EXHAUSTED, not the deadline")
+        self.assertIn("at most 32768 bytes", answer.grpc_message)
+        self.assert_hub_serves()
+
     def test_client_streaming_through_the_hub(self):
         sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
         from ndxp_client import connect
