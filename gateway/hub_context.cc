@@ -16,6 +16,7 @@ void CountAdmission(const AdmissionDecision& decision, HubStats* stats) {
     case Refusal::kUnimplemented: counter = &stats->unimplemented; break;
     case Refusal::kPermissionDenied: counter = &stats->permission_denied; break;
     case Refusal::kBadPurpose: counter = &stats->missing_purpose; break;
+    case Refusal::kQuota: counter = &stats->over_quota; break;
   }
   counter->fetch_add(1, std::memory_order_relaxed);
 }
@@ -39,6 +40,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
       AccessPolicy::Build(config, *context->routes);
   if (!policy.ok()) return policy.status();
   context->policy = *std::move(policy);
+  context->quotas = QuotaTable::Build(config, *context->routes);
 
   std::vector<std::string> routed;
   for (const auto& service : context->routes->services()) routed.push_back(service->service);

@@ -14,6 +14,7 @@
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/policy/access_policy.h"
+#include "gateway/policy/quotas.h"
 #include "gateway/recording/recorder.h"
 #include "gateway/routing/route_table.h"
 
@@ -27,6 +28,7 @@ struct HubStats {
   std::atomic<uint64_t> permission_denied{0};  // not granted
   std::atomic<uint64_t> missing_purpose{0};    // no valid x-ndxp-purpose where one is due
   std::atomic<uint64_t> bad_header{0};         // a header broke the rules: refused
+  std::atomic<uint64_t> over_quota{0};         // refused by a consumer's quota
   // Failed TLS handshakes by HandshakeFailureReason (no certificate, unknown
   // CA, expired, revoked, CRL expired, other).
   std::atomic<uint64_t> handshake_failures[6] = {};
@@ -44,6 +46,7 @@ struct HubContext {
   HubSettings settings;  // owns the descriptors the tables below point into
   std::unique_ptr<RouteTable> routes;
   std::unique_ptr<AccessPolicy> policy;
+  std::unique_ptr<QuotaTable> quotas;
   std::unique_ptr<LocalServices> local;  // health, reflection
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};

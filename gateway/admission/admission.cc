@@ -26,6 +26,7 @@ absl::string_view RefusalName(Refusal refusal) {
     case Refusal::kUnimplemented: return "unimplemented";
     case Refusal::kPermissionDenied: return "permission_denied";
     case Refusal::kBadPurpose: return "bad_purpose";
+    case Refusal::kQuota: return "quota";
   }
   return "unknown";
 }

@@ -60,6 +60,7 @@ enum class Refusal {
   kUnimplemented,     // no route, no hub-local method
   kPermissionDenied,  // not granted, or an operators-only method
   kBadPurpose,        // personal data without a valid x-ndxp-purpose
+  kQuota,             // over the consumer's quota (decided after Admit)
 };
 absl::string_view RefusalName(Refusal refusal);
 

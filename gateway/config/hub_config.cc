@@ -94,35 +94,75 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
   return absl::OkStatus();
 }
 
+std::string NotAConsumer(const std::string& name) {
+  return absl::StrCat("\"", name, "\" is not <agency-code> or <agency-code>/<subsystem>");
+}
+
+// A consumer and the routed service and method it is given (a grant) or
+// limited on (a quota): entry `index` of the repeated field `list`.
+absl::Status CheckConsumerScope(const TextProtoFile& file, const HubSettings& settings,
+                                const absl::flat_hash_set<std::string>& routed, const char* list,
+                                int index, const std::string& consumer,
+                                const std::string& service, const std::string& method) {
+  if (!IsValidConsumerName(consumer)) {
+    return file.ErrorAt({{list, index}, "consumer"},
+                        NotAConsumer(consumer));
+  }
+  if (!routed.contains(service)) {
+    return file.ErrorAt({{list, index}, "service"},
+                        absl::StrCat("\"", service, "\" is not a routed service"));
+  }
+  if (!method.empty() &&
+      settings.services->FindServiceByName(service)->FindMethodByName(method) == nullptr) {
+    return file.ErrorAt({{list, index}, "method"},
+                        absl::StrCat("\"", method, "\" is not a method of ", service));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings) {
   absl::flat_hash_set<std::string> routed;
   for (const auto& route : settings.config.routes()) routed.insert(route.service());
   const auto& grants = settings.config.grants();
   for (int i = 0; i < grants.size(); ++i) {
     const auto& grant = grants[i];
-    if (!IsValidConsumerName(grant.consumer())) {
-      return file.ErrorAt({{"grants", i}, "consumer"},
-                          absl::StrCat("\"", grant.consumer(),
-                                       "\" is not <agency-code> or <agency-code>/<subsystem>"));
+    if (absl::Status s = CheckConsumerScope(file, settings, routed, "grants", i,
+                                            grant.consumer(), grant.service(), grant.method());
+        !s.ok()) {
+      return s;
     }
-    if (!routed.contains(grant.service())) {
-      return file.ErrorAt({{"grants", i}, "service"},
-                          absl::StrCat("\"", grant.service(), "\" is not a routed service"));
+  }
+  const auto& quotas = settings.config.quotas();
+  for (int i = 0; i < quotas.size(); ++i) {
+    const auto& quota = quotas[i];
+    if (quota.service().empty() && !quota.method().empty()) {
+      return file.ErrorAt({{"quotas", i}, "method"}, "needs the service it belongs to");
     }
-    if (!grant.method().empty() &&
-        settings.services->FindServiceByName(grant.service())->FindMethodByName(
-            grant.method()) == nullptr) {
-      return file.ErrorAt({{"grants", i}, "method"},
-                          absl::StrCat("\"", grant.method(), "\" is not a method of ",
-                                       grant.service()));
+    if (quota.service().empty() && !IsValidConsumerName(quota.consumer())) {
+      return file.ErrorAt({{"quotas", i}, "consumer"},
+                          NotAConsumer(quota.consumer()));
+    }
+    if (!quota.service().empty()) {
+      if (absl::Status s = CheckConsumerScope(file, settings, routed, "quotas", i,
+                                              quota.consumer(), quota.service(), quota.method());
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (!(quota.calls_per_second() >= 0) || quota.calls_per_second() > 1e9) {
+      return file.ErrorAt({{"quotas", i}, "calls_per_second"},
+                          "must be between 0 and 1e9 calls per second");
+    }
+    if (quota.calls_per_second() == 0 && quota.max_concurrent() == 0) {
+      return file.ErrorAt({{"quotas", i}},
+                          "limits nothing: set calls_per_second, max_concurrent or both");
     }
   }
   const auto& operators = settings.config.operators();
   for (int i = 0; i < operators.size(); ++i) {
     if (!IsValidConsumerName(operators[i])) {
       return file.ErrorAt({{"operators", i}},
-                          absl::StrCat("\"", operators[i],
-                                       "\" is not <agency-code> or <agency-code>/<subsystem>"));
+                          NotAConsumer(operators[i]));
     }
   }
   return absl::OkStatus();

@@ -30,6 +30,8 @@ routes {
 grants { consumer: "000.00.00.G12" service: "ndxp.residents.v1.ResidentRegistry" }
 grants { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry" method: "VerifyCitizen" }
 operators: "000.00.00.A01/ops"
+quotas { consumer: "000.00.00.G12" calls_per_second: 100 burst: 200 max_concurrent: 50 }
+quotas { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry" method: "VerifyCitizen" max_concurrent: 4 }
 )";
 
 class HubConfigTest : public ::testing::Test {
@@ -100,6 +102,19 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
        "hub.textproto:12:", "grants[1].method \"Verify\" is not a method"},
       {"bad operator", "operators: \"000.00.00.A01/ops\"", "operators: \"ops\"",
        "hub.textproto:13:", "operators[0]"},
+      {"quota of a bad consumer", "quotas { consumer: \"000.00.00.G12\"",
+       "quotas { consumer: \"g12!\"", "hub.textproto:14:", "quotas[0].consumer \"g12!\" is not"},
+      {"quota that limits nothing", "calls_per_second: 100 burst: 200 max_concurrent: 50",
+       "burst: 200", "hub.textproto:14:", "quotas[0] limits nothing"},
+      {"negative rate", "calls_per_second: 100", "calls_per_second: -1", "hub.textproto:14:",
+       "quotas[0].calls_per_second must be between 0 and 1e9"},
+      {"quota method without its service",
+       "service: \"ndxp.residents.v1.ResidentRegistry\" method: \"VerifyCitizen\" max_concurrent",
+       "method: \"VerifyCitizen\" max_concurrent", "hub.textproto:15:",
+       "quotas[1].method needs the service"},
+      {"quota of an unknown method", "method: \"VerifyCitizen\" max_concurrent",
+       "method: \"Verify\" max_concurrent", "hub.textproto:15:",
+       "quotas[1].method \"Verify\" is not a method"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

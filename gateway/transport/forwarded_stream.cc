@@ -172,8 +172,14 @@ void ForwardedStream::OnRequestHeadersDone() {
                          &NewRequestId};
   AdmissionDecision decision = Admit(tables, {path, &downstream_->identity(), headers});
   request_id_ = std::move(decision.request_id);
+  absl::Duration retry_after = absl::ZeroDuration();
+  if (decision.status.ok() && decision.route != nullptr && !hub_->quotas->empty()) {
+    decision.status = hub_->quotas->Acquire(*downstream_->identity(), *decision.route,
+                                            absl::Now(), &quota_, &retry_after);
+    if (!decision.status.ok()) decision.refusal = Refusal::kQuota;
+  }
   CountAdmission(decision, hub_->stats);
-  if (!decision.status.ok()) return Refuse(decision.status);
+  if (!decision.status.ok()) return Refuse(decision.status, retry_after);
   if (absl::Status s = CheckGrpcRequest(method, content_type); !s.ok()) return Refuse(s);
 
   std::optional<absl::Duration> caller_timeout;
@@ -226,13 +232,19 @@ void ForwardedStream::OnRequestHeadersDone() {
   StartForwarding(route);
 }
 
-void ForwardedStream::Refuse(const absl::Status& status) {
+void ForwardedStream::Refuse(const absl::Status& status, absl::Duration retry_after) {
   phase_ = Phase::kRefused;
   ev_timer_stop(thread_->loop(), &deadline_);
   DropRequestBody();
   request_headers_.Release();
   released_ = true;
-  SubmitTrailersOnly(StatusTrailers(status));
+  HeaderList trailers = StatusTrailers(status);
+  if (retry_after > absl::ZeroDuration()) {  // gRFC A6: when the caller may retry
+    trailers.Add("grpc-retry-pushback-ms",
+                 absl::StrCat(absl::ToInt64Milliseconds(
+                     absl::Ceil(retry_after, absl::Milliseconds(1)))));
+  }
+  SubmitTrailersOnly(trailers);
 }
 
 void ForwardedStream::DropRequestBody() {

@@ -128,7 +128,9 @@ class ForwardedStream {
     kDone,              // the answer is handed to nghttp2
   };
 
-  void Refuse(const absl::Status& status);
+  // Answers a refusal made before forwarding; a `retry_after` over zero is
+  // sent as grpc-retry-pushback-ms.
+  void Refuse(const absl::Status& status, absl::Duration retry_after = absl::ZeroDuration());
   void StartForwarding(const MethodRoute& route);
   void StartDeadline(absl::Duration timeout);
   static void OnDeadlineEvent(struct ev_loop* loop, ev_timer* timer, int events);
@@ -162,6 +164,7 @@ class ForwardedStream {
   const int32_t downstream_id_;
   const uint64_t serial_;
   std::shared_ptr<const HubContext> hub_;  // the configuration this call started under
+  QuotaTicket quota_;  // what the call holds of its consumer's quotas (hub_ owns them)
   Phase phase_ = Phase::kReceivingHeaders;
   const absl::Time started_;
 

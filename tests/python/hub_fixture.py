@@ -156,7 +156,7 @@ class FakeConnector:
 class Hub:
     """PKI, echo connector, scripted connector and the hub, in a temp dir."""
 
-    def __init__(self, build, limits=""):
+    def __init__(self, build, limits="", extra=""):
         self.build = build
         self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
         self.pki = os.path.join(self.dir, "pki")
@@ -172,8 +172,8 @@ class Hub:
         self.echo_process = None
         self.echo_address = self.start_echo()
         self.config_path = os.path.join(self.dir, "hub.textproto")
-        with open(self.config_path, "w") as f:
-            f.write(self._hub_config(limits))
+        self.limits = limits
+        self.rewrite_config(extra)
         self.hub_process = None
         self.address = self._start("hub", [os.path.join(build, "bin", "ndxp-hub"),
                                            "--config", self.config_path])
@@ -224,6 +224,12 @@ class Hub:
                     % (self.echo_port, TD, IDENTITIES["echo"][0], self._tls("echo"), TD,
                        *IDENTITIES["hub"][:2]))
         return path
+
+    def rewrite_config(self, extra):
+        """The hub's configuration with `extra` text-format lines (e.g. quotas);
+        a running hub takes it on SIGHUP."""
+        with open(self.config_path, "w") as f:
+            f.write(self._hub_config(self.limits) + extra + "\n")
 
     def _hub_config(self, limits):
         descriptors = os.path.join(self.build, "share", "ndxp", "services.binpb")

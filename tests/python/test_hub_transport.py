@@ -21,7 +21,7 @@ import unittest
 import h2.events
 import h2.settings
 
-from hub_fixture import FAKE_METHOD, Hub, ROOT
+from hub_fixture import FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -52,9 +52,11 @@ def wait_until(condition, timeout=20):
 class TransportTest(unittest.TestCase):
     LIMITS = ""
 
+    EXTRA = ""
+
     @classmethod
     def setUpClass(cls):
-        cls.hub = Hub(BUILD, limits=cls.LIMITS)
+        cls.hub = Hub(BUILD, limits=cls.LIMITS, extra=cls.EXTRA)
 
     @classmethod
     def tearDownClass(cls):
@@ -65,9 +67,9 @@ class TransportTest(unittest.TestCase):
         self.addCleanup(connection.close)
         return connection
 
-    def assert_hub_serves(self):
+    def assert_hub_serves(self, who="caller"):
         self.assertTrue(self.hub.alive(), "the hub is alive")
-        answer = self.connect().call(ECHO, echo_request(b"ping"))
+        answer = self.connect(who).call(ECHO, echo_request(b"ping"))
         self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
         self.assertEqual(answer.data[5:], echo_request(b"ping"))
 
@@ -338,6 +340,72 @@ class HealthTest(TransportTest):
         self.hub.start_echo()
         self.assertTrue(wait_until(lambda: self.health("ndxp.bench.v1.Echo") == serving))
         self.assert_hub_serves()
+
+
+def echo_quota(burst):
+    """The caller's agency: `burst` calls to Echo, then one per 1,000 s."""
+    return ('quotas { consumer: "%s" service: "ndxp.bench.v1.Echo" calls_per_second: 0.001 '
+            'burst: %d }\n' % (IDENTITIES["caller"][0], burst))
+
+
+OPEN_CALLS_QUOTA = ('quotas { consumer: "%s/%s" service: "%s" max_concurrent: 2 }\n'
+                    % (IDENTITIES["caller"][0], IDENTITIES["caller"][1], FAKE_SERVICE))
+
+
+class QuotaTest(TransportTest):
+    EXTRA = echo_quota(3) + OPEN_CALLS_QUOTA
+
+    def calls(self, who, count, results):
+        raw = self.connect(who)
+        for i in range(count):
+            results.append(raw.call(ECHO, echo_request(b"q%d" % i)))
+
+    def test_a_rate_quota_refuses_its_consumer_only_with_a_retry_hint(self):
+        import threading
+        mine, theirs = [], []
+        caller = threading.Thread(target=self.calls, args=("caller", 30, mine))
+        victim = threading.Thread(target=self.calls, args=("victim", 30, theirs))
+        caller.start(), victim.start()
+        caller.join(), victim.join()
+        self.assertEqual([a.grpc_status for a in theirs], [0] * 30,
+                         "the other agency sees no refusal")
+        self.assertEqual(sum(a.grpc_status == 0 for a in mine), 3, "the burst, then nothing")
+        refused = [a for a in mine if a.grpc_status != 0]
+        self.assertEqual({a.grpc_status for a in refused}, {8}, "RESOURCE_EXHAUSTED")
+        self.assertIn("quota of %s on ndxp.bench.v1.Echo: 0.001 calls per second, burst 3"
+                      % IDENTITIES["caller"][0], refused[0].grpc_message)
+        pushback = refused[0].header(b"grpc-retry-pushback-ms")  # trailers-only
+        self.assertIsNotNone(pushback, "gRFC A6 retry hint")
+        self.assertGreater(int(pushback), 900_000, "about 1,000 s until the next token")
+        self.assertTrue(refused[0].header(b"x-ndxp-request-id"), "the refusal names its request")
+
+        # SIGHUP: a new quota, a new bucket.
+        self.hub.rewrite_config(echo_quota(5) + OPEN_CALLS_QUOTA)
+        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        again = []
+        self.calls("caller", 6, again)
+        self.assertEqual([a.grpc_status for a in again], [0] * 5 + [8])
+
+    def test_a_cap_on_open_calls_refuses_the_third_until_one_ends(self):
+        raw = self.connect()
+        fake = self.hub.fake
+        requests = fake.requests
+        held = []
+        for _ in range(2):
+            stream_id = raw.request_headers(FAKE_METHOD, [("x-fake", "hang"),
+                                                          ("grpc-timeout", "60S")])
+            raw.send_body(stream_id, grpc_frame(b""), end_stream=True)
+            held.append(stream_id)
+        self.assertTrue(wait_until(lambda: fake.requests == requests + 2))
+        third = raw.call(FAKE_METHOD, b"", [("x-fake", "slow"), ("x-fake-delay", "0")])
+        self.assertEqual(third.grpc_status, 8, third.grpc_message)
+        self.assertIn("at most 2 calls open at once", third.grpc_message)
+        self.assertEqual(fake.requests, requests + 2, "the third never reached the connector")
+        raw.conn.reset_stream(held[0], error_code=8)  # one call ends: its slot is free
+        raw._flush()
+        answer = raw.call(FAKE_METHOD, b"", [("x-fake", "slow"), ("x-fake-delay", "0")])
+        self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+        self.assert_hub_serves("victim")  # the caller's Echo quota is the other test's
 
 
 class TlsLifecycleTest(TransportTest):
