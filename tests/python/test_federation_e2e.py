@@ -322,6 +322,10 @@ class FederationTest(unittest.TestCase):
             self.stranger.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=10)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
 
+    def federation(self, *args):
+        subprocess.run([sys.executable, federation_fixture.FEDERATION, *args, "--state",
+                        self.state, "--bin", os.path.join(BUILD, "bin")], check=True)
+
     def test_zz_connector_down_is_unavailable_then_back(self):
         # Runs last (name order): stops the residents connector.
         with open(os.path.join(self.state, "run", "residents.pid")) as f:
@@ -331,6 +335,23 @@ class FederationTest(unittest.TestCase):
             for _ in range(50):  # until the hub's connection notices the process is gone
                 self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=30)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertNotIn("127.0.0.1", caught.exception.details(),
+                         "no internal connector address reaches the caller")
+
+        # `up` on a half-running federation starts what is missing, on its port:
+        # the hub, untouched, routes to it again.
+        hub_pid = open(os.path.join(self.state, "run", "hub.pid")).read()
+        self.federation("up", "--descriptors",
+                        os.path.join(BUILD, "share", "ndxp", "services.binpb"))
+        self.assertEqual(open(os.path.join(self.state, "run", "hub.pid")).read(), hub_pid)
+        answer = self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE, timeout=30)
+        self.assertTrue(answer.found and answer.full_name_match)
+
+        # And one connector restarted by name: the hub follows by itself.
+        self.federation("restart", "residents")
+        results = [self.demo.VerifyCitizen(self.verify_request(), metadata=PURPOSE,
+                                           timeout=30).found for _ in range(25)]
+        self.assertEqual(results, [True] * 25)
 
 
 if __name__ == "__main__":
