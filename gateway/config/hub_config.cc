@@ -83,6 +83,11 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
                           identifiers::ValidateAgencyCode(route.provider(), "provider").message());
     }
     if (route.endpoint().empty()) return file.ErrorAt({{"routes", i}, "endpoint"}, "is required");
+    for (int r = 0; r < route.replicas_size(); ++r) {
+      if (route.replicas(r).empty()) {
+        return file.ErrorAt({{"routes", i}, {"replicas", r}}, "is empty");
+      }
+    }
     for (int m = 0; m < route.personal_data_methods_size(); ++m) {
       if (service->FindMethodByName(route.personal_data_methods(m)) == nullptr) {
         return file.ErrorAt({{"routes", i}, {"personal_data_methods", m}},

@@ -20,7 +20,12 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     auto service = std::make_unique<ServiceRoute>();
     service->service = route.service();
     service->provider = route.provider();
-    service->endpoint = route.endpoint();
+    service->endpoints.push_back(route.endpoint());
+    service->endpoints.insert(service->endpoints.end(), route.replicas().begin(),
+                              route.replicas().end());
+    for (const std::string& endpoint : service->endpoints) {
+      service->upstream_keys.push_back(absl::StrCat(route.provider(), "@", endpoint));
+    }
     service->channels = route.channels() == 0 ? kDefaultUpstreamChannels : route.channels();
     service->index = table->services_.size();
 

@@ -20,7 +20,10 @@ namespace ndxp::gateway {
 struct ServiceRoute {
   std::string service;   // "ndxp.residents.v1.ResidentRegistry"
   std::string provider;  // agency code of the data owner
-  std::string endpoint;  // connector host:port
+  // Where the connector answers: `endpoint`, then its replicas (host:port).
+  std::vector<std::string> endpoints;
+  // "provider@endpoint" for each: the transport's key of its connection.
+  std::vector<std::string> upstream_keys;
   uint32_t channels;     // long-lived connections to spread calls over
   size_t index;          // position in RouteTable::services()
 };

@@ -17,7 +17,7 @@ TEST(RouteTableTest, RoutesEveryMethodOfARoutedService) {
   ASSERT_NE(get, nullptr);
   EXPECT_EQ(get->method, "GetCitizen");
   EXPECT_EQ(get->service->provider, "000.00.00.H49");
-  EXPECT_EQ(get->service->endpoint, "127.0.0.1:1");
+  EXPECT_EQ(get->service->endpoints, std::vector<std::string>{"127.0.0.1:1"});
   EXPECT_TRUE(get->personal_data);
   EXPECT_TRUE(get->unary);
 

@@ -215,7 +215,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   upstream_request_ = {{":method", "POST"},
                        {":scheme", "https"},
                        {":path", route.full_method},
-                       {":authority", route.service->endpoint},
+                       {":authority", route.service->endpoints.front()},
                        {"te", "trailers"},
                        {"grpc-timeout", FormatGrpcTimeout(remaining)}};
   bool has_content_type = false;
@@ -260,10 +260,15 @@ void ForwardedStream::DropResponseBody() {
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
   route_ = &route;
   phase_ = Phase::kForwarding;
-  Upstream* upstream = thread_->UpstreamFor(*route.service);
+  bool busy = false;
+  Upstream* upstream = thread_->UpstreamFor(*route.service, &busy);
   if (upstream == nullptr) {
-    FailWith(absl::UnavailableError(absl::StrCat(
-        "the connector of ", route.service->service, " cannot be reached; retry later")));
+    FailWith(absl::UnavailableError(
+        busy ? absl::StrCat("the connector of ", route.service->service, " has ",
+                            thread_->shared().max_pending_per_upstream,
+                            " calls pending on each of its connections; retry later")
+             : absl::StrCat("the connector of ", route.service->service,
+                            " cannot be reached; retry later")));
     return;
   }
   upstream_ = upstream;
@@ -489,10 +494,16 @@ void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
   }
 }
 
-void ForwardedStream::OnUpstreamFailed() {
+void ForwardedStream::OnUpstreamFailed(bool request_sent) {
   upstream_open_ = false;
   upstream_id_ = -1;
   upstream_ = nullptr;
+  // Nothing of the call reached that endpoint: another replica may take it.
+  if (phase_ == Phase::kForwarding && !request_sent && route_ != nullptr &&
+      ++failed_attempts_ < route_->service->endpoints.size()) {
+    StartForwarding(*route_);
+    return;
+  }
   if (phase_ == Phase::kForwarding) {
     FailWith(absl::UnavailableError(absl::StrCat(
         "the connector of ", ServiceName(), " cannot be reached; retry later")));
@@ -723,7 +734,7 @@ bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
     upstream_request_ = {{":method", "POST"},
                          {":scheme", "https"},
                          {":path", std::string(kHealthCheck)},
-                         {":authority", service->endpoint},
+                         {":authority", service->endpoints.front()},
                          {"te", "trailers"},
                          {"content-type", "application/grpc"},
                          {"grpc-timeout", "5S"}};
@@ -731,7 +742,8 @@ bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
     request_body_.Clear();
     request_body_.Append(kEmptyRequest, sizeof(kEmptyRequest));
     request_ended_ = true;
-    Upstream* upstream = thread_->UpstreamFor(*service);
+    bool busy = false;
+    Upstream* upstream = thread_->UpstreamFor(*service, &busy);
     if (upstream == nullptr) {
       AnswerHealth(false);
       Release();

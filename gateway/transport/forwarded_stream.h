@@ -99,8 +99,9 @@ class ForwardedStream {
   void OnResponseData(const uint8_t* data, size_t length);
   void OnUpstreamClosed(uint32_t error_code);
   // The connection to the connector failed or went away before this stream
-  // could finish there. `upstream` no longer points at the stream.
-  void OnUpstreamFailed();
+  // could finish there (`request_sent`: after its request went out, so it
+  // cannot be tried elsewhere). `upstream` no longer points at the stream.
+  void OnUpstreamFailed(bool request_sent);
 
   // nghttp2 data sources: the request body towards the connector, the
   // response body (then trailers) towards the caller. They say how many
@@ -184,6 +185,7 @@ class ForwardedStream {
   Upstream* upstream_ = nullptr;
   int32_t upstream_id_ = -1;
   bool upstream_open_ = false;
+  size_t failed_attempts_ = 0;  // endpoints that failed before the request went out
 
   // The answer.
   HeaderList response_headers_;

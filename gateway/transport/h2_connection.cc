@@ -213,6 +213,11 @@ bool H2Connection::WritePending() {
 void H2Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  // What failed here must not be read as another connection's error: the
+  // queue is per thread, and SSL_get_error consults it (a connector's
+  // handshake failing inside a caller's read made that caller's next
+  // SSL_read look failed, and its connection was closed).
+  if (ssl_ != nullptr) ERR_clear_error();
   ev_io_stop(thread_->loop(), &io_);
   ev_timer_stop(thread_->loop(), &timer_);
   OnClosed();

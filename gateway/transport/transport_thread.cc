@@ -11,6 +11,15 @@
 #include "gateway/transport/upstream.h"
 
 namespace ndxp::gateway::transport {
+namespace {
+
+// How often endpoints that failed are tried again in the background, and how
+// long one is left out after failing: doubling from the first to the last.
+constexpr double kEndpointCheckSeconds = 1.0;
+constexpr double kFirstLeaveOutSeconds = 0.25;
+constexpr double kLongestLeaveOutSeconds = 30.0;
+
+}  // namespace
 
 TransportThread::TransportThread(int index, int listen_fd, const TransportShared* shared,
                std::shared_ptr<const HubContext> context)
@@ -29,6 +38,9 @@ TransportThread::TransportThread(int index, int listen_fd, const TransportShared
   drain_timer_.data = this;
   ev_timer_init(&accept_pause_, &TransportThread::OnAcceptPause, 0., 0.);
   accept_pause_.data = this;
+  ev_timer_init(&endpoint_check_, &TransportThread::OnEndpointCheck, kEndpointCheckSeconds,
+                kEndpointCheckSeconds);
+  endpoint_check_.data = this;
 }
 
 TransportThread::~TransportThread() {
@@ -42,6 +54,7 @@ void TransportThread::Start() {
   accepting_ = true;
   ev_async_start(loop_, &async_);
   ev_prepare_start(loop_, &prepare_);
+  ev_timer_start(loop_, &endpoint_check_);
   thread_ = std::thread([this] { ev_run(loop_, 0); });
 }
 
@@ -156,15 +169,84 @@ void TransportThread::DeleteLater(H2Connection* connection) {
   to_delete_.push_back(connection);
 }
 
-Upstream* TransportThread::UpstreamFor(const ServiceRoute& service) {
-  std::string key = service.provider + "@" + service.endpoint;
-  auto it = upstreams_.find(key);
-  if (it != upstreams_.end() && it->second->accepts_streams()) return it->second;
-  Upstream* upstream = Upstream::Connect(this, service, key);
-  if (upstream == nullptr) return nullptr;
+Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) {
+  *busy = false;
+  const size_t count = service.endpoints.size();
+  if (next_endpoint_.size() <= service.index) next_endpoint_.resize(service.index + 1);
+  const size_t first = count > 1 ? next_endpoint_[service.index]++ % count : 0;
+  const ev_tstamp now = ev_now(loop_);
+  size_t full = 0;
+  // First the endpoints in good standing; when every one has failed lately,
+  // all of them again (Envoy's "panic" routing): a connector that is back
+  // answers the next call, not only the next background check.
+  for (bool panic : {false, true}) {
+    for (size_t i = 0; i < count; ++i) {
+      const size_t which = (first + i) % count;
+      const std::string& key = service.upstream_keys[which];
+      auto [known, inserted] = endpoints_.try_emplace(key);
+      Endpoint& endpoint = known->second;
+      if (inserted) endpoint = {service.provider, service.endpoints[which]};
+      if (!panic && endpoint.left_out_until > now) continue;
+      auto open = upstreams_.find(key);
+      if (open != upstreams_.end() && open->second->accepts_streams()) {
+        if (open->second->pending() < shared_->max_pending_per_upstream) return open->second;
+        if (!panic) ++full;
+        continue;
+      }
+      if (Upstream* upstream = Connect(key, endpoint)) return upstream;
+    }
+    if (full == count) break;  // every connection is busy, none has failed
+  }
+  *busy = full > 0;
+  return nullptr;
+}
+
+Upstream* TransportThread::Connect(const std::string& key, const Endpoint& endpoint) {
+  Upstream* upstream = Upstream::Connect(this, endpoint.provider, endpoint.address, key);
+  if (upstream == nullptr) {
+    EndpointFailed(key);
+    return nullptr;
+  }
   upstreams_[key] = upstream;
   upstream->Begin();  // may fail at once: then it is forgotten again
   return upstream->closed() ? nullptr : upstream;
+}
+
+void TransportThread::EndpointAnswered(const std::string& key) {
+  auto found = endpoints_.find(key);
+  if (found == endpoints_.end()) return;
+  found->second.failures = 0;
+  found->second.left_out_until = 0;
+}
+
+void TransportThread::EndpointFailed(const std::string& key) {
+  auto found = endpoints_.find(key);
+  if (found == endpoints_.end()) return;
+  Endpoint& endpoint = found->second;
+  double leave_out = kFirstLeaveOutSeconds;
+  for (int i = 0; i < endpoint.failures && leave_out < kLongestLeaveOutSeconds; ++i) {
+    leave_out *= 2;
+  }
+  ++endpoint.failures;
+  endpoint.left_out_until = ev_now(loop_) + std::min(leave_out, kLongestLeaveOutSeconds);
+}
+
+void TransportThread::OnEndpointCheck(struct ev_loop*, ev_timer* watcher, int) {
+  static_cast<TransportThread*>(watcher->data)->CheckFailedEndpoints();
+}
+
+void TransportThread::CheckFailedEndpoints() {
+  // An endpoint left out is connected to again once its time is up, before
+  // a call has to: a connection that completes its handshake brings it back.
+  if (draining_) return;
+  const ev_tstamp now = ev_now(loop_);
+  std::vector<std::pair<std::string, Endpoint>> due;
+  for (const auto& [key, endpoint] : endpoints_) {
+    if (endpoint.failures > 0 && endpoint.left_out_until <= now && !upstreams_.contains(key)) {
+      due.emplace_back(key, endpoint);
+    }
+  }
+  for (const auto& [key, endpoint] : due) Connect(key, endpoint);
 }
 
 void TransportThread::ForgetUpstream(Upstream* upstream) {
@@ -199,6 +281,7 @@ void TransportThread::BeginDrain(absl::Time deadline) {
   accepting_ = false;
   ev_io_stop(loop_, &accept_watcher_);
   ev_timer_stop(loop_, &accept_pause_);
+  ev_timer_stop(loop_, &endpoint_check_);
   for (Downstream* downstream : downstreams_) downstream->BeginDrain();
   double seconds = absl::ToDoubleSeconds(deadline - absl::Now());
   ev_timer_set(&drain_timer_, seconds > 0 ? seconds : 0., 0.);

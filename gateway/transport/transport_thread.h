@@ -41,6 +41,8 @@ struct TransportShared {
   size_t max_connections_per_thread = 10000;
   uint32_t reset_burst = 200;
   uint32_t resets_per_second = 100;
+  // Calls open or waiting on one connection to a connector endpoint.
+  size_t max_pending_per_upstream = 5000;
 };
 
 class TransportThread {
@@ -68,9 +70,16 @@ class TransportThread {
   const std::shared_ptr<const HubContext>& context() const { return context_; }
   void ScheduleFlush(H2Connection* connection);
   void DeleteLater(H2Connection* connection);
-  // The connection to the connector of `service` (made on first use).
-  Upstream* UpstreamFor(const ServiceRoute& service);
+  // A connection to one of `service`'s endpoints, round robin over those not
+  // left out after failing (made on first use); nullptr when none can be
+  // had (*busy: because every one has max_pending_per_upstream calls).
+  Upstream* UpstreamFor(const ServiceRoute& service, bool* busy);
   void ForgetUpstream(Upstream* upstream);
+  // What a connection to the endpoint of `key` showed: it answers (calls go
+  // there again), or it failed (left out for a while, longer each time, and
+  // tried again in the background).
+  void EndpointAnswered(const std::string& key);
+  void EndpointFailed(const std::string& key);
   // Live streams by serial, so answers coming back from other threads (the
   // recorder, the hub's own blocking methods) find a stream or drop quietly.
   uint64_t Register(ForwardedStream* stream);
@@ -85,6 +94,16 @@ class TransportThread {
   static void OnPrepare(struct ev_loop* loop, ev_prepare* watcher, int events);
   static void OnDrainTimer(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnAcceptPause(struct ev_loop* loop, ev_timer* watcher, int events);
+  static void OnEndpointCheck(struct ev_loop* loop, ev_timer* watcher, int events);
+  // One connector endpoint as this thread has seen it.
+  struct Endpoint {
+    std::string provider;
+    std::string address;
+    int failures = 0;          // in a row
+    ev_tstamp left_out_until = 0;
+  };
+  Upstream* Connect(const std::string& key, const Endpoint& endpoint);
+  void CheckFailedEndpoints();
   void Accept();
   void PauseAccepting(double seconds);
   void RunPosted();
@@ -100,6 +119,7 @@ class TransportThread {
   ev_prepare prepare_;
   ev_timer drain_timer_;
   ev_timer accept_pause_;
+  ev_timer endpoint_check_;
   bool accepting_ = false;
   std::thread thread_;
 
@@ -112,6 +132,8 @@ class TransportThread {
   std::vector<H2Connection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;
   absl::flat_hash_map<std::string, Upstream*> upstreams_;  // by provider@endpoint
+  absl::flat_hash_map<std::string, Endpoint> endpoints_;   // by provider@endpoint
+  std::vector<uint32_t> next_endpoint_;  // round robin, by ServiceRoute::index
   absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
   uint64_t next_serial_ = 1;
   bool draining_ = false;

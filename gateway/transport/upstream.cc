@@ -87,12 +87,12 @@ ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t*, s
 
 }  // namespace
 
-Upstream* Upstream::Connect(TransportThread* thread, const ServiceRoute& service,
-                            std::string key) {
-  int fd = ConnectTo(service.endpoint);
+Upstream* Upstream::Connect(TransportThread* thread, const std::string& provider,
+                            const std::string& address, std::string key) {
+  int fd = ConnectTo(address);
   if (fd < 0) return nullptr;
   SSL* ssl = nullptr;
-  if (!absl::StartsWith(service.endpoint, "unix:")) {
+  if (!absl::StartsWith(address, "unix:")) {
     ssl = SSL_new(thread->shared().tls->Current()->client_context());
     if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
       if (ssl != nullptr) SSL_free(ssl);
@@ -102,16 +102,16 @@ Upstream* Upstream::Connect(TransportThread* thread, const ServiceRoute& service
     SSL_set_connect_state(ssl);
     SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   }
-  return new Upstream(thread, fd, ssl, service, std::move(key));
+  return new Upstream(thread, fd, ssl, provider, address, std::move(key));
 }
 
-Upstream::Upstream(TransportThread* thread, int fd, SSL* ssl, const ServiceRoute& service,
-                   std::string key)
+Upstream::Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
+                   const std::string& address, std::string key)
     : H2Connection(thread, fd, ssl),
       key_(std::move(key)),
-      provider_(service.provider),
+      provider_(provider),
       trust_domain_(thread->context()->trust_domain()),
-      authority_(service.endpoint) {
+      authority_(address) {
   ArmTimer(kConnectTimeoutSeconds);
 }
 
@@ -148,6 +148,8 @@ bool Upstream::OnHandshakeDone() {
   nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  established_ = true;
+  thread()->EndpointAnswered(key_);
   std::vector<ForwardedStream*> waiting = std::move(waiting_);
   for (ForwardedStream* stream : waiting) Start(stream);
   return true;
@@ -155,10 +157,15 @@ bool Upstream::OnHandshakeDone() {
 
 void Upstream::OnClosed() {
   thread()->ForgetUpstream(this);
-  std::vector<ForwardedStream*> failed = std::move(waiting_);
-  for (auto& [id, stream] : active_) failed.push_back(stream);
+  // Never established, or lost without GOAWAY (the process died): the
+  // endpoint is left out before the waiting calls try another one.
+  if (!established_ || !goaway_received_) thread()->EndpointFailed(key_);
+  std::vector<ForwardedStream*> unsent = std::move(waiting_);
+  std::vector<ForwardedStream*> sent;
+  for (auto& [id, stream] : active_) sent.push_back(stream);
   active_.clear();
-  for (ForwardedStream* stream : failed) stream->OnUpstreamFailed();
+  for (ForwardedStream* stream : unsent) stream->OnUpstreamFailed(/*request_sent=*/false);
+  for (ForwardedStream* stream : sent) stream->OnUpstreamFailed(/*request_sent=*/true);
 }
 
 void Upstream::Submit(ForwardedStream* stream) {
@@ -176,7 +183,7 @@ void Upstream::Start(ForwardedStream* stream) {
   body.read_callback = &transport::ReadRequestBody;
   int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), &body, stream);
   if (id < 0) {
-    stream->OnUpstreamFailed();
+    stream->OnUpstreamFailed(/*request_sent=*/false);
     return;
   }
   active_[id] = stream;

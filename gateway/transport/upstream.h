@@ -19,10 +19,11 @@ class ForwardedStream;
 // Owned by its TransportThread (see H2Connection). Not thread-safe.
 class Upstream final : public H2Connection {
  public:
-  // Starts connecting to `service`'s endpoint; nullptr if no socket could be
-  // made (the caller answers UNAVAILABLE). Call Begin() once registered.
-  static Upstream* Connect(TransportThread* thread, const ServiceRoute& service,
-                           std::string key);
+  // Starts connecting to `address` (host:port or unix:PATH), where the
+  // connector of agency `provider` must answer; nullptr if no socket could be
+  // made. Call Begin() once registered under `key`.
+  static Upstream* Connect(TransportThread* thread, const std::string& provider,
+                           const std::string& address, std::string key);
   ~Upstream() override;
 
   // False once the connection failed, closed or was told GOAWAY: new calls
@@ -34,10 +35,12 @@ class Upstream final : public H2Connection {
   // The stream is gone on the caller's side: reset it here, forget it.
   void Cancel(ForwardedStream* stream, int32_t stream_id);
   const std::string& key() const { return key_; }
+  // Calls open or waiting on this connection.
+  size_t pending() const { return waiting_.size() + active_.size(); }
 
  private:
-  Upstream(TransportThread* thread, int fd, SSL* ssl, const ServiceRoute& service,
-           std::string key);
+  Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
+           const std::string& address, std::string key);
   bool OnHandshakeDone() override;
   void OnClosed() override;
   void OnTimer() override;
@@ -59,6 +62,7 @@ class Upstream final : public H2Connection {
   const std::string trust_domain_;
   const std::string authority_;
   bool goaway_received_ = false;
+  bool established_ = false;  // the handshake and the provider check passed
   std::vector<ForwardedStream*> waiting_;  // until the handshake is done
   absl::flat_hash_map<int32_t, ForwardedStream*> active_;
 };

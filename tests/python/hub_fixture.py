@@ -156,7 +156,10 @@ class FakeConnector:
 class Hub:
     """PKI, echo connector, scripted connector and the hub, in a temp dir."""
 
-    def __init__(self, build, limits="", extra=""):
+    def __init__(self, build, limits="", extra="", dead_echo_replica=False):
+        """`dead_echo_replica`: Echo's route lists a broken endpoint before the
+        real one: it accepts connections and closes them at once, so the hub
+        learns only after connecting, with calls already waiting on it."""
         self.build = build
         self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
         self.pki = os.path.join(self.dir, "pki")
@@ -171,6 +174,11 @@ class Hub:
             self.echo_port = s.getsockname()[1]
         self.echo_process = None
         self.echo_address = self.start_echo()
+        self.dead_address = None
+        if dead_echo_replica:
+            self.dead = socket.create_server(("127.0.0.1", 0))
+            self.dead_address = "127.0.0.1:%d" % self.dead.getsockname()[1]
+            threading.Thread(target=self._slam, daemon=True).start()
         self.config_path = os.path.join(self.dir, "hub.textproto")
         self.limits = limits
         self.rewrite_config(extra)
@@ -178,6 +186,14 @@ class Hub:
         self.address = self._start("hub", [os.path.join(build, "bin", "ndxp-hub"),
                                            "--config", self.config_path])
         self.hub_process = self.processes[-1]
+
+    def _slam(self):
+        while True:
+            try:
+                connection, _ = self.dead.accept()
+            except OSError:
+                return  # closed by stop()
+            connection.close()
 
     def start_echo(self):
         address = self._start("echo", [os.path.join(self.build, "bin", "ndxp-echo"),
@@ -238,8 +254,9 @@ class Hub:
             'listen: "127.0.0.1:0"', 'trust_domain: "%s"' % TD, self._tls("hub", crl=True),
             'descriptor_set: "%s"' % descriptors,
             "limits { max_message_bytes: 1048576 %s }" % limits,
-            'routes { service: "%s" provider: "%s" endpoint: "%s" }'
-            % (ECHO_SERVICE, IDENTITIES["echo"][0], self.echo_address),
+            'routes { service: "%s" provider: "%s" endpoint: "%s"%s }'
+            % (ECHO_SERVICE, IDENTITIES["echo"][0], self.dead_address or self.echo_address,
+               ' replicas: "%s"' % self.echo_address if self.dead_address else ""),
             'routes { service: "%s" provider: "%s" endpoint: "%s" }'
             % (FAKE_SERVICE, IDENTITIES["fake"][0], self.fake.address),
             'grants { consumer: "%s" service: "%s" }' % (caller, ECHO_SERVICE),
@@ -282,4 +299,6 @@ class Hub:
                     process.kill()
                     process.wait()
         self.fake.stop()
+        if self.dead_address:
+            self.dead.close()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -53,10 +53,12 @@ class TransportTest(unittest.TestCase):
     LIMITS = ""
 
     EXTRA = ""
+    DEAD_ECHO_REPLICA = False
 
     @classmethod
     def setUpClass(cls):
-        cls.hub = Hub(BUILD, limits=cls.LIMITS, extra=cls.EXTRA)
+        cls.hub = Hub(BUILD, limits=cls.LIMITS, extra=cls.EXTRA,
+                      dead_echo_replica=cls.DEAD_ECHO_REPLICA)
 
     @classmethod
     def tearDownClass(cls):
@@ -406,6 +408,50 @@ class QuotaTest(TransportTest):
         answer = raw.call(FAKE_METHOD, b"", [("x-fake", "slow"), ("x-fake-delay", "0")])
         self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
         self.assert_hub_serves("victim")  # the caller's Echo quota is the other test's
+
+
+class ReplicasTest(TransportTest):
+    """Echo's route: a dead endpoint, then the live one; two calls pending at
+    most on one connection to a connector."""
+    DEAD_ECHO_REPLICA = True
+    LIMITS = "max_pending_per_connector: 2"
+
+    def call_echo(self, raw, text=b"r"):
+        return raw.call(ECHO, echo_request(text), [("grpc-timeout", "30S")])
+
+    def test_calls_go_only_to_the_replica_that_answers(self):
+        raw = self.connect()
+        statuses = [self.call_echo(raw).grpc_status for _ in range(20)]
+        self.assertEqual(statuses, [0] * 20, "the dead replica costs no call")
+
+    def test_no_replica_answering_is_unavailable_at_once_and_recovery_is_automatic(self):
+        raw = self.connect()
+        self.assertEqual(self.call_echo(raw).grpc_status, 0)
+        self.hub.stop_echo()
+        try:
+            answers = [self.call_echo(raw) for _ in range(5)]
+            # UNAVAILABLE, not the 30 s deadline: nothing waits for a dead connector.
+            self.assertEqual([a.grpc_status for a in answers], [14] * 5,
+                             [a.grpc_message for a in answers])
+            self.assertNotIn("127.0.0.1", answers[0].grpc_message, "no internal address")
+        finally:
+            self.hub.start_echo()
+        self.assertTrue(wait_until(lambda: self.call_echo(raw).grpc_status == 0),
+                        "calls are answered again once the connector is back")
+
+    def test_calls_pending_on_a_connector_connection_are_bounded(self):
+        raw = self.connect()
+        fake = self.hub.fake
+        requests = fake.requests
+        for _ in range(2):
+            stream_id = raw.request_headers(FAKE_METHOD, [("x-fake", "hang"),
+                                                          ("grpc-timeout", "60S")])
+            raw.send_body(stream_id, grpc_frame(b""), end_stream=True)
+        self.assertTrue(wait_until(lambda: fake.requests == requests + 2))
+        third = raw.call(FAKE_METHOD, b"", [("x-fake", "slow"), ("x-fake-delay", "0")])
+        self.assertEqual(third.grpc_status, 14, third.grpc_message)
+        self.assertIn("2 calls pending", third.grpc_message)
+        self.assertEqual(fake.requests, requests + 2)
 
 
 class TlsLifecycleTest(TransportTest):
