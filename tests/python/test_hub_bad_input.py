@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""What the network may send the hub that is not a well-formed gRPC call:
+garbage, plaintext HTTP/1.1 and h2c, TLS without ALPN h2, malformed HTTP/2
+frames, compressed messages to the hub's own methods, thousands of idle and
+half-open connections. Each gets its documented answer (docs/design.md, "Bad
+input") while a well-behaved client calling all along sees 0 errors.
+
+Run by ctest:  test_hub_bad_input.py BUILD_DIR
+"""
+
+import gzip
+import os
+import socket
+import ssl
+import struct
+import sys
+import threading
+import unittest
+
+import h2.events
+
+from hub_fixture import Hub, ROOT
+from raw_h2 import RawH2Connection, grpc_frame
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
+ECHO = "/ndxp.bench.v1.Echo/Echo"
+HEALTH = "/grpc.health.v1.Health/Check"
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def frame(kind, flags, stream_id, payload=b"", length=None):
+    """One HTTP/2 frame (`length` may lie about the payload)."""
+    size = len(payload) if length is None else length
+    return struct.pack(">I", size)[1:] + bytes([kind, flags]) + struct.pack(">I", stream_id) + payload
+
+
+class GoodClient(threading.Thread):
+    """Calls Echo over one connection until stopped; counts what failed."""
+
+    def __init__(self, hub):
+        super().__init__(daemon=True)
+        self.raw = RawH2Connection(hub.address, *hub.files("victim"))
+        self.stop = threading.Event()
+        self.calls = self.errors = 0
+        self.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                answer = self.raw.call(ECHO, b"\x0a\x04good")
+                ok = answer.grpc_status == 0 and answer.data[5:] == b"\x0a\x04good"
+            except (OSError, ssl.SSLError):
+                ok = False
+            self.calls += 1
+            self.errors += 0 if ok else 1
+
+    def finish(self):
+        self.stop.set()
+        self.join(timeout=30)
+        self.raw.close()
+        return self.calls, self.errors
+
+
+class BadInputTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, limits="handshake_timeout_ms: 2000")
+        cls.host, port = cls.hub.address.rsplit(":", 1)
+        cls.port = int(port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def setUp(self):
+        self.good = GoodClient(self.hub)
+
+    def tearDown(self):
+        calls, errors = self.good.finish()
+        self.assertTrue(self.hub.alive(), "the hub is alive")
+        self.assertGreater(calls, 0, "the good client kept calling")
+        self.assertEqual(errors, 0, "the good client saw no error")
+
+    def tcp(self):
+        s = socket.create_connection((self.host, self.port), timeout=20)
+        self.addCleanup(s.close)
+        return s
+
+    def tls(self, alpn=("h2",)):
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH,
+                                             cafile=self.hub.files("caller")[0])
+        context.load_cert_chain(*self.hub.files("caller")[1:])
+        context.check_hostname = False
+        if alpn:
+            context.set_alpn_protocols(list(alpn))
+        s = context.wrap_socket(self.tcp(), server_hostname=self.host)
+        self.addCleanup(s.close)
+        return s
+
+    def assert_closed(self, s, what):
+        """The hub ends the connection: EOF or a reset, within the timeout."""
+        s.settimeout(20)
+        try:
+            while s.recv(65536):
+                pass
+        except (ConnectionError, ssl.SSLError):
+            pass
+        except socket.timeout:
+            self.fail("the hub kept a connection that sent " + what)
+
+    def goaway_code(self, frames):
+        """Opens an h2 connection, sends `frames` after the preface; the
+        GOAWAY error code the hub answers with."""
+        raw = RawH2Connection(self.hub.address, *self.hub.files("caller"))
+        self.addCleanup(raw.close)
+        raw.sock.sendall(frames)
+        for _ in range(100):
+            try:
+                for event in raw.events(timeout=0.2):
+                    if isinstance(event, h2.events.ConnectionTerminated):
+                        return event.error_code
+            except (ConnectionError, OSError):
+                return None
+        self.fail("no GOAWAY")
+
+    def test_garbage_instead_of_a_tls_handshake_is_closed(self):
+        s = self.tcp()
+        s.sendall(os.urandom(4096))
+        self.assert_closed(s, "garbage")
+
+    def test_plaintext_http1_is_closed(self):
+        s = self.tcp()
+        s.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
+        self.assert_closed(s, "plaintext HTTP/1.1")
+
+    def test_h2c_prior_knowledge_is_closed(self):
+        s = self.tcp()
+        s.sendall(PREFACE + frame(0x4, 0, 0))
+        self.assert_closed(s, "h2c")
+
+    def test_tls_without_alpn_is_refused(self):
+        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+            s = self.tls(alpn=None)
+            s.sendall(PREFACE + frame(0x4, 0, 0))
+            if not s.recv(1):
+                raise ConnectionError("closed")
+
+    def test_tls_offering_only_http1_is_refused(self):
+        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+            s = self.tls(alpn=("http/1.1",))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
+            if not s.recv(1):
+                raise ConnectionError("closed")
+
+    def test_malformed_frames_end_the_connection_with_their_error(self):
+        cases = [
+            ("DATA on stream 0", frame(0x0, 0, 0, b"x"), 1),                    # PROTOCOL_ERROR
+            ("a frame over SETTINGS_MAX_FRAME_SIZE", frame(0x0, 0, 1, b"x" * 20000), 6),
+            ("HEADERS whose HPACK cannot be decoded", frame(0x1, 0x4, 1, b"\xff" * 8), 9),
+            ("WINDOW_UPDATE of 0 on the connection", frame(0x8, 0, 0, b"\0\0\0\0"), 1),
+            ("CONTINUATION without HEADERS", frame(0x9, 0x4, 1, b"\x82"), 1),
+            ("SETTINGS with a bad length", frame(0x4, 0, 0, b"\0\0\0"), 6),
+            ("PING on a stream", frame(0x6, 0, 1, b"8 bytes!"), 1),
+        ]
+        for name, frames, code in cases:
+            with self.subTest(name):
+                self.assertEqual(self.goaway_code(frames), code)
+
+    def test_a_compressed_message_to_the_hubs_own_methods_is_refused_unread(self):
+        raw = RawH2Connection(self.hub.address, *self.hub.files("caller"))
+        self.addCleanup(raw.close)
+        bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros, ~64 KiB on the wire
+        stream_id = raw.request_headers(HEALTH, [("grpc-encoding", "gzip")])
+        raw.send_body(stream_id, b"\x01" + struct.pack(">I", len(bomb)) + bomb[:16000])
+        answer = raw.read_until_end(stream_id)
+        self.assertEqual(answer.grpc_status, 12, answer.grpc_message)  # UNIMPLEMENTED
+        self.assertIn("uncompressed", answer.grpc_message)
+
+    def test_thousands_of_idle_and_half_open_connections(self):
+        half_open = []  # TCP only: the handshake timeout (2 s here) closes them
+        for _ in range(1000):
+            half_open.append(socket.create_connection((self.host, self.port), timeout=20))
+        idle = [self.tls() for _ in range(300)]  # TLS and h2 preface, then nothing
+        for s in idle:
+            s.sendall(PREFACE + frame(0x4, 0, 0))
+        for s in half_open[:20]:
+            self.assert_closed(s, "nothing after connecting")
+        for s in half_open:
+            s.close()
+        idle_alive = sum(1 for s in idle if self._answers_ping(s))
+        self.assertEqual(idle_alive, len(idle), "idle h2 connections are kept until the idle timeout")
+
+    def _answers_ping(self, s):
+        s.settimeout(10)
+        s.sendall(frame(0x6, 0, 0, b"alive?!!"))
+        seen = b""
+        while b"alive?!!" not in seen:
+            chunk = s.recv(65536)
+            if not chunk:
+                return False
+            seen = seen[-64:] + chunk
+        return True
+
+
+if __name__ == "__main__":
+    unittest.main()
