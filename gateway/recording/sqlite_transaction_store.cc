@@ -420,6 +420,34 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<SqliteTransactionStore::ChainHead>>
+SqliteTransactionStore::ReadChainHeads(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return absl::NotFoundError(absl::StrCat("audit log ", path, ": no such file"));
+  }
+  SqliteOptions sqlite_options;
+  sqlite_options.wal = false;  // keep whatever journal mode the file has
+  NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
+                        SqliteDatabase::Open(path, sqlite_options));
+  absl::StatusOr<SqliteStatement> heads = db->Prepare(
+      "SELECT a.replica, a.seq, lower(hex(a.hash)) FROM audit_log a JOIN (SELECT replica, "
+      "MAX(seq) AS seq FROM audit_log GROUP BY replica) newest ON a.replica = newest.replica "
+      "AND a.seq = newest.seq ORDER BY a.replica");
+  if (!heads.ok()) {
+    return absl::NotFoundError(absl::StrCat("audit log ", path, ": no audit_log table (",
+                                            heads.status().message(), ")"));
+  }
+  std::vector<ChainHead> out;
+  for (;;) {
+    NDXP_ASSIGN_OR_RETURN(bool has_row, heads->Step());
+    if (!has_row) break;
+    out.push_back({std::string(heads->ColumnText(0)), heads->ColumnInt64(1),
+                   std::string(heads->ColumnText(2))});
+  }
+  return out;
+}
+
 absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
                                                       std::string* report) {
   std::error_code error;
