@@ -269,7 +269,7 @@ constexpr char kStyle[] = R"css(
           background: #f8fafc; }
   .card .label { font-size: 11px; color: #5a6b82; text-transform: uppercase; letter-spacing: .04em; }
   .card .value { font-size: 21px; font-weight: bold; color: #12325c; margin: 2px 0; }
-  .card .delta { font-size: 12px; font-weight: bold; }
+  .card .delta { font-size: 12px; font-weight: bold; min-height: 16px; }
   .up { color: #2e7d4f; } .down { color: #b3261e; } .flat { color: #5a6b82; }
   table { border-collapse: collapse; width: 100%; margin: 10px 0 8px; font-size: 12px; }
   th { background: #12325c; color: #fff; text-align: left; padding: 6px 8px; font-weight: normal; }
@@ -288,12 +288,16 @@ std::string DeltaClass(const v1::GrowthRow& row) {
   return row.difference() > 0 ? "up" : "down";
 }
 
+// A headline figure: its label, value, change (coloured by `delta_class`) and
+// the same period's figure beneath.
 std::string Card(absl::string_view label, absl::string_view value, absl::string_view delta,
-                 absl::string_view delta_class, absl::string_view color = kCurrentColor) {
+                 absl::string_view delta_class, absl::string_view note,
+                 absl::string_view color = kCurrentColor) {
   return absl::StrCat("<div class=\"card\" style=\"border-top-color:", color,
                       "\"><div class=\"label\">", EscapeXml(label), "</div><div class=\"value\">",
                       EscapeXml(value), "</div><div class=\"delta ", delta_class, "\">",
-                      EscapeXml(delta), "</div></div>");
+                      EscapeXml(delta), "</div><div class=\"muted\">", EscapeXml(note),
+                      "</div></div>");
 }
 
 std::string HtmlTable(const std::vector<std::string>& header,
@@ -338,24 +342,24 @@ std::string Html(const ReportData& data, const ReportLocale& locale, absl::Civil
                   ".</p><p class=\"subline\">",
                   EscapeXml(locale.DocumentsSentence(data.documents, s.baseline_year)),
                   ".</p><div class=\"cards\">");
+  auto same = [&](const std::string& figure) { return absl::StrCat(same_period, ": ", figure); };
   absl::StrAppend(
       &out,
-      Card(l.transactions, locale.Count(data.total.current()),
-           absl::StrCat(locale.Change(data.total), " · ", same_period, ": ",
-                        locale.Count(data.total.baseline())),
-           DeltaClass(data.total)),
+      Card(l.transactions, locale.Count(data.total.current()), locale.Change(data.total),
+           DeltaClass(data.total), same(locale.Count(data.total.baseline()))),
       Card(l.documents, locale.Count(data.documents.current()),
            data.documents.defined() ? locale.Multiple(data.documents.multiple())
                                     : locale.Change(data.documents),
-           DeltaClass(data.documents)),
-      Card(l.success_rate, locale.Share(Fraction(s.answered.current(), whole)),
-           absl::StrCat(same_period, ": ",
-                        locale.Share(Fraction(s.answered.baseline(), data.total.baseline()))),
-           "flat", kAnsweredColor),
+           DeltaClass(data.documents), same(locale.Count(data.documents.baseline()))),
+      Card(l.success_rate, locale.Share(Fraction(s.answered.current(), whole)), "", "flat",
+           same(locale.Share(Fraction(s.answered.baseline(), data.total.baseline()))),
+           kAnsweredColor),
       Card(l.refusals, locale.Count(s.refused.current()),
-           locale.Share(Fraction(s.refused.current(), whole)), "flat", kRefusedColor),
+           locale.Share(Fraction(s.refused.current(), whole)), "flat",
+           same(locale.Count(s.refused.baseline())), kRefusedColor),
       Card(l.errors, locale.Count(s.failed.current()),
-           locale.Share(Fraction(s.failed.current(), whole)), "flat", kFailedColor));
+           locale.Share(Fraction(s.failed.current(), whole)), "flat",
+           same(locale.Count(s.failed.baseline())), kFailedColor));
   absl::StrAppend(&out, "</div></section>");
 
   // The trend.
