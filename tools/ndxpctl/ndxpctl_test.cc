@@ -349,6 +349,15 @@ TEST_F(NdxpctlAgainstAHubTest, RefusalsAreNamedNotNumbered) {
             "ndxpctl: the hub answered PERMISSION_DENIED: "
             "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator\n");
   EXPECT_EQ(result.out, "");
+
+  std::vector<std::string> report = {"report", "--period", "2024H1"};
+  report.insert(report.end(), connection_.begin(), connection_.end());
+  Result refused_report = RunArgs(report);
+  EXPECT_EQ(refused_report.code, kExitFailure);
+  EXPECT_EQ(refused_report.err,
+            "ndxpctl: the hub answered PERMISSION_DENIED: "
+            "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator\n");
+  EXPECT_EQ(refused_report.out, "");
 }
 
 }  // namespace
