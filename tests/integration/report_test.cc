@@ -202,6 +202,27 @@ TEST_F(ReportTest, EnglishAndEveryPeriodForm) {
   EXPECT_THAT(year.out, HasSubstr("1,670,999 transactions, up 67.1% on the same period of 2023"));
 }
 
+TEST_F(ReportTest, AgenciesByNameBesideTheirCodes) {
+  // The local federation's names file: G22's English name holds a quoted comma; B05 has no
+  // name and keeps its code.
+  Result vi = Report({"--period", "2024H1", "--lang", "vi", "--format", "md", "--agency-names",
+                      NDXP_AGENCY_NAMES});
+  ASSERT_EQ(vi.code, 0) << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("| Cơ sở dữ liệu quốc gia về dân cư (000.00.00.G04) | 1.135.000 |"));
+  EXPECT_THAT(vi.out, HasSubstr("| Cơ quan thuế (000.00.00.G12) | 965.000 |"));
+  EXPECT_THAT(vi.out, HasSubstr("| 000.00.01.B05 | 325.000 |"));
+  Result en = Report({"--period", "2024H1", "--lang", "en", "--format", "md", "--agency-names",
+                      NDXP_AGENCY_NAMES});
+  ASSERT_EQ(en.code, 0) << en.err;
+  EXPECT_THAT(en.out, HasSubstr("| Social insurance, health insurance (000.00.00.G22) | 155,000 |"));
+
+  const std::string bad = dir_->path() + "/names.csv";
+  std::ofstream(bad) << "code,en,vi\n000.00.00.G04,Population registry\n";
+  Result refused = Report({"--period", "2024H1", "--agency-names", bad});
+  EXPECT_EQ(refused.code, ndxpctl::kExitFailure);
+  EXPECT_THAT(refused.err, HasSubstr(bad + ":2: expected code,en,vi (2 fields)"));
+}
+
 TEST_F(ReportTest, CsvCarriesEveryFigure) {
   const std::string path = dir_->path() + "/report.csv";
   Result result = Report({"--period", "2024h1", "--format", "csv", "--out", path});
@@ -230,7 +251,8 @@ TEST_F(ReportTest, HtmlRendersInHeadlessChromium) {
   for (const char* lang : {"vi", "en"}) {
     SCOPED_TRACE(lang);
     const std::string html = absl::StrCat(dir_->path(), "/report-", lang, ".html");
-    Result result = Report({"--period", "2024H1", "--lang", lang, "--out", html});
+    Result result = Report(
+        {"--period", "2024H1", "--lang", lang, "--out", html, "--agency-names", NDXP_AGENCY_NAMES});
     ASSERT_EQ(result.code, 0) << result.err;
     const std::string page = Read(html);
     EXPECT_THAT(page, HasSubstr(std::string(lang) == "vi"
@@ -241,13 +263,13 @@ TEST_F(ReportTest, HtmlRendersInHeadlessChromium) {
     const std::string png = absl::StrCat(NDXP_SCREENSHOT_DIR, "/report-2024H1-", lang, ".png");
     const std::string command = absl::StrCat(
         NDXP_CHROMIUM, " --headless --no-sandbox --disable-gpu --hide-scrollbars ",
-        "--user-data-dir=", dir_->path(), "/chromium-", lang, " --window-size=900,2400 ",
+        "--user-data-dir=", dir_->path(), "/chromium-", lang, " --window-size=900,2500 ",
         "--screenshot=", png, " file://", html, " >", dir_->path(), "/chromium.log 2>&1");
     ASSERT_EQ(system(command.c_str()), 0) << command << "\n" << Read(dir_->path() + "/chromium.log");
     absl::StatusOr<testing::PngImage> image = testing::ReadPng(png);
     ASSERT_TRUE(image.ok()) << image.status();
     EXPECT_EQ(image->width, 900);
-    EXPECT_EQ(image->height, 2400);
+    EXPECT_EQ(image->height, 2500);
     // What the browser drew: the header band, this year's bars and last year's, and the
     // outcome bar's three colours.
     EXPECT_GT(image->CountPixels(0x12, 0x32, 0x5c), 900 * 60);  // header

@@ -65,7 +65,7 @@ struct Flags {
   // Offline (stats import, audit verify, backup, restore).
   std::string database, csv, postgres;
   // report: --period holds a period's name ("2024H1"); --format html|md|csv.
-  std::string lang = "en", out;
+  std::string lang = "en", out, agency_names;
   // backup --out and restore --from.
   std::string backup_dir;
   bool force = false;
@@ -367,6 +367,19 @@ int Report(const Flags& flags, std::ostream& out, std::ostream& err) {
     return kExitFailure;
   }
   const ReportLocale& locale = ReportLocale::For(*ParseLanguage(flags.lang));
+  if (!flags.agency_names.empty()) {
+    std::ifstream csv(flags.agency_names);
+    if (!csv) {
+      err << "ndxpctl: cannot read " << flags.agency_names << "\n";
+      return kExitFailure;
+    }
+    absl::StatusOr<AgencyNames> names = ParseAgencyNames(csv, flags.agency_names);
+    if (!names.ok()) {
+      err << "ndxpctl: " << names.status().message() << "\n";
+      return kExitFailure;
+    }
+    LabelAgencies(*names, locale.language(), &*data);
+  }
   const std::string text =
       RenderReport(*data, *ParseReportFormat(flags.format), locale,
                    absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
@@ -560,6 +573,11 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->check(ParsedBy(&ParseLanguage))
       ->capture_default_str();
   report->add_option("--out", report_flags.out, "write the report here instead of to stdout")
+      ->type_name("FILE");
+  report
+      ->add_option("--agency-names", report_flags.agency_names,
+                   "agencies' names to show beside their codes: a CSV with the header code,en,vi "
+                   "(deploy/local/agency-names.csv for the local federation)")
       ->type_name("FILE");
   report->footer(absl::StrCat(
       "The period against the same period a year earlier: the total and its growth, by month\n"

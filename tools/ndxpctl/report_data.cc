@@ -74,7 +74,54 @@ v1::Period Custom(absl::CivilDay from, absl::CivilDay to) {
   return period;
 }
 
+// The fields of one CSV line (RFC 4180 quotes; no line breaks inside fields).
+std::vector<std::string> CsvFields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      fields.back().push_back('"');
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.emplace_back();
+    } else if (c != '\r') {
+      fields.back().push_back(c);
+    }
+  }
+  return fields;
+}
+
 }  // namespace
+
+absl::StatusOr<AgencyNames> ParseAgencyNames(std::istream& csv, const std::string& file) {
+  AgencyNames names;
+  std::string line;
+  for (int number = 1; std::getline(csv, line); ++number) {
+    if (number == 1 || line.empty() || line == "\r") continue;  // the header, blank lines
+    std::vector<std::string> fields = CsvFields(line);
+    if (fields.size() != 3 || fields[0].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file, ":", number, ": expected code,en,vi (", fields.size(), " fields)"));
+    }
+    names[fields[0]] = {fields[1], fields[2]};
+  }
+  return names;
+}
+
+void LabelAgencies(const AgencyNames& names, Language language, ReportData* data) {
+  for (std::vector<ReportRow>* rows : {&data->providers, &data->consumers}) {
+    for (ReportRow& row : *rows) {
+      auto name = names.find(row.key);
+      if (name == names.end()) continue;
+      const AgencyName& n = name->second;
+      row.label = language == Language::kEnglish ? (n.english.empty() ? n.vietnamese : n.english)
+                                                 : (n.vietnamese.empty() ? n.english : n.vietnamese);
+    }
+  }
+}
 
 absl::StatusOr<ReportData> CollectReport(v1::Statistics::StubInterface& stub,
                                          const v1::Period& period) {

@@ -13,11 +13,14 @@
 #ifndef NDXP_TOOLS_NDXPCTL_REPORT_DATA_H_
 #define NDXP_TOOLS_NDXPCTL_REPORT_DATA_H_
 
+#include <istream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
+#include "tools/ndxpctl/report_locale.h"
 
 namespace ndxp::ndxpctl {
 
@@ -28,6 +31,7 @@ inline constexpr char kSendDocumentMethod[] = "ndxp.documents.v1.DocumentExchang
 struct ReportRow {
   std::string key;
   hub::v1::GrowthRow growth;
+  std::string label = "";  // what people read ("Bộ Tư pháp"), shown with the key; "": the key
 };
 
 // One bar of the trend chart: a month (or a day, for a month's report).
@@ -58,6 +62,21 @@ struct ReportData {
 // field named ("period.anchor ...").
 absl::StatusOr<ReportData> CollectReport(hub::v1::Statistics::StubInterface& stub,
                                          const hub::v1::Period& period);
+
+// Agencies' names by code, in English and Vietnamese.
+struct AgencyName {
+  std::string english, vietnamese;
+};
+using AgencyNames = std::map<std::string, AgencyName>;
+
+// A CSV of agencies' names: the header "code,en,vi", then one agency a line
+// (fields with commas in double quotes, UTF-8). INVALID_ARGUMENT naming
+// `file` and the line of a row without three fields or with an empty code.
+absl::StatusOr<AgencyNames> ParseAgencyNames(std::istream& csv, const std::string& file);
+
+// Labels the provider and consumer rows of `data` whose code has a name in
+// `language` (the other language's name when it has none).
+void LabelAgencies(const AgencyNames& names, Language language, ReportData* data);
 
 }  // namespace ndxp::ndxpctl
 

@@ -89,6 +89,16 @@ std::string ShortService(const std::string& service) {
   return dot == std::string::npos ? service : service.substr(dot + 1);
 }
 
+// `text` cut to `max` characters (UTF-8 code points) with "…" when longer.
+std::string Abbreviated(const std::string& text, size_t max) {
+  size_t characters = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (++characters > max) return text.substr(0, i) + "…";
+  }
+  return text;
+}
+
 std::string Title(const ReportData& data, const ReportLocale& locale) {
   std::string name = locale.PeriodName(data.kind, data.period);
   if (!name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
@@ -176,7 +186,11 @@ std::string Markdown(const ReportData& data, const ReportLocale& locale,
       return;
     }
     std::vector<std::vector<std::string>> cells;
-    for (const ReportRow& row : rows) cells.push_back(GrowthCells(row.key, row.growth, locale, whole));
+    for (const ReportRow& row : rows) {
+      const std::string key =
+          row.label.empty() ? row.key : absl::StrCat(row.label, " (", row.key, ")");
+      cells.push_back(GrowthCells(key, row.growth, locale, whole));
+    }
     absl::StrAppend(&out, MdTable(GrowthHeader(first, locale, s.baseline_year), cells, 1), "\n");
   };
 
@@ -387,13 +401,14 @@ std::string Html(const ReportData& data, const ReportLocale& locale, absl::Civil
     chart.series = {{this_year, kCurrentColor, {}}, {same_period, kBaselineColor, {}}};
     std::vector<std::vector<std::string>> cells;
     for (const ReportRow& row : rows) {
-      chart.categories.push_back(services ? ShortService(row.key) : row.key);
+      const std::string label = services ? ShortService(row.key) : row.label;
+      chart.categories.push_back(Abbreviated(label.empty() ? row.key : label, 24));
       chart.series[0].values.push_back(static_cast<double>(row.growth.current()));
       chart.series[1].values.push_back(static_cast<double>(row.growth.baseline()));
       std::string key = EscapeXml(row.key);
-      if (services && ShortService(row.key) != row.key) {
-        key = absl::StrCat(EscapeXml(ShortService(row.key)), "<br><span class=\"muted\">",
-                           EscapeXml(row.key), "</span>");
+      if (!label.empty() && label != row.key) {
+        key = absl::StrCat(EscapeXml(label), "<br><span class=\"muted\">", EscapeXml(row.key),
+                           "</span>");
       }
       std::vector<std::string> line = GrowthCells(row.key, row.growth, locale, whole);
       line[0] = key;
