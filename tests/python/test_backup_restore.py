@@ -110,12 +110,9 @@ class BackupRestoreTest(unittest.TestCase):
     def setUpClass(cls):
         cls.state, cls.endpoints = federation_fixture.start(
             BUILD, "ndxp-backup-", "--recording", "durable", population=2000)
+        cls.personal_id = federation_fixture.first_personal_id(cls.endpoints)
         stubs = generate_stubs(os.path.join(cls.state, "python-stubs"))
         cls.pb, cls.pb_grpc = stubs.residents_pb2, stubs.residents_pb2_grpc
-        database = cls.endpoints["connectors"]["residents"]["database"]
-        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
-            cls.personal_id = db.execute(
-                "SELECT personal_id FROM citizens ORDER BY personal_id LIMIT 1").fetchone()[0]
         cls.work = tempfile.mkdtemp(prefix="ndxp-backups-")
         cls.timings = []
 
