@@ -7,6 +7,7 @@ find_package(OpenSSL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(GTest REQUIRED)
+find_package(ZLIB REQUIRED)  # tests read PNG screenshots back
 
 find_program(NDXP_PROTOC protoc REQUIRED)
 find_program(NDXP_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
@@ -14,6 +15,8 @@ find_program(NDXP_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 set(NDXP_GRPC_PROTO_DIR /usr/share/grpc-proto CACHE PATH "gRPC's .proto files")
 # Only the test that the protos generate Go uses it (Debian's protoc-gen-go).
 find_program(NDXP_PROTOC_GEN_GO protoc-gen-go)
+# Tests render pages in a real headless browser (Debian's chromium).
+find_program(NDXP_CHROMIUM chromium)
 # The one command-line parser of every binary (Debian's libcli11-dev, header-only).
 find_package(CLI11 CONFIG REQUIRED)
 # The hub's transport: nghttp2 (HTTP/2 frames) and libev (one loop per core).

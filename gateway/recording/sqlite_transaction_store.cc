@@ -420,26 +420,51 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
   return absl::OkStatus();
 }
 
-absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
-                                                      std::string* report) {
+namespace {
+
+// An existing hub database, for reading its audit log: NOT_FOUND when there
+// is no file or no audit_log in it. Opened read-write only because reading a
+// WAL database needs its shared-memory file; its journal mode is kept.
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenAuditLog(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
     return absl::NotFoundError(absl::StrCat("audit log ", path, ": no such file"));
   }
   SqliteOptions sqlite_options;
-  sqlite_options.wal = false;  // keep whatever journal mode the file has
+  sqlite_options.wal = false;
   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                         SqliteDatabase::Open(path, sqlite_options));
-  {
-    NDXP_ASSIGN_OR_RETURN(
-        SqliteStatement has_table,
-        db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                    "'audit_log'"));
-    NDXP_ASSIGN_OR_RETURN(bool found, has_table.Step());
-    if (!found) {
-      return absl::NotFoundError(absl::StrCat("audit log ", path, ": no audit_log table"));
-    }
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement has_table,
+      db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"));
+  NDXP_ASSIGN_OR_RETURN(bool found, has_table.Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("audit log ", path, ": no audit_log table"));
+  return db;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SqliteTransactionStore::ChainHead>>
+SqliteTransactionStore::ReadChainHeads(const std::string& path) {
+  NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, OpenAuditLog(path));
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement heads,
+      db->Prepare("SELECT a.replica, a.seq, lower(hex(a.hash)) FROM audit_log a JOIN (SELECT "
+                  "replica, MAX(seq) AS seq FROM audit_log GROUP BY replica) newest ON "
+                  "a.replica = newest.replica AND a.seq = newest.seq ORDER BY a.replica"));
+  std::vector<ChainHead> out;
+  for (;;) {
+    NDXP_ASSIGN_OR_RETURN(bool has_row, heads.Step());
+    if (!has_row) break;
+    out.push_back({std::string(heads.ColumnText(0)), heads.ColumnInt64(1),
+                   std::string(heads.ColumnText(2))});
   }
+  return out;
+}
+
+absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
+                                                      std::string* report) {
+  NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, OpenAuditLog(path));
 
   // One statement reads one snapshot, so a hub appending meanwhile is harmless.
   sqlite3_stmt* raw = nullptr;

@@ -60,6 +60,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -155,6 +156,19 @@ class SqliteTransactionStore final : public TransactionStore {
   // Changes no row (opens read-write only because reading a WAL database needs
   // its shared-memory file). `report` may be null.
   static absl::Status VerifyAuditChain(const std::string& path, std::string* report);
+
+  // The newest row of one replica's chain.
+  struct ChainHead {
+    std::string replica;
+    int64_t seq = 0;
+    std::string hash_hex;  // its hash, lower-case hex
+  };
+
+  // Each replica's chain head in the file at `path`, by replica name, as
+  // stored (VerifyAuditChain says whether the chains behind them are intact);
+  // empty when the audit log is. NOT_FOUND as VerifyAuditChain. Changes no
+  // row.
+  static absl::StatusOr<std::vector<ChainHead>> ReadChainHeads(const std::string& path);
 
   SqliteTransactionStore(const SqliteTransactionStore&) = delete;
   SqliteTransactionStore& operator=(const SqliteTransactionStore&) = delete;

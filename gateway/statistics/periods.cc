@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/identifiers/civil_date.h"
@@ -53,7 +55,54 @@ absl::Status Missing(absl::string_view field, Period::Kind kind) {
       absl::StrCat("period.", field, " is missing (required for ", KindName(kind), ")"));
 }
 
+// `digits` (exactly `width` ASCII digits) as a number in [min, max].
+bool ParseField(absl::string_view digits, size_t width, int min, int max, int* value) {
+  if (digits.size() != width) return false;
+  for (char c : digits) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return absl::SimpleAtoi(digits, value) && *value >= min && *value <= max;
+}
+
+Period Anchored(Period::Kind kind, int year, int month, int day) {
+  Period period;
+  period.set_kind(kind);
+  *period.mutable_anchor() = ToProtoDay(absl::CivilDay(year, month, day));
+  return period;
+}
+
 }  // namespace
+
+absl::StatusOr<Period> ParsePeriodName(absl::string_view name) {
+  auto invalid = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "period \"", name,
+        "\" is not one of YYYY (a year), YYYYH1 or YYYYH2 (a half-year), YYYYQ1..YYYYQ4 (a "
+        "quarter), YYYY-MM (a month) or YYYY-MM-DD (a day), e.g. 2024H1"));
+  };
+  int year = 0;
+  if (name.size() < 4 || !ParseField(name.substr(0, 4), 4, 1, 9999, &year)) return invalid();
+  const absl::string_view rest = name.substr(4);
+  int number = 0;
+  if (rest.empty()) return Anchored(Period::YEAR, year, 1, 1);
+  if (rest.size() == 2 && absl::ascii_toupper(static_cast<unsigned char>(rest[0])) == 'H' &&
+      ParseField(rest.substr(1), 1, 1, 2, &number)) {
+    return Anchored(Period::HALF_YEAR, year, (number - 1) * 6 + 1, 1);
+  }
+  if (rest.size() == 2 && absl::ascii_toupper(static_cast<unsigned char>(rest[0])) == 'Q' &&
+      ParseField(rest.substr(1), 1, 1, 4, &number)) {
+    return Anchored(Period::QUARTER, year, (number - 1) * 3 + 1, 1);
+  }
+  if (rest.size() >= 3 && rest[0] == '-' && ParseField(rest.substr(1, 2), 2, 1, 12, &number)) {
+    if (rest.size() == 3) return Anchored(Period::MONTH, year, number, 1);
+    int day = 0;
+    if (rest.size() == 6 && rest[3] == '-' && ParseField(rest.substr(4), 2, 1, 31, &day)) {
+      if (day > identifiers::DaysInMonth(year, number)) return invalid();
+      return Anchored(Period::DAY, year, number, day);
+    }
+  }
+  return invalid();
+}
 
 std::string FormatDay(absl::CivilDay day) {
   return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());

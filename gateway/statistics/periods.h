@@ -71,6 +71,16 @@ absl::StatusOr<absl::CivilDay> DayFromProto(const hub::v1::Day& day, absl::strin
 hub::v1::Day ToProtoDay(absl::CivilDay day);
 hub::v1::ResolvedPeriod ToResolvedPeriod(const DayRange& range);
 
+// A period as operators name it, anchored on its first day:
+//   "2024"        YEAR       2024-01-01 .. 2024-12-31
+//   "2024H1"      HALF_YEAR  2024-01-01 .. 2024-06-30 ("2024H2": July .. December)
+//   "2024Q2"      QUARTER    2024-04-01 .. 2024-06-30
+//   "2024-06"     MONTH      2024-06-01 .. 2024-06-30
+//   "2024-06-15"  DAY
+// H and Q may be lower case. INVALID_ARGUMENT naming the text and the forms
+// accepted for anything else ("2024H3", "2024-13", "H1 2024").
+absl::StatusOr<hub::v1::Period> ParsePeriodName(absl::string_view name);
+
 // "YYYY-MM-DD", the year zero-padded to four digits (so that, for years
 // 0..9999, text order is day order, as the counters table relies on).
 std::string FormatDay(absl::CivilDay day);

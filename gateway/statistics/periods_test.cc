@@ -1,6 +1,7 @@
 #include "gateway/statistics/periods.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -264,6 +265,41 @@ TEST(PeriodsTest, ProtoDayRoundTrip) {
   EXPECT_EQ(*back, D(2028, 2, 29));
   EXPECT_THAT(DayFromProto(MakeDay(2026, 2, 29), "report.day").status().message(),
               HasSubstr("report.day 2026-02-29 is not a real date"));
+}
+
+TEST(ParsePeriodNameTest, NamesResolveToTheirDays) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"2024", "2024-01-01..2024-12-31"},      {"2024H1", "2024-01-01..2024-06-30"},
+      {"2024h2", "2024-07-01..2024-12-31"},    {"2024Q1", "2024-01-01..2024-03-31"},
+      {"2024Q2", "2024-04-01..2024-06-30"},    {"2024q4", "2024-10-01..2024-12-31"},
+      {"2024-06", "2024-06-01..2024-06-30"},   {"2024-02", "2024-02-01..2024-02-29"},
+      {"2024-06-15", "2024-06-15..2024-06-15"}, {"2024-02-29", "2024-02-29..2024-02-29"},
+  };
+  for (const auto& [name, expected] : cases) {
+    SCOPED_TRACE(name);
+    absl::StatusOr<Period> period = ParsePeriodName(name);
+    ASSERT_TRUE(period.ok()) << period.status();
+    absl::StatusOr<DayRange> range = ResolvePeriod(*period);
+    ASSERT_TRUE(range.ok()) << range.status();
+    EXPECT_EQ(RangeString(*range), expected);
+  }
+  EXPECT_EQ(ParsePeriodName("2024H1")->kind(), Period::HALF_YEAR);
+  EXPECT_EQ(ParsePeriodName("2024Q2")->kind(), Period::QUARTER);
+  EXPECT_EQ(ParsePeriodName("2024-06")->kind(), Period::MONTH);
+  EXPECT_EQ(ParsePeriodName("2024")->kind(), Period::YEAR);
+}
+
+TEST(ParsePeriodNameTest, AnythingElseNamesTheTextAndTheForms) {
+  for (const char* name : {"", "24", "2024H3", "2024H0", "2024Q5", "2024-13", "2024-00",
+                           "2024-6", "2023-02-29", "2024-06-31", "H1 2024", "2024 H1",
+                           "2024H12", "20x4", "0000", "2024-06-15x", "+2024"}) {
+    SCOPED_TRACE(name);
+    absl::StatusOr<Period> period = ParsePeriodName(name);
+    ASSERT_FALSE(period.ok());
+    EXPECT_EQ(period.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(period.status().message(), HasSubstr(absl::StrCat("period \"", name, "\"")));
+    EXPECT_THAT(period.status().message(), HasSubstr("YYYYH1"));
+  }
 }
 
 }  // namespace

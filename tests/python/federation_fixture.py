@@ -26,3 +26,12 @@ def start(build, prefix, *extra_args, population=3000):
 def stop(state):
     subprocess.run([sys.executable, FEDERATION, "down", "--state", state], check=False)
     shutil.rmtree(state, ignore_errors=True)
+
+
+def first_personal_id(endpoints):
+    """A personal ID the federation's residents connector holds."""
+    import sqlite3
+    database = endpoints["connectors"]["residents"]["database"]
+    with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+        return db.execute(
+            "SELECT personal_id FROM citizens ORDER BY personal_id LIMIT 1").fetchone()[0]

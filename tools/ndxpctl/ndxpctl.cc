@@ -17,11 +17,17 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/tls/credentials.h"
+#include "absl/time/clock.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
+#include "gateway/recording/sqlite_backup.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/history_import.h"
+#include "gateway/statistics/periods.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
 #include "tools/ndxpctl/output_format.h"
+#include "tools/ndxpctl/report_data.h"
+#include "tools/ndxpctl/report_locale.h"
+#include "tools/ndxpctl/report_render.h"
 
 #ifndef NDXP_VERSION
 #define NDXP_VERSION "unknown"
@@ -56,8 +62,13 @@ struct Flags {
   std::string period, anchor, from, to, group_by;
   std::string format = "table";
   std::string baseline = "year-on-year";
-  // Offline (stats import, audit verify).
+  // Offline (stats import, audit verify, backup, restore).
   std::string database, csv, postgres;
+  // report: --period holds a period's name ("2024H1"); --format html|md|csv.
+  std::string lang = "en", out, agency_names;
+  // backup --out and restore --from.
+  std::string backup_dir;
+  bool force = false;
 };
 
 // A usage error found after parsing: exit 2, as CLI11's own.
@@ -125,6 +136,25 @@ CLI::Validator GroupByFormat() {
           }
         }
         return "";
+      },
+      "");
+}
+
+CLI::Validator PeriodName() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        absl::StatusOr<v1::Period> period = ndxp::gateway::statistics::ParsePeriodName(value);
+        return period.ok() ? "" : std::string(period.status().message());
+      },
+      "");
+}
+
+template <typename Parse>
+CLI::Validator ParsedBy(Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& value) -> std::string {
+        auto parsed = parse(value);
+        return parsed.ok() ? "" : std::string(parsed.status().message());
       },
       "");
 }
@@ -303,6 +333,113 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// `text` to --out FILE, or to `out` without one.
+int WriteResult(const std::string& text, const std::string& path, std::ostream& out,
+                std::ostream& err) {
+  if (path.empty()) {
+    out << text;
+    return 0;
+  }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) {
+    err << "ndxpctl: cannot write " << path << "\n";
+    return kExitFailure;
+  }
+  return 0;
+}
+
+int Report(const Flags& flags, std::ostream& out, std::ostream& err) {
+  const std::string command = "ndxpctl report";
+  if (flags.period.empty()) {
+    return ReportUsageError({command, "--period is required (e.g. 2024H1, 2024Q2, 2024-06, 2024)"},
+                            err);
+  }
+  absl::StatusOr<std::unique_ptr<v1::Statistics::Stub>> stub = Connect(flags);
+  if (!stub.ok()) return ReportUsageError({command, std::string(stub.status().message())}, err);
+  absl::StatusOr<ReportData> data =
+      CollectReport(**stub, *ndxp::gateway::statistics::ParsePeriodName(flags.period));
+  if (!data.ok()) {
+    err << "ndxpctl: the hub answered "
+        << absl::StatusCodeToString(data.status().code()) << ": " << data.status().message()
+        << "\n";
+    return kExitFailure;
+  }
+  const ReportLocale& locale = ReportLocale::For(*ParseLanguage(flags.lang));
+  if (!flags.agency_names.empty()) {
+    std::ifstream csv(flags.agency_names);
+    if (!csv) {
+      err << "ndxpctl: cannot read " << flags.agency_names << "\n";
+      return kExitFailure;
+    }
+    absl::StatusOr<AgencyNames> names = ParseAgencyNames(csv, flags.agency_names);
+    if (!names.ok()) {
+      err << "ndxpctl: " << names.status().message() << "\n";
+      return kExitFailure;
+    }
+    LabelAgencies(*names, locale.language(), &*data);
+  }
+  const std::string text =
+      RenderReport(*data, *ParseReportFormat(flags.format), locale,
+                   absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+  if (int written = WriteResult(text, flags.out, out, err); written != 0) return written;
+  if (!flags.out.empty()) {
+    out << "report " << locale.PeriodName(data->kind, data->period) << " ("
+        << flags.format << ", " << flags.lang << ") written to " << flags.out << ": "
+        << locale.Headline(data->total, data->baseline_period.from().year()) << "\n";
+  }
+  return 0;
+}
+
+// "  replica hub-1: seq 1..12,345, head 3f2a..." for each chain.
+std::string ChainLines(const v1::BackupManifest& manifest) {
+  std::string lines;
+  for (const v1::AuditChainHead& chain : manifest.chains()) {
+    absl::StrAppend(&lines, "  replica ", chain.replica(), ": seq 1..",
+                    WithThousandsSeparators(chain.seq()), ", head ", chain.hash(), "\n");
+  }
+  return lines;
+}
+
+int Backup(const Flags& flags, std::ostream& out, std::ostream& err) {
+  int reported = -1;  // the last tenth reported
+  auto progress = [&](int64_t done, int64_t total) {
+    const int tenth = total > 0 ? static_cast<int>(done * 10 / total) : 10;
+    if (tenth == reported) return;
+    reported = tenth;
+    err << "backup: copied " << tenth * 10 << "% (" << WithThousandsSeparators(done) << " of "
+        << WithThousandsSeparators(total) << " pages)\n";
+  };
+  absl::StatusOr<v1::BackupManifest> manifest = ndxp::gateway::BackupSqliteDatabase(
+      flags.database, flags.backup_dir, absl::StrCat("ndxpctl ", NDXP_VERSION), progress);
+  if (!manifest.ok()) {
+    err << "ndxpctl: backup failed: " << manifest.status().message() << "\n";
+    return kExitFailure;
+  }
+  out << "backed up " << flags.database << " to " << flags.backup_dir << " (snapshot "
+      << manifest->created_at() << "): " << WithThousandsSeparators(manifest->audit_rows())
+      << " audit rows, chains intact, " << WithThousandsSeparators(manifest->size_bytes())
+      << " bytes, sha256 " << manifest->sha256() << "\n"
+      << ChainLines(*manifest);
+  return 0;
+}
+
+int Restore(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<v1::BackupManifest> manifest =
+      ndxp::gateway::RestoreSqliteDatabase(flags.backup_dir, flags.database, flags.force);
+  if (!manifest.ok()) {
+    err << "ndxpctl: restore refused: " << manifest.status().message() << "\n";
+    return kExitFailure;
+  }
+  out << "restored " << flags.database << " from " << flags.backup_dir << " (snapshot "
+      << manifest->created_at() << "): checksum matches, "
+      << WithThousandsSeparators(manifest->audit_rows())
+      << " audit rows, chains intact and ending at the manifest's heads\n"
+      << ChainLines(*manifest);
+  return 0;
+}
+
 // The last command parsed ("import" in "ndxpctl stats import ..."), and
 // the command line up to it.
 const CLI::App* LastCommand(const CLI::App& app, std::string* line) {
@@ -339,7 +476,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   // One set per command: CLI11 reads the environment for every command's
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
-  Flags stats_flags, import_flags, growth_flags, verify_flags;
+  Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
+      restore_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", NDXP_VERSION));
   app.require_subcommand(1);
@@ -410,6 +548,81 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   verify->footer(absl::StrCat("Example: ndxpctl audit verify --database state/data/hub.db\n\n",
                               kExitStatus));
 
+  CLI::App* report = app.add_subcommand(
+      "report", "The review of a period to send upward: HTML with charts, Markdown or CSV, in "
+                "English or Vietnamese (the hub's Statistics API)");
+  AddHubFlags(report, &report_flags);
+  report
+      ->add_option("--period", report_flags.period,
+                   "2024 (a year), 2024H1 or 2024H2, 2024Q1..2024Q4, 2024-06 (a month) or "
+                   "2024-06-15 (a day) (required)")
+      ->type_name("NAME")
+      ->check(PeriodName());
+  report_flags.format = "html";
+  report
+      ->add_option("--format", report_flags.format,
+                   "html (one self-contained page with charts, to print or send), md "
+                   "(Markdown, to paste) or csv (the figures, plain numbers, for spreadsheets)")
+      ->type_name("html|md|csv")
+      ->check(ParsedBy(&ParseReportFormat))
+      ->capture_default_str();
+  report
+      ->add_option("--lang", report_flags.lang,
+                   "en (English) or vi (Vietnamese: \"1.670.000 giao dịch, tăng 67,0% ...\")")
+      ->type_name("en|vi")
+      ->check(ParsedBy(&ParseLanguage))
+      ->capture_default_str();
+  report->add_option("--out", report_flags.out, "write the report here instead of to stdout")
+      ->type_name("FILE");
+  report
+      ->add_option("--agency-names", report_flags.agency_names,
+                   "agencies' names to show beside their codes: a CSV with the header code,en,vi "
+                   "(deploy/local/agency-names.csv for the local federation)")
+      ->type_name("FILE");
+  report->footer(absl::StrCat(
+      "The period against the same period a year earlier: the total and its growth, by month\n"
+      "(by day for a month), by provider agency, by consumer agency, the most used services,\n"
+      "refusals and errors by status, and the documents exchanged. ", kHubDefaults, "\n\n",
+      "Example: ndxpctl report --period 2024H1 --lang vi --out report-2024H1.html\n\n",
+      kExitStatus));
+
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Copy the hub's SQLite database while it runs, with a manifest (checksum and "
+                "audit-chain heads)");
+  backup->add_option("--database", backup_flags.database,
+                     "the hub's SQLite database (recording.database)")
+      ->type_name("FILE")
+      ->required();
+  backup->add_option("--out", backup_flags.backup_dir,
+                     "a new directory for the copy (hub.db) and its manifest (manifest.json)")
+      ->type_name("DIR")
+      ->required();
+  backup->footer(absl::StrCat(
+      "SQLite's online backup: the copy is the database as it was when the backup started, so\n"
+      "it holds every transaction answered before; the hub keeps serving and writing. The\n"
+      "copy's audit chain is verified before the manifest is written. Keep backups offline.\n"
+      "PostgreSQL: pg_dump and pg_restore (docs/operations.md).\n\n"
+      "Example: ndxpctl backup --database /var/lib/ndxp/hub.db --out /backup/hub-2024-07-01\n\n",
+      kExitStatus));
+
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Put a backup in a database's place after checking its checksum and "
+                 "audit chain (the hub stopped)");
+  restore->add_option("--from", restore_flags.backup_dir, "a directory ndxpctl backup made")
+      ->type_name("DIR")
+      ->required();
+  restore->add_option("--database", restore_flags.database,
+                      "the database to restore (recording.database of the hub to start)")
+      ->type_name("FILE")
+      ->required();
+  restore->add_flag("--force", restore_flags.force, "replace an existing database file");
+  restore->footer(absl::StrCat(
+      "Refuses a backup whose checksum or chain heads differ from its manifest, a database a\n"
+      "process has open (stop the hub first), and an existing file without --force. The\n"
+      "restored file's audit chain is verified; ndxpctl audit verify works on it too.\n\n"
+      "Example: ndxpctl restore --from /backup/hub-2024-07-01 --database /var/lib/ndxp/hub.db\n\n",
+      kExitStatus));
+
   // Set last: subcommands copy their parent's footer when created.
   app.footer(absl::StrCat(kHubDefaults, "\nRun \"ndxpctl COMMAND --help\" for a command's flags.\n",
                           kExitStatus));
@@ -429,6 +642,9 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (stats->parsed()) return Stats(stats_flags, out, err);
   if (growth->parsed()) return Growth(growth_flags, out, err);
   if (verify->parsed()) return AuditVerify(verify_flags, out, err);
+  if (report->parsed()) return Report(report_flags, out, err);
+  if (backup->parsed()) return Backup(backup_flags, out, err);
+  if (restore->parsed()) return Restore(restore_flags, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);
 }
 

@@ -5,6 +5,9 @@
 //   ndxpctl stats import historical counts into the hub's SQLite database
 //   ndxpctl growth       a period against its baseline (Statistics API)
 //   ndxpctl audit verify the audit log's hash chain (SQLite or PostgreSQL)
+//   ndxpctl report       a period's review, HTML/Markdown/CSV, English/Vietnamese
+//   ndxpctl backup       an online copy of the hub's SQLite database, with a manifest
+//   ndxpctl restore      a backup put in place after its checks
 //
 // Flags are parsed by CLI11; every command has its own --help. --hub, --ca,
 // --cert and --key default to $NDXP_HUB, $NDXP_CA, $NDXP_CERT, $NDXP_KEY.

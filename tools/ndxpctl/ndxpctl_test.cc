@@ -68,7 +68,8 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
     std::vector<std::string> mentions;
   };
   const Case cases[] = {
-      {{"--help"}, "Usage: ndxpctl [OPTIONS] SUBCOMMAND", {"stats", "growth", "audit", "--version",
+      {{"--help"}, "Usage: ndxpctl [OPTIONS] SUBCOMMAND", {"stats", "growth", "audit", "report",
+                                                          "backup", "restore", "--version",
                                                           "NDXP_HUB", "Exit status"}},
       {{"stats", "--help"},
        "Usage: ndxpctl stats",
@@ -79,6 +80,12 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
       {{"audit", "verify", "--help"}, "Usage: ndxpctl audit verify", {"--database", "--postgres"}},
       {{"audit", "verify", "-h"}, "Usage: ndxpctl audit verify", {"--postgres"}},
+      {{"report", "--help"},
+       "Usage: ndxpctl report",
+       {"--period", "2024H1", "2024Q1", "--lang", "en|vi", "--format", "html|md|csv", "--out",
+        "NDXP_HUB", "Exit status"}},
+      {{"backup", "--help"}, "Usage: ndxpctl backup", {"--database", "--out", "pg_dump"}},
+      {{"restore", "--help"}, "Usage: ndxpctl restore", {"--from", "--database", "--force"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -108,7 +115,9 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
   };
   const Case cases[] = {
       {{}, "ndxpctl: A subcommand is required"},
-      {{"report"}, "ndxpctl: unknown command \"report\" (expected stats, growth or audit)"},
+      {{"chart"},
+       "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, backup or "
+       "restore)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -131,6 +140,12 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"audit"}, "A subcommand is required"},
       {{"audit", "verify"}, "ndxpctl audit verify: needs --database FILE or --postgres CONNINFO"},
       {{"audit", "verify", "--database", "a.db", "--postgres", "dbname=x"}, "excludes"},
+      {{"report", "--period", "2024-13"}, "--period: period \"2024-13\" is not one of"},
+      {{"report", "--period", "2024H1", "--lang", "de"}, "--lang: unknown language \"de\""},
+      {{"report", "--period", "2024H1"}, "ndxpctl report: --hub HOST:PORT is required"},
+      {{"report", "--lang", "vi"}, "ndxpctl report: --period is required"},
+      {{"backup", "--database", "hub.db"}, "--out is required"},
+      {{"restore", "--from", "backup"}, "--database is required"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -163,6 +178,35 @@ TEST_F(NdxpctlTest, HubFlagsDefaultToTheEnvironment) {
 
   unsetenv("NDXP_KEY");
   EXPECT_THAT(RunArgs(stats).err, HasSubstr("--key FILE is required (or set NDXP_KEY)"));
+}
+
+TEST_F(NdxpctlTest, BackupAndRestoreSayWhatTheyDid) {
+  ndxp::testing::TempDir dir;
+  const std::string database = dir.path() + "/hub.db";
+  std::ofstream(dir.path() + "/h.csv") << "day,consumer,provider,service,method,status,count\n";
+  ASSERT_EQ(RunArgs({"stats", "import", "--database", database, "--csv", dir.path() + "/h.csv"})
+                .code,
+            0);
+  Result backup = RunArgs({"backup", "--database", database, "--out", dir.path() + "/b"});
+  ASSERT_EQ(backup.code, 0) << backup.err;
+  EXPECT_THAT(backup.out, StartsWith("backed up " + database + " to " + dir.path() + "/b"));
+  EXPECT_THAT(backup.out, HasSubstr("0 audit rows, chains intact"));
+  EXPECT_THAT(backup.err, HasSubstr("backup: copied 100%"));
+
+  Result again = RunArgs({"backup", "--database", database, "--out", dir.path() + "/b"});
+  EXPECT_EQ(again.code, kExitFailure);
+  EXPECT_THAT(again.err, HasSubstr("ndxpctl: backup failed: " + dir.path() +
+                                   "/b already holds a backup"));
+
+  Result refused = RunArgs({"restore", "--from", dir.path() + "/b", "--database", database});
+  EXPECT_EQ(refused.code, kExitFailure);
+  EXPECT_THAT(refused.err, HasSubstr("ndxpctl: restore refused: " + database +
+                                     " exists: pass --force"));
+  Result restored =
+      RunArgs({"restore", "--from", dir.path() + "/b", "--database", database, "--force"});
+  ASSERT_EQ(restored.code, 0) << restored.err;
+  EXPECT_THAT(restored.out, StartsWith("restored " + database + " from " + dir.path() + "/b"));
+  EXPECT_THAT(restored.out, HasSubstr("checksum matches"));
 }
 
 TEST_F(NdxpctlTest, ImportOfAMissingFileFails) {
@@ -305,6 +349,15 @@ TEST_F(NdxpctlAgainstAHubTest, RefusalsAreNamedNotNumbered) {
             "ndxpctl: the hub answered PERMISSION_DENIED: "
             "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator\n");
   EXPECT_EQ(result.out, "");
+
+  std::vector<std::string> report = {"report", "--period", "2024H1"};
+  report.insert(report.end(), connection_.begin(), connection_.end());
+  Result refused_report = RunArgs(report);
+  EXPECT_EQ(refused_report.code, kExitFailure);
+  EXPECT_EQ(refused_report.err,
+            "ndxpctl: the hub answered PERMISSION_DENIED: "
+            "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator\n");
+  EXPECT_EQ(refused_report.out, "");
 }
 
 }  // namespace

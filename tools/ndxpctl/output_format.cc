@@ -82,13 +82,13 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
       absl::StrCat("unknown format \"", name, "\" (expected table, csv or json)"));
 }
 
-std::string WithThousandsSeparators(int64_t value) {
+std::string WithThousandsSeparators(int64_t value, char separator) {
   // Digits of the magnitude, computed unsigned so INT64_MIN has one too.
   uint64_t magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
   std::string digits = absl::StrCat(magnitude);
   std::string out;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(separator);
     out.push_back(digits[i]);
   }
   return value < 0 ? "-" + out : out;

@@ -29,8 +29,9 @@ enum class OutputFormat { kTable, kCsv, kJson };
 // anything else ("yaml").
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 
-// 1670 -> "1,670", -1234567 -> "-1,234,567", 0 -> "0".
-std::string WithThousandsSeparators(int64_t value);
+// 1670 -> "1,670", -1234567 -> "-1,234,567", 0 -> "0"; `separator` '.' gives
+// the Vietnamese "1.670".
+std::string WithThousandsSeparators(int64_t value, char separator = ',');
 
 // The same with a sign always: "+670", "-12", "+0".
 std::string SignedWithThousandsSeparators(int64_t value);
