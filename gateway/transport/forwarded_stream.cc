@@ -10,7 +10,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/protocol/metadata.h"
 #include "gateway/admission/admission.h"
 #include "grpc/health/v1/health.pb.h"
@@ -21,11 +20,17 @@
 namespace ndxp::gateway::transport {
 namespace {
 
-// 128 random bits in hex; per-thread generator, no lock.
+// 128 random bits in hex; per-thread generator, no lock. Formatted by hand:
+// it runs for every call that brings no id (StrFormat showed in profiles).
 std::string NewRequestId() {
   static thread_local absl::BitGen bits;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
-                         absl::Uniform<uint64_t>(bits));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t value = absl::Uniform<uint64_t>(bits);
+    for (int i = 15; i >= 0; --i, value >>= 4) id[half * 16 + i] = kHex[value & 0xF];
+  }
+  return id;
 }
 
 HeaderList StatusTrailers(const absl::Status& status) {
