@@ -209,6 +209,11 @@ void ForwardedStream::OnRequestHeadersDone() {
 }
 
 void ForwardedStream::Refuse(const absl::Status& status) {
+  if (hub_->recorder != nullptr) {  // bounded: a flood of refusals drops, counted
+    hub_->recorder->RecordRefusal(
+        thread_->index(), RefusedCallRecord(*hub_, request_headers_, downstream_->identity(),
+                                            status, request_id_, started_));
+  }
   phase_ = Phase::kRefused;
   ev_timer_stop(thread_->loop(), &deadline_);
   DropRequestBody();

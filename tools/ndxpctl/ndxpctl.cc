@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/tls/credentials.h"
+#include "gateway/recording/audit_verification.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/history_import.h"
@@ -58,6 +59,9 @@ struct Flags {
   std::string baseline = "year-on-year";
   // Offline (stats import, audit verify).
   std::string database, csv, postgres;
+  // audit verify: heads known from elsewhere, the counters' zone.
+  std::vector<std::string> expect_heads;
+  std::string time_zone = "Asia/Ho_Chi_Minh";
 };
 
 // A usage error found after parsing: exit 2, as CLI11's own.
@@ -290,11 +294,23 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
     return ReportUsageError(
         {"ndxpctl audit verify", "needs --database FILE or --postgres CONNINFO"}, err);
   }
+  ndxp::gateway::AuditVerifyOptions options;
+  options.time_zone = flags.time_zone;
+  options.ca_file = flags.ca;
+  for (const std::string& text : flags.expect_heads) {
+    auto head = ndxp::gateway::ParseExpectedHead(text);
+    if (!head.ok()) {
+      return ReportUsageError({"ndxpctl audit verify", std::string(head.status().message())}, err);
+    }
+    options.expect_heads.push_back(*std::move(head));
+  }
   std::string report;
   absl::Status verified =
       flags.postgres.empty()
-          ? ndxp::gateway::SqliteTransactionStore::VerifyAuditChain(flags.database, &report)
-          : ndxp::gateway::PostgresTransactionStore::VerifyAuditChain(flags.postgres, &report);
+          ? ndxp::gateway::SqliteTransactionStore::VerifyAuditChain(flags.database, options,
+                                                                    &report)
+          : ndxp::gateway::PostgresTransactionStore::VerifyAuditChain(flags.postgres, options,
+                                                                      &report);
   if (!verified.ok()) {
     err << "ndxpctl: audit log NOT intact: " << verified.message() << "\n";
     return kExitFailure;
@@ -407,8 +423,29 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "every replica's chain")
       ->type_name("CONNINFO")
       ->excludes(database);
-  verify->footer(absl::StrCat("Example: ndxpctl audit verify --database state/data/hub.db\n\n",
-                              kExitStatus));
+  verify
+      ->add_option("--expect-head", verify_flags.expect_heads,
+                   "a chain head known from elsewhere: the chain must reach it (repeatable)")
+      ->type_name("[REPLICA:]SEQ:HASH");
+  verify
+      ->add_option("--ca", verify_flags.ca,
+                   "the federation CA (PEM): checkpoints must be signed by one of its "
+                   "certificates")
+      ->type_name("FILE")
+      ->envname("NDXP_CA");
+  verify
+      ->add_option("--time-zone", verify_flags.time_zone,
+                   "the hub's recording.time_zone, in which counters' days are counted")
+      ->type_name("ZONE")
+      ->capture_default_str();
+  verify->footer(absl::StrCat(
+      "Checks every replica's hash chain, that it reaches the hub's latest signed\n"
+      "checkpoint (rows deleted at the end are reported) and every --expect-head, and\n"
+      "that the counters agree with the audit rows (a count that disagrees is named by\n"
+      "day, consumer, method and status). Days of imported history, which have no audit\n"
+      "rows, are not reconciled.\n\n"
+      "Example: ndxpctl audit verify --database state/data/hub.db --ca certs/ca.pem\n\n",
+      kExitStatus));
 
   // Set last: subcommands copy their parent's footer when created.
   app.footer(absl::StrCat(kHubDefaults, "\nRun \"ndxpctl COMMAND --help\" for a command's flags.\n",

@@ -77,7 +77,9 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"growth", "--help"}, "Usage: ndxpctl growth", {"--baseline", "year-on-year", "--period"}},
       {{"stats", "import", "--help"}, "Usage: ndxpctl stats import", {"--database", "--csv"}},
       {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
-      {{"audit", "verify", "--help"}, "Usage: ndxpctl audit verify", {"--database", "--postgres"}},
+      {{"audit", "verify", "--help"},
+       "Usage: ndxpctl audit verify",
+       {"--database", "--postgres", "--expect-head", "--ca", "--time-zone"}},
       {{"audit", "verify", "-h"}, "Usage: ndxpctl audit verify", {"--postgres"}},
   };
   for (const Case& c : cases) {
@@ -131,6 +133,8 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"audit"}, "A subcommand is required"},
       {{"audit", "verify"}, "ndxpctl audit verify: needs --database FILE or --postgres CONNINFO"},
       {{"audit", "verify", "--database", "a.db", "--postgres", "dbname=x"}, "excludes"},
+      {{"audit", "verify", "--database", "a.db", "--expect-head", "12:abc"},
+       "HASH must be 64 hex digits"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
