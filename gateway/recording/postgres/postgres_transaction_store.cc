@@ -665,8 +665,8 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
       return absl::NotFoundError(absl::StrCat(
           "audit log ", database,
-          ": no audit_log, counters, refused_counters and audit_checkpoints tables (a hub "
-          "creates them on its first start)"));
+          ": no audit_log table, or not all of its companions (counters, refused_counters, "
+          "audit_checkpoints): a hub creates them on its first start"));
     }
   }
   {
