@@ -800,8 +800,8 @@ INSTANTIATE_TEST_SUITE_P(
     Stores, TransactionStoreConformanceTest,
     ::testing::Values(KindFactory([] { return std::make_unique<SqliteKind>(); }),
                       KindFactory([] { return std::make_unique<PostgresKind>(); })),
-    [](const ::testing::TestParamInfo<KindFactory>& info) {
-      return info.index == 0 ? "Sqlite" : "Postgres";
+    [](const ::testing::TestParamInfo<KindFactory>& kind) {
+      return kind.index == 0 ? "Sqlite" : "Postgres";
     });
 
 }  // namespace

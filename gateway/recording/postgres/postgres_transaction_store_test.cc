@@ -82,10 +82,6 @@ struct CounterRow {
   }
   bool operator==(const CounterRow& o) const { return Tie() == o.Tie(); }
 };
-void PrintTo(const CounterRow& r, std::ostream* os) {
-  *os << "{" << r.day << ", " << r.consumer << ", " << r.provider << ", " << r.service << ", "
-      << r.method << ", " << r.status_code << ", count " << r.count << "}";
-}
 
 struct AuditRow {
   int64_t id = 0;
