@@ -21,6 +21,32 @@ void CountAdmission(const AdmissionDecision& decision, HubStats* stats) {
   counter->fetch_add(1, std::memory_order_relaxed);
 }
 
+TransactionRecord RefusedCallRecord(const HubContext& context, absl::string_view path,
+                                    const absl::StatusOr<ConsumerIdentity>& identity,
+                                    const absl::Status& status, std::string request_id,
+                                    absl::Time started) {
+  TransactionRecord record;
+  record.time_micros = absl::ToUnixMicros(started);
+  record.latency_micros = absl::ToInt64Microseconds(absl::Now() - started);
+  record.request_id = std::move(request_id);
+  record.status_code = static_cast<int>(status.code());
+  if (identity.ok()) record.consumer = std::string(identity->agency_subsystem);
+  if (const MethodRoute* route = context.routes->Find(path)) {
+    record.provider = route->service->provider;
+    record.service = route->service->service;
+    record.method = std::string(route->method);
+  } else if (context.local != nullptr && context.local->Find(path) != nullptr) {
+    // "/package.Service/Method", checked by the lookup.
+    const size_t slash = path.rfind('/');
+    record.service = std::string(path.substr(1, slash - 1));
+    record.method = std::string(path.substr(slash + 1));
+  }
+  absl::string_view reason = status.message();
+  record.refusal = reason.empty() ? absl::StatusCodeToString(status.code())
+                                  : std::string(reason.substr(0, kMaxRefusalBytes));
+  return record;
+}
+
 uint32_t MaxMessageBytes(const ndxp::config::v1::HubConfig& config) {
   return config.limits().max_message_bytes() == 0 ? kDefaultMaxMessageBytes
                                                   : config.limits().max_message_bytes();

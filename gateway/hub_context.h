@@ -7,6 +7,10 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 
 #include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
@@ -16,6 +20,7 @@
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
 #include "gateway/recording/recorder.h"
+#include "gateway/recording/transaction_record.h"
 #include "gateway/routing/route_table.h"
 
 namespace ndxp::gateway {
@@ -38,6 +43,21 @@ struct HubStats {
 // Counts one admission decision in `stats` (hub-local calls are not
 // forwarded: not counted).
 void CountAdmission(const AdmissionDecision& decision, HubStats* stats);
+
+struct HubContext;
+
+// The audit record of a call refused after the handshake with `status`,
+// from its method path as received (":path", empty when it had none): the
+// consumer when the connection's identity is valid; provider, service and
+// method when the path names a route (service and method when it names a
+// hub-local method), else empty, so that paths a caller makes up never
+// become counters; the refusal is the message answered (at most
+// kMaxRefusalBytes).
+inline constexpr size_t kMaxRefusalBytes = 512;
+TransactionRecord RefusedCallRecord(const HubContext& context, absl::string_view path,
+                                    const absl::StatusOr<ConsumerIdentity>& identity,
+                                    const absl::Status& status, std::string request_id,
+                                    absl::Time started);
 
 // One configuration's worth of what calls read: built whole from a validated
 // configuration, immutable, shared by every call that started under it, and

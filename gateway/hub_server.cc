@@ -6,6 +6,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/recording/fault_injecting_store.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 
@@ -36,7 +37,8 @@ absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore(
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings) {
+absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings,
+                                                             const TestOptions& test) {
   std::unique_ptr<HubServer> hub(new HubServer());
   hub->started_with_ = settings.config;
   const auto& config = hub->started_with_;
@@ -48,7 +50,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   if (mode != Recording::OFF) {
     absl::StatusOr<std::unique_ptr<TransactionStore>> store = OpenStore(config.recording(), mode);
     if (!store.ok()) return store.status();
-    hub->recorder_ = std::make_unique<Recorder>(*std::move(store), threads);
+    if (!test.fault_directory.empty()) {
+      *store = std::make_unique<FaultInjectingStore>(*std::move(store), test.fault_directory);
+    }
+    // The chain's head is anchored with the hub's own TLS key.
+    absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
+        CheckpointSigner::FromFiles(config.tls().cert(), config.tls().key());
+    if (!signer.ok()) return signer.status();
+    hub->recorder_ = std::make_unique<Recorder>(
+        *std::move(store), threads, *std::move(signer),
+        config.recording().replica().empty() ? "hub-1" : config.recording().replica());
     hub->hold_until_recorded_ = mode == Recording::DURABLE;
   }
 

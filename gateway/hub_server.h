@@ -19,9 +19,17 @@ namespace ndxp::gateway {
 // Serving from Start() until Shutdown() (or destruction). Thread-safe.
 class HubServer {
  public:
+  // What only tests set.
+  struct TestOptions {
+    // Installs a FaultInjectingStore steered by files in this directory
+    // (gateway/recording/fault_injecting_store.h); "" for none.
+    std::string fault_directory;
+  };
+
   // Builds and starts the server; an error if a certificate cannot be read
   // or the listen address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<HubServer>> Start(HubSettings settings);
+  static absl::StatusOr<std::unique_ptr<HubServer>> Start(HubSettings settings,
+                                                          const TestOptions& test = {});
   ~HubServer();
 
   // Replaces routes, grants, operators and limits on deadlines for calls
@@ -34,6 +42,7 @@ class HubServer {
 
   int port() const { return port_; }
   const HubStats& stats() const { return stats_; }
+  // The recorder's counters (refusals dropped, checkpoints) are its own.
   // nullptr when recording is off.
   const Recorder* recorder() const { return recorder_.get(); }
 

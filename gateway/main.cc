@@ -27,6 +27,8 @@ the agency that owns the data.
                      (schema: proto/ndxp/config/v1/hub.proto)
   --ready-file FILE  once serving, write "HOST:PORT" here (atomically)
   --check-config     validate the configuration and exit
+  --test-faults DIR  for tests only: commits wait while DIR/hold exists and
+                     fail while DIR/fail exists
   --help             this text
 
 A flag's value follows it (--config FILE) or an equals sign (--config=FILE).
@@ -65,11 +67,14 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string ready_file;
   bool check_only = false;
+  ndxp::gateway::HubServer::TestOptions test_options;
   CLI::App app("The national data-exchange hub.", "ndxp-hub");
   app.formatter_fn([](const CLI::App*, std::string, CLI::AppFormatMode) { return kUsage; });
   app.add_option("--config", config_path, "hub configuration, protobuf text format");
   app.add_option("--ready-file", ready_file, "once serving, write \"HOST:PORT\" here");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.add_option("--test-faults", test_options.fault_directory,
+                 "for tests only: commits wait while DIR/hold exists, fail while DIR/fail does");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -118,7 +123,7 @@ int main(int argc, char** argv) {
   std::string listen = settings->config.listen();
   size_t route_count = settings->config.routes_size();
   absl::StatusOr<std::unique_ptr<ndxp::gateway::HubServer>> hub =
-      ndxp::gateway::HubServer::Start(*std::move(settings));
+      ndxp::gateway::HubServer::Start(*std::move(settings), test_options);
   if (!hub.ok()) {
     std::cerr << "ndxp-hub: " << hub.status().message() << "\n";
     return 1;

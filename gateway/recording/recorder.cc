@@ -6,19 +6,38 @@
 
 namespace ndxp::gateway {
 
-Recorder::Recorder(std::unique_ptr<TransactionStore> store, int shards)
-    : store_(std::move(store)) {
+Recorder::Recorder(std::unique_ptr<TransactionStore> store, int shards,
+                   std::unique_ptr<CheckpointSigner> signer, std::string replica,
+                   absl::Duration checkpoint_interval)
+    : store_(std::move(store)),
+      signer_(std::move(signer)),
+      replica_(std::move(replica)),
+      checkpoint_interval_(checkpoint_interval) {
+  checkpointed_seq_ = store_->Head().seq;
   for (int i = 0; i < std::max(shards, 1); ++i) shards_.push_back(std::make_unique<Shard>());
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
 Recorder::~Recorder() { Stop(); }
 
+void Recorder::RecordRefusal(int shard, TransactionRecord record) {
+  if (queued_refusals_.fetch_add(1) >= kMaxQueuedRefusals) {
+    queued_refusals_.fetch_sub(1);
+    dropped_refusals_.fetch_add(1);
+    return;
+  }
+  Enqueue(shard, {std::move(record), nullptr, /*refusal=*/true});
+}
+
 void Recorder::Record(int shard, TransactionRecord record, Committed committed) {
+  Enqueue(shard, {std::move(record), std::move(committed)});
+}
+
+void Recorder::Enqueue(int shard, Item item) {
   Shard& s = *shards_[static_cast<size_t>(shard) % shards_.size()];
   {
     absl::MutexLock lock(&s.mu);
-    s.items.push_back({std::move(record), std::move(committed)});
+    s.items.push_back(std::move(item));
   }
   queued_.fetch_add(1);
   // The writer sets writer_idle_ before it checks queued_, so if it missed
@@ -36,7 +55,10 @@ bool Recorder::Collect(std::vector<Item>* batch) {
       absl::MutexLock lock(&shard->mu);
       taken.swap(shard->items);
     }
-    for (Item& item : taken) batch->push_back(std::move(item));
+    for (Item& item : taken) {
+      if (item.refusal) queued_refusals_.fetch_sub(1);
+      batch->push_back(std::move(item));
+    }
   }
   queued_.fetch_sub(batch->size());
   return !batch->empty();
@@ -58,7 +80,11 @@ void Recorder::WriterLoop() {
     }
     batch.clear();
     if (!Collect(&batch)) {
-      if (stopping) return;
+      if (stopping) {
+        MaybeCheckpoint(/*force=*/true);
+        return;
+      }
+      MaybeCheckpoint(/*force=*/false);
       continue;
     }
     std::vector<TransactionRecord> records;
@@ -76,7 +102,31 @@ void Recorder::WriterLoop() {
     for (Item& item : batch) {
       if (item.committed) item.committed(status);
     }
+    MaybeCheckpoint(/*force=*/false);
   }
+}
+
+void Recorder::MaybeCheckpoint(bool force) {
+  if (signer_ == nullptr) return;
+  const ChainHead head = store_->Head();
+  const absl::Time now = absl::Now();
+  if (head.seq == checkpointed_seq_ || (!force && now - checkpointed_at_ < checkpoint_interval_)) {
+    return;
+  }
+  absl::StatusOr<SignedCheckpoint> checkpoint =
+      signer_->Sign(replica_, head, absl::ToUnixMicros(now));
+  absl::Status status =
+      checkpoint.ok() ? store_->WriteCheckpoint(*checkpoint) : checkpoint.status();
+  if (!status.ok()) {
+    // Tried again after the next commit; the chain itself is unharmed.
+    failed_checkpoints_.fetch_add(1);
+    std::cerr << "ndxp-hub: audit checkpoint of seq " << head.seq
+              << " failed: " << status.message() << std::endl;
+    return;
+  }
+  checkpoints_.fetch_add(1);
+  checkpointed_seq_ = head.seq;
+  checkpointed_at_ = now;
 }
 
 void Recorder::Stop() {

@@ -9,17 +9,29 @@
 //   });
 //   ...
 //   recorder.Stop();  // writes what is queued, then joins the writer
+//
+// Refused calls (RecordRefusal) share the queue but are bounded: an attacker
+// who makes the hub refuse calls at line rate cannot grow it without limit.
+// Past kMaxQueuedRefusals waiting refusals a refusal is dropped and counted
+// (dropped_refusals); forwarded calls are never dropped.
+//
+// With a CheckpointSigner the writer signs the store's chain head after the
+// first commit, then at least every `checkpoint_interval` while the head
+// moves, and at Stop (audit_checkpoint.h).
 #ifndef NDXP_GATEWAY_RECORDING_RECORDER_H_
 #define NDXP_GATEWAY_RECORDING_RECORDER_H_
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
@@ -32,12 +44,22 @@ class Recorder {
   // Runs on the writer thread with the outcome of the record's commit.
   using Committed = std::function<void(const absl::Status&)>;
 
-  Recorder(std::unique_ptr<TransactionStore> store, int shards);
+  // Refusals waiting to be written, at most.
+  static constexpr uint64_t kMaxQueuedRefusals = 4096;
+
+  // `signer` may be null (no checkpoints); `replica` names the chain in them.
+  Recorder(std::unique_ptr<TransactionStore> store, int shards,
+           std::unique_ptr<CheckpointSigner> signer = nullptr, std::string replica = "",
+           absl::Duration checkpoint_interval = absl::Minutes(1));
   ~Recorder();  // Stop()
 
   // Queues `record` on `shard` (0 <= shard < shards). `committed`, if set,
   // is called after the batch holding the record was committed or failed.
   void Record(int shard, TransactionRecord record, Committed committed = nullptr);
+
+  // Queues a refused call's record, or drops it (counted) when
+  // kMaxQueuedRefusals refusals are waiting already. Nobody waits for it.
+  void RecordRefusal(int shard, TransactionRecord record);
 
   // Writes everything queued so far, then stops the writer. Record must not
   // be called after Stop.
@@ -46,21 +68,35 @@ class Recorder {
   uint64_t committed_records() const { return committed_records_.load(); }
   uint64_t failed_records() const { return failed_records_.load(); }
   uint64_t batches() const { return batches_.load(); }
+  uint64_t dropped_refusals() const { return dropped_refusals_.load(); }
+  uint64_t checkpoints() const { return checkpoints_.load(); }
+  uint64_t failed_checkpoints() const { return failed_checkpoints_.load(); }
 
  private:
   struct Item {
     TransactionRecord record;
     Committed committed;
+    bool refusal = false;
   };
   struct Shard {
     absl::Mutex mu;
     std::vector<Item> items ABSL_GUARDED_BY(mu);
   };
 
+  void Enqueue(int shard, Item item);
   void WriterLoop();
   bool Collect(std::vector<Item>* batch);
+  // On the writer: signs and keeps the head if it moved and `force` or the
+  // interval has passed.
+  void MaybeCheckpoint(bool force);
 
   const std::unique_ptr<TransactionStore> store_;  // used by the writer only
+  const std::unique_ptr<CheckpointSigner> signer_;
+  const std::string replica_;
+  const absl::Duration checkpoint_interval_;
+  // The writer's: the head last checkpointed and when.
+  int64_t checkpointed_seq_ = 0;
+  absl::Time checkpointed_at_ = absl::InfinitePast();
   std::vector<std::unique_ptr<Shard>> shards_;
 
   // Waking the writer: callers signal only when it may be asleep.
@@ -73,6 +109,10 @@ class Recorder {
   std::atomic<uint64_t> committed_records_{0};
   std::atomic<uint64_t> failed_records_{0};
   std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> queued_refusals_{0};
+  std::atomic<uint64_t> dropped_refusals_{0};
+  std::atomic<uint64_t> checkpoints_{0};
+  std::atomic<uint64_t> failed_checkpoints_{0};
   std::thread writer_;
 };
 

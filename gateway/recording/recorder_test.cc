@@ -19,8 +19,12 @@ class FakeStore : public TransactionStore {
     absl::MutexLock lock(&mu_);
     if (fail_) return absl::UnavailableError("disk full");
     batches_.emplace_back(batch.begin(), batch.end());
+    seq_ += static_cast<int64_t>(batch.size());
     return absl::OkStatus();
   }
+  // The writer's alone, as the Recorder uses it.
+  ChainHead Head() const override { return {seq_, std::string(kAuditHashSize, 'h')}; }
+  absl::Status WriteCheckpoint(const SignedCheckpoint&) override { return absl::OkStatus(); }
   void set_fail(bool fail) {
     absl::MutexLock lock(&mu_);
     fail_ = fail;
@@ -35,6 +39,7 @@ class FakeStore : public TransactionStore {
  private:
   absl::Mutex mu_;
   bool fail_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t seq_ = 0;
   std::vector<std::vector<TransactionRecord>> batches_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -92,6 +97,29 @@ TEST(RecorderTest, AFailedCommitIsReportedToEveryRecordOfTheBatch) {
   committed.WaitForNotification();
   EXPECT_EQ(outcome.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(recorder.failed_records(), 1u);
+}
+
+TEST(RecorderTest, RefusalsPastTheBoundAreDroppedAndCountedForwardedCallsNever) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 1);
+  // The writer is held inside a commit callback, so nothing drains the queue.
+  absl::Notification writer_held, release;
+  recorder.Record(0, Named("first"), [&](const absl::Status&) {
+    writer_held.Notify();
+    release.WaitForNotification();
+  });
+  writer_held.WaitForNotification();
+  for (uint64_t i = 0; i < Recorder::kMaxQueuedRefusals + 10; ++i) {
+    recorder.RecordRefusal(0, Named("refused"));
+  }
+  recorder.Record(0, Named("forwarded"));  // past the bound still kept
+  EXPECT_EQ(recorder.dropped_refusals(), 10u);
+  release.Notify();
+  recorder.Stop();
+  EXPECT_EQ(fake->records(), 1 + Recorder::kMaxQueuedRefusals + 1);
+  // Once written, refusals may queue again.
+  EXPECT_EQ(recorder.dropped_refusals(), 10u);
 }
 
 }  // namespace

@@ -168,11 +168,11 @@ absl::StatusOr<hub::v1::BackupManifest> ReadManifest(const fs::path& dir) {
 // The copy's chain heads and row count, after checking its chains.
 absl::Status CheckChains(const fs::path& copy, hub::v1::BackupManifest* manifest) {
   NDXP_RETURN_IF_ERROR(SqliteTransactionStore::VerifyAuditChain(copy.string(), nullptr));
-  NDXP_ASSIGN_OR_RETURN(std::vector<SqliteTransactionStore::ChainHead> heads,
+  NDXP_ASSIGN_OR_RETURN(std::vector<SqliteTransactionStore::ReplicaHead> heads,
                         SqliteTransactionStore::ReadChainHeads(copy.string()));
   manifest->clear_chains();
   manifest->set_audit_rows(0);
-  for (const SqliteTransactionStore::ChainHead& head : heads) {
+  for (const SqliteTransactionStore::ReplicaHead& head : heads) {
     hub::v1::AuditChainHead* chain = manifest->add_chains();
     chain->set_replica(head.replica);
     chain->set_seq(head.seq);

@@ -1,15 +1,24 @@
 #include "gateway/recording/sqlite_transaction_store.h"
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <system_error>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_util.h"
 
@@ -20,8 +29,6 @@ using ::ndxp::SqliteDatabase;
 using ::ndxp::SqliteOptions;
 using ::ndxp::SqliteStatement;
 using ::ndxp::SqliteTransaction;
-
-constexpr char kEncodingVersion[] = "ndxp-audit-v1";
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -41,6 +48,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
   purpose TEXT NOT NULL,
   prev_hash BLOB NOT NULL,
   hash BLOB NOT NULL,
+  refusal TEXT NOT NULL DEFAULT '',
   UNIQUE (replica, seq));
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
@@ -51,98 +59,49 @@ CREATE TABLE IF NOT EXISTS counters (
   status_code INTEGER NOT NULL,
   count INTEGER NOT NULL,
   PRIMARY KEY (day, consumer, provider, service, method, status_code)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refused_counters (
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (day, consumer, provider, service, method, status_code)) WITHOUT ROWID;
 )sql";
+
+// Files made before refusals were recorded: their rows are forwarded calls.
+constexpr char kAddRefusalColumn[] =
+    "ALTER TABLE audit_log ADD COLUMN refusal TEXT NOT NULL DEFAULT ''";
 
 constexpr char kInsertAudit[] =
     "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider, "
     "service, method, status_code, latency_micros, request_bytes, response_bytes, "
-    "purpose, prev_hash, hash) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    "purpose, prev_hash, hash, refusal) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
-constexpr char kUpsertCounter[] =
+// Forwarded calls' counters, then refused calls'.
+constexpr const char* kUpsertCounter[2] = {
     "INSERT INTO counters (day, consumer, provider, service, method, status_code, count) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
     "ON CONFLICT (day, consumer, provider, service, method, status_code) "
-    "DO UPDATE SET count = count + excluded.count";
+    "DO UPDATE SET count = count + excluded.count",
+    "INSERT INTO refused_counters (day, consumer, provider, service, method, status_code, "
+    "count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (day, consumer, provider, service, method, status_code) "
+    "DO UPDATE SET count = count + excluded.count"};
+
+// Both counter tables, for the reconciliation with the audit log.
+constexpr char kSelectCounters[] =
+    "SELECT day, consumer, provider, service, method, status_code, count, 0 FROM counters "
+    "UNION ALL SELECT day, consumer, provider, service, method, status_code, count, 1 "
+    "FROM refused_counters";
 
 // All columns the chain covers, plus id, in an order VerifyAuditChain reads.
 constexpr char kSelectAudit[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
-    "prev_hash, hash FROM audit_log ORDER BY replica, seq";
-
-// One audit row as the encoding sees it (status_code at full width, so that a
-// tampered out-of-range value cannot be truncated into a matching one).
-struct AuditFields {
-  absl::string_view replica;
-  int64_t seq = 0;
-  int64_t time_micros = 0;
-  absl::string_view request_id;
-  absl::string_view consumer;
-  absl::string_view provider;
-  absl::string_view service;
-  absl::string_view method;
-  int64_t status_code = 0;
-  int64_t latency_micros = 0;
-  int64_t request_bytes = 0;
-  int64_t response_bytes = 0;
-  absl::string_view purpose;
-};
-
-void PutInt(std::string* out, int64_t value) {
-  const auto bits = static_cast<uint64_t>(value);
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((bits >> shift) & 0xff));
-  }
-}
-
-void PutString(std::string* out, absl::string_view value) {
-  const auto size = static_cast<uint32_t>(value.size());
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((size >> shift) & 0xff));
-  }
-  out->append(value.data(), value.size());
-}
-
-std::string Encode(const AuditFields& f) {
-  std::string out;
-  out.reserve(8 * 4 + 7 * 8 + sizeof(kEncodingVersion) + f.replica.size() +
-              f.request_id.size() + f.consumer.size() + f.provider.size() +
-              f.service.size() + f.method.size() + f.purpose.size());
-  PutString(&out, kEncodingVersion);
-  PutString(&out, f.replica);
-  PutInt(&out, f.seq);
-  PutInt(&out, f.time_micros);
-  PutString(&out, f.request_id);
-  PutString(&out, f.consumer);
-  PutString(&out, f.provider);
-  PutString(&out, f.service);
-  PutString(&out, f.method);
-  PutInt(&out, f.status_code);
-  PutInt(&out, f.latency_micros);
-  PutInt(&out, f.request_bytes);
-  PutInt(&out, f.response_bytes);
-  PutString(&out, f.purpose);
-  return out;
-}
-
-AuditFields FieldsOf(absl::string_view replica, int64_t seq, const TransactionRecord& r) {
-  AuditFields f;
-  f.replica = replica;
-  f.seq = seq;
-  f.time_micros = r.time_micros;
-  f.request_id = r.request_id;
-  f.consumer = r.consumer;
-  f.provider = r.provider;
-  f.service = r.service;
-  f.method = r.method;
-  f.status_code = r.status_code;
-  f.latency_micros = r.latency_micros;
-  f.request_bytes = r.request_bytes;
-  f.response_bytes = r.response_bytes;
-  f.purpose = r.purpose;
-  return f;
-}
+    "prev_hash, hash, refusal FROM audit_log ORDER BY replica, seq";
 
 // ---- raw statements: SqliteStatement has no blob binding or reading.
 
@@ -173,86 +132,6 @@ int BindBlob(sqlite3_stmt* stmt, int index, const std::string& value) {
 }
 
 }  // namespace
-
-std::string ZeroAuditHash() { return std::string(kAuditHashSize, '\0'); }
-
-std::string AuditChainChecker::ChainLine() const {
-  if (rows_ == 0) return "";
-  return absl::StrCat("  replica ", replica_, ": ", rows_, " rows, seq 1..", expected_seq_ - 1,
-                      ", head ", absl::BytesToHexString(prev_hash_), "\n");
-}
-
-absl::Status AuditChainChecker::Broken(int64_t id, absl::string_view replica, int64_t seq,
-                                       absl::string_view what) const {
-  return absl::DataLossError(absl::StrCat("audit chain broken in ", database_, ": replica ",
-                                          replica, ", seq ", seq, ", id ", id, ": ", what));
-}
-
-absl::Status AuditChainChecker::Add(int64_t id, absl::string_view replica, int64_t seq,
-                                    absl::string_view encoding, absl::string_view stored_prev,
-                                    absl::string_view stored_hash) {
-  if (rows_ == 0 || replica != replica_) {  // the next replica's chain begins
-    absl::StrAppend(&summary_, ChainLine());
-    replica_ = std::string(replica);
-    rows_ = 0;
-    expected_seq_ = 1;
-    prev_hash_ = ZeroAuditHash();
-    ++replicas_;
-  }
-  if (seq != expected_seq_) {
-    if (seq < expected_seq_) {  // UNIQUE(replica, seq) should make this impossible
-      return Broken(id, replica, seq, absl::StrCat("seq out of order, expected ", expected_seq_));
-    }
-    if (seq == expected_seq_ + 1) {
-      return Broken(id, replica, seq,
-                    absl::StrCat("seq ", expected_seq_, " missing: a row was deleted"));
-    }
-    return Broken(id, replica, seq,
-                  absl::StrCat("seq ", expected_seq_, " to ", seq - 1,
-                               " missing: rows were deleted"));
-  }
-  if (stored_prev != prev_hash_) {
-    return Broken(id, replica, seq,
-                  expected_seq_ == 1
-                      ? std::string("prev_hash of the first row is not 32 zero bytes")
-                      : absl::StrCat("prev_hash does not match row ", expected_seq_ - 1));
-  }
-  std::string hash = AuditHash(prev_hash_, encoding);
-  if (hash.size() != kAuditHashSize) {
-    return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
-  }
-  if (stored_hash != hash) return Broken(id, replica, seq, "hash mismatch: row was modified");
-  prev_hash_ = std::move(hash);
-  ++expected_seq_;
-  ++rows_;
-  ++total_;
-  return absl::OkStatus();
-}
-
-std::string AuditChainChecker::Report() const {
-  if (total_ == 0) return absl::StrCat("audit chain OK: ", database_, ": no rows\n");
-  return absl::StrCat("audit chain OK: ", database_, ": ", total_, " rows in ", replicas_,
-                      " replica chain(s)\n", summary_, ChainLine());
-}
-
-std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
-                              const TransactionRecord& record) {
-  return Encode(FieldsOf(replica, seq, record));
-}
-
-std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  // SHA-256 on in-memory data only fails on allocation failure.
-  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, prev_hash.data(), prev_hash.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, encoding.data(), encoding.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, digest, &size) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok || size != kAuditHashSize) return std::string();
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
 
 void SqliteTransactionStore::FinalizeStatement::operator()(sqlite3_stmt* stmt) const {
   sqlite3_finalize(stmt);
@@ -286,6 +165,13 @@ absl::StatusOr<std::unique_ptr<SqliteTransactionStore>> SqliteTransactionStore::
     NDXP_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   }
   NDXP_RETURN_IF_ERROR(db->Exec(kSchema));
+  {
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement has_refusal,
+        db->Prepare("SELECT 1 FROM pragma_table_info('audit_log') WHERE name = 'refusal'"));
+    NDXP_ASSIGN_OR_RETURN(bool found, has_refusal.Step());
+    if (!found) NDXP_RETURN_IF_ERROR(db->Exec(kAddRefusalColumn));
+  }
 
   std::unique_ptr<SqliteTransactionStore> store(
       new SqliteTransactionStore(std::move(db), time_zone, options.replica));
@@ -300,8 +186,10 @@ absl::Status SqliteTransactionStore::Prepare() {
                               &stmt, nullptr);
   insert_audit_.reset(stmt);
   if (rc != SQLITE_OK) return db_->Error(rc, "prepare audit insert");
-  NDXP_ASSIGN_OR_RETURN(SqliteStatement upsert, db_->Prepare(kUpsertCounter));
-  upsert_counter_ = std::make_unique<SqliteStatement>(std::move(upsert));
+  for (int refused = 0; refused < 2; ++refused) {
+    NDXP_ASSIGN_OR_RETURN(SqliteStatement upsert, db_->Prepare(kUpsertCounter[refused]));
+    upsert_counter_[refused] = std::make_unique<SqliteStatement>(std::move(upsert));
+  }
   return absl::OkStatus();
 }
 
@@ -352,7 +240,7 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
   // (day, consumer, provider, service, method, status) -> count; ordered so a
   // batch always writes its counters in the same order.
   using CounterKey =
-      std::tuple<std::string, std::string, std::string, std::string, std::string, int>;
+      std::tuple<bool, std::string, std::string, std::string, std::string, std::string, int>;
   std::map<CounterKey, int64_t> counts;
 
   sqlite3_stmt* insert = insert_audit_.get();
@@ -388,6 +276,7 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     bind_text(record.purpose);
     bind_blob(*last_hash);
     bind_blob(hash);
+    bind_text(record.refusal);
     if (rc == SQLITE_OK) {
       rc = sqlite3_step(insert);
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -405,17 +294,42 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     *last_hash = std::move(hash);
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
-    ++counts[CounterKey(std::move(day), record.consumer, record.provider, record.service,
-                        record.method, record.status_code)];
+    ++counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer,
+                        record.provider, record.service, record.method, record.status_code)];
   }
 
   for (const auto& [key, count] : counts) {
-    const auto& [day, consumer, provider, service, method, status_code] = key;
-    NDXP_RETURN_IF_ERROR(upsert_counter_->BindAll(day, consumer, provider, service,
-                                                  method, status_code, count));
-    absl::Status status = upsert_counter_->Run();
-    upsert_counter_->Reset();
+    const auto& [refused, day, consumer, provider, service, method, status_code] = key;
+    SqliteStatement& upsert = *upsert_counter_[refused ? 1 : 0];
+    NDXP_RETURN_IF_ERROR(
+        upsert.BindAll(day, consumer, provider, service, method, status_code, count));
+    absl::Status status = upsert.Run();
+    upsert.Reset();
     NDXP_RETURN_IF_ERROR(status);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteTransactionStore::WriteCheckpoint(const SignedCheckpoint& checkpoint) {
+  const std::string path = CheckpointFilePath(db_->path(), checkpoint.replica);
+  const std::string temporary = path + ".tmp";
+  const std::string text = FormatCheckpoint(checkpoint);
+  auto failed = [&](absl::string_view what) {
+    return absl::UnavailableError(
+        absl::StrCat("checkpoint ", path, ": ", what, ": ", std::strerror(errno)));
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return failed("create");
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) return failed("write");
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed("rename");
+  const std::string directory = std::filesystem::path(path).parent_path().string();
+  const int dir_fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
   return absl::OkStatus();
 }
@@ -444,7 +358,7 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenAuditLog(const std::string& 
 
 }  // namespace
 
-absl::StatusOr<std::vector<SqliteTransactionStore::ChainHead>>
+absl::StatusOr<std::vector<SqliteTransactionStore::ReplicaHead>>
 SqliteTransactionStore::ReadChainHeads(const std::string& path) {
   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, OpenAuditLog(path));
   NDXP_ASSIGN_OR_RETURN(
@@ -452,7 +366,7 @@ SqliteTransactionStore::ReadChainHeads(const std::string& path) {
       db->Prepare("SELECT a.replica, a.seq, lower(hex(a.hash)) FROM audit_log a JOIN (SELECT "
                   "replica, MAX(seq) AS seq FROM audit_log GROUP BY replica) newest ON "
                   "a.replica = newest.replica AND a.seq = newest.seq ORDER BY a.replica"));
-  std::vector<ChainHead> out;
+  std::vector<ReplicaHead> out;
   for (;;) {
     NDXP_ASSIGN_OR_RETURN(bool has_row, heads.Step());
     if (!has_row) break;
@@ -463,16 +377,53 @@ SqliteTransactionStore::ReadChainHeads(const std::string& path) {
 }
 
 absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
+                                                      const AuditVerifyOptions& options,
                                                       std::string* report) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return absl::NotFoundError(absl::StrCat("audit log ", path, ": no such file"));
+  }
+  AuditVerification verification(path, options);
+  NDXP_RETURN_IF_ERROR(verification.Start());
   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, OpenAuditLog(path));
 
-  // One statement reads one snapshot, so a hub appending meanwhile is harmless.
+  // The checkpoints first: rows a hub appends meanwhile only lengthen the
+  // chain past them.
+  const std::filesystem::path file(path);
+  const std::string prefix = CheckpointFilePrefix(file.filename().string());
+  std::vector<std::filesystem::path> checkpoints;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, prefix) && !absl::EndsWith(name, ".tmp")) {
+      checkpoints.push_back(entry.path());
+    }
+  }
+  std::sort(checkpoints.begin(), checkpoints.end());
+  for (const std::filesystem::path& checkpoint_path : checkpoints) {
+    std::ifstream in(checkpoint_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<SignedCheckpoint> checkpoint = ParseCheckpoint(text.str());
+    if (!checkpoint.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(checkpoint_path.string(), ": ", checkpoint.status().message()));
+    }
+    if (absl::StrCat(prefix, checkpoint->replica) != checkpoint_path.filename().string()) {
+      return absl::DataLossError(absl::StrCat(checkpoint_path.string(), ": holds replica ",
+                                              checkpoint->replica, "'s checkpoint"));
+    }
+    NDXP_RETURN_IF_ERROR(verification.AddCheckpoint(*checkpoint, checkpoint_path.string()));
+  }
+
+  // One read transaction: the rows and the counters of one snapshot, so a
+  // hub appending meanwhile is harmless.
+  NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db->handle(), kSelectAudit, -1, &raw, nullptr);
   RawStatement stmt(raw);
   if (rc != SQLITE_OK) return db->Error(rc, "prepare audit log scan");
 
-  AuditChainChecker chain(path);
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     sqlite3_stmt* s = stmt.get();
     AuditFields f;
@@ -489,12 +440,26 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
     f.request_bytes = sqlite3_column_int64(s, 11);
     f.response_bytes = sqlite3_column_int64(s, 12);
     f.purpose = ColumnString(s, 13);
-    NDXP_RETURN_IF_ERROR(chain.Add(sqlite3_column_int64(s, 0), f.replica, f.seq, Encode(f),
-                                   ColumnBytes(s, 14), ColumnBytes(s, 15)));
+    f.refusal = ColumnString(s, 16);
+    NDXP_RETURN_IF_ERROR(verification.AddRow(sqlite3_column_int64(s, 0), f, ColumnBytes(s, 14),
+                                             ColumnBytes(s, 15)));
   }
   if (rc != SQLITE_DONE) return db->Error(rc, "scan audit log");
-  if (report != nullptr) *report = chain.Report();
-  return absl::OkStatus();
+
+  raw = nullptr;
+  rc = sqlite3_prepare_v2(db->handle(), kSelectCounters, -1, &raw, nullptr);
+  RawStatement counters(raw);
+  if (rc != SQLITE_OK) return db->Error(rc, "prepare counters scan");
+  while ((rc = sqlite3_step(counters.get())) == SQLITE_ROW) {
+    sqlite3_stmt* s = counters.get();
+    verification.AddCounter(ColumnString(s, 0),
+                            {std::string(ColumnString(s, 1)), std::string(ColumnString(s, 2)),
+                             std::string(ColumnString(s, 3)), std::string(ColumnString(s, 4)),
+                             sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 7) != 0},
+                            sqlite3_column_int64(s, 6));
+  }
+  if (rc != SQLITE_DONE) return db->Error(rc, "scan counters");
+  return verification.Finish(report);
 }
 
 }  // namespace ndxp::gateway

@@ -17,43 +17,16 @@
 //   audit_log(id INTEGER PRIMARY KEY, replica, seq, time_micros, request_id,
 //             consumer, provider, service, method, status_code, latency_micros,
 //             request_bytes, response_bytes, purpose, prev_hash BLOB, hash BLOB,
-//             UNIQUE(replica, seq))
+//             refusal ('' for a forwarded call), UNIQUE(replica, seq))
 //   counters(day 'YYYY-MM-DD' in the configured zone, consumer, provider,
 //            service, method, status_code, count,
 //            PRIMARY KEY(day, consumer, provider, service, method, status_code))
+//     of the calls forwarded to a connector, and
+//   refused_counters(the same columns) of the calls the hub refused.
+// A replica's signed checkpoint lives beside the file, in
+// "<file>.checkpoint.<replica>" (audit_checkpoint.h).
 //
-// The audit chain. Each replica (hub process) writing the file keeps its own
-// chain: its rows carry seq = 1, 2, 3, ... and
-//   hash = SHA-256(prev_hash || EncodeAuditRecord(replica, seq, record))
-// where prev_hash is the hash of the replica's row seq - 1, or 32 zero bytes
-// for seq 1. Editing, deleting or reordering any row breaks the chain from that
-// row on. Deleting the newest rows of a chain cannot be seen from the file
-// alone: anchor the head hash that VerifyAuditChain reports somewhere else
-// (a signed report, another system) to detect that.
-//
-// The canonical encoding (auditors re-implement it; never change it, add a new
-// version tag instead): the concatenation of these fields, in this order, each
-// string as its length in 4 bytes big-endian followed by its bytes (no
-// terminator, no character-set conversion), each integer as 8 bytes big-endian
-// two's complement (status_code is widened to 64 bits):
-//    1. string "ndxp-audit-v1"   (the version tag)
-//    2. string replica
-//    3. int    seq
-//    4. int    time_micros
-//    5. string request_id
-//    6. string consumer
-//    7. string provider
-//    8. string service
-//    9. string method
-//   10. int    status_code
-//   11. int    latency_micros
-//   12. int    request_bytes
-//   13. int    response_bytes
-//   14. string purpose
-//
-// Example: replica "hub-1", seq 1, every string field "" and every integer 0
-// encodes as 00 00 00 0d "ndxp-audit-v1" 00 00 00 05 "hub-1" followed by the
-// 8-byte big-endian 1, and so on.
+// The audit chain and its encoding: gateway/recording/audit_chain.h.
 #ifndef NDXP_GATEWAY_RECORDING_SQLITE_TRANSACTION_STORE_H_
 #define NDXP_GATEWAY_RECORDING_SQLITE_TRANSACTION_STORE_H_
 
@@ -68,60 +41,14 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/sqlite/sqlite.h"
+#include "gateway/recording/audit_chain.h"
+#include "gateway/recording/audit_verification.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
 struct sqlite3_stmt;
 
 namespace ndxp::gateway {
-
-// Length of a chain hash (SHA-256) in bytes.
-inline constexpr size_t kAuditHashSize = 32;
-
-// The canonical encoding of one audit row (see the file comment).
-std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
-                              const TransactionRecord& record);
-
-// SHA-256(prev_hash || encoding): the hash stored with a row whose encoding is
-// `encoding` and whose predecessor's hash is `prev_hash`.
-std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding);
-
-// The prev_hash of a chain's first row: 32 zero bytes.
-std::string ZeroAuditHash();
-
-// Checks audit rows fed in (replica, seq) order, as every store's
-// VerifyAuditChain reads them, one chain per replica. Not thread-safe.
-class AuditChainChecker {
- public:
-  // `database` names the store in messages.
-  explicit AuditChainChecker(std::string database) : database_(std::move(database)) {}
-
-  // The next row: `encoding` is its canonical encoding. DATA_LOSS naming the
-  // row (replica, seq, id) and what is wrong when it breaks its chain.
-  absl::Status Add(int64_t id, absl::string_view replica, int64_t seq,
-                   absl::string_view encoding, absl::string_view stored_prev,
-                   absl::string_view stored_hash);
-
-  // DATA_LOSS for a row that cannot even be decoded.
-  absl::Status Broken(int64_t id, absl::string_view replica, int64_t seq,
-                      absl::string_view what) const;
-
-  // "audit chain OK: <database>: N rows in M replica chain(s)" and a line per
-  // replica with its row count and head hash.
-  std::string Report() const;
-
- private:
-  std::string ChainLine() const;
-
-  const std::string database_;
-  std::string summary_;  // lines of the finished chains
-  std::string replica_;  // the chain being walked
-  std::string prev_hash_ = ZeroAuditHash();
-  int64_t rows_ = 0;
-  int64_t expected_seq_ = 1;
-  int64_t total_ = 0;
-  int replicas_ = 0;
-};
 
 // A TransactionStore on one SQLite file. Not thread-safe: one writer thread
 // owns a store (as TransactionStore says). Several stores may share a file if
@@ -150,15 +77,23 @@ class SqliteTransactionStore final : public TransactionStore {
 
   // Checks every replica's audit chain in the file at `path`: seq has no gaps
   // and starts at 1, every prev_hash is the previous row's hash, every hash
-  // matches the row. OK with a summary in *report (rows, last seq and head
-  // hash per replica); DATA_LOSS naming the first broken row (replica, seq,
-  // id, what is wrong); NOT_FOUND when there is no file or no audit_log in it.
-  // Changes no row (opens read-write only because reading a WAL database needs
-  // its shared-memory file). `report` may be null.
-  static absl::Status VerifyAuditChain(const std::string& path, std::string* report);
+  // matches the row; the chain reaches every replica's signed checkpoint and
+  // every head in `options`; the counters agree with the audit rows. OK with
+  // a summary in *report (rows, last seq and head hash per replica, the
+  // checkpoints, the reconciliation); DATA_LOSS naming the first broken row
+  // (replica, seq, id, what is wrong), the rows missing at a chain's end, a
+  // forged checkpoint or the counts that disagree; NOT_FOUND when there is no
+  // file or no audit_log in it. Changes no row (opens read-write only because
+  // reading a WAL database needs its shared-memory file). `report` may be
+  // null.
+  static absl::Status VerifyAuditChain(const std::string& path,
+                                       const AuditVerifyOptions& options, std::string* report);
+  static absl::Status VerifyAuditChain(const std::string& path, std::string* report) {
+    return VerifyAuditChain(path, AuditVerifyOptions(), report);
+  }
 
-  // The newest row of one replica's chain.
-  struct ChainHead {
+  // The newest row of one replica's chain, by name (a backup's manifest).
+  struct ReplicaHead {
     std::string replica;
     int64_t seq = 0;
     std::string hash_hex;  // its hash, lower-case hex
@@ -168,13 +103,17 @@ class SqliteTransactionStore final : public TransactionStore {
   // stored (VerifyAuditChain says whether the chains behind them are intact);
   // empty when the audit log is. NOT_FOUND as VerifyAuditChain. Changes no
   // row.
-  static absl::StatusOr<std::vector<ChainHead>> ReadChainHeads(const std::string& path);
+  static absl::StatusOr<std::vector<ReplicaHead>> ReadChainHeads(const std::string& path);
 
   SqliteTransactionStore(const SqliteTransactionStore&) = delete;
   SqliteTransactionStore& operator=(const SqliteTransactionStore&) = delete;
   ~SqliteTransactionStore() override;
 
   absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+  ChainHead Head() const override { return {last_seq_, last_hash_}; }
+  // Writes "<file>.checkpoint.<replica>" atomically (a temporary file,
+  // fsync, rename, fsync of the directory).
+  absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
 
   // The seq of this replica's newest committed row (0 when none).
   int64_t last_seq() const { return last_seq_; }
@@ -200,7 +139,8 @@ class SqliteTransactionStore final : public TransactionStore {
   const absl::TimeZone time_zone_;
   const std::string replica_;
   RawStatement insert_audit_;  // binds blobs, which SqliteStatement cannot
-  std::unique_ptr<::ndxp::SqliteStatement> upsert_counter_;
+  // Forwarded calls' counters, refused calls'.
+  std::unique_ptr<::ndxp::SqliteStatement> upsert_counter_[2];
 
   // The chain head: advanced only once a batch has committed.
   int64_t last_seq_ = 0;

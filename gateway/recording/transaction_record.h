@@ -1,5 +1,5 @@
-// One transaction: a call the hub routed, whatever its outcome (docs/design.md
-// "A transaction").
+// One transaction: a call the hub routed, whatever its outcome, or a call it
+// refused after the handshake (docs/design.md "A transaction").
 #ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
 #define NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
 
@@ -20,6 +20,11 @@ struct TransactionRecord {
   int64_t request_bytes = 0;   // message payload bytes, caller -> connector
   int64_t response_bytes = 0;  // message payload bytes, connector -> caller
   std::string purpose;         // x-ndxp-purpose, "" when none
+  // Why the hub refused the call (the message it answered with), "" for a
+  // call it forwarded. A refused call's service and method are "" unless
+  // the path named a route or a hub-local method, so that unknown paths
+  // cannot grow the counters.
+  std::string refusal;
 };
 
 }  // namespace ndxp::gateway

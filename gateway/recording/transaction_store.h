@@ -1,11 +1,13 @@
 // Where transactions are kept: the audit log (one row per transaction,
-// append-only, hash-chained) and the counters by (local day, consumer,
-// provider, service, method, status).
+// append-only, hash-chained), the counters by (local day, consumer,
+// provider, service, method, status) of forwarded calls and those of
+// refused calls, and the signed checkpoints of the chain's head.
 #ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 #define NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/transaction_record.h"
 
 namespace ndxp::gateway {
@@ -20,6 +22,13 @@ class TransactionStore {
   // batch is committed as durably as the store was opened for; on error
   // nothing of the batch is kept.
   virtual absl::Status Append(absl::Span<const TransactionRecord> batch) = 0;
+
+  // This store's chain head: its newest committed row.
+  virtual ChainHead Head() const = 0;
+
+  // Keeps `checkpoint` (of this store's replica) outside the audit log,
+  // replacing the previous one, durably before it returns OK.
+  virtual absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) = 0;
 };
 
 }  // namespace ndxp::gateway

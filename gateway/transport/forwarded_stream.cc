@@ -238,6 +238,15 @@ void ForwardedStream::OnRequestHeadersDone() {
 }
 
 void ForwardedStream::Refuse(const absl::Status& status, absl::Duration retry_after) {
+  if (hub_->recorder != nullptr) {  // bounded: a flood of refusals drops, counted
+    absl::string_view path;
+    for (const auto& [name, value] : request_headers_) {
+      if (name == ":path") path = value;
+    }
+    hub_->recorder->RecordRefusal(
+        thread_->index(),
+        RefusedCallRecord(*hub_, path, downstream_->identity(), status, request_id_, started_));
+  }
   phase_ = Phase::kRefused;
   ev_timer_stop(thread_->loop(), &deadline_);
   DropRequestBody();

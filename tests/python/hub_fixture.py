@@ -156,11 +156,16 @@ class FakeConnector:
 class Hub:
     """PKI, echo connector, scripted connector and the hub, in a temp dir."""
 
-    def __init__(self, build, limits="", extra="", dead_echo_replica=False):
-        """`dead_echo_replica`: Echo's route lists a broken endpoint before the
-        real one: it accepts connections and closes them at once, so the hub
-        learns only after connecting, with calls already waiting on it."""
+    def __init__(self, build, limits="", extra="", dead_echo_replica=False, recording=None,
+                 hub_args=()):
+        """`extra`: more configuration lines (quotas); `dead_echo_replica`: Echo's
+        route lists a broken endpoint before the real one: it accepts connections
+        and closes them at once, so the hub learns only after connecting, with
+        calls already waiting on it; `recording`: None (off), "DURABLE" or
+        "FAST", into `database`; `hub_args`: more flags for ndxp-hub
+        (--test-faults DIR)."""
         self.build = build
+        self.recording = recording
         self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
         self.pki = os.path.join(self.dir, "pki")
         self.processes = []
@@ -182,10 +187,24 @@ class Hub:
         self.config_path = os.path.join(self.dir, "hub.textproto")
         self.limits = limits
         self.rewrite_config(extra)
+        self.hub_args = list(hub_args)
         self.hub_process = None
-        self.address = self._start("hub", [os.path.join(build, "bin", "ndxp-hub"),
-                                           "--config", self.config_path])
+        self.start_hub()
+
+    @property
+    def database(self):
+        return os.path.join(self.dir, "hub.db")
+
+    def start_hub(self):
+        self.address = self._start("hub", [os.path.join(self.build, "bin", "ndxp-hub"),
+                                           "--config", self.config_path, *self.hub_args])
         self.hub_process = self.processes[-1]
+        return self.address
+
+    def stop_hub(self):
+        """SIGTERM, as an operator stops it (the hub writes its checkpoint)."""
+        self.hub_process.terminate()
+        self.hub_process.wait(timeout=30)
 
     def _slam(self):
         while True:
@@ -254,6 +273,8 @@ class Hub:
             'listen: "127.0.0.1:0"', 'trust_domain: "%s"' % TD, self._tls("hub", crl=True),
             'descriptor_set: "%s"' % descriptors,
             "limits { max_message_bytes: 1048576 %s }" % limits,
+            ('recording { mode: %s database: "%s" }' % (self.recording, self.database)
+             if self.recording else ""),
             'routes { service: "%s" provider: "%s" endpoint: "%s"%s }'
             % (ECHO_SERVICE, IDENTITIES["echo"][0], self.dead_address or self.echo_address,
                ' replicas: "%s"' % self.echo_address if self.dead_address else ""),

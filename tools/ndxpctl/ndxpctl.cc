@@ -18,6 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "common/tls/credentials.h"
 #include "absl/time/clock.h"
+#include "gateway/recording/audit_verification.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_backup.h"
 #include "gateway/recording/sqlite_transaction_store.h"
@@ -69,6 +70,9 @@ struct Flags {
   // backup --out and restore --from.
   std::string backup_dir;
   bool force = false;
+  // audit verify: heads known from elsewhere, the counters' zone.
+  std::vector<std::string> expect_heads;
+  std::string time_zone = "Asia/Ho_Chi_Minh";
 };
 
 // A usage error found after parsing: exit 2, as CLI11's own.
@@ -320,11 +324,23 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
     return ReportUsageError(
         {"ndxpctl audit verify", "needs --database FILE or --postgres CONNINFO"}, err);
   }
+  ndxp::gateway::AuditVerifyOptions options;
+  options.time_zone = flags.time_zone;
+  options.ca_file = flags.ca;
+  for (const std::string& text : flags.expect_heads) {
+    auto head = ndxp::gateway::ParseExpectedHead(text);
+    if (!head.ok()) {
+      return ReportUsageError({"ndxpctl audit verify", std::string(head.status().message())}, err);
+    }
+    options.expect_heads.push_back(*std::move(head));
+  }
   std::string report;
   absl::Status verified =
       flags.postgres.empty()
-          ? ndxp::gateway::SqliteTransactionStore::VerifyAuditChain(flags.database, &report)
-          : ndxp::gateway::PostgresTransactionStore::VerifyAuditChain(flags.postgres, &report);
+          ? ndxp::gateway::SqliteTransactionStore::VerifyAuditChain(flags.database, options,
+                                                                    &report)
+          : ndxp::gateway::PostgresTransactionStore::VerifyAuditChain(flags.postgres, options,
+                                                                      &report);
   if (!verified.ok()) {
     err << "ndxpctl: audit log NOT intact: " << verified.message() << "\n";
     return kExitFailure;
@@ -545,8 +561,29 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                    "every replica's chain")
       ->type_name("CONNINFO")
       ->excludes(database);
-  verify->footer(absl::StrCat("Example: ndxpctl audit verify --database state/data/hub.db\n\n",
-                              kExitStatus));
+  verify
+      ->add_option("--expect-head", verify_flags.expect_heads,
+                   "a chain head known from elsewhere: the chain must reach it (repeatable)")
+      ->type_name("[REPLICA:]SEQ:HASH");
+  verify
+      ->add_option("--ca", verify_flags.ca,
+                   "the federation CA (PEM): checkpoints must be signed by one of its "
+                   "certificates")
+      ->type_name("FILE")
+      ->envname("NDXP_CA");
+  verify
+      ->add_option("--time-zone", verify_flags.time_zone,
+                   "the hub's recording.time_zone, in which counters' days are counted")
+      ->type_name("ZONE")
+      ->capture_default_str();
+  verify->footer(absl::StrCat(
+      "Checks every replica's hash chain, that it reaches the hub's latest signed\n"
+      "checkpoint (rows deleted at the end are reported) and every --expect-head, and\n"
+      "that the counters agree with the audit rows (a count that disagrees is named by\n"
+      "day, consumer, method and status). Days of imported history, which have no audit\n"
+      "rows, are not reconciled.\n\n"
+      "Example: ndxpctl audit verify --database state/data/hub.db --ca certs/ca.pem\n\n",
+      kExitStatus));
 
   CLI::App* report = app.add_subcommand(
       "report", "The review of a period to send upward: HTML with charts, Markdown or CSV, in "

@@ -78,7 +78,9 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"growth", "--help"}, "Usage: ndxpctl growth", {"--baseline", "year-on-year", "--period"}},
       {{"stats", "import", "--help"}, "Usage: ndxpctl stats import", {"--database", "--csv"}},
       {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
-      {{"audit", "verify", "--help"}, "Usage: ndxpctl audit verify", {"--database", "--postgres"}},
+      {{"audit", "verify", "--help"},
+       "Usage: ndxpctl audit verify",
+       {"--database", "--postgres", "--expect-head", "--ca", "--time-zone"}},
       {{"audit", "verify", "-h"}, "Usage: ndxpctl audit verify", {"--postgres"}},
       {{"report", "--help"},
        "Usage: ndxpctl report",
@@ -146,6 +148,8 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"report", "--lang", "vi"}, "ndxpctl report: --period is required"},
       {{"backup", "--database", "hub.db"}, "--out is required"},
       {{"restore", "--from", "backup"}, "--database is required"},
+      {{"audit", "verify", "--database", "a.db", "--expect-head", "12:abc"},
+       "HASH must be 64 hex digits"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));

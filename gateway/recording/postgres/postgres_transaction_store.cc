@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/status/status_util.h"
-#include "gateway/recording/sqlite_transaction_store.h"  // EncodeAuditRecord, AuditHash
+#include "gateway/recording/audit_chain.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
   purpose TEXT NOT NULL,
   prev_hash BYTEA NOT NULL,
   hash BYTEA NOT NULL,
+  refusal TEXT NOT NULL DEFAULT '',
   UNIQUE (replica, seq));
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
@@ -65,6 +66,34 @@ CREATE TABLE IF NOT EXISTS counters (
   PRIMARY KEY (day, consumer, provider, service, method, status_code));
 )sql";
 
+// What tables made before refusals and checkpoints were recorded lack; run
+// under the schema lock when any of it is missing.
+constexpr char kUpgradeSchema[] = R"sql(
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS refused_counters (
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (day, consumer, provider, service, method, status_code));
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+  replica TEXT PRIMARY KEY,
+  checkpoint TEXT NOT NULL);
+)sql";
+
+constexpr char kSchemaComplete[] =
+    "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
+    "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
+    "NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+    "current_schema() AND table_name = 'audit_log' AND column_name = 'refusal')";
+
+constexpr char kWriteCheckpoint[] =
+    "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
+    "ON CONFLICT (replica) DO UPDATE SET checkpoint = EXCLUDED.checkpoint";
+
 // One statement, so one transaction and one round trip: the audit rows in a
 // data-modifying CTE, the batch's aggregated counters as the main INSERT.
 // Arrays keep the parameter count fixed whatever the batch size; WITH
@@ -74,17 +103,26 @@ constexpr char kAppendSql[] = R"sql(
 WITH audit AS (
   INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider,
                          service, method, status_code, latency_micros, request_bytes,
-                         response_bytes, purpose, prev_hash, hash)
+                         response_bytes, purpose, prev_hash, hash, refusal)
   SELECT $1, r.seq, r.time_micros, r.request_id, r.consumer, r.provider, r.service,
          r.method, r.status_code, r.latency_micros, r.request_bytes, r.response_bytes,
-         r.purpose, r.prev_hash, r.hash
+         r.purpose, r.prev_hash, r.hash, r.refusal
   FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::text[], $9::int4[], $10::int8[], $11::int8[], $12::int8[], $13::text[],
-              $14::bytea[], $15::bytea[])
+              $14::bytea[], $15::bytea[], $23::text[])
        WITH ORDINALITY AS r(seq, time_micros, request_id, consumer, provider, service,
                             method, status_code, latency_micros, request_bytes,
-                            response_bytes, purpose, prev_hash, hash, n)
-  ORDER BY r.n)
+                            response_bytes, purpose, prev_hash, hash, refusal, n)
+  ORDER BY r.n),
+refused AS (
+  INSERT INTO refused_counters (day, consumer, provider, service, method, status_code, count)
+  SELECT k.day, k.consumer, k.provider, k.service, k.method, k.status_code, k.count
+  FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[],
+              $29::int4[], $30::int8[])
+       WITH ORDINALITY AS k(day, consumer, provider, service, method, status_code, count, n)
+  ORDER BY k.n
+  ON CONFLICT (day, consumer, provider, service, method, status_code)
+  DO UPDATE SET count = refused_counters.count + EXCLUDED.count)
 INSERT INTO counters (day, consumer, provider, service, method, status_code, count)
 SELECT k.day, k.consumer, k.provider, k.service, k.method, k.status_code, k.count
 FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
@@ -106,6 +144,9 @@ constexpr Oid kAppendParamTypes[] = {
     kByteaArrayOid, kByteaArrayOid,                                    // prev_hash, hash
     kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid,  // keys
     kInt4ArrayOid, kInt8ArrayOid,                                      // status, count
+    kTextArrayOid,                                                     // $23 refusal
+    kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid,  // refused keys
+    kInt4ArrayOid, kInt8ArrayOid,                                      // status, count
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
@@ -114,7 +155,13 @@ constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTyp
 constexpr char kSelectAudit[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
-    "prev_hash, hash FROM audit_log ORDER BY replica, seq";
+    "prev_hash, hash, refusal FROM audit_log ORDER BY replica, seq";
+
+// Both counter tables, for the reconciliation with the audit log.
+constexpr char kSelectCounters[] =
+    "SELECT day, consumer, provider, service, method, status_code::int8, count, false "
+    "FROM counters UNION ALL SELECT day, consumer, provider, service, method, "
+    "status_code::int8, count, true FROM refused_counters";
 
 struct ClearResult {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -322,9 +369,7 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
       const std::string lock = absl::StrCat("SELECT pg_advisory_xact_lock(", kSchemaLockKey, ")");
       NDXP_RETURN_IF_ERROR(
           Exec(c, database, lock.c_str(), "lock schema creation", PGRES_TUPLES_OK));
-      Result exists(PQexec(c,
-                           "SELECT to_regclass('audit_log') IS NOT NULL AND "
-                           "to_regclass('counters') IS NOT NULL"));
+      Result exists(PQexec(c, kSchemaComplete));
       if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
         return ResultError(c, exists.get(), database, "look for the schema");
       }
@@ -332,6 +377,7 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
         NDXP_RETURN_IF_ERROR(
             Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
         NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
+        NDXP_RETURN_IF_ERROR(Exec(c, database, kUpgradeSchema, "upgrade schema"));
       }
       return Exec(c, database, "COMMIT", "commit schema");
     }();
@@ -359,7 +405,7 @@ absl::Status PostgresTransactionStore::Prepare() {
   return ResultError(conn_.get(), result.get(), database_, "prepare append");
 }
 
-absl::StatusOr<PostgresTransactionStore::ChainHead> PostgresTransactionStore::ReadChainHead() {
+absl::StatusOr<ChainHead> PostgresTransactionStore::ReadChainHead() {
   const char* values[] = {replica_.data()};
   const int lengths[] = {static_cast<int>(replica_.size())};
   const int formats[] = {1};
@@ -468,13 +514,13 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       consumers(kTextOid, n), providers(kTextOid, n), services(kTextOid, n), methods(kTextOid, n),
       statuses(kInt4Oid, n), latencies(kInt8Oid, n), request_bytes(kInt8Oid, n),
       response_bytes(kInt8Oid, n), purposes(kTextOid, n), prev_hashes(kByteaOid, n),
-      hashes(kByteaOid, n);
+      hashes(kByteaOid, n), refusals(kTextOid, n);
 
   // (day, consumer, provider, service, method, status) -> count; ordered so
   // that every replica locks counter rows in the same order.
   using CounterKey =
       std::tuple<std::string, std::string, std::string, std::string, std::string, int>;
-  std::map<CounterKey, int64_t> counts;
+  std::map<CounterKey, int64_t> counts[2];  // forwarded, refused
 
   const int64_t first_seq = head->seq + 1;
   for (const TransactionRecord& record : batch) {
@@ -497,28 +543,39 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     purposes.AddBytes(record.purpose);
     prev_hashes.AddBytes(head->hash);
     hashes.AddBytes(hash);
+    refusals.AddBytes(record.refusal);
     head->seq = seq;
     head->hash = std::move(hash);
 
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
-    ++counts[CounterKey(std::move(day), record.consumer, record.provider, record.service,
-                        record.method, record.status_code)];
+    ++counts[record.refusal.empty() ? 0 : 1][CounterKey(std::move(day), record.consumer,
+                                                         record.provider, record.service,
+                                                         record.method, record.status_code)];
   }
 
-  ArrayParam days(kTextOid, counts.size()), key_consumers(kTextOid, counts.size()),
-      key_providers(kTextOid, counts.size()), key_services(kTextOid, counts.size()),
-      key_methods(kTextOid, counts.size()), key_statuses(kInt4Oid, counts.size()),
-      key_counts(kInt8Oid, counts.size());
-  for (const auto& [key, count] : counts) {
-    const auto& [day, consumer, provider, service, method, status_code] = key;
-    days.AddBytes(day);
-    key_consumers.AddBytes(consumer);
-    key_providers.AddBytes(provider);
-    key_services.AddBytes(service);
-    key_methods.AddBytes(method);
-    key_statuses.AddInt32(status_code);
-    key_counts.AddInt64(count);
+  // The counters' key columns and counts as arrays: forwarded, then refused.
+  struct CounterArrays {
+    explicit CounterArrays(size_t size)
+        : days(kTextOid, size), consumers(kTextOid, size), providers(kTextOid, size),
+          services(kTextOid, size), methods(kTextOid, size), statuses(kInt4Oid, size),
+          counts(kInt8Oid, size) {}
+    ArrayParam days, consumers, providers, services, methods, statuses, counts;
+  };
+  std::vector<CounterArrays> keys;
+  keys.reserve(2);
+  for (const auto& table : counts) {
+    CounterArrays& k = keys.emplace_back(table.size());
+    for (const auto& [key, count] : table) {
+      const auto& [day, consumer, provider, service, method, status_code] = key;
+      k.days.AddBytes(day);
+      k.consumers.AddBytes(consumer);
+      k.providers.AddBytes(provider);
+      k.services.AddBytes(service);
+      k.methods.AddBytes(method);
+      k.statuses.AddInt32(status_code);
+      k.counts.AddInt64(count);
+    }
   }
 
   const std::string* params[kAppendParams] = {
@@ -537,13 +594,21 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &purposes.bytes(),
       &prev_hashes.bytes(),
       &hashes.bytes(),
-      &days.bytes(),
-      &key_consumers.bytes(),
-      &key_providers.bytes(),
-      &key_services.bytes(),
-      &key_methods.bytes(),
-      &key_statuses.bytes(),
-      &key_counts.bytes(),
+      &keys[0].days.bytes(),
+      &keys[0].consumers.bytes(),
+      &keys[0].providers.bytes(),
+      &keys[0].services.bytes(),
+      &keys[0].methods.bytes(),
+      &keys[0].statuses.bytes(),
+      &keys[0].counts.bytes(),
+      &refusals.bytes(),
+      &keys[1].days.bytes(),
+      &keys[1].consumers.bytes(),
+      &keys[1].providers.bytes(),
+      &keys[1].services.bytes(),
+      &keys[1].methods.bytes(),
+      &keys[1].statuses.bytes(),
+      &keys[1].counts.bytes(),
   };
   const char* values[kAppendParams];
   int lengths[kAppendParams];
@@ -567,23 +632,62 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       absl::StrCat("append audit rows ", replica_, " seq ", first_seq, "..", head->seq));
 }
 
+absl::Status PostgresTransactionStore::WriteCheckpoint(const SignedCheckpoint& checkpoint) {
+  const std::string text = FormatCheckpoint(checkpoint);
+  const char* values[] = {checkpoint.replica.c_str(), text.c_str()};
+  Result result(
+      PQexecParams(conn_.get(), kWriteCheckpoint, 2, nullptr, values, nullptr, nullptr, 0));
+  if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
+    return absl::OkStatus();
+  }
+  return ResultError(conn_.get(), result.get(), database_, "write checkpoint");
+}
+
 absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conninfo,
+                                                        const AuditVerifyOptions& options,
                                                         std::string* report) {
   NDXP_ASSIGN_OR_RETURN(OwnedConnection conn, Connect(conninfo, "ndxp-verify"));
   PGconn* c = conn.get();
   const std::string database = DescribeDatabase(c);
+  AuditVerification verification(database, options);
+  NDXP_RETURN_IF_ERROR(verification.Start());
   NDXP_RETURN_IF_ERROR(SetUpSession(c, database));
-  // One snapshot for the existence check and the scan; a hub appending
-  // meanwhile is harmless (each replica commits its rows in seq order).
+  // One snapshot for the checkpoints, the rows and the counters; a hub
+  // appending meanwhile is harmless (each replica commits its rows in seq
+  // order, and its checkpoints after them).
   NDXP_RETURN_IF_ERROR(Exec(c, database, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                             "begin read-only transaction"));
   {
-    Result exists(PQexec(c, "SELECT to_regclass('audit_log') IS NOT NULL"));
+    Result exists(PQexec(c, kSchemaComplete));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
       return ResultError(c, exists.get(), database, "look for audit_log");
     }
     if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
-      return absl::NotFoundError(absl::StrCat("audit log ", database, ": no audit_log table"));
+      return absl::NotFoundError(absl::StrCat(
+          "audit log ", database,
+          ": no audit_log table, or not all of its companions (counters, refused_counters, "
+          "audit_checkpoints): a hub creates them on its first start"));
+    }
+  }
+  {
+    Result checkpoints(
+        PQexec(c, "SELECT replica, checkpoint FROM audit_checkpoints ORDER BY replica"));
+    if (checkpoints == nullptr || PQresultStatus(checkpoints.get()) != PGRES_TUPLES_OK) {
+      return ResultError(c, checkpoints.get(), database, "read checkpoints");
+    }
+    for (int row = 0; row < PQntuples(checkpoints.get()); ++row) {
+      const std::string replica = GetBytes(checkpoints.get(), row, 0);
+      const std::string source = absl::StrCat("audit_checkpoints row of replica ", replica);
+      absl::StatusOr<SignedCheckpoint> checkpoint =
+          ParseCheckpoint(GetBytes(checkpoints.get(), row, 1));
+      if (!checkpoint.ok()) {
+        return absl::DataLossError(absl::StrCat(source, ": ", checkpoint.status().message()));
+      }
+      if (checkpoint->replica != replica) {
+        return absl::DataLossError(
+            absl::StrCat(source, ": holds replica ", checkpoint->replica, "'s checkpoint"));
+      }
+      NDXP_RETURN_IF_ERROR(verification.AddCheckpoint(*checkpoint, source));
     }
   }
 
@@ -593,8 +697,6 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
       PQsetSingleRowMode(c) != 1) {
     return ResultError(c, nullptr, database, "scan audit log");
   }
-
-  AuditChainChecker chain(database);
   for (;;) {
     Result result(PQgetResult(c));
     if (result == nullptr) break;
@@ -607,28 +709,47 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     int64_t id = 0;
     GetInt(r, 0, 0, &id);
     const std::string replica = GetBytes(r, 0, 1);
-    TransactionRecord record;
-    int64_t seq = 0;
-    int64_t status_code = 0;
-    const bool ints_ok =
-        GetInt(r, 0, 2, &seq) && GetInt(r, 0, 3, &record.time_micros) &&
-        GetInt(r, 0, 9, &status_code) && GetInt(r, 0, 10, &record.latency_micros) &&
-        GetInt(r, 0, 11, &record.request_bytes) && GetInt(r, 0, 12, &record.response_bytes);
-    record.request_id = GetBytes(r, 0, 4);
-    record.consumer = GetBytes(r, 0, 5);
-    record.provider = GetBytes(r, 0, 6);
-    record.service = GetBytes(r, 0, 7);
-    record.method = GetBytes(r, 0, 8);
-    record.status_code = static_cast<int>(status_code);
-    record.purpose = GetBytes(r, 0, 13);
-    if (!ints_ok || status_code != record.status_code) {
-      return chain.Broken(id, replica, seq, "a numeric column is not of its schema type");
+    const std::string request_id = GetBytes(r, 0, 4), consumer = GetBytes(r, 0, 5),
+                      provider = GetBytes(r, 0, 6), service = GetBytes(r, 0, 7),
+                      method = GetBytes(r, 0, 8), purpose = GetBytes(r, 0, 13),
+                      refusal = GetBytes(r, 0, 16);
+    AuditFields f;
+    f.replica = replica;
+    f.request_id = request_id;
+    f.consumer = consumer;
+    f.provider = provider;
+    f.service = service;
+    f.method = method;
+    f.purpose = purpose;
+    f.refusal = refusal;
+    const bool ints_ok = GetInt(r, 0, 2, &f.seq) && GetInt(r, 0, 3, &f.time_micros) &&
+                         GetInt(r, 0, 9, &f.status_code) && GetInt(r, 0, 10, &f.latency_micros) &&
+                         GetInt(r, 0, 11, &f.request_bytes) &&
+                         GetInt(r, 0, 12, &f.response_bytes);
+    if (!ints_ok) {
+      return verification.chain().Broken(id, replica, f.seq,
+                                         "a numeric column is not of its schema type");
     }
-    NDXP_RETURN_IF_ERROR(chain.Add(id, replica, seq, EncodeAuditRecord(replica, seq, record),
-                                   GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
+    NDXP_RETURN_IF_ERROR(verification.AddRow(id, f, GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
   }
-  if (report != nullptr) *report = chain.Report();
-  return absl::OkStatus();
+
+  Result counters(PQexecParams(c, kSelectCounters, 0, nullptr, nullptr, nullptr, nullptr,
+                               /*resultFormat=*/1));
+  if (counters == nullptr || PQresultStatus(counters.get()) != PGRES_TUPLES_OK) {
+    return ResultError(c, counters.get(), database, "scan counters");
+  }
+  for (int row = 0; row < PQntuples(counters.get()); ++row) {
+    const PGresult* r = counters.get();
+    int64_t status_code = 0, count = 0;
+    GetInt(r, row, 5, &status_code);
+    GetInt(r, row, 6, &count);
+    const bool refused = PQgetlength(r, row, 7) == 1 && PQgetvalue(r, row, 7)[0] != 0;
+    verification.AddCounter(GetBytes(r, row, 0),
+                            {GetBytes(r, row, 1), GetBytes(r, row, 2), GetBytes(r, row, 3),
+                             GetBytes(r, row, 4), status_code, refused},
+                            count);
+  }
+  return verification.Finish(report);
 }
 
 }  // namespace ndxp::gateway

@@ -26,9 +26,13 @@
 //   counters(day TEXT 'YYYY-MM-DD' in the configured zone, consumer, provider,
 //            service, method TEXT, status_code INTEGER, count BIGINT,
 //            PRIMARY KEY(day, consumer, provider, service, method, status_code))
+//   refused_counters(the same columns), audit_log.refusal TEXT: calls the
+//            hub refused
+//   audit_checkpoints(replica TEXT PRIMARY KEY, checkpoint TEXT): each
+//            replica's latest signed checkpoint (audit_checkpoint.h)
 //
 // The audit chain is SqliteTransactionStore's, byte for byte: the same
-// EncodeAuditRecord and AuditHash (sqlite_transaction_store.h documents the
+// EncodeAuditRecord and AuditHash (audit_chain.h documents the
 // encoding), so a replica's chain hashes the same in either store.
 //
 // Text is stored without character-set conversion (the connection's client
@@ -47,6 +51,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "gateway/recording/audit_verification.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
@@ -99,13 +104,23 @@ class PostgresTransactionStore final : public TransactionStore {
   // UNAVAILABLE when the server cannot be reached. Reads one snapshot, a row
   // at a time (any table size), in a read-only transaction; changes nothing.
   // `report` may be null.
-  static absl::Status VerifyAuditChain(const std::string& conninfo, std::string* report);
+  // Also checks the chains up to their signed checkpoints (the
+  // audit_checkpoints table) and the heads in `options`, and reconciles the
+  // counters with the rows, as SqliteTransactionStore::VerifyAuditChain.
+  static absl::Status VerifyAuditChain(const std::string& conninfo,
+                                       const AuditVerifyOptions& options, std::string* report);
+  static absl::Status VerifyAuditChain(const std::string& conninfo, std::string* report) {
+    return VerifyAuditChain(conninfo, AuditVerifyOptions(), report);
+  }
 
   PostgresTransactionStore(const PostgresTransactionStore&) = delete;
   PostgresTransactionStore& operator=(const PostgresTransactionStore&) = delete;
   ~PostgresTransactionStore() override;
 
   absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+  ChainHead Head() const override { return {last_seq_, last_hash_}; }
+  // Upserts the replica's row of audit_checkpoints.
+  absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
 
   // The seq of this replica's newest committed row (0 when none).
   int64_t last_seq() const { return last_seq_; }
@@ -119,10 +134,6 @@ class PostgresTransactionStore final : public TransactionStore {
     void operator()(pg_conn* conn) const;
   };
   using Connection = std::unique_ptr<pg_conn, CloseConnection>;
-  struct ChainHead {
-    int64_t seq = 0;
-    std::string hash;
-  };
 
   PostgresTransactionStore(Connection conn, absl::TimeZone time_zone, std::string replica);
 

@@ -1,0 +1,154 @@
+// The audit chain both TransactionStores keep (SQLite and PostgreSQL): the
+// canonical encoding of an audit row, its hash, and the checker their
+// VerifyAuditChain feeds the rows to. One implementation, so a replica's
+// chain hashes the same in either store.
+//
+// The audit chain. Each replica (hub process) writing a store keeps its own
+// chain: its rows carry seq = 1, 2, 3, ... and
+//   hash = SHA-256(prev_hash || EncodeAuditRecord(replica, seq, record))
+// where prev_hash is the hash of the replica's row seq - 1, or 32 zero bytes
+// for seq 1. Editing, deleting or reordering any row breaks the chain from that
+// row on. Deleting the newest rows of a chain cannot be seen from the chain
+// alone: the hub anchors it with signed checkpoints of its head
+// (audit_checkpoint.h), and a head known from elsewhere can be given to the
+// check (AuditChainChecker::Expect, `ndxpctl audit verify --expect-head`).
+//
+// The canonical encoding (auditors re-implement it; never change it, add a new
+// version tag instead): the concatenation of these fields, in this order, each
+// string as its length in 4 bytes big-endian followed by its bytes (no
+// terminator, no character-set conversion), each integer as 8 bytes big-endian
+// two's complement (status_code is widened to 64 bits):
+//    1. string "ndxp-audit-v1"   (the version tag)
+//    2. string replica
+//    3. int    seq
+//    4. int    time_micros
+//    5. string request_id
+//    6. string consumer
+//    7. string provider
+//    8. string service
+//    9. string method
+//   10. int    status_code
+//   11. int    latency_micros
+//   12. int    request_bytes
+//   13. int    response_bytes
+//   14. string purpose
+// A call the hub refused (its record's `refusal` is not empty) is encoded
+// with the tag "ndxp-audit-v2" in field 1 and one more field:
+//   15. string refusal
+// so rows written before refusals were recorded keep their hashes, and
+// blanking a refused row's reason breaks its hash.
+//
+// Example: replica "hub-1", seq 1, every string field "" and every integer 0
+// encodes as 00 00 00 0d "ndxp-audit-v1" 00 00 00 05 "hub-1" followed by the
+// 8-byte big-endian 1, and so on.
+#ifndef NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_
+#define NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "gateway/recording/transaction_record.h"
+
+namespace ndxp::gateway {
+
+// Length of a chain hash (SHA-256) in bytes.
+inline constexpr size_t kAuditHashSize = 32;
+
+// One audit row as the encoding sees it (status_code at full width, so that a
+// tampered out-of-range value cannot be truncated into a matching one).
+struct AuditFields {
+  absl::string_view replica;
+  int64_t seq = 0;
+  int64_t time_micros = 0;
+  absl::string_view request_id;
+  absl::string_view consumer;
+  absl::string_view provider;
+  absl::string_view service;
+  absl::string_view method;
+  int64_t status_code = 0;
+  int64_t latency_micros = 0;
+  int64_t request_bytes = 0;
+  int64_t response_bytes = 0;
+  absl::string_view purpose;
+  absl::string_view refusal;  // "" for a call the hub forwarded
+};
+
+// A chain's newest row: seq 0 and ZeroAuditHash() while it is empty.
+struct ChainHead {
+  int64_t seq = 0;
+  std::string hash;
+};
+
+// The canonical encoding of `fields` (see the file comment).
+std::string EncodeAuditFields(const AuditFields& fields);
+
+// The canonical encoding of one audit row (see the file comment).
+std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
+                              const TransactionRecord& record);
+
+// SHA-256(prev_hash || encoding): the hash stored with a row whose encoding is
+// `encoding` and whose predecessor's hash is `prev_hash`.
+std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding);
+
+// The prev_hash of a chain's first row: 32 zero bytes.
+std::string ZeroAuditHash();
+
+// Checks audit rows fed in (replica, seq) order, as every store's
+// VerifyAuditChain reads them, one chain per replica. Not thread-safe.
+class AuditChainChecker {
+ public:
+  // `database` names the store in messages.
+  explicit AuditChainChecker(std::string database) : database_(std::move(database)) {}
+
+  // The next row: `encoding` is its canonical encoding. DATA_LOSS naming the
+  // row (replica, seq, id) and what is wrong when it breaks its chain.
+  absl::Status Add(int64_t id, absl::string_view replica, int64_t seq,
+                   absl::string_view encoding, absl::string_view stored_prev,
+                   absl::string_view stored_hash);
+
+  // `replica`'s chain must hold row `seq` with `hash` ("" replica: the only
+  // chain); `source` names where the head is known from, in messages.
+  void Expect(std::string replica, ChainHead head, std::string source);
+
+  // After the last row: DATA_LOSS when an expected head is not in its
+  // chain ("rows seq N..M missing at the end") or has another hash.
+  absl::Status Finish();
+
+  // DATA_LOSS for a row that cannot even be decoded.
+  absl::Status Broken(int64_t id, absl::string_view replica, int64_t seq,
+                      absl::string_view what) const;
+
+  // "audit chain OK: <database>: N rows in M replica chain(s)" and a line per
+  // replica with its row count and head hash, and a line per expected head.
+  std::string Report() const;
+
+ private:
+  struct Expectation {
+    std::string replica;
+    ChainHead head;
+    std::string source;
+    bool seen = false;
+  };
+  std::string ChainLine() const;
+  absl::Status CheckExpectations(absl::string_view replica, int64_t seq,
+                                 absl::string_view hash);
+  absl::Status FinishChain();
+
+  std::vector<Expectation> expected_;
+  std::string expectations_report_;
+  const std::string database_;
+  std::string summary_;  // lines of the finished chains
+  std::string replica_;  // the chain being walked
+  std::string prev_hash_ = ZeroAuditHash();
+  int64_t rows_ = 0;
+  int64_t expected_seq_ = 1;
+  int64_t total_ = 0;
+  int replicas_ = 0;
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_

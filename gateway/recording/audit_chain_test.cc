@@ -1,0 +1,82 @@
+#include "gateway/recording/audit_chain.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace ndxp::gateway {
+namespace {
+
+int64_t UtcMicros(int year, int month, int day, int hour, int minute, int second) {
+  return absl::ToUnixMicros(absl::FromCivil(
+      absl::CivilSecond(year, month, day, hour, minute, second), absl::UTCTimeZone()));
+}
+
+TEST(AuditEncodingTest, LayoutIsPinned) {
+  TransactionRecord r;
+  r.status_code = -1;  // two's complement, widened to 8 bytes
+  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, r)),
+            absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v1"),  // tag
+                         "00000001", "68",                // replica "h"
+                         "0000000000000001",              // seq
+                         "0000000000000000",              // time_micros
+                         "00000000", "00000000", "00000000", "00000000",
+                         "00000000",                      // request_id..method
+                         "ffffffffffffffff",              // status_code
+                         "0000000000000000", "0000000000000000",
+                         "0000000000000000",              // latency, request, response
+                         "00000000"));                    // purpose
+}
+
+// Computed independently (Python hashlib/struct from the header's description);
+// a change here breaks every auditor's re-implementation.
+TEST(AuditEncodingTest, HashGoldenVectors) {
+  TransactionRecord r;
+  r.time_micros = UtcMicros(2026, 6, 30, 23, 30, 0);
+  r.request_id = "r-1";
+  r.consumer = "000.00.00.G12/tax-lookup";
+  r.provider = "000.00.00.H49";
+  r.service = "ndxp.residents.v1.ResidentRegistry";
+  r.method = "GetCitizen";
+  r.status_code = 5;
+  r.latency_micros = 1234;
+  r.request_bytes = 10;
+  r.response_bytes = 20;
+  r.purpose = "thu\xe1\xba\xbf";  // "thuế": UTF-8 bytes as they are
+  const std::string encoding = EncodeAuditRecord("hub-1", 7, r);
+  EXPECT_EQ(encoding.size(), 188u);
+
+  std::string counting(kAuditHashSize, '\0');
+  for (size_t i = 0; i < counting.size(); ++i) counting[i] = static_cast<char>(i);
+  struct Case {
+    std::string prev_hash;
+    const char* want_hex;
+  } cases[] = {
+      {std::string(kAuditHashSize, '\0'),
+       "89a5371361eddc38e66d31c38e3a4c2a728b1132df3affa34e8369fd8eec850c"},
+      {counting, "a6a64f355bb59903ac83e0327ead93c4660038c192636c7a9ce28bece5f6ed53"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::BytesToHexString(c.prev_hash));
+    EXPECT_EQ(absl::BytesToHexString(AuditHash(c.prev_hash, encoding)), c.want_hex);
+  }
+}
+
+// A refused call's row: the v2 tag, and its reason as a 15th field.
+TEST(AuditEncodingTest, ARefusedCallIsTaggedV2WithItsReason) {
+  TransactionRecord r;
+  r.refusal = "no";
+  const std::string v1 = EncodeAuditRecord("h", 1, TransactionRecord());
+  const std::string v2 = EncodeAuditRecord("h", 1, r);
+  EXPECT_EQ(absl::BytesToHexString(v2),
+            absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v2"),
+                         absl::BytesToHexString(v1.substr(4 + 13)), "00000002", "6e6f"));
+}
+
+}  // namespace
+}  // namespace ndxp::gateway

@@ -1,0 +1,223 @@
+#include "gateway/recording/audit_checkpoint.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace ndxp::gateway {
+namespace {
+
+constexpr char kVersion[] = "ndxp-audit-checkpoint-v1";
+
+struct FreeX509 {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct FreeKey {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct FreeMdCtx {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct FreeStore {
+  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+};
+struct FreeStoreCtx {
+  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct CloseFile {
+  void operator()(FILE* f) const { std::fclose(f); }
+};
+using X509Ptr = std::unique_ptr<X509, FreeX509>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeMdCtx>;
+using FilePtr = std::unique_ptr<FILE, CloseFile>;
+
+// Ed25519 and Ed448 sign the message itself; every other key type a SHA-256.
+const EVP_MD* DigestFor(EVP_PKEY* key) {
+  const int type = EVP_PKEY_get_id(key);
+  return type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448 ? nullptr : EVP_sha256();
+}
+
+X509Ptr CertificateFromDer(absl::string_view der) {
+  const auto* data = reinterpret_cast<const unsigned char*>(der.data());
+  return X509Ptr(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
+}
+
+std::string SubjectOf(X509* certificate) {
+  char buffer[512];
+  X509_NAME_oneline(X509_get_subject_name(certificate), buffer, sizeof(buffer));
+  return buffer;
+}
+
+bool IsLowerHex(absl::string_view text) {
+  for (char c : text) {
+    if (!absl::ascii_isdigit(c) && (c < 'a' || c > 'f')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string CheckpointSignedText(const SignedCheckpoint& c) {
+  return absl::StrCat(kVersion, "\nreplica ", c.replica, "\nseq ", c.head.seq, "\nhash ",
+                      absl::BytesToHexString(c.head.hash), "\ntime_micros ", c.time_micros,
+                      "\n");
+}
+
+std::string FormatCheckpoint(const SignedCheckpoint& c) {
+  return absl::StrCat(CheckpointSignedText(c), "certificate ", absl::Base64Escape(c.certificate),
+                      "\nsignature ", absl::Base64Escape(c.signature), "\n");
+}
+
+absl::StatusOr<SignedCheckpoint> ParseCheckpoint(absl::string_view text) {
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  constexpr const char* kFields[] = {"replica", "seq", "hash", "time_micros", "certificate",
+                                     "signature"};
+  if (lines.size() < 7 || lines[0] != kVersion) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint: line 1 is not \"", kVersion, "\" or lines are missing"));
+  }
+  SignedCheckpoint c;
+  for (int i = 0; i < 6; ++i) {
+    absl::string_view value = lines[static_cast<size_t>(i) + 1];
+    const std::string prefix = absl::StrCat(kFields[i], " ");
+    auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint: line ", i + 2, " (", kFields[i], "): ", why));
+    };
+    if (!absl::ConsumePrefix(&value, prefix)) return bad("missing");
+    bool ok = true;
+    switch (i) {
+      case 0: c.replica = std::string(value); ok = !value.empty(); break;
+      case 1: ok = absl::SimpleAtoi(value, &c.head.seq) && c.head.seq >= 0; break;
+      case 2:
+        ok = value.size() == 2 * kAuditHashSize && IsLowerHex(value);
+        if (ok) c.head.hash = absl::HexStringToBytes(value);
+        break;
+      case 3: ok = absl::SimpleAtoi(value, &c.time_micros); break;
+      case 4: ok = absl::Base64Unescape(value, &c.certificate) && !c.certificate.empty(); break;
+      case 5: ok = absl::Base64Unescape(value, &c.signature) && !c.signature.empty(); break;
+    }
+    if (!ok) return bad("malformed value");
+  }
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::FromFiles(
+    const std::string& cert_file, const std::string& key_file) {
+  FilePtr cert_in(std::fopen(cert_file.c_str(), "r"));
+  X509Ptr certificate(cert_in ? PEM_read_X509(cert_in.get(), nullptr, nullptr, nullptr)
+                              : nullptr);
+  if (certificate == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint signer: cannot read a PEM certificate from ", cert_file));
+  }
+  FilePtr key_in(std::fopen(key_file.c_str(), "r"));
+  KeyPtr key(key_in ? PEM_read_PrivateKey(key_in.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint signer: cannot read a PEM private key from ", key_file));
+  }
+  if (X509_check_private_key(certificate.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint signer: ", key_file,
+                                                   " is not the key of ", cert_file));
+  }
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(certificate.get(), &der);
+  if (length <= 0) return absl::InternalError("checkpoint signer: cannot encode the certificate");
+  std::string encoded(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return std::unique_ptr<CheckpointSigner>(new CheckpointSigner(key.release(), std::move(encoded)));
+}
+
+CheckpointSigner::~CheckpointSigner() { EVP_PKEY_free(key_); }
+
+absl::StatusOr<SignedCheckpoint> CheckpointSigner::Sign(absl::string_view replica,
+                                                        const ChainHead& head,
+                                                        int64_t time_micros) const {
+  SignedCheckpoint c;
+  c.replica = std::string(replica);
+  c.head = head;
+  c.time_micros = time_micros;
+  c.certificate = certificate_;
+  const std::string text = CheckpointSignedText(c);
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  size_t size = 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  if (ctx == nullptr ||
+      EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key_), nullptr, key_) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &size, data, text.size()) != 1) {
+    return absl::InternalError("checkpoint signer: signing failed");
+  }
+  c.signature.resize(size);
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(c.signature.data()), &size, data,
+                     text.size()) != 1) {
+    return absl::InternalError("checkpoint signer: signing failed");
+  }
+  c.signature.resize(size);
+  return c;
+}
+
+absl::StatusOr<std::string> VerifyCheckpoint(const SignedCheckpoint& c,
+                                             const std::string& ca_file) {
+  const std::string what = absl::StrCat("checkpoint of replica ", c.replica, " (seq ", c.head.seq,
+                                        ")");
+  X509Ptr certificate = CertificateFromDer(c.certificate);
+  if (certificate == nullptr) {
+    return absl::DataLossError(absl::StrCat(what, ": its certificate does not parse"));
+  }
+  EVP_PKEY* key = X509_get0_pubkey(certificate.get());
+  const std::string text = CheckpointSignedText(c);
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (key == nullptr || ctx == nullptr ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(key), nullptr, key) != 1 ||
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(c.signature.data()),
+                       c.signature.size(), reinterpret_cast<const unsigned char*>(text.data()),
+                       text.size()) != 1) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": the signature does not verify: forged or altered"));
+  }
+  if (!ca_file.empty()) {
+    std::unique_ptr<X509_STORE, FreeStore> store(X509_STORE_new());
+    if (store == nullptr ||
+        X509_STORE_load_file(store.get(), ca_file.c_str()) != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read the CA file ", ca_file));
+    }
+    std::unique_ptr<X509_STORE_CTX, FreeStoreCtx> verify(X509_STORE_CTX_new());
+    if (verify == nullptr ||
+        X509_STORE_CTX_init(verify.get(), store.get(), certificate.get(), nullptr) != 1) {
+      return absl::InternalError("checkpoint: cannot set up certificate verification");
+    }
+    // The checkpoint may be older than the certificate's expiry: check the
+    // chain at the time it was signed.
+    X509_STORE_CTX_set_time(verify.get(), 0, static_cast<time_t>(c.time_micros / 1000000));
+    if (X509_verify_cert(verify.get()) != 1) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          what, ": signed by ", SubjectOf(certificate.get()), ", not a certificate of ", ca_file,
+          " (", X509_verify_cert_error_string(X509_STORE_CTX_get_error(verify.get())), ")"));
+    }
+  }
+  return SubjectOf(certificate.get());
+}
+
+std::string CheckpointFilePrefix(const std::string& database) {
+  return database + ".checkpoint.";
+}
+
+std::string CheckpointFilePath(const std::string& database, absl::string_view replica) {
+  return absl::StrCat(CheckpointFilePrefix(database), replica);
+}
+
+}  // namespace ndxp::gateway

@@ -1,0 +1,41 @@
+// A TransactionStore that injects the faults durability tests need into a
+// real store, steered from outside the process by files in one directory:
+//   hold     while it exists, Append waits before committing (and the file
+//            "holding" exists while a batch waits), so a test can see that
+//            no answer is released before its commit;
+//   fail     while it exists, Append fails with UNAVAILABLE and keeps
+//            nothing, so a test can see a failed commit answered.
+// Only the hub's test-only flag --test-faults DIR installs it.
+//
+// Example:
+//   auto store = std::make_unique<FaultInjectingStore>(std::move(real), "/tmp/faults");
+#ifndef NDXP_GATEWAY_RECORDING_FAULT_INJECTING_STORE_H_
+#define NDXP_GATEWAY_RECORDING_FAULT_INJECTING_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "gateway/recording/transaction_store.h"
+
+namespace ndxp::gateway {
+
+// As thread-safe as the store it wraps (one writer thread).
+class FaultInjectingStore final : public TransactionStore {
+ public:
+  FaultInjectingStore(std::unique_ptr<TransactionStore> store, std::string directory)
+      : store_(std::move(store)), directory_(std::move(directory)) {}
+
+  absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+  ChainHead Head() const override { return store_->Head(); }
+  absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
+    return store_->WriteCheckpoint(checkpoint);
+  }
+
+ private:
+  const std::unique_ptr<TransactionStore> store_;
+  const std::string directory_;
+};
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_RECORDING_FAULT_INJECTING_STORE_H_

@@ -1,0 +1,808 @@
+// What every TransactionStore promises, run against each store: SQLite on a
+// temporary file, PostgreSQL on a database of its own per case (skipped
+// without NDXP_TEST_POSTGRES; run under scripts/with-postgres). A store's own
+// behaviour (SQLite's journal modes, PostgreSQL's reconnects, concurrent
+// replicas) stays in its own test file.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/sqlite/sqlite.h"
+#include "gateway/recording/audit_chain.h"
+#include "gateway/recording/audit_verification.h"
+#include "gateway/recording/postgres/postgres_test_server.h"
+#include "gateway/recording/postgres/postgres_transaction_store.h"
+#include "gateway/recording/sqlite_transaction_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_pki.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Rows = std::vector<std::vector<std::string>>;
+
+constexpr char kZeroHashHex[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+int64_t UtcMicros(int year, int month, int day, int hour, int minute, int second) {
+  return absl::ToUnixMicros(absl::FromCivil(
+      absl::CivilSecond(year, month, day, hour, minute, second), absl::UTCTimeZone()));
+}
+
+TransactionRecord MakeRecord(int64_t time_micros, std::string request_id,
+                             std::string consumer = "000.00.00.G12/tax-lookup",
+                             int status_code = 0) {
+  TransactionRecord r;
+  r.time_micros = time_micros;
+  r.request_id = std::move(request_id);
+  r.consumer = std::move(consumer);
+  r.provider = "000.00.00.H49";
+  r.service = "ndxp.residents.v1.ResidentRegistry";
+  r.method = "GetCitizen";
+  r.status_code = status_code;
+  r.latency_micros = 1500;
+  r.request_bytes = 42;
+  r.response_bytes = 512;
+  r.purpose = "tax audit";
+  return r;
+}
+
+// ---- one store kind: how to make, open, verify and read a database
+
+class StoreKind {
+ public:
+  virtual ~StoreKind() = default;
+  // Why this store cannot run here, or "".
+  virtual std::string SkipReason() const { return ""; }
+  // A fresh, empty database for this case: its path or connection string.
+  virtual std::string NewDatabase(const std::string& name) = 0;
+  virtual absl::StatusOr<std::unique_ptr<TransactionStore>> Open(
+      const std::string& database, const std::string& replica, const std::string& time_zone) = 0;
+  virtual absl::Status Verify(const std::string& database, const AuditVerifyOptions& options,
+                              std::string* report) = 0;
+  // Plain SQL behind the store's back; text values.
+  virtual Rows Query(const std::string& database, const std::string& sql) = 0;
+  // SQL dialect: a BLOB/BYTEA column as lower-case hex, a hex literal.
+  virtual std::string Hex(const std::string& column) const = 0;
+  virtual std::string HexLiteral(const std::string& hex) const = 0;
+  // Creates trigger "poison": an insert into `table` whose consumer is
+  // 'poison' fails with "injected failure"; and drops it.
+  virtual std::string PoisonTrigger(const std::string& table) const = 0;
+  virtual std::string DropPoison(const std::string& table) const = 0;
+  // Where a replica's checkpoint is kept, to tamper with it.
+  virtual void ForgeCheckpoint(const std::string& database, const std::string& replica,
+                               const std::function<std::string(std::string)>& edit) = 0;
+};
+
+class SqliteKind final : public StoreKind {
+ public:
+  std::string NewDatabase(const std::string& name) override {
+    return absl::StrCat(dir_.path(), "/", name, ".db");
+  }
+  absl::StatusOr<std::unique_ptr<TransactionStore>> Open(const std::string& database,
+                                                         const std::string& replica,
+                                                         const std::string& time_zone) override {
+    SqliteTransactionStore::Options options;
+    options.replica = replica;
+    options.time_zone = time_zone;
+    auto store = SqliteTransactionStore::Open(database, options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<TransactionStore>(*std::move(store));
+  }
+  absl::Status Verify(const std::string& database, const AuditVerifyOptions& options,
+                      std::string* report) override {
+    return SqliteTransactionStore::VerifyAuditChain(database, options, report);
+  }
+  Rows Query(const std::string& database, const std::string& sql) override {
+    Rows rows;
+    ::ndxp::SqliteOptions options;
+    options.wal = false;
+    auto db = ::ndxp::SqliteDatabase::Open(database, options);
+    EXPECT_TRUE(db.ok()) << db.status();
+    if (!db.ok()) return rows;
+    char* error = nullptr;
+    // Every statement of `sql`; each row's values as text ("" for NULL).
+    const int rc = sqlite3_exec(
+        (*db)->handle(), sql.c_str(),
+        [](void* out, int columns, char** values, char**) {
+          std::vector<std::string> row;
+          for (int i = 0; i < columns; ++i) row.emplace_back(values[i] ? values[i] : "");
+          static_cast<Rows*>(out)->push_back(std::move(row));
+          return 0;
+        },
+        &rows, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    return rows;
+  }
+  std::string Hex(const std::string& column) const override {
+    return absl::StrCat("lower(hex(", column, "))");
+  }
+  std::string HexLiteral(const std::string& hex) const override {
+    return absl::StrCat("X'", hex, "'");
+  }
+  std::string PoisonTrigger(const std::string& table) const override {
+    return absl::StrCat("CREATE TRIGGER poison BEFORE INSERT ON ", table,
+                        " WHEN NEW.consumer = 'poison' "
+                        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  }
+  std::string DropPoison(const std::string&) const override { return "DROP TRIGGER poison"; }
+  void ForgeCheckpoint(const std::string& database, const std::string& replica,
+                       const std::function<std::string(std::string)>& edit) override {
+    const std::string path = CheckpointFilePath(database, replica);
+    std::stringstream text;
+    text << std::ifstream(path).rdbuf();
+    std::ofstream(path, std::ios::trunc) << edit(text.str());
+  }
+
+ private:
+  ::ndxp::testing::TempDir dir_;
+};
+
+class PostgresKind final : public StoreKind {
+ public:
+  ~PostgresKind() override {
+    for (const std::string& name : databases_) {
+      testing::ExecSql(server_, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+  }
+  std::string SkipReason() const override {
+    return server_.empty() ? "NDXP_TEST_POSTGRES is not set: run under scripts/with-postgres"
+                           : "";
+  }
+  std::string NewDatabase(const std::string& name) override {
+    const std::string db = testing::DatabaseNameForTest(name);
+    testing::ExecSql(server_, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+    testing::ExecSql(server_, "CREATE DATABASE " + db);
+    databases_.push_back(db);
+    return testing::WithDatabase(server_, db);
+  }
+  absl::StatusOr<std::unique_ptr<TransactionStore>> Open(const std::string& database,
+                                                         const std::string& replica,
+                                                         const std::string& time_zone) override {
+    PostgresTransactionStore::Options options;
+    options.replica = replica;
+    options.time_zone = time_zone;
+    auto store = PostgresTransactionStore::Open(database, options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<TransactionStore>(*std::move(store));
+  }
+  absl::Status Verify(const std::string& database, const AuditVerifyOptions& options,
+                      std::string* report) override {
+    return PostgresTransactionStore::VerifyAuditChain(database, options, report);
+  }
+  Rows Query(const std::string& database, const std::string& sql) override {
+    return testing::Query(database, sql);
+  }
+  std::string Hex(const std::string& column) const override {
+    return absl::StrCat("encode(", column, ", 'hex')");
+  }
+  std::string HexLiteral(const std::string& hex) const override {
+    return absl::StrCat("decode('", hex, "', 'hex')");
+  }
+  std::string PoisonTrigger(const std::string& table) const override {
+    return absl::StrCat(
+        "CREATE OR REPLACE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.consumer = 'poison' THEN RAISE EXCEPTION 'injected failure'; "
+        "END IF; RETURN NEW; END $$; CREATE TRIGGER poison BEFORE INSERT ON ",
+        table, " FOR EACH ROW EXECUTE FUNCTION poison()");
+  }
+  std::string DropPoison(const std::string& table) const override {
+    return absl::StrCat("DROP TRIGGER poison ON ", table);
+  }
+  void ForgeCheckpoint(const std::string& database, const std::string& replica,
+                       const std::function<std::string(std::string)>& edit) override {
+    const Rows rows = testing::Query(
+        database,
+        absl::StrCat("SELECT checkpoint FROM audit_checkpoints WHERE replica = '", replica, "'"));
+    ASSERT_EQ(rows.size(), 1u);
+    testing::ExecSql(database, absl::StrCat("UPDATE audit_checkpoints SET checkpoint = '",
+                                            edit(rows[0][0]), "' WHERE replica = '", replica,
+                                            "'"));
+  }
+
+ private:
+  const std::string server_ = testing::TestServer();
+  std::vector<std::string> databases_;
+};
+
+struct CounterRow {
+  std::string day, consumer, provider, service, method;
+  int64_t status_code = 0;
+  int64_t count = 0;
+  auto Tie() const {
+    return std::tie(day, consumer, provider, service, method, status_code, count);
+  }
+  bool operator==(const CounterRow& o) const { return Tie() == o.Tie(); }
+};
+void PrintTo(const CounterRow& r, std::ostream* os) {
+  *os << "{" << r.day << ", " << r.consumer << ", " << r.provider << ", " << r.service << ", "
+      << r.method << ", " << r.status_code << ", count " << r.count << "}";
+}
+
+struct AuditRow {
+  int64_t id = 0;
+  std::string replica;
+  int64_t seq = 0;
+  std::string request_id;
+  std::string prev_hash_hex;  // lower-case hex
+  std::string hash_hex;
+  std::string refusal;
+};
+
+std::vector<int64_t> SeqsOf(const std::vector<AuditRow>& rows, const std::string& replica) {
+  std::vector<int64_t> seqs;
+  for (const AuditRow& r : rows) {
+    if (r.replica == replica) seqs.push_back(r.seq);
+  }
+  return seqs;
+}
+
+using KindFactory = std::function<std::unique_ptr<StoreKind>()>;
+
+class TransactionStoreConformanceTest : public ::testing::TestWithParam<KindFactory> {
+ protected:
+  void SetUp() override {
+    kind_ = GetParam()();
+    if (std::string reason = kind_->SkipReason(); !reason.empty()) GTEST_SKIP() << reason;
+  }
+
+  std::unique_ptr<TransactionStore> OpenStore(const std::string& database,
+                                              const std::string& replica = "hub-1",
+                                              const std::string& time_zone = "Asia/Ho_Chi_Minh") {
+    auto store = kind_->Open(database, replica, time_zone);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  absl::Status Verify(const std::string& database, std::string* report = nullptr,
+                      const AuditVerifyOptions& options = {}) {
+    return kind_->Verify(database, options, report);
+  }
+
+  std::vector<CounterRow> ReadCounters(const std::string& database,
+                                       const std::string& table = "counters") {
+    std::vector<CounterRow> out;
+    for (const auto& row : kind_->Query(
+             database, absl::StrCat("SELECT day, consumer, provider, service, method, "
+                                    "status_code, count FROM ",
+                                    table,
+                                    " ORDER BY day, consumer, provider, service, method, "
+                                    "status_code"))) {
+      out.push_back(CounterRow{row[0], row[1], row[2], row[3], row[4],
+                               std::strtoll(row[5].c_str(), nullptr, 10),
+                               std::strtoll(row[6].c_str(), nullptr, 10)});
+    }
+    return out;
+  }
+
+  std::vector<AuditRow> ReadAudit(const std::string& database) {
+    std::vector<AuditRow> out;
+    for (const auto& row : kind_->Query(
+             database, absl::StrCat("SELECT id, replica, seq, request_id, ",
+                                    kind_->Hex("prev_hash"), ", ", kind_->Hex("hash"),
+                                    ", refusal FROM audit_log ORDER BY id"))) {
+      out.push_back(AuditRow{std::strtoll(row[0].c_str(), nullptr, 10), row[1],
+                             std::strtoll(row[2].c_str(), nullptr, 10), row[3], row[4], row[5],
+                             row[6]});
+    }
+    return out;
+  }
+
+  void Exec(const std::string& database, const std::string& sql) { kind_->Query(database, sql); }
+
+  std::unique_ptr<StoreKind> kind_;
+};
+
+// ------------------------------------------------------------------ append
+
+TEST_P(TransactionStoreConformanceTest, AppendWritesAuditRowsAndCounters) {
+  const std::string db = kind_->NewDatabase("append");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 3, 2, 5, 0, 0);  // 12:00 in Hanoi
+  const std::vector<TransactionRecord> batch = {
+      MakeRecord(noon, "r-1"),
+      MakeRecord(noon + 1, "r-2"),  // same counter key as r-1
+      MakeRecord(noon + 2, "r-3", "000.00.00.G12/tax-lookup", /*status_code=*/7),
+  };
+  ASSERT_TRUE(store->Append(batch).ok());
+  EXPECT_EQ(store->Head().seq, 3);
+
+  // Every column of the first row.
+  const Rows first = kind_->Query(
+      db, absl::StrCat("SELECT replica, seq, time_micros, request_id, consumer, provider, "
+                       "service, method, status_code, latency_micros, request_bytes, "
+                       "response_bytes, purpose, refusal, ",
+                       kind_->Hex("prev_hash"), ", ", kind_->Hex("hash"),
+                       " FROM audit_log WHERE seq = 1"));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_THAT(first[0],
+              ElementsAre("hub-1", "1", absl::StrCat(noon), "r-1", "000.00.00.G12/tax-lookup",
+                          "000.00.00.H49", "ndxp.residents.v1.ResidentRegistry", "GetCitizen",
+                          "0", "1500", "42", "512", "tax audit", "", kZeroHashHex,
+                          absl::BytesToHexString(AuditHash(
+                              ZeroAuditHash(), EncodeAuditRecord("hub-1", 1, batch[0])))));
+
+  const std::vector<AuditRow> audit = ReadAudit(db);
+  ASSERT_EQ(audit.size(), 3u);
+  std::string prev = ZeroAuditHash();
+  for (size_t i = 0; i < audit.size(); ++i) {
+    SCOPED_TRACE(i);
+    prev = AuditHash(prev, EncodeAuditRecord("hub-1", static_cast<int64_t>(i + 1), batch[i]));
+    EXPECT_EQ(audit[i].replica, "hub-1");
+    EXPECT_EQ(audit[i].seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(audit[i].request_id, batch[i].request_id);
+    EXPECT_EQ(audit[i].prev_hash_hex, i == 0 ? kZeroHashHex : audit[i - 1].hash_hex);
+    EXPECT_EQ(audit[i].hash_hex, absl::BytesToHexString(prev));
+  }
+  EXPECT_EQ(store->Head().hash, prev);
+
+  const CounterRow ok_row{"2026-03-02", "000.00.00.G12/tax-lookup", "000.00.00.H49",
+                          "ndxp.residents.v1.ResidentRegistry", "GetCitizen", 0, 2};
+  CounterRow denied_row = ok_row;
+  denied_row.status_code = 7;
+  denied_row.count = 1;
+  EXPECT_THAT(ReadCounters(db), ElementsAre(ok_row, denied_row));
+
+  // A later batch adds to the same counter.
+  ASSERT_TRUE(store->Append({MakeRecord(noon + 3, "r-4")}).ok());
+  CounterRow ok_row3 = ok_row;
+  ok_row3.count = 3;
+  EXPECT_THAT(ReadCounters(db), ElementsAre(ok_row3, denied_row));
+
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, AllOf(HasSubstr("4 rows in 1 replica chain(s)"),
+                            HasSubstr("replica hub-1: 4 rows, seq 1..4, head "),
+                            HasSubstr("counters reconciled")));
+}
+
+TEST_P(TransactionStoreConformanceTest, EmptyBatchWritesNothing) {
+  const std::string db = kind_->NewDatabase("empty");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->Append({}).ok());
+  EXPECT_EQ(store->Head().seq, 0);
+  EXPECT_EQ(store->Head().hash, ZeroAuditHash());
+  EXPECT_TRUE(ReadAudit(db).empty());
+  std::string report;
+  EXPECT_TRUE(Verify(db, &report).ok());
+  EXPECT_THAT(report, HasSubstr("no rows"));
+}
+
+// A refused call is a row of the same chain, marked and encoded as refused,
+// and counts apart from forwarded calls.
+TEST_P(TransactionStoreConformanceTest, RefusedCallsAreChainedAndCountedApart) {
+  const std::string db = kind_->NewDatabase("refused");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 3, 2, 5, 0, 0);
+  TransactionRecord refused = MakeRecord(noon + 1, "r-2", "000.00.00.G99/stranger", 7);
+  refused.refusal = "spiffe://ndxp.gov.vn/agency/000.00.00.G99/stranger is not granted ...";
+  ASSERT_TRUE(store->Append({MakeRecord(noon, "r-1"), refused}).ok());
+
+  const std::vector<AuditRow> audit = ReadAudit(db);
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0].refusal, "");
+  EXPECT_EQ(audit[1].refusal, refused.refusal);
+  EXPECT_EQ(audit[1].hash_hex,
+            absl::BytesToHexString(AuditHash(absl::HexStringToBytes(audit[0].hash_hex),
+                                             EncodeAuditRecord("hub-1", 2, refused))));
+  EXPECT_THAT(ReadCounters(db), ElementsAre(CounterRow{"2026-03-02", "000.00.00.G12/tax-lookup",
+                                                       "000.00.00.H49",
+                                                       "ndxp.residents.v1.ResidentRegistry",
+                                                       "GetCitizen", 0, 1}));
+  EXPECT_THAT(ReadCounters(db, "refused_counters"),
+              ElementsAre(CounterRow{"2026-03-02", "000.00.00.G99/stranger", "000.00.00.H49",
+                                     "ndxp.residents.v1.ResidentRegistry", "GetCitizen", 7, 1}));
+  EXPECT_TRUE(Verify(db).ok());
+
+  // Blanking the reason turns the row into a forwarded call's: its hash breaks.
+  Exec(db, "UPDATE audit_log SET refusal = '' WHERE seq = 2");
+  absl::Status status = Verify(db);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(status.message(), HasSubstr("seq 2, id "));
+}
+
+// ------------------------------------------------------------- local days
+
+TEST_P(TransactionStoreConformanceTest, CountersUseTheLocalDay) {
+  struct Case {
+    const char* name;
+    const char* time_zone;
+    int64_t time_micros;
+    const char* want_day;
+  } cases[] = {
+      {"23:30 UTC on 30 June is 06:30 on 1 July in Hanoi", "Asia/Ho_Chi_Minh",
+       UtcMicros(2026, 6, 30, 23, 30, 0), "2026-07-01"},
+      {"16:59:59 UTC is 23:59:59 the same local day", "Asia/Ho_Chi_Minh",
+       UtcMicros(2026, 6, 30, 16, 59, 59), "2026-06-30"},
+      {"the last microsecond of the local day", "Asia/Ho_Chi_Minh",
+       UtcMicros(2026, 6, 30, 17, 0, 0) - 1, "2026-06-30"},
+      {"17:00:00 UTC is local midnight, the next day", "Asia/Ho_Chi_Minh",
+       UtcMicros(2026, 6, 30, 17, 0, 0), "2026-07-01"},
+      {"leap day begins at 17:00 UTC on 28 February", "Asia/Ho_Chi_Minh",
+       UtcMicros(2028, 2, 28, 17, 0, 0), "2028-02-29"},
+      {"the day after leap day", "Asia/Ho_Chi_Minh", UtcMicros(2028, 2, 29, 17, 0, 0),
+       "2028-03-01"},
+      {"new year in Hanoi, still old year in UTC", "Asia/Ho_Chi_Minh",
+       UtcMicros(2026, 12, 31, 17, 0, 0), "2027-01-01"},
+      {"the zone is configurable: UTC", "UTC", UtcMicros(2026, 6, 30, 23, 30, 0), "2026-06-30"},
+      {"before 1970", "Asia/Ho_Chi_Minh", UtcMicros(1969, 12, 31, 17, 0, 0), "1970-01-01"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string db = kind_->NewDatabase(absl::StrCat("day", n++));
+    std::unique_ptr<TransactionStore> store = OpenStore(db, "hub-1", c.time_zone);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append({MakeRecord(c.time_micros, "r")}).ok());
+    const std::vector<CounterRow> counters = ReadCounters(db);
+    ASSERT_EQ(counters.size(), 1u);
+    EXPECT_EQ(counters[0].day, c.want_day);
+    EXPECT_EQ(counters[0].count, 1);
+  }
+}
+
+TEST_P(TransactionStoreConformanceTest, OneBatchAcrossMidnightCountsOnBothDays) {
+  const std::string db = kind_->NewDatabase("midnight");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t midnight = UtcMicros(2026, 6, 30, 17, 0, 0);
+  ASSERT_TRUE(store
+                  ->Append({MakeRecord(midnight - 1, "a"), MakeRecord(midnight, "b"),
+                            MakeRecord(midnight + 1, "c")})
+                  .ok());
+  const std::vector<CounterRow> counters = ReadCounters(db);
+  ASSERT_EQ(counters.size(), 2u);
+  EXPECT_EQ(counters[0].day, "2026-06-30");
+  EXPECT_EQ(counters[0].count, 1);
+  EXPECT_EQ(counters[1].day, "2026-07-01");
+  EXPECT_EQ(counters[1].count, 2);
+}
+
+// ------------------------------------------------------------------ chain
+
+TEST_P(TransactionStoreConformanceTest, ChainSurvivesReopen) {
+  const std::string db = kind_->NewDatabase("reopen");
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append({MakeRecord(1, "a"), MakeRecord(2, "b")}).ok());
+  }
+  const std::string head_hex = ReadAudit(db).back().hash_hex;
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->Head().seq, 2);
+    EXPECT_EQ(absl::BytesToHexString(store->Head().hash), head_hex);
+    ASSERT_TRUE(store->Append({MakeRecord(3, "c"), MakeRecord(4, "d")}).ok());
+    EXPECT_EQ(store->Head().seq, 4);
+  }
+  const std::vector<AuditRow> audit = ReadAudit(db);
+  EXPECT_THAT(SeqsOf(audit, "hub-1"), ElementsAre(1, 2, 3, 4));
+  EXPECT_EQ(audit[2].prev_hash_hex, head_hex);
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("replica hub-1: 4 rows, seq 1..4, head ",
+                                             audit.back().hash_hex)));
+}
+
+TEST_P(TransactionStoreConformanceTest, TamperingIsDetected) {
+  const std::string zero = kind_->HexLiteral(kZeroHashHex);
+  struct Case {
+    std::string name;
+    std::string sql;
+    std::string want;  // a substring of the DATA_LOSS message
+  } cases[] = {
+      {"a row's status code changed", "UPDATE audit_log SET status_code = 7 WHERE seq = 3",
+       "replica hub-1, seq 3, id 3: hash mismatch: row was modified"},
+      {"a row's purpose changed", "UPDATE audit_log SET purpose = 'x' WHERE seq = 1",
+       "replica hub-1, seq 1, id 1: hash mismatch: row was modified"},
+      {"a row marked refused", "UPDATE audit_log SET refusal = 'x' WHERE seq = 2",
+       "replica hub-1, seq 2, id 2: hash mismatch: row was modified"},
+      {"a middle row deleted", "DELETE FROM audit_log WHERE seq = 3",
+       "replica hub-1, seq 4, id 4: seq 3 missing: a row was deleted"},
+      {"two rows deleted", "DELETE FROM audit_log WHERE seq IN (2, 3)",
+       "replica hub-1, seq 4, id 4: seq 2 to 3 missing: rows were deleted"},
+      {"the first row deleted", "DELETE FROM audit_log WHERE seq = 1",
+       "replica hub-1, seq 2, id 2: seq 1 missing: a row was deleted"},
+      {"the last row's hash changed", "UPDATE audit_log SET hash = " + zero + " WHERE seq = 5",
+       "replica hub-1, seq 5, id 5: hash mismatch: row was modified"},
+      {"a prev_hash relinked",
+       "UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq = 1) "
+       "WHERE seq = 4",
+       "replica hub-1, seq 4, id 4: prev_hash does not match row 3"},
+      {"a counter edited", "UPDATE counters SET count = count + 1000",
+       "consumer 000.00.00.G12/tax-lookup, method "
+       "ndxp.residents.v1.ResidentRegistry/GetCitizen, status OK: counters say 1005, audit "
+       "rows 5"},
+      {"a counter deleted", "DELETE FROM counters",
+       "status OK: counters say 0, audit rows 5"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string db = kind_->NewDatabase(absl::StrCat("tamper", n++));
+    {
+      std::unique_ptr<TransactionStore> store = OpenStore(db);
+      ASSERT_NE(store, nullptr);
+      std::vector<TransactionRecord> batch;
+      for (int i = 1; i <= 5; ++i) batch.push_back(MakeRecord(i, absl::StrCat("r-", i)));
+      ASSERT_TRUE(store->Append(batch).ok());
+    }
+    ASSERT_TRUE(Verify(db).ok());
+    Exec(db, c.sql);
+    std::string report = "untouched";
+    absl::Status status = Verify(db, &report);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+    EXPECT_THAT(status.message(), HasSubstr(c.want));
+    EXPECT_EQ(report, "untouched");
+  }
+}
+
+// A forger who knows the encoding rewrites a row and gives it a correct new
+// hash: the next row's prev_hash still names the old one.
+TEST_P(TransactionStoreConformanceTest, ARehashedRowBreaksTheNextLink) {
+  const std::string db = kind_->NewDatabase("rehash");
+  std::vector<TransactionRecord> batch;
+  for (int i = 1; i <= 3; ++i) batch.push_back(MakeRecord(i, absl::StrCat("r-", i)));
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(batch).ok());
+  }
+  const std::vector<AuditRow> audit = ReadAudit(db);
+  TransactionRecord forged = batch[1];
+  forged.consumer = "000.00.00.G99/someone-else";
+  const std::string forged_hash = AuditHash(absl::HexStringToBytes(audit[0].hash_hex),
+                                            EncodeAuditRecord("hub-1", 2, forged));
+  Exec(db, absl::StrCat("UPDATE audit_log SET consumer = '", forged.consumer,
+                        "', hash = ", kind_->HexLiteral(absl::BytesToHexString(forged_hash)),
+                        " WHERE seq = 2"));
+  absl::Status status = Verify(db);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(),
+              HasSubstr("replica hub-1, seq 3, id 3: prev_hash does not match row 2"));
+}
+
+// --------------------------------------------------- checkpoints and heads
+
+TEST_P(TransactionStoreConformanceTest, ACheckpointShowsRowsDeletedAtTheEnd) {
+  ::ndxp::testing::TestPki pki;
+  const auto hub = pki.Issue("hub", "000.00.00.A01", "hub", /*server=*/true);
+  auto signer = CheckpointSigner::FromFiles(hub.cert(), hub.key());
+  ASSERT_TRUE(signer.ok()) << signer.status();
+
+  const std::string db = kind_->NewDatabase("checkpoint");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  std::vector<TransactionRecord> batch;
+  for (int i = 1; i <= 60; ++i) batch.push_back(MakeRecord(i, absl::StrCat("r-", i)));
+  ASSERT_TRUE(store->Append(batch).ok());
+  auto checkpoint = (*signer)->Sign("hub-1", store->Head(), absl::ToUnixMicros(absl::Now()));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  ASSERT_TRUE(store->WriteCheckpoint(*checkpoint).ok());
+  store.reset();
+
+  AuditVerifyOptions with_ca;
+  with_ca.ca_file = pki.ca_cert();
+  std::string report;
+  absl::Status status = Verify(db, &report, with_ca);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, AllOf(HasSubstr("checkpoint of replica hub-1: seq 60"),
+                            HasSubstr("replica hub-1: seq 60 matches the checkpoint")));
+
+  // The head also given by hand, as REPLICA:SEQ:HASH and SEQ:HASH.
+  const std::string head_hex = absl::BytesToHexString(checkpoint->head.hash);
+  for (const std::string& text : {"hub-1:60:" + head_hex, "60:" + head_hex}) {
+    SCOPED_TRACE(text);
+    auto expected = ParseExpectedHead(text);
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    AuditVerifyOptions options;
+    options.expect_heads.push_back(*expected);
+    EXPECT_TRUE(Verify(db, nullptr, options).ok());
+  }
+
+  Exec(db, "DELETE FROM audit_log WHERE seq > 10");
+  status = Verify(db, nullptr, with_ca);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(status.message(), HasSubstr("rows seq 11..60 missing at the end"));
+}
+
+TEST_P(TransactionStoreConformanceTest, AForgedCheckpointIsRefused) {
+  ::ndxp::testing::TestPki pki;
+  const auto hub = pki.Issue("hub", "000.00.00.A01", "hub", /*server=*/true);
+  auto signer = CheckpointSigner::FromFiles(hub.cert(), hub.key());
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  const auto stranger = pki.IssueBad("other-ca");  // another CA altogether
+  auto stranger_signer = CheckpointSigner::FromFiles(stranger.cert(), stranger.key());
+  ASSERT_TRUE(stranger_signer.ok()) << stranger_signer.status();
+
+  struct Case {
+    const char* name;
+    bool by_stranger;
+    std::function<std::string(std::string)> edit;
+    const char* want;
+  } cases[] = {
+      {"its seq lowered, to hide deleted rows", false,
+       [](std::string text) {
+         return absl::StrReplaceAll(text, {{"\nseq 5\n", "\nseq 2\n"}});
+       },
+       "forged or altered"},
+      {"signed by a certificate of another CA", true, [](std::string text) { return text; },
+       "not a certificate of"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string db = kind_->NewDatabase(absl::StrCat("forged", n++));
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    std::vector<TransactionRecord> batch;
+    for (int i = 1; i <= 5; ++i) batch.push_back(MakeRecord(i, absl::StrCat("r-", i)));
+    ASSERT_TRUE(store->Append(batch).ok());
+    const CheckpointSigner& by = c.by_stranger ? **stranger_signer : **signer;
+    auto checkpoint = by.Sign("hub-1", store->Head(), absl::ToUnixMicros(absl::Now()));
+    ASSERT_TRUE(checkpoint.ok());
+    ASSERT_TRUE(store->WriteCheckpoint(*checkpoint).ok());
+    store.reset();
+    kind_->ForgeCheckpoint(db, "hub-1", c.edit);
+    AuditVerifyOptions with_ca;
+    with_ca.ca_file = pki.ca_cert();
+    absl::Status status = Verify(db, nullptr, with_ca);
+    EXPECT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr(c.want));
+  }
+}
+
+// ---------------------------------------------------------------- replicas
+
+TEST_P(TransactionStoreConformanceTest, TwoReplicasShareOneDatabase) {
+  const std::string db = kind_->NewDatabase("replicas");
+  std::unique_ptr<TransactionStore> hub1 = OpenStore(db, "hub-1");
+  std::unique_ptr<TransactionStore> hub2 = OpenStore(db, "hub-2");
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(hub1->Append({MakeRecord(10 * i, absl::StrCat("a-", i))}).ok());
+    ASSERT_TRUE(hub2->Append({MakeRecord(10 * i + 1, absl::StrCat("b-", i)),
+                              MakeRecord(10 * i + 2, absl::StrCat("c-", i))})
+                    .ok());
+  }
+  EXPECT_EQ(hub1->Head().seq, 3);
+  EXPECT_EQ(hub2->Head().seq, 6);
+
+  const std::vector<AuditRow> audit = ReadAudit(db);
+  EXPECT_THAT(SeqsOf(audit, "hub-1"), ElementsAre(1, 2, 3));
+  EXPECT_THAT(SeqsOf(audit, "hub-2"), ElementsAre(1, 2, 3, 4, 5, 6));
+  // Both replicas' calls merge into one counter.
+  const std::vector<CounterRow> counters = ReadCounters(db);
+  ASSERT_EQ(counters.size(), 1u);
+  EXPECT_EQ(counters[0].count, 9);
+
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, AllOf(HasSubstr("9 rows in 2 replica chain(s)"),
+                            HasSubstr("replica hub-1: 3 rows, seq 1..3"),
+                            HasSubstr("replica hub-2: 6 rows, seq 1..6")));
+
+  // Tampering with one replica's chain names that replica.
+  Exec(db, "UPDATE audit_log SET latency_micros = 1 WHERE replica = 'hub-2' AND seq = 4");
+  status = Verify(db);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr("replica hub-2, seq 4, id "));
+}
+
+TEST_P(TransactionStoreConformanceTest, TwoWritersOfOneReplicaCannotFork) {
+  const std::string db = kind_->NewDatabase("fork");
+  std::unique_ptr<TransactionStore> first = OpenStore(db);
+  std::unique_ptr<TransactionStore> second = OpenStore(db);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(first->Append({MakeRecord(1, "a")}).ok());
+  absl::Status status = second->Append({MakeRecord(2, "b")});
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
+  EXPECT_EQ(second->Head().seq, 0);
+  EXPECT_EQ(ReadAudit(db).size(), 1u);
+  EXPECT_EQ(ReadCounters(db)[0].count, 1);
+  EXPECT_TRUE(Verify(db).ok());
+}
+
+// ----------------------------------------------------------------- errors
+
+// A trigger installed behind the store's back makes one record of a batch
+// fail; nothing of the batch may remain, and the store's chain head must not
+// have moved.
+TEST_P(TransactionStoreConformanceTest, FailedBatchKeepsNothing) {
+  for (const std::string table : {"audit_log", "counters"}) {
+    SCOPED_TRACE(table);
+    const std::string db = kind_->NewDatabase("fail_" + table);
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append({MakeRecord(1, "first")}).ok());
+    Exec(db, kind_->PoisonTrigger(table));
+
+    absl::Status status = store->Append(
+        {MakeRecord(2, "good"), MakeRecord(3, "poison", "poison"), MakeRecord(4, "after")});
+    EXPECT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("injected failure"));
+    EXPECT_EQ(store->Head().seq, 1);
+    const std::vector<AuditRow> audit = ReadAudit(db);
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].request_id, "first");
+    const std::vector<CounterRow> counters = ReadCounters(db);
+    ASSERT_EQ(counters.size(), 1u);
+    EXPECT_EQ(counters[0].count, 1);
+
+    // The store goes on from where the last commit left it.
+    Exec(db, kind_->DropPoison(table));
+    ASSERT_TRUE(store->Append({MakeRecord(5, "retry")}).ok());
+    EXPECT_THAT(SeqsOf(ReadAudit(db), "hub-1"), ElementsAre(1, 2));
+    status = Verify(db);
+    EXPECT_TRUE(status.ok()) << status;
+  }
+}
+
+TEST_P(TransactionStoreConformanceTest, BadOptionsAreInvalidArgument) {
+  struct Case {
+    const char* name;
+    const char* time_zone;
+    const char* replica;
+    const char* want;
+  } cases[] = {
+      {"unknown zone", "Mars/Olympus_Mons", "hub-1", "Mars/Olympus_Mons"},
+      {"UTC offset is not a zone name", "+07:00", "hub-1", "+07:00"},
+      {"empty replica", "Asia/Ho_Chi_Minh", "", "replica"},
+  };
+  const std::string db = kind_->NewDatabase("options");
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto store = kind_->Open(db, c.replica, c.time_zone);
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
+    EXPECT_THAT(store.status().message(), HasSubstr(c.want));
+  }
+}
+
+TEST_P(TransactionStoreConformanceTest, VerifyWithoutAnAuditLogIsNotFound) {
+  const std::string db = kind_->NewDatabase("no_audit_log");
+  Exec(db, "CREATE TABLE t (x INTEGER)");
+  absl::Status status = Verify(db);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_THAT(status.message(), HasSubstr("no audit_log table"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, TransactionStoreConformanceTest,
+    ::testing::Values(KindFactory([] { return std::make_unique<SqliteKind>(); }),
+                      KindFactory([] { return std::make_unique<PostgresKind>(); })),
+    [](const ::testing::TestParamInfo<KindFactory>& kind) {
+      return kind.index == 0 ? "Sqlite" : "Postgres";
+    });
+
+}  // namespace
+}  // namespace ndxp::gateway
