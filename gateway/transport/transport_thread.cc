@@ -282,7 +282,9 @@ void TransportThread::BeginDrain(absl::Time deadline) {
   ev_io_stop(loop_, &accept_watcher_);
   ev_timer_stop(loop_, &accept_pause_);
   ev_timer_stop(loop_, &endpoint_check_);
-  for (Downstream* downstream : downstreams_) downstream->BeginDrain();
+  // A connection still in its handshake closes at once, leaving the set.
+  std::vector<Downstream*> open(downstreams_.begin(), downstreams_.end());
+  for (Downstream* downstream : open) downstream->BeginDrain();
   double seconds = absl::ToDoubleSeconds(deadline - absl::Now());
   ev_timer_set(&drain_timer_, seconds > 0 ? seconds : 0., 0.);
   ev_timer_start(loop_, &drain_timer_);

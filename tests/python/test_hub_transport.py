@@ -536,6 +536,11 @@ class RevocationAndDrainTest(TransportTest):
         call = slow.future(b"", metadata=[("x-fake", "slow"), ("x-fake-delay", "1")],
                            timeout=30)
         self.assertTrue(wait_until(lambda: self.hub.fake.requests > requests))
+        # Connections still in their TLS handshake close at once when the
+        # drain reaches them (they once broke the loop over the connections).
+        host, port = self.hub.address.rsplit(":", 1)
+        handshaking = [socket.create_connection((host, int(port)), timeout=10) for _ in range(50)]
+        self.addCleanup(lambda: [s.close() for s in handshaking])
         self.hub.hub_process.send_signal(signal.SIGTERM)
         self.assertEqual(call.result(), b"", "the call in flight finished")
         self.assertEqual(self.hub.hub_process.wait(timeout=30), 0)
