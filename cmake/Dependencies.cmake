@@ -16,6 +16,8 @@ set(NDXP_GRPC_PROTO_DIR /usr/share/grpc-proto CACHE PATH "gRPC's .proto files")
 find_program(NDXP_PROTOC_GEN_GO protoc-gen-go)
 # The one command-line parser of every binary (Debian's libcli11-dev, header-only).
 find_package(CLI11 CONFIG REQUIRED)
+# The one logging library of every binary (Debian's libspdlog-dev 1.10, on libfmt).
+find_package(spdlog CONFIG REQUIRED)
 # The hub's transport: nghttp2 (HTTP/2 frames) and libev (one loop per core).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(nghttp2 REQUIRED IMPORTED_TARGET libnghttp2>=1.52)

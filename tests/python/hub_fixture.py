@@ -41,6 +41,16 @@ IDENTITIES = {  # name: (agency, subsystem, server)
 }
 
 
+def wait_until(condition, timeout=20):
+    """Polls `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def _wait_for_file(path, process, what, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -156,7 +166,7 @@ class FakeConnector:
 class Hub:
     """PKI, echo connector, scripted connector and the hub, in a temp dir."""
 
-    def __init__(self, build, limits=""):
+    def __init__(self, build, limits="", hub_args=()):
         self.build = build
         self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
         self.pki = os.path.join(self.dir, "pki")
@@ -176,7 +186,7 @@ class Hub:
             f.write(self._hub_config(limits))
         self.hub_process = None
         self.address = self._start("hub", [os.path.join(build, "bin", "ndxp-hub"),
-                                           "--config", self.config_path])
+                                           "--config", self.config_path, *hub_args])
         self.hub_process = self.processes[-1]
 
     def start_echo(self):

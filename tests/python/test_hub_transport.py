@@ -21,7 +21,7 @@ import unittest
 import h2.events
 import h2.settings
 
-from hub_fixture import FAKE_METHOD, Hub, ROOT
+from hub_fixture import FAKE_METHOD, Hub, ROOT, wait_until
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -38,15 +38,6 @@ def echo_request(payload):
         varint += bytes([byte | (0x80 if length else 0)])
         if not length:
             return b"\x0a" + varint + payload
-
-
-def wait_until(condition, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 class TransportTest(unittest.TestCase):
@@ -281,7 +272,7 @@ class RevocationAndDrainTest(TransportTest):
         raw = self.connect("victim")
         self.assertEqual(raw.call(ECHO, echo_request(b"before")).grpc_status, 0)
         self.hub.revoke("victim")  # rewrites the CRL in place
-        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        self.hub.sighup_and_wait_for("config: reloaded")
         closed = False
         deadline = time.monotonic() + 20
         while not closed and time.monotonic() < deadline:
