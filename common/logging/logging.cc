@@ -226,9 +226,10 @@ void InitLogging(absl::string_view program, const LogFlags& flags) {
                                                              : spdlog::level::info;
   Loggers::Get().Configure(std::string(program),
                            flags.format == "json" ? LogFormat::kJson : LogFormat::kText, level);
+  // gRPC's info messages are about its internals (which poller, ...): they
+  // stay off, as gRPC has them by default, unless debugging.
   gpr_set_log_verbosity(level <= spdlog::level::debug ? GPR_LOG_SEVERITY_DEBUG
-                        : level <= spdlog::level::info ? GPR_LOG_SEVERITY_INFO
-                                                       : GPR_LOG_SEVERITY_ERROR);
+                                                      : GPR_LOG_SEVERITY_ERROR);
   gpr_set_log_function(&GrpcToLog);
 }
 
