@@ -24,9 +24,6 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> HubChannel(
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  // A name with several hub replicas behind it (a headless Service, a DNS
-  // round robin) spreads calls over all of them, not one long-lived connection.
-  args.SetLoadBalancingPolicyName("round_robin");
   return grpc::CreateCustomChannel(config.hub_endpoint(), *credentials, args);
 }
 
