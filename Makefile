@@ -4,6 +4,9 @@
 # Both install missing Debian packages first (scripts/install-deps); the tests
 # run beside a throw-away PostgreSQL 15 cluster (scripts/with-postgres).
 
+# The sources are where this Makefile really is (it may be reached through a
+# symbolic link: the README test runs `make run` from a scratch directory).
+SOURCE := $(patsubst %/,%,$(dir $(realpath $(firstword $(MAKEFILE_LIST)))))
 BUILD ?= build
 STATE ?= state
 CMAKE_FLAGS ?=
@@ -14,7 +17,8 @@ PYTHON := /usr/bin/python3
 
 run: build
 	@$(PYTHON) deploy/local/federation down --state $(STATE) >/dev/null 2>&1 || true
-	$(PYTHON) deploy/local/federation up --state $(STATE)
+	$(PYTHON) deploy/local/federation up --state $(STATE) --bin $(BUILD)/bin \
+	  --descriptors $(BUILD)/share/ndxp/services.binpb
 	$(PYTHON) clients/python/demo.py --endpoints $(STATE)/endpoints.json
 	@echo
 	@echo "The federation keeps running: endpoints in $(STATE)/endpoints.json, logs in $(STATE)/logs."
@@ -30,7 +34,7 @@ deps:
 	scripts/install-deps
 
 build: deps
-	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+	cmake -S $(SOURCE) -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/latency_histogram.h"
+#include "common/logging/logging.h"
 #include "common/tls/credentials.h"
 #include "ndxp/bench/v1/echo.pb.h"
 
@@ -144,7 +145,7 @@ void Loop::OnDone(const grpc::Status& status) {
 // Parses the flags with CLI11 (as every ndxp binary: "--flag VALUE" or
 // "--flag=VALUE"). Returns the exit code when the program should stop now
 // (0 after --help, 2 on a usage error), or -1 to run.
-int ParseFlags(int argc, char** argv, Options* o) {
+int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) {
   CLI::App app(
       "A closed-loop load generator over mutual TLS: CONCURRENCY calls in flight over\n"
       "CONNECTIONS HTTP/2 connections, each call issued as the previous one ends.",
@@ -200,6 +201,7 @@ int ParseFlags(int argc, char** argv, Options* o) {
       ->capture_default_str();
   app.add_option("--json", o->json, "write the summary as JSON")->type_name("FILE");
   app.add_option("--label", o->label, "a name for this run in the summary")->type_name("TEXT");
+  logging::AddLogFlags(app, *log_flags);
   app.footer(
       "Prints requests/s, latency p50/p90/p99/p99.9/max (a histogram of every call),\n"
       "errors by status code and the load generator's own CPU microseconds per call.\n"
@@ -221,14 +223,16 @@ int ParseFlags(int argc, char** argv, Options* o) {
 
 int Main(int argc, char** argv) {
   Options options;
-  if (int stop = ParseFlags(argc, argv, &options); stop >= 0) return stop;
+  logging::LogFlags log_flags;
+  if (int stop = ParseFlags(argc, argv, &options, &log_flags); stop >= 0) return stop;
+  logging::InitLogging("ndxp-bench", log_flags);
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   std::string request_bytes;
   if (!options.request_file.empty()) {
     auto bytes = tls::ReadFile(options.request_file);
     if (!bytes.ok()) {
-      std::cerr << "ndxp-bench: " << bytes.status().message() << "\n";
+      logging::Log("bench").error("{}", bytes.status().message());
       return 2;
     }
     request_bytes = *bytes;
@@ -246,7 +250,7 @@ int Main(int argc, char** argv) {
   files.set_key(options.key);
   auto credentials = tls::MutualTlsChannelCredentials(files);
   if (!credentials.ok()) {
-    std::cerr << "ndxp-bench: " << credentials.status().message() << "\n";
+    logging::Log("bench").error("{}", credentials.status().message());
     return 2;
   }
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
@@ -256,7 +260,7 @@ int Main(int argc, char** argv) {
     args.SetInt("ndxp.bench_connection", i);
     auto channel = grpc::CreateCustomChannel(options.target, *credentials, args);
     if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      std::cerr << "ndxp-bench: cannot connect to " << options.target << "\n";
+      logging::Log("bench").error("cannot connect to {}", options.target);
       return 1;
     }
     stubs.push_back(std::make_unique<grpc::GenericStub>(channel));

@@ -19,6 +19,8 @@ find_program(NDXP_PROTOC_GEN_GO protoc-gen-go)
 find_program(NDXP_CHROMIUM chromium)
 # The one command-line parser of every binary (Debian's libcli11-dev, header-only).
 find_package(CLI11 CONFIG REQUIRED)
+# The one logging library of every binary (Debian's libspdlog-dev 1.10, on libfmt).
+find_package(spdlog CONFIG REQUIRED)
 # The hub's transport: nghttp2 (HTTP/2 frames) and libev (one loop per core).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(nghttp2 REQUIRED IMPORTED_TARGET libnghttp2>=1.52)

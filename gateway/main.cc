@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -12,12 +13,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/logging/logging.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_server.h"
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]
+constexpr char kUsageHead[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]
 
 The national data-exchange hub: authenticates every agency node with mutual
 TLS, checks access rights, and forwards each call unparsed to the connector of
@@ -29,7 +31,9 @@ the agency that owns the data.
   --check-config     validate the configuration and exit
   --test-faults DIR  for tests only: commits wait while DIR/hold exists and
                      fail while DIR/fail exists
-  --help             this text
+)";
+
+constexpr char kUsageTail[] = R"(  --help             this text
 
 A flag's value follows it (--config FILE) or an equals sign (--config=FILE).
 
@@ -60,39 +64,46 @@ bool WriteFileAtomically(const std::string& path, const std::string& content) {
 
 }  // namespace
 
+using ndxp::logging::Log;
+
 int main(int argc, char** argv) {
   // Flags by CLI11, as every ndxp binary: "--config FILE" and "--config=FILE"
-  // alike. --help prints kUsage. CLI11's own config-file option stays off:
+  // alike. --help prints the usage text. CLI11's own config-file option stays off:
   // --config is the hub's configuration.
   std::string config_path;
   std::string ready_file;
   bool check_only = false;
   ndxp::gateway::HubServer::TestOptions test_options;
+  ndxp::logging::LogFlags log_flags;
+  const std::string usage =
+      absl::StrCat(kUsageHead, ndxp::logging::kLogFlagsUsage, kUsageTail);
   CLI::App app("The national data-exchange hub.", "ndxp-hub");
-  app.formatter_fn([](const CLI::App*, std::string, CLI::AppFormatMode) { return kUsage; });
+  app.formatter_fn([&](const CLI::App*, std::string, CLI::AppFormatMode) { return usage; });
   app.add_option("--config", config_path, "hub configuration, protobuf text format");
   app.add_option("--ready-file", ready_file, "once serving, write \"HOST:PORT\" here");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.add_option("--test-faults", test_options.fault_directory,
                  "for tests only: commits wait while DIR/hold exists, fail while DIR/fail does");
+  ndxp::logging::AddLogFlags(app, log_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    std::cout << kUsage;
+    std::cout << usage;
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "ndxp-hub: " << e.what() << "\n\n" << kUsage;
+    std::cerr << "ndxp-hub: " << e.what() << "\n\n" << usage;
     return 2;
   }
   if (config_path.empty()) {
-    std::cerr << "ndxp-hub: --config FILE is required\n\n" << kUsage;
+    std::cerr << "ndxp-hub: --config FILE is required\n\n" << usage;
     return 2;
   }
+  ndxp::logging::InitLogging("ndxp-hub", log_flags);
 
   absl::StatusOr<ndxp::gateway::HubSettings> settings =
       ndxp::gateway::LoadHubConfig(config_path);
   if (!settings.ok()) {
-    std::cerr << "ndxp-hub: invalid configuration: " << settings.status().message() << "\n";
+    Log("config").error("invalid configuration: {}", settings.status().message());
     return 2;
   }
   if (check_only) {
@@ -125,15 +136,14 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<ndxp::gateway::HubServer>> hub =
       ndxp::gateway::HubServer::Start(*std::move(settings), test_options);
   if (!hub.ok()) {
-    std::cerr << "ndxp-hub: " << hub.status().message() << "\n";
+    Log("hub").error("cannot start: {}", hub.status().message());
     return 1;
   }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::string address = absl::StrCat(host, ":", (*hub)->port());
-  std::cout << "ndxp-hub listening on " << address << " (" << route_count
-            << " routed services)" << std::endl;
+  Log("hub").info("listening on {} ({} routed services)", address, route_count);
   if (!ready_file.empty() && !WriteFileAtomically(ready_file, address + "\n")) {
-    std::cerr << "ndxp-hub: cannot write " << ready_file << "\n";
+    Log("hub").error("cannot write the ready file {}", ready_file);
     return 1;
   }
 
@@ -142,13 +152,13 @@ int main(int argc, char** argv) {
     absl::StatusOr<ndxp::gateway::HubSettings> next = ndxp::gateway::LoadHubConfig(config_path);
     absl::Status reloaded = next.ok() ? (*hub)->Reload(*std::move(next)) : next.status();
     if (reloaded.ok()) {
-      std::cout << "ndxp-hub: reloaded " << config_path << std::endl;
+      Log("config").info("reloaded {}", config_path);
     } else {
-      std::cerr << "ndxp-hub: reload failed, keeping the running configuration: "
-                << reloaded.message() << std::endl;
+      Log("config").error("reload failed, keeping the running configuration: {}",
+                          reloaded.message());
     }
   }
-  std::cout << "ndxp-hub: signal " << signal_number << ", shutting down" << std::endl;
+  Log("hub").info("{}, shutting down", strsignal(signal_number));
   (*hub)->Shutdown();
   return 0;
 }

@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateBusin
   {
     auto* loaded = store->get();
     absl::Status status = residents::LoadSyntheticDataSet(
-        config, {"ndxp-business", "enterprises and units",
+        config, {"enterprises and units",
                  [loaded](uint64_t seed, uint32_t size) {
                    return loaded->GenerateIfEmpty(seed, size);
                  },

@@ -42,7 +42,7 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateCivil
   {
     auto* loaded = store.get();
     absl::Status status = residents::LoadSyntheticDataSet(
-        config, {"ndxp-civil-status", "registrations",
+        config, {"registrations",
                  [loaded](uint64_t seed, uint32_t size) {
                    return loaded->GenerateIfEmpty(seed, size);
                  },

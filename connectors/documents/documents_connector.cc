@@ -1,7 +1,6 @@
 #include "connectors/documents/documents_connector.h"
 
-#include <iostream>
-
+#include "common/logging/logging.h"
 #include "connectors/documents/document_exchange_service.h"
 #include "connectors/documents/sqlite_document_store.h"
 
@@ -36,7 +35,7 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateDocum
   absl::StatusOr<std::unique_ptr<SqliteDocumentStore>> store =
       SqliteDocumentStore::Open(config.database());
   if (!store.ok()) return store.status();
-  std::cerr << "ndxp-documents: document axis in " << config.database() << "\n";
+  logging::Log("documents").info("document axis in {}", config.database());
   DocumentExchangeService::Options options;
   options.trust_domain = config.trust_domain();
   return std::make_unique<DocumentsConnector>(*std::move(store), std::move(options));

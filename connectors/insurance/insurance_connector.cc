@@ -47,7 +47,7 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateInsur
   {
     auto* loaded = store->get();
     absl::Status status = residents::LoadSyntheticDataSet(
-        config, {"ndxp-insurance", "insured people",
+        config, {"insured people",
                  [loaded](uint64_t seed, uint32_t size) {
                    return loaded->GenerateIfEmpty(seed, size);
                  },

@@ -43,7 +43,7 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateLandC
   {
     auto* loaded = store->get();
     absl::Status status = residents::LoadSyntheticDataSet(
-        config, {"ndxp-land", "parcels",
+        config, {"parcels",
                  [loaded](uint64_t seed, uint32_t size) {
                    return loaded->GenerateIfEmpty(seed, size);
                  },

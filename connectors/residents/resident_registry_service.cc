@@ -2,7 +2,6 @@
 
 #include <google/protobuf/util/field_mask_util.h>
 
-#include <iostream>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "common/identifiers/personal_id.h"
 #include "common/identifiers/province.h"
+#include "common/logging/logging.h"
 #include "connectors/residents/name_match.h"
 #include "connectors/residents/proto_convert.h"
 #include "connectors/runtime/field_violations.h"
@@ -118,8 +118,8 @@ absl::Status ResidentRegistryService::Record(const CallerInfo& caller,
   }
   absl::Status recorded = store_->RecordAccesses(records);
   if (recorded.ok()) return outcome;
-  std::cerr << "residents: access log write failed for " << method << ": "
-            << recorded.message() << "\n";
+  logging::Log("access-log").error("access log write failed for {}: {}", method,
+                                   recorded.message());
   if (!outcome.ok()) return outcome;  // nothing disclosed; keep the real error
   return absl::UnavailableError(
       absl::StrCat("access log unavailable, no data returned: ", recorded.message()));

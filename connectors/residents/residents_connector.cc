@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<ndxp::connectors::ConnectorServices>> CreateResid
   {
     auto* loaded = store->get();
     absl::Status status = LoadSyntheticDataSet(
-        config, {"ndxp-residents", "citizens",
+        config, {"citizens",
                  [loaded](uint64_t seed, uint32_t size) {
                    return loaded->GenerateIfEmpty(seed, size);
                  },

@@ -112,11 +112,17 @@ TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
   const std::string config = WriteConfig("000.00.00.H49");
   const std::string ready = dir_.path() + "/residents.ready";
   Child child = Spawn({"--config", config, "--ready-file", ready});
-  const std::string line = ReadLine(child.out);
-  ASSERT_TRUE(absl::StartsWith(line, "ndxp-residents listening on 127.0.0.1:")) << line;
+  // The log (stderr) says where it listens, once the ready file is written.
+  const std::string kListening = "ndxp-residents connector: listening on 127.0.0.1:";
+  std::string err;
+  std::string line;
+  do {
+    line = ReadLine(child.err);
+    err += line;
+  } while (!line.empty() && !absl::StrContains(line, kListening));
+  ASSERT_TRUE(absl::StrContains(line, kListening)) << err;
   ASSERT_TRUE(absl::EndsWith(line, " (agency 000.00.00.H49)\n")) << line;
-  const std::string port =
-      line.substr(std::string("ndxp-residents listening on 127.0.0.1:").size());
+  const std::string port = line.substr(line.find(kListening) + kListening.size());
   const std::string address = ReadFile(ready);
   EXPECT_EQ(address, "127.0.0.1:" + port.substr(0, port.find(' ')) + "\n");
 
@@ -149,7 +155,8 @@ TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
   const int exit_status = child.Wait();
   ASSERT_TRUE(WIFEXITED(exit_status));
   EXPECT_EQ(WEXITSTATUS(exit_status), 0);
-  const std::string err = ReadAll(child.err);
+  err += ReadAll(child.err);
+  EXPECT_EQ(ReadAll(child.out), "") << "every line is a log line, on stderr";
   EXPECT_TRUE(absl::StrContains(err, "generated 300 citizens in")) << err;
   EXPECT_TRUE(absl::StrContains(err, "shutting down")) << err;
   EXPECT_FALSE(std::ifstream(ready).good()) << "ready file left behind";
@@ -178,7 +185,7 @@ TEST_F(ResidentsMainTest, BadFlagsOrConfigExitTwoWithTheReason) {
       {{"--config"}, "ndxp-residents: --config needs a value"},
       {{"--config", bad_config},
        bad_config + ":3: agency \"000..H49\" has an empty group"},
-      {{"--config", no_database}, "ndxp-residents: database is required"},
+      {{"--config", no_database}, "ndxp-residents connector: cannot start: database is required"},
       {{"--config", dir_.path() + "/missing.textproto"},
        dir_.path() + "/missing.textproto: cannot open configuration file"},
   };

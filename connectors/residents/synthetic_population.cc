@@ -1,11 +1,5 @@
 #include "connectors/residents/synthetic_population.h"
 
-#include <iostream>
-
-#include "absl/time/clock.h"
-
-#include "absl/strings/str_format.h"
-
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -14,8 +8,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "common/identifiers/personal_id.h"
 #include "common/identifiers/province.h"
+#include "common/logging/logging.h"
 #include "connectors/residents/proto_convert.h"
 #include "connectors/runtime/deterministic_rng.h"
 
@@ -443,16 +439,15 @@ absl::Status LoadSyntheticDataSet(const ndxp::config::v1::ConnectorConfig& confi
   absl::StatusOr<int64_t> generated = data.generate_if_empty(seed, size);
   if (!generated.ok()) return generated.status();
   if (*generated > 0) {
-    std::cerr << absl::StrFormat("%s: generated %d %s in %.1f s (population %d, seed %d) into %s\n",
-                                 data.program, *generated, data.records,
-                                 absl::ToDoubleSeconds(absl::Now() - start), size, seed,
-                                 config.database());
+    logging::Log("synthetic").info("generated {} {} in {:.1f} s (population {}, seed {}) into {}",
+                                   *generated, data.records,
+                                   absl::ToDoubleSeconds(absl::Now() - start), size, seed,
+                                   config.database());
     return absl::OkStatus();
   }
   absl::StatusOr<int64_t> count = data.count();
   if (!count.ok()) return count.status();
-  std::cerr << data.program << ": " << *count << " " << data.records << " in "
-            << config.database() << "\n";
+  logging::Log("synthetic").info("{} {} in {}", *count, data.records, config.database());
   return absl::OkStatus();
 }
 

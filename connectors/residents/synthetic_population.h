@@ -40,7 +40,6 @@ absl::Status GenerateSyntheticPopulation(
 
 // A connector store's synthetic data set, derived from the population.
 struct SyntheticDataSet {
-  std::string program;  // "ndxp-insurance", for the message
   std::string records;  // what is counted, plural: "insured people"
   // Generates from (seed, size) if the store is empty; how many were made
   // (0 when the store already held data).
@@ -50,8 +49,8 @@ struct SyntheticDataSet {
 
 // Every connector's first start: generates `data` from config.synthetic
 // (size 0: kDefaultSyntheticSize) into config.database unless it holds data
-// already, and says which on stderr ("<program>: generated N <records> in
-// T s (population S, seed X) into DB" or "<program>: N <records> in DB").
+// already, and logs which ("generated N <records> in T s (population S,
+// seed X) into DB" or "N <records> in DB").
 absl::Status LoadSyntheticDataSet(const ndxp::config::v1::ConnectorConfig& config,
                                   const SyntheticDataSet& data);
 

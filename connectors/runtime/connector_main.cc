@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
+#include <iostream>  // usage text; everything else is logged
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +23,8 @@
 
 namespace ndxp::connectors {
 namespace {
+
+using logging::Log;
 
 // How long calls in flight may finish after SIGTERM before being cancelled.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
@@ -39,7 +41,8 @@ std::string ConnectorUsage(absl::string_view name) {
       "  --config FILE      connector configuration (ndxp.config.v1.ConnectorConfig,\n"
       "                     protobuf text format); required\n"
       "  --ready-file FILE  once serving, write \"127.0.0.1:PORT\\n\" to FILE\n"
-      "                     (atomically) for a launcher to wait on\n"
+      "                     (atomically) for a launcher to wait on\n",
+      logging::kLogFlagsUsage,
       "  --help             print this text\n"
       "A flag's value follows it (--config FILE) or an equals sign (--config=FILE).\n"
       "Stops gracefully on SIGTERM or SIGINT. Exit status: 0 clean shutdown,\n"
@@ -65,6 +68,7 @@ absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const>
                             ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   CLI::Option* ready_file = app.add_option("--ready-file", flags.ready_file)
                                 ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  logging::AddLogFlags(app, flags.log);
   app.allow_extras();  // named in our own words below
   try {
     app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 wants them reversed
@@ -150,30 +154,32 @@ int ConnectorMain(int argc, char** argv, absl::string_view name,
     return 0;
   }
 
+  logging::InitLogging(program, flags->log);
+
   absl::StatusOr<ndxp::config::v1::ConnectorConfig> config =
       LoadConnectorConfig(flags->config_path);
   if (!config.ok()) {
-    std::cerr << config.status().message() << "\n";
+    Log("config").error("{}", config.status().message());
     return 2;
   }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       AuthorizedServerCredentials(*config);
   if (!credentials.ok()) {
-    std::cerr << flags->config_path << ": tls: " << credentials.status().message() << "\n";
+    Log("config").error("{}: tls: {}", flags->config_path, credentials.status().message());
     return 2;
   }
 
   absl::StatusOr<std::unique_ptr<ConnectorServices>> connector = factory(*config);
   if (!connector.ok()) {
-    std::cerr << program << ": " << connector.status().message() << "\n";
+    Log("connector").error("cannot start: {}", connector.status().message());
     return connector.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
 
   absl::StatusOr<std::unique_ptr<ConnectorServer>> server =
       ConnectorServer::Start({config->listen(), *credentials, (*connector)->Services()});
   if (!server.ok()) {
-    std::cerr << program << ": " << server.status().message()
-              << " (or the TLS certificate/key is unusable)\n";
+    Log("connector").error("cannot start: {} (or the TLS certificate/key is unusable)",
+                           server.status().message());
     return 1;
   }
   if (!flags->ready_file.empty()) {
@@ -181,22 +187,21 @@ int ConnectorMain(int argc, char** argv, absl::string_view name,
         flags->ready_file,
         absl::StrCat(ReadyAddress((*server)->host(), (*server)->port()), "\n"));
     if (!written.ok()) {
-      std::cerr << program << ": ready file: " << written.message() << "\n";
+      Log("connector").error("ready file: {}", written.message());
       (*server)->Shutdown(absl::ZeroDuration());
       return 1;
     }
   }
   // After the ready file: whoever reads this line may rely on the file.
-  std::cout << program << " listening on " << (*server)->address() << " (agency "
-            << config->agency() << ")" << std::endl;
+  Log("connector").info("listening on {} (agency {})", (*server)->address(), config->agency());
 
   int signal_number = 0;
   for (;;) {
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number != SIGHUP) break;
-    std::cerr << program << ": SIGHUP ignored (nothing to reload)\n";
+    Log("connector").info("SIGHUP ignored (nothing to reload)");
   }
-  std::cerr << program << ": " << strsignal(signal_number) << ", shutting down\n";
+  Log("connector").info("{}, shutting down", strsignal(signal_number));
   (*server)->Shutdown(kShutdownGrace);
   if (!flags->ready_file.empty()) unlink(flags->ready_file.c_str());
   // The server is gone; services and their stores can now be destroyed.

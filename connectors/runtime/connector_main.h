@@ -4,11 +4,11 @@
 //   ndxp-<name> --config FILE [--ready-file FILE]
 //
 // It loads and validates the configuration (exit 2 with "file:line: reason"
-// on stderr if invalid), builds the connector's services through a factory,
+// in the log if invalid), builds the connector's services through a factory,
 // starts the server with mutual TLS and caller authorisation, writes
 // "127.0.0.1:PORT\n" to the ready file if asked (atomically: a launcher that
-// sees the file sees all of it), then prints
-// "ndxp-<name> listening on HOST:PORT (agency CODE)" on stdout, and shuts
+// sees the file sees all of it), then logs
+// "listening on HOST:PORT (agency CODE)", and shuts
 // down gracefully on SIGTERM or SIGINT, removing the ready file. SIGHUP is
 // ignored (connectors have nothing to reload yet).
 //
@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "common/logging/logging.h"
 #include "ndxp/config/v1/connector.pb.h"
 
 namespace ndxp::connectors {
@@ -66,10 +67,12 @@ struct ConnectorFlags {
   std::string config_path;
   std::string ready_file;  // empty: none
   bool help = false;
+  logging::LogFlags log;
 };
 
 // Parses the arguments after argv[0] with CLI11, the parser of every ndxp
-// binary: --config FILE (required unless --help), --ready-file FILE, --help;
+// binary: --config FILE (required unless --help), --ready-file FILE,
+// --log-format and --log-level (common/logging), --help;
 // "--flag=value" is accepted too, and the last of a repeated flag wins.
 // INVALID_ARGUMENT naming the problem otherwise.
 absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const> args);

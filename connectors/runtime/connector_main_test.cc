@@ -14,10 +14,15 @@ namespace ndxp::connectors {
 namespace {
 
 TEST(ParseConnectorFlagsTest, Cases) {
+  struct Expected {
+    std::string config_path;
+    std::string ready_file;
+    bool help = false;
+  };
   struct Case {
     std::vector<const char*> args;
     std::string error;  // empty: OK
-    ConnectorFlags expected;
+    Expected expected;
   };
   const Case cases[] = {
       {{"--config", "c.textproto"}, "", {"c.textproto", "", false}},
@@ -58,11 +63,25 @@ TEST(ParseConnectorFlagsTest, Cases) {
   }
 }
 
+TEST(ParseConnectorFlagsTest, LogFlags) {
+  absl::StatusOr<ConnectorFlags> flags =
+      ParseConnectorFlags({"--log-format=json", "--config", "c", "--log-level", "warn"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->log.format, "json");
+  EXPECT_EQ(flags->log.level, "warn");
+  absl::StatusOr<ConnectorFlags> refused =
+      ParseConnectorFlags({"--config", "c", "--log-format", "xml"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--log-format"), std::string::npos)
+      << refused.status();
+}
+
 TEST(ConnectorUsageTest, NamesBinaryAndFlags) {
   std::string usage = ConnectorUsage("residents");
   EXPECT_NE(usage.find("usage: ndxp-residents --config FILE [--ready-file FILE]"),
             std::string::npos);
   EXPECT_NE(usage.find("--help"), std::string::npos);
+  EXPECT_NE(usage.find("--log-format text|json"), std::string::npos);
 }
 
 TEST(ReadyAddressTest, LocalHostsBecomeLoopback) {

@@ -1,8 +1,7 @@
 #include "gateway/recording/recorder.h"
 
-#include <iostream>
-
 #include "absl/time/time.h"
+#include "common/logging/logging.h"
 
 namespace ndxp::gateway {
 
@@ -96,8 +95,8 @@ void Recorder::WriterLoop() {
       committed_records_.fetch_add(records.size());
     } else {
       failed_records_.fetch_add(records.size());
-      std::cerr << "ndxp-hub: recording " << records.size()
-                << " transactions failed: " << status.message() << std::endl;
+      logging::Log("recording").error("recording {} transactions failed: {}", records.size(),
+                                      status.message());
     }
     for (Item& item : batch) {
       if (item.committed) item.committed(status);

@@ -4,9 +4,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <iostream>
-
 #include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
 #include "gateway/transport/forwarded_stream.h"
 #include "gateway/transport/tls/peer_certificate.h"
 #include "gateway/transport/transport_thread.h"
@@ -104,9 +103,9 @@ bool Downstream::OnHandshakeDone() {
   }
   if (!identity_.ok()) {
     thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);
-    std::cerr << "ndxp-hub: " << PeerAddress(fd()) << " (certificate serial "
-              << SerialHex(SSL_get0_peer_certificate(ssl()))
-              << ") has no valid identity: " << identity_.status().message() << std::endl;
+    logging::Log("transport").warn("{} (certificate serial {}) has no valid identity: {}",
+                                   PeerAddress(fd()), SerialHex(SSL_get0_peer_certificate(ssl())),
+                                   identity_.status().message());
   }
 
   nghttp2_session_callbacks* callbacks;
@@ -148,10 +147,9 @@ void Downstream::OnHandshakeFailed() {
   HandshakeFailureReason reason = ClassifyHandshakeFailure(ssl());
   thread()->context()->stats->handshake_failures[static_cast<int>(reason)].fetch_add(
       1, std::memory_order_relaxed);
-  std::cerr << "ndxp-hub: TLS handshake from " << PeerAddress(fd()) << " refused: "
-            << Name(reason);
-  if (!refused_serial_.empty()) std::cerr << " (certificate serial " << refused_serial_ << ")";
-  std::cerr << std::endl;
+  logging::Log("transport").warn(
+      "TLS handshake from {} refused: {}{}", PeerAddress(fd()), Name(reason),
+      refused_serial_.empty() ? "" : absl::StrCat(" (certificate serial ", refused_serial_, ")"));
 }
 
 void Downstream::OnTimer() {

@@ -36,6 +36,7 @@ H2Connection::~H2Connection() {
 }
 
 void H2Connection::ArmTimer(double seconds) {
+  if (lingering_) return;  // the linger's deadline stands
   ev_timer_stop(thread_->loop(), &timer_);
   if (seconds > 0) {
     ev_timer_set(&timer_, seconds, 0.);
@@ -45,7 +46,22 @@ void H2Connection::ArmTimer(double seconds) {
 
 void H2Connection::OnTimerEvent(struct ev_loop*, ev_timer* watcher, int) {
   auto* self = static_cast<H2Connection*>(watcher->data);
-  if (!self->closed_) self->OnTimer();
+  if (self->closed_) return;
+  if (self->lingering_) {
+    self->Close();
+    return;
+  }
+  self->OnTimer();
+}
+
+void H2Connection::CloseAfterLinger() {
+  if (closed_ || lingering_) return;
+  // Closing a socket with unread bytes in it sends a TCP reset, which may
+  // destroy the GOAWAY on its way and leave the peer not knowing why. So the
+  // hub keeps reading (and dropping) what comes until the peer closes, or
+  // for a second at most.
+  ArmTimer(kLingerSeconds);
+  lingering_ = true;
 }
 
 void H2Connection::OnIo(struct ev_loop*, ev_io* watcher, int events) {
@@ -134,11 +150,11 @@ void H2Connection::ReadAll() {
         return;
       }
     }
+    if (lingering_) continue;  // after GOAWAY: read only to drop
     ssize_t used = nghttp2_session_mem_recv(session_, buffer, static_cast<size_t>(n));
     if (used < 0) {  // a connection error: nghttp2 has queued GOAWAY
       Flush();
-      Close();
-      return;
+      CloseAfterLinger();
     }
   }
 }
@@ -168,7 +184,7 @@ void H2Connection::Flush() {
     if (out_offset_ != out_.size()) return;  // the socket is full: EV_WRITE resumes
   }
   if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
-    Close();  // GOAWAY exchanged and every stream done
+    CloseAfterLinger();  // GOAWAY exchanged and every stream done
   }
 }
 

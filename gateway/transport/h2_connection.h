@@ -54,6 +54,10 @@ class H2Connection {
   // The handshake did not complete (SSL error or peer gone before it).
   virtual void OnHandshakeFailed() {}
 
+  // After GOAWAY: Close() once the peer closes, or after kLingerSeconds.
+  void CloseAfterLinger();
+  static constexpr double kLingerSeconds = 1.0;
+
   // Restarts the idle/handshake timer for `seconds` (0 stops it).
   void ArmTimer(double seconds);
   virtual void OnTimer() { Close(); }
@@ -102,6 +106,7 @@ class H2Connection {
   bool writing_watched_ = false;
   bool flush_scheduled_ = false;
   bool closed_ = false;
+  bool lingering_ = false;  // GOAWAY sent: reading only to drop, then closing
   std::string out_;  // bytes nghttp2 produced that the socket has not taken
   size_t out_offset_ = 0;
 

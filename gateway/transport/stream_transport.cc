@@ -10,9 +10,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
 
 namespace ndxp::gateway::transport {
 namespace {
@@ -146,18 +146,18 @@ void StreamTransport::WatchTlsFiles() {
     if (absl::Now() - last_warned > absl::Hours(1)) {
       std::vector<std::string> warnings = tls_->ExpiryWarnings(absl::Now());
       for (const std::string& warning : warnings) {
-        std::cerr << "ndxp-hub: WARNING: " << warning << std::endl;
+        logging::Log("tls").warn("{}", warning);
       }
       if (!warnings.empty()) last_warned = absl::Now();
     }
     absl::StatusOr<bool> changed = tls_->ReloadIfChanged();
     if (!changed.ok()) {
-      std::cerr << "ndxp-hub: TLS files changed but cannot be loaded, keeping the running "
-                   "certificates: "
-                << changed.status().message() << std::endl;
+      logging::Log("tls").error(
+          "TLS files changed but cannot be loaded, keeping the running certificates: {}",
+          changed.status().message());
     } else if (*changed) {
-      std::cout << "ndxp-hub: TLS material reloaded (certificate serial "
-                << tls_->Current()->certificate_serial_hex() << ")" << std::endl;
+      logging::Log("tls").info("TLS material reloaded (certificate serial {})",
+                               tls_->Current()->certificate_serial_hex());
       RecheckConnections();
     }
   }

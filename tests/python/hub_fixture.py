@@ -41,6 +41,16 @@ IDENTITIES = {  # name: (agency, subsystem, server)
 }
 
 
+def wait_until(condition, timeout=20):
+    """Polls `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def _wait_for_file(path, process, what, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -21,7 +21,7 @@ import unittest
 import h2.events
 import h2.settings
 
-from hub_fixture import FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT
+from hub_fixture import FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT, wait_until
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -38,15 +38,6 @@ def echo_request(payload):
         varint += bytes([byte | (0x80 if length else 0)])
         if not length:
             return b"\x0a" + varint + payload
-
-
-def wait_until(condition, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 class TransportTest(unittest.TestCase):
@@ -384,7 +375,7 @@ class QuotaTest(TransportTest):
 
         # SIGHUP: a new quota, a new bucket.
         self.hub.rewrite_config(echo_quota(5) + OPEN_CALLS_QUOTA)
-        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        self.hub.sighup_and_wait_for("config: reloaded")
         again = []
         self.calls("caller", 6, again)
         self.assertEqual([a.grpc_status for a in again], [0] * 5 + [8])
@@ -470,7 +461,7 @@ class TlsLifecycleTest(TransportTest):
         before.send_body(in_flight, grpc_frame(b""), end_stream=True)
         self.assertTrue(wait_until(lambda: self.hub.fake.requests > requests))
         self.hub.issue("hub")  # a new key and certificate under the same file names
-        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        self.hub.sighup_and_wait_for("config: reloaded")
         answer = before.read_until_end(in_flight)
         self.assertEqual(answer.grpc_status, 0, "the call in flight finished: %r" % vars(answer))
         self.assertEqual(before.call(ECHO, echo_request(b"still")).grpc_status, 0,
@@ -484,13 +475,13 @@ class TlsLifecycleTest(TransportTest):
         self.assertEqual(open_before.call(ECHO, echo_request(b"before")).grpc_status, 0)
         self.hub.publish_crl(expired=True)
         try:
-            self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+            self.hub.sighup_and_wait_for("config: reloaded")
             with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
                 refused = RawH2Connection(self.hub.address, *self.hub.files("caller"))
                 refused.call(ECHO, echo_request(b"after"))  # TLS 1.3: refused after the handshake
             self.assertTrue(wait_until(lambda: "refused: crl_expired" in self.hub.log()),
                             self.hub.log()[-800:])
-            self.assertTrue(wait_until(lambda: "WARNING" in self.hub.log() and
+            self.assertTrue(wait_until(lambda: " WARN " in self.hub.log() and
                                        "expired at 2020-01-02" in self.hub.log()),
                             "the expired CRL is reported: " + self.hub.log()[-800:])
             with self.assertRaises((ConnectionError, OSError, ssl.SSLError)):
@@ -498,7 +489,7 @@ class TlsLifecycleTest(TransportTest):
                     open_before.events(timeout=0.2)
         finally:
             self.hub.publish_crl()
-        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        self.hub.sighup_and_wait_for("config: reloaded")
         self.assert_hub_serves()
 
 
@@ -508,7 +499,7 @@ class RevocationAndDrainTest(TransportTest):
         raw = self.connect("victim")
         self.assertEqual(raw.call(ECHO, echo_request(b"before")).grpc_status, 0)
         self.hub.revoke("victim")  # rewrites the CRL in place
-        self.hub.sighup_and_wait_for("ndxp-hub: reloaded")
+        self.hub.sighup_and_wait_for("config: reloaded")
         closed = False
         deadline = time.monotonic() + 20
         while not closed and time.monotonic() < deadline:

@@ -24,14 +24,11 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import uuid
-
-import grpc
-from google.protobuf import json_format, symbol_database
 
 import federation_fixture  # noqa: E402  (puts clients/python on the path)
 from federation_fixture import ROOT  # noqa: E402
 from ndxp_client import connect_as, generate_stubs  # noqa: E402
+from grpc_json import call, find_method, parse_request, render  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 LOADTEST = os.path.join(ROOT, "deploy", "loadtest")
@@ -50,56 +47,6 @@ def load_ghz_run():
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
     return module
-
-
-def render(value, request_number):
-    """ghz's call templates in strings: {{.UUID}}, {{.RequestNumber}}."""
-    if isinstance(value, str):
-        value = value.replace("{{.UUID}}", str(uuid.uuid4()))
-        value = value.replace("{{.RequestNumber}}", str(request_number))
-        if "{{" in value:
-            raise ValueError("template this test does not know: " + value)
-        return value
-    if isinstance(value, dict):
-        return {k: render(v, request_number) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render(v, request_number) for v in value]
-    return value
-
-
-def camel(path):
-    head, *rest = path.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
-def to_canonical(value, descriptor):
-    """ghz's JSON (object form of well-known types) to protobuf's canonical
-    JSON, which json_format parses. Only FieldMask occurs in our requests;
-    another well-known type in object form fails loudly."""
-    if not isinstance(value, dict):
-        return value
-    out = {}
-    for key, item in value.items():
-        field = descriptor.fields_by_name.get(key) or next(
-            (f for f in descriptor.fields if f.json_name == key), None)
-        if field is None or field.message_type is None:
-            out[key] = item  # json_format reports unknown fields itself
-            continue
-        items = item if field.label == field.LABEL_REPEATED else [item]
-        converted = []
-        for one in items:
-            name = field.message_type.full_name
-            if name == "google.protobuf.FieldMask" and isinstance(one, dict):
-                if set(one) != {"paths"}:
-                    raise ValueError("%s: a FieldMask object has only paths" % key)
-                one = ",".join(camel(path) for path in one["paths"])
-            elif name.startswith("google.protobuf.") and isinstance(one, dict):
-                raise ValueError("%s: object form of %s is not handled here" % (key, name))
-            else:
-                one = to_canonical(one, field.message_type)
-            converted.append(one)
-        out[key] = converted if field.label == field.LABEL_REPEATED else converted[0]
-    return out
 
 
 class LoadtestProfilesTest(unittest.TestCase):
@@ -122,34 +69,18 @@ class LoadtestProfilesTest(unittest.TestCase):
 
     def method(self, profile):
         """(method descriptor, request class, response class) of a profile's call."""
-        service_name, method_name = self.profiles[profile]["call"].rsplit(".", 1)
-        database = symbol_database.Default()
-        method = database.pool.FindServiceByName(service_name).methods_by_name[method_name]
-        return (method, database.GetSymbol(method.input_type.full_name),
-                database.GetSymbol(method.output_type.full_name))
+        return find_method(self.profiles[profile]["call"])
 
     def parse(self, profile, data, request_number=0):
         """A request message from ghz JSON, the way ghz reads it."""
-        _, request_class, _ = self.method(profile)
-        request = request_class()
-        json_format.ParseDict(to_canonical(render(data, request_number), request.DESCRIPTOR),
-                              request)
-        return request
+        return parse_request(self.profiles[profile]["call"], data, request_number)
 
     def call(self, profile, request):
         """One call through the hub as ghz makes it; the answers (a list)."""
         config = self.profiles[profile]
-        method, _, response_class = self.method(profile)
-        path = "/%s/%s" % (method.containing_service.full_name, method.name)
-        metadata = [(k, v) for k, v in render(config.get("metadata", {}), 0).items()]
+        metadata = render(config.get("metadata", {}), 0).items()
         timeout = float(config.get("timeout", "10s").rstrip("s"))
-        if method.server_streaming:
-            call = self.channel.unary_stream(path, request_serializer=type(request).SerializeToString,
-                                             response_deserializer=response_class.FromString)
-            return list(call(request, metadata=metadata, timeout=timeout))
-        call = self.channel.unary_unary(path, request_serializer=type(request).SerializeToString,
-                                        response_deserializer=response_class.FromString)
-        return [call(request, metadata=metadata, timeout=timeout)]
+        return call(self.channel, config["call"], request, metadata, timeout)
 
     def check_answers(self, profile, answers):
         self.assertTrue(answers, "%s: no answer" % profile)
