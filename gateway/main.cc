@@ -17,7 +17,8 @@
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]
+constexpr char kUsage[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--admin-ready-file FILE]
+               [--check-config]
 
 The national data-exchange hub: authenticates every agency node with mutual
 TLS, checks access rights, and forwards each call unparsed to the connector of
@@ -26,6 +27,9 @@ the agency that owns the data.
   --config FILE      hub configuration, protobuf text format
                      (schema: proto/ndxp/config/v1/hub.proto)
   --ready-file FILE  once serving, write "HOST:PORT" here (atomically)
+  --admin-ready-file FILE
+                     once serving, write the admin listener's "HOST:PORT" here
+                     (with admin { listen } configured; port 0 picks one)
   --check-config     validate the configuration and exit
   --test-faults DIR  for tests only: commits wait while DIR/hold exists and
                      fail while DIR/fail exists
@@ -39,6 +43,10 @@ operators and deadlines change for calls that start afterwards. The TLS
 certificate, key, CA and CRLs are read anew on SIGHUP and whenever the files
 change (checked every 2 s): new handshakes use them at once. listen, the tls
 file names, recording and limits.max_message_bytes need a restart.
+
+The admin listener (admin { listen: "127.0.0.1:9090" }) serves /metrics,
+/healthz, /readyz and a dashboard at /; on a non-loopback address only over
+HTTPS to operators' client certificates (docs/admin.md).
 
 SIGTERM drains: GOAWAY to every caller, calls in flight finish (5 s at most),
 then the hub exits.
@@ -66,12 +74,15 @@ int main(int argc, char** argv) {
   // --config is the hub's configuration.
   std::string config_path;
   std::string ready_file;
+  std::string admin_ready_file;
   bool check_only = false;
   ndxp::gateway::HubServer::TestOptions test_options;
   CLI::App app("The national data-exchange hub.", "ndxp-hub");
   app.formatter_fn([](const CLI::App*, std::string, CLI::AppFormatMode) { return kUsage; });
   app.add_option("--config", config_path, "hub configuration, protobuf text format");
   app.add_option("--ready-file", ready_file, "once serving, write \"HOST:PORT\" here");
+  app.add_option("--admin-ready-file", admin_ready_file,
+                 "once serving, write the admin listener's \"HOST:PORT\" here");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.add_option("--test-faults", test_options.fault_directory,
                  "for tests only: commits wait while DIR/hold exists, fail while DIR/fail does");
@@ -132,6 +143,18 @@ int main(int argc, char** argv) {
   std::string address = absl::StrCat(host, ":", (*hub)->port());
   std::cout << "ndxp-hub listening on " << address << " (" << route_count
             << " routed services)" << std::endl;
+  std::string admin = (*hub)->admin_address();
+  if (!admin.empty()) {
+    std::cout << "ndxp-hub admin listener on " << admin << " (/metrics, /healthz, /readyz, /)"
+              << std::endl;
+  }
+  // Before the hub's ready file: whoever waits for that one finds both.
+  if (!admin_ready_file.empty() &&
+      (admin.empty() || !WriteFileAtomically(admin_ready_file, admin + "\n"))) {
+    std::cerr << "ndxp-hub: cannot write " << admin_ready_file
+              << (admin.empty() ? ": no admin { listen } is configured" : "") << "\n";
+    return 1;
+  }
   if (!ready_file.empty() && !WriteFileAtomically(ready_file, address + "\n")) {
     std::cerr << "ndxp-hub: cannot write " << ready_file << "\n";
     return 1;
