@@ -3,10 +3,12 @@
 /metrics parsed with the Prometheus client's own parser after real calls
 (transactions, a refusal, a failed TLS handshake), /healthz, /readyz
 following a connector stopped and started again, operators-only HTTPS on a
-non-loopback address, and the dashboard at / rendered by headless Chromium on planted history
+non-loopback address, the Grafana dashboard's queries against a live page,
+and the dashboard at / rendered by headless Chromium on planted history
 (the screenshot is saved in the build directory).
 Run by ctest:  test_admin_http.py BUILD_DIR
 """
+import json
 import os
 import re
 import shutil
@@ -29,6 +31,7 @@ BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(
 ECHO = "/ndxp.bench.v1.Echo/Echo"
 CALLER = "%s/%s" % IDENTITIES["caller"][:2]
 ECHO_AGENCY = IDENTITIES["echo"][0]
+GRAFANA = os.path.join(ROOT, "deploy", "grafana", "ndxp-hub.json")
 
 
 def get(address, path, timeout=10):
@@ -152,6 +155,19 @@ class MetricsTest(unittest.TestCase):
             self.hub.start_echo()
         self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
                         get(address, "/readyz"))
+
+    def test_every_metric_the_grafana_dashboard_queries_exists(self):
+        with open(GRAFANA) as f:
+            dashboard = json.load(f)
+        queried = set()
+        for panel in dashboard["panels"]:
+            for target in panel["targets"]:
+                queried.update(re.findall(r"\bndxp_[a-z0-9_]+", target["expr"]))
+        self.assertGreater(len(queried), 10)
+        with RawH2Connection(self.hub.address, *self.hub.files("caller")) as caller:
+            caller.call(ECHO, echo_request(b"so that every family has samples"))
+        exposed = {name for name, _ in samples(self.metrics())}
+        self.assertEqual(sorted(queried - exposed), [], "queried but not on /metrics")
 
 
 class OperatorsOnlyTest(unittest.TestCase):
