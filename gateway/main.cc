@@ -17,8 +17,8 @@
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--admin-ready-file FILE]
-               [--check-config]
+constexpr char kUsage[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]
+               [--admin-ready-file FILE]
 
 The national data-exchange hub: authenticates every agency node with mutual
 TLS, checks access rights, and forwards each call unparsed to the connector of

@@ -95,9 +95,14 @@ bool SetUpTls(const ndxp::config::v1::TlsFiles& files, SSL_CTX* context) {
     }
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
   }
-  SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // A client certificate is verified when presented, but not required: the
+  // probes (/healthz, /readyz) answer without one, as Kubernetes' kubelet
+  // asks them; everything else needs an operator's.
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
   return true;
 }
+
+bool IsProbe(const std::string& path) { return path == "/healthz" || path == "/readyz"; }
 
 void Reply(httplib::Response& response, int status, std::string body, const char* type) {
   response.status = status;
@@ -159,14 +164,28 @@ void AdminServer::Route() {
   httplib::Server& server = *server_;
   const AdminSources* sources = &sources_;
   if (tls_) {
-    // Only operators, by the identity in their verified certificate.
+    // Operators only, by the identity in their verified certificate; the
+    // probes for anyone (without the reasons, which name internal addresses).
     server.set_pre_routing_handler([sources](const httplib::Request& request,
                                              httplib::Response& response) {
       X509* peer = request.ssl != nullptr ? SSL_get0_peer_certificate(request.ssl) : nullptr;
+      if (peer == nullptr) {
+        if (IsProbe(request.path)) {
+          if (request.path == "/readyz" && !CheckReadiness(*sources).ready) {
+            Reply(response, 503, "not ready\n", "text/plain");
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        Reply(response, 403, "an operator's client certificate is required\n", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+      }
       absl::StatusOr<std::string> spiffe_id = transport::SpiffeIdOf(peer);
       absl::StatusOr<ConsumerIdentity> caller =
           spiffe_id.ok() ? ParseSpiffeId(*spiffe_id, sources->trust_domain) : spiffe_id.status();
-      if (caller.ok() && sources->is_operator(*caller)) return httplib::Server::HandlerResponse::Unhandled;
+      if ((caller.ok() && sources->is_operator(*caller)) || IsProbe(request.path)) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
       Reply(response, 403,
             absl::StrCat(caller.ok() ? absl::StrCat(caller->agency_subsystem, " is not an operator")
                                      : std::string(caller.status().message()),

@@ -2,9 +2,12 @@
 // the dashboard at /, over HTTP/1.1 (cpp-httplib).
 //
 // On a loopback address it serves plain HTTP. On any other address it
-// serves HTTPS with the hub's certificate and requires a client certificate
-// from the federation CA (and, with tls.crl_dir, not revoked) whose SPIFFE
-// identity is one of the configured operators; anyone else gets 403.
+// serves HTTPS with the hub's certificate; a client certificate, when
+// presented, must chain to the federation CA (and, with tls.crl_dir, not be
+// revoked). /healthz and /readyz answer anyone (a kubelet probes without a
+// certificate; the reasons of not ready only to operators); everything else
+// needs a certificate whose SPIFFE identity is one of the configured
+// operators, anyone else gets 403.
 //
 // It cannot slow the data path: it has its own threads (kWorkers, and the
 // accepting thread serves a connection itself when they are all busy, so at

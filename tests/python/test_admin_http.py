@@ -181,14 +181,16 @@ class OperatorsOnlyTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.hub.stop()
 
-    def fetch(self, who):
-        ca, cert, key = self.hub.files("caller")
-        context = ssl.create_default_context(cafile=ca)
+    def fetch(self, who, path="/metrics"):
+        """(status, body) over HTTPS as `who` (a fixture identity, (cert, key), or None)."""
+        context = ssl.create_default_context(cafile=self.hub.files("caller")[0])
         context.check_hostname = False
-        if who:
+        if isinstance(who, tuple):
+            context.load_cert_chain(*who)
+        elif who:
             context.load_cert_chain(*self.hub.files(who)[1:])
         port = self.hub.admin_address.rsplit(":", 1)[1]
-        url = "https://127.0.0.1:%s/metrics" % port
+        url = "https://127.0.0.1:%s%s" % (port, path)
         try:
             with urllib.request.urlopen(url, timeout=10, context=context) as r:
                 return r.status, r.read().decode()
@@ -205,9 +207,32 @@ class OperatorsOnlyTest(unittest.TestCase):
         self.assertEqual(status, 403)
         self.assertIn("%s is not an operator" % CALLER, body)
 
-    def test_no_certificate_no_connection(self):
+    def test_without_a_certificate_only_the_probes_answer(self):
+        self.assertEqual(self.fetch(None), (403, "an operator's client certificate is required\n"))
+        self.assertEqual(self.fetch(None, "/healthz"), (200, "ok\n"))
+        self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz") == (200, "ready\n")))
+        self.hub.stop_echo()
+        try:
+            # Not ready, without the reasons (they name internal addresses)...
+            self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz")[0] == 503))
+            self.assertEqual(self.fetch(None, "/readyz"), (503, "not ready\n"))
+            # ... which an operator sees.
+            self.assertIn(self.hub.echo_address, self.fetch("operator", "/readyz")[1])
+        finally:
+            self.hub.start_echo()
+        self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz")[0] == 200))
+
+    def test_a_certificate_from_another_ca_is_refused_at_the_handshake(self):
+        other = tempfile.mkdtemp(prefix="ndxp-other-ca-")
+        self.addCleanup(shutil.rmtree, other, True)
+        pki = os.path.join(ROOT, "certs", "ndxp-pki")
+        subprocess.run([pki, "init-ca", "--dir", other, "--trust-domain", "ndxp.gov.vn"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([pki, "issue", "--dir", other, "--agency", "000.00.00.A01", "--subsystem",
+                        "ops", "--out", os.path.join(other, "ops")], check=True,
+                       stdout=subprocess.DEVNULL)
         with self.assertRaises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
-            self.fetch(None)
+            self.fetch((os.path.join(other, "ops.pem"), os.path.join(other, "ops.key")))
 
     def test_plain_http_is_not_served(self):
         with self.assertRaises((urllib.error.URLError, ConnectionError, OSError)):
