@@ -276,7 +276,7 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ndxp hub - ", half,
       "</title><style>", kStyle, "</style></head><body><header><h1>National data-exchange hub"
       "</h1><span class=\"period\">", half, " (", statistics::FormatDay(anchor),
-      ") &middot; generated ", absl::FormatTime("%Y-%m-%d %H:%M", now, sources.time_zone),
+      ") &middot; generated ", absl::FormatTime("%Y-%m-%d %H:%M %Z", now, sources.time_zone),
       "</span></header><main><div class=\"cards\">", cards, "</div>", body,
       "</main><footer>Counts are recorded transactions (calls the hub routed to an agency); "
       "refusals are calls the hub turned away itself, counted since it started. Live metrics: "
