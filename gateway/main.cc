@@ -41,8 +41,8 @@ SIGHUP reloads the configuration: it is validated first, and on any error
 the running configuration stays (the error is printed). Routes, grants,
 operators and deadlines change for calls that start afterwards. The TLS
 certificate, key, CA and CRLs are read anew on SIGHUP and whenever the files
-change (checked every 2 s): new handshakes use them at once. listen, the tls
-file names, recording and limits.max_message_bytes need a restart.
+change (checked every 2 s): new handshakes use them at once. listen, admin,
+the tls file names, recording and limits.max_message_bytes need a restart.
 
 The admin listener (admin { listen: "127.0.0.1:9090" }) serves /metrics,
 /healthz, /readyz and a dashboard at /; on a non-loopback address only over
