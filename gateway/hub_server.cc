@@ -36,12 +36,16 @@ absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore(
   return std::unique_ptr<TransactionStore>(*std::move(store));
 }
 
-// Every connector the routes name, for the admin listener's probe.
-std::vector<admin_http::ConnectorProbe::Target> ConnectorsOf(
+// Every route's connector endpoints, for the admin listener's probe.
+std::vector<admin_http::ConnectorProbe::Route> ConnectorsOf(
     const ndxp::config::v1::HubConfig& config) {
-  std::vector<admin_http::ConnectorProbe::Target> targets;
-  for (const auto& route : config.routes()) targets.push_back({route.provider(), route.endpoint()});
-  return targets;
+  std::vector<admin_http::ConnectorProbe::Route> routes;
+  for (const auto& route : config.routes()) {
+    std::vector<std::string> endpoints = {route.endpoint()};
+    endpoints.insert(endpoints.end(), route.replicas().begin(), route.replicas().end());
+    routes.push_back({route.service(), route.provider(), std::move(endpoints)});
+  }
+  return routes;
 }
 
 }  // namespace
@@ -90,7 +94,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
 
 absl::Status HubServer::StartAdmin(const ndxp::config::v1::HubConfig& config) {
   probe_ = std::make_unique<admin_http::ConnectorProbe>(streams_->tls(), config.trust_domain());
-  probe_->SetTargets(ConnectorsOf(config));
+  probe_->SetRoutes(ConnectorsOf(config));
   absl::StatusOr<std::shared_ptr<const statistics::StatisticsEngine>> statistics =
       OpenStatisticsEngine(recorder_ != nullptr ? &config.recording() : nullptr);
   if (!statistics.ok()) return statistics.status();
@@ -151,7 +155,7 @@ absl::Status HubServer::Reload(HubSettings settings) {
   if (absl::Status tls = streams_->ReloadTls(); !tls.ok()) return tls;
   streams_->SetContext(*context);
   Install(*context);
-  if (probe_ != nullptr) probe_->SetTargets(ConnectorsOf((*context)->settings.config));
+  if (probe_ != nullptr) probe_->SetRoutes(ConnectorsOf((*context)->settings.config));
   return absl::OkStatus();
 }
 

@@ -94,21 +94,29 @@ ConnectorProbe::~ConnectorProbe() {
   thread_.join();
 }
 
-void ConnectorProbe::SetTargets(std::vector<Target> targets) {
+void ConnectorProbe::SetRoutes(std::vector<Route> routes) {
   std::vector<Result> results;
-  for (Target& target : targets) {
-    bool seen = false;
-    for (const Result& r : results) {
-      seen |= r.target.provider == target.provider && r.target.endpoint == target.endpoint;
+  for (const Route& route : routes) {
+    for (const std::string& endpoint : route.endpoints) {
+      bool seen = false;
+      for (const Result& r : results) {
+        seen |= r.target.provider == route.provider && r.target.endpoint == endpoint;
+      }
+      if (seen) continue;
+      Result result;
+      result.target = {route.provider, endpoint};
+      results.push_back(std::move(result));
     }
-    if (seen) continue;
-    Result result;
-    result.target = std::move(target);
-    results.push_back(std::move(result));
   }
   absl::MutexLock lock(&mu_);
+  routes_ = std::move(routes);
   results_ = std::move(results);
   targets_changed_ = true;
+}
+
+std::vector<ConnectorProbe::Route> ConnectorProbe::Routes() const {
+  absl::MutexLock lock(&mu_);
+  return routes_;
 }
 
 std::vector<ConnectorProbe::Result> ConnectorProbe::Results() const {

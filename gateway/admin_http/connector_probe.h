@@ -9,7 +9,8 @@
 //
 // Example:
 //   ConnectorProbe probe(tls_reloader, trust_domain);
-//   probe.SetTargets({{"000.00.00.H49", "127.0.0.1:50051"}});
+//   probe.SetRoutes({{"ndxp.residents.v1.ResidentRegistry", "000.00.00.H49",
+//                     {"127.0.0.1:50051", "127.0.0.1:50052"}}});
 //   ...
 //   for (const auto& c : probe.Results()) if (!c.reachable) ...
 //
@@ -36,6 +37,13 @@ class ConnectorProbe {
     std::string provider;  // agency code the connector's certificate must name
     std::string endpoint;  // "host:port" or "unix:/path"
   };
+  // A routed service and every endpoint its connector answers on (its
+  // endpoint, then its replicas).
+  struct Route {
+    std::string service;
+    std::string provider;
+    std::vector<std::string> endpoints;
+  };
   struct Result {
     Target target;
     bool probed = false;     // false until the first probe finished
@@ -52,10 +60,12 @@ class ConnectorProbe {
   ConnectorProbe(const ConnectorProbe&) = delete;
   ConnectorProbe& operator=(const ConnectorProbe&) = delete;
 
-  // The connectors to probe from now on (deduplicated); probes them soon.
-  void SetTargets(std::vector<Target> targets) ABSL_LOCKS_EXCLUDED(mu_);
-  // One per target, in SetTargets' order.
+  // The routes whose endpoints to probe from now on (each distinct provider
+  // and endpoint once); probes them soon.
+  void SetRoutes(std::vector<Route> routes) ABSL_LOCKS_EXCLUDED(mu_);
+  // One per distinct endpoint, in the routes' order.
   std::vector<Result> Results() const ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<Route> Routes() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Loop();
@@ -68,6 +78,7 @@ class ConnectorProbe {
   const absl::Duration timeout_;
 
   mutable absl::Mutex mu_;
+  std::vector<Route> routes_ ABSL_GUARDED_BY(mu_);
   std::vector<Result> results_ ABSL_GUARDED_BY(mu_);
   bool targets_changed_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gateway/metrics/prometheus_text.h"
 #include "gateway/statistics/status_codes.h"
 #include "gateway/transport/tls/peer_certificate.h"
@@ -74,7 +75,8 @@ std::vector<std::pair<std::string, uint64_t>> RefusalsByReason(const HubStats& s
           {"unimplemented", load(stats.unimplemented)},
           {"permission_denied", load(stats.permission_denied)},
           {"missing_purpose", load(stats.missing_purpose)},
-          {"bad_header", load(stats.bad_header)}};
+          {"bad_header", load(stats.bad_header)},
+          {"over_quota", load(stats.over_quota)}};
 }
 
 std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
@@ -151,14 +153,24 @@ Readiness CheckReadiness(const AdminSources& sources) {
   if (!sources.database.empty() && ::access(sources.database.c_str(), W_OK) != 0) {
     problem(absl::StrCat("the transaction store ", sources.database, " is not writable"));
   }
-  for (const auto& c : sources.connectors->Results()) {
-    if (!c.probed) {
-      problem(absl::StrCat("connector ", c.target.provider, " at ", c.target.endpoint,
-                           " not probed yet"));
-    } else if (!c.reachable) {
-      problem(absl::StrCat("connector ", c.target.provider, " at ", c.target.endpoint,
-                           " is unreachable: ", c.error));
+  // Each routed service needs one endpoint of its connector (a replica
+  // down is not the hub's problem while another answers).
+  std::vector<ConnectorProbe::Result> results = sources.connectors->Results();
+  for (const ConnectorProbe::Route& route : sources.connectors->Routes()) {
+    bool reachable = false, probed = true;
+    std::vector<std::string> errors;
+    for (const std::string& endpoint : route.endpoints) {
+      for (const ConnectorProbe::Result& r : results) {
+        if (r.target.provider != route.provider || r.target.endpoint != endpoint) continue;
+        reachable |= r.reachable;
+        probed &= r.probed;
+        errors.push_back(absl::StrCat(endpoint, ": ", r.probed ? r.error : "not probed yet"));
+      }
     }
+    if (reachable) continue;
+    problem(absl::StrCat(route.service, " (provider ", route.provider, "): ",
+                         probed ? "no connector endpoint reachable: " : "not probed yet: ",
+                         absl::StrJoin(errors, "; ")));
   }
   return readiness;
 }

@@ -16,8 +16,9 @@ namespace ndxp::gateway::admin_http {
 std::string RenderMetrics(const AdminSources& sources, absl::Time now);
 
 // Ready when the hub accepts calls, its store takes writes (the last commit
-// succeeded and, with SQLite, the file is writable) and every configured
-// connector was reachable at its last probe. `problems` names what is not.
+// succeeded and, with SQLite, the file is writable) and every routed service
+// has an endpoint of its connector (its endpoint or a replica) that was
+// reachable at its last probe. `problems` names what is not.
 struct Readiness {
   bool ready = true;
   std::vector<std::string> problems;

@@ -113,6 +113,7 @@ class MetricsTest(unittest.TestCase):
                                method="SendDocument", status="NOT_FOUND"), 1)
         self.assertEqual(added("ndxp_refusals_total", reason="permission_denied"), 1)
         self.assertEqual(added("ndxp_refusals_total", reason="unimplemented"), 0)
+        self.assertEqual(added("ndxp_refusals_total", reason="over_quota"), 0)
         self.assertTrue(wait_until(lambda: grown(samples(self.metrics()), before,
                                                  "ndxp_tls_handshake_failures_total",
                                                  reason="no_certificate") == 1))
@@ -147,8 +148,8 @@ class MetricsTest(unittest.TestCase):
         try:
             self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 503))
             status, body = get(address, "/readyz")
-            self.assertIn("connector %s at %s is unreachable" % (ECHO_AGENCY,
-                                                                 self.hub.echo_address), body)
+            self.assertIn("%s (provider %s): no connector endpoint reachable: %s: cannot connect"
+                          % (ECHO_SERVICE, ECHO_AGENCY, self.hub.echo_address), body)
             self.assertEqual(value(samples(self.metrics()), "ndxp_connector_up", **up), 0)
             self.assertEqual(get(address, "/healthz")[0], 200, "alive all the same")
         finally:
