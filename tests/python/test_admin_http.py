@@ -171,6 +171,37 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(sorted(queried - exposed), [], "queried but not on /metrics")
 
 
+class ReplicasTest(unittest.TestCase):
+    """Echo's route lists a broken replica (it accepts and closes at once)
+    before the real connector."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", dead_echo_replica=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def test_one_reachable_endpoint_per_service_is_ready(self):
+        address = self.hub.admin_address
+        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
+                        get(address, "/readyz"))
+        found = samples(get(address, "/metrics")[1])
+        self.assertEqual(value(found, "ndxp_connector_up", provider=ECHO_AGENCY,
+                               endpoint=self.hub.dead_address), 0)
+        self.assertEqual(value(found, "ndxp_connector_up", provider=ECHO_AGENCY,
+                               endpoint=self.hub.echo_address), 1)
+        self.hub.stop_echo()
+        try:
+            self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 503))
+            body = get(address, "/readyz")[1]
+            self.assertIn(self.hub.dead_address + ": the TLS handshake failed", body)
+            self.assertIn(self.hub.echo_address + ": cannot connect", body)
+        finally:
+            self.hub.start_echo()
+
+
 class OperatorsOnlyTest(unittest.TestCase):
     """Off loopback the listener is HTTPS for operators' certificates only."""
 
