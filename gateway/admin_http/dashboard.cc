@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/text/markup.h"
 #include "gateway/admin_http/metrics_page.h"
 #include "gateway/admin_http/svg_chart.h"
 #include "gateway/statistics/periods.h"
@@ -99,7 +100,7 @@ std::string RankTable(absl::string_view heading, absl::string_view metric,
   for (const auto& row : counts.rows()) {
     if (++rank > kTopRows) break;
     double share = counts.total() > 0 ? 100.0 * row.count() / counts.total() : 0;
-    absl::StrAppend(&html, "<tr><td>", rank, "</td><td>", EscapeHtml(row.key(0)),
+    absl::StrAppend(&html, "<tr><td>", rank, "</td><td>", EscapeXml(row.key(0)),
                     "</td><td class=\"num\">", GroupThousands(row.count()),
                     "</td><td class=\"num\">", Percent(share), "</td></tr>");
   }
@@ -163,7 +164,7 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
     cards += Card(absl::StrCat("Change on ", last_half), "half-year-change", Change(total),
                   total.defined() ? absl::StrFormat("%.2f&times; the same half-year last year",
                                                     total.multiple())
-                                  : EscapeHtml(total.undefined_reason()),
+                                  : EscapeXml(total.undefined_reason()),
                   !total.defined() ? "" : total.percent_change() >= 0 ? "good" : "bad");
     int64_t errors = 0;
     for (const auto& row : statuses->rows()) {
@@ -187,10 +188,10 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
     }
     std::string provider_rows;
     for (const auto& row : growth->rows()) {
-      absl::StrAppend(&provider_rows, "<tr><td>", EscapeHtml(row.key(0)), "</td><td class=\"num\">",
+      absl::StrAppend(&provider_rows, "<tr><td>", EscapeXml(row.key(0)), "</td><td class=\"num\">",
                       GroupThousands(row.current()), "</td><td class=\"num\">",
                       GroupThousands(row.baseline()), "</td><td class=\"num\">",
-                      EscapeHtml(Change(row)), "</td></tr>");
+                      EscapeXml(Change(row)), "</td></tr>");
     }
     body += absl::StrCat(
         "<section><h2>", half, " against ", last_half, " by provider agency</h2>",
@@ -231,12 +232,12 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
       if (u.provider == c.target.provider && u.endpoint == c.target.endpoint) open += u.open;
     }
     absl::StrAppend(
-        &connector_rows, "<tr><td>", EscapeHtml(c.target.provider), "</td><td>",
-        EscapeHtml(c.target.endpoint), "</td><td>",
+        &connector_rows, "<tr><td>", EscapeXml(c.target.provider), "</td><td>",
+        EscapeXml(c.target.endpoint), "</td><td>",
         !c.probed ? "<span class=\"pill warn\">checking</span>"
         : c.reachable
             ? "<span class=\"pill good\">reachable</span>"
-            : absl::StrCat("<span class=\"pill bad\">unreachable</span> ", EscapeHtml(c.error)),
+            : absl::StrCat("<span class=\"pill bad\">unreachable</span> ", EscapeXml(c.error)),
         "</td><td class=\"num\">", open, "</td></tr>");
   }
   cards += Card("Connectors reachable", "connectors-reachable",

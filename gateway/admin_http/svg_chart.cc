@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/text/markup.h"
 
 namespace ndxp::gateway::admin_http {
 namespace {
@@ -24,22 +25,6 @@ int64_t NiceCeiling(int64_t value) {
 
 }  // namespace
 
-std::string EscapeHtml(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string GroupThousands(int64_t value) {
   std::string digits = absl::StrCat(value < 0 ? -value : value);
   std::string out;
@@ -58,7 +43,7 @@ std::string ColumnChart(const std::vector<Bar>& bars, absl::string_view caption)
   double plot_width = kWidth - kLeft - kRight, plot_height = kHeight - kTop - kBottom;
   std::string svg = absl::StrFormat(
       R"(<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s">)", kWidth, kHeight,
-      EscapeHtml(caption));
+      EscapeXml(caption));
   for (int i = 0; i <= 4; ++i) {
     double y = kTop + plot_height * (1 - i / 4.0);
     absl::StrAppendFormat(&svg,
@@ -79,7 +64,7 @@ std::string ColumnChart(const std::vector<Bar>& bars, absl::string_view caption)
     absl::StrAppendFormat(
         &svg,
         R"(<g><title>%s: %s</title><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s"/>)",
-        EscapeHtml(bar.label), GroupThousands(bar.value), x, y, slot * 0.7, height,
+        EscapeXml(bar.label), GroupThousands(bar.value), x, y, slot * 0.7, height,
         kCurrentColor);
     if (bar.value > 0) {
       absl::StrAppendFormat(&svg, R"(<text x="%.1f" y="%.1f" class="value" text-anchor="middle">%s</text>)",
@@ -88,7 +73,7 @@ std::string ColumnChart(const std::vector<Bar>& bars, absl::string_view caption)
     if ((bars.size() - 1 - i) % label_every == 0) {
       absl::StrAppendFormat(&svg,
                             R"(<text x="%.1f" y="%d" class="axis" text-anchor="middle">%s</text>)",
-                            x + slot * 0.35, kHeight - kBottom + 18, EscapeHtml(bar.label));
+                            x + slot * 0.35, kHeight - kBottom + 18, EscapeXml(bar.label));
     }
     svg += "</g>";
   }
@@ -105,14 +90,14 @@ std::string PairedBarChart(const std::vector<BarPair>& rows, absl::string_view c
   int height = kTop + kRowHeight * static_cast<int>(std::max<size_t>(rows.size(), 1)) + 8;
   std::string svg = absl::StrFormat(
       R"(<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s">)", kWidth, height,
-      EscapeHtml(caption));
+      EscapeXml(caption));
   absl::StrAppendFormat(&svg,
                         R"(<rect x="%d" y="6" width="12" height="12" fill="%s"/>)"
                         R"(<text x="%d" y="16" class="axis">%s</text>)"
                         R"(<rect x="%d" y="6" width="12" height="12" fill="%s"/>)"
                         R"(<text x="%d" y="16" class="axis">%s</text>)",
-                        kLabel, kCurrentColor, kLabel + 18, EscapeHtml(current_name), kLabel + 200,
-                        kBaselineColor, kLabel + 218, EscapeHtml(baseline_name));
+                        kLabel, kCurrentColor, kLabel + 18, EscapeXml(current_name), kLabel + 200,
+                        kBaselineColor, kLabel + 218, EscapeXml(baseline_name));
   for (size_t i = 0; i < rows.size(); ++i) {
     const BarPair& row = rows[i];
     double y = kTop + kRowHeight * static_cast<double>(i);
@@ -127,11 +112,11 @@ std::string PairedBarChart(const std::vector<BarPair>& rows, absl::string_view c
         R"(<rect x="%d" y="%.1f" width="%.1f" height="12" rx="2" fill="%s"/>)"
         R"(<text x="%.1f" y="%.1f" class="value muted">%s</text>)"
         R"(<text x="%d" y="%.1f" class="change" text-anchor="end">%s</text></g>)",
-        EscapeHtml(row.label), GroupThousands(row.current), GroupThousands(row.baseline),
-        EscapeHtml(row.change), kLabel - 10, y + 20, EscapeHtml(row.label), kLabel, y + 2, current,
+        EscapeXml(row.label), GroupThousands(row.current), GroupThousands(row.baseline),
+        EscapeXml(row.change), kLabel - 10, y + 20, EscapeXml(row.label), kLabel, y + 2, current,
         kCurrentColor, kLabel + current + 6, y + 14, GroupThousands(row.current), kLabel, y + 21,
         baseline, kBaselineColor, kLabel + baseline + 6, y + 31, GroupThousands(row.baseline),
-        kWidth - 8, y + 22, EscapeHtml(row.change));
+        kWidth - 8, y + 22, EscapeXml(row.change));
   }
   svg += "</svg>";
   return svg;

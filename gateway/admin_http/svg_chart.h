@@ -30,8 +30,6 @@ struct BarPair {
 std::string PairedBarChart(const std::vector<BarPair>& rows, absl::string_view current_name,
                            absl::string_view baseline_name, absl::string_view caption);
 
-// Text safe inside HTML and SVG elements and attribute values.
-std::string EscapeHtml(absl::string_view text);
 // 1670000 as "1,670,000".
 std::string GroupThousands(int64_t value);
 
