@@ -131,7 +131,8 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
                 "Time to commit one batch (fsync included in DURABLE mode).");
     page.HistogramSamples("ndxp_recorder_commit_duration_seconds", {}, recorder.commit_seconds);
     page.Family("ndxp_recorder_records_total", "counter",
-                "Transactions the recorder committed or failed to commit.");
+                "Records the recorder committed or failed to commit (transactions and refused "
+                "calls on record).");
     page.Sample("ndxp_recorder_records_total", {{"outcome", "committed"}},
                 static_cast<double>(sources.recorder->committed_records()));
     page.Sample("ndxp_recorder_records_total", {{"outcome", "failed"}},
