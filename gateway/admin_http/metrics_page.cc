@@ -123,9 +123,9 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
   if (sources.recorder != nullptr) {
     Recorder::Stats recorder = sources.recorder->stats();
     page.Family("ndxp_recorder_queue_depth", "gauge",
-                "Transactions waiting for the recorder's next commit.");
+                "Records waiting for the recorder's next commit.");
     page.Sample("ndxp_recorder_queue_depth", {}, static_cast<double>(recorder.queued));
-    page.Family("ndxp_recorder_batch_size", "histogram", "Transactions per group commit.");
+    page.Family("ndxp_recorder_batch_size", "histogram", "Records per group commit.");
     page.HistogramSamples("ndxp_recorder_batch_size", {}, recorder.batch_sizes);
     page.Family("ndxp_recorder_commit_duration_seconds", "histogram",
                 "Time to commit one batch (fsync included in DURABLE mode).");
