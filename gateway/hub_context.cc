@@ -82,6 +82,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
     context->default_deadline = std::chrono::milliseconds(config.limits().default_deadline_ms());
   }
   context->stats = parts.stats;
+  context->metrics = parts.metrics;
   context->recorder = parts.recorder;
   context->hold_until_recorded = parts.hold_until_recorded;
   context->worker = parts.worker;

@@ -17,6 +17,7 @@
 #include "gateway/admission/admission.h"
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
+#include "gateway/metrics/call_metrics.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
 #include "gateway/recording/recorder.h"
@@ -71,6 +72,7 @@ struct HubContext {
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
   HubStats* stats = nullptr;  // the hub's, shared across reloads
+  metrics::CallMetrics* metrics = nullptr;  // the hub's, shared across reloads
   // Where transactions go (nullptr: not recorded), and whether a response
   // waits until its record is committed. The hub's, shared across reloads.
   Recorder* recorder = nullptr;
@@ -83,6 +85,7 @@ struct HubContext {
 // The hub's long-lived parts every configuration shares (owned by the hub).
 struct HubParts {
   HubStats* stats = nullptr;
+  metrics::CallMetrics* metrics = nullptr;
   Recorder* recorder = nullptr;  // nullptr: recording off
   bool hold_until_recorded = false;
   Worker* worker = nullptr;

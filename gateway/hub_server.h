@@ -9,8 +9,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/admin_http/admin_server.h"
+#include "gateway/admin_http/connector_probe.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_context.h"
+#include "gateway/metrics/call_metrics.h"
 #include "gateway/recording/recorder.h"
 #include "gateway/transport/stream_transport.h"
 
@@ -41,6 +44,8 @@ class HubServer {
   absl::Status Reload(HubSettings settings);
 
   int port() const { return port_; }
+  // The admin listener's "host:port" as bound; "" without `admin` configured.
+  std::string admin_address() const { return admin_ != nullptr ? admin_->address() : ""; }
   const HubStats& stats() const { return stats_; }
   // The recorder's counters (refusals dropped, checkpoints) are its own.
   // nullptr when recording is off.
@@ -51,18 +56,32 @@ class HubServer {
 
  private:
   HubServer() = default;
-  HubParts parts() { return {&stats_, recorder_.get(), hold_until_recorded_, &worker_}; }
+  HubParts parts() {
+    return {&stats_, metrics_.get(), recorder_.get(), hold_until_recorded_, &worker_};
+  }
+  // Starts the admin listener on `config.admin()` and its connector probe.
+  absl::Status StartAdmin(const ndxp::config::v1::HubConfig& config);
+  void Install(std::shared_ptr<const HubContext> context) ABSL_LOCKS_EXCLUDED(context_mu_);
+  bool IsOperator(const ConsumerIdentity& caller) const ABSL_LOCKS_EXCLUDED(context_mu_);
 
   // Constant after Start.
   ndxp::config::v1::HubConfig started_with_;  // what only a restart can change
   HubStats stats_;
+  std::unique_ptr<metrics::CallMetrics> metrics_;
   std::unique_ptr<Recorder> recorder_;  // outlives the calls that record
   Worker worker_;                       // the hub's own blocking methods
   bool hold_until_recorded_ = false;
   std::unique_ptr<transport::StreamTransport> streams_;
   int port_ = 0;
+  std::unique_ptr<admin_http::ConnectorProbe> probe_;
+  std::shared_ptr<const statistics::StatisticsEngine> statistics_;
+  std::unique_ptr<admin_http::AdminServer> admin_;
+  std::atomic<bool> serving_{false};
 
   absl::Mutex reload_mu_;  // one reload at a time
+  // The configuration calls start under now (the admin listener's operators).
+  mutable absl::Mutex context_mu_;
+  std::shared_ptr<const HubContext> context_ ABSL_GUARDED_BY(context_mu_);
 };
 
 }  // namespace ndxp::gateway

@@ -20,6 +20,7 @@
 namespace {
 
 constexpr char kUsageHead[] = R"(Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]
+               [--admin-ready-file FILE]
 
 The national data-exchange hub: authenticates every agency node with mutual
 TLS, checks access rights, and forwards each call unparsed to the connector of
@@ -28,6 +29,9 @@ the agency that owns the data.
   --config FILE      hub configuration, protobuf text format
                      (schema: proto/ndxp/config/v1/hub.proto)
   --ready-file FILE  once serving, write "HOST:PORT" here (atomically)
+  --admin-ready-file FILE
+                     once serving, write the admin listener's "HOST:PORT" here
+                     (with admin { listen } configured; port 0 picks one)
   --check-config     validate the configuration and exit
   --test-faults DIR  for tests only: commits wait while DIR/hold exists and
                      fail while DIR/fail exists
@@ -41,8 +45,12 @@ SIGHUP reloads the configuration: it is validated first, and on any error
 the running configuration stays (the error is printed). Routes, grants,
 operators and deadlines change for calls that start afterwards. The TLS
 certificate, key, CA and CRLs are read anew on SIGHUP and whenever the files
-change (checked every 2 s): new handshakes use them at once. listen, the tls
-file names, recording and limits.max_message_bytes need a restart.
+change (checked every 2 s): new handshakes use them at once. listen, admin,
+the tls file names, recording and limits.max_message_bytes need a restart.
+
+The admin listener (admin { listen: "127.0.0.1:9090" }) serves /metrics,
+/healthz, /readyz and a dashboard at /; on a non-loopback address only over
+HTTPS to operators' client certificates (docs/admin.md).
 
 SIGTERM drains: GOAWAY to every caller, calls in flight finish (5 s at most),
 then the hub exits.
@@ -72,6 +80,7 @@ int main(int argc, char** argv) {
   // --config is the hub's configuration.
   std::string config_path;
   std::string ready_file;
+  std::string admin_ready_file;
   bool check_only = false;
   ndxp::gateway::HubServer::TestOptions test_options;
   ndxp::logging::LogFlags log_flags;
@@ -81,6 +90,8 @@ int main(int argc, char** argv) {
   app.formatter_fn([&](const CLI::App*, std::string, CLI::AppFormatMode) { return usage; });
   app.add_option("--config", config_path, "hub configuration, protobuf text format");
   app.add_option("--ready-file", ready_file, "once serving, write \"HOST:PORT\" here");
+  app.add_option("--admin-ready-file", admin_ready_file,
+                 "once serving, write the admin listener's \"HOST:PORT\" here");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.add_option("--test-faults", test_options.fault_directory,
                  "for tests only: commits wait while DIR/hold exists, fail while DIR/fail does");
@@ -142,6 +153,17 @@ int main(int argc, char** argv) {
   std::string host = listen.substr(0, listen.rfind(':'));
   std::string address = absl::StrCat(host, ":", (*hub)->port());
   Log("hub").info("listening on {} ({} routed services)", address, route_count);
+  std::string admin = (*hub)->admin_address();
+  if (!admin.empty()) {
+    Log("admin").info("listening on {} (/metrics, /healthz, /readyz, /)", admin);
+  }
+  // Before the hub's ready file: whoever waits for that one finds both.
+  if (!admin_ready_file.empty() &&
+      (admin.empty() || !WriteFileAtomically(admin_ready_file, admin + "\n"))) {
+    Log("hub").error("cannot write {}{}", admin_ready_file,
+                     admin.empty() ? ": no admin { listen } is configured" : "");
+    return 1;
+  }
   if (!ready_file.empty() && !WriteFileAtomically(ready_file, address + "\n")) {
     Log("hub").error("cannot write the ready file {}", ready_file);
     return 1;

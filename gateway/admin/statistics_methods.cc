@@ -53,18 +53,24 @@ class StatisticsMethod final : public LocalMethod {
 
 }  // namespace
 
-absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
-                                  LocalServices* local) {
-  std::shared_ptr<const StatisticsEngine> engine;
-  if (recording != nullptr && !recording->postgres().empty()) {
+absl::StatusOr<std::shared_ptr<const StatisticsEngine>> OpenStatisticsEngine(
+    const ndxp::config::v1::Recording* recording) {
+  if (recording == nullptr) return nullptr;
+  if (!recording->postgres().empty()) {
     auto reader = statistics::PostgresCounterReader::Open(recording->postgres());
     if (!reader.ok()) return reader.status();
-    engine = std::make_shared<const StatisticsEngine>(*std::move(reader));
-  } else if (recording != nullptr) {
-    auto reader = statistics::SqliteCounterReader::Open(recording->database());
-    if (!reader.ok()) return reader.status();
-    engine = std::make_shared<const StatisticsEngine>(*std::move(reader));
+    return std::make_shared<const StatisticsEngine>(*std::move(reader));
   }
+  auto reader = statistics::SqliteCounterReader::Open(recording->database());
+  if (!reader.ok()) return reader.status();
+  return std::make_shared<const StatisticsEngine>(*std::move(reader));
+}
+
+absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
+                                  LocalServices* local) {
+  absl::StatusOr<std::shared_ptr<const StatisticsEngine>> opened = OpenStatisticsEngine(recording);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<const StatisticsEngine> engine = *std::move(opened);
   local->Add(kStatisticsService, "Count",
              std::make_unique<StatisticsMethod<hub::v1::CountRequest, hub::v1::CountResponse>>(
                  engine, &StatisticsEngine::Count));

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
+#include "gateway/statistics/statistics_engine.h"
 #include "ndxp/config/v1/hub.pb.h"
 
 namespace ndxp::gateway {
@@ -17,6 +19,12 @@ inline constexpr char kStatisticsService[] = "ndxp.hub.v1.Statistics";
 // Adds Count and Growth to `local`, answered from the recording's store
 // (its SQLite file or PostgreSQL database); with recording off they answer
 // FAILED_PRECONDITION. An error if the store cannot be opened.
+// The statistics engine over the recording's store (its SQLite file or
+// PostgreSQL database); nullptr when `recording` is nullptr (recording off).
+// An error if the store cannot be opened.
+absl::StatusOr<std::shared_ptr<const statistics::StatisticsEngine>> OpenStatisticsEngine(
+    const ndxp::config::v1::Recording* recording);
+
 absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
                                   LocalServices* local);
 

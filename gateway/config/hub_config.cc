@@ -1,11 +1,15 @@
 #include "gateway/config/hub_config.h"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 
 #include <google/protobuf/descriptor.pb.h>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/config/text_proto.h"
 #include "common/identifiers/agency_code.h"
@@ -183,6 +187,15 @@ ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
                                                                       : Recording::DURABLE;
 }
 
+bool IsLoopbackListen(absl::string_view listen) {
+  absl::string_view host = listen.substr(0, listen.rfind(':'));
+  if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, std::string(host).c_str(), &v4) == 1 &&
+         (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 bool IsValidConsumerName(absl::string_view consumer) {
   size_t slash = consumer.find('/');
   if (slash == absl::string_view::npos) return identifiers::IsValidAgencyCode(consumer);
@@ -242,6 +255,22 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   }
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
+  if (config.has_admin()) {
+    const std::string& admin = config.admin().listen();
+    size_t colon = admin.rfind(':');
+    int port = -1;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(admin.substr(colon + 1), &port) || port < 0 || port > 65535) {
+      return file.ErrorAt({"admin", "listen"},
+                          absl::StrCat("\"", admin, "\" is not host:port (port 0 picks one)"));
+    }
+    if (!IsLoopbackListen(admin) && config.operators().empty()) {
+      return file.ErrorAt(
+          {"admin", "listen"},
+          absl::StrCat("\"", admin, "\" is not a loopback address: the admin listener then "
+                       "requires an operator's client certificate, and no operators are listed"));
+    }
+  }
   return settings;
 }
 

@@ -42,6 +42,10 @@ ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
 
 inline constexpr char kDefaultTimeZone[] = "Asia/Ho_Chi_Minh";
 
+// Whether the host of `listen` ("host:port") is a loopback address
+// (127.0.0.0/8, ::1, localhost): reachable from this machine only.
+bool IsLoopbackListen(absl::string_view listen);
+
 }  // namespace ndxp::gateway
 
 #endif  // NDXP_GATEWAY_CONFIG_HUB_CONFIG_H_

@@ -115,6 +115,13 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
       {"quota of an unknown method", "method: \"VerifyCitizen\" max_concurrent",
        "method: \"Verify\" max_concurrent", "hub.textproto:15:",
        "quotas[1].method \"Verify\" is not a method"},
+      {"admin address without a port", "operators: \"000.00.00.A01/ops\"",
+       "operators: \"000.00.00.A01/ops\" admin { listen: \"127.0.0.1\" }", "hub.textproto:13:",
+       "admin.listen \"127.0.0.1\" is not host:port"},
+      {"admin off loopback with nobody to let in", "operators: \"000.00.00.A01/ops\"",
+       "admin { listen: \"0.0.0.0:9090\" }", "hub.textproto:13:",
+       "is not a loopback address: the admin listener then requires an operator's client "
+       "certificate"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -127,6 +134,18 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
     EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.where));
     EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.reason));
   }
+}
+
+TEST(IsLoopbackListenTest, OnlyThisMachinesAddresses) {
+  EXPECT_TRUE(IsLoopbackListen("127.0.0.1:9090"));
+  EXPECT_TRUE(IsLoopbackListen("127.3.2.1:0"));
+  EXPECT_TRUE(IsLoopbackListen("localhost:9090"));
+  EXPECT_TRUE(IsLoopbackListen("[::1]:9090"));
+  EXPECT_FALSE(IsLoopbackListen("0.0.0.0:9090"));
+  EXPECT_FALSE(IsLoopbackListen(":9090"));
+  EXPECT_FALSE(IsLoopbackListen("10.0.0.7:9090"));
+  EXPECT_FALSE(IsLoopbackListen("[::]:9090"));
+  EXPECT_FALSE(IsLoopbackListen("hub.example:9090"));
 }
 
 TEST_F(HubConfigTest, MissingFileIsNamed) {

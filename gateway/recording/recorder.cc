@@ -89,8 +89,15 @@ void Recorder::WriterLoop() {
     std::vector<TransactionRecord> records;
     records.reserve(batch.size());
     for (Item& item : batch) records.push_back(std::move(item.record));
+    absl::Time commit_started = absl::Now();
     absl::Status status = store_->Append(records);
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.batch_sizes.Observe(static_cast<double>(records.size()));
+      stats_.commit_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - commit_started));
+    }
     batches_.fetch_add(1);
+    last_commit_ok_.store(status.ok(), std::memory_order_relaxed);
     if (status.ok()) {
       committed_records_.fetch_add(records.size());
     } else {
@@ -119,13 +126,20 @@ void Recorder::MaybeCheckpoint(bool force) {
   if (!status.ok()) {
     // Tried again after the next commit; the chain itself is unharmed.
     failed_checkpoints_.fetch_add(1);
-    std::cerr << "ndxp-hub: audit checkpoint of seq " << head.seq
-              << " failed: " << status.message() << std::endl;
+    logging::Log("recording").error("audit checkpoint of seq {} failed: {}", head.seq,
+                                   status.message());
     return;
   }
   checkpoints_.fetch_add(1);
   checkpointed_seq_ = head.seq;
   checkpointed_at_ = now;
+}
+
+Recorder::Stats Recorder::stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  Stats stats = stats_;
+  stats.queued = queued_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 void Recorder::Stop() {

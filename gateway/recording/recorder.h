@@ -32,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/recording/audit_checkpoint.h"
+#include "gateway/metrics/histogram.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
@@ -71,6 +72,17 @@ class Recorder {
   uint64_t dropped_refusals() const { return dropped_refusals_.load(); }
   uint64_t checkpoints() const { return checkpoints_.load(); }
   uint64_t failed_checkpoints() const { return failed_checkpoints_.load(); }
+  // False after a batch failed to commit, true again after one succeeded.
+  bool last_commit_ok() const { return last_commit_ok_.load(std::memory_order_relaxed); }
+
+  // For /metrics: records waiting for the writer, and each commit's batch
+  // size and duration (the store's Append, fsync included).
+  struct Stats {
+    uint64_t queued = 0;
+    metrics::Histogram batch_sizes{metrics::kBatchSizeBuckets};
+    metrics::Histogram commit_seconds{metrics::kLatencyBuckets};
+  };
+  Stats stats() const;
 
  private:
   struct Item {
@@ -113,6 +125,9 @@ class Recorder {
   std::atomic<uint64_t> dropped_refusals_{0};
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> failed_checkpoints_{0};
+  std::atomic<bool> last_commit_ok_{true};
+  mutable absl::Mutex stats_mu_;  // the writer, once per batch, and readers
+  Stats stats_ ABSL_GUARDED_BY(stats_mu_);
   std::thread writer_;
 };
 

@@ -122,5 +122,30 @@ TEST(RecorderTest, RefusalsPastTheBoundAreDroppedAndCountedForwardedCallsNever) 
   EXPECT_EQ(recorder.dropped_refusals(), 10u);
 }
 
+TEST(RecorderTest, StatsCountBatchesAndTheLastCommitsOutcome) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 1);
+  auto record_and_wait = [&](const std::string& id) {
+    absl::Notification committed;
+    recorder.Record(0, Named(id), [&](const absl::Status&) { committed.Notify(); });
+    committed.WaitForNotification();
+  };
+  record_and_wait("a");
+  record_and_wait("b");
+  Recorder::Stats stats = recorder.stats();
+  EXPECT_EQ(stats.queued, 0u);
+  EXPECT_EQ(stats.batch_sizes.count(), 2u);
+  EXPECT_EQ(stats.batch_sizes.sum(), 2);
+  EXPECT_EQ(stats.commit_seconds.count(), 2u);
+  EXPECT_TRUE(recorder.last_commit_ok());
+  fake->set_fail(true);
+  record_and_wait("c");
+  EXPECT_FALSE(recorder.last_commit_ok());
+  fake->set_fail(false);
+  record_and_wait("d");
+  EXPECT_TRUE(recorder.last_commit_ok());
+}
+
 }  // namespace
 }  // namespace ndxp::gateway

@@ -286,6 +286,7 @@ void ForwardedStream::StartForwarding(const MethodRoute& route) {
     return;
   }
   upstream_ = upstream;
+  upstream_started_ = absl::Now();
   upstream->Submit(this);
 }
 
@@ -362,13 +363,9 @@ void ForwardedStream::OnDownstreamClosed(uint32_t) {
     CancelUpstream();
     if (trailers_.empty()) trailers_ = StatusTrailers(absl::CancelledError("the caller cancelled"));
   }
-  if (route_ != nullptr && !recorded_ && hub_->recorder != nullptr) {
-    record_.status_code = StatusCodeOf(trailers_);
-    record_.latency_micros = absl::ToInt64Microseconds(absl::Now() - started_);
-    record_.request_bytes = request_messages_.payload_bytes();
-    record_.response_bytes = response_messages_.payload_bytes();
-    recorded_ = true;
-    hub_->recorder->Record(thread_->index(), std::move(record_));
+  if (route_ != nullptr && !recorded_) {
+    TakeOutcome(std::nullopt);  // the connector never answered
+    if (hub_->recorder != nullptr) hub_->recorder->Record(thread_->index(), std::move(record_));
   }
   phase_ = Phase::kDone;
 }
@@ -597,13 +594,10 @@ void ForwardedStream::Complete() {
     }
     return Release();  // a probe is not a transaction
   }
+  TakeOutcome(hub_made_outcome_ ? std::nullopt
+                                : std::optional<absl::Duration>(absl::Now() - upstream_started_));
   Recorder* recorder = hub_->recorder;
   if (recorder == nullptr) return Release();
-  record_.status_code = StatusCodeOf(trailers_);
-  record_.latency_micros = absl::ToInt64Microseconds(absl::Now() - started_);
-  record_.request_bytes = request_messages_.payload_bytes();
-  record_.response_bytes = response_messages_.payload_bytes();
-  recorded_ = true;
   if (!hub_->hold_until_recorded) {
     recorder->Record(thread_->index(), std::move(record_));
     return Release();
@@ -620,6 +614,17 @@ void ForwardedStream::Complete() {
                        }
                      });
                    });
+}
+
+void ForwardedStream::TakeOutcome(std::optional<absl::Duration> connector_time) {
+  record_.status_code = StatusCodeOf(trailers_);
+  record_.latency_micros = absl::ToInt64Microseconds(absl::Now() - started_);
+  record_.request_bytes = request_messages_.payload_bytes();
+  record_.response_bytes = response_messages_.payload_bytes();
+  recorded_ = true;
+  if (hub_->metrics != nullptr) {
+    hub_->metrics->OnTransaction(thread_->index(), record_, connector_time);
+  }
 }
 
 void ForwardedStream::OnRecorded(const absl::Status& status) {

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -142,6 +143,9 @@ class ForwardedStream {
   // The outcome (trailers_) is known: record it, then Release().
   void Complete();
   void OnRecorded(const absl::Status& status);
+  // Fills in the transaction's outcome and counts it (once);
+  // `connector_time` as CallMetrics::OnTransaction takes it.
+  void TakeOutcome(std::optional<absl::Duration> connector_time);
   void Release();
   void SendResponseHeaders();
   void SubmitTrailersOnly(const HeaderList& trailers);
@@ -186,6 +190,7 @@ class ForwardedStream {
   int32_t upstream_id_ = -1;
   bool upstream_open_ = false;
   size_t failed_attempts_ = 0;  // endpoints that failed before the request went out
+  absl::Time upstream_started_;  // when the request was handed to the connector
 
   // The answer.
   HeaderList response_headers_;
@@ -206,7 +211,7 @@ class ForwardedStream {
   int local_answers_ = 0;
 
   TransactionRecord record_;
-  bool recorded_ = false;  // handed to the recorder
+  bool recorded_ = false;  // outcome taken: counted, handed to the recorder
   ev_timer deadline_;
 };
 

@@ -33,6 +33,9 @@ class StreamTransport {
   ~StreamTransport();
 
   int port() const { return port_; }
+  // The TLS material in use (certificate and CRL expiry, the admin
+  // listener's connector probes).
+  const TlsReloader* tls() const { return tls_.get(); }
   // New calls take `context`; calls in flight keep theirs.
   void SetContext(const std::shared_ptr<const HubContext>& context);
   // Rebuilds the TLS material from its files now (SIGHUP); keeps the

@@ -145,6 +145,7 @@ bool Upstream::OnHandshakeDone() {
   nghttp2_option_del(options);
   nghttp2_session_callbacks_del(callbacks);
   if (rv != 0) return false;
+  if (auto* metrics = thread()->context()->metrics) metrics->OnUpstreamOpened(provider_, authority_);
   nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
@@ -160,6 +161,9 @@ void Upstream::OnClosed() {
   // Never established, or lost without GOAWAY (the process died): the
   // endpoint is left out before the waiting calls try another one.
   if (!established_ || !goaway_received_) thread()->EndpointFailed(key_);
+  if (auto* metrics = thread()->context()->metrics; metrics != nullptr && established_) {
+    metrics->OnUpstreamClosed(provider_, authority_);
+  }
   std::vector<ForwardedStream*> unsent = std::move(waiting_);
   std::vector<ForwardedStream*> sent;
   for (auto& [id, stream] : active_) sent.push_back(stream);

@@ -38,7 +38,18 @@ IDENTITIES = {  # name: (agency, subsystem, server)
     "caller": ("000.00.00.G12", "caller", False),
     "victim": ("000.00.00.G14", "victim", False),
     "stranger": ("000.00.00.G99", "stranger", False),
+    "operator": ("000.00.00.A01", "ops", False),
 }
+
+
+def echo_request(payload):
+    """EchoRequest{payload} in the protobuf wire format."""
+    length, varint = len(payload), b""
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        varint += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            return b"\x0a" + varint + payload
 
 
 def wait_until(condition, timeout=20):
@@ -106,7 +117,10 @@ class FakeConnector:
                                            validate_inbound_headers=False)
         conn = h2.connection.H2Connection(config=config)
         conn.initiate_connection()
-        sock.sendall(conn.data_to_send())
+        try:
+            sock.sendall(conn.data_to_send())
+        except OSError:  # a peer that only checks the handshake (the hub's probe)
+            return
         sock.settimeout(0.05)
         due = []  # (time, stream_id, headers, trailers)
         while not self.stopping.is_set():
@@ -167,13 +181,14 @@ class Hub:
     """PKI, echo connector, scripted connector and the hub, in a temp dir."""
 
     def __init__(self, build, limits="", extra="", dead_echo_replica=False, recording=None,
-                 hub_args=()):
+                 hub_args=(), admin=None):
         """`extra`: more configuration lines (quotas); `dead_echo_replica`: Echo's
         route lists a broken endpoint before the real one: it accepts connections
         and closes them at once, so the hub learns only after connecting, with
         calls already waiting on it; `recording`: None (off), "DURABLE" or
         "FAST", into `database`; `hub_args`: more flags for ndxp-hub
-        (--test-faults DIR)."""
+        (--test-faults DIR); `admin`: the admin listener's address ("127.0.0.1:0"),
+        bound address in `admin_address`."""
         self.build = build
         self.recording = recording
         self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
@@ -196,6 +211,7 @@ class Hub:
             threading.Thread(target=self._slam, daemon=True).start()
         self.config_path = os.path.join(self.dir, "hub.textproto")
         self.limits = limits
+        self.admin = admin
         self.rewrite_config(extra)
         self.hub_args = list(hub_args)
         self.hub_process = None
@@ -206,9 +222,17 @@ class Hub:
         return os.path.join(self.dir, "hub.db")
 
     def start_hub(self):
-        self.address = self._start("hub", [os.path.join(self.build, "bin", "ndxp-hub"),
-                                           "--config", self.config_path, *self.hub_args])
+        argv = [os.path.join(self.build, "bin", "ndxp-hub"), "--config", self.config_path,
+                *self.hub_args]
+        admin_ready = os.path.join(self.dir, "admin.ready")
+        if self.admin:
+            if os.path.exists(admin_ready):
+                os.remove(admin_ready)
+            argv += ["--admin-ready-file", admin_ready]
+        self.address = self._start("hub", argv)
         self.hub_process = self.processes[-1]
+        self.admin_address = (_wait_for_file(admin_ready, self.hub_process, "admin")
+                              if self.admin else None)
         return self.address
 
     def stop_hub(self):
@@ -292,7 +316,10 @@ class Hub:
             % (FAKE_SERVICE, IDENTITIES["fake"][0], self.fake.address),
             'grants { consumer: "%s" service: "%s" }' % (caller, ECHO_SERVICE),
             'grants { consumer: "%s" service: "%s" }' % (caller, FAKE_SERVICE),
-            'grants { consumer: "%s" service: "%s" }' % (victim, ECHO_SERVICE), ""])
+            'grants { consumer: "%s" service: "%s" }' % (victim, ECHO_SERVICE),
+            'operators: "%s/%s"' % IDENTITIES["operator"][:2],
+            'admin { listen: "%s" }' % self.admin if self.admin else "",
+            ""])
 
     def _start(self, name, argv):
         ready = os.path.join(self.dir, name + ".ready")

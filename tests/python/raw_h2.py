@@ -163,6 +163,12 @@ class RawH2Connection:
             pass
         self.sock.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
 
 def _bytes(value):
     return value if isinstance(value, bytes) else value.encode("utf-8")

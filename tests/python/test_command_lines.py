@@ -81,7 +81,8 @@ class CommandLinesTest(unittest.TestCase):
             self.assertEqual(helped.returncode, 0)
             self.assertTrue(helped.stdout.startswith(
                 "Usage: ndxp-hub --config FILE [--ready-file FILE] [--check-config]"))
-            for text in ("--ready-file FILE", "SIGHUP reloads", "Exit status", "--config=FILE"):
+            for text in ("--ready-file FILE", "--admin-ready-file FILE", "SIGHUP reloads",
+                         "Exit status", "--config=FILE"):
                 self.assertIn(text, helped.stdout)
 
     def test_connectors_take_both_flag_forms(self):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 import grpc
 
@@ -56,6 +57,10 @@ class FederationTest(unittest.TestCase):
 
     def test_endpoints_json_lists_hub_ca_and_identities(self):
         self.assertRegex(self.endpoints["hub"], r"^127\.0\.0\.1:\d+$")
+        self.assertRegex(self.endpoints["admin"], r"^127\.0\.0\.1:\d+$")
+        with urllib.request.urlopen("http://%s/healthz" % self.endpoints["admin"],
+                                    timeout=10) as answer:
+            self.assertEqual(answer.read(), b"ok\n")
         self.assertTrue(os.path.exists(self.endpoints["ca"]))
         for name in ("demo", "unauthorized", "operator"):
             identity = self.endpoints["identities"][name]

@@ -21,23 +21,14 @@ import unittest
 import h2.events
 import h2.settings
 
-from hub_fixture import FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT, wait_until
+from hub_fixture import (FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT, echo_request,
+                         wait_until)
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 ECHO = "/ndxp.bench.v1.Echo/Echo"
 REFLECTION = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 SettingCodes = h2.settings.SettingCodes
-
-
-def echo_request(payload):
-    """EchoRequest{payload} in the protobuf wire format."""
-    length, varint = len(payload), b""
-    while True:
-        byte, length = length & 0x7F, length >> 7
-        varint += bytes([byte | (0x80 if length else 0)])
-        if not length:
-            return b"\x0a" + varint + payload
 
 
 class TransportTest(unittest.TestCase):

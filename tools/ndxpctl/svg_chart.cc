@@ -63,22 +63,6 @@ std::string Legend(const std::vector<ChartSeries>& series, double x, double y) {
 
 }  // namespace
 
-std::string EscapeXml(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string RenderColumnChart(const ColumnChart& chart, int width, int height) {
   const double left = 86, right = 12, top = 30, bottom = 28;
   const double plot_w = width - left - right, plot_h = height - top - bottom;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/text/markup.h"
 
 namespace ndxp::ndxpctl {
 
@@ -56,7 +57,7 @@ std::string RenderShareBar(const std::vector<ShareSlice>& slices,
                            const std::function<std::string(double)>& format, int width);
 
 // `text` with &, <, >, " and ' escaped, for XML and HTML alike.
-std::string EscapeXml(absl::string_view text);
+using ::ndxp::EscapeXml;
 
 }  // namespace ndxp::ndxpctl
 

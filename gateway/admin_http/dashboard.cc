@@ -1,0 +1,287 @@
+#include "gateway/admin_http/dashboard.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/text/markup.h"
+#include "gateway/admin_http/metrics_page.h"
+#include "gateway/admin_http/svg_chart.h"
+#include "gateway/statistics/periods.h"
+
+namespace ndxp::gateway::admin_http {
+namespace {
+
+namespace v1 = hub::v1;
+using statistics::ToProtoDay;
+
+constexpr int kMonthsShown = 24;
+constexpr int kTopRows = 10;
+constexpr const char* kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+constexpr char kStyle[] = R"(
+:root { --ink:#1b2430; --muted:#5b6778; --line:#e3e8ef; --bg:#f5f7fa; --card:#fff;
+        --blue:#1f6feb; --good:#1a7f37; --warn:#9a6700; --bad:#cf222e; }
+* { box-sizing: border-box; }
+body { margin:0; font-family: "DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif;
+       color:var(--ink); background:var(--bg); font-size:14px; }
+header { background:#0d2545; color:#fff; padding:18px 32px; display:flex;
+         justify-content:space-between; align-items:baseline; }
+header h1 { margin:0; font-size:20px; font-weight:600; }
+header .period { color:#c8d3e3; }
+main { padding:24px 32px; max-width:1280px; margin:0 auto; }
+.cards { display:grid; grid-template-columns:repeat(5, 1fr); gap:16px; margin-bottom:24px; }
+.card, section { background:var(--card); border:1px solid var(--line); border-radius:8px; }
+.card { padding:16px; }
+.card .name { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
+.card .figure { font-size:28px; font-weight:600; margin:6px 0 2px; }
+.card .note { color:var(--muted); font-size:12px; }
+section { padding:16px 20px; margin-bottom:24px; }
+section h2 { font-size:16px; margin:0 0 12px; }
+section p.explain { color:var(--muted); margin:-6px 0 12px; font-size:13px; }
+.pair { display:grid; grid-template-columns:1fr 1fr; gap:24px; }
+.pair section { margin-bottom:0; }
+table { border-collapse:collapse; width:100%; }
+th, td { text-align:left; padding:7px 8px; border-bottom:1px solid var(--line); }
+th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.good { color:var(--good); } .warn { color:var(--warn); } .bad { color:var(--bad); }
+.pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; }
+.pill.good { background:#dafbe1; } .pill.bad { background:#ffebe9; } .pill.warn { background:#fff8c5; }
+svg.chart { width:100%; height:auto; }
+svg .grid { stroke:var(--line); } svg .axis { fill:var(--muted); font-size:11px; }
+svg .value { fill:var(--ink); font-size:11px; } svg .value.muted { fill:var(--muted); }
+svg .label { fill:var(--ink); font-size:13px; } svg .change { fill:var(--ink); font-size:13px; font-weight:600; }
+footer { color:var(--muted); font-size:12px; padding:0 32px 24px; max-width:1280px; margin:0 auto; }
+)";
+
+v1::Period PeriodOf(v1::Period::Kind kind, absl::CivilDay anchor) {
+  v1::Period period;
+  period.set_kind(kind);
+  *period.mutable_anchor() = ToProtoDay(anchor);
+  return period;
+}
+
+std::string HalfYearName(absl::CivilDay day) {
+  return absl::StrCat(day.month() <= 6 ? "H1" : "H2", " ", day.year());
+}
+
+std::string Percent(double value) { return absl::StrFormat("%.1f%%", value); }
+
+std::string Change(const v1::GrowthRow& row) {
+  if (!row.defined()) return row.current() > 0 ? "new" : "-";
+  return absl::StrFormat("%+.1f%%", row.percent_change());
+}
+
+std::string Card(absl::string_view name, absl::string_view metric, absl::string_view figure,
+                 absl::string_view note, absl::string_view tone = "") {
+  return absl::StrCat(R"(<div class="card"><div class="name">)", name,
+                      R"(</div><div class="figure )", tone, R"(" data-metric=")", metric, R"(">)",
+                      figure, R"(</div><div class="note">)", note, "</div></div>");
+}
+
+// Days until `when`, and a tone: red within 7 days, amber within 30.
+std::pair<std::string, std::string> DaysLeft(absl::Time when, absl::Time now) {
+  if (when == absl::InfiniteFuture()) return {"never", "good"};
+  int64_t days = static_cast<int64_t>(std::floor(absl::ToDoubleHours(when - now) / 24));
+  std::string tone = days < 7 ? "bad" : days < 30 ? "warn" : "good";
+  return {days < 0 ? "expired" : absl::StrCat(GroupThousands(days), " days"), tone};
+}
+
+// A ranked table of count rows with each one's share of `total`.
+std::string RankTable(absl::string_view heading, absl::string_view metric,
+                      const v1::CountResponse& counts) {
+  std::string html = absl::StrCat("<section><h2>", heading, "</h2><table data-table=\"", metric,
+                                  "\"><tr><th>#</th><th>Name</th><th class=\"num\">Transactions</th>"
+                                  "<th class=\"num\">Share</th></tr>");
+  int rank = 0;
+  for (const auto& row : counts.rows()) {
+    if (++rank > kTopRows) break;
+    double share = counts.total() > 0 ? 100.0 * row.count() / counts.total() : 0;
+    absl::StrAppend(&html, "<tr><td>", rank, "</td><td>", EscapeXml(row.key(0)),
+                    "</td><td class=\"num\">", GroupThousands(row.count()),
+                    "</td><td class=\"num\">", Percent(share), "</td></tr>");
+  }
+  if (counts.rows().empty()) html += "<tr><td colspan=\"4\">No transactions in this period.</td></tr>";
+  return html + "</table></section>";
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::string_view day,
+                                            absl::Time now) {
+  absl::CivilDay anchor = absl::ToCivilDay(now, sources.time_zone);
+  if (!day.empty() && !absl::ParseCivilTime(day, &anchor)) {
+    return absl::InvalidArgumentError(absl::StrCat("day \"", day, "\" is not YYYY-MM-DD"));
+  }
+  std::string half = HalfYearName(anchor);
+  std::string last_half = HalfYearName(statistics::SameDayYearEarlier(anchor));
+  std::string cards, body;
+
+  if (sources.statistics == nullptr) {
+    body += "<section><h2>History</h2><p>Recording is off on this hub: there are no "
+            "transactions on record to chart.</p></section>";
+  } else {
+    const statistics::StatisticsEngine& engine = *sources.statistics;
+    // Transactions per month, the last kMonthsShown months up to the anchor's.
+    std::vector<Bar> months;
+    absl::CivilMonth last(anchor);
+    for (absl::CivilMonth month = last - (kMonthsShown - 1); month <= last; ++month) {
+      v1::CountRequest request;
+      *request.mutable_period() = PeriodOf(v1::Period::MONTH, absl::CivilDay(month));
+      absl::StatusOr<v1::CountResponse> count = engine.Count(request);
+      if (!count.ok()) return count.status();
+      months.push_back({absl::StrFormat("%s %02d", kMonthNames[month.month() - 1],
+                                        month.year() % 100),
+                        count->total()});
+    }
+    // This half-year against the same one last year, by provider agency.
+    v1::GrowthRequest growth_request;
+    *growth_request.mutable_period() = PeriodOf(v1::Period::HALF_YEAR, anchor);
+    growth_request.set_baseline(v1::GrowthRequest::YEAR_ON_YEAR);
+    growth_request.add_group_by(v1::PROVIDER);
+    absl::StatusOr<v1::GrowthResponse> growth = engine.Growth(growth_request);
+    if (!growth.ok()) return growth.status();
+    auto count_by = [&](v1::Dimension dimension) {
+      v1::CountRequest request;
+      *request.mutable_period() = PeriodOf(v1::Period::HALF_YEAR, anchor);
+      request.add_group_by(dimension);
+      return engine.Count(request);
+    };
+    absl::StatusOr<v1::CountResponse> consumers = count_by(v1::CONSUMER);
+    absl::StatusOr<v1::CountResponse> services = count_by(v1::SERVICE);
+    absl::StatusOr<v1::CountResponse> statuses = count_by(v1::STATUS);
+    for (const auto* s : {&consumers, &services, &statuses}) {
+      if (!s->ok()) return s->status();
+    }
+
+    const v1::GrowthRow& total = growth->total();
+    cards += Card(absl::StrCat("Transactions ", half), "half-year-total",
+                  GroupThousands(total.current()),
+                  absl::StrCat(GroupThousands(total.baseline()), " in ", last_half));
+    cards += Card(absl::StrCat("Change on ", last_half), "half-year-change", Change(total),
+                  total.defined() ? absl::StrFormat("%.2f&times; the same half-year last year",
+                                                    total.multiple())
+                                  : EscapeXml(total.undefined_reason()),
+                  !total.defined() ? "" : total.percent_change() >= 0 ? "good" : "bad");
+    int64_t errors = 0;
+    for (const auto& row : statuses->rows()) {
+      if (row.key(0) != "OK") errors += row.count();
+    }
+    double error_rate = statuses->total() > 0 ? 100.0 * errors / statuses->total() : 0;
+    cards += Card("Error rate", "error-rate", Percent(error_rate),
+                  absl::StrCat(GroupThousands(errors), " of ", GroupThousands(statuses->total()),
+                               " answered with an error"),
+                  error_rate >= 5 ? "bad" : error_rate >= 1 ? "warn" : "good");
+
+    body += absl::StrCat(
+        "<section><h2>Transactions per month</h2><p class=\"explain\">Calls between agencies "
+        "carried by the hub, ",
+        months.front().label, " to ", months.back().label, ".</p>",
+        ColumnChart(months, "Transactions per month"), "</section>");
+
+    std::vector<BarPair> providers;
+    for (const auto& row : growth->rows()) {
+      providers.push_back({row.key(0), row.current(), row.baseline(), Change(row)});
+    }
+    std::string provider_rows;
+    for (const auto& row : growth->rows()) {
+      absl::StrAppend(&provider_rows, "<tr><td>", EscapeXml(row.key(0)), "</td><td class=\"num\">",
+                      GroupThousands(row.current()), "</td><td class=\"num\">",
+                      GroupThousands(row.baseline()), "</td><td class=\"num\">",
+                      EscapeXml(Change(row)), "</td></tr>");
+    }
+    body += absl::StrCat(
+        "<section><h2>", half, " against ", last_half, " by provider agency</h2>",
+        "<p class=\"explain\">Transactions served by each agency that owns data, this "
+        "half-year and the same half-year a year earlier.</p>",
+        PairedBarChart(providers, half, last_half, "Half-year by provider agency"),
+        "<table data-table=\"providers\"><tr><th>Provider agency</th><th class=\"num\">", half,
+        "</th><th class=\"num\">", last_half, "</th><th class=\"num\">Change</th></tr>",
+        provider_rows, "<tr><th>Total</th><th class=\"num\">", GroupThousands(total.current()),
+        "</th><th class=\"num\">", GroupThousands(total.baseline()), "</th><th class=\"num\">",
+        Change(total), "</th></tr></table></section>");
+    body += absl::StrCat("<div class=\"pair\">",
+                         RankTable(absl::StrCat("Top consumers, ", half), "consumers", *consumers),
+                         RankTable(absl::StrCat("Top services, ", half), "services", *services),
+                         "</div><div style=\"height:24px\"></div>");
+  }
+
+  // Refusals since the hub started (they are not transactions: not on record).
+  uint64_t refused = 0;
+  for (const auto& [reason, count] : RefusalsByReason(*sources.stats)) refused += count;
+  uint64_t forwarded = sources.stats->forwarded.load(std::memory_order_relaxed);
+  double refusal_rate =
+      refused + forwarded > 0 ? 100.0 * refused / static_cast<double>(refused + forwarded) : 0;
+  cards += Card("Refusal rate", "refusal-rate", Percent(refusal_rate),
+                absl::StrCat(GroupThousands(refused), " of ", GroupThousands(refused + forwarded),
+                             " calls refused since the hub started"),
+                refusal_rate >= 5 ? "warn" : "");
+
+  // Connector health.
+  std::vector<ConnectorProbe::Result> connectors = sources.connectors->Results();
+  metrics::CallMetrics::Snapshot calls = sources.calls->Read();
+  int reachable = 0;
+  std::string connector_rows;
+  for (const auto& c : connectors) {
+    reachable += c.reachable ? 1 : 0;
+    int64_t open = 0;
+    for (const auto& u : calls.upstreams) {
+      if (u.provider == c.target.provider && u.endpoint == c.target.endpoint) open += u.open;
+    }
+    absl::StrAppend(
+        &connector_rows, "<tr><td>", EscapeXml(c.target.provider), "</td><td>",
+        EscapeXml(c.target.endpoint), "</td><td>",
+        !c.probed ? "<span class=\"pill warn\">checking</span>"
+        : c.reachable
+            ? "<span class=\"pill good\">reachable</span>"
+            : absl::StrCat("<span class=\"pill bad\">unreachable</span> ", EscapeXml(c.error)),
+        "</td><td class=\"num\">", open, "</td></tr>");
+  }
+  cards += Card("Connectors reachable", "connectors-reachable",
+                absl::StrCat(reachable, " of ", connectors.size()), "probed every second",
+                reachable == static_cast<int>(connectors.size()) ? "good" : "bad");
+
+  // Certificates.
+  std::shared_ptr<const transport::TlsMaterial> tls = sources.tls->Current();
+  std::string certificate_rows;
+  auto certificate_row = [&](absl::string_view what, absl::Time when) {
+    auto [left, tone] = DaysLeft(when, now);
+    absl::StrAppend(&certificate_rows, "<tr><td>", what, "</td><td>",
+                    when == absl::InfiniteFuture()
+                        ? "-"
+                        : absl::FormatTime("%Y-%m-%d %H:%M UTC", when, absl::UTCTimeZone()),
+                    "</td><td class=\"num\"><span class=\"pill ", tone, "\">", left,
+                    "</span></td></tr>");
+  };
+  certificate_row("The hub's certificate", tls->certificate_not_after());
+  certificate_row("The federation CA", tls->ca_not_after());
+  if (!tls->crls().empty()) {
+    certificate_row("Next CRL update due", tls->earliest_crl_next_update());
+  }
+
+  body += absl::StrCat(
+      "<div class=\"pair\"><section><h2>Connector health</h2><p class=\"explain\">Whether the "
+      "hub can open a verified connection to each agency's system now.</p>"
+      "<table data-table=\"connectors\"><tr><th>Provider agency</th><th>Address</th>"
+      "<th>Status</th><th class=\"num\">Open connections</th></tr>",
+      connector_rows,
+      "</table></section><section><h2>Certificates</h2><p class=\"explain\">Past these dates "
+      "agencies can no longer connect: renew before.</p><table data-table=\"certificates\">"
+      "<tr><th>What</th><th>Expires</th><th class=\"num\">Left</th></tr>",
+      certificate_rows, "</table></section></div>");
+
+  return absl::StrCat(
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ndxp hub - ", half,
+      "</title><style>", kStyle, "</style></head><body><header><h1>National data-exchange hub"
+      "</h1><span class=\"period\">", half, " (", statistics::FormatDay(anchor),
+      ") &middot; generated ", absl::FormatTime("%Y-%m-%d %H:%M %Z", now, sources.time_zone),
+      "</span></header><main><div class=\"cards\">", cards, "</div>", body,
+      "</main><footer>Counts are recorded transactions (calls the hub routed to an agency); "
+      "refusals are calls the hub turned away itself, counted since it started. Live metrics: "
+      "<a href=\"/metrics\">/metrics</a>.</footer></body></html>");
+}
+
+}  // namespace ndxp::gateway::admin_http

@@ -1,0 +1,179 @@
+#include "gateway/admin_http/metrics_page.h"
+
+#include <unistd.h>
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/metrics/prometheus_text.h"
+#include "gateway/statistics/status_codes.h"
+#include "gateway/transport/tls/peer_certificate.h"
+
+#ifndef NDXP_VERSION
+#define NDXP_VERSION "unknown"
+#endif
+
+namespace ndxp::gateway::admin_http {
+namespace {
+
+using metrics::PrometheusText;
+
+double Load(const std::atomic<uint64_t>& counter) {
+  return static_cast<double>(counter.load(std::memory_order_relaxed));
+}
+
+void CallFamilies(const metrics::CallMetrics::Snapshot& calls, PrometheusText* page) {
+  page->Family("ndxp_transactions_total", "counter",
+               "Calls the hub routed to a connector (transactions), by outcome.");
+  for (const auto& t : calls.transactions) {
+    std::string status = statistics::StatusCodeName(t.status_code);
+    page->Sample("ndxp_transactions_total",
+                 {{"consumer", t.consumer}, {"provider", t.provider}, {"service", t.service},
+                  {"method", t.method}, {"status", status}},
+                 static_cast<double>(t.count));
+  }
+  page->Family("ndxp_transaction_duration_seconds", "histogram",
+               "Transactions' latency at the hub, from the request's arrival to its outcome.");
+  for (const auto& m : calls.methods) {
+    page->HistogramSamples("ndxp_transaction_duration_seconds",
+                           {{"service", m.service}, {"method", m.method}}, m.total);
+  }
+  page->Family("ndxp_hub_added_duration_seconds", "histogram",
+               "What the hub added to the connector's time, for transactions a connector "
+               "answered.");
+  for (const auto& m : calls.methods) {
+    page->HistogramSamples("ndxp_hub_added_duration_seconds",
+                           {{"service", m.service}, {"method", m.method}}, m.hub_added);
+  }
+  page->Family("ndxp_request_payload_bytes_total", "counter",
+               "Message payload bytes from callers to connectors.");
+  for (const auto& m : calls.methods) {
+    page->Sample("ndxp_request_payload_bytes_total", {{"service", m.service}, {"method", m.method}},
+                 static_cast<double>(m.request_bytes));
+  }
+  page->Family("ndxp_response_payload_bytes_total", "counter",
+               "Message payload bytes from connectors to callers.");
+  for (const auto& m : calls.methods) {
+    page->Sample("ndxp_response_payload_bytes_total",
+                 {{"service", m.service}, {"method", m.method}},
+                 static_cast<double>(m.response_bytes));
+  }
+  page->Family("ndxp_upstream_connections", "gauge",
+               "Open connections from the hub to each connector (one per transport thread).");
+  for (const auto& u : calls.upstreams) {
+    page->Sample("ndxp_upstream_connections", {{"provider", u.provider}, {"endpoint", u.endpoint}},
+                 static_cast<double>(u.open));
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, uint64_t>> RefusalsByReason(const HubStats& stats) {
+  auto load = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  return {{"unauthenticated", load(stats.unauthenticated)},
+          {"unimplemented", load(stats.unimplemented)},
+          {"permission_denied", load(stats.permission_denied)},
+          {"missing_purpose", load(stats.missing_purpose)},
+          {"bad_header", load(stats.bad_header)},
+          {"over_quota", load(stats.over_quota)}};
+}
+
+std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
+  PrometheusText page;
+  page.Family("ndxp_build_info", "gauge", "The hub's version (always 1).");
+  page.Sample("ndxp_build_info", {{"version", NDXP_VERSION}}, 1);
+
+  CallFamilies(sources.calls->Read(), &page);
+
+  const HubStats& stats = *sources.stats;
+  page.Family("ndxp_refusals_total", "counter",
+              "Calls the hub answered itself without forwarding, by reason.");
+  for (const auto& [reason, count] : RefusalsByReason(stats)) {
+    page.Sample("ndxp_refusals_total", {{"reason", reason}}, static_cast<double>(count));
+  }
+  page.Family("ndxp_tls_handshake_failures_total", "counter",
+              "Callers' TLS connections refused, by reason (no_valid_identity: the handshake "
+              "passed but the certificate names no valid SPIFFE identity).");
+  for (size_t i = 0; i < std::size(stats.handshake_failures); ++i) {
+    absl::string_view reason = transport::Name(static_cast<transport::HandshakeFailureReason>(i));
+    page.Sample("ndxp_tls_handshake_failures_total", {{"reason", reason}},
+                Load(stats.handshake_failures[i]));
+  }
+  page.Sample("ndxp_tls_handshake_failures_total", {{"reason", "no_valid_identity"}},
+              Load(stats.bad_identity));
+
+  transport::TlsReloader::SecondsUntilExpiry expiry = sources.tls->SecondsUntil(now);
+  page.Family("ndxp_certificate_expiry_seconds", "gauge",
+              "Seconds until the hub's certificate expires (negative once it has).");
+  page.Sample("ndxp_certificate_expiry_seconds", {}, expiry.certificate);
+  page.Family("ndxp_crl_expiry_seconds", "gauge",
+              "Seconds until the earliest CRL's next update, past which every peer is refused "
+              "(+Inf without a crl_dir).");
+  page.Sample("ndxp_crl_expiry_seconds", {}, expiry.crl);
+
+  page.Family("ndxp_connector_up", "gauge",
+              "Whether the hub reached the connector at its last probe (TCP, TLS, identity).");
+  for (const auto& c : sources.connectors->Results()) {
+    page.Sample("ndxp_connector_up",
+                {{"provider", c.target.provider}, {"endpoint", c.target.endpoint}},
+                c.reachable ? 1 : 0);
+  }
+
+  if (sources.recorder != nullptr) {
+    Recorder::Stats recorder = sources.recorder->stats();
+    page.Family("ndxp_recorder_queue_depth", "gauge",
+                "Records waiting for the recorder's next commit.");
+    page.Sample("ndxp_recorder_queue_depth", {}, static_cast<double>(recorder.queued));
+    page.Family("ndxp_recorder_batch_size", "histogram", "Records per group commit.");
+    page.HistogramSamples("ndxp_recorder_batch_size", {}, recorder.batch_sizes);
+    page.Family("ndxp_recorder_commit_duration_seconds", "histogram",
+                "Time to commit one batch (fsync included in DURABLE mode).");
+    page.HistogramSamples("ndxp_recorder_commit_duration_seconds", {}, recorder.commit_seconds);
+    page.Family("ndxp_recorder_records_total", "counter",
+                "Records the recorder committed or failed to commit (transactions and refused "
+                "calls on record).");
+    page.Sample("ndxp_recorder_records_total", {{"outcome", "committed"}},
+                static_cast<double>(sources.recorder->committed_records()));
+    page.Sample("ndxp_recorder_records_total", {{"outcome", "failed"}},
+                static_cast<double>(sources.recorder->failed_records()));
+  }
+  return std::move(page).Take();
+}
+
+Readiness CheckReadiness(const AdminSources& sources) {
+  Readiness readiness;
+  auto problem = [&](std::string text) {
+    readiness.ready = false;
+    readiness.problems.push_back(std::move(text));
+  };
+  if (!sources.serving()) problem("the hub is not accepting calls (shutting down)");
+  if (sources.recorder != nullptr && !sources.recorder->last_commit_ok()) {
+    problem("the last commit to the transaction store failed");
+  }
+  if (!sources.database.empty() && ::access(sources.database.c_str(), W_OK) != 0) {
+    problem(absl::StrCat("the transaction store ", sources.database, " is not writable"));
+  }
+  // Each routed service needs one endpoint of its connector (a replica
+  // down is not the hub's problem while another answers).
+  std::vector<ConnectorProbe::Result> results = sources.connectors->Results();
+  for (const ConnectorProbe::Route& route : sources.connectors->Routes()) {
+    bool reachable = false, probed = true;
+    std::vector<std::string> errors;
+    for (const std::string& endpoint : route.endpoints) {
+      for (const ConnectorProbe::Result& r : results) {
+        if (r.target.provider != route.provider || r.target.endpoint != endpoint) continue;
+        reachable |= r.reachable;
+        probed &= r.probed;
+        errors.push_back(absl::StrCat(endpoint, ": ", r.probed ? r.error : "not probed yet"));
+      }
+    }
+    if (reachable) continue;
+    problem(absl::StrCat(route.service, " (provider ", route.provider, "): ",
+                         probed ? "no connector endpoint reachable: " : "not probed yet: ",
+                         absl::StrJoin(errors, "; ")));
+  }
+  return readiness;
+}
+
+}  // namespace ndxp::gateway::admin_http

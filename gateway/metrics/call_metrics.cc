@@ -1,0 +1,94 @@
+#include "gateway/metrics/call_metrics.h"
+
+#include <algorithm>
+
+namespace ndxp::gateway::metrics {
+
+CallMetrics::CallMetrics(int threads) {
+  for (int i = 0; i < std::max(threads, 1); ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+void CallMetrics::OnTransaction(int thread, const TransactionRecord& record,
+                                std::optional<absl::Duration> connector_time) {
+  Shard& shard = *shards_[static_cast<size_t>(thread) % shards_.size()];
+  double total = static_cast<double>(record.latency_micros) / 1e6;
+  absl::MutexLock lock(&shard.mu);
+  TransactionKeyOf<absl::string_view> key{record.consumer, record.provider, record.service,
+                                          record.method, record.status_code};
+  auto counted = shard.transactions.find(key);
+  if (counted == shard.transactions.end()) {
+    counted = shard.transactions
+                  .emplace(TransactionKey{record.consumer, record.provider, record.service,
+                                          record.method, record.status_code},
+                           0)
+                  .first;
+  }
+  ++counted->second;
+  auto method = shard.methods.find(MethodKeyOf<absl::string_view>{record.service, record.method});
+  if (method == shard.methods.end()) {
+    MethodStats stats;
+    stats.service = record.service;
+    stats.method = record.method;
+    method = shard.methods.emplace(MethodKey{record.service, record.method}, std::move(stats)).first;
+  }
+  MethodStats& stats = method->second;
+  stats.total.Observe(total);
+  if (connector_time.has_value()) {
+    stats.hub_added.Observe(std::max(0.0, total - absl::ToDoubleSeconds(*connector_time)));
+  }
+  stats.request_bytes += static_cast<uint64_t>(record.request_bytes);
+  stats.response_bytes += static_cast<uint64_t>(record.response_bytes);
+}
+
+void CallMetrics::OnUpstreamOpened(const std::string& provider, const std::string& endpoint) {
+  absl::MutexLock lock(&upstreams_mu_);
+  ++upstreams_[{provider, endpoint}];
+}
+
+void CallMetrics::OnUpstreamClosed(const std::string& provider, const std::string& endpoint) {
+  absl::MutexLock lock(&upstreams_mu_);
+  --upstreams_[{provider, endpoint}];
+}
+
+CallMetrics::Snapshot CallMetrics::Read() const {
+  absl::flat_hash_map<TransactionKey, uint64_t, KeyHash, KeyEq> transactions;
+  absl::flat_hash_map<MethodKey, MethodStats, KeyHash, KeyEq> methods;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    for (const auto& [key, count] : shard->transactions) transactions[key] += count;
+    for (const auto& [key, stats] : shard->methods) {
+      auto [it, inserted] = methods.try_emplace(key, stats);
+      if (inserted) continue;
+      it->second.total.Merge(stats.total);
+      it->second.hub_added.Merge(stats.hub_added);
+      it->second.request_bytes += stats.request_bytes;
+      it->second.response_bytes += stats.response_bytes;
+    }
+  }
+  Snapshot snapshot;
+  for (auto& [key, count] : transactions) {
+    snapshot.transactions.push_back(
+        {key.consumer, key.provider, key.service, key.method, key.status_code, count});
+  }
+  for (auto& [key, stats] : methods) snapshot.methods.push_back(std::move(stats));
+  {
+    absl::MutexLock lock(&upstreams_mu_);
+    for (const auto& [key, open] : upstreams_) {
+      snapshot.upstreams.push_back({key.first, key.second, open});
+    }
+  }
+  auto labels = [](const TransactionCount& t) {
+    return std::tie(t.consumer, t.provider, t.service, t.method, t.status_code);
+  };
+  std::sort(snapshot.transactions.begin(), snapshot.transactions.end(),
+            [&](const auto& a, const auto& b) { return labels(a) < labels(b); });
+  std::sort(snapshot.methods.begin(), snapshot.methods.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.service, a.method) < std::tie(b.service, b.method);
+  });
+  std::sort(snapshot.upstreams.begin(), snapshot.upstreams.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.provider, a.endpoint) < std::tie(b.provider, b.endpoint);
+  });
+  return snapshot;
+}
+
+}  // namespace ndxp::gateway::metrics

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""The hub's admin listener against a real hub with its real echo connector:
+/metrics parsed with the Prometheus client's own parser after real calls
+(transactions, a refusal, a failed TLS handshake), /healthz, /readyz
+following a connector stopped and started again, operators-only HTTPS on a
+non-loopback address, the Grafana dashboard's queries against a live page,
+and the dashboard at / rendered by headless Chromium on planted history
+(the screenshot is saved in the build directory).
+Run by ctest:  test_admin_http.py BUILD_DIR
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from hub_fixture import (ECHO_SERVICE, FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT,
+                         echo_request, wait_until)
+from raw_h2 import RawH2Connection
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
+ECHO = "/ndxp.bench.v1.Echo/Echo"
+CALLER = "%s/%s" % IDENTITIES["caller"][:2]
+ECHO_AGENCY = IDENTITIES["echo"][0]
+GRAFANA = os.path.join(ROOT, "deploy", "grafana", "ndxp-hub.json")
+
+
+def get(address, path, timeout=10):
+    """(status, body) of GET http://address/path."""
+    try:
+        with urllib.request.urlopen("http://%s%s" % (address, path), timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def samples(text):
+    """{(name, sorted label items): value} of every sample on a /metrics page."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def value(found, name, **labels):
+    return found.get((name, tuple(sorted(labels.items()))))
+
+
+def grown(after, before, name, **labels):
+    """How much a sample grew between two pages (a new sample from 0)."""
+    return value(after, name, **labels) - (value(before, name, **labels) or 0)
+
+
+class MetricsTest(unittest.TestCase):
+    """One hub; each test counts what its own calls added."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", recording="DURABLE")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def metrics(self):
+        status, body = get(self.hub.admin_address, "/metrics")
+        self.assertEqual(status, 200)
+        return body
+
+    def test_health_is_alive(self):
+        self.assertEqual(get(self.hub.admin_address, "/healthz"), (200, "ok\n"))
+
+    def test_metrics_count_the_calls_made(self):
+        before = samples(self.metrics())
+        payloads = [b"a" * 10, b"b" * 200, b"c" * 3000]
+        with RawH2Connection(self.hub.address, *self.hub.files("caller")) as caller:
+            for payload in payloads:
+                answer = caller.call(ECHO, echo_request(payload))
+                self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+            # The scripted connector answers NOT_FOUND.
+            self.assertEqual(caller.call(FAKE_METHOD, b"", [("x-fake", "details")]).grpc_status, 5)
+        # Not granted: refused by the hub, never forwarded.
+        with RawH2Connection(self.hub.address, *self.hub.files("stranger")) as stranger:
+            self.assertEqual(stranger.call(ECHO, echo_request(b"no")).grpc_status, 7)
+        # A TLS handshake without a client certificate.
+        context = ssl.create_default_context(cafile=self.hub.files("caller")[0])
+        context.check_hostname = False
+        context.set_alpn_protocols(["h2"])
+        host, port = self.hub.address.rsplit(":", 1)
+        with self.assertRaises(OSError):
+            with context.wrap_socket(socket.create_connection((host, int(port)), timeout=10),
+                                     server_hostname=host) as s:
+                s.recv(1)
+
+        # Durable recording: every transaction was committed before its answer.
+        found = samples(self.metrics())
+        def added(name, **labels):
+            return grown(found, before, name, **labels)
+        echo = dict(provider=ECHO_AGENCY, service=ECHO_SERVICE, method="Echo")
+        self.assertEqual(added("ndxp_transactions_total", consumer=CALLER, status="OK", **echo), 3)
+        self.assertEqual(added("ndxp_transactions_total", consumer=CALLER,
+                               provider=IDENTITIES["fake"][0], service=FAKE_SERVICE,
+                               method="SendDocument", status="NOT_FOUND"), 1)
+        self.assertEqual(added("ndxp_refusals_total", reason="permission_denied"), 1)
+        self.assertEqual(added("ndxp_refusals_total", reason="unimplemented"), 0)
+        self.assertEqual(added("ndxp_refusals_total", reason="over_quota"), 0)
+        self.assertTrue(wait_until(lambda: grown(samples(self.metrics()), before,
+                                                 "ndxp_tls_handshake_failures_total",
+                                                 reason="no_certificate") == 1))
+        method = dict(service=ECHO_SERVICE, method="Echo")
+        self.assertEqual(added("ndxp_transaction_duration_seconds_count", **method), 3)
+        self.assertEqual(added("ndxp_hub_added_duration_seconds_count", **method), 3)
+        self.assertEqual(added("ndxp_transaction_duration_seconds_bucket", le="+Inf", **method), 3)
+        self.assertGreater(added("ndxp_transaction_duration_seconds_sum", **method), 0)
+        # Payload bytes: the EchoRequest messages sent, the same echoed back.
+        sent = sum(len(echo_request(p)) for p in payloads)
+        self.assertEqual(added("ndxp_request_payload_bytes_total", **method), sent)
+        self.assertEqual(added("ndxp_response_payload_bytes_total", **method), sent)
+        self.assertGreaterEqual(value(found, "ndxp_upstream_connections", provider=ECHO_AGENCY,
+                                      endpoint=self.hub.echo_address), 1)
+        # The four transactions were committed before their answers; the
+        # refusal is on record too, written soon after.
+        self.assertTrue(wait_until(lambda: grown(samples(self.metrics()), before,
+                                                 "ndxp_recorder_records_total",
+                                                 outcome="committed") == 5))
+        found = samples(self.metrics())
+        self.assertEqual(added("ndxp_recorder_records_total", outcome="failed"), 0)
+        self.assertGreaterEqual(added("ndxp_recorder_batch_size_count"), 1)
+        self.assertEqual(added("ndxp_recorder_batch_size_sum"), 5)
+        self.assertEqual(value(found, "ndxp_recorder_queue_depth"), 0)
+        # The test PKI's certificates are valid for a while yet.
+        self.assertGreater(value(found, "ndxp_certificate_expiry_seconds"), 86400)
+        self.assertGreater(value(found, "ndxp_crl_expiry_seconds"), 3600)
+        self.assertEqual(value(found, "ndxp_build_info", version="0.1.0"), 1)
+
+    def test_ready_follows_the_connectors(self):
+        address = self.hub.admin_address
+        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
+                        get(address, "/readyz"))
+        up = dict(provider=ECHO_AGENCY, endpoint=self.hub.echo_address)
+        self.assertEqual(value(samples(self.metrics()), "ndxp_connector_up", **up), 1)
+        self.hub.stop_echo()
+        try:
+            self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 503))
+            status, body = get(address, "/readyz")
+            self.assertIn("%s (provider %s): no connector endpoint reachable: %s: cannot connect"
+                          % (ECHO_SERVICE, ECHO_AGENCY, self.hub.echo_address), body)
+            self.assertEqual(value(samples(self.metrics()), "ndxp_connector_up", **up), 0)
+            self.assertEqual(get(address, "/healthz")[0], 200, "alive all the same")
+        finally:
+            self.hub.start_echo()
+        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
+                        get(address, "/readyz"))
+
+    def test_every_metric_the_grafana_dashboard_queries_exists(self):
+        with open(GRAFANA) as f:
+            dashboard = json.load(f)
+        queried = set()
+        for panel in dashboard["panels"]:
+            for target in panel["targets"]:
+                queried.update(re.findall(r"\bndxp_[a-z0-9_]+", target["expr"]))
+        self.assertGreater(len(queried), 10)
+        with RawH2Connection(self.hub.address, *self.hub.files("caller")) as caller:
+            caller.call(ECHO, echo_request(b"so that every family has samples"))
+        exposed = {name for name, _ in samples(self.metrics())}
+        self.assertEqual(sorted(queried - exposed), [], "queried but not on /metrics")
+
+
+class ReplicasTest(unittest.TestCase):
+    """Echo's route lists a broken replica (it accepts and closes at once)
+    before the real connector."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", dead_echo_replica=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def test_one_reachable_endpoint_per_service_is_ready(self):
+        address = self.hub.admin_address
+        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
+                        get(address, "/readyz"))
+        found = samples(get(address, "/metrics")[1])
+        self.assertEqual(value(found, "ndxp_connector_up", provider=ECHO_AGENCY,
+                               endpoint=self.hub.dead_address), 0)
+        self.assertEqual(value(found, "ndxp_connector_up", provider=ECHO_AGENCY,
+                               endpoint=self.hub.echo_address), 1)
+        self.hub.stop_echo()
+        try:
+            self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 503))
+            body = get(address, "/readyz")[1]
+            self.assertIn(self.hub.dead_address + ": the TLS handshake failed", body)
+            self.assertIn(self.hub.echo_address + ": cannot connect", body)
+        finally:
+            self.hub.start_echo()
+
+
+class OperatorsOnlyTest(unittest.TestCase):
+    """Off loopback the listener is HTTPS for operators' certificates only."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, admin="0.0.0.0:0")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def fetch(self, who, path="/metrics"):
+        """(status, body) over HTTPS as `who` (a fixture identity, (cert, key), or None)."""
+        context = ssl.create_default_context(cafile=self.hub.files("caller")[0])
+        context.check_hostname = False
+        if isinstance(who, tuple):
+            context.load_cert_chain(*who)
+        elif who:
+            context.load_cert_chain(*self.hub.files(who)[1:])
+        port = self.hub.admin_address.rsplit(":", 1)[1]
+        url = "https://127.0.0.1:%s%s" % (port, path)
+        try:
+            with urllib.request.urlopen(url, timeout=10, context=context) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_an_operator_reads_the_metrics(self):
+        status, body = self.fetch("operator")
+        self.assertEqual(status, 200)
+        self.assertIn("ndxp_build_info", body)
+
+    def test_an_agency_that_is_not_an_operator_is_refused(self):
+        status, body = self.fetch("caller")
+        self.assertEqual(status, 403)
+        self.assertIn("%s is not an operator" % CALLER, body)
+
+    def test_without_a_certificate_only_the_probes_answer(self):
+        self.assertEqual(self.fetch(None), (403, "an operator's client certificate is required\n"))
+        self.assertEqual(self.fetch(None, "/healthz"), (200, "ok\n"))
+        self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz") == (200, "ready\n")))
+        self.hub.stop_echo()
+        try:
+            # Not ready, without the reasons (they name internal addresses)...
+            self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz")[0] == 503))
+            self.assertEqual(self.fetch(None, "/readyz"), (503, "not ready\n"))
+            # ... which an operator sees.
+            self.assertIn(self.hub.echo_address, self.fetch("operator", "/readyz")[1])
+        finally:
+            self.hub.start_echo()
+        self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz")[0] == 200))
+
+    def test_a_certificate_from_another_ca_is_refused_at_the_handshake(self):
+        other = tempfile.mkdtemp(prefix="ndxp-other-ca-")
+        self.addCleanup(shutil.rmtree, other, True)
+        pki = os.path.join(ROOT, "certs", "ndxp-pki")
+        subprocess.run([pki, "init-ca", "--dir", other, "--trust-domain", "ndxp.gov.vn"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([pki, "issue", "--dir", other, "--agency", "000.00.00.A01", "--subsystem",
+                        "ops", "--out", os.path.join(other, "ops")], check=True,
+                       stdout=subprocess.DEVNULL)
+        with self.assertRaises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
+            self.fetch((os.path.join(other, "ops.pem"), os.path.join(other, "ops.key")))
+
+    def test_plain_http_is_not_served(self):
+        with self.assertRaises((urllib.error.URLError, ConnectionError, OSError)):
+            get("127.0.0.1:%s" % self.hub.admin_address.rsplit(":", 1)[1], "/metrics")
+
+
+# History planted with `ndxpctl stats import`: the first half-years of 2025
+# (1,000) and 2026 (1,670, +67.0%), two provider agencies, two consumers.
+HISTORY = """day,consumer,provider,service,method,status,count
+2025-01-15,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,OK,600
+2025-06-30,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,GetCitizen,OK,300
+2025-06-30,000.00.01.B05/benefits,000.00.00.G22,ndxp.insurance.v1.InsuranceRegistry,GetInsuredPerson,OK,100
+2026-02-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,OK,1200
+2026-03-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,NOT_FOUND,70
+2026-03-01,000.00.01.B05/benefits,000.00.00.G22,ndxp.insurance.v1.InsuranceRegistry,GetInsuredPerson,OK,400
+"""
+
+
+class DashboardTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.chromium = shutil.which("chromium")
+        if cls.chromium is None:
+            raise unittest.SkipTest("chromium is not installed (scripts/install-deps)")
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", recording="DURABLE")
+        csv = os.path.join(cls.hub.dir, "history.csv")
+        with open(csv, "w") as f:
+            f.write(HISTORY)
+        subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "stats", "import", "--database",
+                        cls.hub.database, "--csv", csv], check=True, stdout=subprocess.DEVNULL)
+        cls.profile = tempfile.mkdtemp(prefix="ndxp-chromium-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+        shutil.rmtree(cls.profile, ignore_errors=True)
+
+    def chromium_run(self, *args):
+        return subprocess.run(
+            [self.chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--no-first-run", "--user-data-dir=" + self.profile, *args],
+            check=True, capture_output=True, text=True, timeout=120).stdout
+
+    def test_the_page_shows_the_planted_history(self):
+        self.assertTrue(wait_until(lambda: get(self.hub.admin_address, "/readyz")[0] == 200))
+        url = "http://%s/?day=2026-03-01" % self.hub.admin_address
+        dom = self.chromium_run("--dump-dom", url)
+        def metric(name):
+            found = re.search(r'data-metric="%s">([^<]*)<' % name, dom)
+            self.assertIsNotNone(found, name)
+            return found.group(1)
+        self.assertEqual(metric("half-year-total"), "1,670")
+        self.assertEqual(metric("half-year-change"), "+67.0%")
+        self.assertEqual(metric("error-rate"), "4.2%")  # 70 NOT_FOUND of 1,670
+        self.assertEqual(metric("connectors-reachable"), "2 of 2")
+        # By provider agency: residents 1,270 vs 900 (+41.1%), insurance 400 vs 100 (+300.0%).
+        providers = re.search(r'data-table="providers">(.*?)</table>', dom, re.S).group(1)
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", providers)
+        self.assertEqual(cells, ["000.00.00.G04", "1,270", "900", "+41.1%",
+                                 "000.00.00.G22", "400", "100", "+300.0%"])
+        consumers = re.search(r'data-table="consumers">(.*?)</table>', dom, re.S).group(1)
+        self.assertIn("000.00.00.G12/tax-lookup</td><td class=\"num\">1,270", consumers)
+        # The monthly chart has the planted months.
+        self.assertIn("<title>Feb 26: 1,200</title>", dom)
+        self.assertIn("<title>Jan 25: 600</title>", dom)
+        screenshot = os.path.join(BUILD, "admin-dashboard.png")
+        if os.path.exists(screenshot):
+            os.remove(screenshot)
+        self.chromium_run("--hide-scrollbars", "--window-size=1360,1560",
+                          "--screenshot=" + screenshot, url)
+        self.assertGreater(os.path.getsize(screenshot), 10000)
+
+    def test_a_bad_day_is_refused_by_name(self):
+        status, body = get(self.hub.admin_address, "/?day=2026-13-45")
+        self.assertEqual(status, 400)
+        self.assertIn('day "2026-13-45"', body)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
