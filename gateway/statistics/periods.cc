@@ -184,8 +184,9 @@ absl::StatusOr<DayRange> ResolvePeriod(const Period& period) {
   }
 }
 
-absl::StatusOr<DayRange> ResolveBaseline(const Period& period,
-                                         GrowthRequest::Baseline baseline) {
+namespace {
+
+absl::StatusOr<DayRange> BaselineDays(const Period& period, GrowthRequest::Baseline baseline) {
   absl::StatusOr<DayRange> current = ResolvePeriod(period);
   if (!current.ok()) return current.status();
   const Period::Kind kind = period.kind();
@@ -223,6 +224,22 @@ absl::StatusOr<DayRange> ResolveBaseline(const Period& period,
       return absl::InvalidArgumentError(
           absl::StrCat("baseline ", static_cast<int>(baseline), " is unknown"));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<DayRange> ResolveBaseline(const Period& period,
+                                         GrowthRequest::Baseline baseline) {
+  absl::StatusOr<DayRange> days = BaselineDays(period, baseline);
+  // A period in year 1 has no year before it: the counters' days start at
+  // 0001-01-01 (and their text order needs four-digit years).
+  if (days.ok() && days->to < kEarliestDay) {
+    return absl::InvalidArgumentError(
+        "baseline: the period starts in year 1, the earliest the hub counts; it has no "
+        "period before it");
+  }
+  if (days.ok() && days->from < kEarliestDay) days->from = kEarliestDay;
+  return days;
 }
 
 }  // namespace ndxp::gateway::statistics

@@ -58,6 +58,8 @@ absl::StatusOr<DayRange> ResolvePeriod(const hub::v1::Period& period);
 //   PREVIOUS_PERIOD: the unit just before (the day, month, quarter, half-year
 //     or year before); CUSTOM: the range of the same length ending the day
 //     before `from`; CUMULATIVE: INVALID_ARGUMENT (it has no previous period).
+// A baseline is cut to start no earlier than kEarliestDay; one that would end
+// before it (a period in year 1) is INVALID_ARGUMENT.
 absl::StatusOr<DayRange> ResolveBaseline(const hub::v1::Period& period,
                                          hub::v1::GrowthRequest::Baseline baseline);
 

@@ -147,7 +147,25 @@ TEST(ResolveBaselineTest, PreviousPeriod) {
            "2026-02-19..2026-02-28"},
           {"custom of one day", CustomPeriod(D(2026, 3, 1), D(2026, 3, 1)),
            "2026-02-28..2026-02-28"},
+          {"custom reaching before year 1: cut at 0001-01-01",
+           CustomPeriod(D(1, 3, 1), D(1, 12, 31)), "0001-01-01..0001-02-28"},
       });
+}
+
+// Found by the statistics query fuzzer: a period in year 1 made a baseline in
+// year 0 (a cumulative one ended before it began).
+TEST(ResolveBaselineTest, APeriodInYearOneHasNoYearBefore) {
+  for (const Period& period :
+       {AnchoredPeriod(Period::YEAR, D(1, 6, 1)), AnchoredPeriod(Period::CUMULATIVE, D(1, 6, 1)),
+        AnchoredPeriod(Period::DAY, D(1, 1, 1))}) {
+    SCOPED_TRACE(period.DebugString());
+    absl::StatusOr<DayRange> baseline = ResolveBaseline(period, GrowthRequest::YEAR_ON_YEAR);
+    EXPECT_EQ(baseline.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(baseline.status().message()), HasSubstr("starts in year 1"));
+  }
+  EXPECT_FALSE(
+      ResolveBaseline(AnchoredPeriod(Period::DAY, D(1, 1, 1)), GrowthRequest::PREVIOUS_PERIOD)
+          .ok());
 }
 
 struct InvalidCase {
