@@ -8,14 +8,12 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "gateway/recording/test_records.h"
 
 namespace ndxp::gateway {
 namespace {
 
-int64_t UtcMicros(int year, int month, int day, int hour, int minute, int second) {
-  return absl::ToUnixMicros(absl::FromCivil(
-      absl::CivilSecond(year, month, day, hour, minute, second), absl::UTCTimeZone()));
-}
+using testing::UtcMicros;
 
 TEST(AuditEncodingTest, LayoutIsPinned) {
   TransactionRecord r;

@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
+#include "gateway/recording/test_records.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -43,28 +44,8 @@ using Rows = std::vector<std::vector<std::string>>;
 constexpr char kZeroHashHex[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-int64_t UtcMicros(int year, int month, int day, int hour, int minute, int second) {
-  return absl::ToUnixMicros(absl::FromCivil(
-      absl::CivilSecond(year, month, day, hour, minute, second), absl::UTCTimeZone()));
-}
-
-TransactionRecord MakeRecord(int64_t time_micros, std::string request_id,
-                             std::string consumer = "000.00.00.G12/tax-lookup",
-                             int status_code = 0) {
-  TransactionRecord r;
-  r.time_micros = time_micros;
-  r.request_id = std::move(request_id);
-  r.consumer = std::move(consumer);
-  r.provider = "000.00.00.H49";
-  r.service = "ndxp.residents.v1.ResidentRegistry";
-  r.method = "GetCitizen";
-  r.status_code = status_code;
-  r.latency_micros = 1500;
-  r.request_bytes = 42;
-  r.response_bytes = 512;
-  r.purpose = "tax audit";
-  return r;
-}
+using testing::UtcMicros;
+using testing::MakeRecord;
 
 // ---- one store kind: how to make, open, verify and read a database
 
