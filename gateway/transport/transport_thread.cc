@@ -187,9 +187,9 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
       Endpoint& endpoint = known->second;
       if (inserted) endpoint = {service.provider, service.endpoints[which]};
       if (!panic && endpoint.left_out_until > now) continue;
-      auto open = upstreams_.find(key);
-      if (open != upstreams_.end() && open->second->accepts_streams()) {
-        if (open->second->pending() < shared_->max_pending_per_upstream) return open->second;
+      Upstream* open = endpoint.connection;
+      if (open != nullptr && open->accepts_streams()) {
+        if (open->pending() < shared_->max_pending_per_upstream) return open;
         if (!panic) ++full;
         continue;
       }
@@ -201,13 +201,13 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
   return nullptr;
 }
 
-Upstream* TransportThread::Connect(const std::string& key, const Endpoint& endpoint) {
+Upstream* TransportThread::Connect(const std::string& key, Endpoint& endpoint) {
   Upstream* upstream = Upstream::Connect(this, endpoint.provider, endpoint.address, key);
   if (upstream == nullptr) {
     EndpointFailed(key);
     return nullptr;
   }
-  upstreams_[key] = upstream;
+  endpoint.connection = upstream;
   upstream->Begin();  // may fail at once: then it is forgotten again
   return upstream->closed() ? nullptr : upstream;
 }
@@ -240,18 +240,18 @@ void TransportThread::CheckFailedEndpoints() {
   // a call has to: a connection that completes its handshake brings it back.
   if (draining_) return;
   const ev_tstamp now = ev_now(loop_);
-  std::vector<std::pair<std::string, Endpoint>> due;
+  std::vector<std::string> due;  // a connection failing at once re-enters the map
   for (const auto& [key, endpoint] : endpoints_) {
-    if (endpoint.failures > 0 && endpoint.left_out_until <= now && !upstreams_.contains(key)) {
-      due.emplace_back(key, endpoint);
+    if (endpoint.failures > 0 && endpoint.left_out_until <= now && endpoint.connection == nullptr) {
+      due.push_back(key);
     }
   }
-  for (const auto& [key, endpoint] : due) Connect(key, endpoint);
+  for (const std::string& key : due) Connect(key, endpoints_[key]);
 }
 
 void TransportThread::ForgetUpstream(Upstream* upstream) {
-  auto it = upstreams_.find(upstream->key());
-  if (it != upstreams_.end() && it->second == upstream) upstreams_.erase(it);
+  auto it = endpoints_.find(upstream->key());
+  if (it != endpoints_.end() && it->second.connection == upstream) it->second.connection = nullptr;
 }
 
 void TransportThread::ForgetDownstream(Downstream* downstream) {
@@ -296,7 +296,9 @@ void TransportThread::MaybeFinishDrain() {
   stopped_ = true;
   // Connections to connectors carry no caller's call any more.
   std::vector<Upstream*> upstreams;
-  for (auto& [key, upstream] : upstreams_) upstreams.push_back(upstream);
+  for (auto& [key, endpoint] : endpoints_) {
+    if (endpoint.connection != nullptr) upstreams.push_back(endpoint.connection);
+  }
   for (Upstream* upstream : upstreams) upstream->Close();
   for (H2Connection* connection : to_delete_) delete connection;
   to_delete_.clear();

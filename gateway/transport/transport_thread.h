@@ -101,8 +101,9 @@ class TransportThread {
     std::string address;
     int failures = 0;          // in a row
     ev_tstamp left_out_until = 0;
+    Upstream* connection = nullptr;  // this thread's, while it is open
   };
-  Upstream* Connect(const std::string& key, const Endpoint& endpoint);
+  Upstream* Connect(const std::string& key, Endpoint& endpoint);
   void CheckFailedEndpoints();
   void Accept();
   void PauseAccepting(double seconds);
@@ -131,8 +132,7 @@ class TransportThread {
   std::vector<H2Connection*> to_flush_;
   std::vector<H2Connection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;
-  absl::flat_hash_map<std::string, Upstream*> upstreams_;  // by provider@endpoint
-  absl::flat_hash_map<std::string, Endpoint> endpoints_;   // by provider@endpoint
+  absl::flat_hash_map<std::string, Endpoint> endpoints_;  // by provider@endpoint
   std::vector<uint32_t> next_endpoint_;  // round robin, by ServiceRoute::index
   absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
   uint64_t next_serial_ = 1;
