@@ -13,6 +13,7 @@ namespace {
 
 constexpr char kEncodingVersion[] = "ndxp-audit-v1";
 constexpr char kRefusedEncodingVersion[] = "ndxp-audit-v2";
+constexpr char kViaEncodingVersion[] = "ndxp-audit-v3";
 
 void PutInt(std::string* out, int64_t value) {
   const auto bits = static_cast<uint64_t>(value);
@@ -35,8 +36,12 @@ std::string EncodeAuditFields(const AuditFields& f) {
   std::string out;
   out.reserve(8 * 4 + 7 * 8 + sizeof(kEncodingVersion) + f.replica.size() +
               f.request_id.size() + f.consumer.size() + f.provider.size() +
-              f.service.size() + f.method.size() + f.purpose.size() + f.refusal.size() + 4);
-  PutString(&out, f.refusal.empty() ? kEncodingVersion : kRefusedEncodingVersion);
+              f.service.size() + f.method.size() + f.purpose.size() + f.refusal.size() +
+              f.via.size() + 2 * 4);
+  const char* version = !f.via.empty()       ? kViaEncodingVersion
+                        : !f.refusal.empty() ? kRefusedEncodingVersion
+                                             : kEncodingVersion;
+  PutString(&out, version);
   PutString(&out, f.replica);
   PutInt(&out, f.seq);
   PutInt(&out, f.time_micros);
@@ -50,7 +55,12 @@ std::string EncodeAuditFields(const AuditFields& f) {
   PutInt(&out, f.request_bytes);
   PutInt(&out, f.response_bytes);
   PutString(&out, f.purpose);
-  if (!f.refusal.empty()) PutString(&out, f.refusal);
+  if (!f.via.empty()) {
+    PutString(&out, f.refusal);
+    PutString(&out, f.via);
+  } else if (!f.refusal.empty()) {
+    PutString(&out, f.refusal);
+  }
   return out;
 }
 
@@ -72,6 +82,7 @@ AuditFields FieldsOf(absl::string_view replica, int64_t seq, const TransactionRe
   f.response_bytes = r.response_bytes;
   f.purpose = r.purpose;
   f.refusal = r.refusal;
+  f.via = r.via;
   return f;
 }
 

@@ -37,6 +37,13 @@
 //   15. string refusal
 // so rows written before refusals were recorded keep their hashes, and
 // blanking a refused row's reason breaks its hash.
+// A call that came through a peer hub (its record's `via` is not empty),
+// refused or not, is encoded with the tag "ndxp-audit-v3" in field 1 and two
+// more fields:
+//   15. string refusal         ("" for a call the hub forwarded)
+//   16. string via
+// so rows of direct calls, and every row written before via was recorded,
+// keep their v1 or v2 encoding and hash.
 //
 // Example: replica "hub-1", seq 1, every string field "" and every integer 0
 // encodes as 00 00 00 0d "ndxp-audit-v1" 00 00 00 05 "hub-1" followed by the
@@ -74,6 +81,7 @@ struct AuditFields {
   int64_t response_bytes = 0;
   absl::string_view purpose;
   absl::string_view refusal;  // "" for a call the hub forwarded
+  absl::string_view via;      // "" for a call from a direct member
 };
 
 // A chain's newest row: seq 0 and ZeroAuditHash() while it is empty.

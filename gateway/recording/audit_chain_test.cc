@@ -31,9 +31,8 @@ TEST(AuditEncodingTest, LayoutIsPinned) {
                          "00000000"));                    // purpose
 }
 
-// Computed independently (Python hashlib/struct from the header's description);
-// a change here breaks every auditor's re-implementation.
-TEST(AuditEncodingTest, HashGoldenVectors) {
+// The record of the golden vectors, every field set.
+TransactionRecord GoldenRecord() {
   TransactionRecord r;
   r.time_micros = UtcMicros(2026, 6, 30, 23, 30, 0);
   r.request_id = "r-1";
@@ -46,7 +45,13 @@ TEST(AuditEncodingTest, HashGoldenVectors) {
   r.request_bytes = 10;
   r.response_bytes = 20;
   r.purpose = "thu\xe1\xba\xbf";  // "thuế": UTF-8 bytes as they are
-  const std::string encoding = EncodeAuditRecord("hub-1", 7, r);
+  return r;
+}
+
+// Computed independently (Python hashlib/struct from the header's description);
+// a change here breaks every auditor's re-implementation.
+TEST(AuditEncodingTest, HashGoldenVectors) {
+  const std::string encoding = EncodeAuditRecord("hub-1", 7, GoldenRecord());
   EXPECT_EQ(encoding.size(), 188u);
 
   std::string counting(kAuditHashSize, '\0');
@@ -74,6 +79,37 @@ TEST(AuditEncodingTest, ARefusedCallIsTaggedV2WithItsReason) {
   EXPECT_EQ(absl::BytesToHexString(v2),
             absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v2"),
                          absl::BytesToHexString(v1.substr(4 + 13)), "00000002", "6e6f"));
+}
+
+// A call that came through a peer hub: the v3 tag, then the refusal ("" for
+// a forwarded call) and the peer as the 15th and 16th fields.
+TEST(AuditEncodingTest, ACallThroughAPeerHubIsTaggedV3WithRefusalAndVia) {
+  const std::string v1 = EncodeAuditRecord("h", 1, TransactionRecord());
+  const std::string common = absl::BytesToHexString(v1.substr(4 + 13));
+  TransactionRecord forwarded;
+  forwarded.via = "p";
+  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, forwarded)),
+            absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v3"), common,
+                         "00000000", "00000001", "70"));
+  TransactionRecord refused = forwarded;
+  refused.refusal = "no";
+  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, refused)),
+            absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v3"), common,
+                         "00000002", "6e6f", "00000001", "70"));
+}
+
+// Computed independently, as HashGoldenVectors (whose record, a direct
+// call's, keeps the hash it had before via was recorded).
+TEST(AuditEncodingTest, ViaHashGoldenVectors) {
+  TransactionRecord r = GoldenRecord();
+  const std::string zero(kAuditHashSize, '\0');
+  r.via = "000.00.00.H11/lgsp";
+  EXPECT_EQ(EncodeAuditRecord("hub-1", 7, r).size(), 214u);
+  EXPECT_EQ(absl::BytesToHexString(AuditHash(zero, EncodeAuditRecord("hub-1", 7, r))),
+            "772286da3517b3e5a7ea0f676fe4214b37242667e31aeb6972a5e6b7f9a32bb0");
+  r.refusal = "not granted";
+  EXPECT_EQ(absl::BytesToHexString(AuditHash(zero, EncodeAuditRecord("hub-1", 7, r))),
+            "92d18d1c76e3b85dc1e02f76e047ee2cc7b263fa4a6eb4d4c8d37b21527999da");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Reconciles a store's counters with its audit rows: every transaction the
 // hub records is one audit row and +1 on one counter, in the same database
 // transaction, so for every day the audit log covers the counters must equal
-// the audit rows counted by (day, consumer, provider, service, method,
+// the audit rows counted by (day, consumer, via, provider, service, method,
 // status, forwarded or refused). A count that disagrees was edited (or rows
 // were deleted). Days without any audit row are not checked: they hold
 // history imported with `ndxpctl stats import`, which has no audit rows.
@@ -26,11 +26,12 @@
 
 namespace ndxp::gateway {
 
-// What a counter counts: one day's calls of one consumer to one method that
-// ended with one status, either forwarded (`counters`) or refused by the hub
-// (`refused_counters`).
+// What a counter counts: one day's calls of one consumer, through one peer
+// hub or directly (via ""), to one method that ended with one status, either
+// forwarded (`counters`) or refused by the hub (`refused_counters`).
 struct CounterKey {
   std::string consumer;
+  std::string via;
   std::string provider;
   std::string service;
   std::string method;
@@ -46,8 +47,9 @@ class CounterReconciler {
   void AddAuditRow(int64_t time_micros, const CounterKey& key);
   void AddCounter(absl::string_view day, const CounterKey& key, int64_t count);
 
-  // DATA_LOSS naming up to 10 disagreeing counts (day, consumer, method,
-  // status, the counter's value and the audit rows'), and how many in all.
+  // DATA_LOSS naming up to 10 disagreeing counts (day, consumer, via when
+  // not direct, method, status, the counter's value and the audit rows'),
+  // and how many in all.
   absl::Status Check(absl::string_view database) const;
   // "counters reconciled: N counts over D days" and how many days were left
   // out as imported history.
@@ -55,7 +57,7 @@ class CounterReconciler {
 
  private:
   using Key = std::tuple<std::string, std::string, std::string, std::string, std::string,
-                         int64_t, bool>;  // day first
+                         std::string, int64_t, bool>;  // day first
   struct Counts {
     int64_t audit_rows = 0;
     int64_t counter = 0;

@@ -20,6 +20,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/status/status_util.h"
 
 namespace ndxp::gateway {
@@ -49,59 +50,72 @@ CREATE TABLE IF NOT EXISTS audit_log (
   prev_hash BLOB NOT NULL,
   hash BLOB NOT NULL,
   refusal TEXT NOT NULL DEFAULT '',
+  via TEXT NOT NULL DEFAULT '',
   UNIQUE (replica, seq));
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count INTEGER NOT NULL,
-  PRIMARY KEY (day, consumer, provider, service, method, status_code)) WITHOUT ROWID;
+  PRIMARY KEY (day, consumer, via, provider, service, method, status_code)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refused_counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count INTEGER NOT NULL,
-  PRIMARY KEY (day, consumer, provider, service, method, status_code)) WITHOUT ROWID;
+  PRIMARY KEY (day, consumer, via, provider, service, method, status_code)) WITHOUT ROWID;
 )sql";
 
-// Files made before refusals were recorded: their rows are forwarded calls.
-constexpr char kAddRefusalColumn[] =
-    "ALTER TABLE audit_log ADD COLUMN refusal TEXT NOT NULL DEFAULT ''";
+// Columns files made by earlier versions lack, with their definitions: rows
+// from before refusals were recorded are forwarded calls, and rows from
+// before via was recorded came from direct members.
+constexpr const char* kAddedAuditColumns[][2] = {
+    {"refusal", "refusal TEXT NOT NULL DEFAULT ''"},
+    {"via", "via TEXT NOT NULL DEFAULT ''"},
+};
+
+// The counter tables, whose key gained via: a file made before keeps its
+// counts under via '' (every call counted so far came from a direct member).
+constexpr const char* kCounterTables[] = {"counters", "refused_counters"};
 
 constexpr char kInsertAudit[] =
     "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider, "
     "service, method, status_code, latency_micros, request_bytes, response_bytes, "
-    "purpose, prev_hash, hash, refusal) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    "purpose, prev_hash, hash, refusal, via) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 // Forwarded calls' counters, then refused calls'.
 constexpr const char* kUpsertCounter[2] = {
-    "INSERT INTO counters (day, consumer, provider, service, method, status_code, count) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-    "ON CONFLICT (day, consumer, provider, service, method, status_code) "
+    "INSERT INTO counters (day, consumer, via, provider, service, method, status_code, count) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (day, consumer, via, provider, service, method, status_code) "
     "DO UPDATE SET count = count + excluded.count",
-    "INSERT INTO refused_counters (day, consumer, provider, service, method, status_code, "
-    "count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-    "ON CONFLICT (day, consumer, provider, service, method, status_code) "
+    "INSERT INTO refused_counters (day, consumer, via, provider, service, method, "
+    "status_code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (day, consumer, via, provider, service, method, status_code) "
     "DO UPDATE SET count = count + excluded.count"};
 
-// Both counter tables, for the reconciliation with the audit log.
+// Both counter tables, for the reconciliation with the audit log. $VIA is
+// "via", or "''" in a file from before via was recorded (verified as it is,
+// without upgrading it: a backup, say).
 constexpr char kSelectCounters[] =
-    "SELECT day, consumer, provider, service, method, status_code, count, 0 FROM counters "
-    "UNION ALL SELECT day, consumer, provider, service, method, status_code, count, 1 "
-    "FROM refused_counters";
+    "SELECT day, consumer, provider, service, method, status_code, count, 0, $VIA "
+    "FROM counters UNION ALL SELECT day, consumer, provider, service, method, status_code, "
+    "count, 1, $VIA FROM refused_counters";
 
 // All columns the chain covers, plus id, in an order VerifyAuditChain reads.
 constexpr char kSelectAudit[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
-    "prev_hash, hash, refusal FROM audit_log ORDER BY replica, seq";
+    "prev_hash, hash, refusal, $VIA FROM audit_log ORDER BY replica, seq";
 
 // ---- raw statements: SqliteStatement has no blob binding or reading.
 
@@ -129,6 +143,67 @@ int BindText(sqlite3_stmt* stmt, int index, const std::string& value) {
 
 int BindBlob(sqlite3_stmt* stmt, int index, const std::string& value) {
   return sqlite3_bind_blob64(stmt, index, value.data(), value.size(), SQLITE_STATIC);
+}
+
+absl::StatusOr<bool> HasColumn(SqliteDatabase& db, absl::string_view table,
+                               absl::string_view column) {
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement query,
+                        db.Prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2"));
+  NDXP_RETURN_IF_ERROR(query.BindAll(table, column));
+  return query.Step();
+}
+
+// The tables of `db` (kSchema run on it) that lack something an earlier
+// version did not write: audit_log a column of kAddedAuditColumns, a counter
+// table via.
+absl::StatusOr<std::vector<std::string>> OutdatedTables(SqliteDatabase& db) {
+  std::vector<std::string> outdated;
+  for (const auto& [column, definition] : kAddedAuditColumns) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, "audit_log", column));
+    if (!found) {
+      outdated.push_back("audit_log");
+      break;
+    }
+  }
+  for (const char* table : kCounterTables) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, table, "via"));
+    if (!found) outdated.push_back(table);
+  }
+  return outdated;
+}
+
+// Brings a file an earlier version made up to kSchema, in one write
+// transaction: replicas opening it together upgrade it once, and a failure
+// leaves it as it was.
+absl::Status UpgradeSchema(SqliteDatabase& db) {
+  NDXP_ASSIGN_OR_RETURN(std::vector<std::string> outdated, OutdatedTables(db));
+  if (outdated.empty()) return absl::OkStatus();
+  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(db));
+  NDXP_ASSIGN_OR_RETURN(outdated, OutdatedTables(db));  // another replica may have done it
+  for (const auto& [column, definition] : kAddedAuditColumns) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, "audit_log", column));
+    if (!found) {
+      NDXP_RETURN_IF_ERROR(db.Exec(absl::StrCat("ALTER TABLE audit_log ADD COLUMN ", definition)));
+    }
+  }
+  // A primary key cannot be altered in place: the old counter table steps
+  // aside, kSchema creates the new one, and its counts move over.
+  std::vector<std::string> counter_tables;
+  for (const std::string& table : outdated) {
+    if (table == "audit_log") continue;
+    NDXP_RETURN_IF_ERROR(
+        db.Exec(absl::StrCat("ALTER TABLE ", table, " RENAME TO ", table, "_before_via")));
+    counter_tables.push_back(table);
+  }
+  if (!counter_tables.empty()) NDXP_RETURN_IF_ERROR(db.Exec(kSchema));
+  for (const std::string& table : counter_tables) {
+    NDXP_RETURN_IF_ERROR(db.Exec(absl::StrCat(
+        "INSERT INTO ", table,
+        " (day, consumer, via, provider, service, method, status_code, count) "
+        "SELECT day, consumer, '', provider, service, method, status_code, count FROM ",
+        table, "_before_via; DROP TABLE ", table, "_before_via")));
+  }
+  return txn.Commit();
 }
 
 }  // namespace
@@ -165,13 +240,7 @@ absl::StatusOr<std::unique_ptr<SqliteTransactionStore>> SqliteTransactionStore::
     NDXP_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   }
   NDXP_RETURN_IF_ERROR(db->Exec(kSchema));
-  {
-    NDXP_ASSIGN_OR_RETURN(
-        SqliteStatement has_refusal,
-        db->Prepare("SELECT 1 FROM pragma_table_info('audit_log') WHERE name = 'refusal'"));
-    NDXP_ASSIGN_OR_RETURN(bool found, has_refusal.Step());
-    if (!found) NDXP_RETURN_IF_ERROR(db->Exec(kAddRefusalColumn));
-  }
+  NDXP_RETURN_IF_ERROR(UpgradeSchema(*db));
 
   std::unique_ptr<SqliteTransactionStore> store(
       new SqliteTransactionStore(std::move(db), time_zone, options.replica));
@@ -237,10 +306,10 @@ absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> 
 
 absl::Status SqliteTransactionStore::AppendInTransaction(
     absl::Span<const TransactionRecord> batch, int64_t* last_seq, std::string* last_hash) {
-  // (day, consumer, provider, service, method, status) -> count; ordered so a
-  // batch always writes its counters in the same order.
-  using CounterKey =
-      std::tuple<bool, std::string, std::string, std::string, std::string, std::string, int>;
+  // (refused, day, consumer, via, provider, service, method, status) -> count;
+  // ordered so a batch always writes its counters in the same order.
+  using CounterKey = std::tuple<bool, std::string, std::string, std::string, std::string,
+                                std::string, std::string, int>;
   std::map<CounterKey, int64_t> counts;
 
   sqlite3_stmt* insert = insert_audit_.get();
@@ -277,6 +346,7 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     bind_blob(*last_hash);
     bind_blob(hash);
     bind_text(record.refusal);
+    bind_text(record.via);
     if (rc == SQLITE_OK) {
       rc = sqlite3_step(insert);
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -294,15 +364,15 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     *last_hash = std::move(hash);
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
-    ++counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer,
+    ++counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer, record.via,
                         record.provider, record.service, record.method, record.status_code)];
   }
 
   for (const auto& [key, count] : counts) {
-    const auto& [refused, day, consumer, provider, service, method, status_code] = key;
+    const auto& [refused, day, consumer, via, provider, service, method, status_code] = key;
     SqliteStatement& upsert = *upsert_counter_[refused ? 1 : 0];
     NDXP_RETURN_IF_ERROR(
-        upsert.BindAll(day, consumer, provider, service, method, status_code, count));
+        upsert.BindAll(day, consumer, via, provider, service, method, status_code, count));
     absl::Status status = upsert.Run();
     upsert.Reset();
     NDXP_RETURN_IF_ERROR(status);
@@ -419,8 +489,13 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  NDXP_ASSIGN_OR_RETURN(bool has_via, HasColumn(*db, "audit_log", "via"));
+  const std::pair<absl::string_view, absl::string_view> via_column = {"$VIA",
+                                                                       has_via ? "via" : "''"};
+  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, {via_column});
+  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, {via_column});
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db->handle(), kSelectAudit, -1, &raw, nullptr);
+  int rc = sqlite3_prepare_v2(db->handle(), select_audit.c_str(), -1, &raw, nullptr);
   RawStatement stmt(raw);
   if (rc != SQLITE_OK) return db->Error(rc, "prepare audit log scan");
 
@@ -441,21 +516,23 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
     f.response_bytes = sqlite3_column_int64(s, 12);
     f.purpose = ColumnString(s, 13);
     f.refusal = ColumnString(s, 16);
+    f.via = ColumnString(s, 17);
     NDXP_RETURN_IF_ERROR(verification.AddRow(sqlite3_column_int64(s, 0), f, ColumnBytes(s, 14),
                                              ColumnBytes(s, 15)));
   }
   if (rc != SQLITE_DONE) return db->Error(rc, "scan audit log");
 
   raw = nullptr;
-  rc = sqlite3_prepare_v2(db->handle(), kSelectCounters, -1, &raw, nullptr);
+  rc = sqlite3_prepare_v2(db->handle(), select_counters.c_str(), -1, &raw, nullptr);
   RawStatement counters(raw);
   if (rc != SQLITE_OK) return db->Error(rc, "prepare counters scan");
   while ((rc = sqlite3_step(counters.get())) == SQLITE_ROW) {
     sqlite3_stmt* s = counters.get();
     verification.AddCounter(ColumnString(s, 0),
-                            {std::string(ColumnString(s, 1)), std::string(ColumnString(s, 2)),
-                             std::string(ColumnString(s, 3)), std::string(ColumnString(s, 4)),
-                             sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 7) != 0},
+                            {std::string(ColumnString(s, 1)), std::string(ColumnString(s, 8)),
+                             std::string(ColumnString(s, 2)), std::string(ColumnString(s, 3)),
+                             std::string(ColumnString(s, 4)), sqlite3_column_int64(s, 5),
+                             sqlite3_column_int64(s, 7) != 0},
                             sqlite3_column_int64(s, 6));
   }
   if (rc != SQLITE_DONE) return db->Error(rc, "scan counters");

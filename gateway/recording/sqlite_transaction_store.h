@@ -17,12 +17,16 @@
 //   audit_log(id INTEGER PRIMARY KEY, replica, seq, time_micros, request_id,
 //             consumer, provider, service, method, status_code, latency_micros,
 //             request_bytes, response_bytes, purpose, prev_hash BLOB, hash BLOB,
-//             refusal ('' for a forwarded call), UNIQUE(replica, seq))
-//   counters(day 'YYYY-MM-DD' in the configured zone, consumer, provider,
-//            service, method, status_code, count,
-//            PRIMARY KEY(day, consumer, provider, service, method, status_code))
+//             refusal ('' for a forwarded call), via ('' for a direct call),
+//             UNIQUE(replica, seq))
+//   counters(day 'YYYY-MM-DD' in the configured zone, consumer, via, provider,
+//            service, method, status_code, count, PRIMARY KEY(day, consumer,
+//            via, provider, service, method, status_code))
 //     of the calls forwarded to a connector, and
 //   refused_counters(the same columns) of the calls the hub refused.
+// A file an earlier version made is upgraded on open, in one transaction:
+// its audit rows gain refusal and via as '' (and keep their hashes), its
+// counters are kept under via ''.
 // A replica's signed checkpoint lives beside the file, in
 // "<file>.checkpoint.<replica>" (audit_checkpoint.h).
 //

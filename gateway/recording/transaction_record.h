@@ -25,6 +25,10 @@ struct TransactionRecord {
   // the path named a route or a hub-local method, so that unknown paths
   // cannot grow the counters.
   std::string refusal;
+  // "agency/subsystem" of the peer hub the call came through, whose signed
+  // assertion named `consumer` (docs/design.md "The transaction"); "" for a
+  // call from a direct member.
+  std::string via;
 };
 
 }  // namespace ndxp::gateway

@@ -39,10 +39,11 @@ constexpr absl::string_view kByteOrderMark = "\xEF\xBB\xBF";
 constexpr int64_t kMaxCount = std::numeric_limits<int64_t>::max();
 
 // Stays within the statement's check: count + excluded.count <= kMaxCount.
+// History has no via: it is counted as direct calls' (via '').
 constexpr char kUpsertCounter[] =
     "INSERT INTO counters (day, consumer, provider, service, method, status_code, count) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-    "ON CONFLICT (day, consumer, provider, service, method, status_code) "
+    "ON CONFLICT (day, consumer, via, provider, service, method, status_code) "
     "DO UPDATE SET count = count + excluded.count "
     "WHERE count <= 9223372036854775807 - excluded.count";
 

@@ -35,6 +35,7 @@ struct Counter {
   std::string service = kResidents;
   std::string method = "GetCitizen";
   int status_code = 0;
+  std::string via = "";  // "" for direct calls
 };
 
 // A hub database in a fresh temporary directory, with the schema the hub
@@ -57,13 +58,14 @@ class HubDatabase {
     ASSERT_TRUE(db.ok()) << db.status();
     auto upsert = (*db)->Prepare(
         "INSERT INTO counters (day, consumer, provider, service, method, status_code, "
-        "count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (day, consumer, provider, "
-        "service, method, status_code) DO UPDATE SET count = count + excluded.count");
+        "count, via) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (day, consumer, "
+        "via, provider, service, method, status_code) DO UPDATE SET count = count + "
+        "excluded.count");
     ASSERT_TRUE(upsert.ok()) << upsert.status();
     for (const Counter& c : counters) {
       ASSERT_TRUE(upsert
                       ->BindAll(FormatDay(c.day), c.consumer, c.provider, c.service,
-                                c.method, c.status_code, c.count)
+                                c.method, c.status_code, c.count, c.via)
                       .ok());
       ASSERT_TRUE(upsert->Run().ok());
     }

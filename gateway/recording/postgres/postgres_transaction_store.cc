@@ -54,41 +54,68 @@ CREATE TABLE IF NOT EXISTS audit_log (
   prev_hash BYTEA NOT NULL,
   hash BYTEA NOT NULL,
   refusal TEXT NOT NULL DEFAULT '',
+  via TEXT NOT NULL DEFAULT '',
   UNIQUE (replica, seq));
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count BIGINT NOT NULL,
-  PRIMARY KEY (day, consumer, provider, service, method, status_code));
+  PRIMARY KEY (day, consumer, via, provider, service, method, status_code));
 )sql";
 
-// What tables made before refusals and checkpoints were recorded lack; run
-// under the schema lock when any of it is missing.
+// What tables made before refusals, checkpoints and via were recorded lack;
+// run under the schema lock, in one transaction, when any of it is missing.
+// Rows from before via came from direct members: they keep via '' (and
+// their hashes), and a counter table's primary key gains via in place.
 constexpr char kUpgradeSchema[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS via TEXT NOT NULL DEFAULT '';
 CREATE TABLE IF NOT EXISTS refused_counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count BIGINT NOT NULL,
-  PRIMARY KEY (day, consumer, provider, service, method, status_code));
+  PRIMARY KEY (day, consumer, via, provider, service, method, status_code));
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   replica TEXT PRIMARY KEY,
   checkpoint TEXT NOT NULL);
+DO $$
+DECLARE
+  counter_table TEXT;
+BEGIN
+  FOREACH counter_table IN ARRAY ARRAY['counters', 'refused_counters'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema =
+                   current_schema() AND table_name = counter_table AND column_name = 'via') THEN
+      EXECUTE format('ALTER TABLE %I ADD COLUMN via TEXT NOT NULL DEFAULT %L, DROP CONSTRAINT %I, '
+                     'ADD PRIMARY KEY (day, consumer, via, provider, service, method, status_code)',
+                     counter_table, '',
+                     (SELECT conname FROM pg_constraint
+                      WHERE conrelid = counter_table::regclass AND contype = 'p'));
+    END IF;
+  END LOOP;
+END $$;
 )sql";
 
-constexpr char kSchemaComplete[] =
+// Two booleans: whether every table is there (with audit_log.refusal), and
+// whether via is recorded (the schema is complete when both are true; a
+// database from before via is still verified as it is).
+constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
     "NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-    "current_schema() AND table_name = 'audit_log' AND column_name = 'refusal')";
+    "current_schema() AND table_name = 'audit_log' AND column_name = 'refusal'), "
+    "(SELECT count(*) = 3 FROM information_schema.columns WHERE table_schema = "
+    "current_schema() AND column_name = 'via' AND table_name IN ('audit_log', 'counters', "
+    "'refused_counters'))";
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -103,33 +130,35 @@ constexpr char kAppendSql[] = R"sql(
 WITH audit AS (
   INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider,
                          service, method, status_code, latency_micros, request_bytes,
-                         response_bytes, purpose, prev_hash, hash, refusal)
+                         response_bytes, purpose, prev_hash, hash, refusal, via)
   SELECT $1, r.seq, r.time_micros, r.request_id, r.consumer, r.provider, r.service,
          r.method, r.status_code, r.latency_micros, r.request_bytes, r.response_bytes,
-         r.purpose, r.prev_hash, r.hash, r.refusal
+         r.purpose, r.prev_hash, r.hash, r.refusal, r.via
   FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::text[], $9::int4[], $10::int8[], $11::int8[], $12::int8[], $13::text[],
-              $14::bytea[], $15::bytea[], $23::text[])
+              $14::bytea[], $15::bytea[], $23::text[], $31::text[])
        WITH ORDINALITY AS r(seq, time_micros, request_id, consumer, provider, service,
                             method, status_code, latency_micros, request_bytes,
-                            response_bytes, purpose, prev_hash, hash, refusal, n)
+                            response_bytes, purpose, prev_hash, hash, refusal, via, n)
   ORDER BY r.n),
 refused AS (
-  INSERT INTO refused_counters (day, consumer, provider, service, method, status_code, count)
-  SELECT k.day, k.consumer, k.provider, k.service, k.method, k.status_code, k.count
-  FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[],
+  INSERT INTO refused_counters (day, consumer, via, provider, service, method, status_code,
+                                count)
+  SELECT k.day, k.consumer, k.via, k.provider, k.service, k.method, k.status_code, k.count
+  FROM unnest($24::text[], $25::text[], $33::text[], $26::text[], $27::text[], $28::text[],
               $29::int4[], $30::int8[])
-       WITH ORDINALITY AS k(day, consumer, provider, service, method, status_code, count, n)
+       WITH ORDINALITY AS k(day, consumer, via, provider, service, method, status_code, count,
+                            n)
   ORDER BY k.n
-  ON CONFLICT (day, consumer, provider, service, method, status_code)
+  ON CONFLICT (day, consumer, via, provider, service, method, status_code)
   DO UPDATE SET count = refused_counters.count + EXCLUDED.count)
-INSERT INTO counters (day, consumer, provider, service, method, status_code, count)
-SELECT k.day, k.consumer, k.provider, k.service, k.method, k.status_code, k.count
-FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+INSERT INTO counters (day, consumer, via, provider, service, method, status_code, count)
+SELECT k.day, k.consumer, k.via, k.provider, k.service, k.method, k.status_code, k.count
+FROM unnest($16::text[], $17::text[], $32::text[], $18::text[], $19::text[], $20::text[],
             $21::int4[], $22::int8[])
-     WITH ORDINALITY AS k(day, consumer, provider, service, method, status_code, count, n)
+     WITH ORDINALITY AS k(day, consumer, via, provider, service, method, status_code, count, n)
 ORDER BY k.n
-ON CONFLICT (day, consumer, provider, service, method, status_code)
+ON CONFLICT (day, consumer, via, provider, service, method, status_code)
 DO UPDATE SET count = counters.count + EXCLUDED.count
 )sql";
 
@@ -147,6 +176,8 @@ constexpr Oid kAppendParamTypes[] = {
     kTextArrayOid,                                                     // $23 refusal
     kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid,  // refused keys
     kInt4ArrayOid, kInt8ArrayOid,                                      // status, count
+    kTextArrayOid, kTextArrayOid, kTextArrayOid,                       // $31..33 via: audit,
+                                                                       // keys, refused keys
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
@@ -155,13 +186,14 @@ constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTyp
 constexpr char kSelectAudit[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
-    "prev_hash, hash, refusal FROM audit_log ORDER BY replica, seq";
+    "prev_hash, hash, refusal, $VIA FROM audit_log ORDER BY replica, seq";
 
-// Both counter tables, for the reconciliation with the audit log.
+// Both counter tables, for the reconciliation with the audit log. $VIA is
+// "via", or "''" in a database from before via was recorded.
 constexpr char kSelectCounters[] =
-    "SELECT day, consumer, provider, service, method, status_code::int8, count, false "
+    "SELECT day, consumer, provider, service, method, status_code::int8, count, false, $VIA "
     "FROM counters UNION ALL SELECT day, consumer, provider, service, method, "
-    "status_code::int8, count, true FROM refused_counters";
+    "status_code::int8, count, true, $VIA FROM refused_counters";
 
 struct ClearResult {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -369,11 +401,12 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
       const std::string lock = absl::StrCat("SELECT pg_advisory_xact_lock(", kSchemaLockKey, ")");
       NDXP_RETURN_IF_ERROR(
           Exec(c, database, lock.c_str(), "lock schema creation", PGRES_TUPLES_OK));
-      Result exists(PQexec(c, kSchemaComplete));
+      Result exists(PQexec(c, kSchemaPresent));
       if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
         return ResultError(c, exists.get(), database, "look for the schema");
       }
-      if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
+      if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t" ||
+          absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") {
         NDXP_RETURN_IF_ERROR(
             Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
         NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
@@ -514,12 +547,12 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       consumers(kTextOid, n), providers(kTextOid, n), services(kTextOid, n), methods(kTextOid, n),
       statuses(kInt4Oid, n), latencies(kInt8Oid, n), request_bytes(kInt8Oid, n),
       response_bytes(kInt8Oid, n), purposes(kTextOid, n), prev_hashes(kByteaOid, n),
-      hashes(kByteaOid, n), refusals(kTextOid, n);
+      hashes(kByteaOid, n), refusals(kTextOid, n), vias(kTextOid, n);
 
-  // (day, consumer, provider, service, method, status) -> count; ordered so
-  // that every replica locks counter rows in the same order.
-  using CounterKey =
-      std::tuple<std::string, std::string, std::string, std::string, std::string, int>;
+  // (day, consumer, via, provider, service, method, status) -> count; ordered
+  // so that every replica locks counter rows in the same order.
+  using CounterKey = std::tuple<std::string, std::string, std::string, std::string, std::string,
+                                std::string, int>;
   std::map<CounterKey, int64_t> counts[2];  // forwarded, refused
 
   const int64_t first_seq = head->seq + 1;
@@ -544,32 +577,34 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     prev_hashes.AddBytes(head->hash);
     hashes.AddBytes(hash);
     refusals.AddBytes(record.refusal);
+    vias.AddBytes(record.via);
     head->seq = seq;
     head->hash = std::move(hash);
 
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
-    ++counts[record.refusal.empty() ? 0 : 1][CounterKey(std::move(day), record.consumer,
-                                                         record.provider, record.service,
-                                                         record.method, record.status_code)];
+    ++counts[record.refusal.empty() ? 0 : 1][CounterKey(
+        std::move(day), record.consumer, record.via, record.provider, record.service,
+        record.method, record.status_code)];
   }
 
   // The counters' key columns and counts as arrays: forwarded, then refused.
   struct CounterArrays {
     explicit CounterArrays(size_t size)
-        : days(kTextOid, size), consumers(kTextOid, size), providers(kTextOid, size),
-          services(kTextOid, size), methods(kTextOid, size), statuses(kInt4Oid, size),
-          counts(kInt8Oid, size) {}
-    ArrayParam days, consumers, providers, services, methods, statuses, counts;
+        : days(kTextOid, size), consumers(kTextOid, size), vias(kTextOid, size),
+          providers(kTextOid, size), services(kTextOid, size), methods(kTextOid, size),
+          statuses(kInt4Oid, size), counts(kInt8Oid, size) {}
+    ArrayParam days, consumers, vias, providers, services, methods, statuses, counts;
   };
   std::vector<CounterArrays> keys;
   keys.reserve(2);
   for (const auto& table : counts) {
     CounterArrays& k = keys.emplace_back(table.size());
     for (const auto& [key, count] : table) {
-      const auto& [day, consumer, provider, service, method, status_code] = key;
+      const auto& [day, consumer, via, provider, service, method, status_code] = key;
       k.days.AddBytes(day);
       k.consumers.AddBytes(consumer);
+      k.vias.AddBytes(via);
       k.providers.AddBytes(provider);
       k.services.AddBytes(service);
       k.methods.AddBytes(method);
@@ -609,6 +644,9 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &keys[1].methods.bytes(),
       &keys[1].statuses.bytes(),
       &keys[1].counts.bytes(),
+      &vias.bytes(),
+      &keys[0].vias.bytes(),
+      &keys[1].vias.bytes(),
   };
   const char* values[kAppendParams];
   int lengths[kAppendParams];
@@ -657,11 +695,13 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
   // order, and its checkpoints after them).
   NDXP_RETURN_IF_ERROR(Exec(c, database, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                             "begin read-only transaction"));
+  std::pair<absl::string_view, absl::string_view> via_column = {"$VIA", "via"};
   {
-    Result exists(PQexec(c, kSchemaComplete));
+    Result exists(PQexec(c, kSchemaPresent));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
       return ResultError(c, exists.get(), database, "look for audit_log");
     }
+    if (absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") via_column.second = "''";
     if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
       return absl::NotFoundError(absl::StrCat(
           "audit log ", database,
@@ -692,7 +732,8 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
   }
 
   // A row at a time: the log may be far larger than memory.
-  if (PQsendQueryParams(c, kSelectAudit, 0, nullptr, nullptr, nullptr, nullptr,
+  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, {via_column});
+  if (PQsendQueryParams(c, select_audit.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
                         /*resultFormat=*/1) != 1 ||
       PQsetSingleRowMode(c) != 1) {
     return ResultError(c, nullptr, database, "scan audit log");
@@ -712,7 +753,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     const std::string request_id = GetBytes(r, 0, 4), consumer = GetBytes(r, 0, 5),
                       provider = GetBytes(r, 0, 6), service = GetBytes(r, 0, 7),
                       method = GetBytes(r, 0, 8), purpose = GetBytes(r, 0, 13),
-                      refusal = GetBytes(r, 0, 16);
+                      refusal = GetBytes(r, 0, 16), via = GetBytes(r, 0, 17);
     AuditFields f;
     f.replica = replica;
     f.request_id = request_id;
@@ -722,6 +763,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     f.method = method;
     f.purpose = purpose;
     f.refusal = refusal;
+    f.via = via;
     const bool ints_ok = GetInt(r, 0, 2, &f.seq) && GetInt(r, 0, 3, &f.time_micros) &&
                          GetInt(r, 0, 9, &f.status_code) && GetInt(r, 0, 10, &f.latency_micros) &&
                          GetInt(r, 0, 11, &f.request_bytes) &&
@@ -733,8 +775,9 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     NDXP_RETURN_IF_ERROR(verification.AddRow(id, f, GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
   }
 
-  Result counters(PQexecParams(c, kSelectCounters, 0, nullptr, nullptr, nullptr, nullptr,
-                               /*resultFormat=*/1));
+  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, {via_column});
+  Result counters(PQexecParams(c, select_counters.c_str(), 0, nullptr, nullptr, nullptr,
+                               nullptr, /*resultFormat=*/1));
   if (counters == nullptr || PQresultStatus(counters.get()) != PGRES_TUPLES_OK) {
     return ResultError(c, counters.get(), database, "scan counters");
   }
@@ -745,8 +788,8 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     GetInt(r, row, 6, &count);
     const bool refused = PQgetlength(r, row, 7) == 1 && PQgetvalue(r, row, 7)[0] != 0;
     verification.AddCounter(GetBytes(r, row, 0),
-                            {GetBytes(r, row, 1), GetBytes(r, row, 2), GetBytes(r, row, 3),
-                             GetBytes(r, row, 4), status_code, refused},
+                            {GetBytes(r, row, 1), GetBytes(r, row, 8), GetBytes(r, row, 2),
+                             GetBytes(r, row, 3), GetBytes(r, row, 4), status_code, refused},
                             count);
   }
   return verification.Finish(report);
