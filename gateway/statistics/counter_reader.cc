@@ -34,6 +34,8 @@ const char* ColumnOf(Dimension dimension) {
       return "service || '/' || method";
     case hub::v1::STATUS:
       return "status_code";
+    case hub::v1::VIA:
+      return "via";
     default:
       return nullptr;
   }
@@ -47,7 +49,7 @@ absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
           "group_by[", i, "]: unknown dimension ",
           dimension == hub::v1::DIMENSION_UNSPECIFIED ? std::string("DIMENSION_UNSPECIFIED")
                                                       : absl::StrCat(dimension),
-          " (expected CONSUMER, PROVIDER, SERVICE, METHOD or STATUS)"));
+          " (expected CONSUMER, PROVIDER, SERVICE, METHOD, STATUS or VIA)"));
     }
     for (size_t j = 0; j < i; ++j) {
       if (group_by[j] == dimension) {

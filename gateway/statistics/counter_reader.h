@@ -13,7 +13,8 @@
 //
 // Keys: CONSUMER "agency/subsystem", PROVIDER the agency code, SERVICE the
 // full service name, METHOD "service/method", STATUS the canonical gRPC code
-// name ("OK", "NOT_FOUND"; see status_codes.h).
+// name ("OK", "NOT_FOUND"; see status_codes.h), VIA the peer hub's
+// "agency/subsystem" ("" for direct calls and imported history).
 #ifndef NDXP_GATEWAY_STATISTICS_COUNTER_READER_H_
 #define NDXP_GATEWAY_STATISTICS_COUNTER_READER_H_
 

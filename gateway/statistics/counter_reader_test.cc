@@ -74,9 +74,9 @@ TEST(ParseGroupByTest, UnknownAndDuplicateDimensionsNameTheIndex) {
   const std::vector<Case> cases = {
       {{hub::v1::CONSUMER, hub::v1::DIMENSION_UNSPECIFIED},
        "group_by[1]: unknown dimension DIMENSION_UNSPECIFIED (expected CONSUMER, PROVIDER, "
-       "SERVICE, METHOD or STATUS)"},
+       "SERVICE, METHOD, STATUS or VIA)"},
       {{99}, "group_by[0]: unknown dimension 99 (expected CONSUMER, PROVIDER, SERVICE, "
-             "METHOD or STATUS)"},
+             "METHOD, STATUS or VIA)"},
       {{hub::v1::CONSUMER, hub::v1::STATUS, hub::v1::CONSUMER},
        "group_by[2]: duplicate dimension CONSUMER (already group_by[0])"},
   };
@@ -88,11 +88,11 @@ TEST(ParseGroupByTest, UnknownAndDuplicateDimensionsNameTheIndex) {
     EXPECT_EQ(parsed.status().message(), c.message);
   }
   google::protobuf::RepeatedField<int> all;
-  for (int d : {5, 4, 3, 2, 1}) all.Add(d);
+  for (int d : {6, 5, 4, 3, 2, 1}) all.Add(d);
   absl::StatusOr<std::vector<Dimension>> parsed = ParseGroupBy(all);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->size(), 5u);
-  EXPECT_EQ(parsed->front(), hub::v1::STATUS);
+  EXPECT_EQ(parsed->size(), 6u);
+  EXPECT_EQ(parsed->front(), hub::v1::VIA);
 }
 
 TEST(SqliteCounterReaderTest, MissingFileIsNotFoundAndNotCreated) {

@@ -1,6 +1,7 @@
 #include "gateway/statistics/statistics_engine.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,7 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "gateway/recording/postgres/postgres_test_server.h"
+#include "gateway/recording/postgres/postgres_transaction_store.h"
+#include "gateway/recording/test_records.h"
 #include "gateway/statistics/counter_reader.h"
+#include "gateway/statistics/postgres_counter_reader.h"
 #include "gateway/statistics/statistics_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -540,6 +545,166 @@ TEST_F(GroupingTest, GrowthByConsumerAndStatus) {
                                         absl::StrCat(kBenefits, "|UNAVAILABLE=7/0"),
                                         absl::StrCat(kTaxLookup, "|NOT_FOUND=3/0")));
 }
+
+// ---- two levels: calls that came through a peer hub
+
+constexpr char kProvinceHub[] = "000.00.00.H11/lgsp";
+constexpr char kCommune[] = "000.11.01.H11/commune-office";
+constexpr char kLandOffice[] = "000.11.00.H11/land-office";
+
+// Where the hub records and the engine reads: a store and a reader on one
+// database.
+class RecordingBackend {
+ public:
+  virtual ~RecordingBackend() = default;
+  virtual std::string SkipReason() const { return ""; }
+  virtual absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore() = 0;
+  virtual absl::StatusOr<std::unique_ptr<CounterReader>> OpenReader() = 0;
+};
+
+class SqliteBackend final : public RecordingBackend {
+ public:
+  absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore() override {
+    SqliteTransactionStore::Options options;
+    options.time_zone = "UTC";
+    auto store = SqliteTransactionStore::Open(db_.path(), options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<TransactionStore>(*std::move(store));
+  }
+  absl::StatusOr<std::unique_ptr<CounterReader>> OpenReader() override {
+    auto reader = SqliteCounterReader::Open(db_.path());
+    if (!reader.ok()) return reader.status();
+    return std::unique_ptr<CounterReader>(*std::move(reader));
+  }
+
+ private:
+  HubDatabase db_;
+};
+
+class PostgresBackend final : public RecordingBackend {
+ public:
+  PostgresBackend() {
+    if (server_.empty()) return;
+    name_ = gateway::testing::DatabaseNameForTest("via");
+    gateway::testing::ExecSql(server_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    gateway::testing::ExecSql(server_, "CREATE DATABASE " + name_);
+  }
+  ~PostgresBackend() override {
+    if (!name_.empty()) {
+      gateway::testing::ExecSql(server_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    }
+  }
+  std::string SkipReason() const override {
+    return server_.empty() ? "NDXP_TEST_POSTGRES is not set: run under scripts/with-postgres"
+                           : "";
+  }
+  absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore() override {
+    PostgresTransactionStore::Options options;
+    options.time_zone = "UTC";
+    auto store = PostgresTransactionStore::Open(Conninfo(), options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<TransactionStore>(*std::move(store));
+  }
+  absl::StatusOr<std::unique_ptr<CounterReader>> OpenReader() override {
+    auto reader = PostgresCounterReader::Open(Conninfo());
+    if (!reader.ok()) return reader.status();
+    return std::unique_ptr<CounterReader>(*std::move(reader));
+  }
+
+ private:
+  std::string Conninfo() const { return gateway::testing::WithDatabase(server_, name_); }
+
+  const std::string server_ = gateway::testing::TestServer();
+  std::string name_;
+};
+
+using BackendFactory = std::function<std::unique_ptr<RecordingBackend>()>;
+
+// The national hub's records, as each store keeps them: province agencies'
+// calls through their province's hub (one refused), beside direct calls,
+// in March 2026 and March 2025 (UTC days).
+class TwoLevelStatisticsTest : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam()();
+    if (std::string reason = backend_->SkipReason(); !reason.empty()) GTEST_SKIP() << reason;
+    std::vector<TransactionRecord> batch;
+    auto calls = [&](int n, D day, const std::string& consumer, const std::string& via) {
+      for (int i = 0; i < n; ++i) {
+        TransactionRecord record = gateway::testing::MakeRecord(
+            absl::ToUnixMicros(absl::FromCivil(day, absl::UTCTimeZone())) + i,
+            absl::StrCat("r-", batch.size()), consumer);
+        record.via = via;
+        batch.push_back(std::move(record));
+      }
+    };
+    calls(3, D(2026, 3, 1), kCommune, kProvinceHub);
+    calls(2, D(2026, 3, 2), kLandOffice, kProvinceHub);
+    calls(1, D(2026, 3, 2), kCommune, "");  // the same agency, directly
+    calls(5, D(2026, 3, 3), kTaxLookup, "");
+    calls(1, D(2026, 3, 4), kLandOffice, kProvinceHub);
+    batch.back().refusal = "not granted";  // refused: in no figure
+    batch.back().status_code = 7;
+    calls(1, D(2025, 3, 1), kCommune, kProvinceHub);
+    calls(2, D(2025, 3, 3), kTaxLookup, "");
+    auto store = backend_->OpenStore();
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Append(batch).ok());
+    auto reader = backend_->OpenReader();
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    engine_ = std::make_unique<StatisticsEngine>(*std::move(reader));
+  }
+
+  static Period March2026() { return AnchoredPeriod(Period::MONTH, D(2026, 3, 1)); }
+
+  std::unique_ptr<RecordingBackend> backend_;
+  std::unique_ptr<StatisticsEngine> engine_;
+};
+
+TEST_P(TwoLevelStatisticsTest, ByConsumerAndViaTheRowsSumExactlyToTheTotal) {
+  absl::StatusOr<CountResponse> count =
+      engine_->Count(CountOf(March2026(), {hub::v1::CONSUMER, hub::v1::VIA}));
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_THAT(Rows(*count), ElementsAre(absl::StrCat(kTaxLookup, "|=5"),
+                                        absl::StrCat(kCommune, "|", kProvinceHub, "=3"),
+                                        absl::StrCat(kLandOffice, "|", kProvinceHub, "=2"),
+                                        absl::StrCat(kCommune, "|=1")));
+  int64_t sum = 0;
+  for (const hub::v1::CountRow& row : count->rows()) sum += row.count();
+  EXPECT_EQ(sum, 11);
+  EXPECT_EQ(count->total(), 11);
+
+  absl::StatusOr<CountResponse> by_via = engine_->Count(CountOf(March2026(), {hub::v1::VIA}));
+  ASSERT_TRUE(by_via.ok()) << by_via.status();
+  EXPECT_THAT(Rows(*by_via), ElementsAre("=6", absl::StrCat(kProvinceHub, "=5")));
+  EXPECT_EQ(by_via->total(), 11);
+}
+
+TEST_P(TwoLevelStatisticsTest, GrowthByVia) {
+  absl::StatusOr<GrowthResponse> growth = engine_->Growth(
+      GrowthOf(March2026(), GrowthRequest::YEAR_ON_YEAR, {hub::v1::VIA}));
+  ASSERT_TRUE(growth.ok()) << growth.status();
+  EXPECT_THAT(Rows(*growth), ElementsAre("=6/2", absl::StrCat(kProvinceHub, "=5/1")));
+  EXPECT_DOUBLE_EQ(growth->rows(1).percent_change(), 400.0);
+  EXPECT_EQ(growth->total().current(), 11);
+  EXPECT_EQ(growth->total().baseline(), 3);
+
+  absl::StatusOr<GrowthResponse> by_agency = engine_->Growth(
+      GrowthOf(March2026(), GrowthRequest::YEAR_ON_YEAR, {hub::v1::CONSUMER, hub::v1::VIA}));
+  ASSERT_TRUE(by_agency.ok()) << by_agency.status();
+  EXPECT_THAT(Rows(*by_agency), ElementsAre(absl::StrCat(kTaxLookup, "|=5/2"),
+                                            absl::StrCat(kCommune, "|", kProvinceHub, "=3/1"),
+                                            absl::StrCat(kLandOffice, "|", kProvinceHub, "=2/0"),
+                                            absl::StrCat(kCommune, "|=1/0")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, TwoLevelStatisticsTest,
+    ::testing::Values(BackendFactory([] { return std::make_unique<SqliteBackend>(); }),
+                      BackendFactory([] { return std::make_unique<PostgresBackend>(); })),
+    [](const ::testing::TestParamInfo<BackendFactory>& backend) {
+      return backend.index == 0 ? "Sqlite" : "Postgres";
+    });
 
 // ---- invalid requests
 
