@@ -51,7 +51,7 @@ const std::map<std::string, v1::Period::Kind>& PeriodKinds() {
 const std::map<std::string, v1::Dimension>& Dimensions() {
   static const auto* dimensions = new std::map<std::string, v1::Dimension>{
       {"consumer", v1::CONSUMER}, {"provider", v1::PROVIDER}, {"service", v1::SERVICE},
-      {"method", v1::METHOD},     {"status", v1::STATUS}};
+      {"method", v1::METHOD},     {"status", v1::STATUS},     {"via", v1::VIA}};
   return *dimensions;
 }
 
@@ -206,7 +206,8 @@ void AddQueryFlags(CLI::App* command, Flags* flags) {
   command
       ->add_option("--group-by", flags->group_by,
                    "one row per value of these, e.g. consumer,method "
-                   "(consumer, provider, service, method, status)")
+                   "(consumer, provider, service, method, status, via: the peer hub a call "
+                   "came through, - for a direct call)")
       ->type_name("DIMENSIONS")
       ->check(GroupByFormat());
   command
@@ -510,7 +511,9 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   stats->footer(absl::StrCat(
       "Asks the hub over mutual TLS with an operator's certificate (one listed under\n"
       "`operators` in the hub's configuration). ", kHubDefaults, "\n\n",
-      "Example: ndxpctl stats --period half-year --anchor 2026-06-30 --group-by consumer,method\n\n",
+      "Example: ndxpctl stats --period half-year --anchor 2026-06-30 --group-by consumer,method\n"
+      "Province agencies by the peer hub they called through (VIA - for direct calls):\n"
+      "  ndxpctl stats --period month --anchor 2026-06-30 --group-by consumer,via\n\n",
       kExitStatus));
 
   CLI::App* import = stats->add_subcommand(
@@ -580,8 +583,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Checks every replica's hash chain, that it reaches the hub's latest signed\n"
       "checkpoint (rows deleted at the end are reported) and every --expect-head, and\n"
       "that the counters agree with the audit rows (a count that disagrees is named by\n"
-      "day, consumer, method and status). Days of imported history, which have no audit\n"
-      "rows, are not reconciled.\n\n"
+      "day, consumer, the peer hub it came through if any, method and status). Days of\n"
+      "imported history, which have no audit rows, are not reconciled.\n\n"
       "Example: ndxpctl audit verify --database state/data/hub.db --ca certs/ca.pem\n\n",
       kExitStatus));
 

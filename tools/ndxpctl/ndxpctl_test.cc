@@ -324,6 +324,28 @@ TEST_F(NdxpctlAgainstAHubTest, SendsTheQueryAndPrintsTheTableWithSeparators) {
             "TOTAL                                             1,670\n");
 }
 
+// At the national hub: each province agency and the peer hub it came through.
+TEST_F(NdxpctlAgainstAHubTest, GroupByConsumerAndViaShowsDirectCallsAsADash) {
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "period { from { year: 2026 month: 1 day: 1 } to { year: 2026 month: 6 day: 30 } }"
+      "rows { key: '000.11.01.H11/commune-office' key: '000.00.00.H11/lgsp' count: 1200 }"
+      "rows { key: '000.00.00.G12/tax-lookup' key: '' count: 300 }"
+      "total: 1500",
+      &service_.count_));
+  Result result = Stats({"--group-by", "consumer,via"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  ASSERT_EQ(service_.last_count_.group_by_size(), 2);
+  EXPECT_EQ(service_.last_count_.group_by(0), v1::CONSUMER);
+  EXPECT_EQ(service_.last_count_.group_by(1), v1::VIA);
+  EXPECT_EQ(result.out,
+            "Transactions 2026-01-01 .. 2026-06-30: 1,500\n"
+            "\n"
+            "CONSUMER                      VIA                 COUNT\n"
+            "000.11.01.H11/commune-office  000.00.00.H11/lgsp  1,200\n"
+            "000.00.00.G12/tax-lookup      -                     300\n"
+            "TOTAL                                             1,500\n");
+}
+
 TEST_F(NdxpctlAgainstAHubTest, CsvAndJsonWithoutGroupByCarryTheTotal) {
   service_.count_.clear_rows();  // the hub sends no rows when nothing is grouped
   Result csv = Stats({"--format", "csv"});

@@ -28,6 +28,21 @@ std::vector<std::string> KeyHeader(const google::protobuf::RepeatedField<int>& g
   return header;
 }
 
+// A row's key cells under KeyHeader. In a table a direct call's empty VIA
+// shows as "-", so that the column is never blank; CSV and JSON keep "".
+std::vector<std::string> KeyCells(const google::protobuf::RepeatedField<int>& group_by,
+                                  const google::protobuf::RepeatedPtrField<std::string>& key,
+                                  OutputFormat format) {
+  std::vector<std::string> cells(key.begin(), key.end());
+  for (size_t i = 0; i < cells.size() && i < static_cast<size_t>(group_by.size()); ++i) {
+    if (format == OutputFormat::kTable && group_by[static_cast<int>(i)] == v1::VIA &&
+        cells[i].empty()) {
+      cells[i] = kDirectCall;
+    }
+  }
+  return cells;
+}
+
 // The key cells of the total row: "TOTAL" under the first key column.
 std::vector<std::string> TotalKey(size_t key_columns) {
   std::vector<std::string> key(key_columns);
@@ -152,7 +167,7 @@ std::string RenderCount(const v1::CountRequest& request, const v1::CountResponse
   table.first_number_column = table.header.size();
   table.header.push_back("COUNT");
   for (const auto& row : response.rows()) {
-    std::vector<std::string> cells(row.key().begin(), row.key().end());
+    std::vector<std::string> cells = KeyCells(request.group_by(), row.key(), format);
     cells.push_back(Count(row.count(), format));
     table.rows.push_back(std::move(cells));
   }
@@ -178,7 +193,7 @@ std::string RenderGrowth(const v1::GrowthRequest& request, const v1::GrowthRespo
   }
   for (const auto& row : response.rows()) {
     table.rows.push_back(
-        GrowthCells(std::vector<std::string>(row.key().begin(), row.key().end()), row, format));
+        GrowthCells(KeyCells(request.group_by(), row.key(), format), row, format));
   }
   table.rows.push_back(GrowthCells(TotalKey(table.first_number_column), response.total(), format));
   if (format == OutputFormat::kCsv) return RenderCsv(table);

@@ -25,6 +25,9 @@ namespace ndxp::ndxpctl {
 
 enum class OutputFormat { kTable, kCsv, kJson };
 
+// A direct call's VIA in a table (the API, CSV and JSON say "").
+inline constexpr char kDirectCall[] = "-";
+
 // "table", "csv" or "json"; INVALID_ARGUMENT naming the accepted ones for
 // anything else ("yaml").
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
@@ -58,9 +61,10 @@ std::string RenderCsv(const Table& table);
 
 // The answer of Statistics.Count for `request` (whose group_by names the key
 // columns). Table: a headline with the period and total, then the rows and a
-// TOTAL row when grouped. CSV: the header, the rows, then the total (a row
-// starting "TOTAL" when grouped; the only row otherwise). JSON: the response
-// with every field, total and empty lists included.
+// TOTAL row when grouped (a direct call's VIA shown as kDirectCall). CSV: the
+// header, the rows, then the total (a row starting "TOTAL" when grouped; the
+// only row otherwise). JSON: the response with every field, total and empty
+// lists included.
 std::string RenderCount(const hub::v1::CountRequest& request,
                         const hub::v1::CountResponse& response, OutputFormat format);
 

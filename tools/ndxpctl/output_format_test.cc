@@ -128,6 +128,30 @@ TEST(RenderCountTest, GroupedRowsThenTotal) {
             "TOTAL,,1670\n");
 }
 
+// Province agencies through their province's hub, beside a direct call.
+TEST(RenderCountTest, ADirectCallsViaIsADashInTablesAndEmptyForPrograms) {
+  const auto request = Parse<v1::CountRequest>("group_by: CONSUMER group_by: VIA");
+  const auto response = Parse<v1::CountResponse>(
+      std::string(kPeriod) +
+      "rows { key: '000.11.01.H11/commune' key: '000.00.00.H11/lgsp' count: 3 }"
+      "rows { key: '000.00.00.G12/tax' key: '' count: 2 } total: 5");
+  EXPECT_EQ(RenderCount(request, response, OutputFormat::kTable),
+            "Transactions 2026-01-01 .. 2026-06-30: 5\n"
+            "\n"
+            "CONSUMER               VIA                 COUNT\n"
+            "000.11.01.H11/commune  000.00.00.H11/lgsp      3\n"
+            "000.00.00.G12/tax      -                       2\n"
+            "TOTAL                                          5\n");
+  EXPECT_EQ(RenderCount(request, response, OutputFormat::kCsv),
+            "CONSUMER,VIA,COUNT\n"
+            "000.11.01.H11/commune,000.00.00.H11/lgsp,3\n"
+            "000.00.00.G12/tax,,2\n"
+            "TOTAL,,5\n");
+  EXPECT_NE(RenderCount(request, response, OutputFormat::kJson)
+                .find("\"key\":[\"000.00.00.G12/tax\",\"\"]"),
+            std::string::npos);
+}
+
 constexpr char kGrowthPeriods[] =
     "period { from { year: 2026 month: 1 day: 1 } to { year: 2026 month: 6 day: 30 } } "
     "baseline_period { from { year: 2025 month: 1 day: 1 } to { year: 2025 month: 6 day: 30 } } ";
@@ -159,6 +183,26 @@ TEST(RenderGrowthTest, HeadlineAndTotalRow) {
             "000.00.00.G04,1670,1000,+670,+67.0%,1.67x\n"
             "000.00.00.G22,5,0,+5,undefined,no transactions in the baseline period\n"
             "TOTAL,1680,1000,+680,+68.0%,1.68x\n");
+}
+
+TEST(RenderGrowthTest, ByViaADirectCallIsADash) {
+  const auto request = Parse<v1::GrowthRequest>("group_by: VIA");
+  const auto response = Parse<v1::GrowthResponse>(
+      std::string(kGrowthPeriods) +
+      "rows { key: '' current: 6 baseline: 2 difference: 4 defined: true "
+      "       percent_change: 200.0 multiple: 3.0 }"
+      "total { current: 6 baseline: 2 difference: 4 defined: true "
+      "        percent_change: 200.0 multiple: 3.0 }");
+  EXPECT_EQ(RenderGrowth(request, response, OutputFormat::kTable),
+            "2026-01-01 .. 2026-06-30 against 2025-01-01 .. 2025-06-30: 6 vs 2, +200.0%, 3.00x\n"
+            "\n"
+            "VIA    CURRENT  BASELINE  DIFFERENCE  PERCENT  MULTIPLE\n"
+            "-            6         2          +4  +200.0%     3.00x\n"
+            "TOTAL        6         2          +4  +200.0%     3.00x\n");
+  EXPECT_EQ(RenderGrowth(request, response, OutputFormat::kCsv),
+            "VIA,CURRENT,BASELINE,DIFFERENCE,PERCENT,MULTIPLE\n"
+            ",6,2,+4,+200.0%,3.00x\n"
+            "TOTAL,6,2,+4,+200.0%,3.00x\n");
 }
 
 TEST(RenderGrowthTest, UngroupedCsvIsTheTotal) {
