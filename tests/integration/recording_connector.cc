@@ -1,5 +1,6 @@
 #include "tests/integration/recording_connector.h"
 
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,10 @@ using ndxp::residents::v1::Relative;
 using ndxp::residents::v1::VerifyCitizenRequest;
 using ndxp::residents::v1::VerifyCitizenResponse;
 
-RecordingConnector::RecordingConnector(const ndxp::config::v1::TlsFiles& tls) {
+RecordingConnector::RecordingConnector(const ndxp::config::v1::TlsFiles& tls,
+                                       bool health_service) {
+  // Read when the server is built: set for this one.
+  grpc::EnableDefaultHealthCheckService(health_service);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", *tls::MutualTlsServerCredentials(tls), &port_);
   builder.RegisterService(this);
@@ -21,6 +25,10 @@ RecordingConnector::RecordingConnector(const ndxp::config::v1::TlsFiles& tls) {
 }
 
 RecordingConnector::~RecordingConnector() { server_->Shutdown(); }
+
+void RecordingConnector::SetServing(bool serving) {
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+}
 
 SeenCall RecordingConnector::last_call() const {
   absl::MutexLock lock(&mu_);

@@ -25,13 +25,16 @@ struct SeenCall {
   std::string peer_spiffe_id;  // who connected: must be the hub
 };
 
-// Thread-safe. Serves on 127.0.0.1, port 0, with mutual TLS.
+// Thread-safe. Serves on 127.0.0.1, port 0, with mutual TLS; with
+// `health_service`, gRPC's grpc.health.v1 too (SERVING until SetServing).
 class RecordingConnector final : public ndxp::residents::v1::ResidentRegistry::Service {
  public:
-  explicit RecordingConnector(const ndxp::config::v1::TlsFiles& tls);
+  explicit RecordingConnector(const ndxp::config::v1::TlsFiles& tls, bool health_service = false);
   ~RecordingConnector() override;
 
   int port() const { return port_; }
+  // What its health service answers from now on (with `health_service`).
+  void SetServing(bool serving);
   SeenCall last_call() const;
   // How many calls reached it.
   int64_t calls() const;
