@@ -41,12 +41,7 @@ class HealthCheckTest : public ::testing::Test {
     first_ = std::make_unique<testing::RecordingConnector>(residents_tls, /*health_service=*/true);
     second_ = std::make_unique<testing::RecordingConnector>(residents_tls, /*health_service=*/true);
     std::string path = dir_.path() + "/hub.textproto";
-    std::ofstream(path) << absl::StrCat(R"(
-      listen: "127.0.0.1:0"
-      trust_domain: "ndxp.gov.vn"
-      tls { ca_cert: ")", hub_tls.ca_cert(), R"(" cert: ")", hub_tls.cert(), R"(" key: ")",
-                                        hub_tls.key(), R"(" }
-      descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
+    std::ofstream(path) << absl::StrCat(testing::HubConfigHead(hub_tls), R"(
       routes { service: "ndxp.residents.v1.ResidentRegistry" provider: "000.00.00.H49"
                endpoint: "127.0.0.1:)", first_->port(), R"(" replicas: "127.0.0.1:)",
                                         second_->port(), R"(" }

@@ -123,4 +123,14 @@ grpc::Status RecordingConnector::BatchVerifyCitizens(
   return grpc::Status::OK;
 }
 
+std::string HubConfigHead(const ndxp::config::v1::TlsFiles& hub_tls) {
+  return absl::StrCat(R"(
+      listen: "127.0.0.1:0"
+      trust_domain: "ndxp.gov.vn"
+      tls { ca_cert: ")", hub_tls.ca_cert(), R"(" cert: ")", hub_tls.cert(), R"(" key: ")",
+                      hub_tls.key(), R"(" }
+      descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
+  )");
+}
+
 }  // namespace ndxp::testing

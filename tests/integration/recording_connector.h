@@ -63,6 +63,11 @@ class RecordingConnector final : public ndxp::residents::v1::ResidentRegistry::S
   int port_ = 0;
 };
 
+// The first lines of a hub configuration for these tests: a free loopback
+// port, trust domain ndxp.gov.vn, the TLS files `hub_tls`, the routed
+// services' descriptors (NDXP_DESCRIPTOR_SET). Routes and the rest follow.
+std::string HubConfigHead(const ndxp::config::v1::TlsFiles& hub_tls);
+
 }  // namespace ndxp::testing
 
 #endif  // NDXP_TESTS_INTEGRATION_RECORDING_CONNECTOR_H_
