@@ -14,6 +14,7 @@
 
 #include <grpcpp/create_channel.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/tls/credentials.h"
@@ -104,9 +105,39 @@ class ResidentsMainTest : public ::testing::Test {
     return path;
   }
 
+  // Reads the child's log (stderr) up to the first line containing `text`
+  // into *log; that line, or "" at the end of the log.
+  static std::string ReadLogUntil(const Child& child, const std::string& text, std::string* log) {
+    std::string line;
+    do {
+      line = ReadLine(child.err);
+      *log += line;
+    } while (!line.empty() && !absl::StrContains(line, text));
+    return line;
+  }
+
+  // A channel to the connector at `address` with the hub's identity.
+  std::shared_ptr<grpc::Channel> ChannelAsHub(const std::string& address) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        ndxp::tls::MutualTlsChannelCredentials(pki_.Issue("hub", "000.00.00.A01", "hub"));
+    EXPECT_TRUE(credentials.ok());
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    return grpc::CreateCustomChannel(address, *credentials, args);
+  }
+
   ndxp::testing::TestPki pki_;
   ndxp::testing::TempDir dir_;
 };
+
+grpc::health::v1::HealthCheckResponse::ServingStatus HealthOf(
+    const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse health;
+  grpc::Status status = grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &health);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return health.status();
+}
 
 TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
   const std::string config = WriteConfig("000.00.00.H49");
@@ -115,11 +146,7 @@ TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
   // The log (stderr) says where it listens, once the ready file is written.
   const std::string kListening = "ndxp-residents connector: listening on 127.0.0.1:";
   std::string err;
-  std::string line;
-  do {
-    line = ReadLine(child.err);
-    err += line;
-  } while (!line.empty() && !absl::StrContains(line, kListening));
+  std::string line = ReadLogUntil(child, kListening, &err);
   ASSERT_TRUE(absl::StrContains(line, kListening)) << err;
   ASSERT_TRUE(absl::EndsWith(line, " (agency 000.00.00.H49)\n")) << line;
   const std::string port = line.substr(line.find(kListening) + kListening.size());
@@ -127,19 +154,8 @@ TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
   EXPECT_EQ(address, "127.0.0.1:" + port.substr(0, port.find(' ')) + "\n");
 
   // The hub gets in; the connector's own service answers over mTLS.
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      ndxp::tls::MutualTlsChannelCredentials(pki_.Issue("hub", "000.00.00.A01", "hub"));
-  ASSERT_TRUE(credentials.ok());
-  grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride("localhost");
-  auto channel = grpc::CreateCustomChannel(address.substr(0, address.size() - 1),
-                                           *credentials, args);
-  grpc::ClientContext health_context;
-  grpc::health::v1::HealthCheckResponse health;
-  ASSERT_TRUE(grpc::health::v1::Health::NewStub(channel)
-                  ->Check(&health_context, {}, &health)
-                  .ok());
-  EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  auto channel = ChannelAsHub(address.substr(0, address.size() - 1));
+  EXPECT_EQ(HealthOf(channel), grpc::health::v1::HealthCheckResponse::SERVING);
   grpc::ClientContext verify_context;
   v1::VerifyCitizenRequest request;
   request.set_personal_id("001090999999");
@@ -160,6 +176,31 @@ TEST_F(ResidentsMainTest, ServesUntilSigtermThenExitsCleanly) {
   EXPECT_TRUE(absl::StrContains(err, "generated 300 citizens in")) << err;
   EXPECT_TRUE(absl::StrContains(err, "shutting down")) << err;
   EXPECT_FALSE(std::ifstream(ready).good()) << "ready file left behind";
+  fclose(child.out);
+  fclose(child.err);
+}
+
+TEST_F(ResidentsMainTest, SigusrOneDrainsItAndSigusrTwoEndsTheDrain) {
+  const std::string ready = dir_.path() + "/residents.ready";
+  Child child = Spawn({"--config", WriteConfig("000.00.00.H49"), "--ready-file", ready});
+  std::string err;
+  ASSERT_NE(ReadLogUntil(child, "listening on", &err), "") << err;
+  auto channel = ChannelAsHub(std::string(absl::StripAsciiWhitespace(ReadFile(ready))));
+  using grpc::health::v1::HealthCheckResponse;
+  EXPECT_EQ(HealthOf(channel), HealthCheckResponse::SERVING);
+
+  // Each signal is handled when its log line is written.
+  ASSERT_EQ(kill(child.pid, SIGUSR1), 0);
+  ASSERT_NE(ReadLogUntil(child, "draining: health NOT_SERVING", &err), "") << err;
+  EXPECT_EQ(HealthOf(channel), HealthCheckResponse::NOT_SERVING);
+  ASSERT_EQ(kill(child.pid, SIGUSR2), 0);
+  ASSERT_NE(ReadLogUntil(child, "serving: health SERVING", &err), "") << err;
+  EXPECT_EQ(HealthOf(channel), HealthCheckResponse::SERVING);
+
+  ASSERT_EQ(kill(child.pid, SIGTERM), 0);
+  const int exit_status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(exit_status));
+  EXPECT_EQ(WEXITSTATUS(exit_status), 0);
   fclose(child.out);
   fclose(child.err);
 }

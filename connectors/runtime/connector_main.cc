@@ -45,8 +45,11 @@ std::string ConnectorUsage(absl::string_view name) {
       logging::kLogFlagsUsage,
       "  --help             print this text\n"
       "A flag's value follows it (--config FILE) or an equals sign (--config=FILE).\n"
-      "Stops gracefully on SIGTERM or SIGINT. Exit status: 0 clean shutdown,\n"
-      "1 could not start, 2 bad flags or invalid configuration.\n");
+      "Stops gracefully on SIGTERM or SIGINT. SIGUSR1 drains the connector: its\n"
+      "health service (grpc.health.v1) answers NOT_SERVING, so the hub sends it no\n"
+      "new calls while calls in flight finish; SIGUSR2 makes it serve again.\n"
+      "Exit status: 0 clean shutdown, 1 could not start, 2 bad flags or invalid\n"
+      "configuration.\n");
 }
 
 absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const> args) {
@@ -140,6 +143,8 @@ int ConnectorMain(int argc, char** argv, absl::string_view name,
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
+  sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::vector<const char*> args(argv + (argc > 0 ? 1 : 0), argv + argc);
@@ -198,8 +203,18 @@ int ConnectorMain(int argc, char** argv, absl::string_view name,
   int signal_number = 0;
   for (;;) {
     if (sigwait(&signals, &signal_number) != 0) continue;
-    if (signal_number != SIGHUP) break;
-    Log("connector").info("SIGHUP ignored (nothing to reload)");
+    if (signal_number == SIGHUP) {
+      Log("connector").info("SIGHUP ignored (nothing to reload)");
+    } else if (signal_number == SIGUSR1) {
+      (*server)->SetServing(false);
+      Log("connector").info("draining: health NOT_SERVING, no new calls from the hub (SIGUSR2 "
+                            "serves again)");
+    } else if (signal_number == SIGUSR2) {
+      (*server)->SetServing(true);
+      Log("connector").info("serving: health SERVING");
+    } else {
+      break;
+    }
   }
   Log("connector").info("{}, shutting down", strsignal(signal_number));
   (*server)->Shutdown(kShutdownGrace);

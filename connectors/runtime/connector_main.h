@@ -9,7 +9,9 @@
 // "127.0.0.1:PORT\n" to the ready file if asked (atomically: a launcher that
 // sees the file sees all of it), then logs
 // "listening on HOST:PORT (agency CODE)", and shuts
-// down gracefully on SIGTERM or SIGINT, removing the ready file. SIGHUP is
+// down gracefully on SIGTERM or SIGINT, removing the ready file. SIGUSR1
+// drains it (its grpc.health.v1 service answers NOT_SERVING, so the hub's
+// health checks send it no new calls), SIGUSR2 ends the drain. SIGHUP is
 // ignored (connectors have nothing to reload yet).
 //
 // Example (a connector's whole main.cc):

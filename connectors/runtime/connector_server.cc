@@ -102,6 +102,11 @@ ConnectorServer::~ConnectorServer() { Shutdown(absl::ZeroDuration()); }
 
 std::string ConnectorServer::address() const { return absl::StrCat(host_, ":", port_); }
 
+void ConnectorServer::SetServing(bool serving) {
+  // Registered by Start (EnableDefaultHealthCheckService), never absent.
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+}
+
 void ConnectorServer::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;

@@ -66,6 +66,12 @@ class ConnectorServer {
 
   grpc::Server* grpc_server() { return server_.get(); }
 
+  // What grpc.health.v1.Health answers, for "" and every service: SERVING
+  // from the start, NOT_SERVING while `serving` is false (an operator
+  // draining the connector: the hub's health checks then send it no new
+  // calls, calls in flight finish). Watchers are told at once.
+  void SetServing(bool serving);
+
   // Counts the calls in flight (an interceptor sees each start and end).
   // Thread-safe.
   class CallTracker {

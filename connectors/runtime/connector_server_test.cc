@@ -60,6 +60,24 @@ TEST(ConnectorServerTest, StartReportsTheBoundPortAndServesHealth) {
   EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
+TEST(ConnectorServerTest, HealthSaysNotServingWhileDrained) {
+  BlockingService service;
+  absl::StatusOr<std::unique_ptr<ConnectorServer>> server = ConnectorServer::Start(
+      {"127.0.0.1:0", grpc::InsecureServerCredentials(), {&service}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto health = grpc::health::v1::Health::NewStub(Connect(**server));
+  auto status_now = [&] {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckResponse answer;
+    EXPECT_TRUE(health->Check(&context, {}, &answer).ok());
+    return answer.status();
+  };
+  (*server)->SetServing(false);
+  EXPECT_EQ(status_now(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  (*server)->SetServing(true);
+  EXPECT_EQ(status_now(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
 TEST(ConnectorServerTest, StartErrors) {
   BlockingService service;
   absl::StatusOr<std::unique_ptr<ConnectorServer>> first = ConnectorServer::Start(

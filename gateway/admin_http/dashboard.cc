@@ -228,15 +228,19 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
   for (const auto& c : connectors) {
     reachable += c.reachable ? 1 : 0;
     int64_t open = 0;
+    bool not_serving = false;  // its health checks say so (drained)
     for (const auto& u : calls.upstreams) {
-      if (u.provider == c.target.provider && u.endpoint == c.target.endpoint) open += u.open;
+      if (u.provider != c.target.provider || u.endpoint != c.target.endpoint) continue;
+      open += u.open;
+      not_serving |= u.checked && !u.serving;
     }
     absl::StrAppend(
         &connector_rows, "<tr><td>", EscapeXml(c.target.provider), "</td><td>",
         EscapeXml(c.target.endpoint), "</td><td>",
         !c.probed ? "<span class=\"pill warn\">checking</span>"
         : c.reachable
-            ? "<span class=\"pill good\">reachable</span>"
+            ? (not_serving ? "<span class=\"pill warn\">reachable, not serving</span>"
+                           : "<span class=\"pill good\">reachable</span>")
             : absl::StrCat("<span class=\"pill bad\">unreachable</span> ", EscapeXml(c.error)),
         "</td><td class=\"num\">", open, "</td></tr>");
   }

@@ -65,6 +65,27 @@ void CallFamilies(const metrics::CallMetrics::Snapshot& calls, PrometheusText* p
     page->Sample("ndxp_upstream_connections", {{"provider", u.provider}, {"endpoint", u.endpoint}},
                  static_cast<double>(u.open));
   }
+  page->Family("ndxp_upstream_serving", "gauge",
+               "Whether the last active health check (grpc.health.v1) of each connector "
+               "endpoint lets calls go to it: 1 after SERVING (or no health service), 0 after "
+               "NOT_SERVING or no answer.");
+  for (const auto& u : calls.upstreams) {
+    if (!u.checked) continue;
+    page->Sample("ndxp_upstream_serving", {{"provider", u.provider}, {"endpoint", u.endpoint}},
+                 u.serving ? 1 : 0);
+  }
+  page->Family("ndxp_upstream_health_checks_total", "counter",
+               "Active health checks of each connector endpoint, by result.");
+  using Result = metrics::CallMetrics::HealthCheckResult;
+  for (const auto& u : calls.upstreams) {
+    if (!u.checked) continue;
+    for (int r = 0; r < metrics::CallMetrics::kHealthCheckResults; ++r) {
+      page->Sample("ndxp_upstream_health_checks_total",
+                   {{"provider", u.provider}, {"endpoint", u.endpoint},
+                    {"result", metrics::CallMetrics::Name(static_cast<Result>(r))}},
+                   static_cast<double>(u.checks[r]));
+    }
+  }
 }
 
 }  // namespace

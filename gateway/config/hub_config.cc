@@ -255,6 +255,10 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   }
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
+  if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {
+    return file.ErrorAt({"health_checks", "interval_ms"},
+                        "must be 0 (every 5 s) or at least 100 (every endpoint is asked each time)");
+  }
   if (config.has_admin()) {
     const std::string& admin = config.admin().listen();
     size_t colon = admin.rfind(':');

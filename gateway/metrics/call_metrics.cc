@@ -40,14 +40,38 @@ void CallMetrics::OnTransaction(int thread, const TransactionRecord& record,
   stats.response_bytes += static_cast<uint64_t>(record.response_bytes);
 }
 
+absl::string_view CallMetrics::Name(HealthCheckResult result) {
+  switch (result) {
+    case HealthCheckResult::kServing:
+      return "serving";
+    case HealthCheckResult::kNotServing:
+      return "not_serving";
+    case HealthCheckResult::kNoAnswer:
+      return "no_answer";
+    case HealthCheckResult::kNoHealthService:
+      return "no_health_service";
+  }
+  return "unknown";
+}
+
 void CallMetrics::OnUpstreamOpened(const std::string& provider, const std::string& endpoint) {
   absl::MutexLock lock(&upstreams_mu_);
-  ++upstreams_[{provider, endpoint}];
+  ++upstreams_[{provider, endpoint}].open;
 }
 
 void CallMetrics::OnUpstreamClosed(const std::string& provider, const std::string& endpoint) {
   absl::MutexLock lock(&upstreams_mu_);
-  --upstreams_[{provider, endpoint}];
+  --upstreams_[{provider, endpoint}].open;
+}
+
+void CallMetrics::OnHealthCheck(const std::string& provider, const std::string& endpoint,
+                                HealthCheckResult result) {
+  absl::MutexLock lock(&upstreams_mu_);
+  UpstreamCount& upstream = upstreams_[{provider, endpoint}];
+  upstream.checked = true;
+  upstream.serving =
+      result == HealthCheckResult::kServing || result == HealthCheckResult::kNoHealthService;
+  ++upstream.checks[static_cast<int>(result)];
 }
 
 CallMetrics::Snapshot CallMetrics::Read() const {
@@ -73,8 +97,10 @@ CallMetrics::Snapshot CallMetrics::Read() const {
   for (auto& [key, stats] : methods) snapshot.methods.push_back(std::move(stats));
   {
     absl::MutexLock lock(&upstreams_mu_);
-    for (const auto& [key, open] : upstreams_) {
-      snapshot.upstreams.push_back({key.first, key.second, open});
+    for (const auto& [key, upstream] : upstreams_) {
+      snapshot.upstreams.push_back(upstream);
+      snapshot.upstreams.back().provider = key.first;
+      snapshot.upstreams.back().endpoint = key.second;
     }
   }
   auto labels = [](const TransactionCount& t) {

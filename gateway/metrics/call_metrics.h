@@ -1,7 +1,8 @@
 // The hub's live counters of forwarded calls, for /metrics and the
 // dashboard: transactions by consumer, provider, service, method and status;
 // per method the latency (total, and what the hub added to the connector's
-// time) and the payload bytes each way; open connections per connector.
+// time) and the payload bytes each way; per connector endpoint the open
+// connections and what its active health checks found.
 //
 // Counting is cheap on the hot path: each transport thread has its own shard
 // with its own lock, taken by that thread once per call and by a reader
@@ -49,9 +50,23 @@ class CallMetrics {
     uint64_t request_bytes = 0;            // message payload, caller -> connector
     uint64_t response_bytes = 0;           // message payload, connector -> caller
   };
+  // How an active health check of an endpoint (grpc.health.v1) ended.
+  enum class HealthCheckResult {
+    kServing,          // answered SERVING
+    kNotServing,       // answered NOT_SERVING, another status or an error
+    kNoAnswer,         // no connection, or no answer within the timeout
+    kNoHealthService,  // UNIMPLEMENTED: taken as serving (gRFC A17)
+  };
+  static constexpr int kHealthCheckResults = 4;
+  // "serving", "not_serving", "no_answer", "no_health_service".
+  static absl::string_view Name(HealthCheckResult result);
+
   struct UpstreamCount {
     std::string provider, endpoint;
     int64_t open = 0;  // connections with a completed handshake
+    bool checked = false;  // an active health check has ended
+    bool serving = false;  // the last one lets calls go there
+    uint64_t checks[kHealthCheckResults] = {};  // by HealthCheckResult
   };
   // Sorted by their labels.
   struct Snapshot {
@@ -76,6 +91,10 @@ class CallMetrics {
   // A connection to a connector completed its handshake / closed after it.
   void OnUpstreamOpened(const std::string& provider, const std::string& endpoint);
   void OnUpstreamClosed(const std::string& provider, const std::string& endpoint);
+  // An active health check of the endpoint ended (a few per endpoint and
+  // interval, not per call).
+  void OnHealthCheck(const std::string& provider, const std::string& endpoint,
+                     HealthCheckResult result);
 
   Snapshot Read() const;
 
@@ -130,9 +149,10 @@ class CallMetrics {
 
   std::vector<std::unique_ptr<Shard>> shards_;
 
-  // Connections open and close rarely (not per call): one lock.
+  // Connections open and close, and health checks end, rarely (not per
+  // call): one lock. By (provider, endpoint); the labels are the key's.
   mutable absl::Mutex upstreams_mu_;
-  absl::flat_hash_map<std::pair<std::string, std::string>, int64_t> upstreams_
+  absl::flat_hash_map<std::pair<std::string, std::string>, UpstreamCount> upstreams_
       ABSL_GUARDED_BY(upstreams_mu_);
 };
 

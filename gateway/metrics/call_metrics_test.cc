@@ -56,6 +56,27 @@ TEST(CallMetricsTest, CountsOpenUpstreamConnections) {
   CallMetrics::Snapshot snapshot = metrics.Read();
   ASSERT_EQ(snapshot.upstreams.size(), 1u);
   EXPECT_EQ(snapshot.upstreams[0].open, 1);
+  EXPECT_FALSE(snapshot.upstreams[0].checked);
+}
+
+TEST(CallMetricsTest, KeepsEachEndpointsLastHealthCheckAndCountsThemByResult) {
+  using Result = CallMetrics::HealthCheckResult;
+  CallMetrics metrics(1);
+  metrics.OnHealthCheck("000.00.00.H49", "127.0.0.1:1", Result::kServing);
+  metrics.OnHealthCheck("000.00.00.H49", "127.0.0.1:1", Result::kNotServing);
+  metrics.OnHealthCheck("000.00.00.H49", "127.0.0.1:2", Result::kNoHealthService);
+  metrics.OnHealthCheck("000.00.00.H49", "127.0.0.1:1", Result::kNotServing);
+  CallMetrics::Snapshot snapshot = metrics.Read();
+  ASSERT_EQ(snapshot.upstreams.size(), 2u);
+  const auto& drained = snapshot.upstreams[0];
+  EXPECT_EQ(drained.endpoint, "127.0.0.1:1");
+  EXPECT_TRUE(drained.checked);
+  EXPECT_FALSE(drained.serving);
+  EXPECT_EQ(drained.checks[static_cast<int>(Result::kServing)], 1u);
+  EXPECT_EQ(drained.checks[static_cast<int>(Result::kNotServing)], 2u);
+  EXPECT_EQ(drained.open, 0);
+  EXPECT_TRUE(snapshot.upstreams[1].serving) << "no health service: taken as serving";
+  EXPECT_EQ(CallMetrics::Name(Result::kNoAnswer), "no_answer");
 }
 
 TEST(HistogramTest, BucketsAreCumulativeAndInclusive) {

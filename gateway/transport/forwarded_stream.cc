@@ -232,6 +232,7 @@ void ForwardedStream::OnRequestHeadersDone() {
     }
   }
   if (!has_content_type) upstream_request_.Add("content-type", "application/grpc");
+  request_messages_.MeterInflatedSize(encoding);  // the connector inflates it whole
   for (const auto& [name, value] : decision.upstream_headers) upstream_request_.Add(name, value);
   request_headers_.Release();
   StartForwarding(route);

@@ -1,10 +1,12 @@
 // What the transport reads of gRPC on the wire without parsing messages:
 // the 5-byte length prefix of each message (compressed or not, the limit is
-// on wire bytes), grpc-timeout, and the trailers a hub-made answer carries.
+// on wire bytes, and on what a compressed request inflates to), grpc-timeout,
+// and the trailers a hub-made answer carries.
 #ifndef NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_
 #define NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -19,11 +21,25 @@ namespace ndxp::gateway::transport {
 // within the current prefix or message. Not thread-safe.
 class GrpcMessageScanner {
  public:
-  explicit GrpcMessageScanner(uint32_t max_message_bytes) : max_(max_message_bytes) {}
+  explicit GrpcMessageScanner(uint32_t max_message_bytes);
+  ~GrpcMessageScanner();
+  GrpcMessageScanner(const GrpcMessageScanner&) = delete;
+  GrpcMessageScanner& operator=(const GrpcMessageScanner&) = delete;
+
+  // Compressed messages of the stream's grpc-encoding `encoding` ("gzip",
+  // "deflate"; others are not inflated) are inflated from now on as they
+  // pass, into a scratch buffer that is dropped, and refused once they
+  // inflate past the limit: a gRPC server (1.51) checks a message's
+  // compressed size, then inflates it whole, so 4 MiB of gzip would cost a
+  // connector 4 GiB. Costs a zlib state (~40 KiB) while a compressed
+  // message passes, and stops just past the limit.
+  void MeterInflatedSize(absl::string_view encoding);
 
   // RESOURCE_EXHAUSTED as soon as a prefix announces a message longer than
-  // the limit (before any of it is buffered); INVALID_ARGUMENT if the flag
-  // byte is neither 0 nor 1. Once non-OK, stays so.
+  // the limit (before any of it is buffered), or a metered compressed
+  // message inflates past it (before its last byte is through);
+  // INVALID_ARGUMENT if the flag byte is neither 0 nor 1. Once non-OK,
+  // stays so.
   absl::Status Feed(absl::string_view bytes);
 
   int64_t messages() const { return messages_; }
@@ -32,7 +48,11 @@ class GrpcMessageScanner {
   bool at_boundary() const { return prefix_read_ == 0 && remaining_ == 0; }
 
  private:
+  class InflatedSize;
+
   const uint32_t max_;
+  int inflate_window_bits_ = 0;  // zlib's for the metered encoding; 0: none
+  std::unique_ptr<InflatedSize> inflated_;  // while a metered message passes
   absl::Status status_;
   unsigned char prefix_[5] = {};
   int prefix_read_ = 0;

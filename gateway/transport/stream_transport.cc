@@ -96,6 +96,8 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   shared.max_pending_per_upstream = or_default(limits.max_pending_per_connector(), 5000);
   shared.max_connections_per_thread =
       std::max<size_t>(1, or_default(limits.max_connections(), 20000) / std::max(threads, 1));
+  shared.threads = std::max(threads, 1);
+  shared.health = &transport->health_;
 
   // The first socket picks the port (when 0); the others share it.
   const std::string& listen = config.listen();

@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gateway/hub_context.h"
+#include "gateway/transport/health_checker.h"
 #include "gateway/transport/tls/tls_reloader.h"
 #include "gateway/transport/transport_thread.h"
 
@@ -53,6 +54,7 @@ class StreamTransport {
 
   TransportShared shared_;
   std::unique_ptr<TlsReloader> tls_;
+  EndpointHealthBoard health_;
   std::vector<std::unique_ptr<TransportThread>> threads_;
   int port_ = 0;
   absl::Notification stopping_;

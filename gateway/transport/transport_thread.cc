@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "gateway/transport/downstream.h"
+#include "gateway/transport/health_checker.h"
 #include "gateway/transport/upstream.h"
 
 namespace ndxp::gateway::transport {
@@ -41,10 +42,12 @@ TransportThread::TransportThread(int index, int listen_fd, const TransportShared
   ev_timer_init(&endpoint_check_, &TransportThread::OnEndpointCheck, kEndpointCheckSeconds,
                 kEndpointCheckSeconds);
   endpoint_check_.data = this;
+  health_checker_ = std::make_unique<HealthChecker>(this);
 }
 
 TransportThread::~TransportThread() {
   if (thread_.joinable()) Stop(absl::Now());
+  health_checker_.reset();  // its timers are on the loop
   ev_loop_destroy(loop_);
   ::close(listen_fd_);
 }
@@ -55,6 +58,7 @@ void TransportThread::Start() {
   ev_async_start(loop_, &async_);
   ev_prepare_start(loop_, &prepare_);
   ev_timer_start(loop_, &endpoint_check_);
+  health_checker_->SetRoutes(*context_->routes);
   thread_ = std::thread([this] { ev_run(loop_, 0); });
 }
 
@@ -73,7 +77,10 @@ void TransportThread::Post(std::function<void()> task) {
 }
 
 void TransportThread::SetContext(std::shared_ptr<const HubContext> context) {
-  Post([this, context = std::move(context)]() mutable { context_ = std::move(context); });
+  Post([this, context = std::move(context)]() mutable {
+    context_ = std::move(context);
+    health_checker_->SetRoutes(*context_->routes);
+  });
 }
 
 void TransportThread::OnAsync(struct ev_loop*, ev_async* watcher, int) {
@@ -185,8 +192,18 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
       const std::string& key = service.upstream_keys[which];
       auto [known, inserted] = endpoints_.try_emplace(key);
       Endpoint& endpoint = known->second;
-      if (inserted) endpoint = {service.provider, service.endpoints[which]};
-      if (!panic && endpoint.left_out_until > now) continue;
+      if (inserted) {
+        endpoint = {service.provider, service.endpoints[which]};
+        endpoint.health = shared_->health->Cell(key);
+      }
+      // An endpoint that says it does not serve gets no call, not even in
+      // panic (it is draining); one that does not answer its checks is
+      // tried in panic, as one that failed lately.
+      const EndpointHealth health = endpoint.health->load(std::memory_order_acquire);
+      if (health == EndpointHealth::kNotServing) continue;
+      if (!panic && (endpoint.left_out_until > now || health == EndpointHealth::kNoAnswer)) {
+        continue;
+      }
       Upstream* open = endpoint.connection;
       if (open != nullptr && open->accepts_streams()) {
         if (open->pending() < shared_->max_pending_per_upstream) return open;
@@ -282,6 +299,7 @@ void TransportThread::BeginDrain(absl::Time deadline) {
   ev_io_stop(loop_, &accept_watcher_);
   ev_timer_stop(loop_, &accept_pause_);
   ev_timer_stop(loop_, &endpoint_check_);
+  health_checker_->Stop();
   // A connection still in its handshake closes at once, leaving the set.
   std::vector<Downstream*> open(downstreams_.begin(), downstreams_.end());
   for (Downstream* downstream : open) downstream->BeginDrain();

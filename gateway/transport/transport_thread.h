@@ -11,6 +11,8 @@
 
 #include <ev.h>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +32,9 @@ class H2Connection;
 class Downstream;
 class Upstream;
 class ForwardedStream;
+class HealthChecker;
+class EndpointHealthBoard;
+enum class EndpointHealth : uint8_t;
 
 // What every worker shares, owned by the transport.
 struct TransportShared {
@@ -43,6 +48,8 @@ struct TransportShared {
   uint32_t resets_per_second = 100;
   // Calls open or waiting on one connection to a connector endpoint.
   size_t max_pending_per_upstream = 5000;
+  int threads = 1;  // loop threads: each health-checks its share of the endpoints
+  EndpointHealthBoard* health = nullptr;  // what the active health checks found
 };
 
 class TransportThread {
@@ -71,8 +78,9 @@ class TransportThread {
   void ScheduleFlush(H2Connection* connection);
   void DeleteLater(H2Connection* connection);
   // A connection to one of `service`'s endpoints, round robin over those not
-  // left out after failing (made on first use); nullptr when none can be
-  // had (*busy: because every one has max_pending_per_upstream calls).
+  // left out after failing or by their health checks (made on first use);
+  // nullptr when none can be had (*busy: because every one has
+  // max_pending_per_upstream calls).
   Upstream* UpstreamFor(const ServiceRoute& service, bool* busy);
   void ForgetUpstream(Upstream* upstream);
   // What a connection to the endpoint of `key` showed: it answers (calls go
@@ -102,6 +110,7 @@ class TransportThread {
     int failures = 0;          // in a row
     ev_tstamp left_out_until = 0;
     Upstream* connection = nullptr;  // this thread's, while it is open
+    const std::atomic<EndpointHealth>* health = nullptr;  // on the shared board
   };
   Upstream* Connect(const std::string& key, Endpoint& endpoint);
   void CheckFailedEndpoints();
@@ -136,6 +145,7 @@ class TransportThread {
   std::vector<uint32_t> next_endpoint_;  // round robin, by ServiceRoute::index
   absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
   uint64_t next_serial_ = 1;
+  std::unique_ptr<HealthChecker> health_checker_;
   bool draining_ = false;
   bool stopped_ = false;
 };

@@ -1,19 +1,9 @@
 #include "gateway/transport/upstream.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include <optional>
 
-#include <cerrno>
-#include <cstring>
-
-#include "absl/strings/match.h"
-#include "gateway/identity/provider_verifier.h"
+#include "gateway/transport/connector_socket.h"
 #include "gateway/transport/forwarded_stream.h"
-#include "gateway/transport/tls/peer_certificate.h"
 #include "gateway/transport/tls/tls_material.h"
 #include "gateway/transport/tls/tls_reloader.h"
 #include "gateway/transport/transport_thread.h"
@@ -27,51 +17,6 @@ constexpr double kConnectTimeoutSeconds = 5.0;
 
 absl::string_view View(const uint8_t* data, size_t length) {
   return {reinterpret_cast<const char*>(data), length};
-}
-
-// A non-blocking socket connecting to "host:port" or "unix:/path"; -1 if none
-// could be made. Numeric addresses need no lookup; names (localhost) are
-// looked up from /etc/hosts or DNS.
-int ConnectTo(const std::string& endpoint) {
-  if (absl::StartsWith(endpoint, "unix:")) {
-    std::string path = endpoint.substr(5);
-    sockaddr_un address{};
-    if (path.size() >= sizeof(address.sun_path)) return -1;
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.data(), path.size());
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
-        errno != EINPROGRESS && errno != EAGAIN) {
-      ::close(fd);
-      return -1;
-    }
-    return fd;
-  }
-  size_t colon = endpoint.rfind(':');
-  if (colon == std::string::npos) return -1;
-  std::string host = endpoint.substr(0, colon);
-  std::string port = endpoint.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return -1;
-  int fd = -1;
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) continue;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  return fd;
 }
 
 // The stream is looked up, not taken from the data source: a call whose
@@ -89,20 +34,10 @@ ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t*, s
 
 Upstream* Upstream::Connect(TransportThread* thread, const std::string& provider,
                             const std::string& address, std::string key) {
-  int fd = ConnectTo(address);
-  if (fd < 0) return nullptr;
-  SSL* ssl = nullptr;
-  if (!absl::StartsWith(address, "unix:")) {
-    ssl = SSL_new(thread->shared().tls->Current()->client_context());
-    if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
-      if (ssl != nullptr) SSL_free(ssl);
-      ::close(fd);
-      return nullptr;
-    }
-    SSL_set_connect_state(ssl);
-    SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  }
-  return new Upstream(thread, fd, ssl, provider, address, std::move(key));
+  std::optional<ConnectorSocket> socket =
+      ConnectToConnector(*thread->shared().tls->Current(), address);
+  if (!socket.has_value()) return nullptr;
+  return new Upstream(thread, socket->fd, socket->ssl, provider, address, std::move(key));
 }
 
 Upstream::Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
@@ -123,14 +58,8 @@ void Upstream::OnTimer() {
 
 bool Upstream::OnHandshakeDone() {
   ArmTimer(0);
-  if (ssl() != nullptr) {
-    // Only the route's provider receives its calls (a port squatter or a
-    // mis-pointed route fails here).
-    absl::StatusOr<std::string> spiffe_id = SpiffeIdOf(SSL_get0_peer_certificate(ssl()));
-    std::vector<std::string> names;
-    if (spiffe_id.ok()) names.push_back(*spiffe_id);
-    if (!CheckProviderIdentity(names, trust_domain_, provider_).ok()) return false;
-  }
+  // Only the route's provider receives its calls.
+  if (!PresentsProvider(ssl(), trust_domain_, provider_)) return false;
   nghttp2_session_callbacks* callbacks;
   nghttp2_session_callbacks_new(&callbacks);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, &OnHeader);

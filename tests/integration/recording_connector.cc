@@ -1,5 +1,6 @@
 #include "tests/integration/recording_connector.h"
 
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,10 @@ using ndxp::residents::v1::Relative;
 using ndxp::residents::v1::VerifyCitizenRequest;
 using ndxp::residents::v1::VerifyCitizenResponse;
 
-RecordingConnector::RecordingConnector(const ndxp::config::v1::TlsFiles& tls) {
+RecordingConnector::RecordingConnector(const ndxp::config::v1::TlsFiles& tls,
+                                       bool health_service) {
+  // Read when the server is built: set for this one.
+  grpc::EnableDefaultHealthCheckService(health_service);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", *tls::MutualTlsServerCredentials(tls), &port_);
   builder.RegisterService(this);
@@ -21,6 +25,10 @@ RecordingConnector::RecordingConnector(const ndxp::config::v1::TlsFiles& tls) {
 }
 
 RecordingConnector::~RecordingConnector() { server_->Shutdown(); }
+
+void RecordingConnector::SetServing(bool serving) {
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+}
 
 SeenCall RecordingConnector::last_call() const {
   absl::MutexLock lock(&mu_);
@@ -113,6 +121,16 @@ grpc::Status RecordingConnector::BatchVerifyCitizens(
     if (!stream->Write(response)) break;
   }
   return grpc::Status::OK;
+}
+
+std::string HubConfigHead(const ndxp::config::v1::TlsFiles& hub_tls) {
+  return absl::StrCat(R"(
+      listen: "127.0.0.1:0"
+      trust_domain: "ndxp.gov.vn"
+      tls { ca_cert: ")", hub_tls.ca_cert(), R"(" cert: ")", hub_tls.cert(), R"(" key: ")",
+                      hub_tls.key(), R"(" }
+      descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
+  )");
 }
 
 }  // namespace ndxp::testing

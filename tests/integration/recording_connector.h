@@ -25,13 +25,16 @@ struct SeenCall {
   std::string peer_spiffe_id;  // who connected: must be the hub
 };
 
-// Thread-safe. Serves on 127.0.0.1, port 0, with mutual TLS.
+// Thread-safe. Serves on 127.0.0.1, port 0, with mutual TLS; with
+// `health_service`, gRPC's grpc.health.v1 too (SERVING until SetServing).
 class RecordingConnector final : public ndxp::residents::v1::ResidentRegistry::Service {
  public:
-  explicit RecordingConnector(const ndxp::config::v1::TlsFiles& tls);
+  explicit RecordingConnector(const ndxp::config::v1::TlsFiles& tls, bool health_service = false);
   ~RecordingConnector() override;
 
   int port() const { return port_; }
+  // What its health service answers from now on (with `health_service`).
+  void SetServing(bool serving);
   SeenCall last_call() const;
   // How many calls reached it.
   int64_t calls() const;
@@ -59,6 +62,11 @@ class RecordingConnector final : public ndxp::residents::v1::ResidentRegistry::S
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
+
+// The first lines of a hub configuration for these tests: a free loopback
+// port, trust domain ndxp.gov.vn, the TLS files `hub_tls`, the routed
+// services' descriptors (NDXP_DESCRIPTOR_SET). Routes and the rest follow.
+std::string HubConfigHead(const ndxp::config::v1::TlsFiles& hub_tls);
 
 }  // namespace ndxp::testing
 

@@ -61,12 +61,7 @@ class ReplicasTest : public ::testing::Test {
 
   gateway::HubServer* StartReplica(const std::string& replica) {
     std::string path = absl::StrCat(dir_.path(), "/", replica, ".textproto");
-    std::ofstream(path) << absl::StrCat(R"(
-      listen: "127.0.0.1:0"
-      trust_domain: "ndxp.gov.vn"
-      tls { ca_cert: ")", hub_tls_.ca_cert(), R"(" cert: ")", hub_tls_.cert(), R"(" key: ")",
-                                        hub_tls_.key(), R"(" }
-      descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
+    std::ofstream(path) << absl::StrCat(testing::HubConfigHead(hub_tls_), R"(
       routes { service: "ndxp.residents.v1.ResidentRegistry" provider: "000.00.00.H49"
                endpoint: "127.0.0.1:)", connector_->port(), R"(" }
       grants { consumer: "000.00.00.G12" service: "ndxp.residents.v1.ResidentRegistry" }

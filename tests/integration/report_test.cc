@@ -83,12 +83,7 @@ class ReportTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     const std::string database = dir_->path() + "/hub.db";
     const std::string path = dir_->path() + "/hub.textproto";
-    std::ofstream(path) << absl::StrCat(R"(
-      listen: "127.0.0.1:0"
-      trust_domain: "ndxp.gov.vn"
-      tls { ca_cert: ")", hub_tls.ca_cert(), R"(" cert: ")", hub_tls.cert(), R"(" key: ")",
-                                        hub_tls.key(), R"(" }
-      descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
+    std::ofstream(path) << absl::StrCat(testing::HubConfigHead(hub_tls), R"(
       routes { service: "ndxp.residents.v1.ResidentRegistry" provider: "000.00.00.G04"
                endpoint: "127.0.0.1:)", connector_->port(), R"(" }
       operators: "000.00.00.A01/ops"

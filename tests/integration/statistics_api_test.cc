@@ -37,12 +37,7 @@ class StatisticsApiTest : public ::testing::Test {
     database_ = new std::string(dir_->path() + "/hub.db");
 
     std::string path = dir_->path() + "/hub.textproto";
-    std::ofstream(path) << absl::StrCat(R"(
-      listen: "127.0.0.1:0"
-      trust_domain: "ndxp.gov.vn"
-      tls { ca_cert: ")", hub_tls.ca_cert(), R"(" cert: ")", hub_tls.cert(), R"(" key: ")",
-                                        hub_tls.key(), R"(" }
-      descriptor_set: ")", NDXP_DESCRIPTOR_SET, R"("
+    std::ofstream(path) << absl::StrCat(testing::HubConfigHead(hub_tls), R"(
       routes { service: "ndxp.residents.v1.ResidentRegistry" provider: "000.00.00.H49"
                endpoint: "127.0.0.1:)", connector_->port(), R"(" }
       grants { consumer: "000.00.00.G12" service: "ndxp.residents.v1.ResidentRegistry" }

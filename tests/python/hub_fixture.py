@@ -3,7 +3,9 @@ connector, for tests of the hub's transport: its limits, its handling of
 connectors that break the protocol, revocation and draining.
 
 The scripted connector is a TLS HTTP/2 server (python3-h2) with its own
-federation certificate; each request's `x-fake` header says how it behaves:
+federation certificate; it answers the hub's health checks SERVING (they are
+not counted as requests), and each request's `x-fake` header says how it
+behaves:
   trailers-early  answers headers + trailers at once, never resets the stream
   header-bomb     answers with a header block far over the hub's limit
   hang            never answers
@@ -31,6 +33,7 @@ TD = "ndxp.gov.vn"
 ECHO_SERVICE = "ndxp.bench.v1.Echo"
 FAKE_SERVICE = "ndxp.documents.v1.DocumentExchange"
 FAKE_METHOD = "/ndxp.documents.v1.DocumentExchange/SendDocument"
+HEALTH_CHECK = b"/grpc.health.v1.Health/Check"
 IDENTITIES = {  # name: (agency, subsystem, server)
     "hub": ("000.00.00.A01", "hub", True),
     "echo": ("000.00.00.B01", "echo", True),
@@ -130,6 +133,9 @@ class FakeConnector:
                     return
                 for event in conn.receive_data(data):
                     if isinstance(event, h2.events.RequestReceived):
+                        if dict(event.headers).get(b":path") == HEALTH_CHECK:
+                            self._serving(conn, event.stream_id)  # the hub's, not a call
+                            continue
                         self.requests += 1
                         self._answer(conn, sock, event, due)
                     elif isinstance(event, h2.events.DataReceived):
@@ -155,6 +161,13 @@ class FakeConnector:
                 sock.sendall(conn.data_to_send())
             except OSError:
                 return
+
+    @staticmethod
+    def _serving(conn, stream_id):
+        """grpc.health.v1 HealthCheckResponse{status: SERVING}."""
+        conn.send_headers(stream_id, [(b":status", b"200"), (b"content-type", b"application/grpc")])
+        conn.send_data(stream_id, b"\x00\x00\x00\x00\x02\x08\x01")
+        conn.send_headers(stream_id, [(b"grpc-status", b"0")], end_stream=True)
 
     def _answer(self, conn, sock, event, due):
         headers = dict(event.headers)

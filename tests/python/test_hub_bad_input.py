@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """What the network may send the hub that is not a well-formed gRPC call:
 garbage, plaintext HTTP/1.1 and h2c, TLS without ALPN h2, malformed HTTP/2
-frames, compressed messages to the hub's own methods, thousands of idle and
-half-open connections. Each gets its documented answer (docs/design.md, "Bad
+frames, compressed messages to the hub's own methods, a gzip bomb to a
+connector, thousands of idle and half-open connections. Each gets its documented answer (docs/design.md, "Bad
 input") while a well-behaved client calling all along sees 0 errors.
 
 Run by ctest:  test_hub_bad_input.py BUILD_DIR
@@ -32,6 +32,16 @@ def frame(kind, flags, stream_id, payload=b"", length=None):
     """One HTTP/2 frame (`length` may lie about the payload)."""
     size = len(payload) if length is None else length
     return struct.pack(">I", size)[1:] + bytes([kind, flags]) + struct.pack(">I", stream_id) + payload
+
+
+def peak_rss_bytes(pid):
+    """VmHWM of process `pid` (its peak resident set since start, or since
+    "5" was written to its clear_refs)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM for process %d" % pid)
 
 
 class GoodClient(threading.Thread):
@@ -175,6 +185,31 @@ class BadInputTest(unittest.TestCase):
         answer = raw.read_until_end(stream_id)
         self.assertEqual(answer.grpc_status, 12, answer.grpc_message)  # UNIMPLEMENTED
         self.assertIn("uncompressed", answer.grpc_message)
+
+    def test_a_gzip_bomb_to_a_connector_costs_it_less_than_twice_the_limit(self):
+        # gRPC 1.51 checks a message's compressed size, then inflates it whole:
+        # the hub counts what a compressed message inflates to as it passes.
+        limit = 1 << 20  # the fixture's max_message_bytes
+        echo = self.hub.echo_process.pid
+        raw = RawH2Connection(self.hub.address, *self.hub.files("caller"))
+        self.addCleanup(raw.close)
+        fine = gzip.compress(b"\x0a\x90\x4e" + b"a" * 10000)  # EchoRequest, 10,000 bytes
+        stream_id = raw.request_headers(ECHO, [("grpc-encoding", "gzip")])
+        raw.send_body(stream_id, b"\x01" + struct.pack(">I", len(fine)) + fine, end_stream=True)
+        self.assertEqual(raw.read_until_end(stream_id).grpc_status, 0, "within the limit: passes")
+
+        with open("/proc/%d/clear_refs" % echo, "w") as f:
+            f.write("5")  # the peak RSS is the RSS now
+        before = peak_rss_bytes(echo)
+        bomb = gzip.compress(b"\0" * (64 << 20))  # 64 MiB of zeros, ~64 KiB on the wire
+        stream_id = raw.request_headers(ECHO, [("grpc-encoding", "gzip")])
+        raw.send_body(stream_id, b"\x01" + struct.pack(">I", len(bomb)) + bomb, end_stream=True)
+        answer = raw.read_until_end(stream_id)
+        growth = peak_rss_bytes(echo) - before
+        self.assertLess(growth, 2 * limit, "the connector's peak RSS grew by %d bytes" % growth)
+        # The hub's answer: the connector never had the whole message.
+        self.assertEqual(answer.grpc_status, 8, answer.grpc_message)  # RESOURCE_EXHAUSTED
+        self.assertIn("inflates to more than the limit of 1048576 bytes", answer.grpc_message)
 
     def test_thousands_of_idle_and_half_open_connections(self):
         half_open = []  # TCP only: the handshake timeout (2 s here) closes them
