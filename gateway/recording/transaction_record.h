@@ -25,6 +25,9 @@ struct TransactionRecord {
   // the path named a route or a hub-local method, so that unknown paths
   // cannot grow the counters.
   std::string refusal;
+  // The peer hub the call came through ("agency/subsystem"), "" for a call
+  // from a direct member.
+  std::string via;
 };
 
 }  // namespace ndxp::gateway

@@ -185,7 +185,7 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
       const std::string& key = service.upstream_keys[which];
       auto [known, inserted] = endpoints_.try_emplace(key);
       Endpoint& endpoint = known->second;
-      if (inserted) endpoint = {service.provider, service.endpoints[which]};
+      if (inserted) endpoint = {service.provider, service.peer_hub, service.endpoints[which]};
       if (!panic && endpoint.left_out_until > now) continue;
       Upstream* open = endpoint.connection;
       if (open != nullptr && open->accepts_streams()) {
@@ -202,7 +202,8 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
 }
 
 Upstream* TransportThread::Connect(const std::string& key, Endpoint& endpoint) {
-  Upstream* upstream = Upstream::Connect(this, endpoint.provider, endpoint.address, key);
+  Upstream* upstream =
+      Upstream::Connect(this, endpoint.provider, endpoint.peer_hub, endpoint.address, key);
   if (upstream == nullptr) {
     EndpointFailed(key);
     return nullptr;

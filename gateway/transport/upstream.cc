@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/match.h"
+#include "gateway/peering/consumer_assertion.h"
 #include "gateway/identity/provider_verifier.h"
 #include "gateway/transport/forwarded_stream.h"
 #include "gateway/transport/tls/peer_certificate.h"
@@ -88,7 +89,8 @@ ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t*, s
 }  // namespace
 
 Upstream* Upstream::Connect(TransportThread* thread, const std::string& provider,
-                            const std::string& address, std::string key) {
+                            const std::string& peer_hub, const std::string& address,
+                            std::string key) {
   int fd = ConnectTo(address);
   if (fd < 0) return nullptr;
   SSL* ssl = nullptr;
@@ -102,14 +104,15 @@ Upstream* Upstream::Connect(TransportThread* thread, const std::string& provider
     SSL_set_connect_state(ssl);
     SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   }
-  return new Upstream(thread, fd, ssl, provider, address, std::move(key));
+  return new Upstream(thread, fd, ssl, provider, peer_hub, address, std::move(key));
 }
 
 Upstream::Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
-                   const std::string& address, std::string key)
+                   const std::string& peer_hub, const std::string& address, std::string key)
     : H2Connection(thread, fd, ssl),
       key_(std::move(key)),
       provider_(provider),
+      peer_hub_(peer_hub),
       trust_domain_(thread->context()->trust_domain()),
       authority_(address) {
   ArmTimer(kConnectTimeoutSeconds);
@@ -124,12 +127,15 @@ void Upstream::OnTimer() {
 bool Upstream::OnHandshakeDone() {
   ArmTimer(0);
   if (ssl() != nullptr) {
-    // Only the route's provider receives its calls (a port squatter or a
-    // mis-pointed route fails here).
+    // Only the route's provider (or the peer hub that reaches it) receives
+    // its calls: a port squatter or a mis-pointed route fails here.
     absl::StatusOr<std::string> spiffe_id = SpiffeIdOf(SSL_get0_peer_certificate(ssl()));
     std::vector<std::string> names;
     if (spiffe_id.ok()) names.push_back(*spiffe_id);
-    if (!CheckProviderIdentity(names, trust_domain_, provider_).ok()) return false;
+    absl::Status expected = peer_hub_.empty()
+                                ? CheckProviderIdentity(names, trust_domain_, provider_)
+                                : CheckPeerHubIdentity(names, peer_hub_);
+    if (!expected.ok()) return false;
   }
   nghttp2_session_callbacks* callbacks;
   nghttp2_session_callbacks_new(&callbacks);
@@ -182,6 +188,22 @@ void Upstream::Submit(ForwardedStream* stream) {
 
 void Upstream::Start(ForwardedStream* stream) {
   HeaderList::Nva nva = stream->request_headers_for_upstream().ToNva();
+  std::string assertion;  // must outlive the submit call, which copies it
+  if (!peer_hub_.empty()) {
+    // Signed with the key this connection's handshake proved, which is the
+    // certificate the peer hub checks it with (not the key a reload may
+    // have loaded since).
+    absl::StatusOr<std::string> signed_assertion =
+        stream->SignAssertion(SSL_get_privatekey(ssl()));
+    if (!signed_assertion.ok()) {
+      stream->OnUpstreamFailed(/*request_sent=*/false);
+      return;
+    }
+    assertion = *std::move(signed_assertion);
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(kAssertionHeader.data())),
+                   reinterpret_cast<uint8_t*>(assertion.data()), kAssertionHeader.size(),
+                   assertion.size(), NGHTTP2_NV_FLAG_NONE});
+  }
   nghttp2_data_provider body;
   body.source.ptr = nullptr;
   body.read_callback = &transport::ReadRequestBody;
