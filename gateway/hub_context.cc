@@ -67,6 +67,9 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   if (!policy.ok()) return policy.status();
   context->policy = *std::move(policy);
   context->quotas = QuotaTable::Build(config, *context->routes);
+  absl::StatusOr<std::unique_ptr<PeerTable>> peers = PeerTable::Build(config);
+  if (!peers.ok()) return peers.status();
+  context->peers = *std::move(peers);
 
   std::vector<std::string> routed;
   for (const auto& service : context->routes->services()) routed.push_back(service->service);
@@ -86,6 +89,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   context->recorder = parts.recorder;
   context->hold_until_recorded = parts.hold_until_recorded;
   context->worker = parts.worker;
+  context->replays = parts.replays;
   return std::shared_ptr<const HubContext>(std::move(context));
 }
 

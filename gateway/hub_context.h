@@ -18,6 +18,7 @@
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/metrics/call_metrics.h"
+#include "gateway/peering/peers.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
 #include "gateway/recording/recorder.h"
@@ -68,6 +69,7 @@ struct HubContext {
   std::unique_ptr<RouteTable> routes;
   std::unique_ptr<AccessPolicy> policy;
   std::unique_ptr<QuotaTable> quotas;
+  std::unique_ptr<PeerTable> peers;  // hubs that may assert their members' calls
   std::unique_ptr<LocalServices> local;  // health, reflection
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
@@ -78,6 +80,7 @@ struct HubContext {
   Recorder* recorder = nullptr;
   bool hold_until_recorded = false;
   Worker* worker = nullptr;  // runs blocking local methods; the hub's
+  ReplayGuard* replays = nullptr;  // peer assertions seen; the hub's
 
   const std::string& trust_domain() const { return settings.config.trust_domain(); }
 };
@@ -89,6 +92,7 @@ struct HubParts {
   Recorder* recorder = nullptr;  // nullptr: recording off
   bool hold_until_recorded = false;
   Worker* worker = nullptr;
+  ReplayGuard* replays = nullptr;
 };
 
 // Routes, grants, operators and the hub's own methods for `settings`.

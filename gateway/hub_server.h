@@ -57,7 +57,7 @@ class HubServer {
  private:
   HubServer() = default;
   HubParts parts() {
-    return {&stats_, metrics_.get(), recorder_.get(), hold_until_recorded_, &worker_};
+    return {&stats_, metrics_.get(), recorder_.get(), hold_until_recorded_, &worker_, &replays_};
   }
   // Starts the admin listener on `config.admin()` and its connector probe.
   absl::Status StartAdmin(const ndxp::config::v1::HubConfig& config);
@@ -67,6 +67,7 @@ class HubServer {
   // Constant after Start.
   ndxp::config::v1::HubConfig started_with_;  // what only a restart can change
   HubStats stats_;
+  ReplayGuard replays_;  // across reloads: a reload must not reopen a replay
   std::unique_ptr<metrics::CallMetrics> metrics_;
   std::unique_ptr<Recorder> recorder_;  // outlives the calls that record
   Worker worker_;                       // the hub's own blocking methods

@@ -7,6 +7,7 @@
 #include <google/protobuf/descriptor.pb.h>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -15,6 +16,7 @@
 #include "common/identifiers/agency_code.h"
 #include "common/tls/credentials.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/peering/peers.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -92,6 +94,20 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
         return file.ErrorAt({{"routes", i}, {"replicas", r}}, "is empty");
       }
     }
+    if (!route.peer_hub().empty()) {
+      absl::string_view domain = route.peer_hub();
+      absl::ConsumePrefix(&domain, "spiffe://");
+      if (!ParseSpiffeId(route.peer_hub(), domain.substr(0, domain.find('/'))).ok()) {
+        return file.ErrorAt({{"routes", i}, "peer_hub"},
+                            absl::StrCat("\"", route.peer_hub(),
+                                         "\" is not spiffe://<trust-domain>/agency/<code>/<subsystem>"));
+      }
+      if (absl::StartsWith(route.endpoint(), "unix:")) {
+        return file.ErrorAt({{"routes", i}, "endpoint"},
+                            "a peer hub is reached over TLS (its certificate is checked and the "
+                            "assertion signed with this connection's key), not over unix:");
+      }
+    }
     for (int m = 0; m < route.personal_data_methods_size(); ++m) {
       if (service->FindMethodByName(route.personal_data_methods(m)) == nullptr) {
         return file.ErrorAt({{"routes", i}, {"personal_data_methods", m}},
@@ -166,6 +182,36 @@ absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings)
       return file.ErrorAt({{"quotas", i}},
                           "limits nothing: set calls_per_second, max_concurrent or both");
     }
+  }
+  const auto& peers = settings.config.peers();
+  absl::flat_hash_set<std::string> peer_ids;
+  for (int i = 0; i < peers.size(); ++i) {
+    absl::string_view domain = peers[i].spiffe_id();
+    absl::ConsumePrefix(&domain, "spiffe://");
+    if (!ParseSpiffeId(peers[i].spiffe_id(), domain.substr(0, domain.find('/'))).ok()) {
+      return file.ErrorAt({{"peers", i}, "spiffe_id"},
+                          absl::StrCat("\"", peers[i].spiffe_id(),
+                                       "\" is not spiffe://<trust-domain>/agency/<code>/<subsystem>"));
+    }
+    if (!peer_ids.insert(peers[i].spiffe_id()).second) {
+      return file.ErrorAt({{"peers", i}, "spiffe_id"}, "names a peer listed before");
+    }
+    if (peers[i].may_assert().empty()) {
+      return file.ErrorAt({{"peers", i}, "may_assert"},
+                          "is required: whose calls the peer may assert (a trust domain or an "
+                          "agency-code pattern)");
+    }
+    for (int m = 0; m < peers[i].may_assert_size(); ++m) {
+      if (absl::Status s = CheckAssertionScope(peers[i].may_assert(m)); !s.ok()) {
+        return file.ErrorAt({{"peers", i}, {"may_assert", m}}, s.message());
+      }
+    }
+  }
+  if (settings.config.limits().assertion_lifetime_ms() >
+      absl::ToInt64Milliseconds(kMaxAssertionLifetime)) {
+    return file.ErrorAt({"limits", "assertion_lifetime_ms"},
+                        absl::StrCat("must be at most ",
+                                     absl::ToInt64Milliseconds(kMaxAssertionLifetime)));
   }
   const auto& operators = settings.config.operators();
   for (int i = 0; i < operators.size(); ++i) {

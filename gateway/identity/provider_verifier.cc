@@ -6,6 +6,14 @@
 
 namespace ndxp::gateway {
 
+namespace {
+
+std::string Presented(const std::vector<std::string>& uri_names) {
+  return uri_names.empty() ? std::string("no URI SAN") : absl::StrJoin(uri_names, ", ");
+}
+
+}  // namespace
+
 absl::Status CheckProviderIdentity(const std::vector<std::string>& uri_names,
                                    absl::string_view trust_domain, absl::string_view provider) {
   for (const std::string& uri : uri_names) {
@@ -14,8 +22,17 @@ absl::Status CheckProviderIdentity(const std::vector<std::string>& uri_names,
   }
   return absl::UnauthenticatedError(absl::StrCat(
       "the connector's certificate presents ",
-      uri_names.empty() ? std::string("no URI SAN") : absl::StrJoin(uri_names, ", "),
+      Presented(uri_names),
       ", not an identity of provider ", provider, " in ", trust_domain));
+}
+
+absl::Status CheckPeerHubIdentity(const std::vector<std::string>& uri_names,
+                                  absl::string_view peer_hub) {
+  for (const std::string& uri : uri_names) {
+    if (uri == peer_hub) return absl::OkStatus();
+  }
+  return absl::UnauthenticatedError(absl::StrCat("the peer hub's certificate presents ",
+                                                 Presented(uri_names), ", not ", peer_hub));
 }
 
 }  // namespace ndxp::gateway

@@ -24,6 +24,11 @@ namespace ndxp::gateway {
 absl::Status CheckProviderIdentity(const std::vector<std::string>& uri_names,
                                    absl::string_view trust_domain, absl::string_view provider);
 
+// OK when one of `uri_names` is exactly `peer_hub` (a peer hub's SPIFFE
+// ID); UNAUTHENTICATED naming what the certificate presented otherwise.
+absl::Status CheckPeerHubIdentity(const std::vector<std::string>& uri_names,
+                                  absl::string_view peer_hub);
+
 }  // namespace ndxp::gateway
 
 #endif  // NDXP_GATEWAY_IDENTITY_PROVIDER_VERIFIER_H_

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/tls/signature.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -27,9 +28,6 @@ struct FreeX509 {
 struct FreeKey {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
-struct FreeMdCtx {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct FreeStore {
   void operator()(X509_STORE* s) const { X509_STORE_free(s); }
 };
@@ -41,14 +39,7 @@ struct CloseFile {
 };
 using X509Ptr = std::unique_ptr<X509, FreeX509>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeMdCtx>;
 using FilePtr = std::unique_ptr<FILE, CloseFile>;
-
-// Ed25519 and Ed448 sign the message itself; every other key type a SHA-256.
-const EVP_MD* DigestFor(EVP_PKEY* key) {
-  const int type = EVP_PKEY_get_id(key);
-  return type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448 ? nullptr : EVP_sha256();
-}
 
 X509Ptr CertificateFromDer(absl::string_view der) {
   const auto* data = reinterpret_cast<const unsigned char*>(der.data());
@@ -152,21 +143,11 @@ absl::StatusOr<SignedCheckpoint> CheckpointSigner::Sign(absl::string_view replic
   c.head = head;
   c.time_micros = time_micros;
   c.certificate = certificate_;
-  const std::string text = CheckpointSignedText(c);
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t size = 0;
-  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
-  if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key_), nullptr, key_) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &size, data, text.size()) != 1) {
-    return absl::InternalError("checkpoint signer: signing failed");
+  absl::StatusOr<std::string> signature = SignBytes(key_, CheckpointSignedText(c));
+  if (!signature.ok()) {
+    return absl::InternalError(absl::StrCat("checkpoint signer: ", signature.status().message()));
   }
-  c.signature.resize(size);
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(c.signature.data()), &size, data,
-                     text.size()) != 1) {
-    return absl::InternalError("checkpoint signer: signing failed");
-  }
-  c.signature.resize(size);
+  c.signature = *std::move(signature);
   return c;
 }
 
@@ -178,14 +159,7 @@ absl::StatusOr<std::string> VerifyCheckpoint(const SignedCheckpoint& c,
   if (certificate == nullptr) {
     return absl::DataLossError(absl::StrCat(what, ": its certificate does not parse"));
   }
-  EVP_PKEY* key = X509_get0_pubkey(certificate.get());
-  const std::string text = CheckpointSignedText(c);
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (key == nullptr || ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(key), nullptr, key) != 1 ||
-      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(c.signature.data()),
-                       c.signature.size(), reinterpret_cast<const unsigned char*>(text.data()),
-                       text.size()) != 1) {
+  if (!VerifyBytes(X509_get0_pubkey(certificate.get()), CheckpointSignedText(c), c.signature)) {
     return absl::DataLossError(
         absl::StrCat(what, ": the signature does not verify: forged or altered"));
   }

@@ -20,11 +20,14 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     auto service = std::make_unique<ServiceRoute>();
     service->service = route.service();
     service->provider = route.provider();
+    service->peer_hub = route.peer_hub();
     service->endpoints.push_back(route.endpoint());
     service->endpoints.insert(service->endpoints.end(), route.replicas().begin(),
                               route.replicas().end());
     for (const std::string& endpoint : service->endpoints) {
-      service->upstream_keys.push_back(absl::StrCat(route.provider(), "@", endpoint));
+      // Routes to one peer hub share its connections, whatever the provider.
+      service->upstream_keys.push_back(absl::StrCat(
+          route.peer_hub().empty() ? route.provider() : route.peer_hub(), "@", endpoint));
     }
     service->channels = route.channels() == 0 ? kDefaultUpstreamChannels : route.channels();
     service->index = table->services_.size();

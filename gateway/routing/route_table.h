@@ -16,13 +16,18 @@
 
 namespace ndxp::gateway {
 
-// A routed service: the agency that owns it and where its connector listens.
+// A routed service: the agency that owns it and where its connector (or the
+// peer hub that reaches it) listens.
 struct ServiceRoute {
   std::string service;   // "ndxp.residents.v1.ResidentRegistry"
   std::string provider;  // agency code of the data owner
+  // The SPIFFE ID of the peer hub the endpoints belong to, "" when they
+  // are the provider's connector.
+  std::string peer_hub;
   // Where the connector answers: `endpoint`, then its replicas (host:port).
   std::vector<std::string> endpoints;
-  // "provider@endpoint" for each: the transport's key of its connection.
+  // "provider@endpoint" ("peer_hub@endpoint") for each: the transport's key
+  // of its connection.
   std::vector<std::string> upstream_keys;
   uint32_t channels;     // long-lived connections to spread calls over
   size_t index;          // position in RouteTable::services()

@@ -81,12 +81,15 @@ std::optional<ConnectorSocket> ConnectToConnector(const TlsMaterial& tls,
   return ConnectorSocket{fd, ssl};
 }
 
-bool PresentsProvider(SSL* ssl, const std::string& trust_domain, const std::string& provider) {
+bool PresentsProvider(SSL* ssl, const std::string& trust_domain, const std::string& provider,
+                      const std::string& peer_hub) {
   if (ssl == nullptr) return true;
   absl::StatusOr<std::string> spiffe_id = SpiffeIdOf(SSL_get0_peer_certificate(ssl));
   std::vector<std::string> names;
   if (spiffe_id.ok()) names.push_back(*spiffe_id);
-  return CheckProviderIdentity(names, trust_domain, provider).ok();
+  return (peer_hub.empty() ? CheckProviderIdentity(names, trust_domain, provider)
+                           : CheckPeerHubIdentity(names, peer_hub))
+      .ok();
 }
 
 }  // namespace ndxp::gateway::transport

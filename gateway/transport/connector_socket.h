@@ -7,7 +7,7 @@
 // Example:
 //   std::optional<ConnectorSocket> socket = ConnectToConnector(*tls->Current(), address);
 //   ... once SSL_do_handshake succeeded:
-//   if (!PresentsProvider(socket->ssl, trust_domain, provider)) Close();
+//   if (!PresentsProvider(socket->ssl, trust_domain, provider, peer_hub)) Close();
 #ifndef NDXP_GATEWAY_TRANSPORT_CONNECTOR_SOCKET_H_
 #define NDXP_GATEWAY_TRANSPORT_CONNECTOR_SOCKET_H_
 
@@ -33,8 +33,10 @@ std::optional<ConnectorSocket> ConnectToConnector(const TlsMaterial& tls,
 
 // Whether the certificate the connector presented on `ssl` carries a SPIFFE
 // ID of `trust_domain` whose agency is `provider` (a port squatter or a
-// mis-pointed route fails). True for a plain connection (nullptr).
-bool PresentsProvider(SSL* ssl, const std::string& trust_domain, const std::string& provider);
+// mis-pointed route fails); when `peer_hub` is set, whether it is exactly
+// that peer hub's SPIFFE ID instead. True for a plain connection (nullptr).
+bool PresentsProvider(SSL* ssl, const std::string& trust_domain, const std::string& provider,
+                      const std::string& peer_hub = "");
 
 }  // namespace ndxp::gateway::transport
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +84,11 @@ Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
       identity_(absl::UnauthenticatedError("no handshake yet")),
       reset_tokens_(thread->shared().reset_burst) {
   ArmTimer(absl::ToDoubleSeconds(thread->shared().handshake_timeout));
+}
+
+evp_pkey_st* Downstream::peer_public_key() const {
+  X509* certificate = ssl() == nullptr ? nullptr : SSL_get0_peer_certificate(ssl());
+  return certificate == nullptr ? nullptr : X509_get0_pubkey(certificate);
 }
 
 Downstream::~Downstream() = default;

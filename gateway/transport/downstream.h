@@ -32,6 +32,9 @@ class Downstream final : public H2Connection {
   // calls end (10 s at most).
   void Recheck(const TlsMaterial& material, absl::Time now);
   const absl::StatusOr<ConsumerIdentity>& identity() const { return identity_; }
+  // The public key of the certificate the caller presented (nullptr over a
+  // plain unix: listener): what a peer hub's assertions are checked with.
+  evp_pkey_st* peer_public_key() const;
 
  private:
   Downstream(TransportThread* thread, int fd, SSL* ssl,

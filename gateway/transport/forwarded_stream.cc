@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <grpcpp/support/byte_buffer.h>
+#include <openssl/rand.h>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/random/random.h"
@@ -12,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/protocol/metadata.h"
 #include "gateway/admission/admission.h"
+#include "gateway/admission/header_rules.h"
+#include "gateway/peering/peers.h"
 #include "grpc/health/v1/health.pb.h"
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/transport_thread.h"
@@ -126,6 +129,7 @@ ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
       downstream_id_(stream_id),
       serial_(thread_->Register(this)),
       hub_(thread_->context()),
+      identity_(&downstream->identity()),
       started_(absl::Now()),
       request_messages_(thread_->shared().max_message_bytes),
       response_messages_(thread_->shared().max_message_bytes) {
@@ -165,6 +169,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   }
   absl::InlinedVector<RequestHeader, 16> headers;
   absl::string_view path, method, content_type, timeout, encoding;
+  absl::string_view assertion, request_id, purpose;
   for (const auto& [name, value] : request_headers_) {
     headers.push_back({name, value});
     if (name == ":path") path = value;
@@ -172,14 +177,41 @@ void ForwardedStream::OnRequestHeadersDone() {
     if (name == "content-type") content_type = value;
     if (name == "grpc-timeout") timeout = value;
     if (name == "grpc-encoding") encoding = value;
+    if (name == kAssertionHeader) assertion = value;
+    if (name == protocol::kRequestIdHeader) request_id = value;
+    if (name == protocol::kPurposeHeader) purpose = value;
+  }
+  if (!assertion.empty()) {
+    // A peer hub forwards a call of one of its members: admitted as that
+    // member's own (grants, purpose, quotas, recording), or refused.
+    absl::StatusOr<AssertedConsumer> asserted = AcceptAssertion(
+        *hub_->peers, *hub_->replays, downstream_->identity(), downstream_->peer_public_key(),
+        assertion, {path, request_id, purpose, absl::Now()});
+    if (!asserted.ok()) {
+      request_id_ = IsValidRequestId(request_id) ? std::string(request_id) : NewRequestId();
+      (asserted.status().code() == absl::StatusCode::kPermissionDenied ? hub_->stats->permission_denied
+                                                                      : hub_->stats->unauthenticated)
+          .fetch_add(1, std::memory_order_relaxed);
+      return Refuse(asserted.status());
+    }
+    asserted_spiffe_id_ = std::move(asserted->spiffe_id);
+    asserted_identity_ = ParseSpiffeId(asserted_spiffe_id_, asserted->trust_domain);
+    identity_ = &asserted_identity_;
+    record_.via = asserted->peer->agency_subsystem;
+    hubs_before_ = std::move(asserted->hubs_before);
   }
   AdmissionTables tables{hub_->routes.get(), hub_->policy.get(), hub_->local.get(),
                          &NewRequestId};
-  AdmissionDecision decision = Admit(tables, {path, &downstream_->identity(), headers});
+  AdmissionDecision decision = Admit(tables, {path, identity_, headers});
   request_id_ = std::move(decision.request_id);
+  if (decision.status.ok() && decision.route != nullptr &&
+      !decision.route->service->peer_hub.empty()) {
+    decision.status = PrepareAssertion(*decision.route, decision.purpose);
+    if (!decision.status.ok()) decision.refusal = Refusal::kPermissionDenied;
+  }
   absl::Duration retry_after = absl::ZeroDuration();
   if (decision.status.ok() && decision.route != nullptr && !hub_->quotas->empty()) {
-    decision.status = hub_->quotas->Acquire(*downstream_->identity(), *decision.route,
+    decision.status = hub_->quotas->Acquire(**identity_, *decision.route,
                                             absl::Now(), &quota_, &retry_after);
     if (!decision.status.ok()) decision.refusal = Refusal::kQuota;
   }
@@ -238,15 +270,51 @@ void ForwardedStream::OnRequestHeadersDone() {
   StartForwarding(route);
 }
 
+absl::Status ForwardedStream::PrepareAssertion(const MethodRoute& route,
+                                               const std::string& purpose) {
+  // The hubs before this one, this one (the signer) and the peer.
+  if (hubs_before_.size() + 2 > static_cast<size_t>(kMaxHubsOnPath)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        route.full_method, " is routed to another peer hub, but the call has passed ",
+        hubs_before_.size() + 1, " hubs already; at most ", kMaxHubsOnPath,
+        " may carry one call (a loop of peer routes?)"));
+  }
+  outbound_assertion_ = std::make_unique<ConsumerAssertion>();
+  ConsumerAssertion& a = *outbound_assertion_;
+  a.set_consumer(std::string((*identity_)->spiffe_id));
+  a.set_method(route.full_method);
+  a.set_request_id(request_id_);
+  a.set_purpose(purpose);
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  const uint32_t lifetime_ms = hub_->settings.config.limits().assertion_lifetime_ms();
+  a.set_issued_at_ms(now_ms);
+  a.set_expires_at_ms(now_ms + (lifetime_ms > 0 ? lifetime_ms
+                                                 : absl::ToInt64Milliseconds(
+                                                       kDefaultAssertionLifetime)));
+  std::string nonce(kAssertionNonceBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size()) != 1) {
+    return absl::InternalError("cannot draw a nonce for the peer hub's assertion");
+  }
+  a.set_nonce(std::move(nonce));
+  for (const std::string& hub : hubs_before_) a.add_earlier_hubs(hub);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ForwardedStream::SignAssertion(evp_pkey_st* key) const {
+  if (outbound_assertion_ == nullptr) return absl::InternalError("no assertion prepared");
+  return gateway::SignAssertion(*outbound_assertion_, key);
+}
+
 void ForwardedStream::Refuse(const absl::Status& status, absl::Duration retry_after) {
   if (hub_->recorder != nullptr) {  // bounded: a flood of refusals drops, counted
     absl::string_view path;
     for (const auto& [name, value] : request_headers_) {
       if (name == ":path") path = value;
     }
-    hub_->recorder->RecordRefusal(
-        thread_->index(),
-        RefusedCallRecord(*hub_, path, downstream_->identity(), status, request_id_, started_));
+    TransactionRecord refused =
+        RefusedCallRecord(*hub_, path, *identity_, status, request_id_, started_);
+    refused.via = record_.via;
+    hub_->recorder->RecordRefusal(thread_->index(), std::move(refused));
   }
   phase_ = Phase::kRefused;
   ev_timer_stop(thread_->loop(), &deadline_);

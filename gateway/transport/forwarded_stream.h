@@ -23,10 +23,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/admin/local_services.h"
 #include "gateway/hub_context.h"
+#include "gateway/peering/consumer_assertion.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/transport/grpc_wire.h"
 #include "gateway/transport/header_list.h"
@@ -118,6 +120,9 @@ class ForwardedStream {
   void AnswerLocalMessages();
 
   const HeaderList& request_headers_for_upstream() const { return upstream_request_; }
+  // For a call routed to a peer hub: the x-ndxp-assertion value, signed with
+  // `key` (the private key of the connection it goes on).
+  absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
   bool request_ended() const { return request_ended_; }
 
  private:
@@ -134,6 +139,10 @@ class ForwardedStream {
   // sent as grpc-retry-pushback-ms.
   void Refuse(const absl::Status& status, absl::Duration retry_after = absl::ZeroDuration());
   void StartForwarding(const MethodRoute& route);
+  // What this call asserts to the peer hub `route` goes to (signed per
+  // connection by SignAssertion), `purpose` decoded; PERMISSION_DENIED past
+  // the hop limit.
+  absl::Status PrepareAssertion(const MethodRoute& route, const std::string& purpose);
   void StartDeadline(absl::Duration timeout);
   static void OnDeadlineEvent(struct ev_loop* loop, ev_timer* timer, int events);
   void OnDeadline();
@@ -170,6 +179,13 @@ class ForwardedStream {
   const uint64_t serial_;
   std::shared_ptr<const HubContext> hub_;  // the configuration this call started under
   QuotaTicket quota_;  // what the call holds of its consumer's quotas (hub_ owns them)
+  // Whose call this is: the connection's identity, or the consumer a peer
+  // hub asserted (then kept here, with the hubs the call came through).
+  const absl::StatusOr<ConsumerIdentity>* identity_;
+  std::string asserted_spiffe_id_;  // asserted_identity_ points into it
+  absl::StatusOr<ConsumerIdentity> asserted_identity_{absl::UnknownError("not asserted")};
+  std::vector<std::string> hubs_before_;
+  std::unique_ptr<ConsumerAssertion> outbound_assertion_;  // routed to a peer hub
   Phase phase_ = Phase::kReceivingHeaders;
   const absl::Time started_;
 

@@ -75,8 +75,10 @@ class HealthCheckConnection final : public H2Connection {
         trust_domain_(thread->context()->trust_domain()) {}
 
   bool OnHandshakeDone() override {
-    // Only the route's provider may say whether its calls go there.
-    if (!PresentsProvider(ssl(), trust_domain_, target_->provider)) return false;
+    // Only the route's provider (or peer hub) may say whether its calls go there.
+    if (!PresentsProvider(ssl(), trust_domain_, target_->provider, target_->peer_hub)) {
+      return false;
+    }
     nghttp2_session_callbacks* callbacks;
     nghttp2_session_callbacks_new(&callbacks);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, &OnHeader);
@@ -257,6 +259,7 @@ void HealthChecker::SetRoutes(const RouteTable& routes) {
       target->checker = this;
       target->key = key;
       target->provider = service->provider;
+      target->peer_hub = service->peer_hub;
       target->address = service->endpoints[i];
       // A verdict from before (the endpoint was another thread's, or routed
       // earlier) stands until this thread's first check, which is now.

@@ -83,6 +83,7 @@ class HealthChecker {
   struct Target {
     HealthChecker* checker = nullptr;
     std::string key, provider, address;
+    std::string peer_hub;  // set when the endpoint is a peer hub's
     std::atomic<EndpointHealth>* health = nullptr;
     ev_timer timer;
     HealthCheckConnection* connection = nullptr;  // while open

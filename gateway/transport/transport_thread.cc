@@ -193,7 +193,7 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
       auto [known, inserted] = endpoints_.try_emplace(key);
       Endpoint& endpoint = known->second;
       if (inserted) {
-        endpoint = {service.provider, service.endpoints[which]};
+        endpoint = {service.provider, service.peer_hub, service.endpoints[which]};
         endpoint.health = shared_->health->Cell(key);
       }
       // An endpoint that says it does not serve gets no call, not even in
@@ -219,7 +219,8 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
 }
 
 Upstream* TransportThread::Connect(const std::string& key, Endpoint& endpoint) {
-  Upstream* upstream = Upstream::Connect(this, endpoint.provider, endpoint.address, key);
+  Upstream* upstream =
+      Upstream::Connect(this, endpoint.provider, endpoint.peer_hub, endpoint.address, key);
   if (upstream == nullptr) {
     EndpointFailed(key);
     return nullptr;

@@ -106,6 +106,7 @@ class TransportThread {
   // One connector endpoint as this thread has seen it.
   struct Endpoint {
     std::string provider;
+    std::string peer_hub;  // set when the endpoint is another hub's
     std::string address;
     int failures = 0;          // in a row
     ev_tstamp left_out_until = 0;

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "gateway/transport/connector_socket.h"
+#include "gateway/peering/consumer_assertion.h"
 #include "gateway/transport/forwarded_stream.h"
 #include "gateway/transport/tls/tls_material.h"
 #include "gateway/transport/tls/tls_reloader.h"
@@ -33,18 +34,21 @@ ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t*, s
 }  // namespace
 
 Upstream* Upstream::Connect(TransportThread* thread, const std::string& provider,
-                            const std::string& address, std::string key) {
+                            const std::string& peer_hub, const std::string& address,
+                            std::string key) {
   std::optional<ConnectorSocket> socket =
       ConnectToConnector(*thread->shared().tls->Current(), address);
   if (!socket.has_value()) return nullptr;
-  return new Upstream(thread, socket->fd, socket->ssl, provider, address, std::move(key));
+  return new Upstream(thread, socket->fd, socket->ssl, provider, peer_hub, address,
+                      std::move(key));
 }
 
 Upstream::Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
-                   const std::string& address, std::string key)
+                   const std::string& peer_hub, const std::string& address, std::string key)
     : H2Connection(thread, fd, ssl),
       key_(std::move(key)),
       provider_(provider),
+      peer_hub_(peer_hub),
       trust_domain_(thread->context()->trust_domain()),
       authority_(address) {
   ArmTimer(kConnectTimeoutSeconds);
@@ -58,8 +62,9 @@ void Upstream::OnTimer() {
 
 bool Upstream::OnHandshakeDone() {
   ArmTimer(0);
-  // Only the route's provider receives its calls.
-  if (!PresentsProvider(ssl(), trust_domain_, provider_)) return false;
+  // Only the route's provider (or the peer hub that reaches it) receives
+  // its calls.
+  if (!PresentsProvider(ssl(), trust_domain_, provider_, peer_hub_)) return false;
   nghttp2_session_callbacks* callbacks;
   nghttp2_session_callbacks_new(&callbacks);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, &OnHeader);
@@ -111,6 +116,22 @@ void Upstream::Submit(ForwardedStream* stream) {
 
 void Upstream::Start(ForwardedStream* stream) {
   HeaderList::Nva nva = stream->request_headers_for_upstream().ToNva();
+  std::string assertion;  // must outlive the submit call, which copies it
+  if (!peer_hub_.empty()) {
+    // Signed with the key this connection's handshake proved, which is the
+    // certificate the peer hub checks it with (not the key a reload may
+    // have loaded since).
+    absl::StatusOr<std::string> signed_assertion =
+        stream->SignAssertion(SSL_get_privatekey(ssl()));
+    if (!signed_assertion.ok()) {
+      stream->OnUpstreamFailed(/*request_sent=*/false);
+      return;
+    }
+    assertion = *std::move(signed_assertion);
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(kAssertionHeader.data())),
+                   reinterpret_cast<uint8_t*>(assertion.data()), kAssertionHeader.size(),
+                   assertion.size(), NGHTTP2_NV_FLAG_NONE});
+  }
   nghttp2_data_provider body;
   body.source.ptr = nullptr;
   body.read_callback = &transport::ReadRequestBody;

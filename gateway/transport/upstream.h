@@ -1,7 +1,10 @@
 // The hub's long-lived connection to one connector, per thread: mutual TLS
 // with the hub's certificate, the connector's certificate checked against
 // the route's provider agency, and an nghttp2 client session multiplexing
-// every call of this thread to that connector.
+// every call of this thread to that connector. Or, the same, to a peer hub:
+// its certificate checked against the route's peer_hub, and each call sent
+// with the assertion of its original consumer signed with this connection's
+// key.
 #ifndef NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
 #define NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
 
@@ -20,10 +23,12 @@ class ForwardedStream;
 class Upstream final : public H2Connection {
  public:
   // Starts connecting to `address` (host:port or unix:PATH), where the
-  // connector of agency `provider` must answer; nullptr if no socket could be
-  // made. Call Begin() once registered under `key`.
+  // connector of agency `provider` must answer, or the peer hub `peer_hub`
+  // (a SPIFFE ID) when it is not empty; nullptr if no socket could be made.
+  // Call Begin() once registered under `key`.
   static Upstream* Connect(TransportThread* thread, const std::string& provider,
-                           const std::string& address, std::string key);
+                           const std::string& peer_hub, const std::string& address,
+                           std::string key);
   ~Upstream() override;
 
   // False once the connection failed, closed or was told GOAWAY: new calls
@@ -40,7 +45,7 @@ class Upstream final : public H2Connection {
 
  private:
   Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
-           const std::string& address, std::string key);
+           const std::string& peer_hub, const std::string& address, std::string key);
   bool OnHandshakeDone() override;
   void OnClosed() override;
   void OnTimer() override;
@@ -59,6 +64,7 @@ class Upstream final : public H2Connection {
 
   const std::string key_;
   const std::string provider_;
+  const std::string peer_hub_;  // "" for a connector
   const std::string trust_domain_;
   const std::string authority_;
   bool goaway_received_ = false;

@@ -1,0 +1,148 @@
+#include "gateway/peering/consumer_assertion.h"
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include <memory>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/escaping.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct FreeKey {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
+
+constexpr char kMethod[] = "/ndxp.residents.v1.ResidentRegistry/GetCitizen";
+const absl::Time kNow = absl::FromUnixSeconds(1'780'000'000);
+
+ConsumerAssertion Assertion() {
+  ConsumerAssertion a;
+  a.set_consumer("spiffe://ndxp.gov.vn/agency/000.01.05.H11/commune-office");
+  a.set_method(kMethod);
+  a.set_request_id("req-1");
+  a.set_purpose("đăng ký khai sinh");
+  a.set_issued_at_ms(absl::ToUnixMillis(kNow));
+  a.set_expires_at_ms(absl::ToUnixMillis(kNow + absl::Seconds(10)));
+  a.set_nonce(std::string(kAssertionNonceBytes, 'n'));
+  return a;
+}
+
+CallToCheck Call() {
+  // The purpose as it travels: percent-encoded (lower-case hex is valid too).
+  return {kMethod, "req-1", "%c4%91%C4%83ng k%C3%BD khai sinh", kNow};
+}
+
+class ConsumerAssertionTest : public ::testing::Test {
+ protected:
+  KeyPtr signer_{EVP_EC_gen("P-256")};
+  KeyPtr other_{EVP_EC_gen("P-256")};
+
+  absl::StatusOr<ConsumerAssertion> Open(const ConsumerAssertion& a, const CallToCheck& call) {
+    absl::StatusOr<std::string> value = SignAssertion(a, signer_.get());
+    EXPECT_TRUE(value.ok()) << value.status();
+    return OpenAssertion(*value, signer_.get(), call);
+  }
+};
+
+TEST_F(ConsumerAssertionTest, SoundAssertionOpens) {
+  absl::StatusOr<ConsumerAssertion> opened = Open(Assertion(), Call());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->consumer(), Assertion().consumer());
+  EXPECT_EQ(opened->purpose(), "đăng ký khai sinh");
+}
+
+TEST_F(ConsumerAssertionTest, SignatureOfAnotherKeyIsRefused) {
+  absl::StatusOr<std::string> value = SignAssertion(Assertion(), other_.get());
+  ASSERT_TRUE(value.ok());
+  absl::StatusOr<ConsumerAssertion> opened = OpenAssertion(*value, signer_.get(), Call());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(opened.status().message(), HasSubstr("signature does not verify"));
+}
+
+TEST_F(ConsumerAssertionTest, ModifiedPayloadIsRefused) {
+  absl::StatusOr<std::string> value = SignAssertion(Assertion(), signer_.get());
+  ASSERT_TRUE(value.ok());
+  // The same signature over another consumer.
+  ConsumerAssertion changed = Assertion();
+  changed.set_consumer("spiffe://ndxp.gov.vn/agency/000.00.00.G12/tax-lookup");
+  std::string forged = absl::StrCat(absl::WebSafeBase64Escape(changed.SerializeAsString()),
+                                    value->substr(value->find('.')));
+  absl::StatusOr<ConsumerAssertion> opened = OpenAssertion(forged, signer_.get(), Call());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(opened.status().message(), HasSubstr("signature does not verify"));
+}
+
+TEST_F(ConsumerAssertionTest, MalformedValuesAreRefusedNotTrusted) {
+  for (const std::string& value :
+       {std::string(""), std::string("no-dot"), std::string("a.b.c"), std::string("!!.??"),
+        std::string(".") , std::string(kMaxAssertionHeaderBytes + 1, 'A')}) {
+    absl::StatusOr<ConsumerAssertion> opened = OpenAssertion(value, signer_.get(), Call());
+    EXPECT_EQ(opened.status().code(), absl::StatusCode::kUnauthenticated) << value;
+    EXPECT_THAT(opened.status().message(), HasSubstr("x-ndxp-assertion: ")) << value;
+  }
+  EXPECT_FALSE(OpenAssertion("AAAA.AAAA", nullptr, Call()).ok());
+}
+
+TEST_F(ConsumerAssertionTest, ExpiredOrTooLongOrFutureIsRefused) {
+  CallToCheck later = Call();
+  later.now = kNow + absl::Seconds(10);
+  EXPECT_THAT(Open(Assertion(), later).status().message(), HasSubstr("expired"));
+
+  ConsumerAssertion long_lived = Assertion();
+  long_lived.set_expires_at_ms(absl::ToUnixMillis(kNow + absl::Seconds(61)));
+  EXPECT_THAT(Open(long_lived, Call()).status().message(), HasSubstr("valid for more than 60 s"));
+
+  CallToCheck earlier = Call();
+  earlier.now = kNow - absl::Seconds(6);
+  EXPECT_THAT(Open(Assertion(), earlier).status().message(), HasSubstr("issued in the future"));
+  earlier.now = kNow - absl::Seconds(4);  // within the clock skew allowed
+  EXPECT_TRUE(Open(Assertion(), earlier).ok());
+}
+
+TEST_F(ConsumerAssertionTest, AnotherCallIsRefused) {
+  CallToCheck other_method = Call();
+  other_method.method = "/ndxp.residents.v1.ResidentRegistry/VerifyCitizen";
+  EXPECT_THAT(Open(Assertion(), other_method).status().message(),
+              HasSubstr("asserted for /ndxp.residents.v1.ResidentRegistry/GetCitizen, not for "
+                        "/ndxp.residents.v1.ResidentRegistry/VerifyCitizen"));
+  CallToCheck other_id = Call();
+  other_id.request_id = "req-2";
+  EXPECT_THAT(Open(Assertion(), other_id).status().message(), HasSubstr("request id"));
+  CallToCheck no_id = Call();
+  no_id.request_id = "";
+  EXPECT_THAT(Open(Assertion(), no_id).status().message(), HasSubstr("request id"));
+  CallToCheck other_purpose = Call();
+  other_purpose.purpose = "marketing";
+  EXPECT_THAT(Open(Assertion(), other_purpose).status().message(), HasSubstr("purpose"));
+  CallToCheck no_purpose = Call();
+  no_purpose.purpose = "";
+  EXPECT_THAT(Open(Assertion(), no_purpose).status().message(), HasSubstr("purpose"));
+}
+
+TEST_F(ConsumerAssertionTest, HopLimitIsPermissionDenied) {
+  ConsumerAssertion one_before = Assertion();
+  one_before.add_earlier_hubs("spiffe://ndxp.gov.vn/agency/000.00.00.H11/lgsp");
+  EXPECT_TRUE(Open(one_before, Call()).ok());  // 3 hubs: the first, the signer, this one
+  one_before.add_earlier_hubs("spiffe://ndxp.gov.vn/agency/000.00.00.A01/hub");
+  absl::StatusOr<ConsumerAssertion> opened = Open(one_before, Call());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(opened.status().message(), HasSubstr("at most 3"));
+}
+
+TEST_F(ConsumerAssertionTest, BadNonceIsRefused) {
+  ConsumerAssertion a = Assertion();
+  a.set_nonce("short");
+  EXPECT_THAT(Open(a, Call()).status().message(), HasSubstr("nonce"));
+}
+
+}  // namespace
+}  // namespace ndxp::gateway
