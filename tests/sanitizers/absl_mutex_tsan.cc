@@ -14,6 +14,11 @@
 // Reader locks are modelled as exclusive ones (a reader's unlock releases to
 // the next reader too): it can hide a race between two readers, never report
 // one that is not there.
+//
+// Abseil's own deadlock detector is turned off in these builds: its graph is
+// guarded by Abseil's internal SpinLock, inline code of the uninstrumented
+// library, so TSan reports its bookkeeping as races; TSan's lock-order
+// detector does the same job.
 
 #include <dlfcn.h>
 #include <sanitizer/tsan_interface.h>
@@ -47,6 +52,25 @@ Function Library(const char* symbol) {
 
 #define NDXP_ABSL(symbol) "_ZN4absl7debian3" symbol
 #define NDXP_ABSL_CONST(symbol) "_ZNK4absl7debian3" symbol
+
+// Await and LockWhen evaluate the caller's condition with the mutex held, but
+// inside the library, by the waiting thread or by the one unlocking: each
+// evaluation is told to TSan as a critical section of its own.
+struct HeldCondition {
+  const absl::Condition* condition;
+  absl::Mutex* mu;
+};
+
+bool EvaluateHeld(HeldCondition* held) {
+  __tsan_acquire(held->mu);
+  const bool met = held->condition->Eval();
+  __tsan_release(held->mu);
+  return met;
+}
+
+__attribute__((constructor)) void WithoutAbseilDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 }  // namespace
 
@@ -97,21 +121,24 @@ void Mutex::ReaderUnlock() {
 void Mutex::LockWhen(const Condition& condition) {
   static const auto lock_when = Library<void (*)(Mutex*, const Condition&)>(
       NDXP_ABSL("5Mutex8LockWhenERKNS0_9ConditionE"));
-  lock_when(this, condition);
+  HeldCondition held{&condition, this};
+  lock_when(this, absl::Condition(&EvaluateHeld, &held));
   __tsan_acquire(this);
 }
 
 void Mutex::ReaderLockWhen(const Condition& condition) {
   static const auto lock_when = Library<void (*)(Mutex*, const Condition&)>(
       NDXP_ABSL("5Mutex14ReaderLockWhenERKNS0_9ConditionE"));
-  lock_when(this, condition);
+  HeldCondition held{&condition, this};
+  lock_when(this, absl::Condition(&EvaluateHeld, &held));
   __tsan_acquire(this);
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& condition, absl::Duration timeout) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       NDXP_ABSL("5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
-  const bool met = lock_when(this, condition, timeout);
+  HeldCondition held{&condition, this};
+  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), timeout);
   __tsan_acquire(this);
   return met;
 }
@@ -119,7 +146,8 @@ bool Mutex::LockWhenWithTimeout(const Condition& condition, absl::Duration timeo
 bool Mutex::LockWhenWithDeadline(const Condition& condition, absl::Time deadline) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Time)>(
       NDXP_ABSL("5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
-  const bool met = lock_when(this, condition, deadline);
+  HeldCondition held{&condition, this};
+  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), deadline);
   __tsan_acquire(this);
   return met;
 }
@@ -127,7 +155,8 @@ bool Mutex::LockWhenWithDeadline(const Condition& condition, absl::Time deadline
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& condition, absl::Duration timeout) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       NDXP_ABSL("5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
-  const bool met = lock_when(this, condition, timeout);
+  HeldCondition held{&condition, this};
+  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), timeout);
   __tsan_acquire(this);
   return met;
 }
@@ -135,7 +164,8 @@ bool Mutex::ReaderLockWhenWithTimeout(const Condition& condition, absl::Duration
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& condition, absl::Time deadline) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Time)>(
       NDXP_ABSL("5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
-  const bool met = lock_when(this, condition, deadline);
+  HeldCondition held{&condition, this};
+  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), deadline);
   __tsan_acquire(this);
   return met;
 }
@@ -145,7 +175,8 @@ void Mutex::Await(const Condition& condition) {
   static const auto await = Library<void (*)(Mutex*, const Condition&)>(
       NDXP_ABSL("5Mutex5AwaitERKNS0_9ConditionE"));
   __tsan_release(this);
-  await(this, condition);
+  HeldCondition held{&condition, this};
+  await(this, absl::Condition(&EvaluateHeld, &held));
   __tsan_acquire(this);
 }
 
@@ -153,7 +184,8 @@ bool Mutex::AwaitWithTimeout(const Condition& condition, absl::Duration timeout)
   static const auto await = Library<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       NDXP_ABSL("5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
   __tsan_release(this);
-  const bool met = await(this, condition, timeout);
+  HeldCondition held{&condition, this};
+  const bool met = await(this, absl::Condition(&EvaluateHeld, &held), timeout);
   __tsan_acquire(this);
   return met;
 }
@@ -162,7 +194,8 @@ bool Mutex::AwaitWithDeadline(const Condition& condition, absl::Time deadline) {
   static const auto await = Library<bool (*)(Mutex*, const Condition&, absl::Time)>(
       NDXP_ABSL("5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
   __tsan_release(this);
-  const bool met = await(this, condition, deadline);
+  HeldCondition held{&condition, this};
+  const bool met = await(this, absl::Condition(&EvaluateHeld, &held), deadline);
   __tsan_acquire(this);
   return met;
 }
