@@ -68,6 +68,22 @@ bool EvaluateHeld(HeldCondition* held) {
   return met;
 }
 
+// Runs the library's LockWhen or Await variant `wait`, which returns with the
+// lock held whether the condition or the time limit ended the wait.
+template <typename Result, typename... Limit>
+Result WaitHolding(Result (*wait)(absl::Mutex*, const absl::Condition&, Limit...),
+                   absl::Mutex* mu, const absl::Condition& condition, Limit... limit) {
+  HeldCondition held{&condition, mu};
+  if constexpr (std::is_void_v<Result>) {
+    wait(mu, absl::Condition(&EvaluateHeld, &held), limit...);
+    __tsan_acquire(mu);
+  } else {
+    const Result met = wait(mu, absl::Condition(&EvaluateHeld, &held), limit...);
+    __tsan_acquire(mu);
+    return met;
+  }
+}
+
 __attribute__((constructor)) void WithoutAbseilDeadlockDetection() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
@@ -116,58 +132,40 @@ void Mutex::ReaderUnlock() {
   unlock(this);
 }
 
-// The lock is held when these return, whether or not the condition (or the
-// timeout) ended the wait.
 void Mutex::LockWhen(const Condition& condition) {
   static const auto lock_when = Library<void (*)(Mutex*, const Condition&)>(
       NDXP_ABSL("5Mutex8LockWhenERKNS0_9ConditionE"));
-  HeldCondition held{&condition, this};
-  lock_when(this, absl::Condition(&EvaluateHeld, &held));
-  __tsan_acquire(this);
+  WaitHolding(lock_when, this, condition);
 }
 
 void Mutex::ReaderLockWhen(const Condition& condition) {
   static const auto lock_when = Library<void (*)(Mutex*, const Condition&)>(
       NDXP_ABSL("5Mutex14ReaderLockWhenERKNS0_9ConditionE"));
-  HeldCondition held{&condition, this};
-  lock_when(this, absl::Condition(&EvaluateHeld, &held));
-  __tsan_acquire(this);
+  WaitHolding(lock_when, this, condition);
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& condition, absl::Duration timeout) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       NDXP_ABSL("5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
-  HeldCondition held{&condition, this};
-  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), timeout);
-  __tsan_acquire(this);
-  return met;
+  return WaitHolding(lock_when, this, condition, timeout);
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& condition, absl::Time deadline) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Time)>(
       NDXP_ABSL("5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
-  HeldCondition held{&condition, this};
-  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), deadline);
-  __tsan_acquire(this);
-  return met;
+  return WaitHolding(lock_when, this, condition, deadline);
 }
 
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& condition, absl::Duration timeout) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       NDXP_ABSL("5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
-  HeldCondition held{&condition, this};
-  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), timeout);
-  __tsan_acquire(this);
-  return met;
+  return WaitHolding(lock_when, this, condition, timeout);
 }
 
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& condition, absl::Time deadline) {
   static const auto lock_when = Library<bool (*)(Mutex*, const Condition&, absl::Time)>(
       NDXP_ABSL("5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
-  HeldCondition held{&condition, this};
-  const bool met = lock_when(this, absl::Condition(&EvaluateHeld, &held), deadline);
-  __tsan_acquire(this);
-  return met;
+  return WaitHolding(lock_when, this, condition, deadline);
 }
 
 // Await gives the lock up while it waits and holds it again when it returns.
@@ -175,29 +173,21 @@ void Mutex::Await(const Condition& condition) {
   static const auto await = Library<void (*)(Mutex*, const Condition&)>(
       NDXP_ABSL("5Mutex5AwaitERKNS0_9ConditionE"));
   __tsan_release(this);
-  HeldCondition held{&condition, this};
-  await(this, absl::Condition(&EvaluateHeld, &held));
-  __tsan_acquire(this);
+  WaitHolding(await, this, condition);
 }
 
 bool Mutex::AwaitWithTimeout(const Condition& condition, absl::Duration timeout) {
   static const auto await = Library<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       NDXP_ABSL("5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
   __tsan_release(this);
-  HeldCondition held{&condition, this};
-  const bool met = await(this, absl::Condition(&EvaluateHeld, &held), timeout);
-  __tsan_acquire(this);
-  return met;
+  return WaitHolding(await, this, condition, timeout);
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& condition, absl::Time deadline) {
   static const auto await = Library<bool (*)(Mutex*, const Condition&, absl::Time)>(
       NDXP_ABSL("5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
   __tsan_release(this);
-  HeldCondition held{&condition, this};
-  const bool met = await(this, absl::Condition(&EvaluateHeld, &held), deadline);
-  __tsan_acquire(this);
-  return met;
+  return WaitHolding(await, this, condition, deadline);
 }
 
 // A condition variable's wait gives up its mutex and holds it again.
