@@ -7,10 +7,12 @@
 #include <google/protobuf/descriptor.pb.h>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/config/host_port.h"
 #include "common/config/text_proto.h"
 #include "common/identifiers/agency_code.h"
 #include "common/tls/credentials.h"
@@ -65,6 +67,22 @@ absl::Status CheckTlsFiles(const TextProtoFile& file,
   return absl::OkStatus();
 }
 
+// A connector's address as the transport and the admin listener's probe
+// connect to it: "unix:PATH", or "host:port" with a host and a port 1-65535.
+// The reason when it is not one.
+std::string EndpointProblem(absl::string_view endpoint) {
+  if (endpoint.empty()) return "is required";
+  if (absl::StartsWith(endpoint, "unix:")) {
+    return endpoint.size() > 5 ? "" : "\"unix:\" names no socket file";
+  }
+  std::string host;
+  int port = 0;
+  if (!ndxp::config::SplitHostPort(endpoint, &host, &port).ok() || host.empty() || port == 0) {
+    return absl::StrCat("\"", endpoint, "\" is not host:port (port 1-65535) or unix:PATH");
+  }
+  return "";
+}
+
 absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings) {
   absl::flat_hash_set<std::string> seen;
   const auto& routes = settings.config.routes();
@@ -86,10 +104,13 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
       return file.ErrorAt({{"routes", i}, "provider"},
                           identifiers::ValidateAgencyCode(route.provider(), "provider").message());
     }
-    if (route.endpoint().empty()) return file.ErrorAt({{"routes", i}, "endpoint"}, "is required");
+    if (std::string problem = EndpointProblem(route.endpoint()); !problem.empty()) {
+      return file.ErrorAt({{"routes", i}, "endpoint"}, problem);
+    }
     for (int r = 0; r < route.replicas_size(); ++r) {
-      if (route.replicas(r).empty()) {
-        return file.ErrorAt({{"routes", i}, {"replicas", r}}, "is empty");
+      if (std::string problem = EndpointProblem(route.replicas(r)); !problem.empty()) {
+        return file.ErrorAt({{"routes", i}, {"replicas", r}},
+                            route.replicas(r).empty() ? "is empty" : problem);
       }
     }
     for (int m = 0; m < route.personal_data_methods_size(); ++m) {
