@@ -8,7 +8,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -239,6 +238,13 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   ResolveRelative(base, config.mutable_descriptor_set());
 
   if (config.listen().empty()) return file.ErrorAt({"listen"}, "is required (host:port)");
+  // The transport takes the port as written: one it cannot read must not
+  // become another port.
+  std::string host;
+  int port = 0;
+  if (absl::Status s = ndxp::config::SplitHostPort(config.listen(), &host, &port); !s.ok()) {
+    return file.ErrorAt({"listen"}, s.message());
+  }
   if (config.trust_domain().empty()) {
     return file.ErrorAt({"trust_domain"}, "is required (e.g. \"ndxp.gov.vn\")");
   }
@@ -278,10 +284,7 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
   if (config.has_admin()) {
     const std::string& admin = config.admin().listen();
-    size_t colon = admin.rfind(':');
-    int port = -1;
-    if (colon == std::string::npos || colon == 0 ||
-        !absl::SimpleAtoi(admin.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    if (!ndxp::config::SplitHostPort(admin, &host, &port).ok() || host.empty()) {
       return file.ErrorAt({"admin", "listen"},
                           absl::StrCat("\"", admin, "\" is not host:port (port 0 picks one)"));
     }

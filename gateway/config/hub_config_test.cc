@@ -74,6 +74,18 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
       {"unknown field", "listen: \"127.0.0.1:0\"", "listne: \"127.0.0.1:0\"",
        "hub.textproto:1:", "listne"},
       {"missing listen", "listen: \"127.0.0.1:0\"", "", "hub.textproto", "listen is required"},
+      // Found by tests/fuzz/hub_config_fuzzer: the transport read "8<US>43" as
+      // port 8, "http" as port 0 (any free port).
+      {"listen port with a control byte", "listen: \"127.0.0.1:0\"",
+       "listen: \"127.0.0.1:8\x1f" "43\"", "hub.textproto:1:",
+       "listen \"127.0.0.1:8\x1f" "43\" has no port 0-65535 after the last ':'"},
+      {"listen port by name", "listen: \"127.0.0.1:0\"", "listen: \"127.0.0.1:https\"",
+       "hub.textproto:1:", "listen \"127.0.0.1:https\" has no port 0-65535"},
+      {"listen without a port", "listen: \"127.0.0.1:0\"", "listen: \"localhost\"",
+       "hub.textproto:1:", "listen \"localhost\" is not host:port"},
+      {"admin port with a sign", "operators: \"000.00.00.A01/ops\"",
+       "operators: \"000.00.00.A01/ops\" admin { listen: \"127.0.0.1:+90\" }",
+       "hub.textproto:13:", "admin.listen \"127.0.0.1:+90\" is not host:port"},
       {"trust domain with a path", "\"ndxp.gov.vn\"", "\"ndxp.gov.vn/x\"", "hub.textproto:2:",
        "trust_domain must be a bare domain"},
       {"unreadable key", "key: \"hub.key\"", "key: \"missing.key\"", "hub.textproto:3:",
