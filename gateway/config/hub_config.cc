@@ -2,11 +2,13 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <google/protobuf/descriptor.pb.h>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -121,6 +123,20 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
     }
   }
   return absl::OkStatus();
+}
+
+// A replica's name becomes part of a file name beside the database
+// (CheckpointFilePath) and a line of the checkpoint it signs: no '/', no
+// line break, nothing a shell or a reader must quote. 253: a DNS name, as a
+// Kubernetes pod's.
+constexpr size_t kMaxReplicaNameBytes = 253;
+
+bool IsValidReplicaName(absl::string_view name) {
+  return !name.empty() && name.size() <= kMaxReplicaNameBytes &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                  c == '-';
+         });
 }
 
 std::string NotAConsumer(const std::string& name) {
@@ -279,6 +295,13 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
                           absl::StrCat("\"", config.recording().time_zone(),
                                        "\" is not a known time zone"));
     }
+  }
+  if (const std::string& replica = config.recording().replica();
+      !replica.empty() && !IsValidReplicaName(replica)) {
+    return file.ErrorAt({"recording", "replica"},
+                        absl::StrCat("\"", replica, "\" must be 1-", kMaxReplicaNameBytes,
+                                     " letters, digits, '.', '_' or '-' (it names the replica's "
+                                     "checkpoint file and is a line of its signed text)"));
   }
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;

@@ -83,6 +83,15 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
        "hub.textproto:1:", "listen \"127.0.0.1:https\" has no port 0-65535"},
       {"listen without a port", "listen: \"127.0.0.1:0\"", "listen: \"localhost\"",
        "hub.textproto:1:", "listen \"localhost\" is not host:port"},
+      // Found by tests/fuzz/hub_config_fuzzer: any bytes were taken, "/" and line
+      // breaks included, though the name is part of the checkpoint's file name
+      // and a line of the text it signs.
+      {"replica with a slash", "operators: \"000.00.00.A01/ops\"",
+       "operators: \"000.00.00.A01/ops\" recording { replica: \"../hub-1\" }",
+       "hub.textproto:13:", "recording.replica \"../hub-1\" must be 1-253 letters, digits"},
+      {"replica with a line break", "operators: \"000.00.00.A01/ops\"",
+       "operators: \"000.00.00.A01/ops\" recording { replica: \"hub-1\\nseq 9\" }",
+       "hub.textproto:13:", "recording.replica \"hub-1\nseq 9\" must be"},
       {"admin port with a sign", "operators: \"000.00.00.A01/ops\"",
        "operators: \"000.00.00.A01/ops\" admin { listen: \"127.0.0.1:+90\" }",
        "hub.textproto:13:", "admin.listen \"127.0.0.1:+90\" is not host:port"},
