@@ -2,12 +2,16 @@
 // the hub, not the load generator, is what a run measures.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <queue>
 #include <thread>
 #include <sstream>
 #include <string>
@@ -43,6 +47,7 @@ struct Options {
   double duration_s = 10;
   double warmup_s = 2;
   int timeout_ms = 10000;
+  double rate = 0;  // calls per second in all; 0: each call as the previous one ends
   std::string json;
 };
 
@@ -63,6 +68,7 @@ double CpuSeconds() {
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+class Pacer;
 class Run;
 
 // One closed loop: a call in flight at a time. Its callbacks never overlap,
@@ -74,6 +80,10 @@ class Loop {
   void Issue();
   LatencyHistogram histogram;
   std::map<grpc::StatusCode, uint64_t> errors;
+  // Every answer of the run by status, warm-up and the calls still open at
+  // its end included: what the caller saw acknowledged, for comparing with
+  // the hub's records.
+  std::map<grpc::StatusCode, uint64_t> answered;
 
  private:
   void OnDone(const grpc::Status& status);
@@ -105,6 +115,7 @@ class Run {
   const Options& options;
   const Clock::time_point measure_from;
   const Clock::time_point end;
+  Pacer* pacer = nullptr;  // with --rate
 
  private:
   static bool AllFinished(Run* run) ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -114,6 +125,73 @@ class Run {
   absl::Mutex mu_;
   int finished_ ABSL_GUARDED_BY(mu_) = 0;
   int expected_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// With --rate, hands out start times spaced 1/rate apart over every loop and
+// starts each loop's next call at its time, on a thread of its own (a loop
+// that is late starts at once: no catching up in a burst). Thread-safe.
+class Pacer {
+ public:
+  explicit Pacer(double rate)
+      : interval_(std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(1.0 / rate))),
+        thread_([this] { Dispatch(); }) {}
+  ~Pacer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  // Calls loop->Issue() at the next free start time (now, if it has passed).
+  void Schedule(Loop* loop) {
+    const Clock::time_point now = Clock::now();
+    Clock::time_point at;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      at = std::max(next_, now);
+      next_ = at + interval_;
+      if (at > now) {
+        due_.push({at, loop});
+        if (due_.top().loop == loop) wake_.notify_one();
+        return;
+      }
+    }
+    loop->Issue();
+  }
+
+ private:
+  struct Due {
+    Clock::time_point at;
+    Loop* loop;
+    bool operator>(const Due& other) const { return at > other.at; }
+  };
+  void Dispatch() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      if (due_.empty()) {
+        wake_.wait(lock);
+      } else if (Clock::now() < due_.top().at) {
+        wake_.wait_until(lock, due_.top().at);
+      } else {
+        Loop* loop = due_.top().loop;
+        due_.pop();
+        lock.unlock();
+        loop->Issue();
+        lock.lock();
+      }
+    }
+  }
+
+  const Clock::duration interval_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  Clock::time_point next_;  // guarded by mu_, as the rest below
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest is constructed
 };
 
 void Loop::Issue() {
@@ -128,6 +206,7 @@ void Loop::Issue() {
 
 void Loop::OnDone(const grpc::Status& status) {
   Clock::time_point now = Clock::now();
+  ++answered[status.error_code()];
   if (started_ >= run_->measure_from && now <= run_->end) {
     if (status.ok()) {
       histogram.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_).count());
@@ -136,7 +215,11 @@ void Loop::OnDone(const grpc::Status& status) {
     }
   }
   if (now < run_->end) {
-    Issue();
+    if (run_->pacer != nullptr) {
+      run_->pacer->Schedule(this);
+    } else {
+      Issue();
+    }
   } else {
     run_->LoopFinished();
   }
@@ -199,12 +282,19 @@ int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) 
       ->type_name("N")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--rate", o->rate,
+                 "calls per second in all, spread evenly (0: as fast as answered; "
+                 "CONCURRENCY bounds the calls in flight either way)")
+      ->type_name("N")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
   app.add_option("--json", o->json, "write the summary as JSON")->type_name("FILE");
   app.add_option("--label", o->label, "a name for this run in the summary")->type_name("TEXT");
   logging::AddLogFlags(app, *log_flags);
   app.footer(
       "Prints requests/s, latency p50/p90/p99/p99.9/max (a histogram of every call),\n"
-      "errors by status code and the load generator's own CPU microseconds per call.\n"
+      "errors by status code and the load generator's own CPU microseconds per call;\n"
+      "--json adds every answer of the run by status, warm-up included (answered_by_code).\n"
       "Exit status: 0 success, 1 failure, 2 usage error.");
   try {
     app.parse(argc, argv);
@@ -272,12 +362,23 @@ int Main(int argc, char** argv) {
   auto end = measure_from + std::chrono::duration_cast<Clock::duration>(
                                 std::chrono::duration<double>(options.duration_s));
   Run run(options, measure_from, end);
+  std::unique_ptr<Pacer> pacer;
+  if (options.rate > 0) {
+    pacer = std::make_unique<Pacer>(options.rate);
+    run.pacer = pacer.get();
+  }
   std::vector<std::unique_ptr<Loop>> loops;
   for (int i = 0; i < options.concurrency; ++i) {
     loops.push_back(std::make_unique<Loop>(&run, stubs[i % stubs.size()].get(), request));
   }
   std::this_thread::sleep_until(start);
-  for (auto& loop : loops) loop->Issue();
+  for (auto& loop : loops) {
+    if (pacer != nullptr) {
+      pacer->Schedule(loop.get());
+    } else {
+      loop->Issue();
+    }
+  }
 
   // CPU over the measured window only.
   std::this_thread::sleep_until(measure_from);
@@ -287,10 +388,11 @@ int Main(int argc, char** argv) {
   run.WaitAll(options.concurrency);
 
   LatencyHistogram all;
-  std::map<grpc::StatusCode, uint64_t> errors;
+  std::map<grpc::StatusCode, uint64_t> errors, answered;
   for (const auto& loop : loops) {
     all.Merge(loop->histogram);
     for (auto [code, n] : loop->errors) errors[code] += n;
+    for (auto [code, n] : loop->answered) answered[code] += n;
   }
   uint64_t error_count = 0;
   for (auto [code, n] : errors) error_count += n;
@@ -317,11 +419,16 @@ int Main(int argc, char** argv) {
          << ", \"connections\": " << options.connections
          << ", \"duration_s\": " << options.duration_s << ", \"ok\": " << all.count()
          << ", \"errors\": " << error_count << ", \"errors_by_code\": {";
-    bool first = true;
-    for (auto [code, n] : errors) {
-      json << (first ? "" : ", ") << "\"" << CodeName(code) << "\": " << n;
-      first = false;
-    }
+    auto by_code = [&json](const std::map<grpc::StatusCode, uint64_t>& counts) {
+      bool first = true;
+      for (auto [code, n] : counts) {
+        json << (first ? "" : ", ") << "\"" << CodeName(code) << "\": " << n;
+        first = false;
+      }
+    };
+    by_code(errors);
+    json << "}, \"answered_by_code\": {";
+    by_code(answered);
     json << "}, \"requests_per_second\": " << rps << ", \"latency_ms\": {\"p50\": "
          << ms(all.Percentile(0.5)) << ", \"p90\": " << ms(all.Percentile(0.9))
          << ", \"p99\": " << ms(all.Percentile(0.99)) << ", \"p999\": "

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/config/host_port.h"
 #include "common/config/text_proto.h"
 #include "ndxp/config/v1/connector.pb.h"
 
@@ -32,9 +33,8 @@ absl::StatusOr<ndxp::config::v1::ConnectorConfig> LoadConnectorConfig(
 absl::Status ValidateConnectorConfig(const ndxp::config::v1::ConnectorConfig& config,
                                      const ndxp::config::TextProtoFile& file);
 
-// Splits "host:port" ("[::1]:50051" too) at the last ':'. INVALID_ARGUMENT
-// "<reason>" (no field name) when there is no ':' or the port is not 0-65535.
-absl::Status SplitHostPort(absl::string_view address, std::string* host, int* port);
+// Splits "host:port" (common/config/host_port.h).
+using ndxp::config::SplitHostPort;
 
 }  // namespace ndxp::connectors
 

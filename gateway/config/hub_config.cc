@@ -2,16 +2,18 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <google/protobuf/descriptor.pb.h>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/config/host_port.h"
 #include "common/config/text_proto.h"
 #include "common/identifiers/agency_code.h"
 #include "common/tls/credentials.h"
@@ -67,6 +69,22 @@ absl::Status CheckTlsFiles(const TextProtoFile& file,
   return absl::OkStatus();
 }
 
+// A connector's address as the transport and the admin listener's probe
+// connect to it: "unix:PATH", or "host:port" with a host and a port 1-65535.
+// The reason when it is not one.
+std::string EndpointProblem(absl::string_view endpoint) {
+  if (endpoint.empty()) return "is required";
+  if (absl::StartsWith(endpoint, "unix:")) {
+    return endpoint.size() > 5 ? "" : "\"unix:\" names no socket file";
+  }
+  std::string host;
+  int port = 0;
+  if (!ndxp::config::SplitHostPort(endpoint, &host, &port).ok() || host.empty() || port == 0) {
+    return absl::StrCat("\"", endpoint, "\" is not host:port (port 1-65535) or unix:PATH");
+  }
+  return "";
+}
+
 absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings) {
   absl::flat_hash_set<std::string> seen;
   const auto& routes = settings.config.routes();
@@ -88,10 +106,13 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
       return file.ErrorAt({{"routes", i}, "provider"},
                           identifiers::ValidateAgencyCode(route.provider(), "provider").message());
     }
-    if (route.endpoint().empty()) return file.ErrorAt({{"routes", i}, "endpoint"}, "is required");
+    if (std::string problem = EndpointProblem(route.endpoint()); !problem.empty()) {
+      return file.ErrorAt({{"routes", i}, "endpoint"}, problem);
+    }
     for (int r = 0; r < route.replicas_size(); ++r) {
-      if (route.replicas(r).empty()) {
-        return file.ErrorAt({{"routes", i}, {"replicas", r}}, "is empty");
+      if (std::string problem = EndpointProblem(route.replicas(r)); !problem.empty()) {
+        return file.ErrorAt({{"routes", i}, {"replicas", r}},
+                            route.replicas(r).empty() ? "is empty" : problem);
       }
     }
     if (!route.peer_hub().empty()) {
@@ -117,6 +138,20 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
     }
   }
   return absl::OkStatus();
+}
+
+// A replica's name becomes part of a file name beside the database
+// (CheckpointFilePath) and a line of the checkpoint it signs: no '/', no
+// line break, nothing a shell or a reader must quote. 253: a DNS name, as a
+// Kubernetes pod's.
+constexpr size_t kMaxReplicaNameBytes = 253;
+
+bool IsValidReplicaName(absl::string_view name) {
+  return !name.empty() && name.size() <= kMaxReplicaNameBytes &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                  c == '-';
+         });
 }
 
 std::string NotAConsumer(const std::string& name) {
@@ -264,6 +299,13 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   ResolveRelative(base, config.mutable_descriptor_set());
 
   if (config.listen().empty()) return file.ErrorAt({"listen"}, "is required (host:port)");
+  // The transport takes the port as written: one it cannot read must not
+  // become another port.
+  std::string host;
+  int port = 0;
+  if (absl::Status s = ndxp::config::SplitHostPort(config.listen(), &host, &port); !s.ok()) {
+    return file.ErrorAt({"listen"}, s.message());
+  }
   if (config.trust_domain().empty()) {
     return file.ErrorAt({"trust_domain"}, "is required (e.g. \"ndxp.gov.vn\")");
   }
@@ -299,6 +341,13 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
                                        "\" is not a known time zone"));
     }
   }
+  if (const std::string& replica = config.recording().replica();
+      !replica.empty() && !IsValidReplicaName(replica)) {
+    return file.ErrorAt({"recording", "replica"},
+                        absl::StrCat("\"", replica, "\" must be 1-", kMaxReplicaNameBytes,
+                                     " letters, digits, '.', '_' or '-' (it names the replica's "
+                                     "checkpoint file and is a line of its signed text)"));
+  }
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
   if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {
@@ -307,10 +356,7 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   }
   if (config.has_admin()) {
     const std::string& admin = config.admin().listen();
-    size_t colon = admin.rfind(':');
-    int port = -1;
-    if (colon == std::string::npos || colon == 0 ||
-        !absl::SimpleAtoi(admin.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    if (!ndxp::config::SplitHostPort(admin, &host, &port).ok() || host.empty()) {
       return file.ErrorAt({"admin", "listen"},
                           absl::StrCat("\"", admin, "\" is not host:port (port 0 picks one)"));
     }

@@ -139,8 +139,10 @@ class PeeringTest : public ::testing::Test {
     return stub->GetCitizen(&context, request, &response);
   }
 
-  // Counts of the calls `hub` forwarded, by consumer.
-  std::map<std::string, int64_t> ForwardedByConsumer(gateway::HubServer* hub) {
+  // Counts of the calls `hub` forwarded, by consumer (and the peer hub they
+  // came through, after a "|", when `by_via`).
+  std::map<std::string, int64_t> ForwardedByConsumer(gateway::HubServer* hub,
+                                                     bool by_via = false) {
     auto stub = hub::v1::Statistics::NewStub(ChannelTo(hub, operator_tls_));
     hub::v1::CountRequest request;
     request.mutable_period()->set_kind(hub::v1::Period::CUMULATIVE);
@@ -148,12 +150,15 @@ class PeeringTest : public ::testing::Test {
     request.mutable_period()->mutable_anchor()->set_month(12);
     request.mutable_period()->mutable_anchor()->set_day(31);
     request.add_group_by(hub::v1::CONSUMER);
+    if (by_via) request.add_group_by(hub::v1::VIA);
     grpc::ClientContext context;
     hub::v1::CountResponse response;
     grpc::Status status = stub->Count(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     std::map<std::string, int64_t> counts;
-    for (const auto& row : response.rows()) counts[row.key(0)] += row.count();
+    for (const auto& row : response.rows()) {
+      counts[by_via ? absl::StrCat(row.key(0), "|", row.key(1)) : row.key(0)] += row.count();
+    }
     return counts;
   }
 
@@ -222,6 +227,13 @@ TEST_F(PeeringTest, CommuneReachesTheNationalRegistryAsItself) {
             (std::map<std::string, int64_t>{{"000.01.05.H11/commune-office", 5}}));
   EXPECT_EQ(ForwardedByConsumer(national_.get()),
             (std::map<std::string, int64_t>{{"000.01.05.H11/commune-office", 5}}));
+  // The national hub records the province hub they came through; the
+  // province hub had them from its own member.
+  EXPECT_EQ(ForwardedByConsumer(national_.get(), /*by_via=*/true),
+            (std::map<std::string, int64_t>{
+                {"000.01.05.H11/commune-office|000.00.00.H11/lgsp", 5}}));
+  EXPECT_EQ(ForwardedByConsumer(province_.get(), /*by_via=*/true),
+            (std::map<std::string, int64_t>{{"000.01.05.H11/commune-office|", 5}}));
 }
 
 TEST_F(PeeringTest, ProvinceGrantsComeFirst) {

@@ -108,7 +108,7 @@ class CommandLinesTest(unittest.TestCase):
         helped = run("ndxp-bench", "--help")
         self.assertEqual(helped.returncode, 0)
         for text in ("--target HOST:PORT", "--concurrency", "--metadata KEY=VALUE",
-                     "requests/s"):
+                     "--rate N", "requests/s"):
             self.assertIn(text, helped.stdout)
         tls = ["--ca", "ca.pem", "--cert", "c.pem", "--key", "c.key"]
         for args, message in ((tls, "--target is required"),
@@ -116,7 +116,8 @@ class CommandLinesTest(unittest.TestCase):
                                "--concurrency"),
                               (["--target", "127.0.0.1:1", *tls, "--metadata", "novalue"],
                                "is not KEY=VALUE"),
-                              (["--target", "127.0.0.1:1", *tls, "--rate", "5"], "--rate")):
+                              (["--target", "127.0.0.1:1", *tls, "--rate", "-5"], "--rate"),
+                              (["--target", "127.0.0.1:1", *tls, "--qps", "5"], "--qps")):
             with self.subTest(args=args):
                 done = run("ndxp-bench", *args)
                 self.assertEqual(done.returncode, 2)
