@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS counters (
   PRIMARY KEY (day, consumer, provider, service, method, status_code));
 )sql";
 
-// What tables made before refusals and checkpoints were recorded lack; run
+// What tables made before refusals, checkpoints and history batches lack; run
 // under the schema lock when any of it is missing.
 constexpr char kUpgradeSchema[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
@@ -82,12 +82,36 @@ CREATE TABLE IF NOT EXISTS refused_counters (
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   replica TEXT PRIMARY KEY,
   checkpoint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history_batches (
+  id BIGSERIAL PRIMARY KEY,
+  batch TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  source TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started TEXT NOT NULL,
+  finished TEXT NOT NULL DEFAULT '',
+  rows BIGINT NOT NULL,
+  total BIGINT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS history_batches_complete ON history_batches (batch)
+  WHERE state = 'complete';
+CREATE TABLE IF NOT EXISTS history_counters (
+  batch_id BIGINT NOT NULL,
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (batch_id, day, consumer, provider, service, method, status_code));
+CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
 constexpr char kSchemaComplete[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
-    "NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+    "NULL AND to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') "
+    "IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND table_name = 'audit_log' AND column_name = 'refusal')";
 
 constexpr char kWriteCheckpoint[] =
