@@ -108,7 +108,8 @@ struct ImportOptions {
   // refusing the import.
   bool replace = false;
   // Counters written per transaction: what bounds how long a live hub's
-  // commits wait for the import (a few milliseconds for the default).
+  // commits wait for the import (one transaction's time; docs/operations.md
+  // has a measurement).
   int64_t counters_per_transaction = 2000;
   // Called after each transaction of counters, outside any transaction.
   std::function<void(const ImportProgress&)> progress;
