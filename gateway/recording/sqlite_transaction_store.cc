@@ -72,6 +72,29 @@ CREATE TABLE IF NOT EXISTS refused_counters (
   status_code INTEGER NOT NULL,
   count INTEGER NOT NULL,
   PRIMARY KEY (day, consumer, via, provider, service, method, status_code)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history_batches (
+  id INTEGER PRIMARY KEY,
+  batch TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  source TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started TEXT NOT NULL,
+  finished TEXT NOT NULL DEFAULT '',
+  rows INTEGER NOT NULL,
+  total INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS history_batches_complete ON history_batches (batch)
+  WHERE state = 'complete';
+CREATE TABLE IF NOT EXISTS history_counters (
+  batch_id INTEGER NOT NULL,
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (batch_id, day, consumer, provider, service, method, status_code)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
 // Columns files made by earlier versions lack, with their definitions: rows

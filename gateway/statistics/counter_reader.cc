@@ -41,6 +41,13 @@ const char* ColumnOf(Dimension dimension) {
   }
 }
 
+// What the sums read of both tables: every column a dimension names, and count.
+constexpr char kSummedColumns[] =
+    "day, consumer, via, provider, service, method, status_code, count";
+// Imported history has no via: it counts as direct members' calls.
+constexpr char kSummedHistoryColumns[] =
+    "day, consumer, '' AS via, provider, service, method, status_code, count";
+
 absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
   for (size_t i = 0; i < group_by.size(); ++i) {
     const Dimension dimension = group_by[i];
@@ -70,7 +77,14 @@ std::string SumCountersSql(const std::vector<Dimension>& group_by, absl::string_
                            absl::string_view to) {
   std::string sql = "SELECT ";
   for (Dimension dimension : group_by) absl::StrAppend(&sql, ColumnOf(dimension), ", ");
-  absl::StrAppend(&sql, "SUM(count) FROM counters WHERE day >= ", from, " AND day <= ", to);
+  // The hub's own counters and the complete batches of imported history
+  // (history_import.h): a batch being imported or replaced is never half-counted.
+  absl::StrAppend(&sql, "SUM(count) FROM (SELECT ", kSummedColumns,
+                  " FROM counters WHERE day >= ", from, " AND day <= ", to,
+                  " UNION ALL SELECT ", kSummedHistoryColumns,
+                  " FROM history_counters WHERE day >= ", from, " AND day <= ", to,
+                  " AND batch_id IN (SELECT id FROM history_batches WHERE state = 'complete'))"
+                  " AS summed");
   if (!group_by.empty()) {
     std::vector<size_t> positions;
     for (size_t i = 1; i <= group_by.size(); ++i) positions.push_back(i);
@@ -107,11 +121,12 @@ absl::StatusOr<std::unique_ptr<SqliteCounterReader>> SqliteCounterReader::Open(
   {
     NDXP_ASSIGN_OR_RETURN(
         SqliteStatement has_table,
-        db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'counters'"));
+        db->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                    "('counters', 'history_batches', 'history_counters')"));
     NDXP_ASSIGN_OR_RETURN(bool found, has_table.Step());
-    if (!found) {
+    if (!found || has_table.ColumnInt64(0) != 3) {
       return absl::NotFoundError(absl::StrCat(
-          "statistics: ", path, ": no counters table (the hub creates it on first start)"));
+          "statistics: ", path, ": no counters tables (the hub creates them on first start)"));
     }
   }
   return std::unique_ptr<SqliteCounterReader>(new SqliteCounterReader(std::move(db)));

@@ -1,6 +1,7 @@
 // Reading the hub's per-day transaction counters (the `counters` table the
-// SqliteTransactionStore keeps, see gateway/recording/sqlite_transaction_store.h)
-// as sums over a range of days, grouped by the statistics dimensions.
+// SqliteTransactionStore keeps, see gateway/recording/sqlite_transaction_store.h,
+// with the imported history of history_import.h) as sums over a range of
+// days, grouped by the statistics dimensions.
 //
 // Example:
 //   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteCounterReader> reader,
@@ -73,7 +74,9 @@ class CounterReader {
 // connection (statistics queries are rare and short; open several readers for
 // parallel queries).
 // The query both stores answer: the dimensions' values and SUM(count) over
-// the counters of days `from`..`to` (SQL parameter placeholders), grouped.
+// the counters of days `from`..`to` (SQL parameter placeholders, each used
+// twice), grouped: the hub's own counters and the complete batches of
+// imported history together.
 // `group_by` must have passed CheckGroupBy.
 std::string SumCountersSql(const std::vector<hub::v1::Dimension>& group_by,
                            absl::string_view from, absl::string_view to);
@@ -88,7 +91,7 @@ inline constexpr absl::CivilDay kLastTextDay(9999, 12, 31);
 
 class SqliteCounterReader final : public CounterReader {
  public:
-  // NOT_FOUND when `path` is not a file or has no counters table (the hub
+  // NOT_FOUND when `path` is not a file or lacks the counters tables (the hub
   // creates both on first start); UNAVAILABLE when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<SqliteCounterReader>> Open(const std::string& path);
 

@@ -74,13 +74,28 @@ class HubDatabase {
   // Every counter as "day consumer provider service method status count",
   // in key order.
   std::vector<std::string> Dump() const {
+    return DumpCounters(
+        "SELECT day, consumer, provider, service, method, status_code, count FROM counters "
+        "ORDER BY day, consumer, provider, service, method, status_code");
+  }
+
+  // The same of imported history: the complete batches' counters, summed.
+  std::vector<std::string> DumpHistory() const {
+    return DumpCounters(
+        "SELECT day, consumer, provider, service, method, status_code, SUM(count) "
+        "FROM history_counters WHERE batch_id IN "
+        "(SELECT id FROM history_batches WHERE state = 'complete') "
+        "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6");
+  }
+
+ private:
+  // The rows of `select` (the seven columns of a counter) as Dump prints them.
+  std::vector<std::string> DumpCounters(const char* sql) const {
     std::vector<std::string> rows;
     auto db = ::ndxp::SqliteDatabase::Open(path_);
     EXPECT_TRUE(db.ok()) << db.status();
     if (!db.ok()) return rows;
-    auto select = (*db)->Prepare(
-        "SELECT day, consumer, provider, service, method, status_code, count FROM counters "
-        "ORDER BY day, consumer, provider, service, method, status_code");
+    auto select = (*db)->Prepare(sql);
     EXPECT_TRUE(select.ok()) << select.status();
     if (!select.ok()) return rows;
     for (;;) {
@@ -95,7 +110,6 @@ class HubDatabase {
     return rows;
   }
 
- private:
   ndxp::testing::TempDir dir_;
   std::string path_;
 };

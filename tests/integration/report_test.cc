@@ -5,6 +5,7 @@
 // whose pixels show the charts.
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_server.h"
+#include "gateway/recording/postgres/postgres_test_server.h"
 #include "gateway/statistics/history_import.h"
 #include "tests/integration/recording_connector.h"
 #include "tests/testing/png_image.h"
@@ -72,51 +74,73 @@ struct Result {
   std::string out, err;
 };
 
+Result RunNdxpctl(const std::vector<std::string>& args) {
+  std::vector<const char*> argv = {"ndxpctl"};
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream out, err;
+  const int code = ndxpctl::Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+// The sentences operators quote from the 2024H1 report in English.
+void ExpectHalfYearHeadlines(const std::string& md) {
+  EXPECT_THAT(md, HasSubstr("1,670,000 transactions, up 67.0% on the same period of 2023"));
+  EXPECT_THAT(md, HasSubstr("380,000 documents exchanged, 3.80× the same period of 2023"));
+}
+
 class ReportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const std::string database = dir_->path() + "/hub.db";
+    ASSERT_NO_FATAL_FAILURE(StartHub(absl::StrCat("database: \"", database, "\"")));
+    std::istringstream csv(kHistory);
+    auto imported = gateway::statistics::ImportHistoryCsv(database, csv, "history.csv");
+    ASSERT_TRUE(imported.ok()) << imported.status();
+  }
+
+  // A hub recording in DURABLE mode to `store` ("database: ..." or
+  // "postgres: ..."), in dir_.
+  static void StartHub(const std::string& store) {
     pki_ = new testing::TestPki();
     auto hub_tls = pki_->Issue("hub", "000.00.00.A01", "hub", true);
     auto connector_tls = pki_->Issue("residents", "000.00.00.G04", "residents", true);
     operator_tls_ = new config::v1::TlsFiles(pki_->Issue("operator", "000.00.00.A01", "ops"));
     connector_ = new testing::RecordingConnector(connector_tls);
-    dir_ = new testing::TempDir();
-    const std::string database = dir_->path() + "/hub.db";
     const std::string path = dir_->path() + "/hub.textproto";
     std::ofstream(path) << absl::StrCat(testing::HubConfigHead(hub_tls), R"(
       routes { service: "ndxp.residents.v1.ResidentRegistry" provider: "000.00.00.G04"
                endpoint: "127.0.0.1:)", connector_->port(), R"(" }
       operators: "000.00.00.A01/ops"
-      recording { mode: DURABLE database: ")", database, R"(" time_zone: "UTC" }
+      recording { mode: DURABLE )", store, R"( time_zone: "UTC" }
     )");
     auto settings = gateway::LoadHubConfig(path);
     ASSERT_TRUE(settings.ok()) << settings.status();
     auto hub = gateway::HubServer::Start(*std::move(settings));
     ASSERT_TRUE(hub.ok()) << hub.status();
     hub_ = hub->release();
-    std::istringstream csv(kHistory);
-    auto imported = gateway::statistics::ImportHistoryCsv(database, csv, "history.csv");
-    ASSERT_TRUE(imported.ok()) << imported.status();
   }
 
   static void TearDownTestSuite() {
+    // Nulled: the next suite of this fixture starts its own.
     delete hub_;
+    hub_ = nullptr;
     delete connector_;
+    connector_ = nullptr;
     delete dir_;
+    dir_ = nullptr;
     delete operator_tls_;
+    operator_tls_ = nullptr;
     delete pki_;
+    pki_ = nullptr;
   }
 
   static Result Report(std::vector<std::string> extra) {
     std::vector<std::string> args = {
-        "ndxpctl", "report", "--hub", absl::StrCat("127.0.0.1:", hub_->port()), "--ca",
+        "report", "--hub", absl::StrCat("127.0.0.1:", hub_->port()), "--ca",
         operator_tls_->ca_cert(), "--cert", operator_tls_->cert(), "--key", operator_tls_->key()};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<const char*> argv;
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-    std::ostringstream out, err;
-    const int code = ndxpctl::Run(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {code, out.str(), err.str()};
+    return RunNdxpctl(args);
   }
 
   static std::string Read(const std::string& path) {
@@ -175,8 +199,7 @@ TEST_F(ReportTest, VietnameseMarkdownHasTheExactFigures) {
 TEST_F(ReportTest, EnglishAndEveryPeriodForm) {
   Result half = Report({"--period", "2024H1", "--lang", "en", "--format", "md"});
   ASSERT_EQ(half.code, 0) << half.err;
-  EXPECT_THAT(half.out, HasSubstr("1,670,000 transactions, up 67.0% on the same period of 2023"));
-  EXPECT_THAT(half.out, HasSubstr("380,000 documents exchanged, 3.80× the same period of 2023"));
+  ExpectHalfYearHeadlines(half.out);
 
   Result quarter = Report({"--period", "2024Q2", "--lang", "en", "--format", "md"});
   ASSERT_EQ(quarter.code, 0) << quarter.err;
@@ -292,6 +315,57 @@ TEST_F(ReportTest, ClearErrors) {
   Result unwritable = Report({"--period", "2024H1", "--out", "/nonexistent/dir/r.html"});
   EXPECT_EQ(unwritable.code, ndxpctl::kExitFailure);
   EXPECT_THAT(unwritable.err, HasSubstr("cannot write /nonexistent/dir/r.html"));
+}
+
+// The same history imported with `ndxpctl stats import --postgres` into the
+// PostgreSQL database a hub replica records to (NDXP_TEST_POSTGRES; without
+// it the case skips): the same figures as from SQLite.
+class ReportPostgresTest : public ReportTest {
+ protected:
+  static void SetUpTestSuite() {
+    base_ = new std::string(gateway::testing::TestServer());
+    if (base_->empty()) return;
+    database_ = new std::string(absl::StrCat("ndxp_report_", getpid()));
+    gateway::testing::ExecSql(*base_, "DROP DATABASE IF EXISTS " + *database_ + " WITH (FORCE)");
+    gateway::testing::ExecSql(*base_, "CREATE DATABASE " + *database_);
+    const std::string conninfo = gateway::testing::WithDatabase(*base_, *database_);
+    dir_ = new testing::TempDir();
+    ASSERT_NO_FATAL_FAILURE(
+        StartHub(absl::StrCat("postgres: \"", conninfo, "\" replica: \"hub-1\"")));
+    const std::string csv = dir_->path() + "/history.csv";
+    std::ofstream(csv) << kHistory;
+    Result imported = RunNdxpctl({"stats", "import", "--postgres", conninfo, "--csv", csv});
+    ASSERT_EQ(imported.code, 0) << imported.err;
+  }
+
+  static void TearDownTestSuite() {
+    ReportTest::TearDownTestSuite();
+    if (database_ != nullptr) {
+      gateway::testing::ExecSql(*base_, "DROP DATABASE IF EXISTS " + *database_ + " WITH (FORCE)");
+    }
+    delete database_;
+    delete base_;
+  }
+
+  void SetUp() override {
+    if (base_->empty()) GTEST_SKIP() << "NDXP_TEST_POSTGRES is not set: run under scripts/with-postgres";
+  }
+
+  static std::string* base_;
+  static std::string* database_;
+};
+
+std::string* ReportPostgresTest::base_;
+std::string* ReportPostgresTest::database_;
+
+TEST_F(ReportPostgresTest, TheSameFiguresAsFromSqlite) {
+  Result half = Report({"--period", "2024H1", "--lang", "en", "--format", "md"});
+  ASSERT_EQ(half.code, 0) << half.err;
+  ExpectHalfYearHeadlines(half.out);
+  Result vi = Report({"--period", "2024H1", "--lang", "vi", "--format", "md"});
+  ASSERT_EQ(vi.code, 0) << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("**1.670.000 giao dịch, tăng 67,0% so với cùng kỳ năm 2023.**"));
+  EXPECT_THAT(vi.out, HasSubstr("| 000.00.00.G12 | 965.000 | 600.000 | +60,8% | 57,8% |"));
 }
 
 }  // namespace

@@ -65,6 +65,9 @@ struct Flags {
   std::string baseline = "year-on-year";
   // Offline (stats import, audit verify, backup, restore).
   std::string database, csv, postgres;
+  // stats import: the batch's name, and whether it replaces one of that name.
+  std::string batch;
+  bool replace = false;
   // report: --period holds a period's name ("2024H1"); --format html|md|csv.
   std::string lang = "en", out, agency_names;
   // backup --out and restore --from.
@@ -300,12 +303,31 @@ int Growth(const Flags& flags, std::ostream& out, std::ostream& err) {
 }
 
 int Import(const Flags& flags, std::ostream& out, std::ostream& err) {
+  if (flags.database.empty() == flags.postgres.empty()) {
+    return ReportUsageError(
+        {"ndxpctl stats import", "needs --database FILE or --postgres CONNINFO"}, err);
+  }
   std::ifstream csv(flags.csv);
   if (!csv) {
     err << "ndxpctl: cannot read " << flags.csv << "\n";
     return kExitFailure;
   }
-  auto summary = ndxp::gateway::statistics::ImportHistoryCsv(flags.database, csv, flags.csv);
+  ndxp::gateway::statistics::ImportOptions options;
+  options.batch = flags.batch;
+  options.replace = flags.replace;
+  int reported = -1;  // the last tenth reported
+  options.progress = [&](const ndxp::gateway::statistics::ImportProgress& progress) {
+    const int tenth = static_cast<int>(progress.counters_written * 10 / progress.counters);
+    if (tenth == reported) return;
+    reported = tenth;
+    err << "import: " << tenth * 10 << "% (" << WithThousandsSeparators(progress.counters_written)
+        << " of " << WithThousandsSeparators(progress.counters) << " counters)\n";
+  };
+  auto summary = flags.postgres.empty()
+                     ? ndxp::gateway::statistics::ImportHistoryCsv(flags.database, csv,
+                                                                   flags.csv, options)
+                     : ndxp::gateway::statistics::ImportHistoryCsvToPostgres(
+                           flags.postgres, csv, flags.csv, options);
   if (!summary.ok()) {
     err << "ndxpctl: nothing imported: " << summary.status().message() << "\n";
     return kExitFailure;
@@ -316,7 +338,17 @@ int Import(const Flags& flags, std::ostream& out, std::ostream& err) {
     out << ", " << absl::FormatCivilTime(*summary->first_day) << " .. "
         << absl::FormatCivilTime(*summary->last_day);
   }
-  out << "\n";
+  out << "\n  batch " << summary->batch << " (sha256 " << summary->sha256 << ")\n";
+  if (summary->replaced.has_value()) {
+    out << "  replaced the batch imported at " << summary->replaced->imported << " from "
+        << summary->replaced->source << " (" << WithThousandsSeparators(summary->replaced->rows)
+        << " rows, " << WithThousandsSeparators(summary->replaced->total_count)
+        << " transactions)\n";
+  }
+  if (summary->discarded_unfinished > 0) {
+    out << "  discarded " << summary->discarded_unfinished
+        << " unfinished or replaced import(s) first (never counted)\n";
+  }
   return 0;
 }
 
@@ -517,20 +549,41 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       kExitStatus));
 
   CLI::App* import = stats->add_subcommand(
-      "import", "Add counts from before the hub existed to its SQLite database (offline)");
-  import->add_option("--database", import_flags.database,
-                     "the hub's SQLite database (recording.database)")
-      ->type_name("FILE")
-      ->required();
+      "import", "Add counts from before the hub existed to its database, as one batch "
+                "(offline or while the hub runs)");
+  CLI::Option* import_database =
+      import
+          ->add_option("--database", import_flags.database,
+                       "the hub's SQLite database (recording.database)")
+          ->type_name("FILE");
+  import
+      ->add_option("--postgres", import_flags.postgres,
+                   "the PostgreSQL database hub replicas share (recording.postgres, a libpq "
+                   "connection string)")
+      ->type_name("CONNINFO")
+      ->excludes(import_database);
   import
       ->add_option("--csv", import_flags.csv,
                    "the counts: a header, then day,consumer,provider,service,method,status,count")
       ->type_name("FILE")
       ->required();
+  import
+      ->add_option("--batch", import_flags.batch,
+                   "the batch's name (default: sha256:<the file's SHA-256>)")
+      ->type_name("ID");
+  import->add_flag("--replace", import_flags.replace,
+                   "replace the counts of the batch of that name, imported before");
   import->footer(absl::StrCat(
       "So that year-on-year works from the first day. Every row is checked first: one bad\n"
-      "row imports nothing and names its line.\n\n"
-      "Example: ndxpctl stats import --database state/data/hub.db --csv history-2025.csv\n\n",
+      "row imports nothing and names its line. Each import is a batch, named by --batch or\n"
+      "by the file's SHA-256; a batch or file imported before is refused (the message says\n"
+      "when it was imported), unless --replace, which swaps its counts for the new ones at\n"
+      "once. The counts are written a few thousand per transaction, so a running hub's\n"
+      "calls keep committing; the batch counts only once complete, and an import cut short\n"
+      "counts nothing (run it again). Progress goes to stderr, the summary to stdout.\n\n"
+      "Example: ndxpctl stats import --database state/data/hub.db --csv history-2025.csv\n"
+      "         ndxpctl stats import --postgres \"host=db dbname=ndxp\" --csv h.csv --batch "
+      "archive-2025\n\n",
       kExitStatus));
 
   CLI::App* growth = app.add_subcommand(

@@ -2,7 +2,7 @@
 // flags, help and exit codes are tested in-process.
 //
 //   ndxpctl stats        counts in a period, grouped (Statistics API)
-//   ndxpctl stats import historical counts into the hub's SQLite database
+//   ndxpctl stats import historical counts into the hub's SQLite or PostgreSQL database
 //   ndxpctl growth       a period against its baseline (Statistics API)
 //   ndxpctl audit verify the audit log's hash chain (SQLite or PostgreSQL)
 //   ndxpctl report       a period's review, HTML/Markdown/CSV, English/Vietnamese

@@ -76,7 +76,9 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
        {"--period", "--anchor", "--group-by", "--format", "--hub", "NDXP_HUB", "NDXP_KEY",
         "import"}},
       {{"growth", "--help"}, "Usage: ndxpctl growth", {"--baseline", "year-on-year", "--period"}},
-      {{"stats", "import", "--help"}, "Usage: ndxpctl stats import", {"--database", "--csv"}},
+      {{"stats", "import", "--help"},
+       "Usage: ndxpctl stats import",
+       {"--database", "--postgres", "--csv", "--batch", "--replace", "SHA-256"}},
       {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
       {{"audit", "verify", "--help"},
        "Usage: ndxpctl audit verify",
@@ -136,7 +138,11 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
        "--key FILE is required (or set NDXP_KEY)"},
       {with_query({"stats", "--colour"}), "--colour"},
       {{"stats", "--period"}, "--period"},
-      {{"stats", "import", "--csv", "x.csv"}, "--database is required"},
+      {{"stats", "import", "--csv", "x.csv"},
+       "ndxpctl stats import: needs --database FILE or --postgres CONNINFO"},
+      {{"stats", "import", "--database", "a.db", "--postgres", "dbname=x", "--csv", "x.csv"},
+       "excludes"},
+      {{"stats", "import", "--database", "a.db"}, "--csv is required"},
       {{"stats", "import", "--database", "hub.db", "--csv", "x.csv", "--period", "day"},
        "--period"},
       {{"audit"}, "A subcommand is required"},
@@ -227,9 +233,30 @@ TEST_F(NdxpctlTest, ImportSaysHowManyWithSeparators) {
   std::ofstream(csv) << "day,consumer,provider,service,method,status,count\n"
                      << "2025-01-15,000.00.00.G12,000.00.00.G04,ndxp.residents.v1."
                         "ResidentRegistry,VerifyCitizen,OK,1670\n";
-  Result result = RunArgs({"stats", "import", "--database", dir.path() + "/hub.db", "--csv", csv});
+  const std::vector<std::string> import = {"stats", "import", "--database",
+                                            dir.path() + "/hub.db", "--csv", csv};
+  Result result = RunArgs(import);
   EXPECT_EQ(result.code, 0) << result.err;
-  EXPECT_EQ(result.out, "imported 1 rows, 1,670 transactions, 2025-01-15 .. 2025-01-15\n");
+  EXPECT_EQ(result.out,
+            "imported 1 rows, 1,670 transactions, 2025-01-15 .. 2025-01-15\n"
+            "  batch sha256:d24c8e7e226a4d4773dabcb798f0e830d58a2d833ef8624497eec53be1745314 (sha256 d24c8e7e226a4d4773dabcb798f0e830d58a2d833ef8624497eec53be1745314)\n");
+  EXPECT_EQ(result.err, "import: 100% (1 of 1 counters)\n");
+
+  // Again: refused, naming the batch and when it was imported.
+  Result again = RunArgs(import);
+  EXPECT_EQ(again.code, kExitFailure);
+  EXPECT_THAT(again.err, StartsWith("ndxpctl: nothing imported: batch \"sha256:d24c8e7e226a4d4773dabcb798f0e830d58a2d833ef8624497eec53be1745314\" was "
+                                    "imported at 20"));
+  EXPECT_THAT(again.err, HasSubstr("(--replace replaces its counts)"));
+  EXPECT_EQ(again.out, "");
+
+  // --replace swaps the counts.
+  std::vector<std::string> replace = import;
+  replace.push_back("--replace");
+  Result replaced = RunArgs(replace);
+  EXPECT_EQ(replaced.code, 0) << replaced.err;
+  EXPECT_THAT(replaced.out, HasSubstr("\n  replaced the batch imported at 20"));
+  EXPECT_THAT(replaced.out, HasSubstr(" from " + csv + " (1 rows, 1,670 transactions)\n"));
 }
 
 // The hub's Statistics API as a test double: fixed answers, or a refusal.

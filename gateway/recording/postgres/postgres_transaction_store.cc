@@ -68,10 +68,11 @@ CREATE TABLE IF NOT EXISTS counters (
   PRIMARY KEY (day, consumer, via, provider, service, method, status_code));
 )sql";
 
-// What tables made before refusals, checkpoints and via were recorded lack;
-// run under the schema lock, in one transaction, when any of it is missing.
-// Rows from before via came from direct members: they keep via '' (and
-// their hashes), and a counter table's primary key gains via in place.
+// What tables made before refusals, checkpoints, history batches and via
+// were recorded lack; run under the schema lock, in one transaction, when any
+// of it is missing. Rows from before via came from direct members: they keep
+// via '' (and their hashes), and a counter table's primary key gains via in
+// place.
 constexpr char kUpgradeSchema[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS via TEXT NOT NULL DEFAULT '';
@@ -103,6 +104,29 @@ BEGIN
     END IF;
   END LOOP;
 END $$;
+CREATE TABLE IF NOT EXISTS history_batches (
+  id BIGSERIAL PRIMARY KEY,
+  batch TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  source TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started TEXT NOT NULL,
+  finished TEXT NOT NULL DEFAULT '',
+  rows BIGINT NOT NULL,
+  total BIGINT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS history_batches_complete ON history_batches (batch)
+  WHERE state = 'complete';
+CREATE TABLE IF NOT EXISTS history_counters (
+  batch_id BIGINT NOT NULL,
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (batch_id, day, consumer, provider, service, method, status_code));
+CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
 // Two booleans: whether every table is there (with audit_log.refusal), and
@@ -111,7 +135,8 @@ END $$;
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
-    "NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+    "NULL AND to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') "
+    "IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND table_name = 'audit_log' AND column_name = 'refusal'), "
     "(SELECT count(*) = 3 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND column_name = 'via' AND table_name IN ('audit_log', 'counters', "
