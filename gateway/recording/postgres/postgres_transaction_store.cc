@@ -129,18 +129,19 @@ CREATE TABLE IF NOT EXISTS history_counters (
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
-// Two booleans: whether every table is there (with audit_log.refusal), and
-// whether via is recorded (the schema is complete when both are true; a
-// database from before via is still verified as it is).
+// Three booleans: whether the audit tables are there (with audit_log.refusal),
+// whether via is recorded, whether the history tables exist (the schema is
+// complete when all are true; a database from before via is still verified
+// as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
-    "NULL AND to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') "
-    "IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+    "NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND table_name = 'audit_log' AND column_name = 'refusal'), "
     "(SELECT count(*) = 3 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND column_name = 'via' AND table_name IN ('audit_log', 'counters', "
-    "'refused_counters'))";
+    "'refused_counters')), "
+    "to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') IS NOT NULL";
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -431,7 +432,8 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
         return ResultError(c, exists.get(), database, "look for the schema");
       }
       if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") {
+          absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t" ||
+          absl::string_view(PQgetvalue(exists.get(), 0, 2)) != "t") {
         NDXP_RETURN_IF_ERROR(
             Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
         NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
