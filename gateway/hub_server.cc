@@ -43,7 +43,7 @@ std::vector<admin_http::ConnectorProbe::Route> ConnectorsOf(
   for (const auto& route : config.routes()) {
     std::vector<std::string> endpoints = {route.endpoint()};
     endpoints.insert(endpoints.end(), route.replicas().begin(), route.replicas().end());
-    routes.push_back({route.service(), route.provider(), std::move(endpoints)});
+    routes.push_back({route.service(), route.provider(), std::move(endpoints), route.peer_hub()});
   }
   return routes;
 }

@@ -10,6 +10,10 @@ asks residents for a personal ID number and insurance for the child's
 health-insurance card, both through the hub; the tax office then finds the
 child in both registers, searches the business registry (a server stream)
 and sends an official document to the land agency.
+Last, the province: a commune office of province H11, holding a certificate
+of the province's own CA, reads the national population registry through
+its province hub, which peers with the national hub; both hubs record the
+call, the national one under the commune's name and via the province hub.
 Every call goes over mutual TLS with stubs generated from proto/.
 """
 
@@ -26,7 +30,7 @@ import grpc
 from google.protobuf import text_format
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ndxp_client import connect_as, field_violations, generate_stubs  # noqa: E402
+from ndxp_client import connect, connect_as, field_violations, generate_stubs  # noqa: E402
 
 PURPOSE = [("x-ndxp-purpose", "tax assessment 2026, Law on Tax Administration art. 30")]
 
@@ -200,6 +204,43 @@ def birth_registration(ex, stubs, endpoints):
             bad_card_lookup)
 
 
+def province_exchange(ex, stubs, endpoints, personal_id):
+    """The commune office -> province hub -> national hub -> residents."""
+    province = endpoints.get("province")
+    if not province:
+        return
+    pb, pb_grpc = stubs.residents_pb2, stubs.residents_pb2_grpc
+    commune = province["identities"]["commune"]
+    # The province hub's certificate is the national CA's.
+    stub = pb_grpc.ResidentRegistryStub(
+        connect(province["hub"], endpoints["ca"], commune["cert"], commune["key"]))
+    purpose = [("x-ndxp-purpose", "birth registration, Law on Civil Status art. 16")]
+    print("\nA province's commune office, through its province hub %s:" % province["hub"])
+
+    def get():
+        request = pb.GetCitizenRequest(personal_id=personal_id)
+        request.read_mask.paths.extend(["full_name", "date_of_birth"])
+        return stub.GetCitizen.with_call(request, metadata=purpose, timeout=10)
+
+    def ungranted():
+        request = pb.IssuePersonalIdRequest(request_id="commune-1", full_name="Hà Thị Bé")
+        return stub.IssuePersonalId.with_call(request, metadata=purpose, timeout=10)
+
+    ex.call("read a citizen in the national registry", "commune", "GetCitizen",
+            grpc.StatusCode.OK, get)
+    ex.call("a method the province never granted", "commune", "IssuePersonalId",
+            grpc.StatusCode.PERMISSION_DENIED, ungranted)
+    for title, database in (("province hub", province["hub_database"]),
+                            ("national hub", endpoints["hub_database"])):
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            row = db.execute("SELECT consumer, via, service, method, status_code FROM audit_log "
+                             "WHERE consumer LIKE '%H11%' AND refusal = '' "
+                             "ORDER BY seq DESC LIMIT 1").fetchone()
+        if row:
+            print("  the %s recorded: consumer %s%s, %s/%s, status %d"
+                  % (title, row[0], ", via " + row[1] if row[1] else "", row[2], row[3], row[4]))
+
+
 def show_recording(endpoints):
     """What the hub recorded: today's counters and the audit chain's state."""
     database = endpoints.get("hub_database")
@@ -284,6 +325,7 @@ def main():
             verify(stranger, name, day, PURPOSE))
 
     birth_registration(ex, stubs, endpoints)
+    province_exchange(ex, stubs, endpoints, personal_id)
 
     passed = sum(1 for row in ex.rows if row[0])
     print("\nSummary: %d of %d exchanges behaved as the contract says." % (passed, len(ex.rows)))

@@ -100,11 +100,12 @@ void ConnectorProbe::SetRoutes(std::vector<Route> routes) {
     for (const std::string& endpoint : route.endpoints) {
       bool seen = false;
       for (const Result& r : results) {
-        seen |= r.target.provider == route.provider && r.target.endpoint == endpoint;
+        seen |= r.target.provider == route.provider && r.target.endpoint == endpoint &&
+                r.target.peer_hub == route.peer_hub;
       }
       if (seen) continue;
       Result result;
-      result.target = {route.provider, endpoint};
+      result.target = {route.provider, endpoint, route.peer_hub};
       results.push_back(std::move(result));
     }
   }
@@ -169,7 +170,9 @@ absl::Status ConnectorProbe::Probe(const Target& target) const {
         transport::SpiffeIdOf(SSL_get0_peer_certificate(ssl));
     std::vector<std::string> names;
     if (spiffe_id.ok()) names.push_back(*spiffe_id);
-    status = CheckProviderIdentity(names, trust_domain_, target.provider);
+    status = target.peer_hub.empty()
+                 ? CheckProviderIdentity(names, trust_domain_, target.provider)
+                 : CheckPeerHubIdentity(names, target.peer_hub);
     SSL_shutdown(ssl);
   }
   if (ssl != nullptr) SSL_free(ssl);

@@ -36,6 +36,7 @@ class ConnectorProbe {
   struct Target {
     std::string provider;  // agency code the connector's certificate must name
     std::string endpoint;  // "host:port" or "unix:/path"
+    std::string peer_hub;  // set instead when the endpoint is a peer hub's (its SPIFFE ID)
   };
   // A routed service and every endpoint its connector answers on (its
   // endpoint, then its replicas).
@@ -43,6 +44,7 @@ class ConnectorProbe {
     std::string service;
     std::string provider;
     std::vector<std::string> endpoints;
+    std::string peer_hub;  // the endpoints are this peer hub's, not a connector's
   };
   struct Result {
     Target target;

@@ -136,6 +136,56 @@ class FederationTest(unittest.TestCase):
         self.assertRegex(result.stdout, r"Summary: (\d+) of \1 exchanges")
         self.assertIn("RegisterBirth", result.stdout)
 
+    def test_demo_shows_the_province_exchange_and_both_records(self):
+        result = subprocess.run(
+            [sys.executable, os.path.join(ROOT, "clients", "python", "demo.py"),
+             "--endpoints", os.path.join(self.state, "endpoints.json")],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("through its province hub", result.stdout)
+        self.assertRegex(result.stdout, r"the province hub recorded: consumer "
+                                        r"000\.01\.05\.H11/commune-office, "
+                                        r"ndxp\.residents\.v1\.ResidentRegistry/GetCitizen")
+        self.assertRegex(result.stdout, r"the national hub recorded: consumer "
+                                        r"000\.01\.05\.H11/commune-office, via "
+                                        r"000\.00\.00\.H11/lgsp")
+
+    def commune_stub(self, hub):
+        commune = self.endpoints["province"]["identities"]["commune"]
+        from ndxp_client import connect
+        channel = connect(hub, self.endpoints["ca"], commune["cert"], commune["key"])
+        return self.stubs.residents_pb2_grpc.ResidentRegistryStub(channel)
+
+    def test_commune_reaches_the_national_registry_through_its_province_hub(self):
+        before = self.audit_rows(self.endpoints["hub_database"], "000.01.05.H11/commune-office")
+        self.commune_stub(self.endpoints["province"]["hub"]).VerifyCitizen(
+            self.verify_request(), metadata=PURPOSE, timeout=10)
+        import sqlite3
+        database = self.endpoints["connectors"]["residents"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            consumer, purpose = db.execute(
+                "SELECT consumer, purpose FROM access_log ORDER BY id DESC LIMIT 1").fetchone()
+        # The registry sees the commune, not the province hub.
+        self.assertEqual(consumer, self.endpoints["province"]["identities"]["commune"]["spiffe_id"])
+        self.assertEqual(purpose, "e2e test")
+        self.assertEqual(
+            self.audit_rows(self.endpoints["hub_database"], "000.01.05.H11/commune-office"),
+            before + 1)
+
+    def test_a_commune_cannot_bypass_its_province_hub(self):
+        # The national hub does not trust the province CA: no handshake.
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.commune_stub(self.endpoints["hub"]).VerifyCitizen(
+                self.verify_request(), metadata=PURPOSE, timeout=10)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAVAILABLE)
+
+    @staticmethod
+    def audit_rows(database, consumer):
+        import sqlite3
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            return db.execute("SELECT COUNT(*) FROM audit_log WHERE consumer = ? AND refusal = ''",
+                              (consumer,)).fetchone()[0]
+
     def parents(self):
         import sqlite3
         database = self.endpoints["connectors"]["residents"]["database"]
