@@ -89,7 +89,8 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   context->recorder = parts.recorder;
   context->hold_until_recorded = parts.hold_until_recorded;
   context->worker = parts.worker;
-  context->replays = parts.replays;
+  if (parts.replays == nullptr) context->own_replays = std::make_unique<ReplayGuard>();
+  context->replays = parts.replays != nullptr ? parts.replays : context->own_replays.get();
   return std::shared_ptr<const HubContext>(std::move(context));
 }
 

@@ -80,7 +80,8 @@ struct HubContext {
   Recorder* recorder = nullptr;
   bool hold_until_recorded = false;
   Worker* worker = nullptr;  // runs blocking local methods; the hub's
-  ReplayGuard* replays = nullptr;  // peer assertions seen; the hub's
+  ReplayGuard* replays = nullptr;  // peer assertions seen; the hub's (or own_replays)
+  std::unique_ptr<ReplayGuard> own_replays;  // when built without the hub's parts
 
   const std::string& trust_domain() const { return settings.config.trust_domain(); }
 };

@@ -170,6 +170,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   absl::InlinedVector<RequestHeader, 16> headers;
   absl::string_view path, method, content_type, timeout, encoding;
   absl::string_view assertion, request_id, purpose;
+  int assertions = 0;  // an empty or repeated header is refused too, never dropped
   for (const auto& [name, value] : request_headers_) {
     headers.push_back({name, value});
     if (name == ":path") path = value;
@@ -177,16 +178,20 @@ void ForwardedStream::OnRequestHeadersDone() {
     if (name == "content-type") content_type = value;
     if (name == "grpc-timeout") timeout = value;
     if (name == "grpc-encoding") encoding = value;
-    if (name == kAssertionHeader) assertion = value;
+    if (name == kAssertionHeader) assertion = value, ++assertions;
     if (name == protocol::kRequestIdHeader) request_id = value;
     if (name == protocol::kPurposeHeader) purpose = value;
   }
-  if (!assertion.empty()) {
+  if (assertions > 0) {
     // A peer hub forwards a call of one of its members: admitted as that
     // member's own (grants, purpose, quotas, recording), or refused.
-    absl::StatusOr<AssertedConsumer> asserted = AcceptAssertion(
-        *hub_->peers, *hub_->replays, downstream_->identity(), downstream_->peer_public_key(),
-        assertion, {path, request_id, purpose, absl::Now()});
+    absl::StatusOr<AssertedConsumer> asserted =
+        assertions > 1
+            ? absl::UnauthenticatedError(absl::StrCat(kAssertionHeader, ": ", assertions,
+                                                      " of them; a call carries one"))
+            : AcceptAssertion(*hub_->peers, *hub_->replays, downstream_->identity(),
+                              downstream_->peer_public_key(), assertion,
+                              {path, request_id, purpose, absl::Now()});
     if (!asserted.ok()) {
       request_id_ = IsValidRequestId(request_id) ? std::string(request_id) : NewRequestId();
       (asserted.status().code() == absl::StatusCode::kPermissionDenied ? hub_->stats->permission_denied

@@ -301,6 +301,7 @@ TEST_F(PeeringTest, EveryBrokenAssertionIsRefusedByTheCheckThatFailed) {
        SignAsProvince(outside)},
       {"hop limit", grpc::StatusCode::PERMISSION_DENIED, "at most 3", "r-loop",
        SignAsProvince(looped)},
+      {"empty", grpc::StatusCode::UNAUTHENTICATED, "malformed", "r-empty", ""},
   };
   for (const Case& c : cases) {
     grpc::Status refused = AssertedCall(c.request_id, c.value);
@@ -308,6 +309,19 @@ TEST_F(PeeringTest, EveryBrokenAssertionIsRefusedByTheCheckThatFailed) {
     EXPECT_THAT(refused.error_message(), HasSubstr(c.message)) << c.what;
   }
   EXPECT_EQ(connector_->calls(), 1);  // only the sound one
+}
+
+TEST_F(PeeringTest, TwoAssertionsInOneCallAreRefused) {
+  config::v1::TlsFiles as_province = province_tls_;
+  as_province.set_ca_cert(national_pki_->ca_cert());
+  grpc::Status status =
+      GetCitizen(national_.get(), as_province,
+                 {{"x-ndxp-request-id", "r-two"},
+                  {"x-ndxp-assertion", SignAsProvince(Assertion("r-two"))},
+                  {"x-ndxp-assertion", SignAsProvince(Assertion("r-two-b"))}});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("2 of them"));
+  EXPECT_EQ(connector_->calls(), 0);
 }
 
 TEST_F(PeeringTest, LoopOfPeerRoutesIsCutAtTheHopLimit) {
