@@ -183,7 +183,7 @@ class ForwardedStream {
   // hub asserted (then kept here, with the hubs the call came through).
   const absl::StatusOr<ConsumerIdentity>* identity_;
   std::string asserted_spiffe_id_;  // asserted_identity_ points into it
-  absl::StatusOr<ConsumerIdentity> asserted_identity_{absl::UnknownError("not asserted")};
+  absl::StatusOr<ConsumerIdentity> asserted_identity_;  // unset (UNKNOWN, no allocation) unless asserted
   std::vector<std::string> hubs_before_;
   std::unique_ptr<ConsumerAssertion> outbound_assertion_;  // routed to a peer hub
   Phase phase_ = Phase::kReceivingHeaders;
