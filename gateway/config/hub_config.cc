@@ -209,9 +209,11 @@ absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings)
         return s;
       }
     }
-    if (!(quota.calls_per_second() >= 0) || quota.calls_per_second() > 1e9) {
+    // The slowest rate is one call per 1e6 s (11.6 days); 0 is no rate limit.
+    if (!(quota.calls_per_second() >= 0) || quota.calls_per_second() > 1e9 ||
+        (quota.calls_per_second() > 0 && quota.calls_per_second() < 1e-6)) {
       return file.ErrorAt({{"quotas", i}, "calls_per_second"},
-                          "must be between 0 and 1e9 calls per second");
+                          "must be 0 (no rate limit) or between 1e-6 and 1e9 calls per second");
     }
     if (quota.calls_per_second() == 0 && quota.max_concurrent() == 0) {
       return file.ErrorAt({{"quotas", i}},

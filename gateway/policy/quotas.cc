@@ -19,6 +19,13 @@ std::string ScopeOf(const ndxp::config::v1::Quota& config) {
   return absl::StrCat(config.service(), "/", config.method());
 }
 
+// Bounds on GCRA's intervals, so that a very slow rate with a large burst
+// cannot overflow them (arrival times are ns since the epoch, ~1.8e18 now):
+// an interval of at most 1e15 ns (one call per 11.6 days, the slowest rate
+// the config accepts) and a tolerance of at most 1e17 ns (3 years).
+constexpr double kMaxIntervalNs = 1e15;
+constexpr double kMaxToleranceNs = 1e17;
+
 uint32_t BurstOf(const ndxp::config::v1::Quota& config) {
   if (config.burst() > 0) return config.burst();
   return static_cast<uint32_t>(std::max(1.0, std::ceil(config.calls_per_second())));
@@ -34,9 +41,12 @@ bool Covers(const ndxp::config::v1::Quota& config, const MethodRoute& method) {
 Quota::Quota(const ndxp::config::v1::Quota& config, std::string scope)
     : description_(absl::StrCat(config.consumer(), " on ", scope)),
       interval_ns_(config.calls_per_second() > 0
-                       ? std::max<int64_t>(1, std::llround(1e9 / config.calls_per_second()))
+                       ? std::max<int64_t>(1, std::llround(std::min(
+                                                  1e9 / config.calls_per_second(), kMaxIntervalNs)))
                        : 0),
-      tolerance_ns_(interval_ns_ * (static_cast<int64_t>(BurstOf(config)) - 1)),
+      tolerance_ns_(std::llround(std::min(static_cast<double>(interval_ns_) *
+                                              (static_cast<double>(BurstOf(config)) - 1),
+                                          kMaxToleranceNs))),
       rate_(config.calls_per_second()),
       burst_(BurstOf(config)),
       max_concurrent_(config.max_concurrent()) {}

@@ -45,7 +45,7 @@ class Quota {
  private:
   const std::string description_;  // "000.00.00.G12 on ndxp.bench.v1.Echo"
   const int64_t interval_ns_;      // 1/rate; 0: no rate limit
-  const int64_t tolerance_ns_;     // (burst - 1) intervals
+  const int64_t tolerance_ns_;     // (burst - 1) intervals, at most 3 years
   const double rate_;
   const uint32_t burst_;
   const uint32_t max_concurrent_;  // 0: no cap

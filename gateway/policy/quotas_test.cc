@@ -79,6 +79,18 @@ TEST_F(QuotasTest, ABurstThenTheRateWithARetryHint) {
   EXPECT_FALSE(Call(caller, "GetCitizen", kStart + absl::Milliseconds(500), &later).ok());
 }
 
+TEST_F(QuotasTest, TheSlowestRateWithTheLargestBurstAdmitsItsBurst) {
+  // (burst - 1) intervals of 1e15 ns would overflow 64 bits: the tolerance
+  // is bounded instead (3 years), so the burst is admitted.
+  AddQuota("000.00.00.G12", /*rate=*/1e-6, /*burst=*/4'000'000'000u, /*max_open=*/0);
+  Build();
+  ConsumerIdentity caller = Consumer("tax");
+  for (int i = 0; i < 3; ++i) {
+    QuotaTicket ticket;
+    EXPECT_TRUE(Call(caller, "GetCitizen", kStart, &ticket).ok()) << "burst call " << i;
+  }
+}
+
 TEST_F(QuotasTest, OpenCallsAreCappedAndReleasedWithTheTicket) {
   AddQuota("000.00.00.G12/tax", 0, 0, /*max_open=*/2);
   Build();
