@@ -56,7 +56,8 @@ absl::StatusOr<ConsumerAssertion> OpenAssertion(absl::string_view header_value,
   const absl::Time issued = absl::FromUnixMillis(assertion.issued_at_ms());
   const absl::Time expires = absl::FromUnixMillis(assertion.expires_at_ms());
   if (issued > call.now + kAssertionClockSkew) return Refused("issued in the future");
-  if (expires - issued > kMaxAssertionLifetime || expires < issued) {
+  if (expires < issued) return Refused("expires before it was issued");
+  if (expires - issued > kMaxAssertionLifetime) {
     return Refused(absl::StrCat("valid for more than ",
                                 absl::ToInt64Seconds(kMaxAssertionLifetime), " s"));
   }

@@ -100,6 +100,10 @@ TEST_F(ConsumerAssertionTest, ExpiredOrTooLongOrFutureIsRefused) {
   ConsumerAssertion long_lived = Assertion();
   long_lived.set_expires_at_ms(absl::ToUnixMillis(kNow + absl::Seconds(61)));
   EXPECT_THAT(Open(long_lived, Call()).status().message(), HasSubstr("valid for more than 60 s"));
+  ConsumerAssertion backwards = Assertion();
+  backwards.set_expires_at_ms(absl::ToUnixMillis(kNow - absl::Seconds(1)));
+  EXPECT_THAT(Open(backwards, Call()).status().message(),
+              HasSubstr("expires before it was issued"));
 
   CallToCheck earlier = Call();
   earlier.now = kNow - absl::Seconds(6);
