@@ -4,7 +4,7 @@
 // bytes) and rows, one a line, their fields separated by tabs in the order of
 // the encoding without seq (replica, time_micros, request_id, consumer,
 // provider, service, method, status_code, latency_micros, request_bytes,
-// response_bytes, purpose, refusal); seq is each replica's count.
+// response_bytes, purpose, refusal, via); seq is each replica's count.
 //  - Every row's encoding decodes back, by the rules of the file comment
 //    (as an auditor re-implements them), to exactly that row and nothing
 //    more: two different rows never encode the same.
@@ -39,25 +39,24 @@ struct Row {
   int64_t time_micros = 0;
   std::string request_id, consumer, provider, service, method;
   int64_t status_code = 0, latency_micros = 0, request_bytes = 0, response_bytes = 0;
-  std::string purpose, refusal;
+  std::string purpose, refusal, via;
   std::string prev_hash, hash;  // stored beside the fields
 
   auto Fields() const {
     return std::tie(replica, seq, time_micros, request_id, consumer, provider, service, method,
                     status_code, latency_micros, request_bytes, response_bytes, purpose,
-                    refusal);
+                    refusal, via);
   }
   // Every field but seq and the stored hashes, as references.
   auto Contents() {
     return std::tie(replica, time_micros, request_id, consumer, provider, service, method,
                     status_code, latency_micros, request_bytes, response_bytes, purpose,
-                    refusal);
+                    refusal, via);
   }
   AuditFields View() const {
     return {replica,     seq,          time_micros,    request_id,    consumer,
             provider,    service,      method,         status_code,   latency_micros,
-            request_bytes, response_bytes, purpose, refusal,
-            /*via=*/""};  // the v3 encoding (a via) is not fuzzed yet
+            request_bytes, response_bytes, purpose, refusal, via};
   }
 };
 
@@ -93,7 +92,10 @@ class Decoder {
 bool Decode(absl::string_view encoding, Row* row) {
   Decoder in(encoding);
   std::string tag;
-  if (!in.String(&tag) || (tag != "ndxp-audit-v1" && tag != "ndxp-audit-v2")) return false;
+  if (!in.String(&tag) ||
+      (tag != "ndxp-audit-v1" && tag != "ndxp-audit-v2" && tag != "ndxp-audit-v3")) {
+    return false;
+  }
   bool ok = in.String(&row->replica) && in.Int(&row->seq) && in.Int(&row->time_micros) &&
             in.String(&row->request_id) && in.String(&row->consumer) &&
             in.String(&row->provider) && in.String(&row->service) && in.String(&row->method) &&
@@ -102,12 +104,17 @@ bool Decode(absl::string_view encoding, Row* row) {
             in.String(&row->purpose);
   // v2 is a refused call: its reason follows and is never empty.
   if (ok && tag == "ndxp-audit-v2") ok = in.String(&row->refusal) && !row->refusal.empty();
+  // v3 came through a peer hub: the reason (empty when forwarded), then the
+  // peer, never empty.
+  if (ok && tag == "ndxp-audit-v3") {
+    ok = in.String(&row->refusal) && in.String(&row->via) && !row->via.empty();
+  }
   return ok && in.done();
 }
 
 Row ParseRow(absl::string_view line) {
   std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
-  f.resize(13);
+  f.resize(14);
   auto number = [](absl::string_view text) {
     int64_t value = 0;
     return absl::SimpleAtoi(text, &value) ? value : 0;
@@ -128,6 +135,7 @@ Row ParseRow(absl::string_view line) {
   row.response_bytes = number(f[10]);
   row.purpose = std::string(f[11]);
   row.refusal = std::string(f[12]);
+  row.via = std::string(f[13]);
   return row;
 }
 
@@ -160,7 +168,7 @@ bool Verifies(std::vector<Row> rows, const std::vector<Row>& heads) {
   return checker.Finish().ok();
 }
 
-// Changes one field of `row` (0..13, the encoding's order without the tag).
+// Changes one field of `row` (0..14, the encoding's order without the tag).
 void EditField(Row* row, int field) {
   auto text = [](std::string* s) { s->push_back('x'); };
   auto number = [](int64_t* n) { *n ^= 1; };
@@ -178,7 +186,8 @@ void EditField(Row* row, int field) {
     case 10: number(&row->request_bytes); break;
     case 11: number(&row->response_bytes); break;
     case 12: text(&row->purpose); break;
-    default: text(&row->refusal); break;
+    case 13: text(&row->refusal); break;
+    default: text(&row->via); break;
   }
 }
 
@@ -223,7 +232,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t at = target % rows.size();
   const size_t other = (target / 7 + 1 + at) % rows.size();
   switch (change % 7) {
-    case 0: EditField(&changed[at], target % 14); break;
+    case 0: EditField(&changed[at], target % 15); break;
     case 1: changed[at].hash[target % ndxp::gateway::kAuditHashSize] ^= 1; break;
     case 2: changed[at].prev_hash[target % ndxp::gateway::kAuditHashSize] ^= 1; break;
     case 3: changed.erase(changed.begin() + static_cast<std::ptrdiff_t>(at)); break;
@@ -237,7 +246,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (changed[at].Fields() == rows[at].Fields()) return 0;  // identical but for seq
       break;
     case 5: {  // edited, and the rest of its chain rehashed to match
-      const int field = 2 + target % 12;  // neither replica nor seq: the chain stays in place
+      const int field = 2 + target % 13;  // neither replica nor seq: the chain stays in place
       EditField(&changed[at], field);
       Rehash(&changed, at);
       break;
