@@ -231,6 +231,18 @@ class Hub:
         self.start_hub()
 
     @property
+    def sanitizer(self):
+        """The sanitizer the build was configured with ("" for none)."""
+        try:
+            with open(os.path.join(self.build, "CMakeCache.txt")) as f:
+                for line in f:
+                    if line.startswith("NDXP_SANITIZER:STRING="):
+                        return line.split("=", 1)[1].strip()
+        except FileNotFoundError:
+            pass
+        return ""
+
+    @property
     def database(self):
         return os.path.join(self.dir, "hub.db")
 

@@ -206,7 +206,12 @@ class BadInputTest(unittest.TestCase):
         raw.send_body(stream_id, b"\x01" + struct.pack(">I", len(bomb)) + bomb, end_stream=True)
         answer = raw.read_until_end(stream_id)
         growth = peak_rss_bytes(echo) - before
-        self.assertLess(growth, 2 * limit, "the connector's peak RSS grew by %d bytes" % growth)
+        # Under a sanitizer RSS measures the runtime (ASan's quarantine keeps
+        # freed memory, its shadow maps more), not the message: the bound is
+        # the normal build's; the answer below is checked in every build.
+        if not self.hub.sanitizer:
+            self.assertLess(growth, 2 * limit,
+                            "the connector's peak RSS grew by %d bytes" % growth)
         # The hub's answer: the connector never had the whole message.
         self.assertEqual(answer.grpc_status, 8, answer.grpc_message)  # RESOURCE_EXHAUSTED
         self.assertIn("inflates to more than the limit of 1048576 bytes", answer.grpc_message)
