@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make run    set up, build, start the local federation, show an exchange
-#   make test   set up, build, run every test
+#   make check  set up, build, run every test, then run them again under
+#               AddressSanitizer+UndefinedBehaviorSanitizer (what CI runs)
+# `make test` is the suite alone, the quick loop while working.
 # Both install missing Debian packages first (scripts/install-deps); the tests
 # run beside a throw-away PostgreSQL 15 cluster (scripts/with-postgres).
 
@@ -13,7 +15,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
 
-.PHONY: run down status build deps test test-asan test-tsan clean
+.PHONY: run down status build deps test check test-asan test-tsan clean
 
 run: build
 	@$(PYTHON) deploy/local/federation down --state $(STATE) >/dev/null 2>&1 || true
@@ -39,6 +41,8 @@ build: deps
 
 test: build
 	scripts/with-postgres ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
+
+check: test test-asan
 
 # The same suite under AddressSanitizer+UndefinedBehaviorSanitizer, or under
 # ThreadSanitizer, each in a build directory of its own; scripts/sanitized sets

@@ -29,7 +29,7 @@ STANDINS = os.path.join(ROOT, "tests", "python", "standins")
 BLOCK = re.compile(r"^```(sh|python)\n(.*?)^```\n", re.M | re.S)
 # The only README lines not run here, and why.
 NOT_RUN = {
-    "make test": "the command that runs this test (CI runs it)",
+    "make check": "the command that runs this test (CI runs it)",
 }
 
 
