@@ -3,15 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <memory>
+#include "common/tls/openssl_ptr.h"
 
 namespace ndxp {
 namespace {
-
-struct FreeMdCtx {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeMdCtx>;
 
 const EVP_MD* DigestFor(EVP_PKEY* key) {
   const int type = EVP_PKEY_get_id(key);

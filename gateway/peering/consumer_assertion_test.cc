@@ -10,16 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/escaping.h"
+#include "common/tls/openssl_ptr.h"
 
 namespace ndxp::gateway {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct FreeKey {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
 
 constexpr char kMethod[] = "/ndxp.residents.v1.ResidentRegistry/GetCitizen";
 const absl::Time kNow = absl::FromUnixSeconds(1'780'000'000);

@@ -9,15 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/tls/openssl_ptr.h"
+
 namespace ndxp::gateway {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct FreeKey {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
 
 constexpr char kProvince[] = "spiffe://ndxp.gov.vn/agency/000.00.00.H11/lgsp";
 constexpr char kCommune[] = "spiffe://ndxp.gov.vn/agency/000.01.05.H11/commune-office";

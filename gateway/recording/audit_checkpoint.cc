@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/tls/openssl_ptr.h"
 #include "common/tls/signature.h"
 
 namespace ndxp::gateway {
@@ -22,23 +23,9 @@ namespace {
 
 constexpr char kVersion[] = "ndxp-audit-checkpoint-v1";
 
-struct FreeX509 {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct FreeKey {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct FreeStore {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct FreeStoreCtx {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
 struct CloseFile {
   void operator()(FILE* f) const { std::fclose(f); }
 };
-using X509Ptr = std::unique_ptr<X509, FreeX509>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
 using FilePtr = std::unique_ptr<FILE, CloseFile>;
 
 X509Ptr CertificateFromDer(absl::string_view der) {
@@ -164,12 +151,12 @@ absl::StatusOr<std::string> VerifyCheckpoint(const SignedCheckpoint& c,
         absl::StrCat(what, ": the signature does not verify: forged or altered"));
   }
   if (!ca_file.empty()) {
-    std::unique_ptr<X509_STORE, FreeStore> store(X509_STORE_new());
+    StorePtr store(X509_STORE_new());
     if (store == nullptr ||
         X509_STORE_load_file(store.get(), ca_file.c_str()) != 1) {
       return absl::InvalidArgumentError(absl::StrCat("cannot read the CA file ", ca_file));
     }
-    std::unique_ptr<X509_STORE_CTX, FreeStoreCtx> verify(X509_STORE_CTX_new());
+    StoreCtxPtr verify(X509_STORE_CTX_new());
     if (verify == nullptr ||
         X509_STORE_CTX_init(verify.get(), store.get(), certificate.get(), nullptr) != 1) {
       return absl::InternalError("checkpoint: cannot set up certificate verification");

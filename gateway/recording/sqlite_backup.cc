@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status/status_util.h"
+#include "common/tls/openssl_ptr.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 
 namespace ndxp::gateway {
@@ -68,7 +69,7 @@ absl::Status Sync(const fs::path& path, bool directory) {
 absl::StatusOr<std::string> Sha256Hex(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::UnavailableError(absl::StrCat("cannot read ", path.string()));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   std::vector<char> buffer(1 << 20);
   while (in) {

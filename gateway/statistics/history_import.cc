@@ -24,8 +24,9 @@
 #include "absl/time/time.h"
 #include "common/identifiers/agency_code.h"
 #include "common/identifiers/civil_date.h"
-#include "common/status/status_util.h"
 #include "common/identity/spiffe_id.h"
+#include "common/status/status_util.h"
+#include "common/tls/openssl_ptr.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/history_database.h"
@@ -178,10 +179,7 @@ class Sha256 {
   }
 
  private:
-  struct Free {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-  };
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
+  MdCtxPtr ctx_;
 };
 
 }  // namespace

@@ -20,21 +20,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/tls/openssl_ptr.h"
 #include "gateway/transport/tls/peer_certificate.h"
 
 namespace ndxp::gateway::transport {
 namespace {
-
-template <typename T, void (*kFree)(T*)>
-struct Deleter {
-  void operator()(T* p) const { kFree(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL, X509_CRL_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
 
 // A certificate, key or CRL file larger than this is a wrong path, not PKI.
 constexpr std::uintmax_t kMaxFileBytes = 64u << 20;

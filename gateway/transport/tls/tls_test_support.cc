@@ -12,11 +12,6 @@
 namespace ndxp::gateway::transport::tls_testing {
 namespace {
 
-struct SslDeleter {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-using SslPtr = std::unique_ptr<SSL, SslDeleter>;
-
 enum class Progress { kPending, kDone, kFailed };
 
 // One step of one side. The error queue is per thread and both sides share

@@ -10,23 +10,15 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/tls/openssl_ptr.h"
 #include "gateway/transport/tls/peer_certificate.h"
 #include "ndxp/config/v1/common.pb.h"
 
 namespace ndxp::gateway::transport::tls_testing {
 
-struct SslCtxDeleter {
-  void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
-};
-struct X509Deleter {
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-struct SessionDeleter {
-  void operator()(SSL_SESSION* session) const { SSL_SESSION_free(session); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using SessionPtr = std::unique_ptr<SSL_SESSION, SessionDeleter>;
+using ::ndxp::SessionPtr;
+using ::ndxp::SslCtxPtr;
+using ::ndxp::X509Ptr;
 
 struct HandshakeOutcome {
   bool server_ok = false;
