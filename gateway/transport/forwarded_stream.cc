@@ -348,15 +348,27 @@ void ForwardedStream::DropResponseBody() {
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
   route_ = &route;
   phase_ = Phase::kForwarding;
-  bool busy = false;
-  Upstream* upstream = thread_->UpstreamFor(*route.service, &busy);
+  TransportThread::NoUpstream why = TransportThread::NoUpstream::kUnreachable;
+  Upstream* upstream = thread_->UpstreamFor(*route.service, &why);
   if (upstream == nullptr) {
-    FailWith(absl::UnavailableError(
-        busy ? absl::StrCat("the connector of ", route.service->service, " has ",
-                            thread_->shared().max_pending_per_upstream,
-                            " calls pending on each of its connections; retry later")
-             : absl::StrCat("the connector of ", route.service->service,
-                            " cannot be reached; retry later")));
+    const std::string& service = route.service->service;
+    switch (why) {
+      case TransportThread::NoUpstream::kBusy:
+        FailWith(absl::UnavailableError(absl::StrCat(
+            "the connector of ", service, " has ", thread_->shared().max_pending_per_upstream,
+            " calls pending on each of its connections; retry later")));
+        break;
+      case TransportThread::NoUpstream::kNotServing:
+        FailWith(absl::UnavailableError(absl::StrCat(
+            "the connector of ", service,
+            " is not serving (its health checks answer NOT_SERVING: it is draining); "
+            "retry later")));
+        break;
+      case TransportThread::NoUpstream::kUnreachable:
+        FailWith(absl::UnavailableError(
+            absl::StrCat("the connector of ", service, " cannot be reached; retry later")));
+        break;
+    }
     return;
   }
   upstream_ = upstream;
@@ -835,8 +847,8 @@ bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
     request_body_.Clear();
     request_body_.Append(kEmptyRequest, sizeof(kEmptyRequest));
     request_ended_ = true;
-    bool busy = false;
-    Upstream* upstream = thread_->UpstreamFor(*service, &busy);
+    TransportThread::NoUpstream why = TransportThread::NoUpstream::kUnreachable;
+    Upstream* upstream = thread_->UpstreamFor(*service, &why);
     if (upstream == nullptr) {
       AnswerHealth(false);
       Release();

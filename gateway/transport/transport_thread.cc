@@ -176,13 +176,12 @@ void TransportThread::DeleteLater(H2Connection* connection) {
   to_delete_.push_back(connection);
 }
 
-Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) {
-  *busy = false;
+Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, NoUpstream* why) {
   const size_t count = service.endpoints.size();
   if (next_endpoint_.size() <= service.index) next_endpoint_.resize(service.index + 1);
   const size_t first = count > 1 ? next_endpoint_[service.index]++ % count : 0;
   const ev_tstamp now = ev_now(loop_);
-  size_t full = 0;
+  size_t full = 0, not_serving = 0;
   // First the endpoints in good standing; when every one has failed lately,
   // all of them again (Envoy's "panic" routing): a connector that is back
   // answers the next call, not only the next background check.
@@ -200,7 +199,10 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
       // panic (it is draining); one that does not answer its checks is
       // tried in panic, as one that failed lately.
       const EndpointHealth health = endpoint.health->load(std::memory_order_acquire);
-      if (health == EndpointHealth::kNotServing) continue;
+      if (health == EndpointHealth::kNotServing) {
+        if (!panic) ++not_serving;
+        continue;
+      }
       if (!panic && (endpoint.left_out_until > now || health == EndpointHealth::kNoAnswer)) {
         continue;
       }
@@ -214,7 +216,9 @@ Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, bool* busy) 
     }
     if (full == count) break;  // every connection is busy, none has failed
   }
-  *busy = full > 0;
+  *why = full > 0                ? NoUpstream::kBusy
+         : not_serving == count ? NoUpstream::kNotServing
+                                : NoUpstream::kUnreachable;
   return nullptr;
 }
 

@@ -77,11 +77,16 @@ class TransportThread {
   const std::shared_ptr<const HubContext>& context() const { return context_; }
   void ScheduleFlush(H2Connection* connection);
   void DeleteLater(H2Connection* connection);
+  // Why UpstreamFor found no connection.
+  enum class NoUpstream {
+    kUnreachable,  // none answers (or connecting failed)
+    kBusy,         // each has max_pending_per_upstream calls
+    kNotServing,   // every endpoint's health checks answer NOT_SERVING
+  };
   // A connection to one of `service`'s endpoints, round robin over those not
   // left out after failing or by their health checks (made on first use);
-  // nullptr when none can be had (*busy: because every one has
-  // max_pending_per_upstream calls).
-  Upstream* UpstreamFor(const ServiceRoute& service, bool* busy);
+  // nullptr when none can be had, and *why.
+  Upstream* UpstreamFor(const ServiceRoute& service, NoUpstream* why);
   void ForgetUpstream(Upstream* upstream);
   // What a connection to the endpoint of `key` showed: it answers (calls go
   // there again), or it failed (left out for a while, longer each time, and

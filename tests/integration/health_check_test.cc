@@ -164,6 +164,7 @@ TEST_F(HealthCheckTest, NoReplicaServingIsUnavailableAtOnceNamingNoAddress) {
   grpc::Status status = Verify();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("ndxp.residents.v1.ResidentRegistry"));
+  EXPECT_THAT(status.error_message(), HasSubstr("is not serving"));
   EXPECT_THAT(status.error_message(), Not(HasSubstr("127.0.0.1")));
   EXPECT_EQ(first_->calls() + second_->calls(), 0);
 
