@@ -1,5 +1,6 @@
 #include "gateway/peering/peers.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -103,10 +104,19 @@ absl::Status ReplayGuard::FirstUse(absl::string_view nonce, absl::Time expires, 
   Shard& shard = shards_[nonce.empty() ? 0 : static_cast<uint8_t>(nonce[0]) % kShards];
   absl::MutexLock lock(&shard.mu);
   auto& expiry = shard.expiry;
-  // Expired nonces go once a second, or at once when the shard is full.
-  if (now >= shard.next_sweep || expiry.size() >= capacity_per_shard_) {
-    absl::erase_if(expiry, [now](const auto& entry) { return entry.second <= now; });
+  // Expired nonces go once a second, or at once when the shard is full; never
+  // before the earliest has expired, so a shard full of live nonces (a peer's
+  // flood) is not walked again on every call.
+  if ((now >= shard.next_sweep || expiry.size() >= capacity_per_shard_) &&
+      now >= shard.earliest) {
+    shard.earliest = absl::InfiniteFuture();
+    absl::erase_if(expiry, [&](const auto& entry) {
+      if (entry.second <= now) return true;
+      shard.earliest = std::min(shard.earliest, entry.second);
+      return false;
+    });
     shard.next_sweep = now + absl::Seconds(1);
+    ++shard.sweeps;
   }
   if (expiry.contains(nonce)) {
     return absl::UnauthenticatedError(
@@ -117,7 +127,17 @@ absl::Status ReplayGuard::FirstUse(absl::string_view nonce, absl::Time expires, 
         kAssertionHeader, ": too many assertions accepted lately to check for replays; retry"));
   }
   expiry.emplace(nonce, expires);
+  shard.earliest = std::min(shard.earliest, expires);
   return absl::OkStatus();
+}
+
+int64_t ReplayGuard::sweeps() {
+  int64_t total = 0;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    total += shard.sweeps;
+  }
+  return total;
 }
 
 absl::StatusOr<AssertedConsumer> AcceptAssertion(

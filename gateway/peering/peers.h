@@ -72,12 +72,18 @@ class ReplayGuard {
   // 60 s of assertions at 10,000 calls per second (about 60 bytes each).
   static constexpr size_t kDefaultCapacity = 600'000;
 
+  // How many times a shard was swept of expired nonces (for tests).
+  int64_t sweeps();
+
  private:
   static constexpr int kShards = 16;
   struct Shard {
     absl::Mutex mu;
     absl::flat_hash_map<std::string, absl::Time> expiry ABSL_GUARDED_BY(mu);
     absl::Time next_sweep ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+    // The earliest expiry in `expiry`: before it a sweep would find nothing.
+    absl::Time earliest ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
+    int64_t sweeps ABSL_GUARDED_BY(mu) = 0;
   };
   const size_t capacity_per_shard_;
   Shard shards_[kShards];

@@ -90,6 +90,22 @@ TEST(ReplayGuardTest, FullGuardRefusesRatherThanForgets) {
   EXPECT_TRUE(guard.FirstUse(second, kNow + absl::Seconds(30), kNow + absl::Seconds(10)).ok());
 }
 
+TEST(ReplayGuardTest, AFullGuardIsNotSweptAgainBeforeItsEarliestNonceExpires) {
+  ReplayGuard guard(16);  // one nonce per shard
+  std::string held(16, '\0'), refused(16, '\0');
+  refused[15] = 1;  // the same shard
+  ASSERT_TRUE(guard.FirstUse(held, kNow + absl::Seconds(10), kNow).ok());
+  const int64_t before = guard.sweeps();
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(guard.FirstUse(refused, kNow + absl::Seconds(10), kNow + absl::Milliseconds(i))
+                  .code(),
+              absl::StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(guard.sweeps(), before) << "nothing had expired: nothing to sweep";
+  EXPECT_TRUE(guard.FirstUse(refused, kNow + absl::Seconds(20), kNow + absl::Seconds(10)).ok());
+  EXPECT_EQ(guard.sweeps(), before + 1);
+}
+
 class AcceptAssertionTest : public ::testing::Test {
  protected:
   KeyPtr key_{EVP_EC_gen("P-256")};
