@@ -17,6 +17,7 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/tls/credentials.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -260,10 +261,14 @@ TEST_F(NdxpctlTest, ImportSaysHowManyWithSeparators) {
 }
 
 // The hub's Statistics API as a test double: fixed answers, or a refusal.
+// The requests it saw are kept under a lock: gRPC's thread writes them and
+// the test reads them, ordered by gRPC's own synchronization, which
+// ThreadSanitizer cannot see in Debian's uninstrumented gRPC.
 class FakeStatistics final : public v1::Statistics::Service {
  public:
   grpc::Status Count(grpc::ServerContext*, const v1::CountRequest* request,
                      v1::CountResponse* response) override {
+    absl::MutexLock lock(&mu_);
     last_count_ = *request;
     if (!refusal_.ok()) return refusal_;
     *response = count_;
@@ -271,17 +276,30 @@ class FakeStatistics final : public v1::Statistics::Service {
   }
   grpc::Status Growth(grpc::ServerContext*, const v1::GrowthRequest* request,
                       v1::GrowthResponse* response) override {
+    absl::MutexLock lock(&mu_);
     last_growth_ = *request;
     if (!refusal_.ok()) return refusal_;
     *response = growth_;
     return grpc::Status::OK;
   }
+  v1::CountRequest last_count() {
+    absl::MutexLock lock(&mu_);
+    return last_count_;
+  }
+  v1::GrowthRequest last_growth() {
+    absl::MutexLock lock(&mu_);
+    return last_growth_;
+  }
 
+  // Set before the calls.
   v1::CountResponse count_;
   v1::GrowthResponse growth_;
   grpc::Status refusal_;
-  v1::CountRequest last_count_;
-  v1::GrowthRequest last_growth_;
+
+ private:
+  absl::Mutex mu_;
+  v1::CountRequest last_count_ ABSL_GUARDED_BY(mu_);
+  v1::GrowthRequest last_growth_ ABSL_GUARDED_BY(mu_);
 };
 
 class NdxpctlAgainstAHubTest : public NdxpctlTest {
@@ -337,11 +355,11 @@ ndxp::testing::TestPki* NdxpctlAgainstAHubTest::pki_ = nullptr;
 TEST_F(NdxpctlAgainstAHubTest, SendsTheQueryAndPrintsTheTableWithSeparators) {
   Result result = Stats({"--group-by", "method"});
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_EQ(service_.last_count_.period().kind(), v1::Period::HALF_YEAR);
-  EXPECT_EQ(service_.last_count_.period().anchor().year(), 2026);
-  EXPECT_EQ(service_.last_count_.period().anchor().day(), 30);
-  ASSERT_EQ(service_.last_count_.group_by_size(), 1);
-  EXPECT_EQ(service_.last_count_.group_by(0), v1::METHOD);
+  EXPECT_EQ(service_.last_count().period().kind(), v1::Period::HALF_YEAR);
+  EXPECT_EQ(service_.last_count().period().anchor().year(), 2026);
+  EXPECT_EQ(service_.last_count().period().anchor().day(), 30);
+  ASSERT_EQ(service_.last_count().group_by_size(), 1);
+  EXPECT_EQ(service_.last_count().group_by(0), v1::METHOD);
   EXPECT_EQ(result.out,
             "Transactions 2026-01-01 .. 2026-06-30: 1,670\n"
             "\n"
@@ -361,9 +379,9 @@ TEST_F(NdxpctlAgainstAHubTest, GroupByConsumerAndViaShowsDirectCallsAsADash) {
       &service_.count_));
   Result result = Stats({"--group-by", "consumer,via"});
   ASSERT_EQ(result.code, 0) << result.err;
-  ASSERT_EQ(service_.last_count_.group_by_size(), 2);
-  EXPECT_EQ(service_.last_count_.group_by(0), v1::CONSUMER);
-  EXPECT_EQ(service_.last_count_.group_by(1), v1::VIA);
+  ASSERT_EQ(service_.last_count().group_by_size(), 2);
+  EXPECT_EQ(service_.last_count().group_by(0), v1::CONSUMER);
+  EXPECT_EQ(service_.last_count().group_by(1), v1::VIA);
   EXPECT_EQ(result.out,
             "Transactions 2026-01-01 .. 2026-06-30: 1,500\n"
             "\n"
@@ -389,8 +407,8 @@ TEST_F(NdxpctlAgainstAHubTest, AConfigStyleFlagFormWorksToo) {
   args.insert(args.end(), connection_.begin(), connection_.end());
   Result result = RunArgs(args);
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_EQ(service_.last_growth_.period().kind(), v1::Period::QUARTER);
-  EXPECT_EQ(service_.last_growth_.baseline(), v1::GrowthRequest::PREVIOUS_PERIOD);
+  EXPECT_EQ(service_.last_growth().period().kind(), v1::Period::QUARTER);
+  EXPECT_EQ(service_.last_growth().baseline(), v1::GrowthRequest::PREVIOUS_PERIOD);
 }
 
 TEST_F(NdxpctlAgainstAHubTest, RefusalsAreNamedNotNumbered) {
