@@ -135,6 +135,18 @@ class DeployTest(unittest.TestCase):
     def parse(self, path, message):
         return text_format.Parse(self.config_text(path), message)
 
+    def test_local_federation_ports_are_distinct_kept_and_outside_the_ephemeral_range(self):
+        # A port of the ephemeral range could be taken by any process binding
+        # port 0 between the choice and the bind (a test beside this one):
+        # the local federation's ports are chosen below it, all different.
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral_low = int(f.read().split()[0])
+        state = tempfile.mkdtemp(dir=self.dir)
+        ports = FEDERATION.stable_ports(state)
+        self.assertEqual(len(set(ports.values())), len(ports), ports)
+        self.assertTrue(all(p < ephemeral_low for p in ports.values()), ports)
+        self.assertEqual(FEDERATION.stable_ports(state), ports, "kept in the state directory")
+
     def test_hub_configurations_pass_the_hubs_own_check(self):
         for where, path in self.hub_configs().items():
             with self.subTest(where=where):
