@@ -230,6 +230,7 @@ Upstream* TransportThread::Connect(const std::string& key, Endpoint& endpoint) {
     return nullptr;
   }
   endpoint.connection = upstream;
+  upstreams_.insert(upstream);
   upstream->Begin();  // may fail at once: then it is forgotten again
   return upstream->closed() ? nullptr : upstream;
 }
@@ -276,6 +277,11 @@ void TransportThread::ForgetUpstream(Upstream* upstream) {
   if (it != endpoints_.end() && it->second.connection == upstream) it->second.connection = nullptr;
 }
 
+void TransportThread::UpstreamClosed(Upstream* upstream) {
+  ForgetUpstream(upstream);
+  upstreams_.erase(upstream);
+}
+
 void TransportThread::ForgetDownstream(Downstream* downstream) {
   downstreams_.erase(downstream);
   if (!accepting_ && !draining_ && !ev_is_active(&accept_pause_) &&
@@ -317,11 +323,9 @@ void TransportThread::BeginDrain(absl::Time deadline) {
 void TransportThread::MaybeFinishDrain() {
   if (stopped_ || !downstreams_.empty() || !to_delete_.empty()) return;
   stopped_ = true;
-  // Connections to connectors carry no caller's call any more.
-  std::vector<Upstream*> upstreams;
-  for (auto& [key, endpoint] : endpoints_) {
-    if (endpoint.connection != nullptr) upstreams.push_back(endpoint.connection);
-  }
+  // Connections to connectors carry no caller's call any more: every one
+  // closes, one told GOAWAY that its connector has not closed yet included.
+  std::vector<Upstream*> upstreams(upstreams_.begin(), upstreams_.end());
   for (Upstream* upstream : upstreams) upstream->Close();
   for (H2Connection* connection : to_delete_) delete connection;
   to_delete_.clear();

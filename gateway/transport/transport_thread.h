@@ -87,7 +87,11 @@ class TransportThread {
   // left out after failing or by their health checks (made on first use);
   // nullptr when none can be had, and *why.
   Upstream* UpstreamFor(const ServiceRoute& service, NoUpstream* why);
+  // `upstream` takes no new calls (closed, or told GOAWAY): the next call to
+  // its endpoint gets another connection.
   void ForgetUpstream(Upstream* upstream);
+  // `upstream` is closed: nothing is left to close at the end of a drain.
+  void UpstreamClosed(Upstream* upstream);
   // What a connection to the endpoint of `key` showed: it answers (calls go
   // there again), or it failed (left out for a while, longer each time, and
   // tried again in the background).
@@ -148,6 +152,9 @@ class TransportThread {
   std::vector<H2Connection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;
   absl::flat_hash_map<std::string, Endpoint> endpoints_;  // by provider@endpoint
+  // Every open connection to a connector, those told GOAWAY and finishing
+  // their calls included (an endpoint names only its newest).
+  absl::flat_hash_set<Upstream*> upstreams_;
   std::vector<uint32_t> next_endpoint_;  // round robin, by ServiceRoute::index
   absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
   uint64_t next_serial_ = 1;

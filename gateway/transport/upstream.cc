@@ -91,7 +91,7 @@ bool Upstream::OnHandshakeDone() {
 }
 
 void Upstream::OnClosed() {
-  thread()->ForgetUpstream(this);
+  thread()->UpstreamClosed(this);
   // Never established, or lost without GOAWAY (the process died): the
   // endpoint is left out before the waiting calls try another one.
   if (!established_ || !goaway_received_) thread()->EndpointFailed(key_);

@@ -11,6 +11,9 @@ behaves:
   hang            never answers
   slow            answers OK (one empty message) after `x-fake-delay` seconds
   details         answers an error whose trailers carry grpc-status-details-bin
+  goaway-hang     says GOAWAY at once (this call is the last it takes) and
+                  never answers: the call stays in flight on a connection no
+                  endpoint names any more
 """
 
 import os
@@ -137,7 +140,10 @@ class FakeConnector:
                             self._serving(conn, event.stream_id)  # the hub's, not a call
                             continue
                         self.requests += 1
-                        self._answer(conn, sock, event, due)
+                        if self._answer(conn, sock, event, due) == "goaway-hang":
+                            # By hand, so that h2 keeps the stream open.
+                            sock.sendall(conn.data_to_send() + b"\x00\x00\x08\x07\x00\x00\x00\x00\x00"
+                                         + event.stream_id.to_bytes(4, "big") + b"\x00" * 4)
                     elif isinstance(event, h2.events.DataReceived):
                         conn.acknowledge_received_data(event.flow_controlled_length,
                                                        event.stream_id)
@@ -170,6 +176,7 @@ class FakeConnector:
         conn.send_headers(stream_id, [(b"grpc-status", b"0")], end_stream=True)
 
     def _answer(self, conn, sock, event, due):
+        """Answers the request as its x-fake header says; returns the mode."""
         headers = dict(event.headers)
         mode = headers.get(b"x-fake", b"").decode()
         ok = [(b":status", b"200"), (b"content-type", b"application/grpc")]
@@ -188,6 +195,7 @@ class FakeConnector:
                                           (b"grpc-status-details-bin", b"CAUSCG5vdCBoZXJl")],
                               end_stream=True)
         # "hang": nothing at all
+        return mode
 
 
 class Hub:

@@ -507,6 +507,21 @@ class RevocationAndDrainTest(TransportTest):
                                    self.hub.log()), self.hub.log()[-500:])
         self.assert_hub_serves()
 
+    def test_zy_a_connection_told_goaway_is_closed_when_the_drain_ends(self):
+        # The connector says GOAWAY and never answers the call it took: the
+        # hub forgets that connection for new calls, and it keeps the call.
+        # SIGTERM's drain ends after its 5 s with that call cut, and every
+        # connection closed: that one, which no endpoint names any more, was
+        # once left open and leaked, which LeakSanitizer turns into a failed
+        # exit under `make test-asan`.
+        raw = self.connect()
+        requests = self.hub.fake.requests
+        raw.request_headers(FAKE_METHOD, [("x-fake", "goaway-hang")])
+        self.assertTrue(wait_until(lambda: self.hub.fake.requests > requests))
+        self.hub.stop_hub()
+        self.addCleanup(self.hub.start_hub)  # for the next test, whatever this one found
+        self.assertEqual(self.hub.hub_process.returncode, 0, self.hub.log()[-2000:])
+
     def test_zz_sigterm_drains_calls_in_flight(self):
         # A gRPC client, which keeps reading its streams after a graceful
         # GOAWAY (python3-h2 stops at the first GOAWAY).
