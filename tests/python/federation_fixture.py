@@ -15,10 +15,14 @@ sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 def start(build, prefix, *extra_args, population=3000):
     """Brings a federation up in a new temporary directory: (state, endpoints)."""
     state = tempfile.mkdtemp(prefix=prefix)
-    subprocess.run([sys.executable, FEDERATION, "up", "--state", state,
-                    "--bin", os.path.join(build, "bin"),
-                    "--descriptors", os.path.join(build, "share", "ndxp", "services.binpb"),
-                    "--population", str(population), *extra_args], check=True)
+    try:
+        subprocess.run([sys.executable, FEDERATION, "up", "--state", state,
+                        "--bin", os.path.join(build, "bin"),
+                        "--descriptors", os.path.join(build, "share", "ndxp", "services.binpb"),
+                        "--population", str(population), *extra_args], check=True)
+    except subprocess.CalledProcessError:
+        stop(state)  # what did start would outlive the test (no tearDown runs)
+        raise
     with open(os.path.join(state, "endpoints.json")) as f:
         return state, json.load(f)
 
