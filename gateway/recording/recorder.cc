@@ -1,5 +1,7 @@
 #include "gateway/recording/recorder.h"
 
+#include <algorithm>
+
 #include "absl/time/time.h"
 #include "common/logging/logging.h"
 
@@ -7,11 +9,12 @@ namespace ndxp::gateway {
 
 Recorder::Recorder(std::unique_ptr<TransactionStore> store, int shards,
                    std::unique_ptr<CheckpointSigner> signer, std::string replica,
-                   absl::Duration checkpoint_interval)
+                   absl::Duration checkpoint_interval, Clock* clock)
     : store_(std::move(store)),
       signer_(std::move(signer)),
       replica_(std::move(replica)),
-      checkpoint_interval_(checkpoint_interval) {
+      checkpoint_interval_(checkpoint_interval),
+      clock_(clock) {
   checkpointed_seq_ = store_->Head().seq;
   for (int i = 0; i < std::max(shards, 1); ++i) shards_.push_back(std::make_unique<Shard>());
   writer_ = std::thread([this] { WriterLoop(); });
@@ -70,9 +73,11 @@ void Recorder::WriterLoop() {
     {
       absl::MutexLock lock(&wake_mu_);
       writer_idle_.store(true);
-      while (queued_.load() == 0 && !stopping_) {
-        // The timeout is a safety net only; records arrive with a signal.
-        wake_.WaitWithTimeout(&wake_mu_, absl::Milliseconds(100));
+      // Idle, the writer still wakes when a checkpoint falls due: rows
+      // committed just before the calls stopped are signed within the
+      // interval, not whenever the next call comes.
+      while (queued_.load() == 0 && !stopping_ && clock_->Now() < checkpoint_due_) {
+        clock_->WaitUntil(&wake_, &wake_mu_, checkpoint_due_);
       }
       writer_idle_.store(false);
       stopping = stopping_;
@@ -89,12 +94,12 @@ void Recorder::WriterLoop() {
     std::vector<TransactionRecord> records;
     records.reserve(batch.size());
     for (Item& item : batch) records.push_back(std::move(item.record));
-    absl::Time commit_started = absl::Now();
+    absl::Time commit_started = clock_->Now();
     absl::Status status = store_->Append(records);
     {
       absl::MutexLock lock(&stats_mu_);
       stats_.batch_sizes.Observe(static_cast<double>(records.size()));
-      stats_.commit_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - commit_started));
+      stats_.commit_seconds.Observe(absl::ToDoubleSeconds(clock_->Now() - commit_started));
     }
     batches_.fetch_add(1);
     last_commit_ok_.store(status.ok(), std::memory_order_relaxed);
@@ -115,17 +120,25 @@ void Recorder::WriterLoop() {
 void Recorder::MaybeCheckpoint(bool force) {
   if (signer_ == nullptr) return;
   const ChainHead head = store_->Head();
-  const absl::Time now = absl::Now();
-  if (head.seq == checkpointed_seq_ || (!force && now - checkpointed_at_ < checkpoint_interval_)) {
+  const absl::Time now = clock_->Now();
+  if (head.seq == checkpointed_seq_) {
+    checkpoint_due_ = absl::InfiniteFuture();
     return;
   }
+  // The first unsigned row sets the deadline: at most one interval after
+  // the last checkpoint (at once after the first commit).
+  if (checkpoint_due_ == absl::InfiniteFuture()) {
+    checkpoint_due_ = checkpointed_at_ + checkpoint_interval_;
+  }
+  if (!force && now < checkpoint_due_) return;
   absl::StatusOr<SignedCheckpoint> checkpoint =
       signer_->Sign(replica_, head, absl::ToUnixMicros(now));
   absl::Status status =
       checkpoint.ok() ? store_->WriteCheckpoint(*checkpoint) : checkpoint.status();
   if (!status.ok()) {
-    // Tried again after the next commit; the chain itself is unharmed.
+    // The chain itself is unharmed; the writer wakes to try again.
     failed_checkpoints_.fetch_add(1);
+    checkpoint_due_ = now + std::min(kCheckpointRetry, checkpoint_interval_);
     logging::Log("recording").error("audit checkpoint of seq {} failed: {}", head.seq,
                                    status.message());
     return;
@@ -133,6 +146,7 @@ void Recorder::MaybeCheckpoint(bool force) {
   checkpoints_.fetch_add(1);
   checkpointed_seq_ = head.seq;
   checkpointed_at_ = now;
+  checkpoint_due_ = absl::InfiniteFuture();
 }
 
 Recorder::Stats Recorder::stats() const {

@@ -16,8 +16,10 @@
 // (dropped_refusals); forwarded calls are never dropped.
 //
 // With a CheckpointSigner the writer signs the store's chain head after the
-// first commit, then at least every `checkpoint_interval` while the head
-// moves, and at Stop (audit_checkpoint.h).
+// first commit, then within `checkpoint_interval` of every later commit,
+// whether or not more calls arrive (an idle hub signs its last rows too), and
+// at Stop (audit_checkpoint.h). A checkpoint that fails is tried again after
+// kCheckpointRetry.
 #ifndef NDXP_GATEWAY_RECORDING_RECORDER_H_
 #define NDXP_GATEWAY_RECORDING_RECORDER_H_
 
@@ -31,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/time/clock.h"
 #include "gateway/recording/audit_checkpoint.h"
 #include "gateway/metrics/histogram.h"
 #include "gateway/recording/transaction_record.h"
@@ -48,10 +51,15 @@ class Recorder {
   // Refusals waiting to be written, at most.
   static constexpr uint64_t kMaxQueuedRefusals = 4096;
 
+  // A failed checkpoint is tried again this long after (or at the interval,
+  // if shorter).
+  static constexpr absl::Duration kCheckpointRetry = absl::Seconds(5);
+
   // `signer` may be null (no checkpoints); `replica` names the chain in them.
+  // `clock` (not owned, outlives the recorder) times the checkpoints.
   Recorder(std::unique_ptr<TransactionStore> store, int shards,
            std::unique_ptr<CheckpointSigner> signer = nullptr, std::string replica = "",
-           absl::Duration checkpoint_interval = absl::Minutes(1));
+           absl::Duration checkpoint_interval = absl::Minutes(1), Clock* clock = Clock::Real());
   ~Recorder();  // Stop()
 
   // Queues `record` on `shard` (0 <= shard < shards). `committed`, if set,
@@ -99,16 +107,19 @@ class Recorder {
   void WriterLoop();
   bool Collect(std::vector<Item>* batch);
   // On the writer: signs and keeps the head if it moved and `force` or the
-  // interval has passed.
+  // checkpoint is due.
   void MaybeCheckpoint(bool force);
 
   const std::unique_ptr<TransactionStore> store_;  // used by the writer only
   const std::unique_ptr<CheckpointSigner> signer_;
   const std::string replica_;
   const absl::Duration checkpoint_interval_;
-  // The writer's: the head last checkpointed and when.
+  Clock* const clock_;
+  // The writer's: the head last checkpointed, when, and when the next
+  // checkpoint is due (InfiniteFuture while the head is signed).
   int64_t checkpointed_seq_ = 0;
   absl::Time checkpointed_at_ = absl::InfinitePast();
+  absl::Time checkpoint_due_ = absl::InfiniteFuture();
   std::vector<std::unique_ptr<Shard>> shards_;
 
   // Waking the writer: callers signal only when it may be asleep.

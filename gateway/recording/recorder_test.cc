@@ -8,6 +8,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/time/clock.h"
+#include "tests/testing/test_pki.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -24,7 +26,21 @@ class FakeStore : public TransactionStore {
   }
   // The writer's alone, as the Recorder uses it.
   ChainHead Head() const override { return {seq_, std::string(kAuditHashSize, 'h')}; }
-  absl::Status WriteCheckpoint(const SignedCheckpoint&) override { return absl::OkStatus(); }
+  absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
+    absl::MutexLock lock(&mu_);
+    if (fail_checkpoints_) return absl::UnavailableError("read-only file system");
+    checkpointed_seqs_.push_back(checkpoint.head.seq);
+    return absl::OkStatus();
+  }
+  // The seq of every checkpoint written, in order.
+  std::vector<int64_t> checkpointed_seqs() {
+    absl::MutexLock lock(&mu_);
+    return checkpointed_seqs_;
+  }
+  void set_fail_checkpoints(bool fail) {
+    absl::MutexLock lock(&mu_);
+    fail_checkpoints_ = fail;
+  }
   void set_fail(bool fail) {
     absl::MutexLock lock(&mu_);
     fail_ = fail;
@@ -39,6 +55,8 @@ class FakeStore : public TransactionStore {
  private:
   absl::Mutex mu_;
   bool fail_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_checkpoints_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<int64_t> checkpointed_seqs_ ABSL_GUARDED_BY(mu_);
   int64_t seq_ = 0;
   std::vector<std::vector<TransactionRecord>> batches_ ABSL_GUARDED_BY(mu_);
 };
@@ -145,6 +163,78 @@ TEST(RecorderTest, StatsCountBatchesAndTheLastCommitsOutcome) {
   fake->set_fail(false);
   record_and_wait("d");
   EXPECT_TRUE(recorder.last_commit_ok());
+}
+
+// The writer runs on its own thread: what it does after a move of the fake
+// clock is awaited (bounded), never slept for.
+template <typename Condition>
+bool Eventually(Condition condition) {
+  for (int i = 0; i < 20000; ++i) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return condition();
+}
+
+class RecorderCheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto hub = pki_.Issue("hub", "000.00.00.A01", "hub", /*server=*/true);
+    auto signer = CheckpointSigner::FromFiles(hub.cert(), hub.key());
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    auto store = std::make_unique<FakeStore>();
+    store_ = store.get();
+    recorder_ = std::make_unique<Recorder>(std::move(store), 1, *std::move(signer), "hub-1",
+                                           absl::Minutes(1), &clock_);
+  }
+  void RecordAndWait(const std::string& id) {
+    absl::Notification committed;
+    recorder_->Record(0, Named(id), [&](const absl::Status&) { committed.Notify(); });
+    committed.WaitForNotification();
+  }
+
+  ::ndxp::testing::TestPki pki_;
+  FakeClock clock_;
+  FakeStore* store_ = nullptr;
+  std::unique_ptr<Recorder> recorder_;
+};
+
+TEST_F(RecorderCheckpointTest, AnIdleHubSignsItsLastRowsWithinTheInterval) {
+  RecordAndWait("a");  // the first commit is signed at once
+  EXPECT_TRUE(Eventually([&] { return store_->checkpointed_seqs() == std::vector<int64_t>{1}; }));
+  RecordAndWait("b");
+  RecordAndWait("c");
+  clock_.AwaitWaiter();  // the writer is idle, done with what follows c's commit
+  clock_.Advance(absl::Seconds(59));
+  EXPECT_EQ(store_->checkpointed_seqs(), std::vector<int64_t>{1}) << "not due yet";
+  // No call arrives; the interval passes: rows 2 and 3 are signed all the same.
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(Eventually([&] { return store_->checkpointed_seqs().size() == 2; }));
+  EXPECT_EQ(store_->checkpointed_seqs(), (std::vector<int64_t>{1, 3}));
+  // A signed head is not signed again, however long the hub stays idle.
+  clock_.Advance(absl::Hours(1));
+  RecordAndWait("d");  // ...until it moves: more than an interval since the last, so at once
+  EXPECT_TRUE(Eventually([&] { return store_->checkpointed_seqs().size() == 3; }));
+  EXPECT_EQ(store_->checkpointed_seqs(), (std::vector<int64_t>{1, 3, 4}));
+  EXPECT_EQ(recorder_->checkpoints(), 3u);
+}
+
+TEST_F(RecorderCheckpointTest, AFailedCheckpointIsTriedAgainWhileIdle) {
+  store_->set_fail_checkpoints(true);
+  RecordAndWait("a");
+  EXPECT_TRUE(Eventually([&] { return recorder_->failed_checkpoints() == 1; }));
+  store_->set_fail_checkpoints(false);
+  clock_.AwaitWaiter();
+  clock_.Advance(Recorder::kCheckpointRetry);
+  EXPECT_TRUE(Eventually([&] { return store_->checkpointed_seqs() == std::vector<int64_t>{1}; }));
+  EXPECT_EQ(recorder_->failed_checkpoints(), 1u);
+}
+
+TEST_F(RecorderCheckpointTest, StopSignsTheHeadAtOnce) {
+  RecordAndWait("a");
+  RecordAndWait("b");
+  recorder_->Stop();
+  EXPECT_EQ(store_->checkpointed_seqs(), (std::vector<int64_t>{1, 2}));
 }
 
 }  // namespace
