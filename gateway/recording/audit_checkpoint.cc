@@ -5,12 +5,22 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -179,6 +189,65 @@ std::string CheckpointFilePrefix(const std::string& database) {
 
 std::string CheckpointFilePath(const std::string& database, absl::string_view replica) {
   return absl::StrCat(CheckpointFilePrefix(database), replica);
+}
+
+std::vector<std::string> ListCheckpointFiles(const std::string& database) {
+  const std::filesystem::path file(database);
+  const std::string prefix = CheckpointFilePrefix(file.filename().string());
+  std::vector<std::string> found;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, prefix) && !absl::EndsWith(name, ".tmp")) {
+      found.push_back(entry.path().string());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+absl::StatusOr<SignedCheckpoint> ReadCheckpointFile(const std::string& path,
+                                                    const std::string& database) {
+  std::ifstream in(path);
+  if (!in) return absl::DataLossError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<SignedCheckpoint> checkpoint = ParseCheckpoint(text.str());
+  if (!checkpoint.ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": ", checkpoint.status().message()));
+  }
+  const std::string expected =
+      CheckpointFilePath(std::filesystem::path(database).filename().string(), checkpoint->replica);
+  if (std::filesystem::path(path).filename().string() != expected) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": holds replica ", checkpoint->replica, "'s checkpoint"));
+  }
+  return checkpoint;
+}
+
+absl::Status WriteCheckpointFile(const std::string& database, const SignedCheckpoint& checkpoint) {
+  const std::string path = CheckpointFilePath(database, checkpoint.replica);
+  const std::string temporary = path + ".tmp";
+  const std::string text = FormatCheckpoint(checkpoint);
+  auto failed = [&](absl::string_view what) {
+    return absl::UnavailableError(
+        absl::StrCat("checkpoint ", path, ": ", what, ": ", std::strerror(errno)));
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return failed("create");
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) return failed("write");
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed("rename");
+  const std::string directory = std::filesystem::path(path).parent_path().string();
+  const int dir_fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ndxp::gateway

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -84,6 +85,18 @@ absl::StatusOr<std::string> VerifyCheckpoint(const SignedCheckpoint& checkpoint,
 // "<database>.checkpoint.<replica>"; and the prefix all of them share.
 std::string CheckpointFilePath(const std::string& database, absl::string_view replica);
 std::string CheckpointFilePrefix(const std::string& database);
+
+// The checkpoint files beside `database`, sorted by name (none: empty).
+std::vector<std::string> ListCheckpointFiles(const std::string& database);
+// Reads and parses the checkpoint file at `path`, one ListCheckpointFiles
+// found beside `database`: DATA_LOSS naming the file when it is malformed or
+// holds another replica's checkpoint than its name says.
+absl::StatusOr<SignedCheckpoint> ReadCheckpointFile(const std::string& path,
+                                                    const std::string& database);
+// Writes `checkpoint` at CheckpointFilePath(database, its replica), whole or
+// not at all (a temporary file renamed), and fsync'ed with its directory.
+// UNAVAILABLE naming the file and the failed step.
+absl::Status WriteCheckpointFile(const std::string& database, const SignedCheckpoint& checkpoint);
 
 }  // namespace ndxp::gateway
 

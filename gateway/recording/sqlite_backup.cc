@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,10 +18,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status/status_util.h"
 #include "common/tls/openssl_ptr.h"
+#include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 
 namespace ndxp::gateway {
@@ -184,6 +187,25 @@ absl::Status CheckChains(const fs::path& copy, hub::v1::BackupManifest* manifest
   return absl::OkStatus();
 }
 
+// The signed checkpoints beside `database`, each checked as
+// `ndxpctl audit verify` reads them.
+absl::StatusOr<std::vector<SignedCheckpoint>> ReadCheckpoints(const std::string& database) {
+  std::vector<SignedCheckpoint> checkpoints;
+  for (const std::string& path : ListCheckpointFiles(database)) {
+    NDXP_ASSIGN_OR_RETURN(SignedCheckpoint checkpoint, ReadCheckpointFile(path, database));
+    checkpoints.push_back(std::move(checkpoint));
+  }
+  return checkpoints;
+}
+
+hub::v1::AuditChainHead SignedHead(const SignedCheckpoint& checkpoint) {
+  hub::v1::AuditChainHead head;
+  head.set_replica(checkpoint.replica);
+  head.set_seq(checkpoint.head.seq);
+  head.set_hash(absl::BytesToHexString(checkpoint.head.hash));
+  return head;
+}
+
 std::string Describe(const hub::v1::AuditChainHead& head) {
   return absl::StrCat("replica ", head.replica(), " seq ", head.seq(), " hash ", head.hash());
 }
@@ -237,6 +259,11 @@ absl::StatusOr<hub::v1::BackupManifest> BackupSqliteDatabase(const std::string& 
   manifest.set_database_file(kBackupDatabaseFile);
   manifest.set_tool_version(tool_version);
 
+  // The checkpoints before the snapshot: each signs rows committed before it
+  // was written, so the copy holds every row they cover, and `audit verify`
+  // of a restored copy can tell a deleted tail as it can on the original.
+  NDXP_ASSIGN_OR_RETURN(std::vector<SignedCheckpoint> checkpoints, ReadCheckpoints(database));
+
   const fs::path partial = dir / absl::StrCat(kBackupDatabaseFile, ".partial");
   fs::remove(partial, error);
   absl::Status copied = CopyDatabase(database, partial, progress);
@@ -249,6 +276,10 @@ absl::StatusOr<hub::v1::BackupManifest> BackupSqliteDatabase(const std::string& 
   fs::rename(partial, dir / kBackupDatabaseFile, error);
   if (error) return absl::UnavailableError(absl::StrCat("rename ", partial.string(), ": ",
                                                         error.message()));
+  for (const SignedCheckpoint& checkpoint : checkpoints) {
+    NDXP_RETURN_IF_ERROR(WriteCheckpointFile((dir / kBackupDatabaseFile).string(), checkpoint));
+    *manifest.add_checkpoints() = SignedHead(checkpoint);
+  }
   NDXP_ASSIGN_OR_RETURN(std::string sha256, Sha256Hex(dir / kBackupDatabaseFile));
   manifest.set_sha256(sha256);
   manifest.set_size_bytes(static_cast<int64_t>(fs::file_size(dir / kBackupDatabaseFile)));
@@ -272,6 +303,21 @@ absl::StatusOr<hub::v1::BackupManifest> RestoreSqliteDatabase(const std::string&
         copy.string(), " does not match its manifest (", size, " bytes, sha256 ", sha256,
         "; the manifest says ", manifest.size_bytes(), " bytes, sha256 ", manifest.sha256(),
         "): the backup is damaged or was altered; restore another one"));
+  }
+
+  // The checkpoints the manifest lists, each as signed when the backup was made.
+  NDXP_ASSIGN_OR_RETURN(std::vector<SignedCheckpoint> checkpoints, ReadCheckpoints(copy.string()));
+  std::vector<std::string> listed, found_checkpoints;
+  for (const auto& head : manifest.checkpoints()) listed.push_back(Describe(head));
+  for (const auto& checkpoint : checkpoints) {
+    found_checkpoints.push_back(Describe(SignedHead(checkpoint)));
+  }
+  std::sort(listed.begin(), listed.end());
+  std::sort(found_checkpoints.begin(), found_checkpoints.end());
+  if (listed != found_checkpoints) {
+    return absl::DataLossError(absl::StrCat(
+        "the backup's checkpoints (", absl::StrJoin(found_checkpoints, "; "),
+        ") are not the manifest's (", absl::StrJoin(listed, "; "), ")"));
   }
 
   NDXP_ASSIGN_OR_RETURN(std::optional<int64_t> user, ProcessUsingDatabase(database));
@@ -319,6 +365,12 @@ absl::StatusOr<hub::v1::BackupManifest> RestoreSqliteDatabase(const std::string&
   if (error) {
     return absl::UnavailableError(absl::StrCat("rename ", restoring.string(), " to ",
                                                target.string(), ": ", error.message()));
+  }
+  // The replaced database's checkpoints sign rows the restored one does not
+  // hold: the backup's take their place.
+  for (const std::string& old : ListCheckpointFiles(target.string())) fs::remove(old, error);
+  for (const SignedCheckpoint& checkpoint : checkpoints) {
+    NDXP_RETURN_IF_ERROR(WriteCheckpointFile(target.string(), checkpoint));
   }
   NDXP_RETURN_IF_ERROR(Sync(target.parent_path(), true));
   return manifest;

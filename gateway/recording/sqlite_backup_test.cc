@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/sqlite/sqlite.h"
+#include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -172,6 +173,65 @@ TEST_F(SqliteBackupTest, RestoreKeepsAnExistingFileWithoutForceAndDropsItsJourna
   ASSERT_TRUE(forced.ok()) << forced.status();
   EXPECT_FALSE(fs::exists(target + "-wal"));
   EXPECT_EQ(RequestIds(target).size(), 100u);
+}
+
+TEST_F(SqliteBackupTest, ABackupCarriesTheCheckpointsItCovers) {
+  ::ndxp::testing::TestPki pki;
+  const auto hub = pki.Issue("hub", "000.00.00.A01", "hub", /*server=*/true);
+  auto signer = CheckpointSigner::FromFiles(hub.cert(), hub.key());
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  auto signed_head = (*signer)->Sign("hub-1", store_->Head(), 1'719'792'000'000'000);
+  ASSERT_TRUE(signed_head.ok()) << signed_head.status();
+  ASSERT_TRUE(store_->WriteCheckpoint(*signed_head).ok());
+
+  auto manifest = Backup(dir_.path() + "/backup");
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  ASSERT_EQ(manifest->checkpoints_size(), 1);
+  EXPECT_EQ(manifest->checkpoints(0).replica(), "hub-1");
+  EXPECT_EQ(manifest->checkpoints(0).seq(), 100);
+  EXPECT_EQ(manifest->checkpoints(0).hash(), manifest->chains(0).hash());
+  EXPECT_TRUE(fs::exists(dir_.path() + "/backup/hub.db.checkpoint.hub-1"));
+
+  // Restored, the copy verifies up to its checkpoint, which can then tell a
+  // deleted tail (before, it said "no checkpoint found").
+  const std::string restored = dir_.path() + "/restored/hub.db";
+  ASSERT_TRUE(RestoreSqliteDatabase(dir_.path() + "/backup", restored, false).ok());
+  std::string report;
+  ASSERT_TRUE(SqliteTransactionStore::VerifyAuditChain(restored, &report).ok()) << report;
+  EXPECT_THAT(report, HasSubstr("checkpoint of replica hub-1: seq 100"));
+  EXPECT_THAT(report, ::testing::Not(HasSubstr("no checkpoint found")));
+  ASSERT_TRUE((*SqliteDatabase::Open(restored))->Exec("DELETE FROM audit_log WHERE seq > 90").ok());
+  EXPECT_EQ(SqliteTransactionStore::VerifyAuditChain(restored, nullptr).code(),
+            absl::StatusCode::kDataLoss);
+
+  // Restored over a newer database, the backup's checkpoint replaces the one
+  // that signed rows the restored copy does not hold.
+  ASSERT_TRUE(store_->Append({Call("after-the-backup")}).ok());
+  auto newer = (*signer)->Sign("hub-1", store_->Head(), 1'719'792'100'000'000);
+  ASSERT_TRUE(newer.ok() && store_->WriteCheckpoint(*newer).ok());
+  SignedCheckpoint other_replica = *newer;
+  other_replica.replica = "hub-2";
+  ASSERT_TRUE(WriteCheckpointFile(database_, other_replica).ok());
+  store_.reset();
+  ASSERT_TRUE(RestoreSqliteDatabase(dir_.path() + "/backup", database_, true).ok());
+  EXPECT_FALSE(fs::exists(database_ + ".checkpoint.hub-2"));
+  ASSERT_TRUE(SqliteTransactionStore::VerifyAuditChain(database_, &report).ok()) << report;
+  EXPECT_THAT(report, HasSubstr("checkpoint of replica hub-1: seq 100"));
+}
+
+TEST_F(SqliteBackupTest, RestoreRefusesABackupWhoseCheckpointIsMissing) {
+  ::ndxp::testing::TestPki pki;
+  const auto hub = pki.Issue("hub", "000.00.00.A01", "hub", /*server=*/true);
+  auto signer = CheckpointSigner::FromFiles(hub.cert(), hub.key());
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  auto signed_head = (*signer)->Sign("hub-1", store_->Head(), 1'719'792'000'000'000);
+  ASSERT_TRUE(signed_head.ok() && store_->WriteCheckpoint(*signed_head).ok());
+  ASSERT_TRUE(Backup(dir_.path() + "/backup").ok());
+  fs::remove(dir_.path() + "/backup/hub.db.checkpoint.hub-1");
+  auto refused = RestoreSqliteDatabase(dir_.path() + "/backup", dir_.path() + "/r.db", false);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(refused.status().message(), HasSubstr("are not the manifest's"));
+  EXPECT_FALSE(fs::exists(dir_.path() + "/r.db"));
 }
 
 TEST_F(SqliteBackupTest, ClearErrors) {

@@ -404,27 +404,7 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
 }
 
 absl::Status SqliteTransactionStore::WriteCheckpoint(const SignedCheckpoint& checkpoint) {
-  const std::string path = CheckpointFilePath(db_->path(), checkpoint.replica);
-  const std::string temporary = path + ".tmp";
-  const std::string text = FormatCheckpoint(checkpoint);
-  auto failed = [&](absl::string_view what) {
-    return absl::UnavailableError(
-        absl::StrCat("checkpoint ", path, ": ", what, ": ", std::strerror(errno)));
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return failed("create");
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                       ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) return failed("write");
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed("rename");
-  const std::string directory = std::filesystem::path(path).parent_path().string();
-  const int dir_fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return absl::OkStatus();
+  return WriteCheckpointFile(db_->path(), checkpoint);
 }
 
 namespace {
@@ -482,31 +462,9 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
 
   // The checkpoints first: rows a hub appends meanwhile only lengthen the
   // chain past them.
-  const std::filesystem::path file(path);
-  const std::string prefix = CheckpointFilePrefix(file.filename().string());
-  std::vector<std::filesystem::path> checkpoints;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path(), error)) {
-    const std::string name = entry.path().filename().string();
-    if (absl::StartsWith(name, prefix) && !absl::EndsWith(name, ".tmp")) {
-      checkpoints.push_back(entry.path());
-    }
-  }
-  std::sort(checkpoints.begin(), checkpoints.end());
-  for (const std::filesystem::path& checkpoint_path : checkpoints) {
-    std::ifstream in(checkpoint_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<SignedCheckpoint> checkpoint = ParseCheckpoint(text.str());
-    if (!checkpoint.ok()) {
-      return absl::DataLossError(
-          absl::StrCat(checkpoint_path.string(), ": ", checkpoint.status().message()));
-    }
-    if (absl::StrCat(prefix, checkpoint->replica) != checkpoint_path.filename().string()) {
-      return absl::DataLossError(absl::StrCat(checkpoint_path.string(), ": holds replica ",
-                                              checkpoint->replica, "'s checkpoint"));
-    }
-    NDXP_RETURN_IF_ERROR(verification.AddCheckpoint(*checkpoint, checkpoint_path.string()));
+  for (const std::string& checkpoint_path : ListCheckpointFiles(path)) {
+    NDXP_ASSIGN_OR_RETURN(SignedCheckpoint checkpoint, ReadCheckpointFile(checkpoint_path, path));
+    NDXP_RETURN_IF_ERROR(verification.AddCheckpoint(checkpoint, checkpoint_path));
   }
 
   // One read transaction: the rows and the counters of one snapshot, so a

@@ -157,6 +157,11 @@ class BackupRestoreTest(unittest.TestCase):
         verified = self.timed("audit verify of the restored copy", ndxpctl, "audit", "verify",
                               "--database", restored)
         self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        # The backup carries the hub's signed checkpoints: the restored copy
+        # is verified up to one, not "no checkpoint found".
+        self.assertIn("checkpoint of replica", verified.stdout)
+        self.assertNotIn("no checkpoint found", verified.stdout)
+        self.assertIn("signed checkpoint at seq", backup.stdout)
         on_record = request_ids(restored)
         missing = [r for r in before if r not in on_record]
         self.assertEqual(missing, [], "acknowledged before the backup but not in it")

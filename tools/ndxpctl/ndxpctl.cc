@@ -441,12 +441,21 @@ int Report(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-// "  replica hub-1: seq 1..12,345, head 3f2a..." for each chain.
+// "  replica hub-1: seq 1..12,345, head 3f2a..., signed checkpoint at seq
+// 12,300" for each chain.
 std::string ChainLines(const v1::BackupManifest& manifest) {
   std::string lines;
   for (const v1::AuditChainHead& chain : manifest.chains()) {
     absl::StrAppend(&lines, "  replica ", chain.replica(), ": seq 1..",
-                    WithThousandsSeparators(chain.seq()), ", head ", chain.hash(), "\n");
+                    WithThousandsSeparators(chain.seq()), ", head ", chain.hash());
+    std::string checkpoint = ", no signed checkpoint";
+    for (const v1::AuditChainHead& signed_head : manifest.checkpoints()) {
+      if (signed_head.replica() == chain.replica()) {
+        checkpoint = absl::StrCat(", signed checkpoint at seq ",
+                                  WithThousandsSeparators(signed_head.seq()));
+      }
+    }
+    absl::StrAppend(&lines, checkpoint, "\n");
   }
   return lines;
 }
