@@ -107,7 +107,10 @@ absl::Status HubServer::StartAdmin(const ndxp::config::v1::HubConfig& config) {
   sources.connectors = probe_.get();
   sources.recorder = recorder_.get();
   sources.statistics = statistics_.get();
-  if (recorder_ != nullptr) sources.database = config.recording().database();
+  if (recorder_ != nullptr) {
+    sources.database = config.recording().database();
+    sources.store = config.recording().postgres().empty() ? "sqlite" : "postgresql";
+  }
   std::string zone = config.recording().time_zone().empty() ? kDefaultTimeZone
                                                              : config.recording().time_zone();
   if (!absl::LoadTimeZone(zone, &sources.time_zone)) sources.time_zone = absl::UTCTimeZone();

@@ -49,8 +49,9 @@ change (checked every 2 s): new handshakes use them at once. listen, admin,
 the tls file names, recording and limits.max_message_bytes need a restart.
 
 The admin listener (admin { listen: "127.0.0.1:9090" }) serves /metrics,
-/healthz, /readyz and a dashboard at /; on a non-loopback address only over
-HTTPS to operators' client certificates (docs/admin.md).
+/healthz, /readyz (the hub's own state only), /connectors and a dashboard at
+/; on a non-loopback address only over HTTPS to operators' client
+certificates (docs/admin.md).
 
 SIGTERM drains: GOAWAY to every caller, calls in flight finish (5 s at most),
 then the hub exits.
@@ -155,7 +156,7 @@ int main(int argc, char** argv) {
   Log("hub").info("listening on {} ({} routed services)", address, route_count);
   std::string admin = (*hub)->admin_address();
   if (!admin.empty()) {
-    Log("admin").info("listening on {} (/metrics, /healthz, /readyz, /)", admin);
+    Log("admin").info("listening on {} (/metrics, /healthz, /readyz, /connectors, /)", admin);
   }
   // Before the hub's ready file: whoever waits for that one finds both.
   if (!admin_ready_file.empty() &&

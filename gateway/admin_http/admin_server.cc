@@ -171,7 +171,7 @@ void AdminServer::Route() {
       X509* peer = request.ssl != nullptr ? SSL_get0_peer_certificate(request.ssl) : nullptr;
       if (peer == nullptr) {
         if (IsProbe(request.path)) {
-          if (request.path == "/readyz" && !CheckReadiness(*sources).ready) {
+          if (request.path == "/readyz" && !CheckReadiness(*sources, absl::Now()).ready) {
             Reply(response, 503, "not ready\n", "text/plain");
             return httplib::Server::HandlerResponse::Handled;
           }
@@ -198,10 +198,13 @@ void AdminServer::Route() {
     Reply(response, 200, "ok\n", "text/plain");
   });
   server.Get("/readyz", [sources](const httplib::Request&, httplib::Response& response) {
-    Readiness readiness = CheckReadiness(*sources);
+    Readiness readiness = CheckReadiness(*sources, absl::Now());
     Reply(response, readiness.ready ? 200 : 503,
           readiness.ready ? "ready\n" : absl::StrCat(absl::StrJoin(readiness.problems, "\n"), "\n"),
           "text/plain");
+  });
+  server.Get("/connectors", [sources](const httplib::Request&, httplib::Response& response) {
+    Reply(response, 200, RenderConnectors(*sources, absl::Now()), "application/json");
   });
   server.Get("/metrics", [sources](const httplib::Request&, httplib::Response& response) {
     Reply(response, 200, RenderMetrics(*sources, absl::Now()), metrics::kPrometheusContentType);

@@ -29,6 +29,8 @@ struct AdminSources {
   const statistics::StatisticsEngine* statistics = nullptr;
   // The SQLite file transactions go to ("" with PostgreSQL or recording off).
   std::string database;
+  // The transaction store: "sqlite", "postgresql", or "" with recording off.
+  std::string store;
   // Days of the statistics ("Asia/Ho_Chi_Minh" unless configured).
   absl::TimeZone time_zone;
   // Whether the hub still accepts calls (false once shutting down).

@@ -4,6 +4,9 @@
 
 #include <cmath>
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/metrics/prometheus_text.h"
@@ -158,43 +161,97 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
                 static_cast<double>(sources.recorder->committed_records()));
     page.Sample("ndxp_recorder_records_total", {{"outcome", "failed"}},
                 static_cast<double>(sources.recorder->failed_records()));
+    page.Family("ndxp_store_up", "gauge",
+                "1 if the last commit to the transaction store succeeded, else 0 (an outage of "
+                "a shared PostgreSQL shows here and on /connectors, not on /readyz).");
+    page.Sample("ndxp_store_up", {{"store", sources.store}},
+                sources.recorder->last_commit_ok() ? 1 : 0);
   }
   return std::move(page).Take();
 }
 
-Readiness CheckReadiness(const AdminSources& sources) {
+Readiness CheckReadiness(const AdminSources& sources, absl::Time now) {
   Readiness readiness;
   auto problem = [&](std::string text) {
     readiness.ready = false;
     readiness.problems.push_back(std::move(text));
   };
   if (!sources.serving()) problem("the hub is not accepting calls (shutting down)");
-  if (sources.recorder != nullptr && !sources.recorder->last_commit_ok()) {
-    problem("the last commit to the transaction store failed");
+  if (sources.tls->SecondsUntil(now).certificate <= 0) {
+    problem("the hub's TLS certificate has expired (tls.cert)");
   }
-  if (!sources.database.empty() && ::access(sources.database.c_str(), W_OK) != 0) {
-    problem(absl::StrCat("the transaction store ", sources.database, " is not writable"));
+  if (sources.store == "sqlite") {
+    if (sources.recorder != nullptr && !sources.recorder->last_commit_ok()) {
+      problem(absl::StrCat("the last commit to ", sources.database, " failed"));
+    }
+    if (::access(sources.database.c_str(), W_OK) != 0) {
+      problem(absl::StrCat("the transaction store ", sources.database, " is not writable"));
+    }
   }
-  // Each routed service needs one endpoint of its connector (a replica
-  // down is not the hub's problem while another answers).
+  return readiness;
+}
+
+std::string RenderConnectors(const AdminSources& sources, absl::Time now) {
+  using google::protobuf::Struct;
+  using google::protobuf::Value;
+  auto text = [](absl::string_view s) {
+    Value v;
+    v.set_string_value(std::string(s));
+    return v;
+  };
+  auto flag = [](bool b) {
+    Value v;
+    v.set_bool_value(b);
+    return v;
+  };
+  Struct page;
+  auto& fields = *page.mutable_fields();
+  fields["ready"] = flag(CheckReadiness(sources, now).ready);
+
+  Struct store;
+  (*store.mutable_fields())["kind"] = text(sources.store.empty() ? "off" : sources.store);
+  if (sources.recorder != nullptr) {
+    (*store.mutable_fields())["last_commit_ok"] = flag(sources.recorder->last_commit_ok());
+    Value failed;
+    failed.set_number_value(static_cast<double>(sources.recorder->failed_records()));
+    (*store.mutable_fields())["failed_records"] = failed;
+  }
+  *fields["store"].mutable_struct_value() = std::move(store);
+
   std::vector<ConnectorProbe::Result> results = sources.connectors->Results();
+  auto& connectors = *fields["connectors"].mutable_list_value();
   for (const ConnectorProbe::Route& route : sources.connectors->Routes()) {
-    bool reachable = false, probed = true;
-    std::vector<std::string> errors;
+    Struct connector;
+    auto& c = *connector.mutable_fields();
+    c["service"] = text(route.service);
+    c["provider"] = text(route.provider);
+    if (!route.peer_hub.empty()) c["peer_hub"] = text(route.peer_hub);
+    bool reachable = false;
+    auto& endpoints = *c["endpoints"].mutable_list_value();
     for (const std::string& endpoint : route.endpoints) {
       for (const ConnectorProbe::Result& r : results) {
         if (r.target.provider != route.provider || r.target.endpoint != endpoint) continue;
         reachable |= r.reachable;
-        probed &= r.probed;
-        errors.push_back(absl::StrCat(endpoint, ": ", r.probed ? r.error : "not probed yet"));
+        Struct e;
+        auto& f = *e.mutable_fields();
+        f["endpoint"] = text(endpoint);
+        f["probed"] = flag(r.probed);
+        f["reachable"] = flag(r.reachable);
+        if (r.probed && !r.reachable) f["error"] = text(r.error);
+        if (r.probed) {
+          f["checked"] = text(absl::FormatTime(absl::RFC3339_sec, r.checked, absl::UTCTimeZone()));
+        }
+        *endpoints.add_values()->mutable_struct_value() = std::move(e);
       }
     }
-    if (reachable) continue;
-    problem(absl::StrCat(route.service, " (provider ", route.provider, "): ",
-                         probed ? "no connector endpoint reachable: " : "not probed yet: ",
-                         absl::StrJoin(errors, "; ")));
+    c["reachable"] = flag(reachable);
+    *connectors.add_values()->mutable_struct_value() = std::move(connector);
   }
-  return readiness;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(page, &json, options).ok()) return "{}\n";
+  return json;
 }
 
 }  // namespace ndxp::gateway::admin_http

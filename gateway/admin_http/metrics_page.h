@@ -15,15 +15,22 @@ namespace ndxp::gateway::admin_http {
 // Every ndxp_* family, at `now` (for the seconds left on certificates).
 std::string RenderMetrics(const AdminSources& sources, absl::Time now);
 
-// Ready when the hub accepts calls, its store takes writes (the last commit
-// succeeded and, with SQLite, the file is writable) and every routed service
-// has an endpoint of its connector (its endpoint or a replica) that was
-// reachable at its last probe. `problems` names what is not.
+// Ready on the hub's own, local state only: it accepts calls (not draining),
+// its TLS certificate is valid at `now`, and with SQLite its database file is
+// writable and the last commit to it succeeded. Nothing every replica shares
+// counts — no connector, not a shared PostgreSQL: with a headless Service
+// every replica would turn unready at once and the exchange would stop for
+// every agency (docs/admin.md). Those are on /connectors and /metrics.
+// `problems` names what is not ready.
 struct Readiness {
   bool ready = true;
   std::vector<std::string> problems;
 };
-Readiness CheckReadiness(const AdminSources& sources);
+Readiness CheckReadiness(const AdminSources& sources, absl::Time now);
+
+// The /connectors page (JSON, docs/admin.md): every route's connector
+// endpoints as last probed, and the transaction store's health.
+std::string RenderConnectors(const AdminSources& sources, absl::Time now);
 
 // The calls the hub refused by reason ("permission_denied", ...), as the
 // metrics and the dashboard label them.

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The hub's admin listener against a real hub with its real echo connector:
 /metrics parsed with the Prometheus client's own parser after real calls
-(transactions, a refusal, a failed TLS handshake), /healthz, /readyz
-following a connector stopped and started again, operators-only HTTPS on a
+(transactions, a refusal, a failed TLS handshake), /healthz, /readyz on the
+hub's own state only (ready with a connector stopped or the shared
+PostgreSQL cut off, unready when its SQLite file cannot be written),
+/connectors, operators-only HTTPS on a
 non-loopback address, the Grafana dashboard's queries against a live page,
 and the dashboard at / rendered by headless Chromium on planted history
 (the screenshot is saved in the build directory).
@@ -17,6 +19,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 import urllib.error
 import urllib.request
@@ -54,6 +57,17 @@ def samples(text):
 
 def value(found, name, **labels):
     return found.get((name, tuple(sorted(labels.items()))))
+
+
+def connectors(address):
+    """The /connectors page, parsed."""
+    status, body = get(address, "/connectors")
+    assert status == 200, (status, body)
+    return json.loads(body)
+
+
+def echo_route(page):
+    return next(c for c in page["connectors"] if c["service"] == ECHO_SERVICE)
 
 
 def grown(after, before, name, **labels):
@@ -143,24 +157,31 @@ class MetricsTest(unittest.TestCase):
         self.assertGreater(value(found, "ndxp_crl_expiry_seconds"), 3600)
         self.assertEqual(value(found, "ndxp_build_info", version="0.1.0"), 1)
 
-    def test_ready_follows_the_connectors(self):
+    def test_a_connector_down_leaves_the_hub_ready_and_shows_on_connectors(self):
+        # One agency's connector down must not make the hub unready: with a
+        # headless Service every replica would leave DNS at once and the
+        # exchange would stop for every agency.
         address = self.hub.admin_address
-        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
-                        get(address, "/readyz"))
+        self.assertTrue(wait_until(lambda: connectors(address)["connectors"][0]["reachable"]))
         up = dict(provider=ECHO_AGENCY, endpoint=self.hub.echo_address)
         self.assertEqual(value(samples(self.metrics()), "ndxp_connector_up", **up), 1)
         self.hub.stop_echo()
         try:
-            self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 503))
-            status, body = get(address, "/readyz")
-            self.assertIn("%s (provider %s): no connector endpoint reachable: %s: cannot connect"
-                          % (ECHO_SERVICE, ECHO_AGENCY, self.hub.echo_address), body)
+            self.assertTrue(wait_until(
+                lambda: not echo_route(connectors(address))["reachable"]))
+            self.assertEqual(get(address, "/readyz"), (200, "ready\n"))
+            route = echo_route(connectors(address))
+            self.assertEqual(route["provider"], ECHO_AGENCY)
+            [endpoint] = route["endpoints"]
+            self.assertEqual(endpoint["endpoint"], self.hub.echo_address)
+            self.assertFalse(endpoint["reachable"])
+            self.assertTrue(endpoint["probed"])
+            self.assertIn("cannot connect", endpoint["error"])
             self.assertEqual(value(samples(self.metrics()), "ndxp_connector_up", **up), 0)
-            self.assertEqual(get(address, "/healthz")[0], 200, "alive all the same")
         finally:
             self.hub.start_echo()
-        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
-                        get(address, "/readyz"))
+        self.assertTrue(wait_until(lambda: echo_route(connectors(address))["reachable"]))
+        self.assertEqual(get(address, "/readyz"), (200, "ready\n"))
 
     def test_every_metric_the_grafana_dashboard_queries_exists(self):
         with open(GRAFANA) as f:
@@ -188,10 +209,9 @@ class ReplicasTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.hub.stop()
 
-    def test_one_reachable_endpoint_per_service_is_ready(self):
+    def test_every_replica_of_a_route_is_on_connectors(self):
         address = self.hub.admin_address
-        self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 200),
-                        get(address, "/readyz"))
+        self.assertTrue(wait_until(lambda: echo_route(connectors(address))["reachable"]))
         found = samples(get(address, "/metrics")[1])
         self.assertEqual(value(found, "ndxp_connector_up", provider=ECHO_AGENCY,
                                endpoint=self.hub.dead_address), 0)
@@ -199,10 +219,12 @@ class ReplicasTest(unittest.TestCase):
                                endpoint=self.hub.echo_address), 1)
         self.hub.stop_echo()
         try:
-            self.assertTrue(wait_until(lambda: get(address, "/readyz")[0] == 503))
-            body = get(address, "/readyz")[1]
-            self.assertIn(self.hub.dead_address + ": the TLS handshake failed", body)
-            self.assertIn(self.hub.echo_address + ": cannot connect", body)
+            self.assertTrue(wait_until(
+                lambda: not echo_route(connectors(address))["reachable"]))
+            endpoints = {e["endpoint"]: e for e in echo_route(connectors(address))["endpoints"]}
+            self.assertIn("the TLS handshake failed", endpoints[self.hub.dead_address]["error"])
+            self.assertIn("cannot connect", endpoints[self.hub.echo_address]["error"])
+            self.assertEqual(get(address, "/readyz")[0], 200)
         finally:
             self.hub.start_echo()
 
@@ -246,18 +268,14 @@ class OperatorsOnlyTest(unittest.TestCase):
 
     def test_without_a_certificate_only_the_probes_answer(self):
         self.assertEqual(self.fetch(None), (403, "an operator's client certificate is required\n"))
+        self.assertEqual(self.fetch(None, "/connectors")[0], 403)
         self.assertEqual(self.fetch(None, "/healthz"), (200, "ok\n"))
-        self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz") == (200, "ready\n")))
-        self.hub.stop_echo()
-        try:
-            # Not ready, without the reasons (they name internal addresses)...
-            self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz")[0] == 503))
-            self.assertEqual(self.fetch(None, "/readyz"), (503, "not ready\n"))
-            # ... which an operator sees.
-            self.assertIn(self.hub.echo_address, self.fetch("operator", "/readyz")[1])
-        finally:
-            self.hub.start_echo()
-        self.assertTrue(wait_until(lambda: self.fetch(None, "/readyz")[0] == 200))
+        self.assertEqual(self.fetch(None, "/readyz"), (200, "ready\n"))
+        # The connectors' state names internal addresses: operators only.
+        status, body = self.fetch("operator", "/connectors")
+        self.assertEqual(status, 200)
+        self.assertIn(self.hub.echo_address, body)
+        self.assertEqual(self.fetch("caller", "/connectors")[0], 403)
 
     def test_a_certificate_from_another_ca_is_refused_at_the_handshake(self):
         other = tempfile.mkdtemp(prefix="ndxp-other-ca-")
@@ -286,6 +304,165 @@ HISTORY = """day,consumer,provider,service,method,status,count
 2026-03-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,NOT_FOUND,70
 2026-03-01,000.00.01.B05/benefits,000.00.00.G22,ndxp.insurance.v1.InsuranceRegistry,GetInsuredPerson,OK,400
 """
+
+
+class SqliteReadinessTest(unittest.TestCase):
+    """The hub's own SQLite file is local state: when it cannot be written
+    the hub is not ready (ndxp-hub --test-faults makes its commits fail)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.faults = tempfile.mkdtemp(prefix="ndxp-faults-")
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", recording="DURABLE",
+                      hub_args=["--test-faults", cls.faults])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+        shutil.rmtree(cls.faults, ignore_errors=True)
+
+    def call(self):
+        with RawH2Connection(self.hub.address, *self.hub.files("caller")) as caller:
+            return caller.call(ECHO, echo_request(b"readiness")).grpc_status
+
+    def test_a_sqlite_file_that_cannot_be_written_makes_the_hub_unready(self):
+        address = self.hub.admin_address
+        self.assertEqual(self.call(), 0)
+        self.assertEqual(get(address, "/readyz"), (200, "ready\n"))
+        fail = os.path.join(self.faults, "fail")
+        open(fail, "w").close()
+        try:
+            self.assertEqual(self.call(), 14, "a failed durable commit is UNAVAILABLE")
+            status, body = get(address, "/readyz")
+            self.assertEqual(status, 503)
+            self.assertIn("the last commit to %s failed" % self.hub.database, body)
+            page = connectors(address)
+            self.assertEqual(page["store"]["kind"], "sqlite")
+            self.assertFalse(page["store"]["last_commit_ok"])
+            self.assertFalse(page["ready"])
+            self.assertEqual(value(samples(get(address, "/metrics")[1]), "ndxp_store_up",
+                                  store="sqlite"), 0)
+        finally:
+            os.remove(fail)
+        self.assertEqual(self.call(), 0)
+        self.assertEqual(get(address, "/readyz"), (200, "ready\n"))
+
+
+class CuttableLink:
+    """A TCP relay to a real server that the test can cut (every open
+    connection closed, new ones refused) and mend: a network partition
+    between the hub and a shared PostgreSQL, without stopping the server
+    the other tests use."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.cut = False
+        self.open = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cut:
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def sever(self):
+        self.cut = True
+        with self.lock:
+            for s in self.open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self.open = []
+
+    def close(self):
+        self.sever()
+        self.listener.close()
+
+
+POSTGRES = os.environ.get("NDXP_TEST_POSTGRES", "")
+
+
+class PostgresHub(Hub):
+    def __init__(self, build, postgres, **kwargs):
+        self.postgres = postgres
+        super().__init__(build, **kwargs)
+
+    def _hub_config(self, limits):
+        return super()._hub_config(limits) + 'recording { mode: DURABLE postgres: "%s" }\n' % (
+            self.postgres)
+
+
+@unittest.skipUnless(POSTGRES, "NDXP_TEST_POSTGRES is not set (run under scripts/with-postgres)")
+class SharedPostgresReadinessTest(unittest.TestCase):
+    """Every replica shares the PostgreSQL: its outage must not make a hub
+    unready (every replica would turn unready at once). Durable calls answer
+    UNAVAILABLE; /connectors and /metrics show the store's state."""
+
+    def test_postgres_unreachable_leaves_the_hub_ready(self):
+        params = dict(p.split("=", 1) for p in POSTGRES.split())
+        self.link = CuttableLink(params.get("host", "127.0.0.1"), int(params.get("port", 5432)))
+        self.addCleanup(self.link.close)
+        subprocess.run(["psql", "-X", "-q", POSTGRES, "-c", "DROP DATABASE IF EXISTS ndxp_readiness",
+                        "-c", "CREATE DATABASE ndxp_readiness"], check=True)
+        params.update(host="127.0.0.1", port=str(self.link.port), connect_timeout="2",
+                      dbname="ndxp_readiness")
+        hub = PostgresHub(BUILD, " ".join("%s=%s" % kv for kv in params.items()),
+                          admin="127.0.0.1:0")
+        self.addCleanup(hub.stop)
+        address = hub.admin_address
+
+        def call():
+            with RawH2Connection(hub.address, *hub.files("caller")) as caller:
+                return caller.call(ECHO, echo_request(b"shared store")).grpc_status
+
+        self.assertEqual(call(), 0)
+        self.assertEqual(connectors(address)["store"],
+                         {"kind": "postgresql", "last_commit_ok": True, "failed_records": 0})
+        self.link.sever()
+        self.assertEqual(call(), 14, "a durable call cannot be recorded: UNAVAILABLE")
+        self.assertEqual(get(address, "/readyz"), (200, "ready\n"))
+        page = connectors(address)
+        self.assertTrue(page["ready"])
+        self.assertEqual(page["store"]["kind"], "postgresql")
+        self.assertFalse(page["store"]["last_commit_ok"])
+        self.assertGreaterEqual(page["store"]["failed_records"], 1)
+        self.assertEqual(value(samples(get(address, "/metrics")[1]), "ndxp_store_up",
+                               store="postgresql"), 0)
 
 
 class DashboardTest(unittest.TestCase):
