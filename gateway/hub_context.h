@@ -40,6 +40,9 @@ struct HubStats {
   // CA, expired, revoked, CRL expired, other).
   std::atomic<uint64_t> handshake_failures[6] = {};
   std::atomic<uint64_t> bad_identity{0};  // handshake passed, no valid SPIFFE identity
+  // Bytes of connectors' answers the hub holds for callers that have not
+  // read them yet (a gauge; each stream's share is bounded by its window).
+  std::atomic<int64_t> held_response_bytes{0};
 };
 
 // Counts one admission decision in `stats` (hub-local calls are not

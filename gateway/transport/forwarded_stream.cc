@@ -146,8 +146,16 @@ ForwardedStream::~ForwardedStream() {
   DropRequestBody();
   DropResponseBody();
   CancelUpstream();
+  CountHeldResponse(/*gone=*/true);
   ev_timer_stop(thread_->loop(), &deadline_);
   thread_->Unregister(serial_);
+}
+
+void ForwardedStream::CountHeldResponse(bool gone) {
+  const int64_t held = gone ? 0 : static_cast<int64_t>(response_body_.size());
+  if (held == held_counted_) return;
+  hub_->stats->held_response_bytes.fetch_add(held - held_counted_, std::memory_order_relaxed);
+  held_counted_ = held;
 }
 
 // --- The caller's request.
@@ -343,6 +351,7 @@ void ForwardedStream::DropRequestBody() {
 void ForwardedStream::DropResponseBody() {
   size_t dropped = response_body_.DropUnpromised();
   if (dropped > 0) ConsumeResponse(dropped);
+  CountHeldResponse();
 }
 
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
@@ -525,6 +534,7 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
     return;
   }
   response_body_.Append(data, length);
+  CountHeldResponse();
   ResumeResponse();
 }
 
@@ -536,8 +546,10 @@ void ForwardedStream::ResumeResponse() {
 }
 
 void ForwardedStream::ConsumeResponse(size_t length) {
+  // The stream's window only: the connection's was credited on arrival
+  // (Upstream::OnDataChunk).
   if (upstream_ == nullptr || upstream_id_ < 0 || upstream_->closed()) return;
-  nghttp2_session_consume(upstream_->session(), upstream_id_, length);
+  nghttp2_session_consume_stream(upstream_->session(), upstream_id_, length);
   upstream_->ScheduleFlush();
 }
 
@@ -562,6 +574,7 @@ ssize_t ForwardedStream::ReadResponseBody(size_t length, uint32_t* flags) {
 
 void ForwardedStream::WriteResponseBody(std::string* out, size_t length) {
   response_body_.TakeInto(out, length);
+  CountHeldResponse();
   ConsumeResponse(length);
   if (local_backlogged_ && response_body_.size() <= kMaxLocalBacklogBytes) {
     // Answer the next requests once out of nghttp2's callback.
@@ -575,10 +588,8 @@ void ForwardedStream::WriteResponseBody(std::string* out, size_t length) {
 }
 
 void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
-  // The connector's stream is done: what it sent and the caller has not yet
-  // read no longer needs its window, which the connection's other calls
-  // share. Give it back now (later reads have no stream to consume on).
-  ConsumeResponse(response_body_.size());
+  // The connector's stream is done; the connection's window was credited
+  // as its bytes arrived, so what the caller has not read yet holds none.
   bool was_open = upstream_open_;
   upstream_open_ = false;
   upstream_id_ = -1;
@@ -871,6 +882,7 @@ void ForwardedStream::AnswerHealth(bool serving) {
   }
   DropResponseBody();
   AppendMessage(answer.SerializeAsString(), &response_body_);
+  CountHeldResponse();
   trailers_ = {{"grpc-status", "0"}};
   phase_ = Phase::kCompleting;
 }
@@ -888,6 +900,7 @@ void ForwardedStream::OnLocalAnswer(grpc::Status status, std::string response) {
     SendResponseHeaders();
   }
   AppendMessage(response, &response_body_);
+  CountHeldResponse();
   response_deferred_ = true;
   ResumeResponse();
   if (local_->shape() == Shape::kUnary) {

@@ -165,6 +165,9 @@ class ForwardedStream {
   // Drop buffered bytes, reopening the window they held on their side.
   void DropRequestBody();
   void DropResponseBody();
+  // Brings HubStats::held_response_bytes in line with response_body_ (to 0
+  // when `gone`: the stream is being destroyed).
+  void CountHeldResponse(bool gone = false);
   // The hub's own methods.
   void OnLocalAnswer(grpc::Status status, std::string response);
   // A health check of a routed service asks that service's connector (its
@@ -218,6 +221,8 @@ class ForwardedStream {
   bool hub_made_outcome_ = false;  // FailWith ended it, not the connector
   bool released_ = false;
   ByteQueue response_body_;
+  // What of response_body_ is counted in HubStats::held_response_bytes.
+  int64_t held_counted_ = 0;
   GrpcMessageScanner response_messages_;
 
   // The hub's own methods.

@@ -198,12 +198,18 @@ int Upstream::OnSendData(nghttp2_session* session, nghttp2_frame* frame, const u
 
 int Upstream::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
                           const uint8_t* data, size_t length, void*) {
+  // The connection's window is shared by every call on it, whoever made
+  // them: it is credited as the bytes arrive and are queued, so a caller
+  // that never reads stalls its own streams (each bounded by its stream
+  // window, credited when the caller takes the bytes: ConsumeResponse) and
+  // never another member's calls to the same connector. Crediting the
+  // connection again later (nghttp2_session_consume) would count the bytes
+  // twice: nghttp2 keeps the surplus and, after ~2 GiB, ends the connection
+  // with FLOW_CONTROL_ERROR.
+  nghttp2_session_consume_connection(session, length);
   auto* stream =
       static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
-  if (stream == nullptr) {
-    nghttp2_session_consume(session, stream_id, length);
-    return 0;
-  }
+  if (stream == nullptr) return 0;
   stream->OnResponseData(data, length);
   return 0;
 }
