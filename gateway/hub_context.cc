@@ -84,6 +84,9 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   if (config.limits().default_deadline_ms() != 0) {
     context->default_deadline = std::chrono::milliseconds(config.limits().default_deadline_ms());
   }
+  if (config.limits().max_deadline_ms() != 0) {
+    context->max_deadline = std::chrono::milliseconds(config.limits().max_deadline_ms());
+  }
   context->stats = parts.stats;
   context->metrics = parts.metrics;
   context->recorder = parts.recorder;

@@ -76,6 +76,8 @@ struct HubContext {
   std::unique_ptr<LocalServices> local;  // health, reflection
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
+  // The longest deadline a call gets (a route may allow more).
+  std::chrono::milliseconds max_deadline{kDefaultMaxDeadlineMs};
   HubStats* stats = nullptr;  // the hub's, shared across reloads
   metrics::CallMetrics* metrics = nullptr;  // the hub's, shared across reloads
   // Where transactions go (nullptr: not recorded), and whether a response

@@ -15,6 +15,7 @@ namespace ndxp::gateway {
 
 inline constexpr uint32_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
 inline constexpr uint32_t kDefaultDeadlineMs = 30000;
+inline constexpr uint32_t kDefaultMaxDeadlineMs = 300000;
 // One connection per connector measured cheapest on two cores (BENCHMARKS.md);
 // more help only when one connection's thread becomes the limit.
 inline constexpr uint32_t kDefaultUpstreamChannels = 1;

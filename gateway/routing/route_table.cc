@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
           route.peer_hub().empty() ? route.provider() : route.peer_hub(), "@", endpoint));
     }
     service->channels = route.channels() == 0 ? kDefaultUpstreamChannels : route.channels();
+    service->max_deadline = absl::Milliseconds(route.max_deadline_ms());
     service->index = table->services_.size();
 
     absl::flat_hash_set<std::string> personal(route.personal_data_methods().begin(),

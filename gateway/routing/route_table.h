@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "ndxp/config/v1/hub.pb.h"
 
 namespace ndxp::gateway {
@@ -30,6 +31,9 @@ struct ServiceRoute {
   // of its connection.
   std::vector<std::string> upstream_keys;
   uint32_t channels;     // long-lived connections to spread calls over
+  // The longest deadline of its calls, when the route allows more than the
+  // hub's limit (zero: the hub's).
+  absl::Duration max_deadline;
   size_t index;          // position in RouteTable::services()
 };
 

@@ -31,6 +31,15 @@ TEST(RouteTableTest, RoutesEveryMethodOfARoutedService) {
   ASSERT_NE(relatives, nullptr);
   EXPECT_FALSE(relatives->unary) << "server streaming takes the streaming path";
   EXPECT_FALSE((*table)->Find("/ndxp.residents.v1.ResidentRegistry/BatchVerifyCitizens")->unary);
+  EXPECT_EQ(get->service->max_deadline, absl::ZeroDuration()) << "the hub's limit";
+
+  // A route may allow its calls a longer deadline than the hub's limit.
+  hub.config.mutable_routes(0)->set_max_deadline_ms(3'600'000);
+  auto long_lived = RouteTable::Build(hub.config, *hub.pool);
+  ASSERT_TRUE(long_lived.ok()) << long_lived.status();
+  EXPECT_EQ((*long_lived)->Find("/ndxp.residents.v1.ResidentRegistry/GetCitizen")->service
+                ->max_deadline,
+            absl::Hours(1));
 }
 
 TEST(RouteTableTest, UnknownNamesHaveNoRoute) {

@@ -240,7 +240,15 @@ void ForwardedStream::OnRequestHeadersDone() {
           absl::StrCat("grpc-timeout \"", timeout, "\" is malformed")));
     }
   }
-  StartDeadline(caller_timeout.value_or(absl::FromChrono(hub_->default_deadline)));
+  // The call's deadline: the caller's, or the default, never past the cap
+  // (the route's, else the hub's), and the same upstream.
+  absl::Duration cap = absl::FromChrono(hub_->max_deadline);
+  if (decision.route != nullptr && decision.route->service->max_deadline > absl::ZeroDuration()) {
+    cap = decision.route->service->max_deadline;
+  }
+  const absl::Duration remaining =
+      std::min(caller_timeout.value_or(absl::FromChrono(hub_->default_deadline)), cap);
+  StartDeadline(remaining);
 
   if (decision.local != nullptr) {
     if (!encoding.empty() && encoding != "identity") {
@@ -260,8 +268,6 @@ void ForwardedStream::OnRequestHeadersDone() {
   record_.method = std::string(route.method);
   record_.purpose = std::move(decision.purpose);
 
-  absl::Duration remaining =
-      caller_timeout.value_or(absl::FromChrono(hub_->default_deadline));
   upstream_request_ = {{":method", "POST"},
                        {":scheme", "https"},
                        {":path", route.full_method},

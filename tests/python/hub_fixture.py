@@ -96,6 +96,7 @@ class FakeConnector:
         self.listener.settimeout(0.2)
         self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
         self.requests = 0
+        self.last_timeout = None  # the grpc-timeout of the last call, as the hub sent it
         self.resets = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -140,6 +141,7 @@ class FakeConnector:
                             self._serving(conn, event.stream_id)  # the hub's, not a call
                             continue
                         self.requests += 1
+                        self.last_timeout = dict(event.headers).get(b"grpc-timeout")
                         if self._answer(conn, sock, event, due) == "goaway-hang":
                             # By hand, so that h2 keeps the stream open.
                             sock.sendall(conn.data_to_send() + b"\x00\x00\x08\x07\x00\x00\x00\x00\x00"

@@ -219,6 +219,30 @@ class ConnectorMisbehaviourTest(TransportTest):
         self.assertEqual(details, [b"CAUSCG5vdCBoZXJl"])
 
 
+class DeadlineCapTest(TransportTest):
+    LIMITS = "max_deadline_ms: 1500"
+
+    def test_a_callers_endless_deadline_is_cut_to_the_limit(self):
+        # A call whose caller never reads could otherwise hold its share of
+        # the hub for as long as it likes (grpc-timeout's largest value).
+        answer = self.connect().call(FAKE_METHOD, b"", [("x-fake", "hang"),
+                                                        ("grpc-timeout", "99999999H")])
+        self.assertEqual(answer.grpc_status, 4, answer.grpc_message)  # DEADLINE_EXCEEDED
+        self.assertLessEqual(self.sent_timeout_ms(), 1500)
+        # A shorter deadline stands.
+        answer = self.connect().call(FAKE_METHOD, b"", [("x-fake", "hang"),
+                                                        ("grpc-timeout", "200m")])
+        self.assertEqual(answer.grpc_status, 4, answer.grpc_message)
+        self.assertLessEqual(self.sent_timeout_ms(), 200)
+        self.assertGreater(self.sent_timeout_ms(), 100)
+
+    def sent_timeout_ms(self):
+        """The grpc-timeout the connector was told last, in milliseconds."""
+        sent = self.hub.fake.last_timeout.decode()
+        units = {"H": 3600e3, "M": 60e3, "S": 1e3, "m": 1, "u": 1e-3, "n": 1e-6}
+        return float(sent[:-1]) * units[sent[-1]]
+
+
 class BuffersAndWindowsTest(TransportTest):
     LIMITS = "reset_burst: 1000"  # its callers reset hundreds of calls on purpose
 
