@@ -7,9 +7,10 @@ the README later is run here without touching this test.
 Where the README says `state/` and `build/`, the session works in a scratch
 directory holding `state/` and links to the repository's folders and to the
 build, so a developer's own `state/` is never touched. grpcurl and ghz are
-not packaged by Debian: where they are missing, stand-ins (standins/) parse
-every request as the method's request message the way the tools do and
-make the same call from Python.
+not packaged by Debian: where they are missing, stand-ins (standins/) read
+the flags and files the way the tools do, parse every request as the
+method's request message and make the same calls from Python (ghz's as many
+as its -n, or for as long as its -z, says).
 
 Run by ctest:  test_readme.py BUILD_DIR
 """
@@ -123,6 +124,9 @@ class ReadmeTest(unittest.TestCase):
                       "INVALID_ARGUMENT [('personal_id'",    # the BadRequest, from Python
                       "imported 1 rows", "audit chain OK"):
             self.assertIn(shown, done.stdout, shown)
+        # `ghz-run business-search ... -- -n 200` makes 200 calls, not the
+        # profile's 30 s (ghz and its stand-in print the calls counted).
+        self.assertRegex(done.stdout, r"(?m)^\s*Count:\s+200$")
 
 
 if __name__ == "__main__":
