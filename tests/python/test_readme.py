@@ -122,8 +122,18 @@ class ReadmeTest(unittest.TestCase):
                       '"dateOfBirth"',                       # the first call's answer
                       "Code: InvalidArgument", "Code: PermissionDenied",
                       "INVALID_ARGUMENT [('personal_id'",    # the BadRequest, from Python
-                      "imported 1 rows", "audit chain OK"):
+                      "imported 2 rows", "audit chain OK"):
             self.assertIn(shown, done.stdout, shown)
+        # The growth and report examples compare this half-year, month and
+        # quarter, whose calls the session made, with the history it imported
+        # a year and a quarter before: never "0 vs 1,000, -100%" whatever the
+        # day it runs.
+        half_year = re.search(r"(?m)^\S+ \.\. \S+ against \S+ \.\. \S+: ([\d,]+) vs 1,000, ",
+                              done.stdout)
+        self.assertIsNotNone(half_year, "the half-year growth line")
+        self.assertNotEqual(half_year.group(1), "0")
+        for fall in ("-100.0%", "giảm 100,0%"):
+            self.assertNotIn(fall, done.stdout)
         # `ghz-run business-search ... -- -n 200` makes 200 calls, not the
         # profile's 30 s (ghz and its stand-in print the calls counted).
         self.assertRegex(done.stdout, r"(?m)^\s*Count:\s+200$")
