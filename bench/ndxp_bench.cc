@@ -29,6 +29,7 @@
 #include "bench/latency_histogram.h"
 #include "common/logging/logging.h"
 #include "common/tls/credentials.h"
+#include "common/version/version.h"
 #include "ndxp/bench/v1/echo.pb.h"
 
 namespace ndxp::bench {
@@ -291,6 +292,7 @@ int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) 
   app.add_option("--json", o->json, "write the summary as JSON")->type_name("FILE");
   app.add_option("--label", o->label, "a name for this run in the summary")->type_name("TEXT");
   logging::AddLogFlags(app, *log_flags);
+  app.set_version_flag("--version", absl::StrCat("ndxp-bench ", Version()));
   app.footer(
       "Prints requests/s, latency p50/p90/p99/p99.9/max (a histogram of every call),\n"
       "errors by status code and the load generator's own CPU microseconds per call;\n"
@@ -299,6 +301,8 @@ int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "ndxp-bench: " << e.what() << "\nRun \"ndxp-bench --help\" for usage.\n";

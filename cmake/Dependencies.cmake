@@ -28,5 +28,3 @@ find_path(NDXP_LIBEV_INCLUDE_DIR ev.h REQUIRED)
 find_library(NDXP_LIBEV_LIBRARY ev REQUIRED)
 # The hub's admin listener (HTTP/1.1): Debian's libcpp-httplib-dev, built with OpenSSL.
 pkg_check_modules(httplib REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
-# The release a binary reports (--version, the build_info metric).
-set(NDXP_VERSION "0.1.0" CACHE STRING "ndxp's version, as --version prints it")

@@ -40,7 +40,9 @@ endfunction()
 
 # ndxp_descriptor_set(NAME <target> OUTPUT <file> PROTOS <files relative to proto/>)
 # Writes a FileDescriptorSet (with imports) the hub loads to know method types
-# and to answer server reflection for the services it routes.
+# and to answer server reflection for the services it routes. It keeps the
+# .proto files' comments (source info), which reflection passes on: grpcurl
+# describe shows them.
 function(ndxp_descriptor_set)
   cmake_parse_arguments(D "" "NAME;OUTPUT" "PROTOS" ${ARGN})
   set(inputs)
@@ -53,7 +55,8 @@ function(ndxp_descriptor_set)
     OUTPUT ${D_OUTPUT}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${output_dir}
     COMMAND ${NDXP_PROTOC} -I${NDXP_PROTO_ROOT} -I${NDXP_GRPC_PROTO_DIR}
-            --include_imports --descriptor_set_out=${D_OUTPUT} ${inputs}
+            --include_imports --include_source_info --descriptor_set_out=${D_OUTPUT}
+            ${inputs}
     DEPENDS ${inputs}
     COMMENT "descriptor set ${D_OUTPUT}")
   add_custom_target(${D_NAME} ALL DEPENDS ${D_OUTPUT})

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging/logging.h"
+#include "common/version/version.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_server.h"
 
@@ -38,6 +39,7 @@ the agency that owns the data.
 )";
 
 constexpr char kUsageTail[] = R"(  --help             this text
+  --version          print the version and exit
 
 A flag's value follows it (--config FILE) or an equals sign (--config=FILE).
 
@@ -97,10 +99,14 @@ int main(int argc, char** argv) {
   app.add_option("--test-faults", test_options.fault_directory,
                  "for tests only: commits wait while DIR/hold exists, fail while DIR/fail does");
   ndxp::logging::AddLogFlags(app, log_flags);
+  app.set_version_flag("--version", std::string(ndxp::Version()));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::cout << usage;
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << ndxp::VersionLine("ndxp-hub");
     return 0;
   } catch (const CLI::ParseError& e) {
     std::cerr << "ndxp-hub: " << e.what() << "\n\n" << usage;

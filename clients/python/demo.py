@@ -211,9 +211,10 @@ def province_exchange(ex, stubs, endpoints, personal_id):
         return
     pb, pb_grpc = stubs.residents_pb2, stubs.residents_pb2_grpc
     commune = province["identities"]["commune"]
-    # The province hub's certificate is the national CA's.
+    # The province hub's CA (its certificate is the national CA's); the
+    # commune's certificate is the province CA's (members_ca).
     stub = pb_grpc.ResidentRegistryStub(
-        connect(province["hub"], endpoints["ca"], commune["cert"], commune["key"]))
+        connect(province["hub"], province["ca"], commune["cert"], commune["key"]))
     purpose = [("x-ndxp-purpose", "birth registration, Law on Civil Status art. 16")]
     print("\nA province's commune office, through its province hub %s:" % province["hub"])
 

@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/version/version.h"
 #include "connectors/runtime/caller_authorization.h"
 #include "connectors/runtime/connector_config.h"
 #include "connectors/runtime/connector_server.h"
@@ -44,6 +45,7 @@ std::string ConnectorUsage(absl::string_view name) {
       "                     (atomically) for a launcher to wait on\n",
       logging::kLogFlagsUsage,
       "  --help             print this text\n"
+      "  --version          print the version and exit\n"
       "A flag's value follows it (--config FILE) or an equals sign (--config=FILE).\n"
       "Stops gracefully on SIGTERM or SIGINT. SIGUSR1 drains the connector: its\n"
       "health service (grpc.health.v1) answers NOT_SERVING, so the hub sends it no\n"
@@ -66,6 +68,7 @@ absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const>
   CLI::App app;
   app.set_help_flag();  // --help is a flag like the others: ConnectorMain prints the usage
   app.add_flag("-h,--help", flags.help);
+  app.add_flag("--version", flags.version);
   // No CLI11 config file: --config is the connector's configuration.
   CLI::Option* config = app.add_option("--config", flags.config_path)
                             ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -91,7 +94,7 @@ absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const>
           absl::StrCat(option->get_name(), " needs a non-empty value"));
     }
   }
-  if (!flags.help && flags.config_path.empty()) {
+  if (!flags.help && !flags.version && flags.config_path.empty()) {
     return absl::InvalidArgumentError("--config FILE is required");
   }
   return flags;
@@ -156,6 +159,10 @@ int ConnectorMain(int argc, char** argv, absl::string_view name,
   }
   if (flags->help) {
     std::cout << ConnectorUsage(name);
+    return 0;
+  }
+  if (flags->version) {
+    std::cout << VersionLine(program);
     return 0;
   }
 

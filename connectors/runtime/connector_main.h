@@ -56,7 +56,7 @@ using ConnectorFactory =
         const ndxp::config::v1::ConnectorConfig&)>;
 
 // Runs the connector until SIGTERM/SIGINT; returns the process exit code:
-// 0 after a clean shutdown or --help, 1 if it could not start, 2 for bad
+// 0 after a clean shutdown, --help or --version, 1 if it could not start, 2 for bad
 // flags or an invalid configuration. `name` is the part after "ndxp-".
 // Call it first thing in main(): it blocks the shutdown signals before any
 // thread exists, so they are delivered only to the waiting main thread.
@@ -69,12 +69,13 @@ struct ConnectorFlags {
   std::string config_path;
   std::string ready_file;  // empty: none
   bool help = false;
+  bool version = false;
   logging::LogFlags log;
 };
 
 // Parses the arguments after argv[0] with CLI11, the parser of every ndxp
-// binary: --config FILE (required unless --help), --ready-file FILE,
-// --log-format and --log-level (common/logging), --help;
+// binary: --config FILE (required unless --help or --version), --ready-file
+// FILE, --log-format and --log-level (common/logging), --help, --version;
 // "--flag=value" is accepted too, and the last of a repeated flag wins.
 // INVALID_ARGUMENT naming the problem otherwise.
 absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const> args);

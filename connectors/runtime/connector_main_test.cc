@@ -18,6 +18,7 @@ TEST(ParseConnectorFlagsTest, Cases) {
     std::string config_path;
     std::string ready_file;
     bool help = false;
+    bool version = false;
   };
   struct Case {
     std::vector<const char*> args;
@@ -32,6 +33,8 @@ TEST(ParseConnectorFlagsTest, Cases) {
       {{"--help"}, "", {"", "", true}},
       {{"-h"}, "", {"", "", true}},
       {{"--config", "c", "--help"}, "", {"c", "", true}},
+      {{"--version"}, "", {"", "", false, true}},
+      {{"--config", "c", "--version"}, "", {"c", "", false, true}},
       {{}, "--config FILE is required", {}},
       {{"--ready-file", "r"}, "--config FILE is required", {}},
       {{"--config"}, "--config needs a value", {}},
@@ -60,6 +63,7 @@ TEST(ParseConnectorFlagsTest, Cases) {
     EXPECT_EQ(flags->config_path, c.expected.config_path);
     EXPECT_EQ(flags->ready_file, c.expected.ready_file);
     EXPECT_EQ(flags->help, c.expected.help);
+    EXPECT_EQ(flags->version, c.expected.version);
   }
 }
 
@@ -81,6 +85,7 @@ TEST(ConnectorUsageTest, NamesBinaryAndFlags) {
   EXPECT_NE(usage.find("usage: ndxp-residents --config FILE [--ready-file FILE]"),
             std::string::npos);
   EXPECT_NE(usage.find("--help"), std::string::npos);
+  EXPECT_NE(usage.find("--version"), std::string::npos);
   EXPECT_NE(usage.find("--log-format text|json"), std::string::npos);
 }
 

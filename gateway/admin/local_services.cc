@@ -144,7 +144,9 @@ class ReflectionMethod final : public LocalMethod {
     return nullptr;
   }
 
-  // The file and everything it imports, each once (what grpcurl expects).
+  // The file and everything it imports, each once (what grpcurl expects),
+  // with their comments when the descriptor set carries them (grpcurl
+  // describe prints them).
   static void AnswerFile(const FileDescriptor* file, Response* response) {
     if (file == nullptr) return AnswerError(grpc::StatusCode::NOT_FOUND, "not found", response);
     auto* answer = response->mutable_file_descriptor_response();
@@ -156,6 +158,7 @@ class ReflectionMethod final : public LocalMethod {
       if (!seen.insert(next).second) continue;
       FileDescriptorProto proto;
       next->CopyTo(&proto);
+      next->CopySourceCodeInfoTo(&proto);
       proto.SerializeToString(answer->add_file_descriptor_proto());
       for (int i = 0; i < next->dependency_count(); ++i) pending.push_back(next->dependency(i));
     }

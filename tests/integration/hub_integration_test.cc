@@ -10,6 +10,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -549,13 +550,31 @@ void ExpectReflectionListsAndDescribesResidents(std::shared_ptr<grpc::Channel> c
   ASSERT_TRUE(stream->Write(request));
   ASSERT_TRUE(stream->Read(&response));
   std::vector<std::string> files;
+  google::protobuf::FileDescriptorProto residents;
   for (const std::string& bytes : response.file_descriptor_response().file_descriptor_proto()) {
     google::protobuf::FileDescriptorProto file;
     ASSERT_TRUE(file.ParseFromString(bytes));
     files.push_back(file.name());
+    if (file.name() == "ndxp/residents/v1/residents.proto") residents = file;
   }
   EXPECT_THAT(files, ::testing::UnorderedElementsAre("ndxp/residents/v1/residents.proto",
                                                       "google/protobuf/field_mask.proto"));
+  // The .proto file's comments come along (grpcurl describe prints them):
+  // GetCitizen's is at path [service = 6, its index, method = 2, its index].
+  std::vector<int> get_citizen;
+  for (int s = 0; s < residents.service_size(); ++s) {
+    for (int m = 0; m < residents.service(s).method_size(); ++m) {
+      if (residents.service(s).method(m).name() == "GetCitizen") get_citizen = {6, s, 2, m};
+    }
+  }
+  ASSERT_FALSE(get_citizen.empty());
+  std::string comment;
+  for (const auto& location : residents.source_code_info().location()) {
+    if (std::vector<int>(location.path().begin(), location.path().end()) == get_citizen) {
+      comment = location.leading_comments();
+    }
+  }
+  EXPECT_EQ(comment, " Only the fields named in read_mask.\n");
 
   request.set_file_containing_symbol("ndxp.nothing.v1.Nothing");
   ASSERT_TRUE(stream->Write(request));

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Every ndxp binary parses its flags the same way (CLI11): "--config FILE"
-and "--config=FILE" alike, a meaningful --help, exit status 2 on a usage error
-or an invalid configuration. Runs the built binaries; no federation needed.
+and "--config=FILE" alike, a meaningful --help, --version, exit status 2 on a
+usage error or an invalid configuration. Runs the built binaries; no
+federation needed.
 
 Run by ctest:  test_command_lines.py BUILD_DIR
 """
@@ -20,6 +21,12 @@ BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(
 BIN = os.path.join(BUILD, "bin")
 PKI = os.path.join(ROOT, "certs", "ndxp-pki")
 CONNECTORS = ["residents", "insurance", "business", "land", "civil-status", "documents", "echo"]
+# Every program of the build (build/bin less the tests) and the scripts with
+# a --help: what each prints as its name with --version.
+PROGRAMS = ["ndxp-hub", *("ndxp-" + name for name in CONNECTORS), "ndxpctl", "ndxp-bench"]
+SCRIPTS = {"deploy/local/federation": "federation", "deploy/loadtest/ghz-run": "ghz-run",
+           "certs/ndxp-pki": "ndxp-pki", "bench/run": "bench/run", "bench/soak": "bench/soak"}
+TEST_BINARY = re.compile(r"_(test|tests|fuzzer)$")
 
 
 def untimed(log):
@@ -145,6 +152,26 @@ class CommandLinesTest(unittest.TestCase):
         self.assertEqual((line["level"], line["program"], line["component"]),
                          ("error", "ndxp-residents", "config"))
         self.assertIn(missing, line["message"])
+
+    def test_every_program_answers_version_with_the_one_version(self):
+        with open(os.path.join(ROOT, "VERSION")) as f:
+            version = f.readline().strip()
+        self.assertRegex(version, r"^\d+\.\d+\.\d+$")
+        built = {name for name in os.listdir(BIN)
+                 if os.access(os.path.join(BIN, name), os.X_OK) and not TEST_BINARY.search(name)}
+        self.assertEqual(built, set(PROGRAMS), "a program missing from this table, or a test "
+                                               "named unlike the others")
+        table = [(os.path.join(BIN, name), name) for name in PROGRAMS] + \
+                [(os.path.join(ROOT, path), name) for path, name in SCRIPTS.items()]
+        for path, name in table:
+            with self.subTest(program=name):
+                done = subprocess.run([path, "--version"], capture_output=True, text=True,
+                                      timeout=60, stdin=subprocess.DEVNULL)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(done.stdout, "%s %s\n" % (name, version))
+                helped = subprocess.run([path, "--help"], capture_output=True, text=True,
+                                        timeout=60, stdin=subprocess.DEVNULL)
+                self.assertIn("--version", helped.stdout)
 
     def test_ndxpctl_help_and_version(self):
         for args in (["--help"], ["stats", "--help"], ["growth", "--help"],

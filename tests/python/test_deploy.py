@@ -147,6 +147,56 @@ class DeployTest(unittest.TestCase):
         self.assertTrue(all(p < ephemeral_low for p in ports.values()), ports)
         self.assertEqual(FEDERATION.stable_ports(state), ports, "kept in the state directory")
 
+    def test_local_federation_down_stops_every_process_together(self):
+        # Each stand-in for a hub or connector, on SIGTERM, finishes only
+        # once every other one has been told to stop too (as a hub's drain
+        # overlaps the others'). Stopped one after another, the first would
+        # wait for the rest and be killed after 10 s; together, each exits
+        # by itself.
+        state = tempfile.mkdtemp(dir=self.dir)
+        os.makedirs(os.path.join(state, "run"))
+        names = ["hub", "residents", "province-hub"]
+        stand_in = (
+            "import os, signal, sys, time\n"
+            "state, name, names = sys.argv[1], sys.argv[2], sys.argv[3:]\n"
+            "told = lambda n: os.path.join(state, n + '.told')\n"
+            "def stop(*_):\n"
+            "    open(told(name), 'w').close()\n"
+            "    while not all(os.path.exists(told(n)) for n in names):\n"
+            "        time.sleep(0.01)\n"
+            "    open(os.path.join(state, name + '.exited'), 'w').close()\n"
+            "    sys.exit(0)\n"
+            "signal.signal(signal.SIGTERM, stop)\n"
+            "print('ready', flush=True)\n"
+            "while True:\n"
+            "    signal.pause()\n")
+        processes = {}
+        for name in names:
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-c", stand_in, state, name, *names], stdout=subprocess.PIPE,
+                text=True)
+            self.addCleanup(processes[name].kill)
+            self.assertEqual(processes[name].stdout.readline(), "ready\n")
+            with open(os.path.join(state, "run", name + ".pid"), "w") as f:
+                f.write("%d\n" % processes[name].pid)
+        down = subprocess.run([sys.executable, os.path.join(DEPLOY, "local", "federation"),
+                               "down", "--state", state], capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(down.returncode, 0, down.stderr)
+        # The same order and words as ever: the last started first.
+        self.assertEqual(down.stdout, "federation: stopped province-hub, residents, hub\n")
+        for name, process in processes.items():
+            with self.subTest(process=name):
+                self.assertEqual(process.wait(timeout=60), 0, "killed, not stopped")
+                self.assertTrue(os.path.exists(os.path.join(state, name + ".exited")))
+                self.assertFalse(os.path.exists(os.path.join(state, "run", name + ".pid")))
+            process.stdout.close()
+        again = subprocess.run([sys.executable, os.path.join(DEPLOY, "local", "federation"),
+                                "down", "--state", state], capture_output=True, text=True,
+                               timeout=60)
+        self.assertEqual(again.stdout,
+                         "federation: stopped nothing (no process was running)\n")
+
     def test_hub_configurations_pass_the_hubs_own_check(self):
         for where, path in self.hub_configs().items():
             with self.subTest(where=where):

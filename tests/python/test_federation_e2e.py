@@ -150,15 +150,32 @@ class FederationTest(unittest.TestCase):
                                         r"000\.01\.05\.H11/commune-office, via "
                                         r"000\.00\.00\.H11/lgsp")
 
-    def commune_stub(self, hub):
+    def commune_stub(self, hub, ca):
         commune = self.endpoints["province"]["identities"]["commune"]
         from ndxp_client import connect
-        channel = connect(hub, self.endpoints["ca"], commune["cert"], commune["key"])
+        channel = connect(hub, ca, commune["cert"], commune["key"])
         return self.stubs.residents_pb2_grpc.ResidentRegistryStub(channel)
+
+    def test_each_hubs_ca_verifies_it_and_members_ca_issues_its_members(self):
+        # A client of a hub takes that hub's "ca" as its CA (grpcurl's
+        # -cacert): the province hub's certificate is the national CA's, so a
+        # commune's handshake with its province hub needs that one.
+        province = self.endpoints["province"]
+        answer = self.commune_stub(province["hub"], province["ca"]).VerifyCitizen(
+            self.verify_request(), metadata=PURPOSE, timeout=10)
+        self.assertTrue(answer.found)
+        # "members_ca" is the CA that issued the members' certificates.
+        for hub, who in ((self.endpoints, self.endpoints["identities"]["demo"]),
+                         (province, province["identities"]["commune"])):
+            verified = subprocess.run(["openssl", "verify", "-CAfile", hub["members_ca"],
+                                       who["cert"]], capture_output=True, text=True)
+            self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        self.assertNotEqual(province["members_ca"], self.endpoints["members_ca"])
 
     def test_commune_reaches_the_national_registry_through_its_province_hub(self):
         before = self.audit_rows(self.endpoints["hub_database"], "000.01.05.H11/commune-office")
-        self.commune_stub(self.endpoints["province"]["hub"]).VerifyCitizen(
+        province = self.endpoints["province"]
+        self.commune_stub(province["hub"], province["ca"]).VerifyCitizen(
             self.verify_request(), metadata=PURPOSE, timeout=10)
         import sqlite3
         database = self.endpoints["connectors"]["residents"]["database"]
@@ -175,7 +192,7 @@ class FederationTest(unittest.TestCase):
     def test_a_commune_cannot_bypass_its_province_hub(self):
         # The national hub does not trust the province CA: no handshake.
         with self.assertRaises(grpc.RpcError) as raised:
-            self.commune_stub(self.endpoints["hub"]).VerifyCitizen(
+            self.commune_stub(self.endpoints["hub"], self.endpoints["ca"]).VerifyCitizen(
                 self.verify_request(), metadata=PURPOSE, timeout=10)
         self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAVAILABLE)
 

@@ -7,9 +7,10 @@ the README later is run here without touching this test.
 Where the README says `state/` and `build/`, the session works in a scratch
 directory holding `state/` and links to the repository's folders and to the
 build, so a developer's own `state/` is never touched. grpcurl and ghz are
-not packaged by Debian: where they are missing, stand-ins (standins/) parse
-every request as the method's request message the way the tools do and
-make the same call from Python.
+not packaged by Debian: where they are missing, stand-ins (standins/) read
+the flags and files the way the tools do, parse every request as the
+method's request message and make the same calls from Python (ghz's as many
+as its -n, or for as long as its -z, says).
 
 Run by ctest:  test_readme.py BUILD_DIR
 """
@@ -121,8 +122,21 @@ class ReadmeTest(unittest.TestCase):
                       '"dateOfBirth"',                       # the first call's answer
                       "Code: InvalidArgument", "Code: PermissionDenied",
                       "INVALID_ARGUMENT [('personal_id'",    # the BadRequest, from Python
-                      "imported 1 rows", "audit chain OK"):
+                      "imported 2 rows", "audit chain OK"):
             self.assertIn(shown, done.stdout, shown)
+        # The growth and report examples compare this half-year, month and
+        # quarter, whose calls the session made, with the history it imported
+        # a year and a quarter before: never "0 vs 1,000, -100%" whatever the
+        # day it runs.
+        half_year = re.search(r"(?m)^\S+ \.\. \S+ against \S+ \.\. \S+: ([\d,]+) vs 1,000, ",
+                              done.stdout)
+        self.assertIsNotNone(half_year, "the half-year growth line")
+        self.assertNotEqual(half_year.group(1), "0")
+        for fall in ("-100.0%", "giảm 100,0%"):
+            self.assertNotIn(fall, done.stdout)
+        # `ghz-run business-search ... -- -n 200` makes 200 calls, not the
+        # profile's 30 s (ghz and its stand-in print the calls counted).
+        self.assertRegex(done.stdout, r"(?m)^\s*Count:\s+200$")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/tls/credentials.h"
+#include "common/version/version.h"
 #include "absl/time/clock.h"
 #include "gateway/recording/audit_verification.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
@@ -29,10 +30,6 @@
 #include "tools/ndxpctl/report_data.h"
 #include "tools/ndxpctl/report_locale.h"
 #include "tools/ndxpctl/report_render.h"
-
-#ifndef NDXP_VERSION
-#define NDXP_VERSION "unknown"
-#endif
 
 namespace ndxp::ndxpctl {
 namespace {
@@ -470,7 +467,7 @@ int Backup(const Flags& flags, std::ostream& out, std::ostream& err) {
         << WithThousandsSeparators(total) << " pages)\n";
   };
   absl::StatusOr<v1::BackupManifest> manifest = ndxp::gateway::BackupSqliteDatabase(
-      flags.database, flags.backup_dir, absl::StrCat("ndxpctl ", NDXP_VERSION), progress);
+      flags.database, flags.backup_dir, absl::StrCat("ndxpctl ", Version()), progress);
   if (!manifest.ok()) {
     err << "ndxpctl: backup failed: " << manifest.status().message() << "\n";
     return kExitFailure;
@@ -537,7 +534,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
       restore_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
-  app.set_version_flag("--version", absl::StrCat("ndxpctl ", NDXP_VERSION));
+  app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
   constexpr char kExitStatus[] =
       "Exit status: 0 success, 1 failure (the reason is printed), 2 usage error.";
