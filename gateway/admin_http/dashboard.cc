@@ -8,12 +8,15 @@
 #include "common/text/markup.h"
 #include "gateway/admin_http/metrics_page.h"
 #include "gateway/admin_http/svg_chart.h"
+#include "gateway/statistics/outcomes.h"
 #include "gateway/statistics/periods.h"
 
 namespace ndxp::gateway::admin_http {
 namespace {
 
 namespace v1 = hub::v1;
+using statistics::Outcome;
+using statistics::OutcomeCounts;
 using statistics::ToProtoDay;
 
 constexpr int kMonthsShown = 24;
@@ -32,7 +35,7 @@ header { background:#0d2545; color:#fff; padding:18px 32px; display:flex;
 header h1 { margin:0; font-size:20px; font-weight:600; }
 header .period { color:#c8d3e3; }
 main { padding:24px 32px; max-width:1280px; margin:0 auto; }
-.cards { display:grid; grid-template-columns:repeat(5, 1fr); gap:16px; margin-bottom:24px; }
+.cards { display:grid; grid-template-columns:repeat(6, 1fr); gap:16px; margin-bottom:24px; }
 .card, section { background:var(--card); border:1px solid var(--line); border-radius:8px; }
 .card { padding:16px; }
 .card .name { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
@@ -69,6 +72,11 @@ std::string HalfYearName(absl::CivilDay day) {
 }
 
 std::string Percent(double value) { return absl::StrFormat("%.1f%%", value); }
+
+// A share (0..1) as a percentage; "-" for none (no calls: no figure).
+std::string ShareText(std::optional<double> share) {
+  return share.has_value() ? Percent(100.0 * *share) : "-";
+}
 
 std::string Change(const v1::GrowthRow& row) {
   if (!row.defined()) return row.current() > 0 ? "new" : "-";
@@ -144,16 +152,18 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
     growth_request.add_group_by(v1::PROVIDER);
     absl::StatusOr<v1::GrowthResponse> growth = engine.Growth(growth_request);
     if (!growth.ok()) return growth.status();
-    auto count_by = [&](v1::Dimension dimension) {
+    auto count_by = [&](v1::Dimension dimension, v1::Calls calls) {
       v1::CountRequest request;
       *request.mutable_period() = PeriodOf(v1::Period::HALF_YEAR, anchor);
       request.add_group_by(dimension);
+      request.set_calls(calls);
       return engine.Count(request);
     };
-    absl::StatusOr<v1::CountResponse> consumers = count_by(v1::CONSUMER);
-    absl::StatusOr<v1::CountResponse> services = count_by(v1::SERVICE);
-    absl::StatusOr<v1::CountResponse> statuses = count_by(v1::STATUS);
-    for (const auto* s : {&consumers, &services, &statuses}) {
+    absl::StatusOr<v1::CountResponse> consumers = count_by(v1::CONSUMER, v1::FORWARDED);
+    absl::StatusOr<v1::CountResponse> services = count_by(v1::SERVICE, v1::FORWARDED);
+    absl::StatusOr<v1::CountResponse> statuses = count_by(v1::STATUS, v1::FORWARDED);
+    absl::StatusOr<v1::CountResponse> refusals = count_by(v1::STATUS, v1::REFUSED_BY_HUB);
+    for (const auto* s : {&consumers, &services, &statuses, &refusals}) {
       if (!s->ok()) return s->status();
     }
 
@@ -166,15 +176,34 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
                                                     total.multiple())
                                   : EscapeXml(total.undefined_reason()),
                   !total.defined() ? "" : total.percent_change() >= 0 ? "good" : "bad");
-    int64_t errors = 0;
-    for (const auto& row : statuses->rows()) {
-      if (row.key(0) != "OK") errors += row.count();
+    // The calls received this half-year by outcome: the one classification
+    // ndxpctl report uses too (gateway/statistics/outcomes.h).
+    OutcomeCounts outcomes;
+    int64_t hub_refused = 0;
+    for (const auto& row : statuses->rows()) outcomes.Add(v1::FORWARDED, row.key(0), row.count());
+    for (const auto& row : refusals->rows()) {
+      outcomes.Add(v1::REFUSED_BY_HUB, row.key(0), row.count());
+      hub_refused += row.count();
     }
-    double error_rate = statuses->total() > 0 ? 100.0 * errors / statuses->total() : 0;
-    cards += Card("Error rate", "error-rate", Percent(error_rate),
-                  absl::StrCat(GroupThousands(errors), " of ", GroupThousands(statuses->total()),
-                               " answered with an error"),
-                  error_rate >= 5 ? "bad" : error_rate >= 1 ? "warn" : "good");
+    const std::string calls = GroupThousands(outcomes.calls());
+    const std::optional<double> error_rate = outcomes.Share(Outcome::kFailed);
+    cards += Card("Error rate", "error-rate", ShareText(error_rate),
+                  absl::StrCat(GroupThousands(outcomes[Outcome::kFailed]), " of ", calls,
+                               " calls failed (the provider or the way to it)"),
+                  !error_rate.has_value() ? ""
+                  : *error_rate >= 0.05   ? "bad"
+                  : *error_rate >= 0.01   ? "warn"
+                                          : "good");
+    const std::optional<double> refusal_rate = outcomes.Share(Outcome::kRefused);
+    cards += Card("Refusal rate", "refusal-rate", ShareText(refusal_rate),
+                  absl::StrCat(GroupThousands(outcomes[Outcome::kRefused]), " of ", calls,
+                               " calls refused, ", GroupThousands(hub_refused),
+                               " of them by the hub itself"),
+                  refusal_rate.value_or(0) >= 0.05 ? "warn" : "");
+    cards += Card("Cancelled by callers", "cancelled",
+                  GroupThousands(outcomes[Outcome::kCancelled]),
+                  absl::StrCat(ShareText(outcomes.Share(Outcome::kCancelled)), " of ", calls,
+                               " calls: the caller went away before the answer (not an error)"));
 
     body += absl::StrCat(
         "<section><h2>Transactions per month</h2><p class=\"explain\">Calls between agencies "
@@ -209,16 +238,19 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
                          "</div><div style=\"height:24px\"></div>");
   }
 
-  // Refusals since the hub started (they are not transactions: not on record).
-  uint64_t refused = 0;
-  for (const auto& [reason, count] : RefusalsByReason(*sources.stats)) refused += count;
-  uint64_t forwarded = sources.stats->forwarded.load(std::memory_order_relaxed);
-  double refusal_rate =
-      refused + forwarded > 0 ? 100.0 * refused / static_cast<double>(refused + forwarded) : 0;
-  cards += Card("Refusal rate", "refusal-rate", Percent(refusal_rate),
-                absl::StrCat(GroupThousands(refused), " of ", GroupThousands(refused + forwarded),
-                             " calls refused since the hub started"),
-                refusal_rate >= 5 ? "warn" : "");
+  if (sources.statistics == nullptr) {
+    // Nothing on record: the refusals since the hub started, from its counters.
+    uint64_t refused = 0;
+    for (const auto& [reason, count] : RefusalsByReason(*sources.stats)) refused += count;
+    uint64_t forwarded = sources.stats->forwarded.load(std::memory_order_relaxed);
+    double refusal_rate =
+        refused + forwarded > 0 ? 100.0 * refused / static_cast<double>(refused + forwarded) : 0;
+    cards += Card("Refusal rate", "refusal-rate", Percent(refusal_rate),
+                  absl::StrCat(GroupThousands(refused), " of ",
+                               GroupThousands(refused + forwarded),
+                               " calls refused by the hub since it started"),
+                  refusal_rate >= 5 ? "warn" : "");
+  }
 
   // Connector health.
   std::vector<ConnectorProbe::Result> connectors = sources.connectors->Results();
@@ -283,9 +315,12 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
       "</h1><span class=\"period\">", half, " (", statistics::FormatDay(anchor),
       ") &middot; generated ", absl::FormatTime("%Y-%m-%d %H:%M %Z", now, sources.time_zone),
       "</span></header><main><div class=\"cards\">", cards, "</div>", body,
-      "</main><footer>Counts are recorded transactions (calls the hub routed to an agency); "
-      "refusals are calls the hub turned away itself, counted since it started. Live metrics: "
-      "<a href=\"/metrics\">/metrics</a>.</footer></body></html>");
+      "</main><footer>Counts are recorded transactions (calls the hub routed to an agency). "
+      "The rates are shares of every call the hub received in the half-year, its transactions "
+      "and the calls it refused itself: refused (not granted or not a valid request, by the hub "
+      "or the provider), failed (the provider or the way to it: unavailable, too slow, broken), "
+      "cancelled by the caller (not an error), or answered (NOT_FOUND is an answer), as in "
+      "ndxpctl report. Live metrics: <a href=\"/metrics\">/metrics</a>.</footer></body></html>");
 }
 
 }  // namespace ndxp::gateway::admin_http

@@ -74,17 +74,23 @@ absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
 }  // namespace
 
 std::string SumCountersSql(const std::vector<Dimension>& group_by, absl::string_view from,
-                           absl::string_view to) {
+                           absl::string_view to, hub::v1::Calls calls) {
   std::string sql = "SELECT ";
   for (Dimension dimension : group_by) absl::StrAppend(&sql, ColumnOf(dimension), ", ");
-  // The hub's own counters and the complete batches of imported history
-  // (history_import.h): a batch being imported or replaced is never half-counted.
-  absl::StrAppend(&sql, "SUM(count) FROM (SELECT ", kSummedColumns,
-                  " FROM counters WHERE day >= ", from, " AND day <= ", to,
-                  " UNION ALL SELECT ", kSummedHistoryColumns,
-                  " FROM history_counters WHERE day >= ", from, " AND day <= ", to,
-                  " AND batch_id IN (SELECT id FROM history_batches WHERE state = 'complete'))"
-                  " AS summed");
+  if (calls == hub::v1::REFUSED_BY_HUB) {
+    absl::StrAppend(&sql, "SUM(count) FROM (SELECT ", kSummedColumns,
+                    " FROM refused_counters WHERE day >= ", from, " AND day <= ", to,
+                    ") AS summed");
+  } else {
+    // The hub's own counters and the complete batches of imported history
+    // (history_import.h): a batch being imported or replaced is never half-counted.
+    absl::StrAppend(&sql, "SUM(count) FROM (SELECT ", kSummedColumns,
+                    " FROM counters WHERE day >= ", from, " AND day <= ", to,
+                    " UNION ALL SELECT ", kSummedHistoryColumns,
+                    " FROM history_counters WHERE day >= ", from, " AND day <= ", to,
+                    " AND batch_id IN (SELECT id FROM history_batches WHERE state = "
+                    "'complete')) AS summed");
+  }
   if (!group_by.empty()) {
     std::vector<size_t> positions;
     for (size_t i = 1; i <= group_by.size(); ++i) positions.push_back(i);
@@ -95,6 +101,12 @@ std::string SumCountersSql(const std::vector<Dimension>& group_by, absl::string_
 
 absl::Status CheckGroupBy(const std::vector<Dimension>& group_by) {
   return CheckDimensions(group_by);
+}
+
+absl::Status CheckCalls(hub::v1::Calls calls) {
+  if (calls == hub::v1::FORWARDED || calls == hub::v1::REFUSED_BY_HUB) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "calls: unknown value ", static_cast<int>(calls), " (expected FORWARDED or REFUSED_BY_HUB)"));
 }
 
 absl::StatusOr<std::vector<Dimension>> ParseGroupBy(
@@ -133,14 +145,16 @@ absl::StatusOr<std::unique_ptr<SqliteCounterReader>> SqliteCounterReader::Open(
 }
 
 absl::StatusOr<std::vector<CounterRow>> SqliteCounterReader::Sum(
-    absl::CivilDay from, absl::CivilDay to, const std::vector<Dimension>& group_by) {
+    absl::CivilDay from, absl::CivilDay to, const std::vector<Dimension>& group_by,
+    hub::v1::Calls calls) {
   NDXP_RETURN_IF_ERROR(CheckDimensions(group_by));
+  NDXP_RETURN_IF_ERROR(CheckCalls(calls));
   from = std::max(from, kFirstTextDay);
   to = std::min(to, kLastTextDay);
   std::vector<CounterRow> rows;
   if (from > to) return rows;
 
-  const std::string sql = SumCountersSql(group_by, "?1", "?2");
+  const std::string sql = SumCountersSql(group_by, "?1", "?2", calls);
   const int count_column = static_cast<int>(group_by.size());
 
   absl::MutexLock lock(&mu_);

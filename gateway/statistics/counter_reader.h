@@ -55,14 +55,16 @@ class CounterReader {
  public:
   virtual ~CounterReader() = default;
 
-  // The counters of days `from` .. `to` (both included) summed per distinct
-  // combination of `group_by` values; with an empty `group_by`, at most one
-  // row, with an empty key. Groups summing to 0 are left out, so no counters
-  // means no rows. Rows come in no particular order. INVALID_ARGUMENT for an
-  // unknown or repeated dimension.
+  // The counters of `calls` (the forwarded calls' with the imported
+  // history, or those of the calls the hub refused itself) of days `from` ..
+  // `to` (both included) summed per distinct combination of `group_by`
+  // values; with an empty `group_by`, at most one row, with an empty key.
+  // Groups summing to 0 are left out, so no counters means no rows. Rows
+  // come in no particular order. INVALID_ARGUMENT for an unknown or repeated
+  // dimension or an unknown `calls`.
   virtual absl::StatusOr<std::vector<CounterRow>> Sum(
-      absl::CivilDay from, absl::CivilDay to,
-      const std::vector<hub::v1::Dimension>& group_by) = 0;
+      absl::CivilDay from, absl::CivilDay to, const std::vector<hub::v1::Dimension>& group_by,
+      hub::v1::Calls calls) = 0;
 };
 
 // A CounterReader on the hub's SQLite file: one GROUP BY query per Sum, over
@@ -75,14 +77,19 @@ class CounterReader {
 // parallel queries).
 // The query both stores answer: the dimensions' values and SUM(count) over
 // the counters of days `from`..`to` (SQL parameter placeholders, each used
-// twice), grouped: the hub's own counters and the complete batches of
-// imported history together.
-// `group_by` must have passed CheckGroupBy.
+// twice), grouped. FORWARDED: the hub's own counters and the complete
+// batches of imported history together; REFUSED_BY_HUB: the counters of the
+// calls it refused (`refused_counters`).
+// `group_by` and `calls` must have passed CheckGroupBy and CheckCalls.
 std::string SumCountersSql(const std::vector<hub::v1::Dimension>& group_by,
-                           absl::string_view from, absl::string_view to);
+                           absl::string_view from, absl::string_view to, hub::v1::Calls calls);
 
 // INVALID_ARGUMENT naming the index of an unknown or repeated dimension.
 absl::Status CheckGroupBy(const std::vector<hub::v1::Dimension>& group_by);
+
+// INVALID_ARGUMENT "calls: unknown value 7 ..." for a value the API does not
+// define.
+absl::Status CheckCalls(hub::v1::Calls calls);
 
 // Counter days as stored: 'YYYY-MM-DD' text, compared as text, which orders
 // like days for years 0..9999.
@@ -98,9 +105,10 @@ class SqliteCounterReader final : public CounterReader {
   SqliteCounterReader(const SqliteCounterReader&) = delete;
   SqliteCounterReader& operator=(const SqliteCounterReader&) = delete;
 
-  absl::StatusOr<std::vector<CounterRow>> Sum(
-      absl::CivilDay from, absl::CivilDay to,
-      const std::vector<hub::v1::Dimension>& group_by) override ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<std::vector<CounterRow>> Sum(absl::CivilDay from, absl::CivilDay to,
+                                               const std::vector<hub::v1::Dimension>& group_by,
+                                               hub::v1::Calls calls) override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   explicit SqliteCounterReader(std::unique_ptr<::ndxp::SqliteDatabase> db)

@@ -28,14 +28,16 @@ PostgresCounterReader::~PostgresCounterReader() {
 }
 
 absl::StatusOr<std::vector<CounterRow>> PostgresCounterReader::Sum(
-    absl::CivilDay from, absl::CivilDay to, const std::vector<hub::v1::Dimension>& group_by) {
+    absl::CivilDay from, absl::CivilDay to, const std::vector<hub::v1::Dimension>& group_by,
+    hub::v1::Calls calls) {
   if (absl::Status s = CheckGroupBy(group_by); !s.ok()) return s;
+  if (absl::Status s = CheckCalls(calls); !s.ok()) return s;
   from = std::max(from, kFirstTextDay);
   to = std::min(to, kLastTextDay);
   std::vector<CounterRow> rows;
   if (from > to) return rows;
   // SUM over BIGINT is NUMERIC in PostgreSQL: back to BIGINT for parsing.
-  std::string sql = SumCountersSql(group_by, "$1", "$2");
+  std::string sql = SumCountersSql(group_by, "$1", "$2", calls);
   sql.replace(sql.find("SUM(count)"), 10, "SUM(count)::BIGINT");
   const std::string from_text = FormatDay(from), to_text = FormatDay(to);
   const char* params[] = {from_text.c_str(), to_text.c_str()};

@@ -20,9 +20,9 @@ class PostgresCounterReader final : public CounterReader {
   static absl::StatusOr<std::unique_ptr<PostgresCounterReader>> Open(const std::string& conninfo);
   ~PostgresCounterReader() override;
 
-  absl::StatusOr<std::vector<CounterRow>> Sum(
-      absl::CivilDay from, absl::CivilDay to,
-      const std::vector<hub::v1::Dimension>& group_by) override;
+  absl::StatusOr<std::vector<CounterRow>> Sum(absl::CivilDay from, absl::CivilDay to,
+                                               const std::vector<hub::v1::Dimension>& group_by,
+                                               hub::v1::Calls calls) override;
 
  private:
   PostgresCounterReader(std::string conninfo, PGconn* connection)

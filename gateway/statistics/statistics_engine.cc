@@ -71,10 +71,11 @@ absl::StatusOr<hub::v1::CountResponse> StatisticsEngine::Count(
   NDXP_ASSIGN_OR_RETURN(DayRange period, ResolvePeriod(request.period()));
   NDXP_ASSIGN_OR_RETURN(std::vector<Dimension> group_by, ParseGroupBy(request.group_by()));
   NDXP_ASSIGN_OR_RETURN(std::vector<CounterRow> rows,
-                        reader_->Sum(period.from, period.to, group_by));
+                        reader_->Sum(period.from, period.to, group_by, request.calls()));
 
   hub::v1::CountResponse response;
   *response.mutable_period() = ToResolvedPeriod(period);
+  response.set_calls(request.calls());
   NDXP_ASSIGN_OR_RETURN(int64_t total, TotalOf(rows));
   response.set_total(total);
   if (group_by.empty()) return response;
@@ -99,12 +100,14 @@ absl::StatusOr<hub::v1::GrowthResponse> StatisticsEngine::Growth(
                         ResolveBaseline(request.period(), request.baseline()));
   NDXP_ASSIGN_OR_RETURN(std::vector<Dimension> group_by, ParseGroupBy(request.group_by()));
   NDXP_ASSIGN_OR_RETURN(std::vector<CounterRow> current_rows,
-                        reader_->Sum(period.from, period.to, group_by));
-  NDXP_ASSIGN_OR_RETURN(std::vector<CounterRow> baseline_rows,
-                        reader_->Sum(baseline_period.from, baseline_period.to, group_by));
+                        reader_->Sum(period.from, period.to, group_by, request.calls()));
+  NDXP_ASSIGN_OR_RETURN(
+      std::vector<CounterRow> baseline_rows,
+      reader_->Sum(baseline_period.from, baseline_period.to, group_by, request.calls()));
 
   hub::v1::GrowthResponse response;
   *response.mutable_period() = ToResolvedPeriod(period);
+  response.set_calls(request.calls());
   *response.mutable_baseline_period() = ToResolvedPeriod(baseline_period);
   NDXP_ASSIGN_OR_RETURN(int64_t current_total, TotalOf(current_rows));
   NDXP_ASSIGN_OR_RETURN(int64_t baseline_total, TotalOf(baseline_rows));

@@ -698,6 +698,34 @@ TEST_P(TwoLevelStatisticsTest, GrowthByVia) {
                                             absl::StrCat(kCommune, "|=1/0")));
 }
 
+TEST_P(TwoLevelStatisticsTest, TheHubsOwnRefusalsAreCountedApart) {
+  // The refused call is in no figure of the forwarded calls (above), and is
+  // the only one of REFUSED_BY_HUB.
+  CountRequest refused = CountOf(March2026(), {hub::v1::STATUS, hub::v1::CONSUMER, hub::v1::VIA});
+  refused.set_calls(hub::v1::REFUSED_BY_HUB);
+  absl::StatusOr<CountResponse> count = engine_->Count(refused);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_THAT(Rows(*count),
+              ElementsAre(absl::StrCat("PERMISSION_DENIED|", kLandOffice, "|", kProvinceHub, "=1")));
+  EXPECT_EQ(count->total(), 1);
+  EXPECT_EQ(count->calls(), hub::v1::REFUSED_BY_HUB);  // what a client checks
+
+  GrowthRequest growth = GrowthOf(March2026(), GrowthRequest::YEAR_ON_YEAR, {hub::v1::STATUS});
+  growth.set_calls(hub::v1::REFUSED_BY_HUB);
+  absl::StatusOr<GrowthResponse> grown = engine_->Growth(growth);
+  ASSERT_TRUE(grown.ok()) << grown.status();
+  EXPECT_THAT(Rows(*grown), ElementsAre("PERMISSION_DENIED=1/0"));
+  EXPECT_EQ(grown->calls(), hub::v1::REFUSED_BY_HUB);
+
+  // The forwarded calls (the default) and an unknown value.
+  refused.set_calls(hub::v1::FORWARDED);
+  absl::StatusOr<CountResponse> forwarded = engine_->Count(refused);
+  ASSERT_TRUE(forwarded.ok()) << forwarded.status();
+  EXPECT_EQ(forwarded->total(), 11);
+  refused.set_calls(static_cast<hub::v1::Calls>(9));
+  EXPECT_EQ(engine_->Count(refused).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, TwoLevelStatisticsTest,
     ::testing::Values(BackendFactory([] { return std::make_unique<SqliteBackend>(); }),
@@ -766,7 +794,8 @@ TEST_F(StatisticsEngineTest, InvalidRequestsNameTheField) {
 class HugeCounts final : public CounterReader {
  public:
   absl::StatusOr<std::vector<CounterRow>> Sum(absl::CivilDay, absl::CivilDay,
-                                               const std::vector<hub::v1::Dimension>&) override {
+                                               const std::vector<hub::v1::Dimension>&,
+                                               hub::v1::Calls) override {
     return std::vector<CounterRow>{{{"a"}, INT64_MAX}, {{"b"}, 1}};
   }
 };

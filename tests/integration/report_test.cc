@@ -1,8 +1,9 @@
 // `ndxpctl report` against a running hub over mutual TLS, on planted history:
 // 2023 H1 1,000,000 transactions, 2024 H1 1,670,000 (+67.0%), documents sent
-// 100,000 -> 380,000 (3.80x). The figures and the Vietnamese sentence are
-// checked exactly, and the HTML is rendered by headless Chromium to a PNG
-// whose pixels show the charts.
+// 100,000 -> 380,000 (3.80x), and 30,000 calls the hub refused itself in 2024
+// H1 (not transactions, but refusals). The figures and the Vietnamese
+// sentence are checked exactly, and the HTML is rendered by headless Chromium
+// to a PNG whose pixels show the charts.
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/sqlite/sqlite.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_server.h"
 #include "gateway/recording/postgres/postgres_test_server.h"
@@ -69,6 +71,11 @@ constexpr char kHistory[] =
     "2024-07-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,"
     "VerifyCitizen,OK,999\n";
 
+constexpr char kHubRefusals[] =
+    "INSERT INTO refused_counters (day, consumer, via, provider, service, method, status_code, "
+    "count) VALUES ('2024-03-10', '000.00.00.G99/no-grants', '', '000.00.00.G04', "
+    "'ndxp.residents.v1.ResidentRegistry', 'GetCitizen', 7, 30000)";
+
 struct Result {
   int code;
   std::string out, err;
@@ -97,6 +104,10 @@ class ReportTest : public ::testing::Test {
     std::istringstream csv(kHistory);
     auto imported = gateway::statistics::ImportHistoryCsv(database, csv, "history.csv");
     ASSERT_TRUE(imported.ok()) << imported.status();
+    // The hub's own refusals (history has none): 30,000 not granted in March 2024.
+    auto db = SqliteDatabase::Open(database);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec(kHubRefusals).ok());
   }
 
   // A hub recording in DURABLE mode to `store` ("database: ..." or
@@ -173,9 +184,11 @@ TEST_F(ReportTest, VietnameseMarkdownHasTheExactFigures) {
   for (const char* row : {
            "| Số giao dịch | 1.670.000 | 1.000.000 | +67,0% |",
            "| Văn bản điện tử trao đổi | 380.000 | 100.000 | +280,0% |",
-           "| Xử lý thành công | 96,1% | 97,0% |  |",
-           "| Bị từ chối | 40.000 | 20.000 | +100,0% |",
+           // Shares of the 1,700,000 calls received: the hub's 30,000 refusals too.
+           "| Xử lý thành công | 94,4% | 97,0% |  |",
+           "| Bị từ chối | 70.000 | 20.000 | +250,0% |",
            "| Lỗi | 25.000 | 10.000 | +150,0% |",
+           "| Bên gọi hủy | 0 | 0 | – |",
            // Months: January had nothing a year earlier.
            "| tháng 1 năm 2024 | 600.000 | 0 | mới | 35,9% |",
            "| tháng 4 năm 2024 | 65.000 | 30.000 | +116,7% | 3,9% |",
@@ -189,6 +202,7 @@ TEST_F(ReportTest, VietnameseMarkdownHasTheExactFigures) {
            "| 000.00.01.B05 | 325.000 | 300.000 | +8,3% | 19,5% |",
            "| ndxp.residents.v1.ResidentRegistry | 1.135.000 | 830.000 | +36,7% | 68,0% |",
            "| PERMISSION_DENIED | không được cấp quyền | 40.000 | 2,4% | 20.000 |",
+           "| PERMISSION_DENIED | nền tảng từ chối: không được cấp quyền | 30.000 | 1,8% | 0 |",
            "| UNAVAILABLE | hệ thống cung cấp không sẵn sàng | 25.000 | 1,5% | 10.000 |",
            "| NOT_FOUND | không tìm thấy dữ liệu | 5.000 | 0,3% | 0 |",
        }) {
@@ -252,8 +266,9 @@ TEST_F(ReportTest, CsvCarriesEveryFigure) {
                        "total,2024-01-01..2024-06-30,1670000,1000000,670000,67.0,1.6700\n"
                        "documents,ndxp.documents.v1.DocumentExchange/SendDocument,380000,100000,"
                        "280000,280.0,3.8000\n"
-                       "refused,,40000,20000,20000,100.0,2.0000\n"
+                       "refused,,70000,20000,50000,250.0,3.5000\n"
                        "failed,,25000,10000,15000,150.0,2.5000\n"
+                       "cancelled,,0,0,0,,\n"
                        "month,2024-01-01..2024-01-31,600000,0,600000,,\n"
                        "month,2024-02-01..2024-02-29,150000,500000,-350000,-70.0,0.3000\n"));
   EXPECT_THAT(csv, HasSubstr("provider,000.00.00.G04,1135000,830000,305000,36.7,1.3675\n"));
@@ -261,6 +276,7 @@ TEST_F(ReportTest, CsvCarriesEveryFigure) {
   EXPECT_THAT(csv, HasSubstr("service,ndxp.documents.v1.DocumentExchange,380000,100000,280000,"
                              "280.0,3.8000\n"));
   EXPECT_THAT(csv, HasSubstr("status,OK,1600000,970000,630000,64.9,1.6495\n"));
+  EXPECT_THAT(csv, HasSubstr("hub_refusal,PERMISSION_DENIED,30000,0,30000,,\n"));
 }
 
 TEST_F(ReportTest, HtmlRendersInHeadlessChromium) {

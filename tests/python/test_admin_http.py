@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -295,15 +296,23 @@ class OperatorsOnlyTest(unittest.TestCase):
 
 
 # History planted with `ndxpctl stats import`: the first half-years of 2025
-# (1,000) and 2026 (1,670, +67.0%), two provider agencies, two consumers.
+# (1,000) and 2026 (1,670, +67.0%), two provider agencies, two consumers; in
+# 2026 70 NOT_FOUND (answers), 17 UNAVAILABLE (failed) and 13 CANCELLED (their
+# callers went away), and 30 calls the hub refused itself (planted in
+# refused_counters: 1,700 calls received).
 HISTORY = """day,consumer,provider,service,method,status,count
 2025-01-15,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,OK,600
 2025-06-30,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,GetCitizen,OK,300
 2025-06-30,000.00.01.B05/benefits,000.00.00.G22,ndxp.insurance.v1.InsuranceRegistry,GetInsuredPerson,OK,100
-2026-02-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,OK,1200
+2026-02-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,OK,1170
+2026-02-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,UNAVAILABLE,17
+2026-02-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,CANCELLED,13
 2026-03-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,NOT_FOUND,70
 2026-03-01,000.00.01.B05/benefits,000.00.00.G22,ndxp.insurance.v1.InsuranceRegistry,GetInsuredPerson,OK,400
 """
+REFUSED = ("INSERT INTO refused_counters (day, consumer, via, provider, service, method, "
+           "status_code, count) VALUES ('2026-03-05', '000.00.00.G99/stranger', '', "
+           "'000.00.00.G04', 'ndxp.residents.v1.ResidentRegistry', 'GetCitizen', 7, 30)")
 
 
 class SqliteReadinessTest(unittest.TestCase):
@@ -478,6 +487,8 @@ class DashboardTest(unittest.TestCase):
             f.write(HISTORY)
         subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "stats", "import", "--database",
                         cls.hub.database, "--csv", csv], check=True, stdout=subprocess.DEVNULL)
+        with sqlite3.connect(cls.hub.database, timeout=30) as db:
+            db.execute(REFUSED)
         cls.profile = tempfile.mkdtemp(prefix="ndxp-chromium-")
 
     @classmethod
@@ -501,7 +512,11 @@ class DashboardTest(unittest.TestCase):
             return found.group(1)
         self.assertEqual(metric("half-year-total"), "1,670")
         self.assertEqual(metric("half-year-change"), "+67.0%")
-        self.assertEqual(metric("error-rate"), "4.2%")  # 70 NOT_FOUND of 1,670
+        # One classification with ndxpctl report: NOT_FOUND is an answer and
+        # CANCELLED is apart; of 1,700 calls 17 failed, 30 were refused.
+        self.assertEqual(metric("error-rate"), "1.0%")
+        self.assertEqual(metric("refusal-rate"), "1.8%")
+        self.assertEqual(metric("cancelled"), "13")
         self.assertEqual(metric("connectors-reachable"), "2 of 2")
         # By provider agency: residents 1,270 vs 900 (+41.1%), insurance 400 vs 100 (+300.0%).
         providers = re.search(r'data-table="providers">(.*?)</table>', dom, re.S).group(1)

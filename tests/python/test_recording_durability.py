@@ -9,6 +9,10 @@ a real SQLite file:
 - a failed commit answers UNAVAILABLE and the call is not counted;
 - every call refused after the handshake is an audit row marked refused, in
   the same chain, counted under its status in refused_counters only;
+- a call its caller cancels (resets the stream, or closes the connection,
+  as ghz does at the end of a run) is recorded CANCELLED, and a connector's
+  failure UNAVAILABLE: the statistics tell one from the other
+  (gateway/statistics/outcomes.h counts only CANCELLED as cancelled);
 - `ndxpctl audit verify` finds rows deleted at the end of the chain (the
   checkpoint the hub signed at shutdown), a counter edited +1000 (naming it)
   and a forged checkpoint.
@@ -27,7 +31,7 @@ import unittest
 
 import h2.events
 
-from hub_fixture import ECHO_SERVICE, Hub, ROOT
+from hub_fixture import ECHO_SERVICE, FAKE_METHOD, Hub, ROOT
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -166,6 +170,47 @@ class RefusalsTest(RecordingTest):
                          forwarded_before)
         verified = ndxpctl_verify(self.hub.database)
         self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+
+
+class CancelledCallsTest(RecordingTest):
+    """What the hub records when the caller goes away, against a connector's
+    own failure: the premise of counting CANCELLED apart from the errors."""
+
+    def status_of(self, request_id):
+        self.assertTrue(wait_until(lambda: self.audit_row(request_id) is not None),
+                        "no audit row for %s" % request_id)
+        return self.audit_row(request_id)[:2]
+
+    def hanging_call(self, raw, request_id):
+        """A call the scripted connector holds unanswered, once it has it."""
+        requests = self.hub.fake.requests
+        stream = raw.request_headers(FAKE_METHOD, [("x-fake", "hang"),
+                                                   ("x-ndxp-request-id", request_id)])
+        raw.send_body(stream, grpc_frame(b""), end_stream=True)
+        self.assertTrue(wait_until(lambda: self.hub.fake.requests > requests),
+                        "the call never reached the connector")
+        return stream
+
+    def test_a_call_reset_by_its_caller_is_cancelled(self):
+        raw = self.connect()
+        stream = self.hanging_call(raw, "reset-by-caller")
+        raw.conn.reset_stream(stream, error_code=8)  # CANCEL
+        raw._flush()
+        self.assertEqual(self.status_of("reset-by-caller"), (1, ""))  # CANCELLED, forwarded
+
+    def test_a_call_cut_by_its_callers_closed_connection_is_cancelled(self):
+        # ghz's --duration-stop=close: the connection goes with calls in flight
+        # (ghz itself then reports UNAVAILABLE or CANCELLED for them).
+        raw = self.connect()
+        self.hanging_call(raw, "connection-closed")
+        raw.sock.close()
+        self.assertEqual(self.status_of("connection-closed"), (1, ""))
+
+    def test_a_connectors_failure_is_unavailable(self):
+        answer = self.connect().call(FAKE_METHOD, b"", [("x-fake", "header-bomb"),
+                                                        ("x-ndxp-request-id", "connector-broke")])
+        self.assertEqual(answer.grpc_status, 14, answer.grpc_message)
+        self.assertEqual(self.status_of("connector-broke"), (14, ""))
 
 
 class AnchoredChainTest(unittest.TestCase):

@@ -60,6 +60,7 @@ struct Flags {
   std::string period, anchor, from, to, group_by;
   std::string format = "table";
   std::string baseline = "year-on-year";
+  std::string calls = "forwarded";
   // Offline (stats import, audit verify, backup, restore).
   std::string database, csv, postgres;
   // stats import: the batch's name, and whether it replaces one of that name.
@@ -211,6 +212,14 @@ void AddQueryFlags(CLI::App* command, Flags* flags) {
       ->type_name("DIMENSIONS")
       ->check(GroupByFormat());
   command
+      ->add_option("--calls", flags->calls,
+                   "forwarded: transactions, the calls the hub forwarded to a connector; "
+                   "refused: the calls the hub refused itself (not granted, purpose missing, "
+                   "over a limit), which are not transactions")
+      ->type_name("forwarded|refused")
+      ->check(OneOf({"forwarded", "refused"}))
+      ->capture_default_str();
+  command
       ->add_option("--format", flags->format,
                    "table (for people), csv or json (for programs; both carry the total)")
       ->type_name("table|csv|json")
@@ -220,8 +229,11 @@ void AddQueryFlags(CLI::App* command, Flags* flags) {
 
 // Fills period and group_by; the flags' validators have checked each value,
 // the hub checks that they fit together.
-absl::Status BuildQuery(const Flags& flags, v1::Period* period,
-                        google::protobuf::RepeatedField<int>* group_by) {
+template <typename Request>
+absl::Status BuildQuery(const Flags& flags, Request* request) {
+  request->set_calls(flags.calls == "refused" ? v1::REFUSED_BY_HUB : v1::FORWARDED);
+  v1::Period* period = request->mutable_period();
+  google::protobuf::RepeatedField<int>* group_by = request->mutable_group_by();
   if (flags.period.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--period is required (", Keys(PeriodKinds()), ")"));
@@ -280,8 +292,7 @@ int Ask(const std::string& command, const Flags& flags,
 int Stats(const Flags& flags, std::ostream& out, std::ostream& err) {
   const std::string command = "ndxpctl stats";
   v1::CountRequest request;
-  if (absl::Status built = BuildQuery(flags, request.mutable_period(), request.mutable_group_by());
-      !built.ok()) {
+  if (absl::Status built = BuildQuery(flags, &request); !built.ok()) {
     return ReportUsageError({command, std::string(built.message())}, err);
   }
   return Ask(command, flags, &v1::Statistics::Stub::Count, request, &RenderCount, out, err);
@@ -290,8 +301,7 @@ int Stats(const Flags& flags, std::ostream& out, std::ostream& err) {
 int Growth(const Flags& flags, std::ostream& out, std::ostream& err) {
   const std::string command = "ndxpctl growth";
   v1::GrowthRequest request;
-  if (absl::Status built = BuildQuery(flags, request.mutable_period(), request.mutable_group_by());
-      !built.ok()) {
+  if (absl::Status built = BuildQuery(flags, &request); !built.ok()) {
     return ReportUsageError({command, std::string(built.message())}, err);
   }
   request.set_baseline(flags.baseline == "previous" ? v1::GrowthRequest::PREVIOUS_PERIOD

@@ -401,6 +401,26 @@ TEST_F(NdxpctlAgainstAHubTest, CsvAndJsonWithoutGroupByCarryTheTotal) {
   EXPECT_THAT(json.out, HasSubstr("\"total\":\"1670\""));
 }
 
+TEST_F(NdxpctlAgainstAHubTest, TheHubsOwnRefusalsOnRequest) {
+  Result forwarded = Stats({});
+  ASSERT_EQ(forwarded.code, 0) << forwarded.err;
+  EXPECT_EQ(service_.last_count().calls(), v1::FORWARDED);
+  Result refused = Stats({"--calls", "refused", "--group-by", "method"});
+  ASSERT_EQ(refused.code, 0) << refused.err;
+  EXPECT_EQ(service_.last_count().calls(), v1::REFUSED_BY_HUB);
+  EXPECT_THAT(refused.out, ::testing::StartsWith("Refused by the hub 2026-01-01 .. 2026-06-30: "
+                                                 "1,670\n"));
+  std::vector<std::string> args = {"growth", "--period=quarter", "--anchor=2026-09-30",
+                                   "--calls=refused"};
+  args.insert(args.end(), connection_.begin(), connection_.end());
+  Result growth = RunArgs(args);
+  ASSERT_EQ(growth.code, 0) << growth.err;
+  EXPECT_EQ(service_.last_growth().calls(), v1::REFUSED_BY_HUB);
+  Result bad = Stats({"--calls", "all"});
+  EXPECT_EQ(bad.code, kExitUsage);
+  EXPECT_THAT(bad.err, HasSubstr("\"all\" is not one of forwarded, refused"));
+}
+
 TEST_F(NdxpctlAgainstAHubTest, AConfigStyleFlagFormWorksToo) {
   std::vector<std::string> args = {"growth", "--period=quarter", "--anchor=2026-09-30",
                                    "--baseline=previous"};

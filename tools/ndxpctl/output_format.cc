@@ -176,7 +176,9 @@ std::string RenderCount(const v1::CountRequest& request, const v1::CountResponse
   table.rows.push_back(std::move(total));
   if (format == OutputFormat::kCsv) return RenderCsv(table);
 
-  std::string out = absl::StrCat("Transactions ", PeriodText(response.period()), ": ",
+  std::string out = absl::StrCat(request.calls() == v1::REFUSED_BY_HUB ? "Refused by the hub "
+                                                                     : "Transactions ",
+                                 PeriodText(response.period()), ": ",
                                  WithThousandsSeparators(response.total()), "\n");
   if (request.group_by().empty()) return out;  // the headline says it all
   return absl::StrCat(out, "\n", RenderRows(table, format));

@@ -60,7 +60,8 @@ std::string RenderAligned(const Table& table);
 std::string RenderCsv(const Table& table);
 
 // The answer of Statistics.Count for `request` (whose group_by names the key
-// columns). Table: a headline with the period and total, then the rows and a
+// columns). Table: a headline with the period and total ("Transactions", or
+// "Refused by the hub" for REFUSED_BY_HUB), then the rows and a
 // TOTAL row when grouped (a direct call's VIA shown as kDirectCall). CSV: the
 // header, the rows, then the total (a row starting "TOTAL" when grouped; the
 // only row otherwise). JSON: the response with every field, total and empty

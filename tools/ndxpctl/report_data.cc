@@ -24,10 +24,12 @@ using ::ndxp::gateway::statistics::ToProtoDay;
 // One year-on-year Growth call.
 absl::StatusOr<v1::GrowthResponse> YearOnYear(v1::Statistics::StubInterface& stub,
                                               const v1::Period& period,
-                                              std::vector<v1::Dimension> group_by) {
+                                              std::vector<v1::Dimension> group_by,
+                                              v1::Calls calls = v1::FORWARDED) {
   v1::GrowthRequest request;
   *request.mutable_period() = period;
   request.set_baseline(v1::GrowthRequest::YEAR_ON_YEAR);
+  request.set_calls(calls);
   for (v1::Dimension dimension : group_by) request.add_group_by(dimension);
   grpc::ClientContext context;
   v1::GrowthResponse response;
@@ -145,6 +147,10 @@ absl::StatusOr<ReportData> CollectReport(v1::Statistics::StubInterface& stub,
   data.services = Rows(services);
   NDXP_ASSIGN_OR_RETURN(v1::GrowthResponse statuses, YearOnYear(stub, period, {v1::STATUS}));
   data.statuses = Rows(statuses);
+  NDXP_ASSIGN_OR_RETURN(v1::GrowthResponse hub_refusals,
+                        YearOnYear(stub, period, {v1::STATUS}, v1::REFUSED_BY_HUB));
+  data.hub_refusals_known = hub_refusals.calls() == v1::REFUSED_BY_HUB;
+  if (data.hub_refusals_known) data.hub_refusals = Rows(hub_refusals);
   NDXP_ASSIGN_OR_RETURN(v1::GrowthResponse methods,
                         YearOnYear(stub, period, {v1::METHOD, v1::STATUS}));
   data.documents = MakeGrowthRow(0, 0);

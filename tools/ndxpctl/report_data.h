@@ -1,7 +1,7 @@
 // The figures of `ndxpctl report`, asked from the hub's Statistics API: the
 // period's total against the same period a year earlier, its months (or days),
-// provider agencies, consumer agencies, services, statuses and the documents
-// exchanged.
+// provider agencies, consumer agencies, services, statuses, the calls the hub
+// refused itself and the documents exchanged.
 //
 // Example:
 //   auto stub = hub::v1::Statistics::NewStub(channel);
@@ -53,13 +53,18 @@ struct ReportData {
   std::vector<ReportRow> consumers;  // agency codes: subsystems summed into their agency
   std::vector<ReportRow> services;   // full service names
   std::vector<ReportRow> statuses;   // canonical status names, OK included
+  // The calls the hub refused itself (not transactions) by status.
+  std::vector<ReportRow> hub_refusals;
+  bool hub_refusals_known = true;
   hub::v1::GrowthRow documents;      // kSendDocumentMethod answered OK
 };
 
 // Asks `stub` (an operator's channel to the hub) for every figure of the
 // report of `period` (any kind but CUMULATIVE, which has no year-on-year
 // months). The hub's refusal comes back as its status, with the request's
-// field named ("period.anchor ...").
+// field named ("period.anchor ..."). A hub from before the Statistics API
+// counted its own refusals (its answer says FORWARDED) leaves hub_refusals
+// empty and `hub_refusals_known` false.
 absl::StatusOr<ReportData> CollectReport(hub::v1::Statistics::StubInterface& stub,
                                          const hub::v1::Period& period);
 

@@ -74,6 +74,13 @@ TEST(ReportLocaleTest, NumbersInEachLanguage) {
   EXPECT_EQ(Vietnamese().Multiple(3'700'000.0 / 974'000.0), "3,80 lần");
   EXPECT_EQ(Vietnamese().Change(MakeGrowthRow(5, 0)), "mới");
   EXPECT_EQ(English().Change(MakeGrowthRow(5, 0)), "new");
+  // Nothing against nothing is not new: there is no change to show.
+  EXPECT_EQ(Vietnamese().Change(MakeGrowthRow(0, 0)), "–");
+  EXPECT_EQ(English().Change(MakeGrowthRow(0, 0)), "–");
+  EXPECT_EQ(English().Change(MakeGrowthRow(0, 4)), "-100.0%");
+  // A share of nothing is no figure.
+  EXPECT_EQ(English().ShareOf(0, 0), "–");
+  EXPECT_EQ(Vietnamese().ShareOf(1, 8), "12,5%");
 }
 
 TEST(ReportLocaleTest, PeriodNamesAndDates) {
@@ -101,20 +108,18 @@ TEST(ReportLocaleTest, PeriodNamesAndDates) {
   }
 }
 
-TEST(ReportLocaleTest, LanguagesAndOutcomes) {
+TEST(ReportLocaleTest, LanguagesAndStatusMeanings) {
   EXPECT_EQ(*ParseLanguage("vi"), Language::kVietnamese);
   EXPECT_EQ(*ParseLanguage("en"), Language::kEnglish);
   EXPECT_THAT(ParseLanguage("fr").status().message(),
               ::testing::HasSubstr("unknown language \"fr\" (expected en or vi)"));
-  EXPECT_EQ(OutcomeOfStatus("OK"), Outcome::kAnswered);
-  EXPECT_EQ(OutcomeOfStatus("NOT_FOUND"), Outcome::kAnswered);
-  EXPECT_EQ(OutcomeOfStatus("PERMISSION_DENIED"), Outcome::kRefused);
-  EXPECT_EQ(OutcomeOfStatus("INVALID_ARGUMENT"), Outcome::kRefused);
-  EXPECT_EQ(OutcomeOfStatus("UNAVAILABLE"), Outcome::kFailed);
-  EXPECT_EQ(OutcomeOfStatus("42"), Outcome::kFailed);
   EXPECT_EQ(Vietnamese().StatusMeaning("PERMISSION_DENIED"), "không được cấp quyền");
   EXPECT_EQ(English().StatusMeaning("UNAVAILABLE"), "provider unavailable");
+  EXPECT_EQ(English().StatusMeaning("CANCELLED"), "cancelled by the caller before the answer");
   EXPECT_EQ(English().StatusMeaning("42"), "42");
+  EXPECT_EQ(English().HubRefusalMeaning("PERMISSION_DENIED"), "refused by the hub: not granted");
+  EXPECT_EQ(Vietnamese().HubRefusalMeaning("PERMISSION_DENIED"),
+            "nền tảng từ chối: không được cấp quyền");
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "tools/ndxpctl/report_render.h"
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "gateway/statistics/outcomes.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/statistics/statistics_engine.h"
 #include "tools/ndxpctl/output_format.h"
@@ -22,37 +25,50 @@ constexpr char kBaselineColor[] = "#a9b8cc";
 constexpr char kAnsweredColor[] = "#2e7d4f";
 constexpr char kRefusedColor[] = "#d08a1a";
 constexpr char kFailedColor[] = "#b3261e";
+constexpr char kCancelledColor[] = "#8a94a6";
 
-// The figures every format shows besides the tables.
+using ::ndxp::gateway::statistics::Outcome;
+using ::ndxp::gateway::statistics::OutcomeCounts;
+using ::ndxp::gateway::statistics::OutcomeOf;
+
+const char* OutcomeColor(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kAnswered:
+      return kAnsweredColor;
+    case Outcome::kRefused:
+      return kRefusedColor;
+    case Outcome::kFailed:
+      return kFailedColor;
+    case Outcome::kCancelled:
+      return kCancelledColor;
+  }
+  return kFailedColor;
+}
+
+// The figures every format shows besides the tables: the calls the hub
+// received (its transactions and the calls it refused itself) by outcome,
+// one classification for all (gateway/statistics/outcomes.h).
 struct Summary {
   int baseline_year = 0;
-  v1::GrowthRow answered, refused, failed;
-  v1::GrowthRow ok;  // answered with OK
+  OutcomeCounts current, baseline;
+  v1::GrowthRow Of(Outcome outcome) const {
+    return MakeGrowthRow(current[outcome], baseline[outcome]);
+  }
+  int64_t calls() const { return current.calls(); }
 };
 
 Summary Summarize(const ReportData& data) {
   Summary summary;
   summary.baseline_year = data.baseline_period.from().year();
-  int64_t current[3] = {0, 0, 0}, baseline[3] = {0, 0, 0};
-  int64_t ok_current = 0, ok_baseline = 0;
   for (const ReportRow& row : data.statuses) {
-    const int outcome = static_cast<int>(OutcomeOfStatus(row.key));
-    current[outcome] += row.growth.current();
-    baseline[outcome] += row.growth.baseline();
-    if (row.key == "OK") {
-      ok_current = row.growth.current();
-      ok_baseline = row.growth.baseline();
-    }
+    summary.current.Add(v1::FORWARDED, row.key, row.growth.current());
+    summary.baseline.Add(v1::FORWARDED, row.key, row.growth.baseline());
   }
-  summary.answered = MakeGrowthRow(current[0], baseline[0]);
-  summary.refused = MakeGrowthRow(current[1], baseline[1]);
-  summary.failed = MakeGrowthRow(current[2], baseline[2]);
-  summary.ok = MakeGrowthRow(ok_current, ok_baseline);
+  for (const ReportRow& row : data.hub_refusals) {
+    summary.current.Add(v1::REFUSED_BY_HUB, row.key, row.growth.current());
+    summary.baseline.Add(v1::REFUSED_BY_HUB, row.key, row.growth.baseline());
+  }
   return summary;
-}
-
-double Fraction(int64_t part, int64_t whole) {
-  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
 // The first `n` rows, and the others summed into one row when there are any.
@@ -70,12 +86,44 @@ std::vector<ReportRow> TopWithOthers(const std::vector<ReportRow>& rows, size_t 
   return top;
 }
 
-std::vector<ReportRow> Failures(const ReportData& data) {
-  std::vector<ReportRow> rows;
-  for (const ReportRow& row : data.statuses) {
-    if (row.key != "OK") rows.push_back(row);
+// Every status but OK, of the forwarded calls and of the hub's own
+// refusals, by outcome (refused, failed, cancelled, then the other answers)
+// and then as the hub sorted them (largest first).
+struct OutcomeRow {
+  Outcome outcome;
+  bool by_hub;  // a call the hub refused itself
+  const ReportRow* row;
+};
+
+std::vector<OutcomeRow> OutcomeRows(const ReportData& data) {
+  std::vector<OutcomeRow> rows;
+  for (const ReportRow& row : data.hub_refusals) {
+    rows.push_back({OutcomeOf(v1::REFUSED_BY_HUB, row.key), true, &row});
   }
+  for (const ReportRow& row : data.statuses) {
+    if (row.key != "OK") rows.push_back({OutcomeOf(v1::FORWARDED, row.key), false, &row});
+  }
+  auto rank = [](Outcome outcome) {
+    switch (outcome) {
+      case Outcome::kRefused:
+        return 0;
+      case Outcome::kFailed:
+        return 1;
+      case Outcome::kCancelled:
+        return 2;
+      case Outcome::kAnswered:
+        return 3;
+    }
+    return 4;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const OutcomeRow& a, const OutcomeRow& b) {
+    return rank(a.outcome) < rank(b.outcome);
+  });
   return rows;
+}
+
+std::string Meaning(const OutcomeRow& row, const ReportLocale& locale) {
+  return row.by_hub ? locale.HubRefusalMeaning(row.row->key) : locale.StatusMeaning(row.row->key);
 }
 
 std::string TrendLabel(const TrendPoint& point, bool by_day, const ReportLocale& locale) {
@@ -140,7 +188,7 @@ std::string MdTable(const std::vector<std::string>& header,
 std::vector<std::string> GrowthCells(const std::string& key, const v1::GrowthRow& row,
                                      const ReportLocale& locale, int64_t whole) {
   return {key, locale.Count(row.current()), locale.Count(row.baseline()), locale.Change(row),
-          locale.Share(Fraction(row.current(), whole))};
+          locale.ShareOf(row.current(), whole)};
 }
 
 std::vector<std::string> GrowthHeader(const std::string& first, const ReportLocale& locale,
@@ -166,13 +214,16 @@ std::string Markdown(const ReportData& data, const ReportLocale& locale,
        locale.Change(data.total)},
       {l.documents, locale.Count(data.documents.current()),
        locale.Count(data.documents.baseline()), locale.Change(data.documents)},
-      {l.success_rate, locale.Share(Fraction(s.answered.current(), whole)),
-       locale.Share(Fraction(s.answered.baseline(), data.total.baseline())), ""},
-      {l.refusals, locale.Count(s.refused.current()), locale.Count(s.refused.baseline()),
-       locale.Change(s.refused)},
-      {l.errors, locale.Count(s.failed.current()), locale.Count(s.failed.baseline()),
-       locale.Change(s.failed)},
+      {l.success_rate, locale.ShareOf(s.current[Outcome::kAnswered], s.current.calls()),
+       locale.ShareOf(s.baseline[Outcome::kAnswered], s.baseline.calls()), ""},
   };
+  for (auto [label, outcome] : {std::pair{l.refusals, Outcome::kRefused},
+                                std::pair{l.errors, Outcome::kFailed},
+                                std::pair{l.cancelled, Outcome::kCancelled}}) {
+    const v1::GrowthRow row = s.Of(outcome);
+    summary.push_back(
+        {label, locale.Count(row.current()), locale.Count(row.baseline()), locale.Change(row)});
+  }
   absl::StrAppend(&out,
                   MdTable({"", l.this_period, locale.SamePeriodOf(s.baseline_year), l.change},
                           summary, 1),
@@ -207,10 +258,11 @@ std::string Markdown(const ReportData& data, const ReportLocale& locale,
 
   absl::StrAppend(&out, "## ", l.outcomes, "\n\n");
   std::vector<std::vector<std::string>> failures;
-  for (const ReportRow& row : Failures(data)) {
-    failures.push_back({row.key, locale.StatusMeaning(row.key), locale.Count(row.growth.current()),
-                        locale.Share(Fraction(row.growth.current(), whole)),
-                        locale.Count(row.growth.baseline())});
+  for (const OutcomeRow& row : OutcomeRows(data)) {
+    const v1::GrowthRow& growth = row.row->growth;
+    failures.push_back({row.row->key, Meaning(row, locale), locale.Count(growth.current()),
+                        locale.ShareOf(growth.current(), s.calls()),
+                        locale.Count(growth.baseline())});
   }
   if (failures.empty()) {
     absl::StrAppend(&out, l.no_transactions, "\n\n");
@@ -222,7 +274,9 @@ std::string Markdown(const ReportData& data, const ReportLocale& locale,
                     "\n");
   }
   absl::StrAppend(&out, "## ", l.notes, "\n\n- ", l.note_transaction, "\n- ", l.note_outcomes,
-                  "\n- ", l.note_documents, "\n\n_", l.generated, ", ",
+                  "\n- ", l.note_documents,
+                  data.hub_refusals_known ? "" : absl::StrCat("\n- ", l.note_no_hub_refusals),
+                  "\n\n_", l.generated, ", ",
                   locale.Date(gateway::statistics::ToProtoDay(generated_on)), "._\n");
   return out;
 }
@@ -247,8 +301,9 @@ std::string Csv(const ReportData& data) {
   const Summary s = Summarize(data);
   add("total", range(data.period), data.total);
   add("documents", kSendDocumentMethod, data.documents);
-  add("refused", "", s.refused);
-  add("failed", "", s.failed);
+  add("refused", "", s.Of(Outcome::kRefused));
+  add("failed", "", s.Of(Outcome::kFailed));
+  add("cancelled", "", s.Of(Outcome::kCancelled));
   for (const TrendPoint& point : data.trend) {
     add(data.trend_by_day ? "day" : "month", range(point.period), point.growth);
   }
@@ -256,6 +311,7 @@ std::string Csv(const ReportData& data) {
   for (const ReportRow& row : data.consumers) add("consumer_agency", row.key, row.growth);
   for (const ReportRow& row : data.services) add("service", row.key, row.growth);
   for (const ReportRow& row : data.statuses) add("status", row.key, row.growth);
+  for (const ReportRow& row : data.hub_refusals) add("hub_refusal", row.key, row.growth);
   return RenderCsv(table);
 }
 
@@ -365,15 +421,16 @@ std::string Html(const ReportData& data, const ReportLocale& locale, absl::Civil
            data.documents.defined() ? locale.Multiple(data.documents.multiple())
                                     : locale.Change(data.documents),
            DeltaClass(data.documents), same(locale.Count(data.documents.baseline()))),
-      Card(l.success_rate, locale.Share(Fraction(s.answered.current(), whole)), "", "flat",
-           same(locale.Share(Fraction(s.answered.baseline(), data.total.baseline()))),
-           kAnsweredColor),
-      Card(l.refusals, locale.Count(s.refused.current()),
-           locale.Share(Fraction(s.refused.current(), whole)), "flat",
-           same(locale.Count(s.refused.baseline())), kRefusedColor),
-      Card(l.errors, locale.Count(s.failed.current()),
-           locale.Share(Fraction(s.failed.current(), whole)), "flat",
-           same(locale.Count(s.failed.baseline())), kFailedColor));
+      Card(l.success_rate, locale.ShareOf(s.current[Outcome::kAnswered], s.current.calls()), "",
+           "flat", same(locale.ShareOf(s.baseline[Outcome::kAnswered], s.baseline.calls())),
+           kAnsweredColor));
+  for (auto [label, outcome] : {std::pair{l.refusals, Outcome::kRefused},
+                                std::pair{l.errors, Outcome::kFailed},
+                                std::pair{l.cancelled, Outcome::kCancelled}}) {
+    absl::StrAppend(&out, Card(label, locale.Count(s.current[outcome]),
+                               locale.ShareOf(s.current[outcome], s.calls()), "flat",
+                               same(locale.Count(s.baseline[outcome])), OutcomeColor(outcome)));
+  }
   absl::StrAppend(&out, "</div></section>");
 
   // The trend.
@@ -426,23 +483,22 @@ std::string Html(const ReportData& data, const ReportLocale& locale, absl::Civil
 
   // Outcomes.
   absl::StrAppend(&out, "<section><h2>", EscapeXml(l.outcomes), "</h2>",
-                  RenderShareBar({{l.answered, kAnsweredColor,
-                                   static_cast<double>(s.answered.current())},
-                                  {l.refused, kRefusedColor, static_cast<double>(s.refused.current())},
-                                  {l.failed, kFailedColor, static_cast<double>(s.failed.current())}},
-                                 count, 788));
+                  RenderShareBar(
+                      {{l.answered, kAnsweredColor,
+                        static_cast<double>(s.current[Outcome::kAnswered])},
+                       {l.refused, kRefusedColor, static_cast<double>(s.current[Outcome::kRefused])},
+                       {l.failed, kFailedColor, static_cast<double>(s.current[Outcome::kFailed])},
+                       {l.cancelled_short, kCancelledColor,
+                        static_cast<double>(s.current[Outcome::kCancelled])}},
+                      count, 788));
   std::vector<std::vector<std::string>> failures;
-  for (const ReportRow& row : Failures(data)) {
-    const Outcome outcome = OutcomeOfStatus(row.key);
-    const char* color = outcome == Outcome::kRefused  ? kRefusedColor
-                        : outcome == Outcome::kFailed ? kFailedColor
-                                                      : kAnsweredColor;
-    failures.push_back({absl::StrCat("<span style=\"color:", color, "\">&#9632;</span> ",
-                                     EscapeXml(row.key)),
-                        EscapeXml(locale.StatusMeaning(row.key)),
-                        EscapeXml(locale.Count(row.growth.current())),
-                        EscapeXml(locale.Share(Fraction(row.growth.current(), whole))),
-                        EscapeXml(locale.Count(row.growth.baseline()))});
+  for (const OutcomeRow& row : OutcomeRows(data)) {
+    const v1::GrowthRow& growth = row.row->growth;
+    failures.push_back({absl::StrCat("<span style=\"color:", OutcomeColor(row.outcome),
+                                     "\">&#9632;</span> ", EscapeXml(row.row->key)),
+                        EscapeXml(Meaning(row, locale)), EscapeXml(locale.Count(growth.current())),
+                        EscapeXml(locale.ShareOf(growth.current(), s.calls())),
+                        EscapeXml(locale.Count(growth.baseline()))});
   }
   if (!failures.empty()) {
     absl::StrAppend(&out, HtmlTable({l.status, l.meaning, l.this_period, l.share, same_period},
@@ -451,6 +507,9 @@ std::string Html(const ReportData& data, const ReportLocale& locale, absl::Civil
   absl::StrAppend(&out, "</section><section><h2>", EscapeXml(l.notes),
                   "</h2><ul class=\"notes\"><li>", EscapeXml(l.note_transaction), "</li><li>",
                   EscapeXml(l.note_outcomes), "</li><li>", EscapeXml(l.note_documents),
+                  data.hub_refusals_known
+                      ? ""
+                      : absl::StrCat("</li><li>", EscapeXml(l.note_no_hub_refusals)),
                   "</li></ul></section><footer>", EscapeXml(l.generated), ", ",
                   EscapeXml(locale.Date(gateway::statistics::ToProtoDay(generated_on))),
                   "</footer></main></body></html>\n");
