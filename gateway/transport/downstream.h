@@ -41,6 +41,7 @@ class Downstream final : public H2Connection {
              std::shared_ptr<const TlsMaterial> material);
   bool OnHandshakeDone() override;
   void OnHandshakeFailed() override;
+  bool LingerAfterFailedHandshake() const override { return true; }
   void OnClosed() override;
   void OnTimer() override;
 

@@ -67,6 +67,10 @@ void H2Connection::CloseAfterLinger() {
 void H2Connection::OnIo(struct ev_loop*, ev_io* watcher, int events) {
   auto* self = static_cast<H2Connection*>(watcher->data);
   if (self->closed_) return;
+  if (self->handshake_failed_) {
+    self->DrainAfterFailedHandshake();
+    return;
+  }
   if (self->handshaking_) {
     self->Handshake();
     return;
@@ -119,7 +123,33 @@ void H2Connection::Handshake() {
       return;
     default:
       OnHandshakeFailed();
-      Close();
+      if (!LingerAfterFailedHandshake()) {
+        Close();
+        return;
+      }
+      // OpenSSL has written the alert that names the reason (certificate
+      // required, revoked, expired, unknown CA). Closing now, with the
+      // client's bytes unread, sends a TCP reset that can destroy the alert
+      // on its way: a TLS 1.3 client reads it only after its first write, and
+      // saw "broken pipe" instead. So: end our side, read and drop what comes
+      // until the client closes, for a second at most (as CloseAfterLinger).
+      ::shutdown(fd_, SHUT_WR);
+      WatchWrites(false);
+      ArmTimer(kLingerSeconds);
+      lingering_ = true;
+      handshake_failed_ = true;
+  }
+}
+
+void H2Connection::DrainAfterFailedHandshake() {
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(fd_, buffer, sizeof(buffer));
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    Close();  // the client closed, or the socket failed
+    return;
   }
 }
 

@@ -53,6 +53,11 @@ class H2Connection {
   virtual void OnClosed() = 0;
   // The handshake did not complete (SSL error or peer gone before it).
   virtual void OnHandshakeFailed() {}
+  // Whether a failed handshake's connection stays open for up to
+  // kLingerSeconds, reading and dropping what the peer sends, so the alert
+  // that names the reason reaches it (a caller's side); else it closes at
+  // once (a connector's side, whose calls go elsewhere without waiting).
+  virtual bool LingerAfterFailedHandshake() const { return false; }
 
   // After GOAWAY: Close() once the peer closes, or after kLingerSeconds.
   void CloseAfterLinger();
@@ -93,6 +98,9 @@ class H2Connection {
   static void OnIo(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnTimerEvent(struct ev_loop* loop, ev_timer* watcher, int events);
   void Handshake();
+  // After a failed handshake: reads the socket's bytes and drops them (no
+  // TLS left to read them with) until the peer closes.
+  void DrainAfterFailedHandshake();
   void ReadAll();
   bool WritePending();  // false on a fatal error (connection closed)
   void WatchWrites(bool on);
@@ -107,6 +115,7 @@ class H2Connection {
   bool flush_scheduled_ = false;
   bool closed_ = false;
   bool lingering_ = false;  // GOAWAY sent: reading only to drop, then closing
+  bool handshake_failed_ = false;  // lingering after a failed handshake
   std::string out_;  // bytes nghttp2 produced that the socket has not taken
   size_t out_offset_ = 0;
 
