@@ -286,7 +286,25 @@ void ForwardedStream::OnRequestHeadersDone() {
   request_messages_.MeterInflatedSize(encoding);  // the connector inflates it whole
   for (const auto& [name, value] : decision.upstream_headers) upstream_request_.Add(name, value);
   request_headers_.Release();
+  if (size_t bytes = UpstreamHeaderBytes(); bytes > kConnectorMaxHeaderBytes) {
+    return Refuse(absl::ResourceExhaustedError(absl::StrCat(
+        "request headers too large: with the hub's own they come to ", bytes,
+        " bytes, over the connectors' limit of ", kConnectorMaxHeaderBytes,
+        " (RFC 9113 sizes: name, value and 32 per header)")));
+  }
   StartForwarding(route);
+}
+
+size_t ForwardedStream::UpstreamHeaderBytes() const {
+  size_t bytes = 0;
+  for (const auto& [name, value] : upstream_request_) bytes += name.size() + value.size() + 32;
+  if (outbound_assertion_ != nullptr) {
+    // Signed at the connection (Upstream): base64url(payload).base64url(a
+    // signature of at most 512 bytes, RSA-4096's).
+    const size_t signed_bytes = outbound_assertion_->ByteSizeLong() + 512;
+    bytes += kAssertionHeader.size() + (signed_bytes * 4 + 2) / 3 + 1 + 32;
+  }
+  return bytes;
 }
 
 absl::Status ForwardedStream::PrepareAssertion(const MethodRoute& route,

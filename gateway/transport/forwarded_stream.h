@@ -71,9 +71,16 @@ class ByteQueue {
 
 class ForwardedStream {
  public:
-  // Decoded header bytes a request may bring (with RFC 9113's 32 per field),
-  // as advertised in SETTINGS_MAX_HEADER_LIST_SIZE.
-  static constexpr size_t kMaxRequestHeaderBytes = 16 * 1024;
+  // Decoded header bytes a connector accepts (RFC 9113 sizes: name, value
+  // and 32 per field): gRPC servers' default metadata limit. The hub adds
+  // its own headers (consumer, request id, deadline, on peer routes the
+  // assertion), so a call is refused when what it would send the connector
+  // is larger, before a connector refuses it as a call on record.
+  static constexpr size_t kConnectorMaxHeaderBytes = 8 * 1024;
+  // Decoded header bytes a request may bring, as advertised in
+  // SETTINGS_MAX_HEADER_LIST_SIZE: what a connector accepts, as nothing
+  // larger could reach one.
+  static constexpr size_t kMaxRequestHeaderBytes = kConnectorMaxHeaderBytes;
   static constexpr size_t kMaxResponseHeaderBytes = 32 * 1024;
   // Answers of a hub-local stream waiting for its caller to read them.
   static constexpr size_t kMaxLocalBacklogBytes = 256 * 1024;
@@ -165,6 +172,9 @@ class ForwardedStream {
   // Drop buffered bytes, reopening the window they held on their side.
   void DropRequestBody();
   void DropResponseBody();
+  // The decoded size of the header block the connector will receive
+  // (upstream_request_, and the assertion on a peer route).
+  size_t UpstreamHeaderBytes() const;
   // Brings HubStats::held_response_bytes in line with response_body_ (to 0
   // when `gone`: the stream is being destroyed).
   void CountHeldResponse(bool gone = false);

@@ -10,11 +10,14 @@ Run by ctest:  test_hub_transport.py BUILD_DIR
 
 import gzip
 import os
+import shutil
 import signal
 import socket
 import ssl
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -71,7 +74,7 @@ class LimitsTest(TransportTest):
                 if isinstance(event, h2.events.RemoteSettingsChanged):
                     settings = {k: v.new_value for k, v in event.changed_settings.items()}
         self.assertEqual(settings.get(SettingCodes.MAX_CONCURRENT_STREAMS), 7)
-        self.assertEqual(settings.get(SettingCodes.MAX_HEADER_LIST_SIZE), 16384)
+        self.assertEqual(settings.get(SettingCodes.MAX_HEADER_LIST_SIZE), 8192)
 
     def test_a_stalled_tls_handshake_is_closed(self):
         with socket.create_connection(tuple(self.hub.address.rsplit(":", 1)), timeout=30) as s:
@@ -174,6 +177,21 @@ class LimitsTest(TransportTest):
         self.assertEqual(answer.grpc_status, 8, answer.grpc_message)  # RESOURCE_EXHAUSTED
         self.assertIn("request headers", answer.grpc_message)
         self.assert_hub_serves()
+
+    def test_headers_that_would_be_too_large_for_the_connector_are_refused_by_the_hub(self):
+        # Within what the hub reads, but not with the headers the hub adds:
+        # a connector (gRPC's 8 KiB) would refuse them, as a transaction.
+        requests = self.hub.fake.requests
+        near_limit = [("x-meta-%d" % i, "v" * 968) for i in range(7)] + [("x-last", "v" * 700)]
+        answer = self.connect().call(FAKE_METHOD, b"", near_limit)
+        self.assertEqual(answer.grpc_status, 8, answer.grpc_message)  # RESOURCE_EXHAUSTED
+        self.assertIn("with the hub's own they come to", answer.grpc_message)
+        self.assertIn("over the connectors' limit of 8192", answer.grpc_message)
+        self.assertEqual(self.hub.fake.requests, requests, "never sent to the connector")
+        # Less is forwarded as ever.
+        answer = self.connect().call(ECHO, echo_request(b"x"),
+                                     [("x-meta-%d" % i, "v" * 968) for i in range(6)])
+        self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
 
 
 class ConnectorMisbehaviourTest(TransportTest):
@@ -505,6 +523,57 @@ class TlsLifecycleTest(TransportTest):
         finally:
             self.hub.publish_crl()
         self.hub.sighup_and_wait_for("config: reloaded")
+        self.assert_hub_serves()
+
+
+class RefusedHandshakeTest(TransportTest):
+    """A refused client hears why: the hub's TLS alert reaches it. Closing at
+    once with the client's bytes unread sent a TCP reset that could destroy
+    the alert, and a TLS 1.3 client (which reads it only after its first
+    write) saw "broken pipe" or "connection reset" instead."""
+
+    def refused_with(self, version, cert=None):
+        """What the client reads after its first write: the SSL error's text."""
+        context = ssl.create_default_context(cafile=self.hub.files("caller")[0])
+        context.check_hostname = False
+        context.minimum_version = context.maximum_version = version
+        context.set_alpn_protocols(["h2"])
+        if cert is not None:
+            context.load_cert_chain(*cert)
+        host, port = self.hub.address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            try:
+                with context.wrap_socket(raw, server_hostname=host) as tls:
+                    # Enough that the client is still writing when a reset
+                    # would come (1 MiB): a hub that closed at once made this
+                    # fail with "broken pipe" or "connection reset".
+                    tls.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(1 << 20))
+                    data = tls.recv(1024)
+                    return "no error, read %r" % data
+            except ssl.SSLError as e:
+                return "SSLError: %s" % e
+            except OSError as e:
+                return "%s: %s" % (type(e).__name__, e)
+
+    def test_no_certificate_is_named_over_tls_1_3_and_1_2(self):
+        for _ in range(3):
+            self.assertIn("CERTIFICATE_REQUIRED",
+                          self.refused_with(ssl.TLSVersion.TLSv1_3).upper().replace(" ", "_"))
+            self.assertIn("ALERT", self.refused_with(ssl.TLSVersion.TLSv1_2).upper())
+
+    def test_a_certificate_of_another_ca_is_named(self):
+        other = tempfile.mkdtemp(prefix="ndxp-other-ca-")
+        self.addCleanup(shutil.rmtree, other, True)
+        pki = os.path.join(ROOT, "certs", "ndxp-pki")
+        subprocess.run([pki, "init-ca", "--dir", other, "--trust-domain", "ndxp.gov.vn"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([pki, "issue", "--dir", other, "--agency", "000.00.00.A01", "--subsystem",
+                        "ops", "--out", os.path.join(other, "ops")], check=True,
+                       stdout=subprocess.DEVNULL)
+        stranger = (os.path.join(other, "ops.pem"), os.path.join(other, "ops.key"))
+        for _ in range(3):
+            self.assertIn("UNKNOWN_CA", self.refused_with(ssl.TLSVersion.TLSv1_3, stranger)
+                          .upper().replace(" ", "_"))
         self.assert_hub_serves()
 
 
