@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make run    set up, build, start the local federation, show an exchange
+#   make run    set up, build the programs (not the tests), start the local
+#               federation, show an exchange
 #   make check  set up, build, run every test, then run them again under
 #               AddressSanitizer+UndefinedBehaviorSanitizer (what CI runs)
 # `make test` is the suite alone, the quick loop while working.
@@ -15,9 +16,12 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
 
-.PHONY: run down status build deps test check test-asan test-tsan clean
+.PHONY: run down status build programs configure deps test check test-asan test-tsan clean
 
-run: build
+# Ninja's progress: steps done of all, seconds since the build started.
+BUILD_PROGRESS := NINJA_STATUS='[%f/%t %es] '
+
+run: programs
 	@$(PYTHON) deploy/local/federation down --state $(STATE) >/dev/null 2>&1 || true
 	$(PYTHON) deploy/local/federation up --state $(STATE) --bin $(BUILD)/bin \
 	  --descriptors $(BUILD)/share/ndxp/services.binpb
@@ -35,9 +39,19 @@ status:
 deps:
 	scripts/install-deps
 
-build: deps
+configure: deps
 	cmake -S $(SOURCE) -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
-	cmake --build $(BUILD) -j $(JOBS)
+
+# What `make run` runs: every program (the hub, the connectors, ndxpctl,
+# ndxp-bench) and the services' descriptor set, none of the tests (the
+# ndxp_programs target). Same build directory and flags as `make build`, so
+# a later `make test` or `make check` builds only the rest.
+programs: configure
+	@echo "Building the programs in $(BUILD) (not the tests); the first time takes several minutes."
+	$(BUILD_PROGRESS) cmake --build $(BUILD) -j $(JOBS) --target ndxp_programs
+
+build: configure
+	$(BUILD_PROGRESS) cmake --build $(BUILD) -j $(JOBS)
 
 test: build
 	scripts/with-postgres ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)

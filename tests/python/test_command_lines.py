@@ -173,6 +173,20 @@ class CommandLinesTest(unittest.TestCase):
                                         timeout=60, stdin=subprocess.DEVNULL)
                 self.assertIn("--version", helped.stdout)
 
+    def test_make_run_builds_every_program_and_no_test(self):
+        # `make run` builds the ndxp_programs target only: the programs of
+        # the table above and the services' descriptors, none of the tests.
+        if not os.path.exists(os.path.join(BUILD, "build.ninja")):
+            self.skipTest("not a Ninja build")
+        query = subprocess.run(["ninja", "-C", BUILD, "-t", "query", "ndxp_programs"],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(query.returncode, 0, query.stderr)
+        inputs = query.stdout.split("input:", 1)[1].split("outputs:", 1)[0].split()
+        programs = {os.path.basename(i) for i in inputs if i.startswith("bin/")}
+        self.assertEqual(programs, set(PROGRAMS))
+        self.assertIn("ndxp_service_descriptors", {os.path.basename(i) for i in inputs})
+        self.assertFalse([i for i in inputs if TEST_BINARY.search(i)])
+
     def test_ndxpctl_help_and_version(self):
         for args in (["--help"], ["stats", "--help"], ["growth", "--help"],
                      ["stats", "import", "--help"], ["audit", "verify", "--help"]):
