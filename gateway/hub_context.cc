@@ -75,9 +75,12 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   for (const auto& service : context->routes->services()) routed.push_back(service->service);
   context->local =
       std::make_unique<LocalServices>(context->settings.services.get(), std::move(routed));
-  // The operators' statistics, from the recording's store.
+  // The operators' statistics, from the recording's store, and the
+  // agencies' names.
+  context->agencies = AgencyDirectoryOf(config);
   if (absl::Status s = AddStatisticsMethods(
-          parts.recorder != nullptr ? &config.recording() : nullptr, context->local.get());
+          parts.recorder != nullptr ? &config.recording() : nullptr, context->agencies,
+          context->local.get());
       !s.ok()) {
     return s;
   }

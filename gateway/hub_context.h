@@ -24,6 +24,7 @@
 #include "gateway/recording/recorder.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/routing/route_table.h"
+#include "gateway/statistics/agency_directory.h"
 
 namespace ndxp::gateway {
 
@@ -74,6 +75,8 @@ struct HubContext {
   std::unique_ptr<QuotaTable> quotas;
   std::unique_ptr<PeerTable> peers;  // hubs that may assert their members' calls
   std::unique_ptr<LocalServices> local;  // health, reflection
+  // The agencies' names (`agencies`), for ListAgencies and the dashboard.
+  std::shared_ptr<const statistics::AgencyDirectory> agencies;
   // Applied upstream when the caller sets no deadline, so no call hangs.
   std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
   // The longest deadline a call gets (a route may allow more).

@@ -116,6 +116,10 @@ absl::Status HubServer::StartAdmin(const ndxp::config::v1::HubConfig& config) {
   if (!absl::LoadTimeZone(zone, &sources.time_zone)) sources.time_zone = absl::UTCTimeZone();
   sources.serving = [this] { return serving_.load(); };
   sources.is_operator = [this](const ConsumerIdentity& caller) { return IsOperator(caller); };
+  sources.agencies = [this] {  // the running configuration's, reloaded with it
+    absl::MutexLock lock(&context_mu_);
+    return context_->agencies;
+  };
   sources.trust_domain = config.trust_domain();
   absl::StatusOr<std::unique_ptr<admin_http::AdminServer>> admin =
       admin_http::AdminServer::Start(config, std::move(sources));

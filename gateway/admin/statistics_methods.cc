@@ -51,7 +51,46 @@ class StatisticsMethod final : public LocalMethod {
   const Query query_;
 };
 
+// ListAgencies: the directory of the configuration it was built with.
+class ListAgenciesMethod final : public LocalMethod {
+ public:
+  explicit ListAgenciesMethod(std::shared_ptr<const statistics::AgencyDirectory> agencies)
+      : response_(agencies->ToResponse()) {}
+
+  Shape shape() const override { return Shape::kUnary; }
+  bool operators_only() const override { return true; }
+
+  grpc::Status Answer(ByteBuffer* request_bytes, ByteBuffer* response_bytes) const override {
+    hub::v1::ListAgenciesRequest request;
+    if (!grpc::SerializationTraits<hub::v1::ListAgenciesRequest>::Deserialize(request_bytes,
+                                                                              &request)
+             .ok()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed request");
+    }
+    response_bytes->Clear();
+    bool own_buffer;
+    return grpc::SerializationTraits<hub::v1::ListAgenciesResponse>::Serialize(
+        response_, response_bytes, &own_buffer);
+  }
+
+ private:
+  const hub::v1::ListAgenciesResponse response_;  // built once per configuration
+};
+
 }  // namespace
+
+std::shared_ptr<const statistics::AgencyDirectory> AgencyDirectoryOf(
+    const ndxp::config::v1::HubConfig& config) {
+  auto directory = std::make_shared<statistics::AgencyDirectory>();
+  for (const auto& configured : config.agencies()) {
+    hub::v1::Agency agency;
+    agency.set_code(configured.code());
+    agency.set_name_vi(configured.name_vi());
+    agency.set_name_en(configured.name_en());
+    directory->Add(agency);
+  }
+  return directory;
+}
 
 absl::StatusOr<std::shared_ptr<const StatisticsEngine>> OpenStatisticsEngine(
     const ndxp::config::v1::Recording* recording) {
@@ -67,6 +106,7 @@ absl::StatusOr<std::shared_ptr<const StatisticsEngine>> OpenStatisticsEngine(
 }
 
 absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
+                                  std::shared_ptr<const statistics::AgencyDirectory> agencies,
                                   LocalServices* local) {
   absl::StatusOr<std::shared_ptr<const StatisticsEngine>> opened = OpenStatisticsEngine(recording);
   if (!opened.ok()) return opened.status();
@@ -77,6 +117,8 @@ absl::Status AddStatisticsMethods(const ndxp::config::v1::Recording* recording,
   local->Add(kStatisticsService, "Growth",
              std::make_unique<StatisticsMethod<hub::v1::GrowthRequest, hub::v1::GrowthResponse>>(
                  engine, &StatisticsEngine::Growth));
+  local->Add(kStatisticsService, "ListAgencies",
+             std::make_unique<ListAgenciesMethod>(std::move(agencies)));
   return absl::OkStatus();
 }
 

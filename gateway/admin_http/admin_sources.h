@@ -6,6 +6,7 @@
 #define NDXP_GATEWAY_ADMIN_HTTP_ADMIN_SOURCES_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
@@ -14,6 +15,7 @@
 #include "gateway/hub_context.h"
 #include "gateway/metrics/call_metrics.h"
 #include "gateway/recording/recorder.h"
+#include "gateway/statistics/agency_directory.h"
 #include "gateway/statistics/statistics_engine.h"
 #include "gateway/transport/tls/tls_reloader.h"
 
@@ -37,6 +39,8 @@ struct AdminSources {
   std::function<bool()> serving;
   // Whether `caller` is one of the operators of the running configuration.
   std::function<bool(const ConsumerIdentity& caller)> is_operator;
+  // The agencies' names of the running configuration (unset or null: none).
+  std::function<std::shared_ptr<const statistics::AgencyDirectory>()> agencies;
   std::string trust_domain;
 };
 

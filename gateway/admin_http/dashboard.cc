@@ -1,6 +1,8 @@
 #include "gateway/admin_http/dashboard.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +10,7 @@
 #include "common/text/markup.h"
 #include "gateway/admin_http/metrics_page.h"
 #include "gateway/admin_http/svg_chart.h"
+#include "gateway/statistics/agency_directory.h"
 #include "gateway/statistics/outcomes.h"
 #include "gateway/statistics/periods.h"
 
@@ -15,6 +18,8 @@ namespace ndxp::gateway::admin_http {
 namespace {
 
 namespace v1 = hub::v1;
+using statistics::AgencyDirectory;
+using statistics::NameLanguage;
 using statistics::Outcome;
 using statistics::OutcomeCounts;
 using statistics::ToProtoDay;
@@ -50,6 +55,7 @@ table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:7px 8px; border-bottom:1px solid var(--line); }
 th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.code, .muted { color:var(--muted); font-size:12px; }
 .good { color:var(--good); } .warn { color:var(--warn); } .bad { color:var(--bad); }
 .pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; }
 .pill.good { background:#dafbe1; } .pill.bad { background:#ffebe9; } .pill.warn { background:#fff8c5; }
@@ -98,21 +104,41 @@ std::pair<std::string, std::string> DaysLeft(absl::Time when, absl::Time now) {
   return {days < 0 ? "expired" : absl::StrCat(GroupThousands(days), " days"), tone};
 }
 
-// A ranked table of count rows with each one's share of `total`.
+// `text` cut to `max` characters (UTF-8 code points) with "…" when longer.
+std::string Abbreviated(const std::string& text, size_t max) {
+  size_t characters = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (++characters > max) return text.substr(0, i) + "…";
+  }
+  return text;
+}
+
+// A ranked table of count rows with each one's share of `total`; with
+// `agencies`, the name of each row's agency beside its key (a consumer).
 std::string RankTable(absl::string_view heading, absl::string_view metric,
-                      const v1::CountResponse& counts) {
+                      const v1::CountResponse& counts, const AgencyDirectory* agencies) {
   std::string html = absl::StrCat("<section><h2>", heading, "</h2><table data-table=\"", metric,
-                                  "\"><tr><th>#</th><th>Name</th><th class=\"num\">Transactions</th>"
-                                  "<th class=\"num\">Share</th></tr>");
+                                  "\"><tr><th>#</th><th>Name</th>",
+                                  agencies != nullptr ? "<th>Agency</th>" : "",
+                                  "<th class=\"num\">Transactions</th><th class=\"num\">Share</th>"
+                                  "</tr>");
   int rank = 0;
   for (const auto& row : counts.rows()) {
     if (++rank > kTopRows) break;
     double share = counts.total() > 0 ? 100.0 * row.count() / counts.total() : 0;
-    absl::StrAppend(&html, "<tr><td>", rank, "</td><td>", EscapeXml(row.key(0)),
-                    "</td><td class=\"num\">", GroupThousands(row.count()),
+    absl::StrAppend(&html, "<tr><td>", rank, "</td><td>", EscapeXml(row.key(0)), "</td>");
+    if (agencies != nullptr) {
+      absl::StrAppend(&html, "<td>",
+                      EscapeXml(agencies->Name(row.key(0), NameLanguage::kEnglish)), "</td>");
+    }
+    absl::StrAppend(&html, "<td class=\"num\">", GroupThousands(row.count()),
                     "</td><td class=\"num\">", Percent(share), "</td></tr>");
   }
-  if (counts.rows().empty()) html += "<tr><td colspan=\"4\">No transactions in this period.</td></tr>";
+  if (counts.rows().empty()) {
+    absl::StrAppend(&html, "<tr><td colspan=\"", agencies != nullptr ? 5 : 4,
+                    "\">No transactions in this period.</td></tr>");
+  }
   return html + "</table></section>";
 }
 
@@ -127,6 +153,13 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
   std::string half = HalfYearName(anchor);
   std::string last_half = HalfYearName(statistics::SameDayYearEarlier(anchor));
   std::string cards, body;
+  // The running configuration's names of agencies (English: the page is).
+  std::shared_ptr<const AgencyDirectory> directory =
+      sources.agencies ? sources.agencies() : nullptr;
+  if (directory == nullptr) directory = std::make_shared<const AgencyDirectory>();
+  auto name_of = [&](const std::string& code) {
+    return directory->Name(code, NameLanguage::kEnglish);
+  };
 
   if (sources.statistics == nullptr) {
     body += "<section><h2>History</h2><p>Recording is off on this hub: there are no "
@@ -213,28 +246,36 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
 
     std::vector<BarPair> providers;
     for (const auto& row : growth->rows()) {
-      providers.push_back({row.key(0), row.current(), row.baseline(), Change(row)});
+      const std::string name = name_of(row.key(0));
+      providers.push_back({name.empty() ? row.key(0) : Abbreviated(name, 26), row.current(),
+                           row.baseline(), Change(row)});
     }
     std::string provider_rows;
     for (const auto& row : growth->rows()) {
-      absl::StrAppend(&provider_rows, "<tr><td>", EscapeXml(row.key(0)), "</td><td class=\"num\">",
-                      GroupThousands(row.current()), "</td><td class=\"num\">",
-                      GroupThousands(row.baseline()), "</td><td class=\"num\">",
-                      EscapeXml(Change(row)), "</td></tr>");
+      const std::string name = name_of(row.key(0));
+      absl::StrAppend(&provider_rows, "<tr><td>", EscapeXml(name.empty() ? row.key(0) : name),
+                      "</td><td class=\"code\">", EscapeXml(row.key(0)),
+                      "</td><td class=\"num\">", GroupThousands(row.current()),
+                      "</td><td class=\"num\">", GroupThousands(row.baseline()),
+                      "</td><td class=\"num\">", EscapeXml(Change(row)), "</td></tr>");
     }
     body += absl::StrCat(
         "<section><h2>", half, " against ", last_half, " by provider agency</h2>",
         "<p class=\"explain\">Transactions served by each agency that owns data, this "
         "half-year and the same half-year a year earlier.</p>",
         PairedBarChart(providers, half, last_half, "Half-year by provider agency"),
-        "<table data-table=\"providers\"><tr><th>Provider agency</th><th class=\"num\">", half,
+        "<table data-table=\"providers\"><tr><th>Provider agency</th><th>Code</th>"
+        "<th class=\"num\">", half,
         "</th><th class=\"num\">", last_half, "</th><th class=\"num\">Change</th></tr>",
-        provider_rows, "<tr><th>Total</th><th class=\"num\">", GroupThousands(total.current()),
+        provider_rows, "<tr><th>Total</th><th></th><th class=\"num\">",
+        GroupThousands(total.current()),
         "</th><th class=\"num\">", GroupThousands(total.baseline()), "</th><th class=\"num\">",
         Change(total), "</th></tr></table></section>");
     body += absl::StrCat("<div class=\"pair\">",
-                         RankTable(absl::StrCat("Top consumers, ", half), "consumers", *consumers),
-                         RankTable(absl::StrCat("Top services, ", half), "services", *services),
+                         RankTable(absl::StrCat("Top consumers, ", half), "consumers", *consumers,
+                                   directory.get()),
+                         RankTable(absl::StrCat("Top services, ", half), "services", *services,
+                                   nullptr),
                          "</div><div style=\"height:24px\"></div>");
   }
 
@@ -266,8 +307,11 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
       open += u.open;
       not_serving |= u.checked && !u.serving;
     }
+    const std::string name = name_of(c.target.provider);
     absl::StrAppend(
-        &connector_rows, "<tr><td>", EscapeXml(c.target.provider), "</td><td>",
+        &connector_rows, "<tr><td>", EscapeXml(c.target.provider),
+        name.empty() ? "" : absl::StrCat("<br><span class=\"muted\">", EscapeXml(name), "</span>"),
+        "</td><td>",
         EscapeXml(c.target.endpoint), "</td><td>",
         !c.probed ? "<span class=\"pill warn\">checking</span>"
         : c.reachable

@@ -260,6 +260,48 @@ absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings)
   return absl::OkStatus();
 }
 
+// A name people read: UTF-8 (the text format has checked it) without ASCII
+// control characters or spaces around, 1..kMaxAgencyNameBytes bytes.
+std::string AgencyNameProblem(absl::string_view name) {
+  if (name.size() > kMaxAgencyNameBytes) {
+    return absl::StrCat("is ", name.size(), " bytes, over ", kMaxAgencyNameBytes);
+  }
+  for (char c : name) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return "has a control character";
+  }
+  if (absl::StripAsciiWhitespace(name) != name) return "starts or ends with a space";
+  return "";
+}
+
+absl::Status CheckAgencies(const TextProtoFile& file, const HubSettings& settings) {
+  absl::flat_hash_set<std::string> codes;
+  const auto& agencies = settings.config.agencies();
+  for (int i = 0; i < agencies.size(); ++i) {
+    const auto& agency = agencies[i];
+    if (!identifiers::IsValidAgencyCode(agency.code())) {
+      return file.ErrorAt({{"agencies", i}, "code"},
+                          identifiers::ValidateAgencyCode(agency.code(), "code").message());
+    }
+    if (!codes.insert(agency.code()).second) {
+      return file.ErrorAt({{"agencies", i}, "code"},
+                          absl::StrCat("\"", agency.code(), "\" is named twice"));
+    }
+    if (agency.name_vi().empty() && agency.name_en().empty()) {
+      return file.ErrorAt({{"agencies", i}},
+                          absl::StrCat("names ", agency.code(), " by neither name_vi nor name_en"));
+    }
+    for (auto [field, name] : {std::pair{"name_vi", &agency.name_vi()},
+                               std::pair{"name_en", &agency.name_en()}}) {
+      if (name->empty()) continue;
+      if (std::string problem = AgencyNameProblem(*name); !problem.empty()) {
+        return file.ErrorAt({{"agencies", i}, field}, problem);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
@@ -352,6 +394,7 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   }
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
+  if (absl::Status s = CheckAgencies(file, settings); !s.ok()) return s;
   if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {
     return file.ErrorAt({"health_checks", "interval_ms"},
                         "must be 0 (every 5 s) or at least 100 (every endpoint is asked each time)");

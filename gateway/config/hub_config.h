@@ -43,6 +43,9 @@ ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
 
 inline constexpr char kDefaultTimeZone[] = "Asia/Ho_Chi_Minh";
 
+// The longest name of an agency in `agencies`, in bytes (UTF-8).
+inline constexpr size_t kMaxAgencyNameBytes = 200;
+
 // Whether the host of `listen` ("host:port") is a loopback address
 // (127.0.0.0/8, ::1, localhost): reachable from this machine only.
 bool IsLoopbackListen(absl::string_view listen);

@@ -32,6 +32,8 @@ grants { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRe
 operators: "000.00.00.A01/ops"
 quotas { consumer: "000.00.00.G12" calls_per_second: 100 burst: 200 max_concurrent: 50 }
 quotas { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry" method: "VerifyCitizen" max_concurrent: 4 }
+agencies { code: "000.00.00.H49" name_vi: "Cơ sở dữ liệu quốc gia về dân cư" name_en: "Population registry" }
+agencies { code: "000.00.00.G12" name_en: "Tax office" }
 )";
 
 class HubConfigTest : public ::testing::Test {
@@ -57,6 +59,9 @@ TEST_F(HubConfigTest, ValidConfigLoadsWithPathsResolvedBesideTheFile) {
   EXPECT_EQ(settings->config.tls().cert(), dir_.path() + "/hub.pem");
   EXPECT_NE(settings->services->FindServiceByName("ndxp.residents.v1.ResidentRegistry"),
             nullptr);
+  ASSERT_EQ(settings->config.agencies_size(), 2);
+  EXPECT_EQ(settings->config.agencies(0).name_vi(), "Cơ sở dữ liệu quốc gia về dân cư");
+  EXPECT_EQ(settings->config.agencies(1).name_en(), "Tax office");
 }
 
 struct BadCase {
@@ -157,6 +162,20 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
       {"admin address without a port", "operators: \"000.00.00.A01/ops\"",
        "operators: \"000.00.00.A01/ops\" admin { listen: \"127.0.0.1\" }", "hub.textproto:13:",
        "admin.listen \"127.0.0.1\" is not host:port"},
+      {"agency with a bad code", "code: \"000.00.00.G12\"", "code: \"tax\"", "hub.textproto:17:",
+       "agencies[1].code"},
+      {"agency named twice", "code: \"000.00.00.G12\"", "code: \"000.00.00.H49\"",
+       "hub.textproto:17:", "agencies[1].code \"000.00.00.H49\" is named twice"},
+      {"agency without a name", " name_en: \"Tax office\"", "", "hub.textproto:17:",
+       "agencies[1] names 000.00.00.G12 by neither name_vi nor name_en"},
+      {"agency name with a control character", "\"Tax office\"", "\"Tax\\toffice\"",
+       "hub.textproto:17:", "agencies[1].name_en has a control character"},
+      {"agency name with a space around", "\"Tax office\"", "\" Tax office\"",
+       "hub.textproto:17:", "agencies[1].name_en starts or ends with a space"},
+      {"agency name too long", "\"Tax office\"", "\"Tax office Tax office Tax office Tax "
+       "office Tax office Tax office Tax office Tax office Tax office Tax office Tax office Tax "
+       "office Tax office Tax office Tax office Tax office Tax office Tax office Tax office\"",
+       "hub.textproto:17:", "agencies[1].name_en is 208 bytes, over 200"},
       {"admin off loopback with nobody to let in", "operators: \"000.00.00.A01/ops\"",
        "admin { listen: \"0.0.0.0:9090\" }", "hub.textproto:13:",
        "is not a loopback address: the admin listener then requires an operator's client "

@@ -124,6 +124,8 @@ class ReportTest : public ::testing::Test {
                endpoint: "127.0.0.1:)", connector_->port(), R"(" }
       operators: "000.00.00.A01/ops"
       recording { mode: DURABLE )", store, R"( time_zone: "UTC" }
+      agencies { code: "000.00.00.G04" name_vi: "Cơ sở dữ liệu quốc gia về dân cư"
+                 name_en: "National population database" }
     )");
     auto settings = gateway::LoadHubConfig(path);
     ASSERT_TRUE(settings.ok()) << settings.status();
@@ -192,8 +194,9 @@ TEST_F(ReportTest, VietnameseMarkdownHasTheExactFigures) {
            // Months: January had nothing a year earlier.
            "| tháng 1 năm 2024 | 600.000 | 0 | mới | 35,9% |",
            "| tháng 4 năm 2024 | 65.000 | 30.000 | +116,7% | 3,9% |",
-           // Providers.
-           "| 000.00.00.G04 | 1.135.000 | 830.000 | +36,7% | 68,0% |",
+           // Providers, by the names in the hub's configuration.
+           "| Cơ sở dữ liệu quốc gia về dân cư (000.00.00.G04) | 1.135.000 | 830.000 | +36,7% | "
+           "68,0% |",
            "| 000.00.00.A02 | 380.000 | 100.000 | +280,0% | 22,8% |",
            "| 000.00.00.G22 | 155.000 | 70.000 | +121,4% | 9,3% |",
            // Consumer agencies: G12's two subsystems summed.
@@ -234,9 +237,18 @@ TEST_F(ReportTest, EnglishAndEveryPeriodForm) {
   EXPECT_THAT(year.out, HasSubstr("1,670,999 transactions, up 67.1% on the same period of 2023"));
 }
 
+TEST_F(ReportTest, AgenciesByTheHubsNamesWithoutAFile) {
+  // The hub names G04 only (its configuration's agencies): the others keep their codes.
+  Result en = Report({"--period", "2024H1", "--lang", "en", "--format", "md"});
+  ASSERT_EQ(en.code, 0) << en.err;
+  EXPECT_THAT(en.out,
+              HasSubstr("| National population database (000.00.00.G04) | 1,135,000 | 830,000 |"));
+  EXPECT_THAT(en.out, HasSubstr("| 000.00.00.G12 | 965,000 |"));
+}
+
 TEST_F(ReportTest, AgenciesByNameBesideTheirCodes) {
-  // The local federation's names file: G22's English name holds a quoted comma; B05 has no
-  // name and keeps its code.
+  // The local federation's names file over the hub's: G22's English name holds a quoted
+  // comma; B05 has no name and keeps its code; G04's English name is the file's.
   Result vi = Report({"--period", "2024H1", "--lang", "vi", "--format", "md", "--agency-names",
                       NDXP_AGENCY_NAMES});
   ASSERT_EQ(vi.code, 0) << vi.err;
@@ -247,6 +259,7 @@ TEST_F(ReportTest, AgenciesByNameBesideTheirCodes) {
                       NDXP_AGENCY_NAMES});
   ASSERT_EQ(en.code, 0) << en.err;
   EXPECT_THAT(en.out, HasSubstr("| Social insurance, health insurance (000.00.00.G22) | 155,000 |"));
+  EXPECT_THAT(en.out, HasSubstr("| Population registry (000.00.00.G04) | 1,135,000 |"));
 
   const std::string bad = dir_->path() + "/names.csv";
   std::ofstream(bad) << "code,en,vi\n000.00.00.G04,Population registry\n";

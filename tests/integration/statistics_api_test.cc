@@ -36,15 +36,16 @@ class StatisticsApiTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     database_ = new std::string(dir_->path() + "/hub.db");
 
-    std::string path = dir_->path() + "/hub.textproto";
-    std::ofstream(path) << absl::StrCat(testing::HubConfigHead(hub_tls), R"(
+    path_ = new std::string(dir_->path() + "/hub.textproto");
+    config_ = new std::string(absl::StrCat(testing::HubConfigHead(hub_tls), R"(
       routes { service: "ndxp.residents.v1.ResidentRegistry" provider: "000.00.00.H49"
                endpoint: "127.0.0.1:)", connector_->port(), R"(" }
       grants { consumer: "000.00.00.G12" service: "ndxp.residents.v1.ResidentRegistry" }
       operators: "000.00.00.A01/ops"
       recording { mode: DURABLE database: ")", *database_, R"(" }
-    )");
-    auto settings = gateway::LoadHubConfig(path);
+    )"));
+    std::ofstream(*path_) << *config_ << kAgencies;
+    auto settings = gateway::LoadHubConfig(*path_);
     ASSERT_TRUE(settings.ok()) << settings.status();
     auto hub = gateway::HubServer::Start(*std::move(settings));
     ASSERT_TRUE(hub.ok()) << hub.status();
@@ -66,6 +67,8 @@ class StatisticsApiTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
+    delete path_;
+    delete config_;
     delete hub_;
     delete connector_;
     delete dir_;
@@ -89,6 +92,12 @@ class StatisticsApiTest : public ::testing::Test {
     return period;
   }
 
+  static constexpr char kAgencies[] =
+      "agencies { code: \"000.00.00.H49\" name_vi: \"Cơ sở dữ liệu quốc gia về dân cư\" "
+      "name_en: \"Population registry\" }\n";
+
+  static std::string* path_;
+  static std::string* config_;  // without its agencies
   static testing::TestPki* pki_;
   static config::v1::TlsFiles *operator_tls_, *demo_tls_;
   static testing::RecordingConnector* connector_;
@@ -97,6 +106,8 @@ class StatisticsApiTest : public ::testing::Test {
   static gateway::HubServer* hub_;
 };
 
+std::string* StatisticsApiTest::path_;
+std::string* StatisticsApiTest::config_;
 testing::TestPki* StatisticsApiTest::pki_;
 config::v1::TlsFiles *StatisticsApiTest::operator_tls_, *StatisticsApiTest::demo_tls_;
 testing::RecordingConnector* StatisticsApiTest::connector_;
@@ -121,6 +132,41 @@ TEST_F(StatisticsApiTest, YearOnYearGrowthOfPlantedHalfYearsIsExact) {
   EXPECT_EQ(response.period().from().month(), 1);
   EXPECT_EQ(response.period().to().month(), 6);
   EXPECT_EQ(response.period().to().day(), 30);
+}
+
+TEST_F(StatisticsApiTest, AgenciesByNameFromTheConfigurationReloadedWithIt) {
+  auto list = [](const config::v1::TlsFiles& tls, v1::ListAgenciesResponse* response) {
+    grpc::ClientContext context;
+    return StatisticsAs(tls)->ListAgencies(&context, v1::ListAgenciesRequest(), response);
+  };
+  v1::ListAgenciesResponse response;
+  grpc::Status status = list(*operator_tls_, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.agencies_size(), 1);
+  EXPECT_EQ(response.agencies(0).code(), "000.00.00.H49");
+  EXPECT_EQ(response.agencies(0).name_vi(), "Cơ sở dữ liệu quốc gia về dân cư");
+  EXPECT_EQ(response.agencies(0).name_en(), "Population registry");
+  EXPECT_EQ(list(*demo_tls_, &response).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // A reload (SIGHUP) with another name and one more agency: answered at once.
+  std::ofstream(*path_) << *config_
+                        << "agencies { code: \"000.00.00.H49\" name_en: \"Residents\" }\n"
+                           "agencies { code: \"000.00.00.G12\" name_vi: \"Cục Thuế\" }\n";
+  auto reloaded = gateway::LoadHubConfig(*path_);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+  ASSERT_TRUE(hub_->Reload(*std::move(reloaded)).ok());
+  status = list(*operator_tls_, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.agencies_size(), 2);
+  EXPECT_EQ(response.agencies(0).code(), "000.00.00.G12");  // by code
+  EXPECT_EQ(response.agencies(0).name_vi(), "Cục Thuế");
+  EXPECT_EQ(response.agencies(1).name_en(), "Residents");
+  EXPECT_EQ(response.agencies(1).name_vi(), "");
+
+  std::ofstream(*path_) << *config_ << kAgencies;
+  auto restored = gateway::LoadHubConfig(*path_);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  ASSERT_TRUE(hub_->Reload(*std::move(restored)).ok());
 }
 
 TEST_F(StatisticsApiTest, OnlyOperatorsReachTheStatistics) {

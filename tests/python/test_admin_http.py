@@ -310,6 +310,10 @@ HISTORY = """day,consumer,provider,service,method,status,count
 2026-03-01,000.00.00.G12/tax-lookup,000.00.00.G04,ndxp.residents.v1.ResidentRegistry,VerifyCitizen,NOT_FOUND,70
 2026-03-01,000.00.01.B05/benefits,000.00.00.G22,ndxp.insurance.v1.InsuranceRegistry,GetInsuredPerson,OK,400
 """
+# The hub configuration's names of two agencies (G22 has none: its code shows).
+AGENCIES = ('agencies { code: "000.00.00.G04" name_vi: "Cơ sở dữ liệu quốc gia về dân cư" '
+            'name_en: "Population registry" }\n'
+            'agencies { code: "000.00.00.G12" name_en: "Tax office" }')
 REFUSED = ("INSERT INTO refused_counters (day, consumer, via, provider, service, method, "
            "status_code, count) VALUES ('2026-03-05', '000.00.00.G99/stranger', '', "
            "'000.00.00.G04', 'ndxp.residents.v1.ResidentRegistry', 'GetCitizen', 7, 30)")
@@ -481,7 +485,7 @@ class DashboardTest(unittest.TestCase):
         cls.chromium = shutil.which("chromium")
         if cls.chromium is None:
             raise unittest.SkipTest("chromium is not installed (scripts/install-deps)")
-        cls.hub = Hub(BUILD, admin="127.0.0.1:0", recording="DURABLE")
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", recording="DURABLE", extra=AGENCIES)
         csv = os.path.join(cls.hub.dir, "history.csv")
         with open(csv, "w") as f:
             f.write(HISTORY)
@@ -518,13 +522,16 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(metric("refusal-rate"), "1.8%")
         self.assertEqual(metric("cancelled"), "13")
         self.assertEqual(metric("connectors-reachable"), "2 of 2")
-        # By provider agency: residents 1,270 vs 900 (+41.1%), insurance 400 vs 100 (+300.0%).
+        # By provider agency, by name where the configuration names it: residents 1,270 vs
+        # 900 (+41.1%), insurance 400 vs 100 (+300.0%).
         providers = re.search(r'data-table="providers">(.*?)</table>', dom, re.S).group(1)
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", providers)
-        self.assertEqual(cells, ["000.00.00.G04", "1,270", "900", "+41.1%",
-                                 "000.00.00.G22", "400", "100", "+300.0%"])
+        self.assertEqual(cells, ["Population registry", "000.00.00.G04", "1,270", "900", "+41.1%",
+                                 "000.00.00.G22", "000.00.00.G22", "400", "100", "+300.0%"])
+        self.assertIn(">Population registry</text>", dom)  # the chart's label
         consumers = re.search(r'data-table="consumers">(.*?)</table>', dom, re.S).group(1)
-        self.assertIn("000.00.00.G12/tax-lookup</td><td class=\"num\">1,270", consumers)
+        self.assertIn("000.00.00.G12/tax-lookup</td><td>Tax office</td><td class=\"num\">1,270",
+                      consumers)
         # The monthly chart has the planted months.
         self.assertIn("<title>Feb 26: 1,200</title>", dom)
         self.assertIn("<title>Jan 25: 600</title>", dom)
@@ -534,6 +541,17 @@ class DashboardTest(unittest.TestCase):
         self.chromium_run("--hide-scrollbars", "--window-size=1360,1560",
                           "--screenshot=" + screenshot, url)
         self.assertGreater(os.path.getsize(screenshot), 10000)
+
+    def test_names_follow_a_reload(self):
+        renamed = AGENCIES.replace("Population registry", "National population database")
+        self.hub.rewrite_config(renamed)
+        self.addCleanup(self.hub.sighup_and_wait_for, "reloaded")
+        self.addCleanup(self.hub.rewrite_config, AGENCIES)
+        self.hub.sighup_and_wait_for("reloaded")
+        status, page = get(self.hub.admin_address, "/?day=2026-03-01")
+        self.assertEqual(status, 200)
+        self.assertIn("<td>National population database</td>", page)
+        self.assertNotIn("Population registry", page)
 
     def test_a_bad_day_is_refused_by_name(self):
         status, body = get(self.hub.admin_address, "/?day=2026-13-45")

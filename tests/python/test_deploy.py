@@ -238,6 +238,30 @@ class DeployTest(unittest.TestCase):
                     with open(path) as f:
                         self.assertIn('admin { listen: "127.0.0.1:%d" }' % ADMIN_PORT, f.read())
 
+    def test_the_local_federation_names_every_agency(self):
+        # Both hubs `federation up` configures name every agency of the federation
+        # (deploy/local/agency-names.csv) in both languages, and the hub takes it.
+        os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
+        descriptors = os.path.join(BUILD, "share", "ndxp", "services.binpb")
+        text = FEDERATION.hub_config(self.dir, self.pki, descriptors, "hub", 50500, 50501,
+                                     "DURABLE", [], [])
+        config = text_format.Parse(text, self.hub_pb2.HubConfig())
+        named = {a.code: a for a in config.agencies}
+        members = [FEDERATION.HUB, FEDERATION.PROVINCE_HUB, *FEDERATION.CONNECTORS.values(),
+                   *FEDERATION.CLIENTS.values(), *FEDERATION.PROVINCE_CONNECTORS.values(),
+                   *FEDERATION.PROVINCE_CLIENTS.values()]
+        for agency in sorted({m["agency"] for m in members}):
+            with self.subTest(agency=agency):
+                self.assertIn(agency, named)
+                self.assertTrue(named[agency].name_vi and named[agency].name_en)
+        self.assertEqual(named["000.00.00.G22"].name_en, "Social insurance, health insurance")
+        path = os.path.join(self.dir, "federation-hub.textproto")
+        with open(path, "w") as f:
+            f.write(text)
+        checked = subprocess.run([os.path.join(BIN, "ndxp-hub"), "--check-config", "--config",
+                                  path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+
     def connector_config_path(self, where, name):
         base = {"systemd": ("systemd", "config"), "docker": ("docker", "config"),
                 "k8s": ("k8s", "base", "config")}[where]

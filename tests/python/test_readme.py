@@ -122,7 +122,8 @@ class ReadmeTest(unittest.TestCase):
                       '"dateOfBirth"',                       # the first call's answer
                       "Code: InvalidArgument", "Code: PermissionDenied",
                       "INVALID_ARGUMENT [('personal_id'",    # the BadRequest, from Python
-                      "imported 2 rows", "audit chain OK"):
+                      "imported 2 rows", "audit chain OK",
+                      "Population registry"):                # the hub's agency names
             self.assertIn(shown, done.stdout, shown)
         # The growth and report examples compare this half-year, month and
         # quarter, whose calls the session made, with the history it imported

@@ -188,6 +188,19 @@ void AddHubFlags(CLI::App* command, Flags* flags) {
       ->envname("NDXP_KEY");
 }
 
+// --lang and --agency-names: how agencies are named beside their codes.
+void AddNameFlags(CLI::App* command, Flags* flags, const char* lang_help) {
+  command->add_option("--lang", flags->lang, lang_help)
+      ->type_name("en|vi")
+      ->check(ParsedBy(&ParseLanguage))
+      ->capture_default_str();
+  command
+      ->add_option("--agency-names", flags->agency_names,
+                   "more agencies' names, over the hub's (its configuration's `agencies`): a "
+                   "CSV with the header code,en,vi, as `ndxpctl agencies --format csv` prints")
+      ->type_name("FILE");
+}
+
 void AddQueryFlags(CLI::App* command, Flags* flags) {
   command
       ->add_option("--period", flags->period,
@@ -270,7 +283,23 @@ absl::StatusOr<std::unique_ptr<v1::Statistics::Stub>> Connect(const Flags& flags
   return v1::Statistics::NewStub(grpc::CreateChannel(flags.hub, *credentials));
 }
 
-// Asks the hub; prints the answer with `render`, or the hub's refusal.
+// The names to show beside agency codes: the hub's directory, with
+// --agency-names FILE's entries over it. An error names an unreadable or
+// malformed FILE.
+absl::StatusOr<AgencyDirectory> AgencyNamesFor(const Flags& flags,
+                                               v1::Statistics::StubInterface& stub) {
+  AgencyDirectory names = FetchAgencyNames(stub);
+  if (flags.agency_names.empty()) return names;
+  std::ifstream csv(flags.agency_names);
+  if (!csv) return absl::NotFoundError(absl::StrCat("cannot read ", flags.agency_names));
+  absl::StatusOr<AgencyDirectory> local = ParseAgencyNames(csv, flags.agency_names);
+  if (!local.ok()) return local.status();
+  names.Merge(*local);
+  return names;
+}
+
+// Asks the hub; prints the answer with `render` (tables with the agencies'
+// names), or the hub's refusal.
 template <typename Request, typename Response, typename Render>
 int Ask(const std::string& command, const Flags& flags,
         grpc::Status (v1::Statistics::Stub::*rpc)(grpc::ClientContext*, const Request&,
@@ -285,7 +314,33 @@ int Ask(const std::string& command, const Flags& flags,
     err << "ndxpctl: the hub answered " << DescribeStatus(status) << "\n";
     return kExitFailure;
   }
-  out << render(request, response, *ParseOutputFormat(flags.format));
+  const OutputFormat format = *ParseOutputFormat(flags.format);
+  AgencyDirectory directory;
+  if (format == OutputFormat::kTable) {  // programs' formats carry codes only
+    absl::StatusOr<AgencyDirectory> names = AgencyNamesFor(flags, **stub);
+    if (!names.ok()) {
+      err << "ndxpctl: " << names.status().message() << "\n";
+      return kExitFailure;
+    }
+    directory = *std::move(names);
+  }
+  out << render(request, response, format,
+                AgencyLabels{&directory, NameLanguageOf(*ParseLanguage(flags.lang))});
+  return 0;
+}
+
+int Agencies(const Flags& flags, std::ostream& out, std::ostream& err) {
+  const std::string command = "ndxpctl agencies";
+  absl::StatusOr<std::unique_ptr<v1::Statistics::Stub>> stub = Connect(flags);
+  if (!stub.ok()) return ReportUsageError({command, std::string(stub.status().message())}, err);
+  grpc::ClientContext context;
+  v1::ListAgenciesResponse response;
+  grpc::Status status = (**stub).ListAgencies(&context, v1::ListAgenciesRequest(), &response);
+  if (!status.ok()) {
+    err << "ndxpctl: the hub answered " << DescribeStatus(status) << "\n";
+    return kExitFailure;
+  }
+  out << RenderAgencies(response, *ParseOutputFormat(flags.format));
   return 0;
 }
 
@@ -423,19 +478,12 @@ int Report(const Flags& flags, std::ostream& out, std::ostream& err) {
     return kExitFailure;
   }
   const ReportLocale& locale = ReportLocale::For(*ParseLanguage(flags.lang));
-  if (!flags.agency_names.empty()) {
-    std::ifstream csv(flags.agency_names);
-    if (!csv) {
-      err << "ndxpctl: cannot read " << flags.agency_names << "\n";
-      return kExitFailure;
-    }
-    absl::StatusOr<AgencyNames> names = ParseAgencyNames(csv, flags.agency_names);
-    if (!names.ok()) {
-      err << "ndxpctl: " << names.status().message() << "\n";
-      return kExitFailure;
-    }
-    LabelAgencies(*names, locale.language(), &*data);
+  absl::StatusOr<AgencyDirectory> names = AgencyNamesFor(flags, **stub);
+  if (!names.ok()) {
+    err << "ndxpctl: " << names.status().message() << "\n";
+    return kExitFailure;
   }
+  LabelAgencies(*names, locale.language(), &*data);
   const std::string text =
       RenderReport(*data, *ParseReportFormat(flags.format), locale,
                    absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
@@ -542,7 +590,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
-      restore_flags;
+      restore_flags, agencies_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
@@ -556,6 +604,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   stats->require_subcommand(0, 1);
   AddHubFlags(stats, &stats_flags);
   AddQueryFlags(stats, &stats_flags);
+  AddNameFlags(stats, &stats_flags,
+               "the language of the agencies' names a table shows beside their codes");
   stats->footer(absl::StrCat(
       "Asks the hub over mutual TLS with an operator's certificate (one listed under\n"
       "`operators` in the hub's configuration). ", kHubDefaults, "\n\n",
@@ -606,6 +656,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "growth", "A period against a year earlier or the period before (the hub's Statistics API)");
   AddHubFlags(growth, &growth_flags);
   AddQueryFlags(growth, &growth_flags);
+  AddNameFlags(growth, &growth_flags,
+               "the language of the agencies' names a table shows beside their codes");
   growth
       ->add_option("--baseline", growth_flags.baseline,
                    "year-on-year: the same period a year earlier; previous: the period before")
@@ -675,25 +727,34 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->type_name("html|md|csv")
       ->check(ParsedBy(&ParseReportFormat))
       ->capture_default_str();
-  report
-      ->add_option("--lang", report_flags.lang,
-                   "en (English) or vi (Vietnamese: \"1.670.000 giao dịch, tăng 67,0% ...\")")
-      ->type_name("en|vi")
-      ->check(ParsedBy(&ParseLanguage))
-      ->capture_default_str();
+  AddNameFlags(report, &report_flags,
+               "en (English) or vi (Vietnamese: \"1.670.000 giao dịch, tăng 67,0% ...\")");
   report->add_option("--out", report_flags.out, "write the report here instead of to stdout")
-      ->type_name("FILE");
-  report
-      ->add_option("--agency-names", report_flags.agency_names,
-                   "agencies' names to show beside their codes: a CSV with the header code,en,vi "
-                   "(deploy/local/agency-names.csv for the local federation)")
       ->type_name("FILE");
   report->footer(absl::StrCat(
       "The period against the same period a year earlier: the total and its growth, by month\n"
       "(by day for a month), by provider agency, by consumer agency, the most used services,\n"
-      "refusals and errors by status, and the documents exchanged. ", kHubDefaults, "\n\n",
+      "refusals, errors and cancelled calls by status, and the documents exchanged. Agencies\n"
+      "show by the names in the hub's configuration (`agencies`) beside their codes.\n",
+      kHubDefaults, "\n\n",
       "Example: ndxpctl report --period 2024H1 --lang vi --out report-2024H1.html\n\n",
       kExitStatus));
+
+  CLI::App* agencies = app.add_subcommand(
+      "agencies", "The agencies' names the hub shows beside their codes (its configuration's "
+                  "`agencies`, the hub's Statistics API)");
+  AddHubFlags(agencies, &agencies_flags);
+  agencies
+      ->add_option("--format", agencies_flags.format,
+                   "table, csv (code,en,vi: what --agency-names reads) or json")
+      ->type_name("table|csv|json")
+      ->check(OutputFormatName())
+      ->capture_default_str();
+  agencies->footer(absl::StrCat(
+      "The names ndxpctl stats, growth and report, and the hub's dashboard, show beside agency\n"
+      "codes; set in the hub's configuration (`agencies { code name_vi name_en }`) and\n"
+      "reloaded with it. ", kHubDefaults, "\n\n",
+      "Example: ndxpctl agencies --format csv > agency-names.csv\n\n", kExitStatus));
 
   CLI::App* backup = app.add_subcommand(
       "backup", "Copy the hub's SQLite database while it runs, with a manifest (checksum and "
@@ -752,6 +813,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (growth->parsed()) return Growth(growth_flags, out, err);
   if (verify->parsed()) return AuditVerify(verify_flags, out, err);
   if (report->parsed()) return Report(report_flags, out, err);
+  if (agencies->parsed()) return Agencies(agencies_flags, out, err);
   if (backup->parsed()) return Backup(backup_flags, out, err);
   if (restore->parsed()) return Restore(restore_flags, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);

@@ -6,6 +6,7 @@
 //   ndxpctl growth       a period against its baseline (Statistics API)
 //   ndxpctl audit verify the audit log's hash chain (SQLite or PostgreSQL)
 //   ndxpctl report       a period's review, HTML/Markdown/CSV, English/Vietnamese
+//   ndxpctl agencies     the agencies' names the hub shows (Statistics API)
 //   ndxpctl backup       an online copy of the hub's SQLite database, with a manifest
 //   ndxpctl restore      a backup put in place after its checks
 //

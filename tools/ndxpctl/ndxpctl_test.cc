@@ -121,8 +121,8 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
   const Case cases[] = {
       {{}, "ndxpctl: A subcommand is required"},
       {{"chart"},
-       "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, backup or "
-       "restore)"},
+       "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
+       "backup or restore)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -282,6 +282,13 @@ class FakeStatistics final : public v1::Statistics::Service {
     *response = growth_;
     return grpc::Status::OK;
   }
+  grpc::Status ListAgencies(grpc::ServerContext*, const v1::ListAgenciesRequest*,
+                            v1::ListAgenciesResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    if (!names_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "an older hub");
+    *response = agencies_;
+    return grpc::Status::OK;
+  }
   v1::CountRequest last_count() {
     absl::MutexLock lock(&mu_);
     return last_count_;
@@ -295,6 +302,8 @@ class FakeStatistics final : public v1::Statistics::Service {
   v1::CountResponse count_;
   v1::GrowthResponse growth_;
   grpc::Status refusal_;
+  bool names_ = false;  // false: ListAgencies is UNIMPLEMENTED, as from an older hub
+  v1::ListAgenciesResponse agencies_;
 
  private:
   absl::Mutex mu_;
@@ -389,6 +398,75 @@ TEST_F(NdxpctlAgainstAHubTest, GroupByConsumerAndViaShowsDirectCallsAsADash) {
             "000.11.01.H11/commune-office  000.00.00.H11/lgsp  1,200\n"
             "000.00.00.G12/tax-lookup      -                     300\n"
             "TOTAL                                             1,500\n");
+}
+
+// The names in the hub's configuration, beside the codes, in either language.
+TEST_F(NdxpctlAgainstAHubTest, TablesShowTheAgenciesTheHubNames) {
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "period { from { year: 2026 month: 1 day: 1 } to { year: 2026 month: 6 day: 30 } }"
+      "rows { key: '000.11.01.H11/commune-office' key: '000.00.00.H11/lgsp' count: 1200 }"
+      "rows { key: '000.00.00.G12/tax-lookup' key: '' count: 300 }"
+      "total: 1500",
+      &service_.count_));
+  service_.names_ = true;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "agencies { code: '000.11.01.H11' name_vi: 'UBND xã Đồng Phúc' name_en: 'Dong Phuc "
+      "commune' }"
+      "agencies { code: '000.00.00.G12' name_vi: 'Cục Thuế' }",
+      &service_.agencies_));
+  Result english = Stats({"--group-by", "consumer,via"});
+  ASSERT_EQ(english.code, 0) << english.err;
+  // VIA names no agency the hub names: no NAME column for it.
+  EXPECT_EQ(english.out,
+            "Transactions 2026-01-01 .. 2026-06-30: 1,500\n"
+            "\n"
+            "CONSUMER                      NAME               VIA                 COUNT\n"
+            "000.11.01.H11/commune-office  Dong Phuc commune  000.00.00.H11/lgsp  1,200\n"
+            "000.00.00.G12/tax-lookup      Cục Thuế           -                     300\n"
+            "TOTAL                                                                1,500\n");
+  Result vietnamese = Stats({"--group-by", "consumer,via", "--lang", "vi"});
+  ASSERT_EQ(vietnamese.code, 0) << vietnamese.err;
+  EXPECT_THAT(vietnamese.out,
+              HasSubstr("000.11.01.H11/commune-office  UBND xã Đồng Phúc  000.00.00.H11/lgsp  1,200\n"
+                        "000.00.00.G12/tax-lookup      Cục Thuế           -                     300\n"));
+  // Programs' formats keep the API's columns.
+  Result csv = Stats({"--group-by", "consumer,via", "--format", "csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_THAT(csv.out, StartsWith("CONSUMER,VIA,COUNT\n"));
+
+  // A local file's names over the hub's.
+  ndxp::testing::TempDir dir;
+  const std::string file = dir.path() + "/names.csv";
+  std::ofstream(file) << "code,en,vi\n000.00.00.G12,\"Tax, General Department\",\n";
+  Result local = Stats({"--group-by", "consumer,via", "--agency-names", file});
+  ASSERT_EQ(local.code, 0) << local.err;
+  EXPECT_THAT(local.out,
+              HasSubstr("000.00.00.G12/tax-lookup      Tax, General Department  -                     "
+                        "300\n"));
+
+  // The directory itself, and as the CSV --agency-names reads.
+  std::vector<std::string> args = {"agencies"};
+  args.insert(args.end(), connection_.begin(), connection_.end());
+  Result table = RunArgs(args);
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_EQ(table.out,
+            "CODE           ENGLISH            VIETNAMESE\n"
+            "000.11.01.H11  Dong Phuc commune  UBND xã Đồng Phúc\n"
+            "000.00.00.G12                     Cục Thuế\n");
+  args.push_back("--format=csv");
+  Result names_csv = RunArgs(args);
+  ASSERT_EQ(names_csv.code, 0) << names_csv.err;
+  EXPECT_EQ(names_csv.out,
+            "code,en,vi\n000.11.01.H11,Dong Phuc commune,UBND xã Đồng Phúc\n000.00.00.G12,,Cục Thuế\n");
+}
+
+TEST_F(NdxpctlAgainstAHubTest, AnOlderHubWithoutNamesShowsCodes) {
+  Result result = Stats({"--group-by", "method"});  // ListAgencies is UNIMPLEMENTED
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out, Not(HasSubstr("NAME")));
+  Result missing = Stats({"--agency-names", "/nonexistent/names.csv"});
+  EXPECT_EQ(missing.code, kExitFailure);
+  EXPECT_THAT(missing.err, HasSubstr("cannot read /nonexistent/names.csv"));
 }
 
 TEST_F(NdxpctlAgainstAHubTest, CsvAndJsonWithoutGroupByCarryTheTotal) {

@@ -28,6 +28,53 @@ std::vector<std::string> KeyHeader(const google::protobuf::RepeatedField<int>& g
   return header;
 }
 
+bool NamesAgencies(int dimension) {
+  return dimension == v1::CONSUMER || dimension == v1::PROVIDER || dimension == v1::VIA;
+}
+
+// Which key columns get a NAME column beside them in a table: those of
+// agencies of which some row's agency is named.
+template <typename Rows>
+std::vector<bool> NamedColumns(const google::protobuf::RepeatedField<int>& group_by,
+                               const Rows& rows, const AgencyLabels& names,
+                               OutputFormat format) {
+  std::vector<bool> named(static_cast<size_t>(group_by.size()), false);
+  if (names.directory == nullptr || format != OutputFormat::kTable) return named;
+  for (int i = 0; i < group_by.size(); ++i) {
+    if (!NamesAgencies(group_by[i])) continue;
+    for (const auto& row : rows) {
+      if (i < row.key_size() && names.directory->Find(row.key(i)) != nullptr) {
+        named[static_cast<size_t>(i)] = true;
+        break;
+      }
+    }
+  }
+  return named;
+}
+
+// `cells` (one per key column) with the NAME cells inserted after the named
+// columns: the agency's name (`header`: "NAME"; `total`: "").
+std::vector<std::string> WithNames(std::vector<std::string> cells, const std::vector<bool>& named,
+                                   const AgencyLabels& names, bool header, bool total) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    out.push_back(cells[i]);
+    if (i < named.size() && named[i]) {
+      out.push_back(header  ? std::string("NAME")
+                    : total ? std::string()
+                            : names.directory->Name(cells[i], names.language));
+    }
+  }
+  return out;
+}
+
+// Characters of UTF-8 `text` (code points), for aligning columns.
+size_t Width(const std::string& text) {
+  size_t width = 0;
+  for (char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return width;
+}
+
 // A row's key cells under KeyHeader. In a table a direct call's empty VIA
 // shows as "-", so that the column is never blank; CSV and JSON keep "".
 std::vector<std::string> KeyCells(const google::protobuf::RepeatedField<int>& group_by,
@@ -122,14 +169,14 @@ std::string DescribeStatus(const grpc::Status& status) {
 std::string RenderAligned(const Table& table) {
   std::vector<size_t> width(table.header.size());
   for (size_t c = 0; c < table.header.size(); ++c) {
-    width[c] = table.header[c].size();
-    for (const auto& row : table.rows) width[c] = std::max(width[c], row[c].size());
+    width[c] = Width(table.header[c]);
+    for (const auto& row : table.rows) width[c] = std::max(width[c], Width(row[c]));
   }
   std::string out;
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (size_t c = 0; c < cells.size(); ++c) {
-      std::string padding(width[c] - cells[c].size(), ' ');
+      std::string padding(width[c] - Width(cells[c]), ' ');
       if (c > 0) text += "  ";
       text += c >= table.first_number_column ? padding + cells[c] : cells[c] + padding;
     }
@@ -160,14 +207,16 @@ std::string RenderCsv(const Table& table) {
 }
 
 std::string RenderCount(const v1::CountRequest& request, const v1::CountResponse& response,
-                        OutputFormat format) {
+                        OutputFormat format, const AgencyLabels& names) {
   if (format == OutputFormat::kJson) return Json(response);
+  const std::vector<bool> named = NamedColumns(request.group_by(), response.rows(), names, format);
   Table table;
-  table.header = KeyHeader(request.group_by());
+  table.header = WithNames(KeyHeader(request.group_by()), named, names, true, false);
   table.first_number_column = table.header.size();
   table.header.push_back("COUNT");
   for (const auto& row : response.rows()) {
-    std::vector<std::string> cells = KeyCells(request.group_by(), row.key(), format);
+    std::vector<std::string> cells =
+        WithNames(KeyCells(request.group_by(), row.key(), format), named, names, false, false);
     cells.push_back(Count(row.count(), format));
     table.rows.push_back(std::move(cells));
   }
@@ -185,17 +234,19 @@ std::string RenderCount(const v1::CountRequest& request, const v1::CountResponse
 }
 
 std::string RenderGrowth(const v1::GrowthRequest& request, const v1::GrowthResponse& response,
-                         OutputFormat format) {
+                         OutputFormat format, const AgencyLabels& names) {
   if (format == OutputFormat::kJson) return Json(response);
+  const std::vector<bool> named = NamedColumns(request.group_by(), response.rows(), names, format);
   Table table;
-  table.header = KeyHeader(request.group_by());
+  table.header = WithNames(KeyHeader(request.group_by()), named, names, true, false);
   table.first_number_column = table.header.size();
   for (const char* h : {"CURRENT", "BASELINE", "DIFFERENCE", "PERCENT", "MULTIPLE"}) {
     table.header.push_back(h);
   }
   for (const auto& row : response.rows()) {
-    table.rows.push_back(
-        GrowthCells(KeyCells(request.group_by(), row.key(), format), row, format));
+    table.rows.push_back(GrowthCells(
+        WithNames(KeyCells(request.group_by(), row.key(), format), named, names, false, false),
+        row, format));
   }
   table.rows.push_back(GrowthCells(TotalKey(table.first_number_column), response.total(), format));
   if (format == OutputFormat::kCsv) return RenderCsv(table);
@@ -207,6 +258,20 @@ std::string RenderGrowth(const v1::GrowthRequest& request, const v1::GrowthRespo
                    ", ", total[3], ", ", total[4], "\n");
   if (request.group_by().empty()) return out;
   return absl::StrCat(out, "\n", RenderRows(table, format));
+}
+
+std::string RenderAgencies(const v1::ListAgenciesResponse& response, OutputFormat format) {
+  if (format == OutputFormat::kJson) return Json(response);
+  Table table;
+  // CSV as `--agency-names FILE` reads it.
+  table.header = format == OutputFormat::kCsv ? std::vector<std::string>{"code", "en", "vi"}
+                                              : std::vector<std::string>{"CODE", "ENGLISH",
+                                                                         "VIETNAMESE"};
+  table.first_number_column = table.header.size();
+  for (const v1::Agency& agency : response.agencies()) {
+    table.rows.push_back({agency.code(), agency.name_en(), agency.name_vi()});
+  }
+  return RenderRows(table, format);
 }
 
 }  // namespace ndxp::ndxpctl

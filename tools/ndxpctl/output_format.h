@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/statistics/agency_directory.h"
 #include "ndxp/hub/v1/statistics.pb.h"
 
 namespace ndxp::ndxpctl {
@@ -51,9 +52,19 @@ struct Table {
   size_t first_number_column = 0;
 };
 
-// Columns padded to their widest cell, two spaces apart; text left-aligned,
-// numbers right-aligned; no trailing spaces.
+// Columns padded to their widest cell (in characters: UTF-8 code points),
+// two spaces apart; text left-aligned, numbers right-aligned; no trailing
+// spaces.
 std::string RenderAligned(const Table& table);
+
+// Names to show beside agency codes in tables: a NAME column after each
+// CONSUMER, PROVIDER or VIA column of which some row's agency is named in
+// `directory`. CSV and JSON stay as the API answers (programs join
+// `ndxpctl agencies` themselves).
+struct AgencyLabels {
+  const gateway::statistics::AgencyDirectory* directory = nullptr;  // none: codes only
+  gateway::statistics::NameLanguage language = gateway::statistics::NameLanguage::kEnglish;
+};
 
 // RFC 4180: fields with a comma, quote or line break quoted, quotes doubled;
 // lines end in "\n".
@@ -67,7 +78,8 @@ std::string RenderCsv(const Table& table);
 // only row otherwise). JSON: the response with every field, total and empty
 // lists included.
 std::string RenderCount(const hub::v1::CountRequest& request,
-                        const hub::v1::CountResponse& response, OutputFormat format);
+                        const hub::v1::CountResponse& response, OutputFormat format,
+                        const AgencyLabels& names = {});
 
 // The answer of Statistics.Growth, laid out as RenderCount's: columns
 // CURRENT, BASELINE, DIFFERENCE, PERCENT, MULTIPLE; an undefined growth (empty
@@ -75,7 +87,13 @@ std::string RenderCount(const hub::v1::CountRequest& request,
 // table's headline reads "FROM .. TO against FROM .. TO: 1,670 vs 1,000,
 // +67.0%, 1.67x".
 std::string RenderGrowth(const hub::v1::GrowthRequest& request,
-                         const hub::v1::GrowthResponse& response, OutputFormat format);
+                         const hub::v1::GrowthResponse& response, OutputFormat format,
+                         const AgencyLabels& names = {});
+
+// The answer of Statistics.ListAgencies: code, English and Vietnamese names,
+// one agency a row (CSV: the header "code,en,vi", as `--agency-names FILE`
+// reads it), or the response (JSON).
+std::string RenderAgencies(const hub::v1::ListAgenciesResponse& response, OutputFormat format);
 
 }  // namespace ndxp::ndxpctl
 

@@ -98,8 +98,20 @@ std::vector<std::string> CsvFields(const std::string& line) {
 
 }  // namespace
 
-absl::StatusOr<AgencyNames> ParseAgencyNames(std::istream& csv, const std::string& file) {
-  AgencyNames names;
+AgencyDirectory FetchAgencyNames(v1::Statistics::StubInterface& stub) {
+  grpc::ClientContext context;
+  v1::ListAgenciesResponse response;
+  if (!stub.ListAgencies(&context, v1::ListAgenciesRequest(), &response).ok()) return {};
+  return AgencyDirectory(response.agencies());
+}
+
+gateway::statistics::NameLanguage NameLanguageOf(Language language) {
+  return language == Language::kEnglish ? gateway::statistics::NameLanguage::kEnglish
+                                        : gateway::statistics::NameLanguage::kVietnamese;
+}
+
+absl::StatusOr<AgencyDirectory> ParseAgencyNames(std::istream& csv, const std::string& file) {
+  AgencyDirectory names;
   std::string line;
   for (int number = 1; std::getline(csv, line); ++number) {
     if (number == 1 || line.empty() || line == "\r") continue;  // the header, blank lines
@@ -108,20 +120,18 @@ absl::StatusOr<AgencyNames> ParseAgencyNames(std::istream& csv, const std::strin
       return absl::InvalidArgumentError(absl::StrCat(
           file, ":", number, ": expected code,en,vi (", fields.size(), " fields)"));
     }
-    names[fields[0]] = {fields[1], fields[2]};
+    v1::Agency agency;
+    agency.set_code(fields[0]);
+    agency.set_name_en(fields[1]);
+    agency.set_name_vi(fields[2]);
+    names.Add(agency);
   }
   return names;
 }
 
-void LabelAgencies(const AgencyNames& names, Language language, ReportData* data) {
+void LabelAgencies(const AgencyDirectory& names, Language language, ReportData* data) {
   for (std::vector<ReportRow>* rows : {&data->providers, &data->consumers}) {
-    for (ReportRow& row : *rows) {
-      auto name = names.find(row.key);
-      if (name == names.end()) continue;
-      const AgencyName& n = name->second;
-      row.label = language == Language::kEnglish ? (n.english.empty() ? n.vietnamese : n.english)
-                                                 : (n.vietnamese.empty() ? n.english : n.vietnamese);
-    }
+    for (ReportRow& row : *rows) row.label = names.Name(row.key, NameLanguageOf(language));
   }
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway/statistics/agency_directory.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
 #include "tools/ndxpctl/report_locale.h"
 
@@ -68,20 +69,25 @@ struct ReportData {
 absl::StatusOr<ReportData> CollectReport(hub::v1::Statistics::StubInterface& stub,
                                          const hub::v1::Period& period);
 
-// Agencies' names by code, in English and Vietnamese.
-struct AgencyName {
-  std::string english, vietnamese;
-};
-using AgencyNames = std::map<std::string, AgencyName>;
+using ::ndxp::gateway::statistics::AgencyDirectory;
+
+// The hub's agency directory (Statistics.ListAgencies: the names in its
+// configuration); empty from a hub that names none, or predates the method,
+// or refuses it (the figures' own calls then say why).
+AgencyDirectory FetchAgencyNames(hub::v1::Statistics::StubInterface& stub);
 
 // A CSV of agencies' names: the header "code,en,vi", then one agency a line
-// (fields with commas in double quotes, UTF-8). INVALID_ARGUMENT naming
-// `file` and the line of a row without three fields or with an empty code.
-absl::StatusOr<AgencyNames> ParseAgencyNames(std::istream& csv, const std::string& file);
+// (fields with commas in double quotes, UTF-8), as `ndxpctl agencies --format
+// csv` prints them. INVALID_ARGUMENT naming `file` and the line of a row
+// without three fields or with an empty code.
+absl::StatusOr<AgencyDirectory> ParseAgencyNames(std::istream& csv, const std::string& file);
 
-// Labels the provider and consumer rows of `data` whose code has a name in
-// `language` (the other language's name when it has none).
-void LabelAgencies(const AgencyNames& names, Language language, ReportData* data);
+// The directory's language for `language`.
+gateway::statistics::NameLanguage NameLanguageOf(Language language);
+
+// Labels the provider and consumer rows of `data` whose agency has a name in
+// `names`, in `language` (the other language's name when it has none).
+void LabelAgencies(const AgencyDirectory& names, Language language, ReportData* data);
 
 }  // namespace ndxp::ndxpctl
 
