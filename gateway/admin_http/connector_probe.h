@@ -1,7 +1,7 @@
 // Whether the hub can reach each connector it routes to, checked the way the
 // transport connects: TCP, the TLS handshake with the hub's client
 // certificate, and the connector's certificate naming the route's provider
-// agency. For /readyz, the connector_up gauge and the dashboard.
+// agency. For /connectors, the connector_up gauge and the dashboard.
 //
 // A background thread probes every connector every `interval` (each probe
 // bounded by `timeout`), so a scrape never waits on the network and the
