@@ -22,19 +22,18 @@ absl::string_view View(const uint8_t* data, size_t length) {
   return {reinterpret_cast<const char*>(data), length};
 }
 
-// "HOST:PORT" of the connection's peer, for logs.
-std::string PeerAddress(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+// "HOST:PORT" of a connection's peer, for logs: from the address accept()
+// gave, since getpeername() fails once the peer has reset the connection
+// (a refused handshake was logged "from ?").
+std::string PeerAddress(const sockaddr_storage& address) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
   if (address.ss_family == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
     inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
     port = ntohs(v4->sin_port);
   } else if (address.ss_family == AF_INET6) {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
     inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
     port = ntohs(v6->sin6_port);
   }
@@ -58,7 +57,7 @@ int RememberRefusedCertificate(int ok, X509_STORE_CTX* store) {
 
 }  // namespace
 
-Downstream* Downstream::Accept(TransportThread* thread, int fd) {
+Downstream* Downstream::Accept(TransportThread* thread, int fd, const sockaddr_storage& peer) {
   std::shared_ptr<const TlsMaterial> material = thread->shared().tls->Current();
   SSL* ssl = SSL_new(material->server_context());
   if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
@@ -70,7 +69,7 @@ Downstream* Downstream::Accept(TransportThread* thread, int fd) {
   // An idle connection gives its TLS record buffers back (about 34 KiB).
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                         SSL_MODE_RELEASE_BUFFERS);
-  auto* downstream = new Downstream(thread, fd, ssl, std::move(material));
+  auto* downstream = new Downstream(thread, fd, ssl, std::move(material), peer);
   SSL_set_app_data(ssl, &downstream->refused_serial_);
   SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                  &RememberRefusedCertificate);
@@ -78,8 +77,9 @@ Downstream* Downstream::Accept(TransportThread* thread, int fd) {
 }
 
 Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
-                       std::shared_ptr<const TlsMaterial> material)
+                       std::shared_ptr<const TlsMaterial> material, const sockaddr_storage& peer)
     : H2Connection(thread, fd, ssl),
+      peer_(peer),
       material_(std::move(material)),
       identity_(absl::UnauthenticatedError("no handshake yet")),
       reset_tokens_(thread->shared().reset_burst) {
@@ -110,7 +110,7 @@ bool Downstream::OnHandshakeDone() {
   if (!identity_.ok()) {
     thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);
     logging::Log("transport").warn("{} (certificate serial {}) has no valid identity: {}",
-                                   PeerAddress(fd()), SerialHex(SSL_get0_peer_certificate(ssl())),
+                                   PeerAddress(peer_), SerialHex(SSL_get0_peer_certificate(ssl())),
                                    identity_.status().message());
   }
 
@@ -154,7 +154,7 @@ void Downstream::OnHandshakeFailed() {
   thread()->context()->stats->handshake_failures[static_cast<int>(reason)].fetch_add(
       1, std::memory_order_relaxed);
   logging::Log("transport").warn(
-      "TLS handshake from {} refused: {}{}", PeerAddress(fd()), Name(reason),
+      "TLS handshake from {} refused: {}{}", PeerAddress(peer_), Name(reason),
       refused_serial_.empty() ? "" : absl::StrCat(" (certificate serial ", refused_serial_, ")"));
 }
 

@@ -4,6 +4,8 @@
 #ifndef NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
 #define NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
 
@@ -20,9 +22,10 @@ class ForwardedStream;
 // Owned by its TransportThread (see H2Connection). Not thread-safe.
 class Downstream final : public H2Connection {
  public:
-  // A connection accepted on `fd`, with the TLS material current now.
-  // Registered with `thread` and started; nullptr if TLS cannot be set up.
-  static Downstream* Accept(TransportThread* thread, int fd);
+  // A connection from `peer` accepted on `fd`, with the TLS material
+  // current now. Registered with `thread` and started; nullptr if TLS
+  // cannot be set up.
+  static Downstream* Accept(TransportThread* thread, int fd, const sockaddr_storage& peer);
   ~Downstream() override;
 
   // Graceful shutdown: GOAWAY now; the connection closes when its calls end.
@@ -38,7 +41,7 @@ class Downstream final : public H2Connection {
 
  private:
   Downstream(TransportThread* thread, int fd, SSL* ssl,
-             std::shared_ptr<const TlsMaterial> material);
+             std::shared_ptr<const TlsMaterial> material, const sockaddr_storage& peer);
   bool OnHandshakeDone() override;
   void OnHandshakeFailed() override;
   void OnClosed() override;
@@ -60,6 +63,7 @@ class Downstream final : public H2Connection {
   // bucket; an empty bucket ends the connection.
   bool TakeResetToken();
 
+  const sockaddr_storage peer_;  // the address it came from (a log's first question)
   std::shared_ptr<const TlsMaterial> material_;  // what this connection shook hands with
   std::string spiffe_id_;  // identity_ points into it
   absl::StatusOr<ConsumerIdentity> identity_;

@@ -106,7 +106,10 @@ void TransportThread::Accept() {
       PauseAccepting(0);  // until a connection closes
       return;
     }
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof(peer);
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       // Out of descriptors: the pending connection stays queued and the
@@ -120,7 +123,7 @@ void TransportThread::Accept() {
     // durable commit must not wait for the caller's delayed ACK (Nagle).
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    auto* downstream = Downstream::Accept(this, fd);
+    auto* downstream = Downstream::Accept(this, fd, peer);
     if (downstream == nullptr) continue;
     downstreams_.insert(downstream);
     downstream->Begin();
