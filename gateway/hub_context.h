@@ -18,6 +18,7 @@
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/metrics/call_metrics.h"
+#include "gateway/metrics/connection_limits.h"
 #include "gateway/peering/peers.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
@@ -40,6 +41,8 @@ struct HubStats {
   // CA, expired, revoked, CRL expired, other).
   std::atomic<uint64_t> handshake_failures[6] = {};
   std::atomic<uint64_t> bad_identity{0};  // handshake passed, no valid SPIFFE identity
+  // Limits a connection ran into, by ConnectionLimit (kConnectionLimits).
+  std::atomic<uint64_t> connection_limits[kConnectionLimitCount] = {};
 };
 
 // Counts one admission decision in `stats` (hub-local calls are not

@@ -123,6 +123,13 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
   }
   page.Sample("ndxp_tls_handshake_failures_total", {{"reason", "no_valid_identity"}},
               Load(stats.bad_identity));
+  page.Family("ndxp_connection_limits_total", "counter",
+              "Times a caller's connection ran into a limit of docs/design.md \"Connections\" "
+              "that ends it with GOAWAY ENHANCE_YOUR_CALM, by limit.");
+  for (const ConnectionLimitInfo& limit : kConnectionLimits) {
+    page.Sample("ndxp_connection_limits_total", {{"limit", limit.name}},
+                Load(stats.connection_limits[Index(limit.limit)]));
+  }
 
   transport::TlsReloader::SecondsUntilExpiry expiry = sources.tls->SecondsUntil(now);
   page.Family("ndxp_certificate_expiry_seconds", "gauge",

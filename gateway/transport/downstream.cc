@@ -184,6 +184,38 @@ void Downstream::OnClosed() {
   thread()->ForgetDownstream(this);
 }
 
+std::string Downstream::Peer() const {
+  if (!identity_.ok()) return PeerAddress(peer_);
+  return absl::StrCat(PeerAddress(peer_), " (", identity_->agency_subsystem, ")");
+}
+
+void Downstream::CountLimit(ConnectionLimit limit, absl::string_view what) {
+  if (HubStats* stats = thread()->context()->stats) {
+    stats->connection_limits[Index(limit)].fetch_add(1, std::memory_order_relaxed);
+  }
+  logging::Log("transport").warn(
+      "connection from {} ended with GOAWAY ENHANCE_YOUR_CALM: {} ({}): {}", Peer(),
+      Info(limit).name, Info(limit).setting, what);
+}
+
+void Downstream::EndForLimit(ConnectionLimit limit, absl::string_view what) {
+  CountLimit(limit, what);
+  EndSession(NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
+void Downstream::OnSessionFailed(int error, uint32_t goaway_code) {
+  // nghttp2's own bounds: on CONTINUATION frames in one header block, and
+  // on acknowledgements the caller does not read (a PING or SETTINGS flood).
+  if (error == NGHTTP2_ERR_FLOODED) {
+    CountLimit(ConnectionLimit::kUnreadAcknowledgements, nghttp2_strerror(error));
+  } else if (error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+    CountLimit(ConnectionLimit::kContinuationFrames, nghttp2_strerror(error));
+  } else {
+    logging::Log("transport").warn("connection from {} failed: {}; GOAWAY {}", Peer(),
+                                   nghttp2_strerror(error), nghttp2_http2_strerror(goaway_code));
+  }
+}
+
 bool Downstream::TakeResetToken() {
   const TransportShared& shared = thread()->shared();
   absl::Time now = absl::Now();
@@ -266,8 +298,10 @@ int Downstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* f
     // call to a connector) for nothing.
     auto* self = static_cast<Downstream*>(data);
     if (!self->TakeResetToken()) {
-      nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
-      self->ScheduleFlush();
+      const TransportShared& shared = self->thread()->shared();
+      self->EndForLimit(ConnectionLimit::kStreamResets,
+                        absl::StrCat("more than ", shared.reset_burst, " resets at once or ",
+                                     shared.resets_per_second, " a second"));
     }
     return 0;
   }

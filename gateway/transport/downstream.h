@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/metrics/connection_limits.h"
 #include "gateway/transport/h2_connection.h"
 #include "gateway/transport/tls/tls_material.h"
 
@@ -46,6 +47,14 @@ class Downstream final : public H2Connection {
   void OnHandshakeFailed() override;
   void OnClosed() override;
   void OnTimer() override;
+  void OnSessionFailed(int error, uint32_t goaway_code) override;
+  // `limit` fired: counted and logged with the peer's address, who it is
+  // and `what` happened; EndForLimit also ends the session with GOAWAY
+  // ENHANCE_YOUR_CALM.
+  void CountLimit(ConnectionLimit limit, absl::string_view what);
+  void EndForLimit(ConnectionLimit limit, absl::string_view what);
+  // "HOST:PORT", and the identity when the certificate names one.
+  std::string Peer() const;
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,

@@ -151,12 +151,65 @@ void H2Connection::ReadAll() {
       }
     }
     if (lingering_) continue;  // after GOAWAY: read only to drop
-    ssize_t used = nghttp2_session_mem_recv(session_, buffer, static_cast<size_t>(n));
-    if (used < 0) {  // a connection error: nghttp2 has queued GOAWAY
-      Flush();
-      CloseAfterLinger();
-    }
+    Deliver(buffer, static_cast<size_t>(n));
   }
+}
+
+bool H2Connection::Deliver(const uint8_t* data, size_t length) {
+  if (!Feeding()) return false;
+  if (length > 0) {
+    ssize_t used = nghttp2_session_mem_recv(session_, data, length);
+    if (used < 0) {
+      FailSession(static_cast<int>(used));
+      return false;
+    }
+    // A connection error nghttp2 found itself (a malformed frame) is not
+    // negative: it has queued GOAWAY and ignores the rest; Flush() sends it
+    // and closes once it is out.
+  }
+  if (ending_) {  // a callback ended the session (rapid reset)
+    Flush();
+    CloseAfterLinger();
+    return false;
+  }
+  return true;
+}
+
+void H2Connection::EndSession(uint32_t error_code) {
+  if (session_ == nullptr || ending_ || session_failed_) return;
+  ending_ = true;
+  nghttp2_session_terminate_session(session_, error_code);
+  ScheduleFlush();
+}
+
+void H2Connection::FailSession(int error) {
+  // nghttp2's errors past NGHTTP2_ERR_FATAL (a callback's failure, its own
+  // bounds on CONTINUATION frames and on acknowledgements the peer does not
+  // read, a bad client preface) queue no GOAWAY, and the session must be
+  // asked for nothing more. So the hub writes the GOAWAY itself, after the
+  // whole frames already produced, for the peer to learn why it is closed.
+  session_failed_ = true;
+  uint32_t code = NGHTTP2_INTERNAL_ERROR;
+  if (error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || error == NGHTTP2_ERR_FLOODED) {
+    code = NGHTTP2_ENHANCE_YOUR_CALM;
+  } else if (error == NGHTTP2_ERR_BAD_CLIENT_MAGIC) {
+    code = NGHTTP2_PROTOCOL_ERROR;
+  }
+  OnSessionFailed(error, code);
+  const uint32_t last_stream_id =
+      static_cast<uint32_t>(nghttp2_session_get_last_proc_stream_id(session_));
+  const uint8_t goaway[] = {0, 0, 8, NGHTTP2_GOAWAY, 0, 0, 0, 0, 0,
+                            static_cast<uint8_t>(last_stream_id >> 24),
+                            static_cast<uint8_t>(last_stream_id >> 16),
+                            static_cast<uint8_t>(last_stream_id >> 8),
+                            static_cast<uint8_t>(last_stream_id),
+                            static_cast<uint8_t>(code >> 24),
+                            static_cast<uint8_t>(code >> 16),
+                            static_cast<uint8_t>(code >> 8),
+                            static_cast<uint8_t>(code)};
+  out_.append(reinterpret_cast<const char*>(goaway), sizeof(goaway));
+  Flush();
+  CloseAfterLinger();
 }
 
 void H2Connection::ScheduleFlush() {
@@ -169,7 +222,7 @@ void H2Connection::Flush() {
   flush_scheduled_ = false;
   if (closed_ || handshaking_ || session_ == nullptr) return;
   for (;;) {
-    while (out_.size() - out_offset_ < kMaxBufferedOut) {
+    while (!session_failed_ && out_.size() - out_offset_ < kMaxBufferedOut) {
       const uint8_t* data;
       ssize_t n = nghttp2_session_mem_send(session_, &data);
       if (n < 0) {
@@ -183,6 +236,7 @@ void H2Connection::Flush() {
     if (!WritePending()) return;
     if (out_offset_ != out_.size()) return;  // the socket is full: EV_WRITE resumes
   }
+  if (session_failed_) return;  // lingering already
   if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
     CloseAfterLinger();  // GOAWAY exchanged and every stream done
   }

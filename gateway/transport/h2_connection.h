@@ -58,6 +58,15 @@ class H2Connection {
   void CloseAfterLinger();
   static constexpr double kLingerSeconds = 1.0;
 
+  // Ends the session with GOAWAY `error_code`: nothing more the peer sent
+  // reaches the session (from inside an nghttp2 callback too: the read
+  // stops when the callback returns), the GOAWAY goes out, the connection
+  // lingers and closes.
+  void EndSession(uint32_t error_code);
+  // nghttp2 failed the session with `error` (a negative nghttp2_error); the
+  // transport answers GOAWAY `goaway_code` itself, as nghttp2 queues none.
+  virtual void OnSessionFailed(int /*error*/, uint32_t /*goaway_code*/) {}
+
   // Restarts the idle/handshake timer for `seconds` (0 stops it).
   void ArmTimer(double seconds);
   virtual void OnTimer() { Close(); }
@@ -94,6 +103,10 @@ class H2Connection {
   static void OnTimerEvent(struct ev_loop* loop, ev_timer* watcher, int events);
   void Handshake();
   void ReadAll();
+  // nghttp2_session_mem_recv; false once the session takes no more.
+  bool Deliver(const uint8_t* data, size_t length);
+  bool Feeding() const { return !closed_ && !lingering_ && !ending_ && !session_failed_; }
+  void FailSession(int error);
   bool WritePending();  // false on a fatal error (connection closed)
   void WatchWrites(bool on);
 
@@ -107,6 +120,8 @@ class H2Connection {
   bool flush_scheduled_ = false;
   bool closed_ = false;
   bool lingering_ = false;  // GOAWAY sent: reading only to drop, then closing
+  bool ending_ = false;     // EndSession(): the peer's bytes go no further
+  bool session_failed_ = false;  // nghttp2 failed fatally: it is asked for nothing more
   std::string out_;  // bytes nghttp2 produced that the socket has not taken
   size_t out_offset_ = 0;
 
