@@ -4,7 +4,7 @@
 // configuration that sets it.
 //
 // Example:
-//   stats->connection_limits[Index(ConnectionLimit::kStreamResets)]++;
+//   stats->connection_limits[Index(ConnectionLimit::kUselessFrames)]++;
 //   log.warn("... {} ({})", Info(limit).name, Info(limit).setting);
 #ifndef NDXP_GATEWAY_METRICS_CONNECTION_LIMITS_H_
 #define NDXP_GATEWAY_METRICS_CONNECTION_LIMITS_H_
@@ -18,6 +18,7 @@
 namespace ndxp::gateway {
 
 enum class ConnectionLimit : uint8_t {
+  kUselessFrames,           // GOAWAY ENHANCE_YOUR_CALM
   kContinuationFrames,      // GOAWAY ENHANCE_YOUR_CALM
   kStreamResets,            // GOAWAY ENHANCE_YOUR_CALM (rapid reset)
   kUnreadAcknowledgements,  // GOAWAY ENHANCE_YOUR_CALM (nghttp2's bound)
@@ -31,6 +32,8 @@ struct ConnectionLimitInfo {
 
 // In the enumeration's order.
 inline constexpr ConnectionLimitInfo kConnectionLimits[] = {
+    {ConnectionLimit::kUselessFrames, "useless_frames",
+     "limits.useless_frames, limits.useless_frames_per_useful"},
     {ConnectionLimit::kContinuationFrames, "continuation_frames",
      "8 per header block, nghttp2's own bound"},
     {ConnectionLimit::kStreamResets, "stream_resets",

@@ -81,6 +81,7 @@ Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
     : H2Connection(thread, fd, ssl),
       peer_(peer),
       material_(std::move(material)),
+      frame_guard_(thread->shared().frame_guard),
       identity_(absl::UnauthenticatedError("no handshake yet")),
       reset_tokens_(thread->shared().reset_burst) {
   ArmTimer(absl::ToDoubleSeconds(thread->shared().handshake_timeout));
@@ -203,9 +204,56 @@ void Downstream::EndForLimit(ConnectionLimit limit, absl::string_view what) {
   EndSession(NGHTTP2_ENHANCE_YOUR_CALM);
 }
 
+bool Downstream::OnFrameHeader(const FrameHeader& header) {
+  // Where the frame's stream stands now that every frame before it is read.
+  FrameGuard::Stream stream = FrameGuard::Stream::kNone;
+  if (header.stream_id != 0) {
+    if (nghttp2_stream* found = nghttp2_session_find_stream(session_, header.stream_id)) {
+      switch (nghttp2_stream_get_state(found)) {
+        case NGHTTP2_STREAM_STATE_OPEN:
+        case NGHTTP2_STREAM_STATE_HALF_CLOSED_LOCAL:
+          stream = FrameGuard::Stream::kOpen;
+          break;
+        case NGHTTP2_STREAM_STATE_HALF_CLOSED_REMOTE:
+          stream = FrameGuard::Stream::kCallerDone;
+          break;
+        default:  // idle (named by a PRIORITY), closed but remembered, reserved
+          break;
+      }
+    }
+  }
+  const FrameGuard::Verdict verdict =
+      frame_guard_.OnFrame(header, stream, ev_now(thread()->loop()));
+  if (verdict == FrameGuard::Verdict::kPass) return true;
+  // A connection error nghttp2 found itself (a malformed frame before these)
+  // has its own GOAWAY queued, and nghttp2 ignores what follows: that one
+  // goes out and is the reason, not this limit.
+  Flush();
+  if (closed() || nghttp2_session_want_read(session_) == 0) return false;
+  switch (verdict) {
+    case FrameGuard::Verdict::kPass:
+      return true;
+    case FrameGuard::Verdict::kUselessFrames:
+      EndForLimit(ConnectionLimit::kUselessFrames,
+                  absl::StrCat(frame_guard_.useless(),
+                               " frames that do no work for a call in 10 to 20 s, against ",
+                               frame_guard_.useful(), " that do (the last of type ",
+                               header.type, " on stream ", header.stream_id, ")"));
+      return false;
+    case FrameGuard::Verdict::kContinuationFrames:
+      EndForLimit(ConnectionLimit::kContinuationFrames,
+                  absl::StrCat(frame_guard_.continuations(),
+                               " CONTINUATION frames in one header block on stream ",
+                               header.stream_id));
+      return false;
+  }
+  return true;
+}
+
 void Downstream::OnSessionFailed(int error, uint32_t goaway_code) {
-  // nghttp2's own bounds: on CONTINUATION frames in one header block, and
-  // on acknowledgements the caller does not read (a PING or SETTINGS flood).
+  // The guard stops CONTINUATION floods first; nghttp2's own bound on
+  // acknowledgements the caller does not read (PING, SETTINGS) may still be
+  // the first to fire for a caller that does much useful work.
   if (error == NGHTTP2_ERR_FLOODED) {
     CountLimit(ConnectionLimit::kUnreadAcknowledgements, nghttp2_strerror(error));
   } else if (error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
@@ -236,7 +284,12 @@ int Downstream::OnSendData(nghttp2_session*, nghttp2_frame* frame, const uint8_t
       [stream](std::string* out, size_t n) { stream->WriteResponseBody(out, n); });
 }
 
-int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* data) {
+  if (frame->hd.type == NGHTTP2_DATA) {
+    // An answer's bytes, which the caller's WINDOW_UPDATEs and PINGs follow.
+    auto* self = static_cast<Downstream*>(data);
+    self->frame_guard_.OnDataSent(ev_now(self->thread()->loop()));
+  }
   // The answer is complete but the caller is still sending (a refusal, an
   // early error): end its side too, so the stream does not stay open.
   if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/metrics/connection_limits.h"
+#include "gateway/transport/frame_guard.h"
 #include "gateway/transport/h2_connection.h"
 #include "gateway/transport/tls/tls_material.h"
 
@@ -47,6 +48,7 @@ class Downstream final : public H2Connection {
   void OnHandshakeFailed() override;
   void OnClosed() override;
   void OnTimer() override;
+  bool OnFrameHeader(const FrameHeader& header) override;
   void OnSessionFailed(int error, uint32_t goaway_code) override;
   // `limit` fired: counted and logged with the peer's address, who it is
   // and `what` happened; EndForLimit also ends the session with GOAWAY
@@ -74,6 +76,7 @@ class Downstream final : public H2Connection {
 
   const sockaddr_storage peer_;  // the address it came from (a log's first question)
   std::shared_ptr<const TlsMaterial> material_;  // what this connection shook hands with
+  FrameGuard frame_guard_;
   std::string spiffe_id_;  // identity_ points into it
   absl::StatusOr<ConsumerIdentity> identity_;
   absl::flat_hash_map<int32_t, std::unique_ptr<ForwardedStream>> streams_;

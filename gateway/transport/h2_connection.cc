@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <openssl/err.h>
@@ -89,11 +90,20 @@ void H2Connection::Begin() {
     Handshake();
     return;
   }
-  if (!OnHandshakeDone()) {
+  if (!StartSession()) {
     Close();
     return;
   }
   Flush();
+}
+
+bool H2Connection::StartSession() {
+  if (!OnHandshakeDone()) return false;
+  // A server's peer starts with the client preface, a client's with a frame.
+  splitter_ = FrameSplitter(nghttp2_session_check_server_session(session_) != 0
+                                ? kClientPrefaceBytes
+                                : 0);
+  return true;
 }
 
 void H2Connection::Handshake() {
@@ -102,7 +112,7 @@ void H2Connection::Handshake() {
   if (result == 1) {
     handshaking_ = false;
     WatchWrites(false);
-    if (!OnHandshakeDone()) {
+    if (!StartSession()) {
       Close();
       return;
     }
@@ -151,8 +161,46 @@ void H2Connection::ReadAll() {
       }
     }
     if (lingering_) continue;  // after GOAWAY: read only to drop
-    Deliver(buffer, static_cast<size_t>(n));
+    Consume(buffer, static_cast<size_t>(n));
   }
+}
+
+void H2Connection::Consume(const uint8_t* data, size_t length) {
+  size_t pos = 0, run = 0;  // data[run, pos) goes to the session next
+  while (pos < length) {
+    if (size_t skip = std::min(splitter_.payload_left(), length - pos); skip > 0) {
+      splitter_.SkipPayload(skip);
+      pos += skip;
+      continue;
+    }
+    const size_t need = splitter_.header_bytes_needed();
+    if (length - pos < need) {
+      // A read cut the header: the session gets it whole, with the next
+      // read (nghttp2 1.52 counts a CONTINUATION each time a read starts
+      // in its header, and fails the session on the 9th).
+      splitter_.HoldHeaderBytes(data + pos, length - pos);
+      Deliver(data + run, pos - run);
+      return;
+    }
+    const bool held = splitter_.header_bytes() > 0;
+    const FrameHeader header = splitter_.CompleteHeader(data + pos);
+    // The frames before it reach the session first, so that the frame is
+    // judged on its stream as it stands.
+    if (!Deliver(data + run, pos - run)) return;
+    if (!OnFrameHeader(header)) {  // a limit fired: the session has ended
+      Flush();
+      CloseAfterLinger();
+      return;
+    }
+    if (held) {
+      if (!Deliver(splitter_.header_data(), FrameSplitter::kHeaderBytes)) return;
+      run = pos + need;
+    } else {
+      run = pos;
+    }
+    pos += need;
+  }
+  Deliver(data + run, pos - run);
 }
 
 bool H2Connection::Deliver(const uint8_t* data, size_t length) {

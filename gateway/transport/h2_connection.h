@@ -3,6 +3,9 @@
 // the event-loop watchers that move bytes between them. Downstream
 // (callers) and Upstream (connectors) derive from it and own the streams.
 //
+// Each frame's header is seen before nghttp2 reads the frame
+// (OnFrameHeader), so that a derived class can judge it first.
+//
 // Not thread-safe: every method runs on its worker's loop thread. Owned by
 // its TransportThread; Close() hands it back for deletion after the current event,
 // so nghttp2 callbacks never run on a deleted connection.
@@ -15,6 +18,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "gateway/transport/frame_guard.h"
 
 namespace ndxp::gateway::transport {
 
@@ -63,6 +68,13 @@ class H2Connection {
   // stops when the callback returns), the GOAWAY goes out, the connection
   // lingers and closes.
   void EndSession(uint32_t error_code);
+
+  // Each frame's header as it arrives, before nghttp2 has any of the frame
+  // and after it has read every frame before it. Returning false drops the
+  // frame and everything after it, and the connection closes after its
+  // linger: the override has called EndSession(), or found the session
+  // ending already.
+  virtual bool OnFrameHeader(const FrameHeader&) { return true; }
   // nghttp2 failed the session with `error` (a negative nghttp2_error); the
   // transport answers GOAWAY `goaway_code` itself, as nghttp2 queues none.
   virtual void OnSessionFailed(int /*error*/, uint32_t /*goaway_code*/) {}
@@ -102,7 +114,10 @@ class H2Connection {
   static void OnIo(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnTimerEvent(struct ev_loop* loop, ev_timer* watcher, int events);
   void Handshake();
+  bool StartSession();  // OnHandshakeDone(), and the frame splitter for its side
   void ReadAll();
+  // Hands `data` to the session frame by frame, OnFrameHeader first.
+  void Consume(const uint8_t* data, size_t length);
   // nghttp2_session_mem_recv; false once the session takes no more.
   bool Deliver(const uint8_t* data, size_t length);
   bool Feeding() const { return !closed_ && !lingering_ && !ending_ && !session_failed_; }
@@ -122,6 +137,7 @@ class H2Connection {
   bool lingering_ = false;  // GOAWAY sent: reading only to drop, then closing
   bool ending_ = false;     // EndSession(): the peer's bytes go no further
   bool session_failed_ = false;  // nghttp2 failed fatally: it is asked for nothing more
+  FrameSplitter splitter_;
   std::string out_;  // bytes nghttp2 produced that the socket has not taken
   size_t out_offset_ = 0;
 

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/hub_context.h"
+#include "gateway/transport/frame_guard.h"
 #include "gateway/transport/tls/tls_reloader.h"
 
 namespace ndxp::gateway::transport {
@@ -46,6 +47,7 @@ struct TransportShared {
   size_t max_connections_per_thread = 10000;
   uint32_t reset_burst = 200;
   uint32_t resets_per_second = 100;
+  FrameGuard::Limits frame_guard;  // callers' frames that do no work
   // Calls open or waiting on one connection to a connector endpoint.
   size_t max_pending_per_upstream = 5000;
   int threads = 1;  // loop threads: each health-checks its share of the endpoints
