@@ -18,6 +18,7 @@
 namespace ndxp::gateway {
 
 enum class ConnectionLimit : uint8_t {
+  kReadBudget,              // a turn ended: the connection waits for the next one
   kUselessFrames,           // GOAWAY ENHANCE_YOUR_CALM
   kContinuationFrames,      // GOAWAY ENHANCE_YOUR_CALM
   kStreamResets,            // GOAWAY ENHANCE_YOUR_CALM (rapid reset)
@@ -32,6 +33,7 @@ struct ConnectionLimitInfo {
 
 // In the enumeration's order.
 inline constexpr ConnectionLimitInfo kConnectionLimits[] = {
+    {ConnectionLimit::kReadBudget, "read_budget", "limits.turn_bytes, limits.turn_frames"},
     {ConnectionLimit::kUselessFrames, "useless_frames",
      "limits.useless_frames, limits.useless_frames_per_useful"},
     {ConnectionLimit::kContinuationFrames, "continuation_frames",

@@ -5,6 +5,9 @@
 #include <openssl/x509.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "gateway/transport/forwarded_stream.h"
@@ -107,6 +110,14 @@ bool Downstream::OnHandshakeDone() {
     identity_ = ParseSpiffeId(spiffe_id_, thread()->context()->trust_domain());
   } else {
     identity_ = spiffe_id.status();
+  }
+  if (identity_.ok() && thread()->context()->peers->Find(spiffe_id_) != nullptr) {
+    // A peer hub's one connection carries a whole province's calls: under
+    // contention it gets the share of many connections, not of one.
+    const TransportShared& shared = thread()->shared();
+    SetTurn(shared.turn_bytes * TransportShared::kPeerHubTurns,
+            static_cast<uint32_t>(std::min<uint64_t>(
+                uint64_t{shared.turn_frames} * TransportShared::kPeerHubTurns, UINT32_MAX)));
   }
   if (!identity_.ok()) {
     thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);

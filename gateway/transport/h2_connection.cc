@@ -20,7 +20,12 @@ constexpr size_t kReadChunk = 16 * 1024;
 }  // namespace
 
 H2Connection::H2Connection(TransportThread* thread, int fd, SSL* ssl)
-    : thread_(thread), fd_(fd), ssl_(ssl), handshaking_(ssl != nullptr) {
+    : thread_(thread),
+      fd_(fd),
+      ssl_(ssl),
+      handshaking_(ssl != nullptr),
+      turn_bytes_(thread->shared().turn_bytes),
+      turn_frames_(thread->shared().turn_frames) {
   ev_io_init(&io_, &H2Connection::OnIo, fd_, EV_READ);
   io_.data = this;
   ev_io_start(thread_->loop(), &io_);
@@ -73,7 +78,9 @@ void H2Connection::OnIo(struct ev_loop*, ev_io* watcher, int events) {
     return;
   }
   if ((events & EV_WRITE) != 0 && !self->WritePending()) return;
-  if ((events & EV_READ) != 0) self->ReadAll();
+  // A connection waiting for its next turn gets it from the thread's ready
+  // list, not here as well: one turn per loop iteration.
+  if ((events & EV_READ) != 0 && !self->resume_queued_) self->ReadTurn();
   if (!self->closed_) self->Flush();
 }
 
@@ -116,7 +123,7 @@ void H2Connection::Handshake() {
       Close();
       return;
     }
-    ReadAll();  // TLS may already hold the peer's first frames
+    ReadTurn();  // TLS may already hold the peer's first frames
     if (!closed_) Flush();
     return;
   }
@@ -133,10 +140,27 @@ void H2Connection::Handshake() {
   }
 }
 
-void H2Connection::ReadAll() {
+void H2Connection::ReadTurn() {
+  uint32_t frames_left = turn_frames_;
+  if (!held_.empty()) {  // what the last turn read and did not get to
+    std::string held = std::move(held_);
+    held_.clear();
+    size_t used = Consume(reinterpret_cast<const uint8_t*>(held.data()), held.size(), &frames_left);
+    if (closed_) return;
+    if (used < held.size()) {
+      held_ = held.substr(used);
+      Yield();
+      return;
+    }
+  }
   uint8_t buffer[kReadChunk];
   if (ssl_ != nullptr) ERR_clear_error();  // SSL_get_error reads this thread's queue
+  size_t bytes = 0;
   while (!closed_) {
+    if (bytes >= turn_bytes_) {
+      Yield();  // more may wait in the kernel or in OpenSSL: the next turn reads it
+      return;
+    }
     ssize_t n;
     if (ssl_ != nullptr) {
       int result = SSL_read(ssl_, buffer, sizeof(buffer));
@@ -160,12 +184,36 @@ void H2Connection::ReadAll() {
         return;
       }
     }
+    bytes += static_cast<size_t>(n);
     if (lingering_) continue;  // after GOAWAY: read only to drop
-    Consume(buffer, static_cast<size_t>(n));
+    size_t used = Consume(buffer, static_cast<size_t>(n), &frames_left);
+    if (closed_) return;
+    if (used < static_cast<size_t>(n)) {
+      held_.assign(reinterpret_cast<const char*>(buffer) + used, static_cast<size_t>(n) - used);
+      Yield();
+      return;
+    }
   }
 }
 
-void H2Connection::Consume(const uint8_t* data, size_t length) {
+void H2Connection::Yield() {
+  if (resume_queued_ || closed_) return;
+  resume_queued_ = true;
+  if (HubStats* stats = thread_->context()->stats) {
+    stats->connection_limits[Index(ConnectionLimit::kReadBudget)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  thread_->ResumeLater(this);
+}
+
+void H2Connection::Resume() {
+  resume_queued_ = false;
+  if (closed_ || handshaking_) return;
+  ReadTurn();
+  if (!closed_) ScheduleFlush();
+}
+
+size_t H2Connection::Consume(const uint8_t* data, size_t length, uint32_t* frames_left) {
   size_t pos = 0, run = 0;  // data[run, pos) goes to the session next
   while (pos < length) {
     if (size_t skip = std::min(splitter_.payload_left(), length - pos); skip > 0) {
@@ -180,20 +228,24 @@ void H2Connection::Consume(const uint8_t* data, size_t length) {
       // in its header, and fails the session on the 9th).
       splitter_.HoldHeaderBytes(data + pos, length - pos);
       Deliver(data + run, pos - run);
-      return;
+      return length;
     }
+    if (*frames_left == 0) {  // the turn is over before this frame
+      return Deliver(data + run, pos - run) ? pos : length;
+    }
+    --*frames_left;
     const bool held = splitter_.header_bytes() > 0;
     const FrameHeader header = splitter_.CompleteHeader(data + pos);
     // The frames before it reach the session first, so that the frame is
     // judged on its stream as it stands.
-    if (!Deliver(data + run, pos - run)) return;
+    if (!Deliver(data + run, pos - run)) return length;
     if (!OnFrameHeader(header)) {  // a limit fired: the session has ended
       Flush();
       CloseAfterLinger();
-      return;
+      return length;
     }
     if (held) {
-      if (!Deliver(splitter_.header_data(), FrameSplitter::kHeaderBytes)) return;
+      if (!Deliver(splitter_.header_data(), FrameSplitter::kHeaderBytes)) return length;
       run = pos + need;
     } else {
       run = pos;
@@ -201,6 +253,7 @@ void H2Connection::Consume(const uint8_t* data, size_t length) {
     pos += need;
   }
   Deliver(data + run, pos - run);
+  return length;
 }
 
 bool H2Connection::Deliver(const uint8_t* data, size_t length) {

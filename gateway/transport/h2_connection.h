@@ -3,6 +3,11 @@
 // the event-loop watchers that move bytes between them. Downstream
 // (callers) and Upstream (connectors) derive from it and own the streams.
 //
+// A connection reads in turns: at most turn_bytes and turn_frames
+// (TransportShared) each time its loop comes to it, so that one peer
+// writing without pause cannot keep the loop from the others. What is left
+// waits in the kernel, in OpenSSL or in held_ for the next turn, which the
+// thread gives it on its next iteration (TransportThread::ResumeLater).
 // Each frame's header is seen before nghttp2 reads the frame
 // (OnFrameHeader), so that a derived class can judge it first.
 //
@@ -78,6 +83,11 @@ class H2Connection {
   // nghttp2 failed the session with `error` (a negative nghttp2_error); the
   // transport answers GOAWAY `goaway_code` itself, as nghttp2 queues none.
   virtual void OnSessionFailed(int /*error*/, uint32_t /*goaway_code*/) {}
+  // A turn is this many bytes and frames at most (a peer hub's may be larger).
+  void SetTurn(size_t bytes, uint32_t frames) {
+    turn_bytes_ = bytes;
+    turn_frames_ = frames;
+  }
 
   // Restarts the idle/handshake timer for `seconds` (0 stops it).
   void ArmTimer(double seconds);
@@ -115,9 +125,16 @@ class H2Connection {
   static void OnTimerEvent(struct ev_loop* loop, ev_timer* watcher, int events);
   void Handshake();
   bool StartSession();  // OnHandshakeDone(), and the frame splitter for its side
-  void ReadAll();
-  // Hands `data` to the session frame by frame, OnFrameHeader first.
-  void Consume(const uint8_t* data, size_t length);
+  // One turn: held_ first, then the socket, until it would block, the turn
+  // is over (Yield) or the connection stops reading.
+  void ReadTurn();
+  // The next turn, given by the thread.
+  void Resume();
+  void Yield();
+  // Hands `data` to the session frame by frame (OnFrameHeader first);
+  // returns how many bytes it took: all of them, or fewer when the turn's
+  // frames ran out first (the rest is the next turn's).
+  size_t Consume(const uint8_t* data, size_t length, uint32_t* frames_left);
   // nghttp2_session_mem_recv; false once the session takes no more.
   bool Deliver(const uint8_t* data, size_t length);
   bool Feeding() const { return !closed_ && !lingering_ && !ending_ && !session_failed_; }
@@ -137,7 +154,11 @@ class H2Connection {
   bool lingering_ = false;  // GOAWAY sent: reading only to drop, then closing
   bool ending_ = false;     // EndSession(): the peer's bytes go no further
   bool session_failed_ = false;  // nghttp2 failed fatally: it is asked for nothing more
+  bool resume_queued_ = false;   // on the thread's ready list
+  size_t turn_bytes_;
+  uint32_t turn_frames_;
   FrameSplitter splitter_;
+  std::string held_;  // bytes read in a turn that ended before they were taken
   std::string out_;  // bytes nghttp2 produced that the socket has not taken
   size_t out_offset_ = 0;
 

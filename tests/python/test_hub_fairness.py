@@ -13,6 +13,10 @@ it provokes. Before the hub counted these frames none came, the hub read
 on, and the other member's calls waited for as long as the attack lasted
 (up to 5 s here).
 
+And connections read in turns: with the bound on useless frames out of
+reach, floods go on to their volume and the other member is not delayed
+either; before, the hub read one connection while it had bytes.
+
 Run by ctest:  test_hub_fairness.py BUILD_DIR
 """
 
@@ -347,6 +351,30 @@ class FloodTest(unittest.TestCase):
         self.assertEqual(set(goaways), {ENHANCE_YOUR_CALM}, "every flood ended with its GOAWAY")
         self.assertEqual(limit_count(after, "useless_frames"),
                          limit_count(before, "useless_frames") + len(goaways), "each one counted")
+
+
+class TurnTest(unittest.TestCase):
+    """The turns alone: with the bound on useless frames out of reach, the
+    floods go on to their volume, and the hub still serves other members
+    between their turns."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", limits="useless_frames: 4000000000")
+        cls.slow_seconds = slow_seconds(cls.hub)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def test_a_connection_that_writes_without_pause_gets_its_turn_and_no_more(self):
+        before = metrics(self.hub)
+        goaways = attack_while_calling(
+            self, [dict(closed_stream=True, volume=24 << 20, per_write=4, wait=0)] * 4,
+            connections=1)
+        self.assertEqual(goaways, [None] * 4, "no flood was cut short")
+        self.assertGreater(limit_count(metrics(self.hub), "read_budget"),
+                           limit_count(before, "read_budget"), "turns ended with bytes left")
 
 
 def attack_while_calling(test, attacks, connections=40):
