@@ -18,6 +18,7 @@
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/metrics/call_metrics.h"
+#include "gateway/metrics/connection_limits.h"
 #include "gateway/peering/peers.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
@@ -44,6 +45,8 @@ struct HubStats {
   // Bytes of connectors' answers the hub holds for callers that have not
   // read them yet (a gauge; each stream's share is bounded by its window).
   std::atomic<int64_t> held_response_bytes{0};
+  // Limits a connection ran into, by ConnectionLimit (kConnectionLimits).
+  std::atomic<uint64_t> connection_limits[kConnectionLimitCount] = {};
 };
 
 // Counts one admission decision in `stats` (hub-local calls are not

@@ -126,6 +126,15 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
   }
   page.Sample("ndxp_tls_handshake_failures_total", {{"reason", "no_valid_identity"}},
               Load(stats.bad_identity));
+  page.Family("ndxp_connection_limits_total", "counter",
+              "Times a connection ran into a limit of docs/design.md \"Connections\", by limit: "
+              "read_budget (a connection's turn of its loop, callers' and connectors' alike, "
+              "ended with bytes left: it waits for the next), or a limit that ends a caller's "
+              "connection with GOAWAY ENHANCE_YOUR_CALM.");
+  for (const ConnectionLimitInfo& limit : kConnectionLimits) {
+    page.Sample("ndxp_connection_limits_total", {{"limit", limit.name}},
+                Load(stats.connection_limits[Index(limit.limit)]));
+  }
 
   transport::TlsReloader::SecondsUntilExpiry expiry = sources.tls->SecondsUntil(now);
   page.Family("ndxp_certificate_expiry_seconds", "gauge",

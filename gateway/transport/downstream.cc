@@ -5,6 +5,9 @@
 #include <openssl/x509.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "gateway/transport/forwarded_stream.h"
@@ -22,19 +25,18 @@ absl::string_view View(const uint8_t* data, size_t length) {
   return {reinterpret_cast<const char*>(data), length};
 }
 
-// "HOST:PORT" of the connection's peer, for logs.
-std::string PeerAddress(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+// "HOST:PORT" of a connection's peer, for logs: from the address accept()
+// gave, since getpeername() fails once the peer has reset the connection
+// (a refused handshake was logged "from ?").
+std::string PeerAddress(const sockaddr_storage& address) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
   if (address.ss_family == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
     inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
     port = ntohs(v4->sin_port);
   } else if (address.ss_family == AF_INET6) {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
     inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
     port = ntohs(v6->sin6_port);
   }
@@ -58,7 +60,7 @@ int RememberRefusedCertificate(int ok, X509_STORE_CTX* store) {
 
 }  // namespace
 
-Downstream* Downstream::Accept(TransportThread* thread, int fd) {
+Downstream* Downstream::Accept(TransportThread* thread, int fd, const sockaddr_storage& peer) {
   std::shared_ptr<const TlsMaterial> material = thread->shared().tls->Current();
   SSL* ssl = SSL_new(material->server_context());
   if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
@@ -70,7 +72,7 @@ Downstream* Downstream::Accept(TransportThread* thread, int fd) {
   // An idle connection gives its TLS record buffers back (about 34 KiB).
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                         SSL_MODE_RELEASE_BUFFERS);
-  auto* downstream = new Downstream(thread, fd, ssl, std::move(material));
+  auto* downstream = new Downstream(thread, fd, ssl, std::move(material), peer);
   SSL_set_app_data(ssl, &downstream->refused_serial_);
   SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                  &RememberRefusedCertificate);
@@ -78,9 +80,11 @@ Downstream* Downstream::Accept(TransportThread* thread, int fd) {
 }
 
 Downstream::Downstream(TransportThread* thread, int fd, SSL* ssl,
-                       std::shared_ptr<const TlsMaterial> material)
+                       std::shared_ptr<const TlsMaterial> material, const sockaddr_storage& peer)
     : H2Connection(thread, fd, ssl),
+      peer_(peer),
       material_(std::move(material)),
+      frame_guard_(thread->shared().frame_guard),
       identity_(absl::UnauthenticatedError("no handshake yet")),
       reset_tokens_(thread->shared().reset_burst) {
   ArmTimer(absl::ToDoubleSeconds(thread->shared().handshake_timeout));
@@ -107,10 +111,18 @@ bool Downstream::OnHandshakeDone() {
   } else {
     identity_ = spiffe_id.status();
   }
+  if (identity_.ok() && thread()->context()->peers->Find(spiffe_id_) != nullptr) {
+    // A peer hub's one connection carries a whole province's calls: under
+    // contention it gets the share of many connections, not of one.
+    const TransportShared& shared = thread()->shared();
+    SetTurn(shared.turn_bytes * TransportShared::kPeerHubTurns,
+            static_cast<uint32_t>(std::min<uint64_t>(
+                uint64_t{shared.turn_frames} * TransportShared::kPeerHubTurns, UINT32_MAX)));
+  }
   if (!identity_.ok()) {
     thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);
     logging::Log("transport").warn("{} (certificate serial {}) has no valid identity: {}",
-                                   PeerAddress(fd()), SerialHex(SSL_get0_peer_certificate(ssl())),
+                                   PeerAddress(peer_), SerialHex(SSL_get0_peer_certificate(ssl())),
                                    identity_.status().message());
   }
 
@@ -154,7 +166,7 @@ void Downstream::OnHandshakeFailed() {
   thread()->context()->stats->handshake_failures[static_cast<int>(reason)].fetch_add(
       1, std::memory_order_relaxed);
   logging::Log("transport").warn(
-      "TLS handshake from {} refused: {}{}", PeerAddress(fd()), Name(reason),
+      "TLS handshake from {} refused: {}{}", PeerAddress(peer_), Name(reason),
       refused_serial_.empty() ? "" : absl::StrCat(" (certificate serial ", refused_serial_, ")"));
 }
 
@@ -184,6 +196,85 @@ void Downstream::OnClosed() {
   thread()->ForgetDownstream(this);
 }
 
+std::string Downstream::Peer() const {
+  if (!identity_.ok()) return PeerAddress(peer_);
+  return absl::StrCat(PeerAddress(peer_), " (", identity_->agency_subsystem, ")");
+}
+
+void Downstream::CountLimit(ConnectionLimit limit, absl::string_view what) {
+  if (HubStats* stats = thread()->context()->stats) {
+    stats->connection_limits[Index(limit)].fetch_add(1, std::memory_order_relaxed);
+  }
+  logging::Log("transport").warn(
+      "connection from {} ended with GOAWAY ENHANCE_YOUR_CALM: {} ({}): {}", Peer(),
+      Info(limit).name, Info(limit).setting, what);
+}
+
+void Downstream::EndForLimit(ConnectionLimit limit, absl::string_view what) {
+  CountLimit(limit, what);
+  EndSession(NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
+bool Downstream::OnFrameHeader(const FrameHeader& header) {
+  // Where the frame's stream stands now that every frame before it is read.
+  FrameGuard::Stream stream = FrameGuard::Stream::kNone;
+  if (header.stream_id != 0) {
+    if (nghttp2_stream* found = nghttp2_session_find_stream(session_, header.stream_id)) {
+      switch (nghttp2_stream_get_state(found)) {
+        case NGHTTP2_STREAM_STATE_OPEN:
+        case NGHTTP2_STREAM_STATE_HALF_CLOSED_LOCAL:
+          stream = FrameGuard::Stream::kOpen;
+          break;
+        case NGHTTP2_STREAM_STATE_HALF_CLOSED_REMOTE:
+          stream = FrameGuard::Stream::kCallerDone;
+          break;
+        default:  // idle (named by a PRIORITY), closed but remembered, reserved
+          break;
+      }
+    }
+  }
+  const FrameGuard::Verdict verdict =
+      frame_guard_.OnFrame(header, stream, ev_now(thread()->loop()));
+  if (verdict == FrameGuard::Verdict::kPass) return true;
+  // A connection error nghttp2 found itself (a malformed frame before these)
+  // has its own GOAWAY queued, and nghttp2 ignores what follows: that one
+  // goes out and is the reason, not this limit.
+  Flush();
+  if (closed() || nghttp2_session_want_read(session_) == 0) return false;
+  switch (verdict) {
+    case FrameGuard::Verdict::kPass:
+      return true;
+    case FrameGuard::Verdict::kUselessFrames:
+      EndForLimit(ConnectionLimit::kUselessFrames,
+                  absl::StrCat(frame_guard_.useless(),
+                               " frames that do no work for a call in 10 to 20 s, against ",
+                               frame_guard_.useful(), " that do (the last of type ",
+                               header.type, " on stream ", header.stream_id, ")"));
+      return false;
+    case FrameGuard::Verdict::kContinuationFrames:
+      EndForLimit(ConnectionLimit::kContinuationFrames,
+                  absl::StrCat(frame_guard_.continuations(),
+                               " CONTINUATION frames in one header block on stream ",
+                               header.stream_id));
+      return false;
+  }
+  return true;
+}
+
+void Downstream::OnSessionFailed(int error, uint32_t goaway_code) {
+  // The guard stops CONTINUATION floods first; nghttp2's own bound on
+  // acknowledgements the caller does not read (PING, SETTINGS) may still be
+  // the first to fire for a caller that does much useful work.
+  if (error == NGHTTP2_ERR_FLOODED) {
+    CountLimit(ConnectionLimit::kUnreadAcknowledgements, nghttp2_strerror(error));
+  } else if (error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+    CountLimit(ConnectionLimit::kContinuationFrames, nghttp2_strerror(error));
+  } else {
+    logging::Log("transport").warn("connection from {} failed: {}; GOAWAY {}", Peer(),
+                                   nghttp2_strerror(error), nghttp2_http2_strerror(goaway_code));
+  }
+}
+
 bool Downstream::TakeResetToken() {
   const TransportShared& shared = thread()->shared();
   absl::Time now = absl::Now();
@@ -204,7 +295,12 @@ int Downstream::OnSendData(nghttp2_session*, nghttp2_frame* frame, const uint8_t
       [stream](std::string* out, size_t n) { stream->WriteResponseBody(out, n); });
 }
 
-int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* data) {
+  if (frame->hd.type == NGHTTP2_DATA) {
+    // An answer's bytes, which the caller's WINDOW_UPDATEs and PINGs follow.
+    auto* self = static_cast<Downstream*>(data);
+    self->frame_guard_.OnDataSent(ev_now(self->thread()->loop()));
+  }
   // The answer is complete but the caller is still sending (a refusal, an
   // early error): end its side too, so the stream does not stay open.
   if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
@@ -266,8 +362,10 @@ int Downstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* f
     // call to a connector) for nothing.
     auto* self = static_cast<Downstream*>(data);
     if (!self->TakeResetToken()) {
-      nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
-      self->ScheduleFlush();
+      const TransportShared& shared = self->thread()->shared();
+      self->EndForLimit(ConnectionLimit::kStreamResets,
+                        absl::StrCat("more than ", shared.reset_burst, " resets at once or ",
+                                     shared.resets_per_second, " a second"));
     }
     return 0;
   }

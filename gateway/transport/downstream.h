@@ -4,12 +4,16 @@
 #ifndef NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
 #define NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/metrics/connection_limits.h"
+#include "gateway/transport/frame_guard.h"
 #include "gateway/transport/h2_connection.h"
 #include "gateway/transport/tls/tls_material.h"
 
@@ -20,9 +24,10 @@ class ForwardedStream;
 // Owned by its TransportThread (see H2Connection). Not thread-safe.
 class Downstream final : public H2Connection {
  public:
-  // A connection accepted on `fd`, with the TLS material current now.
-  // Registered with `thread` and started; nullptr if TLS cannot be set up.
-  static Downstream* Accept(TransportThread* thread, int fd);
+  // A connection from `peer` accepted on `fd`, with the TLS material
+  // current now. Registered with `thread` and started; nullptr if TLS
+  // cannot be set up.
+  static Downstream* Accept(TransportThread* thread, int fd, const sockaddr_storage& peer);
   ~Downstream() override;
 
   // Graceful shutdown: GOAWAY now; the connection closes when its calls end.
@@ -38,12 +43,21 @@ class Downstream final : public H2Connection {
 
  private:
   Downstream(TransportThread* thread, int fd, SSL* ssl,
-             std::shared_ptr<const TlsMaterial> material);
+             std::shared_ptr<const TlsMaterial> material, const sockaddr_storage& peer);
   bool OnHandshakeDone() override;
   void OnHandshakeFailed() override;
   bool LingerAfterFailedHandshake() const override { return true; }
   void OnClosed() override;
   void OnTimer() override;
+  bool OnFrameHeader(const FrameHeader& header) override;
+  void OnSessionFailed(int error, uint32_t goaway_code) override;
+  // `limit` fired: counted and logged with the peer's address, who it is
+  // and `what` happened; EndForLimit also ends the session with GOAWAY
+  // ENHANCE_YOUR_CALM.
+  void CountLimit(ConnectionLimit limit, absl::string_view what);
+  void EndForLimit(ConnectionLimit limit, absl::string_view what);
+  // "HOST:PORT", and the identity when the certificate names one.
+  std::string Peer() const;
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
@@ -61,7 +75,9 @@ class Downstream final : public H2Connection {
   // bucket; an empty bucket ends the connection.
   bool TakeResetToken();
 
+  const sockaddr_storage peer_;  // the address it came from (a log's first question)
   std::shared_ptr<const TlsMaterial> material_;  // what this connection shook hands with
+  FrameGuard frame_guard_;
   std::string spiffe_id_;  // identity_ points into it
   absl::StatusOr<ConsumerIdentity> identity_;
   absl::flat_hash_map<int32_t, std::unique_ptr<ForwardedStream>> streams_;

@@ -3,6 +3,14 @@
 // the event-loop watchers that move bytes between them. Downstream
 // (callers) and Upstream (connectors) derive from it and own the streams.
 //
+// A connection reads in turns: at most turn_bytes and turn_frames
+// (TransportShared) each time its loop comes to it, so that one peer
+// writing without pause cannot keep the loop from the others. What is left
+// waits in the kernel, in OpenSSL or in held_ for the next turn, which the
+// thread gives it on its next iteration (TransportThread::ResumeLater).
+// Each frame's header is seen before nghttp2 reads the frame
+// (OnFrameHeader), so that a derived class can judge it first.
+//
 // Not thread-safe: every method runs on its worker's loop thread. Owned by
 // its TransportThread; Close() hands it back for deletion after the current event,
 // so nghttp2 callbacks never run on a deleted connection.
@@ -15,6 +23,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "gateway/transport/frame_guard.h"
 
 namespace ndxp::gateway::transport {
 
@@ -63,6 +73,27 @@ class H2Connection {
   void CloseAfterLinger();
   static constexpr double kLingerSeconds = 1.0;
 
+  // Ends the session with GOAWAY `error_code`: nothing more the peer sent
+  // reaches the session (from inside an nghttp2 callback too: the read
+  // stops when the callback returns), the GOAWAY goes out, the connection
+  // lingers and closes.
+  void EndSession(uint32_t error_code);
+
+  // Each frame's header as it arrives, before nghttp2 has any of the frame
+  // and after it has read every frame before it. Returning false drops the
+  // frame and everything after it, and the connection closes after its
+  // linger: the override has called EndSession(), or found the session
+  // ending already.
+  virtual bool OnFrameHeader(const FrameHeader&) { return true; }
+  // nghttp2 failed the session with `error` (a negative nghttp2_error); the
+  // transport answers GOAWAY `goaway_code` itself, as nghttp2 queues none.
+  virtual void OnSessionFailed(int /*error*/, uint32_t /*goaway_code*/) {}
+  // A turn is this many bytes and frames at most (a peer hub's may be larger).
+  void SetTurn(size_t bytes, uint32_t frames) {
+    turn_bytes_ = bytes;
+    turn_frames_ = frames;
+  }
+
   // Restarts the idle/handshake timer for `seconds` (0 stops it).
   void ArmTimer(double seconds);
   virtual void OnTimer() { Close(); }
@@ -101,7 +132,21 @@ class H2Connection {
   // After a failed handshake: reads the socket's bytes and drops them (no
   // TLS left to read them with) until the peer closes.
   void DrainAfterFailedHandshake();
-  void ReadAll();
+  bool StartSession();  // OnHandshakeDone(), and the frame splitter for its side
+  // One turn: held_ first, then the socket, until it would block, the turn
+  // is over (Yield) or the connection stops reading.
+  void ReadTurn();
+  // The next turn, given by the thread.
+  void Resume();
+  void Yield();
+  // Hands `data` to the session frame by frame (OnFrameHeader first);
+  // returns how many bytes it took: all of them, or fewer when the turn's
+  // frames ran out first (the rest is the next turn's).
+  size_t Consume(const uint8_t* data, size_t length, uint32_t* frames_left);
+  // nghttp2_session_mem_recv; false once the session takes no more.
+  bool Deliver(const uint8_t* data, size_t length);
+  bool Feeding() const { return !closed_ && !lingering_ && !ending_ && !session_failed_; }
+  void FailSession(int error);
   bool WritePending();  // false on a fatal error (connection closed)
   void WatchWrites(bool on);
 
@@ -116,6 +161,13 @@ class H2Connection {
   bool closed_ = false;
   bool lingering_ = false;  // GOAWAY sent: reading only to drop, then closing
   bool handshake_failed_ = false;  // lingering after a failed handshake
+  bool ending_ = false;     // EndSession(): the peer's bytes go no further
+  bool session_failed_ = false;  // nghttp2 failed fatally: it is asked for nothing more
+  bool resume_queued_ = false;   // on the thread's ready list
+  size_t turn_bytes_;
+  uint32_t turn_frames_;
+  FrameSplitter splitter_;
+  std::string held_;  // bytes read in a turn that ended before they were taken
   std::string out_;  // bytes nghttp2 produced that the socket has not taken
   size_t out_offset_ = 0;
 

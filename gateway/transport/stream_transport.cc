@@ -94,6 +94,10 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   shared.reset_burst = or_default(limits.reset_burst(), 200);
   shared.resets_per_second = or_default(limits.resets_per_second(), 100);
   shared.max_pending_per_upstream = or_default(limits.max_pending_per_connector(), 5000);
+  shared.turn_bytes = or_default(limits.turn_bytes(), 64 * 1024);
+  shared.turn_frames = or_default(limits.turn_frames(), 256);
+  shared.frame_guard.useless_frames = or_default(limits.useless_frames(), 100);
+  shared.frame_guard.useless_per_useful = or_default(limits.useless_frames_per_useful(), 4);
   shared.max_connections_per_thread =
       std::max<size_t>(1, or_default(limits.max_connections(), 20000) / std::max(threads, 1));
   shared.threads = std::max(threads, 1);

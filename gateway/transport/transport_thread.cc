@@ -35,6 +35,8 @@ TransportThread::TransportThread(int index, int listen_fd, const TransportShared
   async_.data = this;
   ev_prepare_init(&prepare_, &TransportThread::OnPrepare);
   prepare_.data = this;
+  ev_idle_init(&ready_idle_, &TransportThread::OnReadyIdle);
+  ready_idle_.data = this;
   ev_timer_init(&drain_timer_, &TransportThread::OnDrainTimer, 0., 0.);
   drain_timer_.data = this;
   ev_timer_init(&accept_pause_, &TransportThread::OnAcceptPause, 0., 0.);
@@ -106,7 +108,10 @@ void TransportThread::Accept() {
       PauseAccepting(0);  // until a connection closes
       return;
     }
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof(peer);
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       // Out of descriptors: the pending connection stays queued and the
@@ -120,7 +125,7 @@ void TransportThread::Accept() {
     // durable commit must not wait for the caller's delayed ACK (Nagle).
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    auto* downstream = Downstream::Accept(this, fd);
+    auto* downstream = Downstream::Accept(this, fd, peer);
     if (downstream == nullptr) continue;
     downstreams_.insert(downstream);
     downstream->Begin();
@@ -153,6 +158,20 @@ void TransportThread::Recheck(std::shared_ptr<const TlsMaterial> material) {
 
 void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
   auto* self = static_cast<TransportThread*>(watcher->data);
+  // The next turn of each connection whose last one ended with bytes left,
+  // once per iteration: between two of its turns every other connection
+  // with bytes to read has had one (its I/O event) too. A connection that
+  // uses up this turn as well is back on the list for the next iteration.
+  if (!self->ready_.empty()) {
+    std::vector<H2Connection*> turns;
+    turns.swap(self->ready_);
+    for (H2Connection* connection : turns) connection->Resume();
+  }
+  if (self->ready_.empty()) {
+    ev_idle_stop(self->loop_, &self->ready_idle_);
+  } else {
+    ev_idle_start(self->loop_, &self->ready_idle_);
+  }
   // Flushing may schedule more (a stream's data freeing another's window).
   while (!self->to_flush_.empty()) {
     std::vector<H2Connection*> batch;
@@ -165,14 +184,22 @@ void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
   if (self->draining_) self->MaybeFinishDrain();
 }
 
+void TransportThread::OnReadyIdle(struct ev_loop*, ev_idle*, int) {
+  // Nothing: while this watcher is active the loop does not wait in its
+  // poll, and the next OnPrepare gives the turns due.
+}
+
 void TransportThread::ScheduleFlush(H2Connection* connection) { to_flush_.push_back(connection); }
 
+void TransportThread::ResumeLater(H2Connection* connection) {
+  ready_.push_back(connection);
+  ev_idle_start(loop_, &ready_idle_);
+}
+
 void TransportThread::DeleteLater(H2Connection* connection) {
-  // A closed connection must not be flushed after it is deleted.
-  for (auto& pending : to_flush_) {
-    if (pending == connection) pending = nullptr;
-  }
-  to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), nullptr), to_flush_.end());
+  // A closed connection must not be flushed, nor resumed, after it is deleted.
+  to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), connection), to_flush_.end());
+  ready_.erase(std::remove(ready_.begin(), ready_.end(), connection), ready_.end());
   to_delete_.push_back(connection);
 }
 

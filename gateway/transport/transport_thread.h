@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/hub_context.h"
+#include "gateway/transport/frame_guard.h"
 #include "gateway/transport/tls/tls_reloader.h"
 
 namespace ndxp::gateway::transport {
@@ -46,6 +47,12 @@ struct TransportShared {
   size_t max_connections_per_thread = 10000;
   uint32_t reset_burst = 200;
   uint32_t resets_per_second = 100;
+  // A connection's turn: what it reads before the other connections of its
+  // thread get theirs (a peer hub's connection: kPeerHubTurns turns' worth).
+  size_t turn_bytes = 64 * 1024;
+  uint32_t turn_frames = 256;
+  static constexpr uint32_t kPeerHubTurns = 16;
+  FrameGuard::Limits frame_guard;  // callers' frames that do no work
   // Calls open or waiting on one connection to a connector endpoint.
   size_t max_pending_per_upstream = 5000;
   int threads = 1;  // loop threads: each health-checks its share of the endpoints
@@ -76,6 +83,10 @@ class TransportThread {
   const TransportShared& shared() const { return *shared_; }
   const std::shared_ptr<const HubContext>& context() const { return context_; }
   void ScheduleFlush(H2Connection* connection);
+  // `connection`'s turn ended with more to read: it gets its next turn on
+  // the loop's next iteration, before the loop waits, and the loop does not
+  // wait while one is due (bytes OpenSSL has decrypted wake no watcher).
+  void ResumeLater(H2Connection* connection);
   void DeleteLater(H2Connection* connection);
   // Why UpstreamFor found no connection.
   enum class NoUpstream {
@@ -109,6 +120,7 @@ class TransportThread {
   static void OnAccept(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnAsync(struct ev_loop* loop, ev_async* watcher, int events);
   static void OnPrepare(struct ev_loop* loop, ev_prepare* watcher, int events);
+  static void OnReadyIdle(struct ev_loop* loop, ev_idle* watcher, int events);
   static void OnDrainTimer(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnAcceptPause(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnEndpointCheck(struct ev_loop* loop, ev_timer* watcher, int events);
@@ -137,6 +149,7 @@ class TransportThread {
   ev_io accept_watcher_;
   ev_async async_;
   ev_prepare prepare_;
+  ev_idle ready_idle_;  // active while ready_ is not empty: the loop polls without waiting
   ev_timer drain_timer_;
   ev_timer accept_pause_;
   ev_timer endpoint_check_;
@@ -149,6 +162,7 @@ class TransportThread {
   // Loop-thread state.
   std::shared_ptr<const HubContext> context_;
   std::vector<H2Connection*> to_flush_;
+  std::vector<H2Connection*> ready_;  // their next turn is due
   std::vector<H2Connection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;
   absl::flat_hash_map<std::string, Endpoint> endpoints_;  // by provider@endpoint

@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import unittest
@@ -126,6 +127,19 @@ class LoggingTest(unittest.TestCase):
         self.assertEqual(line["level"], "warn")
         self.assertRegex(line["message"], r"^TLS handshake from %s refused: \S+ "
                          r"\(certificate serial (?i:%s)\)$" % (re.escape(peer), serial))
+
+    def test_a_connection_reset_before_its_handshake_names_the_peer(self):
+        # Once the peer has reset the connection, getpeername() fails: the
+        # line said "from ?" when the address was read from the socket then.
+        host, port = self.hub.address.rsplit(":", 1)
+        raw = socket.create_connection((host, int(port)), timeout=10)
+        peer = "%s:%d" % raw.getsockname()[:2]
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()  # a TCP reset, before any byte of a handshake
+        line = self.wait_for_line(lambda l: l["message"].startswith("TLS handshake from") and
+                                  "refused" in l["message"] and
+                                  ("from %s " % peer in l["message"] or "from ? " in l["message"]))
+        self.assertEqual(line["message"], "TLS handshake from %s refused: other" % peer)
 
     def test_a_connectors_text_lines_carry_the_same_fields(self):
         with open(os.path.join(self.hub.dir, "echo.log"), errors="replace") as f:
