@@ -1,7 +1,8 @@
 // Signed checkpoints of audit chain heads: the anchor that lets a verifier see
 // rows deleted at the end of a chain, which the chain alone cannot show
 // (audit_chain.h). The hub signs its chain's head (seq and hash) with its TLS
-// key at least every minute and at shutdown and keeps it outside the audit
+// key within a minute of any commit, idle or not (Recorder), and at shutdown,
+// and keeps it outside the audit
 // table (a file beside the SQLite database, a table of its own in
 // PostgreSQL); `ndxpctl audit verify` checks the chain up to it.
 //
