@@ -311,6 +311,16 @@ class Hub:
         self._pki("revoke", "--dir", self.pki, "--cert", os.path.join(self.pki, name + ".pem"))
         self.publish_crl()
 
+    def foreign_identity(self):
+        """(cert, key) of a member certificate from another CA, made in a
+        directory removed with the fixture."""
+        other = os.path.join(self.dir, "other-ca")
+        if not os.path.exists(other):
+            self._pki("init-ca", "--dir", other, "--trust-domain", TD)
+            self._pki("issue", "--dir", other, "--agency", "000.00.00.A01", "--subsystem", "ops",
+                      "--out", os.path.join(other, "ops"))
+        return os.path.join(other, "ops.pem"), os.path.join(other, "ops.key")
+
     def files(self, name):
         return (os.path.join(self.pki, "ca.pem"), os.path.join(self.pki, name + ".pem"),
                 os.path.join(self.pki, name + ".key"))
