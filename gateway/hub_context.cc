@@ -5,22 +5,6 @@
 
 namespace ndxp::gateway {
 
-void CountAdmission(const AdmissionDecision& decision, HubStats* stats) {
-  std::atomic<uint64_t>* counter = &stats->forwarded;
-  switch (decision.refusal) {
-    case Refusal::kNone:
-      if (decision.local != nullptr) return;
-      break;
-    case Refusal::kUnauthenticated: counter = &stats->unauthenticated; break;
-    case Refusal::kBadHeader: counter = &stats->bad_header; break;
-    case Refusal::kUnimplemented: counter = &stats->unimplemented; break;
-    case Refusal::kPermissionDenied: counter = &stats->permission_denied; break;
-    case Refusal::kBadPurpose: counter = &stats->missing_purpose; break;
-    case Refusal::kQuota: counter = &stats->over_quota; break;
-  }
-  counter->fetch_add(1, std::memory_order_relaxed);
-}
-
 TransactionRecord RefusedCallRecord(const HubContext& context, absl::string_view path,
                                     const absl::StatusOr<ConsumerIdentity>& identity,
                                     const absl::Status& status, std::string request_id,

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/admin/local_services.h"
 #include "gateway/admission/admission.h"
+#include "gateway/call/call_kinds.h"
 #include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/metrics/call_metrics.h"
@@ -31,13 +32,9 @@ namespace ndxp::gateway {
 
 // The hub's admission counters, in one place. Incremented with relaxed atomics.
 struct HubStats {
-  std::atomic<uint64_t> forwarded{0};          // calls handed to a connector
-  std::atomic<uint64_t> unauthenticated{0};    // no valid identity
-  std::atomic<uint64_t> unimplemented{0};      // unknown service or method
-  std::atomic<uint64_t> permission_denied{0};  // not granted
-  std::atomic<uint64_t> missing_purpose{0};    // no valid x-ndxp-purpose where one is due
-  std::atomic<uint64_t> bad_header{0};         // a header broke the rules: refused
-  std::atomic<uint64_t> over_quota{0};         // refused by a consumer's quota
+  std::atomic<uint64_t> forwarded{0};  // calls handed to a connector
+  // Calls the hub answered itself, by kind (index: Refusal; kNone unused).
+  std::atomic<uint64_t> refusals[kRefusalKinds] = {};
   // Failed TLS handshakes by HandshakeFailureReason (no certificate, unknown
   // CA, expired, revoked, CRL expired, other).
   std::atomic<uint64_t> handshake_failures[6] = {};
@@ -49,9 +46,12 @@ struct HubStats {
   std::atomic<uint64_t> connection_limits[kConnectionLimitCount] = {};
 };
 
-// Counts one admission decision in `stats` (hub-local calls are not
-// forwarded: not counted).
-void CountAdmission(const AdmissionDecision& decision, HubStats* stats);
+// Counts one refusal, as answered, in `stats`.
+inline void CountRefusal(Refusal kind, HubStats* stats) {
+  if (kind != Refusal::kNone) {
+    stats->refusals[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
+  }
+}
 
 struct HubContext;
 

@@ -94,13 +94,13 @@ void CallFamilies(const metrics::CallMetrics::Snapshot& calls, PrometheusText* p
 }  // namespace
 
 std::vector<std::pair<std::string, uint64_t>> RefusalsByReason(const HubStats& stats) {
-  auto load = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
-  return {{"unauthenticated", load(stats.unauthenticated)},
-          {"unimplemented", load(stats.unimplemented)},
-          {"permission_denied", load(stats.permission_denied)},
-          {"missing_purpose", load(stats.missing_purpose)},
-          {"bad_header", load(stats.bad_header)},
-          {"over_quota", load(stats.over_quota)}};
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const RefusalInfo& info : kRefusals) {
+    if (info.kind == Refusal::kNone) continue;
+    out.emplace_back(std::string(info.name),
+                     stats.refusals[static_cast<size_t>(info.kind)].load(std::memory_order_relaxed));
+  }
+  return out;
 }
 
 std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
@@ -112,7 +112,7 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
 
   const HubStats& stats = *sources.stats;
   page.Family("ndxp_refusals_total", "counter",
-              "Calls the hub answered itself without forwarding, by reason.");
+              "Calls the hub answered itself without forwarding, by reason (its refusal kind).");
   for (const auto& [reason, count] : RefusalsByReason(stats)) {
     page.Sample("ndxp_refusals_total", {{"reason", reason}}, static_cast<double>(count));
   }
@@ -177,6 +177,14 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
                 static_cast<double>(sources.recorder->committed_records()));
     page.Sample("ndxp_recorder_records_total", {{"outcome", "failed"}},
                 static_cast<double>(sources.recorder->failed_records()));
+    page.Family("ndxp_recorder_refusals_total", "counter",
+                "Refused calls not written as rows of their own: summarised (a repeat within "
+                "a second, counted in its summary row's repeat) or dropped (past the queue's "
+                "bound).");
+    page.Sample("ndxp_recorder_refusals_total", {{"outcome", "summarised"}},
+                static_cast<double>(sources.recorder->summarised_refusals()));
+    page.Sample("ndxp_recorder_refusals_total", {{"outcome", "dropped"}},
+                static_cast<double>(sources.recorder->dropped_refusals()));
     page.Family("ndxp_store_up", "gauge",
                 "1 if the last commit to the transaction store succeeded, else 0 (an outage of "
                 "a shared PostgreSQL shows here and on /connectors, not on /readyz).");

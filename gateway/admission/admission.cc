@@ -18,19 +18,6 @@ AdmissionDecision Refuse(AdmissionDecision decision, Refusal refusal, absl::Stat
 
 }  // namespace
 
-absl::string_view RefusalName(Refusal refusal) {
-  switch (refusal) {
-    case Refusal::kNone: return "none";
-    case Refusal::kUnauthenticated: return "unauthenticated";
-    case Refusal::kBadHeader: return "bad_header";
-    case Refusal::kUnimplemented: return "unimplemented";
-    case Refusal::kPermissionDenied: return "permission_denied";
-    case Refusal::kBadPurpose: return "bad_purpose";
-    case Refusal::kQuota: return "quota";
-  }
-  return "unknown";
-}
-
 bool IsTransportHeader(absl::string_view name) {
   // HTTP/1 connection headers have no meaning in HTTP/2 (RFC 9113 8.2.2):
   // never forwarded.
@@ -92,7 +79,7 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
   if (has_purpose) {
     absl::StatusOr<std::string> text = DecodePurpose(purpose);
     if (!text.ok()) {
-      return Refuse(std::move(decision), Refusal::kBadPurpose, text.status());
+      return Refuse(std::move(decision), Refusal::kMissingPurpose, text.status());
     }
     decision.purpose = *std::move(text);
   }
@@ -122,7 +109,7 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
                                                            route->full_method)));
   }
   if (route->personal_data && !has_purpose) {
-    return Refuse(std::move(decision), Refusal::kBadPurpose,
+    return Refuse(std::move(decision), Refusal::kMissingPurpose,
                   absl::InvalidArgumentError(absl::StrCat(
                       protocol::kPurposeHeader, " metadata is required: ", route->full_method,
                       " returns personal data")));

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "gateway/admin/local_services.h"
+#include "gateway/call/call_kinds.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/routing/route_table.h"
@@ -52,17 +53,6 @@ struct AdmissionTables {
   std::string (*new_request_id)();
 };
 
-// Why a call was refused, for counters and the audit log.
-enum class Refusal {
-  kNone,
-  kUnauthenticated,   // no valid identity
-  kBadHeader,         // a header breaks the rules (name, value, request id)
-  kUnimplemented,     // no route, no hub-local method
-  kPermissionDenied,  // not granted, or an operators-only method
-  kBadPurpose,        // personal data without a valid x-ndxp-purpose
-  kQuota,             // over the consumer's quota (decided after Admit)
-};
-absl::string_view RefusalName(Refusal refusal);
 
 struct AdmissionDecision {
   // OK: forward to `route`, or answer with `local`. Otherwise the status to

@@ -144,12 +144,12 @@ TEST_F(AdmissionTest, RefusalsInOrder) {
        Refusal::kPermissionDenied, absl::StatusCode::kPermissionDenied, "000.00.00.G99/x"},
       {"not an operator", kCaller, "/ndxp.hub.v1.Statistics/GetCounts", {},
        Refusal::kPermissionDenied, absl::StatusCode::kPermissionDenied, "not an operator"},
-      {"personal data without purpose", kCaller, kGetCitizen, {}, Refusal::kBadPurpose,
+      {"personal data without purpose", kCaller, kGetCitizen, {}, Refusal::kMissingPurpose,
        absl::StatusCode::kInvalidArgument, purpose},
-      {"blank purpose", kCaller, kGetCitizen, {{purpose, "  "}}, Refusal::kBadPurpose,
+      {"blank purpose", kCaller, kGetCitizen, {{purpose, "  "}}, Refusal::kMissingPurpose,
        absl::StatusCode::kInvalidArgument, "blank"},
       {"over-long purpose", kCaller, kGetCitizen, {{purpose, std::string(513, 'p')}},
-       Refusal::kBadPurpose, absl::StatusCode::kInvalidArgument, "513"},
+       Refusal::kMissingPurpose, absl::StatusCode::kInvalidArgument, "513"},
   };
   for (const RefusalCase& c : cases) {
     SCOPED_TRACE(c.why);
@@ -166,7 +166,7 @@ TEST_F(AdmissionTest, RefusalsInOrder) {
 
 TEST_F(AdmissionTest, ARefusalEchoesTheCallersValidRequestId) {
   AdmissionDecision d = AdmitAs(kCaller, kGetCitizen, {{"x-ndxp-request-id", "mine-1"}});
-  EXPECT_EQ(d.refusal, Refusal::kBadPurpose);
+  EXPECT_EQ(d.refusal, Refusal::kMissingPurpose);
   EXPECT_EQ(d.request_id, "mine-1");
   d = AdmitAs(kCaller, kVerifyCitizen, {{"x-ndxp-request-id", "not valid"}});
   EXPECT_EQ(d.request_id, "hub-generated") << "an invalid id is never echoed";

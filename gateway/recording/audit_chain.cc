@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status/status_util.h"
 
 namespace ndxp::gateway {
@@ -14,6 +15,7 @@ namespace {
 constexpr char kEncodingVersion[] = "ndxp-audit-v1";
 constexpr char kRefusedEncodingVersion[] = "ndxp-audit-v2";
 constexpr char kViaEncodingVersion[] = "ndxp-audit-v3";
+constexpr char kV4EncodingVersion[] = "ndxp-audit-v4";
 
 void PutInt(std::string* out, int64_t value) {
   const auto bits = static_cast<uint64_t>(value);
@@ -32,13 +34,20 @@ void PutString(std::string* out, absl::string_view value) {
 
 }  // namespace
 
+std::string JoinSubjects(const std::vector<std::string>& subjects) {
+  return absl::StrJoin(subjects, ",");
+}
+
 std::string EncodeAuditFields(const AuditFields& f) {
   std::string out;
   out.reserve(8 * 4 + 7 * 8 + sizeof(kEncodingVersion) + f.replica.size() +
               f.request_id.size() + f.consumer.size() + f.provider.size() +
               f.service.size() + f.method.size() + f.purpose.size() + f.refusal.size() +
-              f.via.size() + 2 * 4);
-  const char* version = !f.via.empty()       ? kViaEncodingVersion
+              f.via.size() + 2 * 4 + 6 * 4 + 2 * 8 + f.row_kind.size() + f.door.size() +
+              f.refusal_kind.size() + f.subject_key_id.size() + f.subjects.size());
+  const bool v4 = f.encoding == AuditEncoding::kV4;
+  const char* version = v4                   ? kV4EncodingVersion
+                        : !f.via.empty()     ? kViaEncodingVersion
                         : !f.refusal.empty() ? kRefusedEncodingVersion
                                              : kEncodingVersion;
   PutString(&out, version);
@@ -55,7 +64,17 @@ std::string EncodeAuditFields(const AuditFields& f) {
   PutInt(&out, f.request_bytes);
   PutInt(&out, f.response_bytes);
   PutString(&out, f.purpose);
-  if (!f.via.empty()) {
+  if (v4) {
+    PutString(&out, f.refusal);
+    PutString(&out, f.via);
+    PutString(&out, f.row_kind);
+    PutString(&out, f.door);
+    PutString(&out, f.refusal_kind);
+    PutInt(&out, f.repeat);
+    PutString(&out, f.subject_key_id);
+    PutString(&out, f.subjects);
+    PutInt(&out, f.visible_after_micros);
+  } else if (!f.via.empty()) {
     PutString(&out, f.refusal);
     PutString(&out, f.via);
   } else if (!f.refusal.empty()) {
@@ -66,7 +85,9 @@ std::string EncodeAuditFields(const AuditFields& f) {
 
 namespace {
 
-AuditFields FieldsOf(absl::string_view replica, int64_t seq, const TransactionRecord& r) {
+// `subjects` holds the joined subjects the fields point into.
+AuditFields FieldsOf(absl::string_view replica, int64_t seq, const TransactionRecord& r,
+                     const std::string& subjects) {
   AuditFields f;
   f.replica = replica;
   f.seq = seq;
@@ -83,6 +104,13 @@ AuditFields FieldsOf(absl::string_view replica, int64_t seq, const TransactionRe
   f.purpose = r.purpose;
   f.refusal = r.refusal;
   f.via = r.via;
+  f.row_kind = RowKindName(r.row_kind);
+  f.door = DoorName(r.door);
+  f.refusal_kind = RefusalName(r.refusal_kind);
+  f.repeat = r.repeat;
+  f.subject_key_id = r.subject_key_id;
+  f.subjects = subjects;
+  f.visible_after_micros = r.visible_after_micros;
   return f;
 }
 
@@ -210,8 +238,11 @@ std::string AuditChainChecker::Report() const {
 }
 
 std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
-                              const TransactionRecord& record) {
-  return EncodeAuditFields(FieldsOf(replica, seq, record));
+                              const TransactionRecord& record, AuditEncoding encoding) {
+  const std::string subjects = JoinSubjects(record.subjects);
+  AuditFields fields = FieldsOf(replica, seq, record, subjects);
+  fields.encoding = encoding;
+  return EncodeAuditFields(fields);
 }
 
 std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding) {

@@ -44,6 +44,22 @@
 //   16. string via
 // so rows of direct calls, and every row written before via was recorded,
 // keep their v1 or v2 encoding and hash.
+// Every row written since v4 is encoded with the tag "ndxp-audit-v4" in
+// field 1 and all of these fields after field 14, always present:
+//   15. string refusal         ("" for a call the hub forwarded)
+//   16. string via             ("" for a call from a direct member)
+//   17. string row_kind        "call", "refusal_summary" or "operator_lookup"
+//   18. string door            "grpc", "connect" or "rest"
+//   19. string refusal_kind    ("" for a forwarded call; the names of
+//                               `ndxp_refusals_total{reason}`)
+//   20. int    repeat          (1, but for a refusal summary: the refusals
+//                               it stands for)
+//   21. string subject_key_id  ("" when the call names no data subject)
+//   22. string subjects        (the subjects' HMACs in lowercase hex,
+//                               separated by ",", "" when none)
+//   23. int    visible_after   (Unix microseconds; 0: at once)
+// Stores keep which encoding a row has (v4, or v1–v3 as its fields say), so
+// that rows of v1–v3 keep verifying.
 //
 // Example: replica "hub-1", seq 1, every string field "" and every integer 0
 // encodes as 00 00 00 0d "ndxp-audit-v1" 00 00 00 05 "hub-1" followed by the
@@ -64,9 +80,14 @@ namespace ndxp::gateway {
 // Length of a chain hash (SHA-256) in bytes.
 inline constexpr size_t kAuditHashSize = 32;
 
+// The encodings a stored row may have: kLegacy is v1, v2 or v3 as the row's
+// refusal and via say (rows written before v4); every new row is kV4.
+enum class AuditEncoding : int64_t { kLegacy = 0, kV4 = 4 };
+
 // One audit row as the encoding sees it (status_code at full width, so that a
 // tampered out-of-range value cannot be truncated into a matching one).
 struct AuditFields {
+  AuditEncoding encoding = AuditEncoding::kV4;
   absl::string_view replica;
   int64_t seq = 0;
   int64_t time_micros = 0;
@@ -82,7 +103,18 @@ struct AuditFields {
   absl::string_view purpose;
   absl::string_view refusal;  // "" for a call the hub forwarded
   absl::string_view via;      // "" for a call from a direct member
+  // v4 only (file comment).
+  absl::string_view row_kind = "call";
+  absl::string_view door = "grpc";
+  absl::string_view refusal_kind;
+  int64_t repeat = 1;
+  absl::string_view subject_key_id;
+  absl::string_view subjects;  // lowercase hex HMACs joined by ","
+  int64_t visible_after_micros = 0;
 };
+
+// TransactionRecord::subjects as the encoding and the stores keep them.
+std::string JoinSubjects(const std::vector<std::string>& subjects);
 
 // A chain's newest row: seq 0 and ZeroAuditHash() while it is empty.
 struct ChainHead {
@@ -93,9 +125,11 @@ struct ChainHead {
 // The canonical encoding of `fields` (see the file comment).
 std::string EncodeAuditFields(const AuditFields& fields);
 
-// The canonical encoding of one audit row (see the file comment).
+// The canonical encoding of one audit row (see the file comment): v4, as
+// every row is written now, or as a hub before v4 wrote it.
 std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
-                              const TransactionRecord& record);
+                              const TransactionRecord& record,
+                              AuditEncoding encoding = AuditEncoding::kV4);
 
 // SHA-256(prev_hash || encoding): the hash stored with a row whose encoding is
 // `encoding` and whose predecessor's hash is `prev_hash`.

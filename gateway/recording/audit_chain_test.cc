@@ -15,10 +15,15 @@ namespace {
 
 using testing::UtcMicros;
 
+// The encoding a hub before v4 gave `r` (v1, v2 or v3 by its fields).
+std::string Legacy(absl::string_view replica, int64_t seq, const TransactionRecord& r) {
+  return EncodeAuditRecord(replica, seq, r, AuditEncoding::kLegacy);
+}
+
 TEST(AuditEncodingTest, LayoutIsPinned) {
   TransactionRecord r;
   r.status_code = -1;  // two's complement, widened to 8 bytes
-  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, r)),
+  EXPECT_EQ(absl::BytesToHexString(Legacy("h", 1, r)),
             absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v1"),  // tag
                          "00000001", "68",                // replica "h"
                          "0000000000000001",              // seq
@@ -51,7 +56,7 @@ TransactionRecord GoldenRecord() {
 // Computed independently (Python hashlib/struct from the header's description);
 // a change here breaks every auditor's re-implementation.
 TEST(AuditEncodingTest, HashGoldenVectors) {
-  const std::string encoding = EncodeAuditRecord("hub-1", 7, GoldenRecord());
+  const std::string encoding = Legacy("hub-1", 7, GoldenRecord());
   EXPECT_EQ(encoding.size(), 188u);
 
   std::string counting(kAuditHashSize, '\0');
@@ -74,8 +79,8 @@ TEST(AuditEncodingTest, HashGoldenVectors) {
 TEST(AuditEncodingTest, ARefusedCallIsTaggedV2WithItsReason) {
   TransactionRecord r;
   r.refusal = "no";
-  const std::string v1 = EncodeAuditRecord("h", 1, TransactionRecord());
-  const std::string v2 = EncodeAuditRecord("h", 1, r);
+  const std::string v1 = Legacy("h", 1, TransactionRecord());
+  const std::string v2 = Legacy("h", 1, r);
   EXPECT_EQ(absl::BytesToHexString(v2),
             absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v2"),
                          absl::BytesToHexString(v1.substr(4 + 13)), "00000002", "6e6f"));
@@ -84,16 +89,16 @@ TEST(AuditEncodingTest, ARefusedCallIsTaggedV2WithItsReason) {
 // A call that came through a peer hub: the v3 tag, then the refusal ("" for
 // a forwarded call) and the peer as the 15th and 16th fields.
 TEST(AuditEncodingTest, ACallThroughAPeerHubIsTaggedV3WithRefusalAndVia) {
-  const std::string v1 = EncodeAuditRecord("h", 1, TransactionRecord());
+  const std::string v1 = Legacy("h", 1, TransactionRecord());
   const std::string common = absl::BytesToHexString(v1.substr(4 + 13));
   TransactionRecord forwarded;
   forwarded.via = "p";
-  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, forwarded)),
+  EXPECT_EQ(absl::BytesToHexString(Legacy("h", 1, forwarded)),
             absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v3"), common,
                          "00000000", "00000001", "70"));
   TransactionRecord refused = forwarded;
   refused.refusal = "no";
-  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, refused)),
+  EXPECT_EQ(absl::BytesToHexString(Legacy("h", 1, refused)),
             absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v3"), common,
                          "00000002", "6e6f", "00000001", "70"));
 }
@@ -104,12 +109,48 @@ TEST(AuditEncodingTest, ViaHashGoldenVectors) {
   TransactionRecord r = GoldenRecord();
   const std::string zero(kAuditHashSize, '\0');
   r.via = "000.00.00.H11/lgsp";
-  EXPECT_EQ(EncodeAuditRecord("hub-1", 7, r).size(), 214u);
-  EXPECT_EQ(absl::BytesToHexString(AuditHash(zero, EncodeAuditRecord("hub-1", 7, r))),
+  EXPECT_EQ(Legacy("hub-1", 7, r).size(), 214u);
+  EXPECT_EQ(absl::BytesToHexString(AuditHash(zero, Legacy("hub-1", 7, r))),
             "772286da3517b3e5a7ea0f676fe4214b37242667e31aeb6972a5e6b7f9a32bb0");
   r.refusal = "not granted";
-  EXPECT_EQ(absl::BytesToHexString(AuditHash(zero, EncodeAuditRecord("hub-1", 7, r))),
+  EXPECT_EQ(absl::BytesToHexString(AuditHash(zero, Legacy("hub-1", 7, r))),
             "92d18d1c76e3b85dc1e02f76e047ee2cc7b263fa4a6eb4d4c8d37b21527999da");
+}
+
+// Every row written now: v4, every field present (a default record's).
+TEST(AuditEncodingTest, V4LayoutIsPinned) {
+  TransactionRecord r;
+  r.status_code = -1;
+  const std::string v1 = Legacy("h", 1, r);
+  EXPECT_EQ(absl::BytesToHexString(EncodeAuditRecord("h", 1, r)),
+            absl::StrCat("0000000d", absl::BytesToHexString("ndxp-audit-v4"),
+                         absl::BytesToHexString(v1.substr(4 + 13)),  // fields 2-14 as v1
+                         "00000000", "00000000",                     // refusal, via
+                         "00000004", absl::BytesToHexString("call"),  // row_kind
+                         "00000004", absl::BytesToHexString("grpc"),  // door
+                         "00000000",                                 // refusal_kind
+                         "0000000000000001",                         // repeat
+                         "00000000", "00000000",                     // subject key, subjects
+                         "0000000000000000"));                       // visible_after
+}
+
+// Computed independently (Python struct/hashlib from the header's text).
+TEST(AuditEncodingTest, V4HashGoldenVector) {
+  TransactionRecord r = GoldenRecord();
+  r.status_code = 7;
+  r.refusal = "not granted";
+  r.row_kind = RowKind::kRefusalSummary;
+  r.door = Door::kConnect;
+  r.refusal_kind = Refusal::kPermissionDenied;
+  r.repeat = 42;
+  r.subject_key_id = "k1";
+  r.subjects = {std::string(64, 'a'), std::string(64, 'c')};
+  for (size_t i = 0; i < 64; i += 2) r.subjects[0][i + 1] = 'b', r.subjects[1][i + 1] = 'd';
+  r.visible_after_micros = 1767225600000000;
+  const std::string encoding = EncodeAuditRecord("hub-1", 7, r);
+  EXPECT_EQ(encoding.size(), 413u);
+  EXPECT_EQ(absl::BytesToHexString(AuditHash(std::string(kAuditHashSize, '\0'), encoding)),
+            "77f41cb6dff79b58cde567e912b248e3fcbc2dc1d1aaa58522d03c2febfb3665");
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ absl::Status AuditVerification::AddRow(int64_t id, const AuditFields& row,
   counters_->AddAuditRow(row.time_micros,
                          {std::string(row.consumer), std::string(row.via),
                           std::string(row.provider), std::string(row.service),
-                          std::string(row.method), row.status_code, !row.refusal.empty()});
+                          std::string(row.method), row.status_code, !row.refusal.empty()},
+                         row.repeat);
   return absl::OkStatus();
 }
 

@@ -17,12 +17,13 @@ std::string CodeName(int64_t code) {
 
 }  // namespace
 
-void CounterReconciler::AddAuditRow(int64_t time_micros, const CounterKey& key) {
+void CounterReconciler::AddAuditRow(int64_t time_micros, const CounterKey& key,
+                                    int64_t calls) {
   std::string day = absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(time_micros), time_zone_);
   audit_days_.insert(day);
-  ++counts_[Key(std::move(day), key.consumer, key.via, key.provider, key.service, key.method,
-                key.status_code, key.refused)]
-        .audit_rows;
+  counts_[Key(std::move(day), key.consumer, key.via, key.provider, key.service, key.method,
+              key.status_code, key.refused)]
+      .audit_rows += calls;
 }
 
 void CounterReconciler::AddCounter(absl::string_view day, const CounterKey& key, int64_t count) {

@@ -1,8 +1,9 @@
 // Reconciles a store's counters with its audit rows: every transaction the
 // hub records is one audit row and +1 on one counter, in the same database
 // transaction, so for every day the audit log covers the counters must equal
-// the audit rows counted by (day, consumer, via, provider, service, method,
-// status, forwarded or refused). A count that disagrees was edited (or rows
+// the calls of the audit rows (one each, but a refusal summary's repeat
+// count) counted by (day, consumer, via, provider, service, method, status,
+// forwarded or refused). A count that disagrees was edited (or rows
 // were deleted). Days without any audit row are not checked: they hold
 // history imported with `ndxpctl stats import`, which has no audit rows.
 //
@@ -44,7 +45,8 @@ class CounterReconciler {
  public:
   explicit CounterReconciler(absl::TimeZone time_zone) : time_zone_(time_zone) {}
 
-  void AddAuditRow(int64_t time_micros, const CounterKey& key);
+  // `calls`: how many calls the row stands for (its repeat count).
+  void AddAuditRow(int64_t time_micros, const CounterKey& key, int64_t calls = 1);
   void AddCounter(absl::string_view day, const CounterKey& key, int64_t count);
 
   // DATA_LOSS naming up to 10 disagreeing counts (day, consumer, via when

@@ -23,9 +23,20 @@ Recorder::Recorder(std::unique_ptr<TransactionStore> store, int shards,
 Recorder::~Recorder() { Stop(); }
 
 void Recorder::RecordRefusal(int shard, TransactionRecord record) {
+  {
+    Shard& s = *shards_[static_cast<size_t>(shard) % shards_.size()];
+    absl::MutexLock lock(&s.mu);
+    if (s.summaries.Absorb(record, clock_->Now())) {
+      summarised_refusals_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  // A window opened: the writer must learn when it ends.
+  summary_opened_.store(true);
   if (queued_refusals_.fetch_add(1) >= kMaxQueuedRefusals) {
     queued_refusals_.fetch_sub(1);
     dropped_refusals_.fetch_add(1);
+    WakeWriter();
     return;
   }
   Enqueue(shard, {std::move(record), nullptr, /*refusal=*/true});
@@ -42,27 +53,45 @@ void Recorder::Enqueue(int shard, Item item) {
     s.items.push_back(std::move(item));
   }
   queued_.fetch_add(1);
-  // The writer sets writer_idle_ before it checks queued_, so if it missed
-  // this record it is idle now, and this signal wakes it.
+  WakeWriter();
+}
+
+void Recorder::WakeWriter() {
+  // The writer sets writer_idle_ before it checks queued_ and
+  // summary_opened_, so if it missed the change it is idle now, and this
+  // signal wakes it.
   if (writer_idle_.load()) {
     absl::MutexLock lock(&wake_mu_);
     wake_.Signal();
   }
 }
 
-bool Recorder::Collect(std::vector<Item>* batch) {
+bool Recorder::Collect(absl::Time now, bool stopping, std::vector<Item>* batch) {
+  summary_opened_.store(false);
+  summary_due_ = absl::InfiniteFuture();
+  size_t queued = 0;
+  std::vector<TransactionRecord> summaries;
   for (auto& shard : shards_) {
     std::vector<Item> taken;
     {
       absl::MutexLock lock(&shard->mu);
       taken.swap(shard->items);
+      if (stopping) {
+        shard->summaries.TakeAll(&summaries);
+      } else {
+        summary_due_ = std::min(summary_due_, shard->summaries.TakeDue(now, &summaries));
+      }
     }
     for (Item& item : taken) {
       if (item.refusal) queued_refusals_.fetch_sub(1);
       batch->push_back(std::move(item));
     }
+    queued += taken.size();
   }
-  queued_.fetch_sub(batch->size());
+  queued_.fetch_sub(queued);
+  for (TransactionRecord& summary : summaries) {
+    batch->push_back({std::move(summary), nullptr, /*refusal=*/true});
+  }
   return !batch->empty();
 }
 
@@ -73,17 +102,19 @@ void Recorder::WriterLoop() {
     {
       absl::MutexLock lock(&wake_mu_);
       writer_idle_.store(true);
-      // Idle, the writer still wakes when a checkpoint falls due: rows
+      // Idle, the writer still wakes when a checkpoint falls due (rows
       // committed just before the calls stopped are signed within the
-      // interval, not whenever the next call comes.
-      while (queued_.load() == 0 && !stopping_ && clock_->Now() < checkpoint_due_) {
-        clock_->WaitUntil(&wake_, &wake_mu_, checkpoint_due_);
+      // interval, not whenever the next call comes) and when a refusal
+      // summary's second ends.
+      while (queued_.load() == 0 && !summary_opened_.load() && !stopping_ &&
+             clock_->Now() < std::min(checkpoint_due_, summary_due_)) {
+        clock_->WaitUntil(&wake_, &wake_mu_, std::min(checkpoint_due_, summary_due_));
       }
       writer_idle_.store(false);
       stopping = stopping_;
     }
     batch.clear();
-    if (!Collect(&batch)) {
+    if (!Collect(clock_->Now(), stopping, &batch)) {
       if (stopping) {
         MaybeCheckpoint(/*force=*/true);
         return;

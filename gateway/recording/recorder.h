@@ -12,8 +12,13 @@
 //
 // Refused calls (RecordRefusal) share the queue but are bounded: an attacker
 // who makes the hub refuse calls at line rate cannot grow it without limit.
-// Past kMaxQueuedRefusals waiting refusals a refusal is dropped and counted
-// (dropped_refusals); forwarded calls are never dropped.
+// Each shard summarises repeated refusals (refusal_summaries.h): the first of
+// a key is queued as its own row, its repeats within a second become one
+// summary row, queued when the second ends (the writer wakes for it). Past
+// kMaxQueuedRefusals waiting refusals a refusal is dropped and counted
+// (dropped_refusals); summaries and forwarded calls are never dropped. A
+// crash loses the summaries of the last second, as it loses refusals not
+// yet committed: nobody waits for a refusal's row.
 //
 // With a CheckpointSigner the writer signs the store's chain head after the
 // first commit, then within `checkpoint_interval` of every later commit,
@@ -35,6 +40,7 @@
 #include "absl/time/time.h"
 #include "common/time/clock.h"
 #include "gateway/recording/audit_checkpoint.h"
+#include "gateway/recording/refusal_summaries.h"
 #include "gateway/metrics/histogram.h"
 #include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
@@ -78,6 +84,9 @@ class Recorder {
   uint64_t failed_records() const { return failed_records_.load(); }
   uint64_t batches() const { return batches_.load(); }
   uint64_t dropped_refusals() const { return dropped_refusals_.load(); }
+  // Refusals folded into summary rows (each is also counted in its row's
+  // repeat).
+  uint64_t summarised_refusals() const { return summarised_refusals_.load(); }
   uint64_t checkpoints() const { return checkpoints_.load(); }
   uint64_t failed_checkpoints() const { return failed_checkpoints_.load(); }
   // False after a batch failed to commit, true again after one succeeded.
@@ -101,11 +110,17 @@ class Recorder {
   struct Shard {
     absl::Mutex mu;
     std::vector<Item> items ABSL_GUARDED_BY(mu);
+    RefusalSummaries summaries ABSL_GUARDED_BY(mu);
   };
 
   void Enqueue(int shard, Item item);
+  // Wakes the writer if it may be asleep (after queued_ or
+  // summary_opened_ changed).
+  void WakeWriter();
   void WriterLoop();
-  bool Collect(std::vector<Item>* batch);
+  // Takes what the shards queued and the summaries due by `now` (all of
+  // them when `stopping`); sets summary_due_.
+  bool Collect(absl::Time now, bool stopping, std::vector<Item>* batch);
   // On the writer: signs and keeps the head if it moved and `force` or the
   // checkpoint is due.
   void MaybeCheckpoint(bool force);
@@ -120,11 +135,15 @@ class Recorder {
   int64_t checkpointed_seq_ = 0;
   absl::Time checkpointed_at_ = absl::InfinitePast();
   absl::Time checkpoint_due_ = absl::InfiniteFuture();
+  // The writer's: when the next summary window of any shard ends.
+  absl::Time summary_due_ = absl::InfiniteFuture();
   std::vector<std::unique_ptr<Shard>> shards_;
 
   // Waking the writer: callers signal only when it may be asleep.
   std::atomic<uint64_t> queued_{0};
   std::atomic<bool> writer_idle_{false};
+  // Set when a shard opens a summary the writer may not know is due.
+  std::atomic<bool> summary_opened_{false};
   absl::Mutex wake_mu_;
   absl::CondVar wake_;
   bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
@@ -134,6 +153,7 @@ class Recorder {
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> queued_refusals_{0};
   std::atomic<uint64_t> dropped_refusals_{0};
+  std::atomic<uint64_t> summarised_refusals_{0};
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> failed_checkpoints_{0};
   std::atomic<bool> last_commit_ok_{true};

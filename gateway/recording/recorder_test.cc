@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/time/clock.h"
@@ -45,6 +46,12 @@ class FakeStore : public TransactionStore {
     absl::MutexLock lock(&mu_);
     fail_ = fail;
   }
+  std::vector<TransactionRecord> all() {
+    absl::MutexLock lock(&mu_);
+    std::vector<TransactionRecord> out;
+    for (const auto& b : batches_) out.insert(out.end(), b.begin(), b.end());
+    return out;
+  }
   size_t records() {
     absl::MutexLock lock(&mu_);
     size_t n = 0;
@@ -64,6 +71,19 @@ class FakeStore : public TransactionStore {
 TransactionRecord Named(const std::string& request_id) {
   TransactionRecord record;
   record.request_id = request_id;
+  return record;
+}
+
+// A refusal of `consumer`'s call to GetCitizen, not granted.
+TransactionRecord Refused(const std::string& consumer, const std::string& request_id = "r") {
+  TransactionRecord record;
+  record.request_id = request_id;
+  record.consumer = consumer;
+  record.service = "ndxp.residents.v1.ResidentRegistry";
+  record.method = "GetCitizen";
+  record.status_code = 7;
+  record.refusal = "not granted";
+  record.refusal_kind = Refusal::kPermissionDenied;
   return record;
 }
 
@@ -128,8 +148,9 @@ TEST(RecorderTest, RefusalsPastTheBoundAreDroppedAndCountedForwardedCallsNever) 
     release.WaitForNotification();
   });
   writer_held.WaitForNotification();
+  // Refusals of distinct consumers: nothing to summarise.
   for (uint64_t i = 0; i < Recorder::kMaxQueuedRefusals + 10; ++i) {
-    recorder.RecordRefusal(0, Named("refused"));
+    recorder.RecordRefusal(0, Refused(absl::StrCat("000.00.00.H", i, "/app")));
   }
   recorder.Record(0, Named("forwarded"));  // past the bound still kept
   EXPECT_EQ(recorder.dropped_refusals(), 10u);
@@ -235,6 +256,99 @@ TEST_F(RecorderCheckpointTest, StopSignsTheHeadAtOnce) {
   RecordAndWait("b");
   recorder_->Stop();
   EXPECT_EQ(store_->checkpointed_seqs(), (std::vector<int64_t>{1, 2}));
+}
+
+// Repeats of one refusal within a second become one summary row, written
+// when the second ends even if nothing else happens; the first of each key
+// is a row of its own.
+class RecorderRefusalSummaryTest : public ::testing::Test {
+ protected:
+  RecorderRefusalSummaryTest() {
+    auto store = std::make_unique<FakeStore>();
+    store_ = store.get();
+    recorder_ = std::make_unique<Recorder>(std::move(store), 2, nullptr, "hub-1",
+                                           absl::Minutes(1), &clock_);
+  }
+  FakeClock clock_;
+  FakeStore* store_ = nullptr;
+  std::unique_ptr<Recorder> recorder_;
+};
+
+TEST_F(RecorderRefusalSummaryTest, RepeatsWithinASecondAreOneRowWrittenWhenTheSecondEnds) {
+  const std::string mallory = "000.00.00.H99/mallory";
+  for (int i = 0; i < 1000; ++i) recorder_->RecordRefusal(0, Refused(mallory, absl::StrCat(i)));
+  recorder_->RecordRefusal(0, Refused("000.00.00.G12/tax"));  // another key: its own row
+  EXPECT_TRUE(Eventually([&] { return store_->records() == 2; }));
+  EXPECT_EQ(recorder_->summarised_refusals(), 999u);
+  clock_.AwaitWaiter();  // idle, waiting for the second to end
+  clock_.Advance(absl::Milliseconds(999));
+  clock_.AwaitWaiter();
+  EXPECT_EQ(store_->records(), 2u) << "the second has not ended";
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_TRUE(Eventually([&] { return store_->records() == 3; }));
+  const std::vector<TransactionRecord> rows = store_->all();
+  EXPECT_EQ(rows[0].request_id, "0");
+  EXPECT_EQ(rows[0].repeat, 1);
+  EXPECT_EQ(rows[0].row_kind, RowKind::kCall);
+  const TransactionRecord& summary = rows[2];
+  EXPECT_EQ(summary.row_kind, RowKind::kRefusalSummary);
+  EXPECT_EQ(summary.repeat, 999);
+  EXPECT_EQ(summary.consumer, mallory);
+  EXPECT_EQ(summary.refusal_kind, Refusal::kPermissionDenied);
+  EXPECT_EQ(summary.request_id, "") << "a summary keeps no request id";
+  // The next second begins a new window: its first refusal is a row again.
+  recorder_->RecordRefusal(1, Refused(mallory, "late"));
+  EXPECT_TRUE(Eventually([&] { return store_->records() == 4; }));
+  EXPECT_EQ(store_->all()[3].request_id, "late");
+}
+
+TEST_F(RecorderRefusalSummaryTest, StopWritesTheOpenSummaries) {
+  for (int i = 0; i < 3; ++i) recorder_->RecordRefusal(0, Refused("000.00.00.H99/m"));
+  recorder_->Stop();
+  const std::vector<TransactionRecord> rows = store_->all();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].repeat, 2);
+}
+
+TEST(RefusalSummariesTest, KeysAreConsumerPeerMethodAndKindNeverTheMessage) {
+  RefusalSummaries summaries;
+  const absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  TransactionRecord a = Refused("000.00.00.H99/m", "1");
+  EXPECT_FALSE(summaries.Absorb(a, t0));
+  a.refusal = "another message, request id 2";
+  EXPECT_TRUE(summaries.Absorb(a, t0)) << "the same kind, whatever the message";
+  TransactionRecord other_kind = a;
+  other_kind.refusal_kind = Refusal::kOverQuota;
+  EXPECT_FALSE(summaries.Absorb(other_kind, t0));
+  TransactionRecord via_peer = a;
+  via_peer.via = "000.00.00.P01/hub";
+  EXPECT_FALSE(summaries.Absorb(via_peer, t0));
+  TransactionRecord other_method = a;
+  other_method.method = "VerifyCitizen";
+  EXPECT_FALSE(summaries.Absorb(other_method, t0));
+  std::vector<TransactionRecord> out;
+  EXPECT_EQ(summaries.TakeDue(t0 + absl::Milliseconds(500), &out),
+            t0 + RefusalSummaries::kWindow);
+  EXPECT_TRUE(out.empty());
+  // A repeat after the window ended opens a new one; the old summary is due.
+  EXPECT_FALSE(summaries.Absorb(a, t0 + absl::Seconds(2)));
+  summaries.TakeDue(t0 + absl::Seconds(2), &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].repeat, 1);
+  EXPECT_EQ(out[0].refusal, "another message, request id 2");
+  EXPECT_EQ(summaries.open_windows(), 1u) << "windows without repeats are forgotten";
+}
+
+TEST(RefusalSummariesTest, PastMaxKeysARefusalIsItsOwnRow) {
+  RefusalSummaries summaries;
+  const absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  for (size_t i = 0; i < RefusalSummaries::kMaxKeys; ++i) {
+    EXPECT_FALSE(summaries.Absorb(Refused(absl::StrCat("000.00.00.H", i, "/a")), t0));
+  }
+  const TransactionRecord extra = Refused("000.00.00.X1/a");
+  EXPECT_FALSE(summaries.Absorb(extra, t0));
+  EXPECT_FALSE(summaries.Absorb(extra, t0)) << "no window: never summarised";
+  EXPECT_EQ(summaries.open_windows(), RefusalSummaries::kMaxKeys);
 }
 
 }  // namespace

@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS audit_log (
   hash BLOB NOT NULL,
   refusal TEXT NOT NULL DEFAULT '',
   via TEXT NOT NULL DEFAULT '',
+  encoding INTEGER NOT NULL DEFAULT 0,
+  row_kind TEXT NOT NULL DEFAULT 'call',
+  door TEXT NOT NULL DEFAULT 'grpc',
+  refusal_kind TEXT NOT NULL DEFAULT '',
+  repeat_count INTEGER NOT NULL DEFAULT 1,
+  subject_key_id TEXT NOT NULL DEFAULT '',
+  subjects TEXT NOT NULL DEFAULT '',
+  visible_after INTEGER NOT NULL DEFAULT 0,
   UNIQUE (replica, seq));
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
@@ -97,12 +105,27 @@ CREATE TABLE IF NOT EXISTS history_counters (
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
-// Columns files made by earlier versions lack, with their definitions: rows
-// from before refusals were recorded are forwarded calls, and rows from
-// before via was recorded came from direct members.
-constexpr const char* kAddedAuditColumns[][2] = {
-    {"refusal", "refusal TEXT NOT NULL DEFAULT ''"},
-    {"via", "via TEXT NOT NULL DEFAULT ''"},
+// Columns files made by earlier versions lack, with their definitions and
+// the value their rows have: rows from before refusals were recorded are
+// forwarded calls, rows from before via was recorded came from direct
+// members, and rows from before v4 keep their v1–v3 encoding (encoding 0)
+// and are one gRPC call each.
+struct AddedColumn {
+  const char* name;
+  const char* definition;
+  const char* old_value;  // an SQL literal
+};
+constexpr AddedColumn kAddedAuditColumns[] = {
+    {"refusal", "refusal TEXT NOT NULL DEFAULT ''", "''"},
+    {"via", "via TEXT NOT NULL DEFAULT ''", "''"},
+    {"encoding", "encoding INTEGER NOT NULL DEFAULT 0", "0"},
+    {"row_kind", "row_kind TEXT NOT NULL DEFAULT 'call'", "'call'"},
+    {"door", "door TEXT NOT NULL DEFAULT 'grpc'", "'grpc'"},
+    {"refusal_kind", "refusal_kind TEXT NOT NULL DEFAULT ''", "''"},
+    {"repeat_count", "repeat_count INTEGER NOT NULL DEFAULT 1", "1"},
+    {"subject_key_id", "subject_key_id TEXT NOT NULL DEFAULT ''", "''"},
+    {"subjects", "subjects TEXT NOT NULL DEFAULT ''", "''"},
+    {"visible_after", "visible_after INTEGER NOT NULL DEFAULT 0", "0"},
 };
 
 // The counter tables, whose key gained via: a file made before keeps its
@@ -112,8 +135,10 @@ constexpr const char* kCounterTables[] = {"counters", "refused_counters"};
 constexpr char kInsertAudit[] =
     "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider, "
     "service, method, status_code, latency_micros, request_bytes, response_bytes, "
-    "purpose, prev_hash, hash, refusal, via) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    "purpose, prev_hash, hash, refusal, via, encoding, row_kind, door, refusal_kind, "
+    "repeat_count, subject_key_id, subjects, visible_after) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+    "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 
 // Forwarded calls' counters, then refused calls'.
 constexpr const char* kUpsertCounter[2] = {
@@ -126,19 +151,23 @@ constexpr const char* kUpsertCounter[2] = {
     "ON CONFLICT (day, consumer, via, provider, service, method, status_code) "
     "DO UPDATE SET count = count + excluded.count"};
 
-// Both counter tables, for the reconciliation with the audit log. $VIA is
+// Both counter tables, for the reconciliation with the audit log. $via is
 // "via", or "''" in a file from before via was recorded (verified as it is,
 // without upgrading it: a backup, say).
 constexpr char kSelectCounters[] =
-    "SELECT day, consumer, provider, service, method, status_code, count, 0, $VIA "
+    "SELECT day, consumer, provider, service, method, status_code, count, 0, $via "
     "FROM counters UNION ALL SELECT day, consumer, provider, service, method, status_code, "
-    "count, 1, $VIA FROM refused_counters";
+    "count, 1, $via FROM refused_counters";
 
 // All columns the chain covers, plus id, in an order VerifyAuditChain reads.
+// $column is the column, or in a file from before it was added the value
+// its rows have (kAddedAuditColumns).
 constexpr char kSelectAudit[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
-    "prev_hash, hash, refusal, $VIA FROM audit_log ORDER BY replica, seq";
+    "prev_hash, hash, $refusal, $via, $encoding, $row_kind, $door, $refusal_kind, "
+    "$repeat_count, $subject_key_id, $subjects, $visible_after "
+    "FROM audit_log ORDER BY replica, seq";
 
 // ---- raw statements: SqliteStatement has no blob binding or reading.
 
@@ -181,8 +210,8 @@ absl::StatusOr<bool> HasColumn(SqliteDatabase& db, absl::string_view table,
 // table via.
 absl::StatusOr<std::vector<std::string>> OutdatedTables(SqliteDatabase& db) {
   std::vector<std::string> outdated;
-  for (const auto& [column, definition] : kAddedAuditColumns) {
-    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, "audit_log", column));
+  for (const AddedColumn& column : kAddedAuditColumns) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, "audit_log", column.name));
     if (!found) {
       outdated.push_back("audit_log");
       break;
@@ -203,10 +232,11 @@ absl::Status UpgradeSchema(SqliteDatabase& db) {
   if (outdated.empty()) return absl::OkStatus();
   NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(db));
   NDXP_ASSIGN_OR_RETURN(outdated, OutdatedTables(db));  // another replica may have done it
-  for (const auto& [column, definition] : kAddedAuditColumns) {
-    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, "audit_log", column));
+  for (const AddedColumn& column : kAddedAuditColumns) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, "audit_log", column.name));
     if (!found) {
-      NDXP_RETURN_IF_ERROR(db.Exec(absl::StrCat("ALTER TABLE audit_log ADD COLUMN ", definition)));
+      NDXP_RETURN_IF_ERROR(
+          db.Exec(absl::StrCat("ALTER TABLE audit_log ADD COLUMN ", column.definition)));
     }
   }
   // A primary key cannot be altered in place: the old counter table steps
@@ -370,6 +400,16 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     bind_blob(hash);
     bind_text(record.refusal);
     bind_text(record.via);
+    bind_int(static_cast<int64_t>(AuditEncoding::kV4));
+    const std::string row_kind(RowKindName(record.row_kind)), door(DoorName(record.door)),
+        refusal_kind(RefusalName(record.refusal_kind)), subjects = JoinSubjects(record.subjects);
+    bind_text(row_kind);
+    bind_text(door);
+    bind_text(refusal_kind);
+    bind_int(record.repeat);
+    bind_text(record.subject_key_id);
+    bind_text(subjects);
+    bind_int(record.visible_after_micros);
     if (rc == SQLITE_OK) {
       rc = sqlite3_step(insert);
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -378,7 +418,8 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
                               ? absl::OkStatus()
                               : db_->Error(rc, absl::StrCat("insert audit row ", replica_,
                                                             " seq ", seq));
-    // The bindings point into `hash`, `*last_hash` and `record`: drop them now.
+    // The bindings point into `hash`, `*last_hash`, `record` and the strings
+    // above: drop them now.
     sqlite3_reset(insert);
     sqlite3_clear_bindings(insert);
     NDXP_RETURN_IF_ERROR(status);
@@ -387,8 +428,9 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     *last_hash = std::move(hash);
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
-    ++counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer, record.via,
-                        record.provider, record.service, record.method, record.status_code)];
+    counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer, record.via,
+                      record.provider, record.service, record.method, record.status_code)] +=
+        record.repeat;
   }
 
   for (const auto& [key, count] : counts) {
@@ -470,11 +512,15 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
-  NDXP_ASSIGN_OR_RETURN(bool has_via, HasColumn(*db, "audit_log", "via"));
-  const std::pair<absl::string_view, absl::string_view> via_column = {"$VIA",
-                                                                       has_via ? "via" : "''"};
-  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, {via_column});
-  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, {via_column});
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (const AddedColumn& column : kAddedAuditColumns) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(*db, "audit_log", column.name));
+    columns.emplace_back(absl::StrCat("$", column.name), found ? column.name : column.old_value);
+  }
+  NDXP_ASSIGN_OR_RETURN(bool counters_have_via, HasColumn(*db, "counters", "via"));
+  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, columns);
+  const std::string select_counters =
+      absl::StrReplaceAll(kSelectCounters, {{"$via", counters_have_via ? "via" : "''"}});
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db->handle(), select_audit.c_str(), -1, &raw, nullptr);
   RawStatement stmt(raw);
@@ -498,6 +544,14 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
     f.purpose = ColumnString(s, 13);
     f.refusal = ColumnString(s, 16);
     f.via = ColumnString(s, 17);
+    f.encoding = static_cast<AuditEncoding>(sqlite3_column_int64(s, 18));
+    f.row_kind = ColumnString(s, 19);
+    f.door = ColumnString(s, 20);
+    f.refusal_kind = ColumnString(s, 21);
+    f.repeat = sqlite3_column_int64(s, 22);
+    f.subject_key_id = ColumnString(s, 23);
+    f.subjects = ColumnString(s, 24);
+    f.visible_after_micros = sqlite3_column_int64(s, 25);
     NDXP_RETURN_IF_ERROR(verification.AddRow(sqlite3_column_int64(s, 0), f, ColumnBytes(s, 14),
                                              ColumnBytes(s, 15)));
   }

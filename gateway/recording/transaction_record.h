@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "gateway/call/call_kinds.h"
 
 namespace ndxp::gateway {
 
@@ -29,6 +32,21 @@ struct TransactionRecord {
   // assertion named `consumer` (docs/design.md "The transaction"); "" for a
   // call from a direct member.
   std::string via;
+
+  // Since ndxp-audit-v4 (audit_chain.h): what the row stands for, the door
+  // the call came in by, and the refusal's kind (kNone for a forwarded call).
+  RowKind row_kind = RowKind::kCall;
+  Door door = Door::kGrpc;
+  Refusal refusal_kind = Refusal::kNone;
+  // How many calls the row stands for: 1, but for a refusal summary (the
+  // repeats of one refusal within a second, whose request ids are not kept).
+  int64_t repeat = 1;
+  // The data subjects the call was about: HMACs of their normalised
+  // personal IDs under the key `subject_key_id` (never the IDs), and when
+  // they may see it (Unix microseconds; 0: at once).
+  std::string subject_key_id;
+  std::vector<std::string> subjects;
+  int64_t visible_after_micros = 0;
 };
 
 }  // namespace ndxp::gateway

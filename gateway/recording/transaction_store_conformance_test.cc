@@ -456,6 +456,46 @@ TEST_P(TransactionStoreConformanceTest, RefusedCallsAreChainedAndCountedApart) {
   EXPECT_THAT(status.message(), HasSubstr("seq 2, id "));
 }
 
+// A refusal summary (v4) stands for `repeat` refused calls: the counters add
+// them all and reconcile, and each v4 field is covered by the hash.
+TEST_P(TransactionStoreConformanceTest, ARefusalSummaryCountsItsRepeats) {
+  const std::string db = kind_->NewDatabase("summary");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 3, 2, 5, 0, 0);
+  TransactionRecord first = MakeRecord(noon, "r-1", "000.00.00.G99/stranger", 7);
+  first.refusal = "not granted";
+  first.refusal_kind = Refusal::kPermissionDenied;
+  TransactionRecord summary = first;
+  summary.time_micros = noon + 10;
+  summary.request_id = "";
+  summary.row_kind = RowKind::kRefusalSummary;
+  summary.repeat = 4999;
+  ASSERT_TRUE(store->Append({first, summary}).ok());
+  EXPECT_THAT(ReadCounters(db, "refused_counters"),
+              ElementsAre(CounterRow{"2026-03-02", "000.00.00.G99/stranger", "000.00.00.H49",
+                                     "ndxp.residents.v1.ResidentRegistry", "GetCitizen", 7,
+                                     5000}));
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr("counters reconciled"));
+
+  int n = 0;
+  for (const char* tamper :
+       {"repeat_count = 1", "row_kind = 'call'", "door = 'rest'", "refusal_kind = 'unimplemented'",
+        "subjects = 'ab'", "subject_key_id = 'k'", "visible_after = 1", "encoding = 0"}) {
+    SCOPED_TRACE(tamper);
+    const std::string copy = kind_->NewDatabase(absl::StrCat("summary", n++));
+    std::unique_ptr<TransactionStore> other = OpenStore(copy);
+    ASSERT_TRUE(other->Append({first, summary}).ok());
+    Exec(copy, absl::StrCat("UPDATE audit_log SET ", tamper, " WHERE seq = 2"));
+    status = Verify(copy);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+    EXPECT_THAT(status.message(), HasSubstr("seq 2, id "));
+  }
+}
+
 // ------------------------------------------------------------ via a peer hub
 
 constexpr char kProvinceHub[] = "000.00.00.H11/lgsp";
@@ -584,8 +624,8 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) 
   std::string prev = ZeroAuditHash();
   for (size_t i = 0; i < old_calls.size(); ++i) {
     const TransactionRecord& r = old_calls[i];
-    const std::string hash =
-        AuditHash(prev, EncodeAuditRecord("hub-1", static_cast<int64_t>(i + 1), r));
+    const std::string hash = AuditHash(
+        prev, EncodeAuditRecord("hub-1", static_cast<int64_t>(i + 1), r, AuditEncoding::kLegacy));
     Exec(db, absl::StrCat(
                  "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, "
                  "provider, service, method, status_code, latency_micros, request_bytes, "

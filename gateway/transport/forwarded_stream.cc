@@ -171,7 +171,7 @@ void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view 
 void ForwardedStream::OnRequestHeadersDone() {
   if (phase_ != Phase::kReceivingHeaders) return;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) {
-    return Refuse(absl::ResourceExhaustedError(absl::StrCat(
+    return Refuse(Refusal::kHeadersTooLarge, absl::ResourceExhaustedError(absl::StrCat(
         "request headers of ", request_header_bytes_, " bytes are over the limit of ",
         kMaxRequestHeaderBytes)));
   }
@@ -202,10 +202,10 @@ void ForwardedStream::OnRequestHeadersDone() {
                               {path, request_id, purpose, absl::Now()});
     if (!asserted.ok()) {
       request_id_ = IsValidRequestId(request_id) ? std::string(request_id) : NewRequestId();
-      (asserted.status().code() == absl::StatusCode::kPermissionDenied ? hub_->stats->permission_denied
-                                                                      : hub_->stats->unauthenticated)
-          .fetch_add(1, std::memory_order_relaxed);
-      return Refuse(asserted.status());
+      return Refuse(asserted.status().code() == absl::StatusCode::kPermissionDenied
+                        ? Refusal::kPermissionDenied
+                        : Refusal::kUnauthenticated,
+                    asserted.status());
     }
     asserted_spiffe_id_ = std::move(asserted->spiffe_id);
     asserted_identity_ = ParseSpiffeId(asserted_spiffe_id_, asserted->trust_domain);
@@ -217,27 +217,17 @@ void ForwardedStream::OnRequestHeadersDone() {
                          &NewRequestId};
   AdmissionDecision decision = Admit(tables, {path, identity_, headers});
   request_id_ = std::move(decision.request_id);
-  if (decision.status.ok() && decision.route != nullptr &&
-      !decision.route->service->peer_hub.empty()) {
-    decision.status = PrepareAssertion(*decision.route, decision.purpose);
-    if (!decision.status.ok()) decision.refusal = Refusal::kPermissionDenied;
+  if (!decision.status.ok()) return Refuse(decision.refusal, decision.status);
+  if (absl::Status s = CheckGrpcRequest(method, content_type); !s.ok()) {
+    return Refuse(Refusal::kBadRequest, s);
   }
-  absl::Duration retry_after = absl::ZeroDuration();
-  if (decision.status.ok() && decision.route != nullptr && !hub_->quotas->empty()) {
-    decision.status = hub_->quotas->Acquire(**identity_, *decision.route,
-                                            absl::Now(), &quota_, &retry_after);
-    if (!decision.status.ok()) decision.refusal = Refusal::kQuota;
-  }
-  CountAdmission(decision, hub_->stats);
-  if (!decision.status.ok()) return Refuse(decision.status, retry_after);
-  if (absl::Status s = CheckGrpcRequest(method, content_type); !s.ok()) return Refuse(s);
 
   std::optional<absl::Duration> caller_timeout;
   if (!timeout.empty()) {
     caller_timeout = ParseGrpcTimeout(timeout);
     if (!caller_timeout.has_value()) {
-      return Refuse(absl::InvalidArgumentError(
-          absl::StrCat("grpc-timeout \"", timeout, "\" is malformed")));
+      return Refuse(Refusal::kBadRequest, absl::InvalidArgumentError(absl::StrCat(
+                                              "grpc-timeout \"", timeout, "\" is malformed")));
     }
   }
   // The call's deadline: the caller's, or the default, never past the cap
@@ -252,8 +242,9 @@ void ForwardedStream::OnRequestHeadersDone() {
 
   if (decision.local != nullptr) {
     if (!encoding.empty() && encoding != "identity") {
-      return Refuse(absl::UnimplementedError(
-          absl::StrCat("the hub's own methods take uncompressed messages, not ", encoding)));
+      return Refuse(Refusal::kBadRequest,
+                    absl::UnimplementedError(absl::StrCat(
+                        "the hub's own methods take uncompressed messages, not ", encoding)));
     }
     local_ = decision.local;
     phase_ = Phase::kLocal;
@@ -261,6 +252,11 @@ void ForwardedStream::OnRequestHeadersDone() {
   }
 
   const MethodRoute& route = *decision.route;
+  if (!route.service->peer_hub.empty()) {
+    if (absl::Status s = PrepareAssertion(route, decision.purpose); !s.ok()) {
+      return Refuse(Refusal::kPermissionDenied, s);
+    }
+  }
   record_.request_id = request_id_;
   record_.consumer = std::move(decision.consumer);
   record_.provider = route.service->provider;
@@ -285,13 +281,25 @@ void ForwardedStream::OnRequestHeadersDone() {
   if (!has_content_type) upstream_request_.Add("content-type", "application/grpc");
   request_messages_.MeterInflatedSize(encoding);  // the connector inflates it whole
   for (const auto& [name, value] : decision.upstream_headers) upstream_request_.Add(name, value);
-  request_headers_.Release();
   if (size_t bytes = UpstreamHeaderBytes(); bytes > kConnectorMaxHeaderBytes) {
-    return Refuse(absl::ResourceExhaustedError(absl::StrCat(
-        "request headers too large: with the hub's own they come to ", bytes,
-        " bytes, over the connectors' limit of ", kConnectorMaxHeaderBytes,
-        " (RFC 9113 sizes: name, value and 32 per header)")));
+    return Refuse(Refusal::kHeadersTooLarge,
+                  absl::ResourceExhaustedError(absl::StrCat(
+                      "request headers too large: with the hub's own they come to ", bytes,
+                      " bytes, over the connectors' limit of ", kConnectorMaxHeaderBytes,
+                      " (RFC 9113 sizes: name, value and 32 per header)")));
   }
+  // The quota last, once nothing else can refuse the call: a refused call
+  // spends none of it.
+  if (!hub_->quotas->empty()) {
+    absl::Duration retry_after = absl::ZeroDuration();
+    if (absl::Status s =
+            hub_->quotas->Acquire(**identity_, route, absl::Now(), &quota_, &retry_after);
+        !s.ok()) {
+      return Refuse(Refusal::kOverQuota, s, retry_after);
+    }
+  }
+  request_headers_.Release();
+  hub_->stats->forwarded.fetch_add(1, std::memory_order_relaxed);
   StartForwarding(route);
 }
 
@@ -342,7 +350,9 @@ absl::StatusOr<std::string> ForwardedStream::SignAssertion(evp_pkey_st* key) con
   return gateway::SignAssertion(*outbound_assertion_, key);
 }
 
-void ForwardedStream::Refuse(const absl::Status& status, absl::Duration retry_after) {
+void ForwardedStream::Refuse(Refusal kind, const absl::Status& status,
+                             absl::Duration retry_after) {
+  CountRefusal(kind, hub_->stats);
   if (hub_->recorder != nullptr) {  // bounded: a flood of refusals drops, counted
     absl::string_view path;
     for (const auto& [name, value] : request_headers_) {
@@ -351,6 +361,7 @@ void ForwardedStream::Refuse(const absl::Status& status, absl::Duration retry_af
     TransactionRecord refused =
         RefusedCallRecord(*hub_, path, *identity_, status, request_id_, started_);
     refused.via = record_.via;
+    refused.refusal_kind = kind;
     hub_->recorder->RecordRefusal(thread_->index(), std::move(refused));
   }
   phase_ = Phase::kRefused;

@@ -144,7 +144,10 @@ class ForwardedStream {
 
   // Answers a refusal made before forwarding; a `retry_after` over zero is
   // sent as grpc-retry-pushback-ms.
-  void Refuse(const absl::Status& status, absl::Duration retry_after = absl::ZeroDuration());
+  // Answers the call with `status` itself, counted and recorded as a refusal
+  // of `kind`.
+  void Refuse(Refusal kind, const absl::Status& status,
+              absl::Duration retry_after = absl::ZeroDuration());
   void StartForwarding(const MethodRoute& route);
   // What this call asserts to the peer hub `route` goes to (signed per
   // connection by SignAssertion), `purpose` decoded; PERMISSION_DENIED past

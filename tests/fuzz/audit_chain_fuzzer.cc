@@ -40,23 +40,56 @@ struct Row {
   std::string request_id, consumer, provider, service, method;
   int64_t status_code = 0, latency_micros = 0, request_bytes = 0, response_bytes = 0;
   std::string purpose, refusal, via;
+  // v4's (kept at their defaults in a v1-v3 row, which does not encode them).
+  bool v4 = false;
+  std::string row_kind = "call", door = "grpc", refusal_kind;
+  int64_t repeat = 1;
+  std::string subject_key_id, subjects;
+  int64_t visible_after_micros = 0;
   std::string prev_hash, hash;  // stored beside the fields
 
   auto Fields() const {
     return std::tie(replica, seq, time_micros, request_id, consumer, provider, service, method,
                     status_code, latency_micros, request_bytes, response_bytes, purpose,
-                    refusal, via);
+                    refusal, via, v4, row_kind, door, refusal_kind, repeat, subject_key_id,
+                    subjects, visible_after_micros);
   }
   // Every field but seq and the stored hashes, as references.
   auto Contents() {
     return std::tie(replica, time_micros, request_id, consumer, provider, service, method,
                     status_code, latency_micros, request_bytes, response_bytes, purpose,
-                    refusal, via);
+                    refusal, via, v4, row_kind, door, refusal_kind, repeat, subject_key_id,
+                    subjects, visible_after_micros);
   }
+  // How many fields EditField may change: the encoding's fields but the tag,
+  // and for v4 its encoding too.
+  int editable_fields() const { return v4 ? 24 : 15; }
   AuditFields View() const {
-    return {replica,     seq,          time_micros,    request_id,    consumer,
-            provider,    service,      method,         status_code,   latency_micros,
-            request_bytes, response_bytes, purpose, refusal, via};
+    AuditFields f;
+    f.encoding = v4 ? ndxp::gateway::AuditEncoding::kV4 : ndxp::gateway::AuditEncoding::kLegacy;
+    f.replica = replica;
+    f.seq = seq;
+    f.time_micros = time_micros;
+    f.request_id = request_id;
+    f.consumer = consumer;
+    f.provider = provider;
+    f.service = service;
+    f.method = method;
+    f.status_code = status_code;
+    f.latency_micros = latency_micros;
+    f.request_bytes = request_bytes;
+    f.response_bytes = response_bytes;
+    f.purpose = purpose;
+    f.refusal = refusal;
+    f.via = via;
+    f.row_kind = row_kind;
+    f.door = door;
+    f.refusal_kind = refusal_kind;
+    f.repeat = repeat;
+    f.subject_key_id = subject_key_id;
+    f.subjects = subjects;
+    f.visible_after_micros = visible_after_micros;
+    return f;
   }
 };
 
@@ -92,10 +125,11 @@ class Decoder {
 bool Decode(absl::string_view encoding, Row* row) {
   Decoder in(encoding);
   std::string tag;
-  if (!in.String(&tag) ||
-      (tag != "ndxp-audit-v1" && tag != "ndxp-audit-v2" && tag != "ndxp-audit-v3")) {
+  if (!in.String(&tag) || (tag != "ndxp-audit-v1" && tag != "ndxp-audit-v2" &&
+                           tag != "ndxp-audit-v3" && tag != "ndxp-audit-v4")) {
     return false;
   }
+  row->v4 = tag == "ndxp-audit-v4";
   bool ok = in.String(&row->replica) && in.Int(&row->seq) && in.Int(&row->time_micros) &&
             in.String(&row->request_id) && in.String(&row->consumer) &&
             in.String(&row->provider) && in.String(&row->service) && in.String(&row->method) &&
@@ -109,12 +143,19 @@ bool Decode(absl::string_view encoding, Row* row) {
   if (ok && tag == "ndxp-audit-v3") {
     ok = in.String(&row->refusal) && in.String(&row->via) && !row->via.empty();
   }
+  // v4: every field always present.
+  if (ok && row->v4) {
+    ok = in.String(&row->refusal) && in.String(&row->via) && in.String(&row->row_kind) &&
+         in.String(&row->door) && in.String(&row->refusal_kind) && in.Int(&row->repeat) &&
+         in.String(&row->subject_key_id) && in.String(&row->subjects) &&
+         in.Int(&row->visible_after_micros);
+  }
   return ok && in.done();
 }
 
 Row ParseRow(absl::string_view line) {
   std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
-  f.resize(14);
+  f.resize(22);
   auto number = [](absl::string_view text) {
     int64_t value = 0;
     return absl::SimpleAtoi(text, &value) ? value : 0;
@@ -136,6 +177,18 @@ Row ParseRow(absl::string_view line) {
   row.purpose = std::string(f[11]);
   row.refusal = std::string(f[12]);
   row.via = std::string(f[13]);
+  // Field 14 "4": a v4 row, with its fields after. Otherwise a row as a hub
+  // before v4 wrote it (and a v1-v3 encoding never starts with a v4 tag).
+  row.v4 = f[14] == "4";
+  if (row.v4) {
+    row.row_kind = std::string(f[15]);
+    row.door = std::string(f[16]);
+    row.refusal_kind = std::string(f[17]);
+    row.repeat = number(f[18]);
+    row.subject_key_id = std::string(f[19]);
+    row.subjects = std::string(f[20]);
+    row.visible_after_micros = number(f[21]);
+  }
   return row;
 }
 
@@ -168,7 +221,8 @@ bool Verifies(std::vector<Row> rows, const std::vector<Row>& heads) {
   return checker.Finish().ok();
 }
 
-// Changes one field of `row` (0..14, the encoding's order without the tag).
+// Changes one field of `row` (0..22, the encoding's order without the tag;
+// 23: a v4 row made a v1-v3 one).
 void EditField(Row* row, int field) {
   auto text = [](std::string* s) { s->push_back('x'); };
   auto number = [](int64_t* n) { *n ^= 1; };
@@ -187,7 +241,15 @@ void EditField(Row* row, int field) {
     case 11: number(&row->response_bytes); break;
     case 12: text(&row->purpose); break;
     case 13: text(&row->refusal); break;
-    default: text(&row->via); break;
+    case 14: text(&row->via); break;
+    case 15: text(&row->row_kind); break;
+    case 16: text(&row->door); break;
+    case 17: text(&row->refusal_kind); break;
+    case 18: number(&row->repeat); break;
+    case 19: text(&row->subject_key_id); break;
+    case 20: text(&row->subjects); break;
+    case 21: number(&row->visible_after_micros); break;
+    default: row->v4 = false; break;
   }
 }
 
@@ -232,7 +294,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t at = target % rows.size();
   const size_t other = (target / 7 + 1 + at) % rows.size();
   switch (change % 7) {
-    case 0: EditField(&changed[at], target % 15); break;
+    case 0: EditField(&changed[at], target % changed[at].editable_fields()); break;
     case 1: changed[at].hash[target % ndxp::gateway::kAuditHashSize] ^= 1; break;
     case 2: changed[at].prev_hash[target % ndxp::gateway::kAuditHashSize] ^= 1; break;
     case 3: changed.erase(changed.begin() + static_cast<std::ptrdiff_t>(at)); break;
@@ -246,7 +308,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (changed[at].Fields() == rows[at].Fields()) return 0;  // identical but for seq
       break;
     case 5: {  // edited, and the rest of its chain rehashed to match
-      const int field = 2 + target % 13;  // neither replica nor seq: the chain stays in place
+      // Neither replica nor seq: the chain stays in place.
+      const int field = 2 + target % (changed[at].editable_fields() - 2);
       EditField(&changed[at], field);
       Rehash(&changed, at);
       break;

@@ -268,7 +268,7 @@ TEST_F(HubIntegrationTest, CertificateWithoutValidIdentityIsUnauthenticated) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_THAT(status.error_message(), HasSubstr(c.reason));
   }
-  EXPECT_GE(hub_->stats().unauthenticated.load(), 3u);
+  EXPECT_GE(hub_->stats().refusals[static_cast<size_t>(gateway::Refusal::kUnauthenticated)].load(), 3u);
 }
 
 TEST_F(HubIntegrationTest, MethodNotGrantedIsPermissionDeniedNamingCallerAndMethod) {

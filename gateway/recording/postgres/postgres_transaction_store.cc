@@ -55,6 +55,14 @@ CREATE TABLE IF NOT EXISTS audit_log (
   hash BYTEA NOT NULL,
   refusal TEXT NOT NULL DEFAULT '',
   via TEXT NOT NULL DEFAULT '',
+  encoding BIGINT NOT NULL DEFAULT 0,
+  row_kind TEXT NOT NULL DEFAULT 'call',
+  door TEXT NOT NULL DEFAULT 'grpc',
+  refusal_kind TEXT NOT NULL DEFAULT '',
+  repeat_count BIGINT NOT NULL DEFAULT 1,
+  subject_key_id TEXT NOT NULL DEFAULT '',
+  subjects TEXT NOT NULL DEFAULT '',
+  visible_after BIGINT NOT NULL DEFAULT 0,
   UNIQUE (replica, seq));
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
@@ -68,14 +76,23 @@ CREATE TABLE IF NOT EXISTS counters (
   PRIMARY KEY (day, consumer, via, provider, service, method, status_code));
 )sql";
 
-// What tables made before refusals, checkpoints, history batches and via
-// were recorded lack; run under the schema lock, in one transaction, when any
-// of it is missing. Rows from before via came from direct members: they keep
-// via '' (and their hashes), and a counter table's primary key gains via in
-// place.
+// What tables made before refusals, checkpoints, history batches, via and
+// the v4 audit row were recorded lack; run under the schema lock, in one
+// transaction, when any of it is missing. Rows from before via came from
+// direct members: they keep via '' (and their hashes), and a counter table's
+// primary key gains via in place. Rows from before v4 keep their v1–v3
+// encoding (encoding 0) and are one gRPC call each.
 constexpr char kUpgradeSchema[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS via TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS encoding BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS row_kind TEXT NOT NULL DEFAULT 'call';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS door TEXT NOT NULL DEFAULT 'grpc';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS repeat_count BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS subject_key_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS subjects TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS visible_after BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS refused_counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
@@ -129,10 +146,10 @@ CREATE TABLE IF NOT EXISTS history_counters (
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
-// Three booleans: whether the audit tables are there (with audit_log.refusal),
-// whether via is recorded, whether the history tables exist (the schema is
-// complete when all are true; a database from before via is still verified
-// as it is).
+// Four booleans: whether the audit tables are there (with audit_log.refusal),
+// whether via is recorded, whether the history tables exist, whether the
+// audit rows have v4's columns (the schema is complete when all are true; a
+// database from before via or v4 is still verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
@@ -141,7 +158,10 @@ constexpr char kSchemaPresent[] =
     "(SELECT count(*) = 3 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND column_name = 'via' AND table_name IN ('audit_log', 'counters', "
     "'refused_counters')), "
-    "to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') IS NOT NULL";
+    "to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') IS NOT NULL, "
+    "(SELECT count(*) = 8 FROM information_schema.columns WHERE table_schema = "
+    "current_schema() AND table_name = 'audit_log' AND column_name IN ('encoding', 'row_kind', "
+    "'door', 'refusal_kind', 'repeat_count', 'subject_key_id', 'subjects', 'visible_after'))";
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -156,16 +176,22 @@ constexpr char kAppendSql[] = R"sql(
 WITH audit AS (
   INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider,
                          service, method, status_code, latency_micros, request_bytes,
-                         response_bytes, purpose, prev_hash, hash, refusal, via)
+                         response_bytes, purpose, prev_hash, hash, refusal, via, encoding,
+                         row_kind, door, refusal_kind, repeat_count, subject_key_id, subjects,
+                         visible_after)
   SELECT $1, r.seq, r.time_micros, r.request_id, r.consumer, r.provider, r.service,
          r.method, r.status_code, r.latency_micros, r.request_bytes, r.response_bytes,
-         r.purpose, r.prev_hash, r.hash, r.refusal, r.via
+         r.purpose, r.prev_hash, r.hash, r.refusal, r.via, r.encoding, r.row_kind, r.door,
+         r.refusal_kind, r.repeat_count, r.subject_key_id, r.subjects, r.visible_after
   FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::text[], $9::int4[], $10::int8[], $11::int8[], $12::int8[], $13::text[],
-              $14::bytea[], $15::bytea[], $23::text[], $31::text[])
+              $14::bytea[], $15::bytea[], $23::text[], $31::text[], $34::int8[], $35::text[],
+              $36::text[], $37::text[], $38::int8[], $39::text[], $40::text[], $41::int8[])
        WITH ORDINALITY AS r(seq, time_micros, request_id, consumer, provider, service,
                             method, status_code, latency_micros, request_bytes,
-                            response_bytes, purpose, prev_hash, hash, refusal, via, n)
+                            response_bytes, purpose, prev_hash, hash, refusal, via, encoding,
+                            row_kind, door, refusal_kind, repeat_count, subject_key_id,
+                            subjects, visible_after, n)
   ORDER BY r.n),
 refused AS (
   INSERT INTO refused_counters (day, consumer, via, provider, service, method, status_code,
@@ -204,6 +230,10 @@ constexpr Oid kAppendParamTypes[] = {
     kInt4ArrayOid, kInt8ArrayOid,                                      // status, count
     kTextArrayOid, kTextArrayOid, kTextArrayOid,                       // $31..33 via: audit,
                                                                        // keys, refused keys
+    kInt8ArrayOid, kTextArrayOid, kTextArrayOid, kTextArrayOid,        // $34..37 encoding,
+                                                                       // row kind, door, kind
+    kInt8ArrayOid, kTextArrayOid, kTextArrayOid, kInt8ArrayOid,        // $38..41 repeat,
+                                                                       // subjects, visible
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
@@ -212,7 +242,21 @@ constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTyp
 constexpr char kSelectAudit[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
-    "prev_hash, hash, refusal, $VIA FROM audit_log ORDER BY replica, seq";
+    "prev_hash, hash, refusal, $VIA, $encoding, $row_kind, $door, $refusal_kind, "
+    "$repeat_count, $subject_key_id, $subjects, $visible_after "
+    "FROM audit_log ORDER BY replica, seq";
+
+// v4's columns, and the value rows of a database from before v4 have.
+constexpr const char* kV4Columns[][2] = {
+    {"encoding", "0::int8"},
+    {"row_kind", "'call'"},
+    {"door", "'grpc'"},
+    {"refusal_kind", "''"},
+    {"repeat_count", "1::int8"},
+    {"subject_key_id", "''"},
+    {"subjects", "''"},
+    {"visible_after", "0::int8"},
+};
 
 // Both counter tables, for the reconciliation with the audit log. $VIA is
 // "via", or "''" in a database from before via was recorded.
@@ -433,7 +477,8 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
       }
       if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t" ||
           absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 2)) != "t") {
+          absl::string_view(PQgetvalue(exists.get(), 0, 2)) != "t" ||
+          absl::string_view(PQgetvalue(exists.get(), 0, 3)) != "t") {
         NDXP_RETURN_IF_ERROR(
             Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
         NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
@@ -574,7 +619,10 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       consumers(kTextOid, n), providers(kTextOid, n), services(kTextOid, n), methods(kTextOid, n),
       statuses(kInt4Oid, n), latencies(kInt8Oid, n), request_bytes(kInt8Oid, n),
       response_bytes(kInt8Oid, n), purposes(kTextOid, n), prev_hashes(kByteaOid, n),
-      hashes(kByteaOid, n), refusals(kTextOid, n), vias(kTextOid, n);
+      hashes(kByteaOid, n), refusals(kTextOid, n), vias(kTextOid, n), encodings(kInt8Oid, n),
+      row_kinds(kTextOid, n), doors(kTextOid, n), refusal_kinds(kTextOid, n),
+      repeats(kInt8Oid, n), subject_key_ids(kTextOid, n), subjects(kTextOid, n),
+      visible_afters(kInt8Oid, n);
 
   // (day, consumer, via, provider, service, method, status) -> count; ordered
   // so that every replica locks counter rows in the same order.
@@ -605,14 +653,22 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     hashes.AddBytes(hash);
     refusals.AddBytes(record.refusal);
     vias.AddBytes(record.via);
+    encodings.AddInt64(static_cast<int64_t>(AuditEncoding::kV4));
+    row_kinds.AddBytes(RowKindName(record.row_kind));
+    doors.AddBytes(DoorName(record.door));
+    refusal_kinds.AddBytes(RefusalName(record.refusal_kind));
+    repeats.AddInt64(record.repeat);
+    subject_key_ids.AddBytes(record.subject_key_id);
+    subjects.AddBytes(JoinSubjects(record.subjects));
+    visible_afters.AddInt64(record.visible_after_micros);
     head->seq = seq;
     head->hash = std::move(hash);
 
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
-    ++counts[record.refusal.empty() ? 0 : 1][CounterKey(
+    counts[record.refusal.empty() ? 0 : 1][CounterKey(
         std::move(day), record.consumer, record.via, record.provider, record.service,
-        record.method, record.status_code)];
+        record.method, record.status_code)] += record.repeat;
   }
 
   // The counters' key columns and counts as arrays: forwarded, then refused.
@@ -674,6 +730,14 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &vias.bytes(),
       &keys[0].vias.bytes(),
       &keys[1].vias.bytes(),
+      &encodings.bytes(),
+      &row_kinds.bytes(),
+      &doors.bytes(),
+      &refusal_kinds.bytes(),
+      &repeats.bytes(),
+      &subject_key_ids.bytes(),
+      &subjects.bytes(),
+      &visible_afters.bytes(),
   };
   const char* values[kAppendParams];
   int lengths[kAppendParams];
@@ -722,13 +786,17 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
   // order, and its checkpoints after them).
   NDXP_RETURN_IF_ERROR(Exec(c, database, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                             "begin read-only transaction"));
-  std::pair<absl::string_view, absl::string_view> via_column = {"$VIA", "via"};
+  std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
   {
     Result exists(PQexec(c, kSchemaPresent));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
       return ResultError(c, exists.get(), database, "look for audit_log");
     }
-    if (absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") via_column.second = "''";
+    if (absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") columns[0].second = "''";
+    const bool has_v4 = absl::string_view(PQgetvalue(exists.get(), 0, 3)) == "t";
+    for (const auto& [column, old_value] : kV4Columns) {
+      columns.emplace_back(absl::StrCat("$", column), has_v4 ? column : old_value);
+    }
     if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t") {
       return absl::NotFoundError(absl::StrCat(
           "audit log ", database,
@@ -759,7 +827,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
   }
 
   // A row at a time: the log may be far larger than memory.
-  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, {via_column});
+  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, columns);
   if (PQsendQueryParams(c, select_audit.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
                         /*resultFormat=*/1) != 1 ||
       PQsetSingleRowMode(c) != 1) {
@@ -780,7 +848,10 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     const std::string request_id = GetBytes(r, 0, 4), consumer = GetBytes(r, 0, 5),
                       provider = GetBytes(r, 0, 6), service = GetBytes(r, 0, 7),
                       method = GetBytes(r, 0, 8), purpose = GetBytes(r, 0, 13),
-                      refusal = GetBytes(r, 0, 16), via = GetBytes(r, 0, 17);
+                      refusal = GetBytes(r, 0, 16), via = GetBytes(r, 0, 17),
+                      row_kind = GetBytes(r, 0, 19), door = GetBytes(r, 0, 20),
+                      refusal_kind = GetBytes(r, 0, 21), subject_key_id = GetBytes(r, 0, 23),
+                      subjects = GetBytes(r, 0, 24);
     AuditFields f;
     f.replica = replica;
     f.request_id = request_id;
@@ -791,10 +862,18 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     f.purpose = purpose;
     f.refusal = refusal;
     f.via = via;
+    f.row_kind = row_kind;
+    f.door = door;
+    f.refusal_kind = refusal_kind;
+    f.subject_key_id = subject_key_id;
+    f.subjects = subjects;
+    int64_t encoding = 0;
     const bool ints_ok = GetInt(r, 0, 2, &f.seq) && GetInt(r, 0, 3, &f.time_micros) &&
                          GetInt(r, 0, 9, &f.status_code) && GetInt(r, 0, 10, &f.latency_micros) &&
                          GetInt(r, 0, 11, &f.request_bytes) &&
-                         GetInt(r, 0, 12, &f.response_bytes);
+                         GetInt(r, 0, 12, &f.response_bytes) && GetInt(r, 0, 18, &encoding) &&
+                         GetInt(r, 0, 22, &f.repeat) && GetInt(r, 0, 25, &f.visible_after_micros);
+    f.encoding = static_cast<AuditEncoding>(encoding);
     if (!ints_ok) {
       return verification.chain().Broken(id, replica, f.seq,
                                          "a numeric column is not of its schema type");
@@ -802,7 +881,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     NDXP_RETURN_IF_ERROR(verification.AddRow(id, f, GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
   }
 
-  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, {via_column});
+  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, {columns[0]});
   Result counters(PQexecParams(c, select_counters.c_str(), 0, nullptr, nullptr, nullptr,
                                nullptr, /*resultFormat=*/1));
   if (counters == nullptr || PQresultStatus(counters.get()) != PGRES_TUPLES_OK) {
