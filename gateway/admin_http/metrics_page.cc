@@ -100,7 +100,8 @@ std::vector<std::pair<std::string, uint64_t>> RefusalsByReason(const HubStats& s
           {"permission_denied", load(stats.permission_denied)},
           {"missing_purpose", load(stats.missing_purpose)},
           {"bad_header", load(stats.bad_header)},
-          {"over_quota", load(stats.over_quota)}};
+          {"over_quota", load(stats.over_quota)},
+          {"over_concurrency", load(stats.over_concurrency)}};
 }
 
 std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
@@ -149,8 +150,7 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
               "Bytes of connectors' answers the hub holds for callers that have not read them "
               "yet (each call's share is bounded by its stream window).");
   page.Sample("ndxp_held_response_bytes", {},
-              static_cast<double>(sources.stats->held_response_bytes.load(
-                  std::memory_order_relaxed)));
+              static_cast<double>(sources.stats->held_response_bytes.Sum()));
 
   page.Family("ndxp_connector_up", "gauge",
               "Whether the hub reached the connector at its last probe (TCP, TLS, identity).");

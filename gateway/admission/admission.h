@@ -61,6 +61,7 @@ enum class Refusal {
   kPermissionDenied,  // not granted, or an operators-only method
   kBadPurpose,        // personal data without a valid x-ndxp-purpose
   kQuota,             // over the consumer's quota (decided after Admit)
+  kConcurrency,       // over the cap on one consumer's open calls to one route (after Admit)
 };
 absl::string_view RefusalName(Refusal refusal);
 
