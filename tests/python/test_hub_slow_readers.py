@@ -105,9 +105,11 @@ class NeverReader:
 
 
 class SlowReaderTest(unittest.TestCase):
-    # Bounds above what this attack holds (100 calls' windows per connection,
-    # 8 connections), so that it tests the connector's connection window.
-    LIMITS = "max_held_bytes_per_connection: 8388608 max_held_bytes: 1073741824"
+    # Bounds above what this attack holds and opens (100 calls' windows per
+    # connection, 800 calls of one consumer), so that it tests the connector's
+    # connection window.
+    LIMITS = ("max_held_bytes_per_connection: 8388608 max_held_bytes: 1073741824 "
+              "max_calls_per_consumer_route: 1000")
 
     @classmethod
     def setUpClass(cls):
