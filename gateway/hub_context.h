@@ -30,6 +30,52 @@
 
 namespace ndxp::gateway {
 
+// Bytes of connectors' answers the hub holds for callers that have not read
+// them yet. Counted per transport thread (a shard written by its own thread
+// only: a relaxed load and store, no read-modify-write shared by threads),
+// summed when /metrics is read; and a coarse total, which a thread brings up
+// to date only when its own count has moved by kStep since it last did, for
+// the global bound (limits.max_held_bytes): within threads x kStep of the sum.
+//
+// Thread-safety: Add(shard, ...) on the thread that owns `shard` only
+// (threads past kShards share one atomic); Sum() and Coarse() anywhere.
+class HeldResponseBytes {
+ public:
+  static constexpr int kShards = 64;
+  static constexpr int64_t kStep = 64 * 1024;
+
+  void Add(int shard, int64_t delta) {
+    if (shard < 0 || shard >= kShards) {
+      overflow_.fetch_add(delta, std::memory_order_relaxed);
+      coarse_.fetch_add(delta, std::memory_order_relaxed);
+      return;
+    }
+    Shard& s = shards_[shard];
+    const int64_t bytes = s.bytes.load(std::memory_order_relaxed) + delta;
+    s.bytes.store(bytes, std::memory_order_relaxed);
+    const int64_t moved = bytes - s.published;
+    if (moved >= kStep || moved <= -kStep || (bytes == 0 && moved != 0)) {
+      coarse_.fetch_add(moved, std::memory_order_relaxed);
+      s.published = bytes;
+    }
+  }
+  int64_t Sum() const {
+    int64_t sum = overflow_.load(std::memory_order_relaxed);
+    for (const Shard& s : shards_) sum += s.bytes.load(std::memory_order_relaxed);
+    return sum;
+  }
+  int64_t Coarse() const { return coarse_.load(std::memory_order_relaxed); }
+
+ private:
+  struct alignas(64) Shard {
+    std::atomic<int64_t> bytes{0};
+    int64_t published = 0;  // what of `bytes` coarse_ has
+  };
+  Shard shards_[kShards];
+  std::atomic<int64_t> overflow_{0};
+  std::atomic<int64_t> coarse_{0};
+};
+
 // The hub's admission counters, in one place. Incremented with relaxed atomics.
 struct HubStats {
   std::atomic<uint64_t> forwarded{0};  // calls handed to a connector
@@ -40,8 +86,9 @@ struct HubStats {
   std::atomic<uint64_t> handshake_failures[6] = {};
   std::atomic<uint64_t> bad_identity{0};  // handshake passed, no valid SPIFFE identity
   // Bytes of connectors' answers the hub holds for callers that have not
-  // read them yet (a gauge; each stream's share is bounded by its window).
-  std::atomic<int64_t> held_response_bytes{0};
+  // read them yet (a gauge; bounded per stream by its window, per caller
+  // connection and in all by limits).
+  HeldResponseBytes held_response_bytes;
   // Limits a connection ran into, by ConnectionLimit (kConnectionLimits).
   std::atomic<uint64_t> connection_limits[kConnectionLimitCount] = {};
 };

@@ -149,8 +149,7 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
               "Bytes of connectors' answers the hub holds for callers that have not read them "
               "yet (each call's share is bounded by its stream window).");
   page.Sample("ndxp_held_response_bytes", {},
-              static_cast<double>(sources.stats->held_response_bytes.load(
-                  std::memory_order_relaxed)));
+              static_cast<double>(sources.stats->held_response_bytes.Sum()));
 
   page.Family("ndxp_connector_up", "gauge",
               "Whether the hub reached the connector at its last probe (TCP, TLS, identity).");

@@ -30,6 +30,7 @@ enum class Refusal : uint8_t {
   kOverQuota,         // over the consumer's quota
   kBadRequest,        // not a call the hub can carry (method, content type, grpc-timeout)
   kHeadersTooLarge,   // request headers over the hub's or the connectors' limit
+  kOverConcurrency,   // over the cap on one consumer's open calls to one service
 };
 
 struct RefusalInfo {
@@ -52,6 +53,8 @@ inline constexpr RefusalInfo kRefusals[] = {
      "not a call the hub carries (method, content type, grpc-timeout, encoding)"},
     {Refusal::kHeadersTooLarge, "headers_too_large",
      "request headers over the hub's or the connectors' limit"},
+    {Refusal::kOverConcurrency, "over_concurrency",
+     "over the cap on one consumer's open calls to one service"},
 };
 inline constexpr size_t kRefusalKinds = sizeof(kRefusals) / sizeof(kRefusals[0]);
 

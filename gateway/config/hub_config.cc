@@ -250,6 +250,28 @@ absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings)
                         absl::StrCat("must be at most ",
                                      absl::ToInt64Milliseconds(kMaxAssertionLifetime)));
   }
+  const auto& limits = settings.config.limits();
+  if (limits.max_held_bytes_per_connection() != 0 &&
+      limits.max_held_bytes_per_connection() < kMinHeldBytesPerConnection) {
+    return file.ErrorAt({"limits", "max_held_bytes_per_connection"},
+                        absl::StrCat("must be 0 (", kDefaultMaxHeldBytesPerConnection,
+                                     ") or at least ", kMinHeldBytesPerConnection,
+                                     " (one stream's window)"));
+  }
+  const uint64_t per_connection = limits.max_held_bytes_per_connection() != 0
+                                      ? limits.max_held_bytes_per_connection()
+                                      : kDefaultMaxHeldBytesPerConnection;
+  if (limits.max_held_bytes() != 0 && limits.max_held_bytes() < per_connection) {
+    return file.ErrorAt({"limits", "max_held_bytes"},
+                        absl::StrCat("must be 0 (", kDefaultMaxHeldBytes, ") or at least ",
+                                     per_connection,
+                                     " (limits.max_held_bytes_per_connection)"));
+  }
+  if (limits.stalled_reader_ms() != 0 && limits.stalled_reader_ms() < kMinStalledReaderMs) {
+    return file.ErrorAt({"limits", "stalled_reader_ms"},
+                        absl::StrCat("must be 0 (", kDefaultStalledReaderMs, ") or at least ",
+                                     kMinStalledReaderMs));
+  }
   const auto& operators = settings.config.operators();
   for (int i = 0; i < operators.size(); ++i) {
     if (!IsValidConsumerName(operators[i])) {

@@ -16,6 +16,15 @@ namespace ndxp::gateway {
 inline constexpr uint32_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
 inline constexpr uint32_t kDefaultDeadlineMs = 30000;
 inline constexpr uint32_t kDefaultMaxDeadlineMs = 300000;
+// Connectors' answers the hub holds for callers that have not read them
+// (limits.max_held_bytes_per_connection, limits.max_held_bytes), how long a
+// stream may hold some its caller takes none of (limits.stalled_reader_ms),
+// (limits.max_calls_per_consumer_route's default is in gateway/policy/quotas.h).
+inline constexpr uint32_t kDefaultMaxHeldBytesPerConnection = 1 << 20;
+inline constexpr uint64_t kDefaultMaxHeldBytes = uint64_t{256} << 20;
+inline constexpr uint32_t kDefaultStalledReaderMs = 30000;
+inline constexpr uint32_t kMinHeldBytesPerConnection = 64 * 1024;
+inline constexpr uint32_t kMinStalledReaderMs = 100;
 // One connection per connector measured cheapest on two cores (BENCHMARKS.md);
 // more help only when one connection's thread becomes the limit.
 inline constexpr uint32_t kDefaultUpstreamChannels = 1;

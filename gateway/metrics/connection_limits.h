@@ -23,6 +23,10 @@ enum class ConnectionLimit : uint8_t {
   kContinuationFrames,      // GOAWAY ENHANCE_YOUR_CALM
   kStreamResets,            // GOAWAY ENHANCE_YOUR_CALM (rapid reset)
   kUnreadAcknowledgements,  // GOAWAY ENHANCE_YOUR_CALM (nghttp2's bound)
+  // A stream's, not the connection's: RST_STREAM ENHANCE_YOUR_CALM to the
+  // caller, the connector's stream cancelled.
+  kUnreadAnswers,   // the caller's connection, or all callers, hold too much unread
+  kStalledReader,   // a stream held answer bytes its caller took none of for too long
 };
 
 struct ConnectionLimitInfo {
@@ -42,6 +46,9 @@ inline constexpr ConnectionLimitInfo kConnectionLimits[] = {
      "limits.reset_burst, limits.resets_per_second"},
     {ConnectionLimit::kUnreadAcknowledgements, "unread_acknowledgements",
      "1,000 queued PING and SETTINGS acknowledgements, nghttp2's own bound"},
+    {ConnectionLimit::kUnreadAnswers, "unread_answers",
+     "limits.max_held_bytes_per_connection, limits.max_held_bytes"},
+    {ConnectionLimit::kStalledReader, "stalled_reader", "limits.stalled_reader_ms"},
 };
 inline constexpr size_t kConnectionLimitCount = std::size(kConnectionLimits);
 

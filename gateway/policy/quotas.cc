@@ -94,6 +94,8 @@ QuotaTicket& QuotaTicket::operator=(QuotaTicket&& other) noexcept {
     Release();
     held_ = std::move(other.held_);
     other.held_.clear();
+    open_to_route_ = other.open_to_route_;
+    other.open_to_route_ = nullptr;
   }
   return *this;
 }
@@ -101,12 +103,17 @@ QuotaTicket& QuotaTicket::operator=(QuotaTicket&& other) noexcept {
 void QuotaTicket::Release() {
   for (Quota* quota : held_) quota->ReleaseSlot();
   held_.clear();
+  if (open_to_route_ != nullptr) open_to_route_->fetch_sub(1, std::memory_order_relaxed);
+  open_to_route_ = nullptr;
 }
 
 std::unique_ptr<QuotaTable> QuotaTable::Build(const ndxp::config::v1::HubConfig& config,
                                               const RouteTable& routes) {
   std::unique_ptr<QuotaTable> table(new QuotaTable());
   table->by_method_.resize(routes.methods().size());
+  const uint32_t cap = config.limits().max_calls_per_consumer_route();
+  table->max_calls_per_consumer_route_ = cap != 0 ? cap : kDefaultMaxCallsPerConsumerRoute;
+  table->open_calls_ = std::make_unique<OpenCalls[]>(routes.services().size());
   for (const auto& quota_config : config.quotas()) {
     table->quotas_.push_back(std::make_unique<Quota>(quota_config, ScopeOf(quota_config)));
     Quota* quota = table->quotas_.back().get();
@@ -117,6 +124,44 @@ std::unique_ptr<QuotaTable> QuotaTable::Build(const ndxp::config::v1::HubConfig&
     }
   }
   return table;
+}
+
+absl::Status QuotaTable::AcquireOpenCall(const ConsumerIdentity& consumer,
+                                         const MethodRoute& method, QuotaTicket* ticket,
+                                         absl::Duration* retry_after) const {
+  if (max_calls_per_consumer_route_ == 0) return absl::OkStatus();
+  const auto& covering = by_method_[method.index];
+  for (absl::string_view name : {consumer.agency, consumer.agency_subsystem}) {
+    auto found = covering.find(name);
+    if (found == covering.end()) continue;
+    for (const Quota* quota : found->second) {
+      if (quota->caps_open_calls()) return absl::OkStatus();  // its quota says how many
+    }
+  }
+  OpenCalls& open = open_calls_[method.service->index];
+  std::atomic<uint32_t>* count = nullptr;
+  {
+    absl::ReaderMutexLock lock(&open.mu);
+    auto found = open.by_consumer.find(consumer.agency_subsystem);
+    if (found != open.by_consumer.end()) count = found->second.get();
+  }
+  if (count == nullptr) {
+    absl::MutexLock lock(&open.mu);
+    auto& slot = open.by_consumer[consumer.agency_subsystem];
+    if (slot == nullptr) slot = std::make_unique<std::atomic<uint32_t>>(0);
+    count = slot.get();
+  }
+  if (count->fetch_add(1, std::memory_order_relaxed) >= max_calls_per_consumer_route_) {
+    count->fetch_sub(1, std::memory_order_relaxed);
+    *retry_after = kOpenCallsRetryHint;
+    return absl::ResourceExhaustedError(absl::StrCat(
+        consumer.agency_subsystem, " has ", max_calls_per_consumer_route_, " calls open to ",
+        method.service->service, ", the most one consumer may have open to one service "
+        "(limits.max_calls_per_consumer_route); retry in ",
+        absl::ToInt64Milliseconds(kOpenCallsRetryHint), " ms"));
+  }
+  ticket->open_to_route_ = count;
+  return absl::OkStatus();
 }
 
 absl::Status QuotaTable::Acquire(const ConsumerIdentity& consumer, const MethodRoute& method,

@@ -15,12 +15,18 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/routing/route_table.h"
 #include "ndxp/config/v1/hub.pb.h"
 
 namespace ndxp::gateway {
+
+// Calls one consumer may have open to one routed service, per hub process,
+// unless limits.max_calls_per_consumer_route or a quota says otherwise: above
+// what bench/run (50) and the ghz profiles (at most 100) open at once.
+inline constexpr uint32_t kDefaultMaxCallsPerConsumerRoute = 256;
 
 // One configured quota and its live state, shared by every transport thread:
 // lock-free (a GCRA token bucket in one atomic, an atomic count of open calls).
@@ -41,6 +47,7 @@ class Quota {
   void ReturnToken();
 
   const std::string& description() const { return description_; }
+  bool caps_open_calls() const { return max_concurrent_ > 0; }
 
  private:
   const std::string description_;  // "000.00.00.G12 on ndxp.bench.v1.Echo"
@@ -58,7 +65,11 @@ class Quota {
 class QuotaTicket {
  public:
   QuotaTicket() = default;
-  QuotaTicket(QuotaTicket&& other) noexcept : held_(std::move(other.held_)) { other.held_.clear(); }
+  QuotaTicket(QuotaTicket&& other) noexcept
+      : held_(std::move(other.held_)), open_to_route_(other.open_to_route_) {
+    other.held_.clear();
+    other.open_to_route_ = nullptr;
+  }
   QuotaTicket& operator=(QuotaTicket&& other) noexcept;
   ~QuotaTicket() { Release(); }
 
@@ -66,6 +77,7 @@ class QuotaTicket {
   friend class QuotaTable;
   void Release();
   absl::InlinedVector<Quota*, 2> held_;
+  std::atomic<uint32_t>* open_to_route_ = nullptr;  // a slot under the default cap
 };
 
 // The quotas of one configuration, compiled per routed method: a call looks
@@ -85,8 +97,31 @@ class QuotaTable {
   absl::Status Acquire(const ConsumerIdentity& consumer, const MethodRoute& method,
                        absl::Time now, QuotaTicket* ticket, absl::Duration* retry_after) const;
 
+  // Takes a slot under the cap on one consumer's (agency/subsystem) open
+  // calls to one routed service (limits.max_calls_per_consumer_route), per
+  // hub process, held by `ticket` until the call ends; RESOURCE_EXHAUSTED
+  // naming the consumer, the service and the cap when they are all taken.
+  // Consumers a quota with max_concurrent covers for the method are not
+  // under it (their quota caps them). Call before Acquire: a call refused
+  // here takes nothing from a quota, and one Acquire refuses gives the slot
+  // back.
+  absl::Status AcquireOpenCall(const ConsumerIdentity& consumer, const MethodRoute& method,
+                               QuotaTicket* ticket, absl::Duration* retry_after) const;
+  uint32_t max_calls_per_consumer_route() const { return max_calls_per_consumer_route_; }
+
  private:
   QuotaTable() = default;
+
+  // Open calls by consumer, for one routed service: made on a consumer's
+  // first call, kept while the table lives (consumers are the federation's
+  // certified, granted subsystems). Looked up under a reader lock.
+  struct OpenCalls {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<uint32_t>>> by_consumer
+        ABSL_GUARDED_BY(mu);
+  };
+  uint32_t max_calls_per_consumer_route_ = 0;  // 0: no cap
+  std::unique_ptr<OpenCalls[]> open_calls_;  // by ServiceRoute::index
 
   std::vector<std::unique_ptr<Quota>> quotas_;
   // Indexed by MethodRoute::index: consumer name -> the quotas covering it.

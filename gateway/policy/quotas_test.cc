@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -139,6 +140,54 @@ TEST_F(QuotasTest, NoQuotasNoCost) {
   EXPECT_TRUE(table_->empty());
   QuotaTicket ticket;
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(Call(Consumer("tax"), "GetCitizen", kStart, &ticket).ok());
+}
+
+TEST_F(QuotasTest, ACapOnOneConsumersOpenCallsToOneService) {
+  hub_.config.mutable_limits()->set_max_calls_per_consumer_route(2);
+  Build();
+  ConsumerIdentity tax = Consumer("tax");
+  absl::Duration retry;
+  QuotaTicket first, second, third;
+  ASSERT_TRUE(table_->AcquireOpenCall(tax, Method("GetCitizen"), &first, &retry).ok());
+  ASSERT_TRUE(table_->AcquireOpenCall(tax, Method("VerifyCitizen"), &second, &retry).ok())
+      << "another method of the same service counts against the same cap";
+  absl::Status refused = table_->AcquireOpenCall(tax, Method("GetCitizen"), &third, &retry);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(),
+              HasSubstr("000.00.00.G12/tax has 2 calls open to " + std::string(kService)));
+  EXPECT_THAT(refused.message(), HasSubstr("limits.max_calls_per_consumer_route"));
+  EXPECT_EQ(retry, absl::Milliseconds(100));
+
+  std::string other_name = "000.00.00.G12/claims";
+  ConsumerIdentity claims{"", "000.00.00.G12", "claims", other_name};
+  QuotaTicket theirs;
+  EXPECT_TRUE(table_->AcquireOpenCall(claims, Method("GetCitizen"), &theirs, &retry).ok())
+      << "another subsystem has a cap of its own";
+
+  first = QuotaTicket();  // the call ended: its slot is back
+  EXPECT_TRUE(table_->AcquireOpenCall(tax, Method("GetCitizen"), &third, &retry).ok());
+}
+
+TEST_F(QuotasTest, TheDefaultCapAndAQuotaThatReplacesIt) {
+  AddQuota("000.00.00.G12/tax", /*rate=*/0, /*burst=*/0, /*max_open=*/300);
+  Build();
+  EXPECT_EQ(table_->max_calls_per_consumer_route(), kDefaultMaxCallsPerConsumerRoute);
+  absl::Duration retry;
+  std::vector<QuotaTicket> tickets(kDefaultMaxCallsPerConsumerRoute + 1);
+  ConsumerIdentity tax = Consumer("tax");
+  for (auto& ticket : tickets) {
+    ASSERT_TRUE(table_->AcquireOpenCall(tax, Method("GetCitizen"), &ticket, &retry).ok())
+        << "its quota's max_concurrent caps it instead";
+  }
+  std::string other_name = "000.00.00.G12/claims";
+  ConsumerIdentity claims{"", "000.00.00.G12", "claims", other_name};
+  std::vector<QuotaTicket> theirs(kDefaultMaxCallsPerConsumerRoute);
+  for (auto& ticket : theirs) {
+    ASSERT_TRUE(table_->AcquireOpenCall(claims, Method("GetCitizen"), &ticket, &retry).ok());
+  }
+  QuotaTicket over;
+  EXPECT_EQ(table_->AcquireOpenCall(claims, Method("GetCitizen"), &over, &retry).code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 }  // namespace

@@ -201,6 +201,18 @@ std::string Downstream::Peer() const {
   return absl::StrCat(PeerAddress(peer_), " (", identity_->agency_subsystem, ")");
 }
 
+ForwardedStream* Downstream::HeaviestNotReading(ev_tstamp now) const {
+  ForwardedStream* heaviest = nullptr;
+  for (const auto& [id, stream] : streams_) {
+    if (stream->NotReading(now) &&
+        (heaviest == nullptr ||
+         stream->held_response_bytes() > heaviest->held_response_bytes())) {
+      heaviest = stream.get();
+    }
+  }
+  return heaviest;
+}
+
 void Downstream::CountLimit(ConnectionLimit limit, absl::string_view what) {
   if (HubStats* stats = thread()->context()->stats) {
     stats->connection_limits[Index(limit)].fetch_add(1, std::memory_order_relaxed);

@@ -40,6 +40,15 @@ class Downstream final : public H2Connection {
   // The public key of the certificate the caller presented (nullptr over a
   // plain unix: listener): what a peer hub's assertions are checked with.
   evp_pkey_st* peer_public_key() const;
+  // Answer bytes its streams hold that the caller has not taken (kept by
+  // ForwardedStream::CountHeldResponse).
+  int64_t held_response_bytes() const { return held_response_bytes_; }
+  void AddHeldResponse(int64_t delta) { held_response_bytes_ += delta; }
+  // Of its streams the caller is not reading, the one holding the most
+  // (nullptr: none).
+  ForwardedStream* HeaviestNotReading(ev_tstamp now) const;
+  // "address (agency/subsystem)", for logs.
+  std::string Peer() const;
 
  private:
   Downstream(TransportThread* thread, int fd, SSL* ssl,
@@ -57,7 +66,6 @@ class Downstream final : public H2Connection {
   void CountLimit(ConnectionLimit limit, absl::string_view what);
   void EndForLimit(ConnectionLimit limit, absl::string_view what);
   // "HOST:PORT", and the identity when the certificate names one.
-  std::string Peer() const;
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
@@ -81,6 +89,7 @@ class Downstream final : public H2Connection {
   std::string spiffe_id_;  // identity_ points into it
   absl::StatusOr<ConsumerIdentity> identity_;
   absl::flat_hash_map<int32_t, std::unique_ptr<ForwardedStream>> streams_;
+  int64_t held_response_bytes_ = 0;
   double reset_tokens_;
   absl::Time reset_refilled_ = absl::Now();
   bool revoked_ = false;

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
 #include "common/protocol/metadata.h"
 #include "gateway/admission/admission.h"
 #include "gateway/admission/header_rules.h"
@@ -135,6 +136,8 @@ ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
       response_messages_(thread_->shared().max_message_bytes) {
   ev_timer_init(&deadline_, &ForwardedStream::OnDeadlineEvent, 0., 0.);
   deadline_.data = this;
+  ev_timer_init(&stalled_, &ForwardedStream::OnStalledEvent, 0., 0.);
+  stalled_.data = this;
   record_.time_micros = absl::ToUnixMicros(started_);
   // Until its headers are complete a call has no deadline of its own: a
   // header block left open must not hold the stream forever.
@@ -148,14 +151,103 @@ ForwardedStream::~ForwardedStream() {
   CancelUpstream();
   CountHeldResponse(/*gone=*/true);
   ev_timer_stop(thread_->loop(), &deadline_);
+  ev_timer_stop(thread_->loop(), &stalled_);
   thread_->Unregister(serial_);
 }
 
 void ForwardedStream::CountHeldResponse(bool gone) {
   const int64_t held = gone ? 0 : static_cast<int64_t>(response_body_.size());
   if (held == held_counted_) return;
-  hub_->stats->held_response_bytes.fetch_add(held - held_counted_, std::memory_order_relaxed);
+  const int64_t delta = held - held_counted_;
+  hub_->stats->held_response_bytes.Add(thread_->index(), delta);  // this thread's shard
+  downstream_->AddHeldResponse(delta);
+  if (held_counted_ == 0 && !gone) {
+    // Bytes for a stream that held none: its caller's time to take some
+    // starts now. One timer per stream, armed once per stall, not per chunk.
+    last_taken_ = ev_now(thread_->loop());
+    if (!ev_is_active(&stalled_)) {
+      ev_timer_set(&stalled_, thread_->shared().stalled_reader_seconds, 0.);
+      ev_timer_start(thread_->loop(), &stalled_);
+    }
+  }
   held_counted_ = held;
+}
+
+bool ForwardedStream::NotReading(ev_tstamp now) const {
+  if (response_body_.empty() || reset_unread_) return false;
+  if (now - last_taken_ >= kNotReadingAfter) return true;
+  nghttp2_session* session = downstream_->session();
+  if (downstream_->closed() || session == nullptr) return false;
+  return nghttp2_session_get_stream_remote_window_size(session, downstream_id_) <= 0 ||
+         nghttp2_session_get_remote_window_size(session) <= 0;
+}
+
+void ForwardedStream::EnforceHeldBounds() {
+  const TransportShared& shared = thread_->shared();
+  const ev_tstamp now = ev_now(thread_->loop());
+  if (downstream_->held_response_bytes() > shared.max_held_per_connection) {
+    if (ForwardedStream* heaviest = downstream_->HeaviestNotReading(now)) {
+      heaviest->ResetUnread(
+          ConnectionLimit::kUnreadAnswers,
+          absl::StrCat("the caller's connection held ", downstream_->held_response_bytes(),
+                       " bytes of answers it had not read, over ",
+                       shared.max_held_per_connection,
+                       " (limits.max_held_bytes_per_connection); this call held ",
+                       heaviest->held_response_bytes()));
+    }
+  }
+  const int64_t total = hub_->stats->held_response_bytes.Coarse();
+  if (total > shared.max_held_total) {
+    if (ForwardedStream* heaviest = thread_->HeaviestNotReading(now)) {
+      heaviest->ResetUnread(
+          ConnectionLimit::kUnreadAnswers,
+          absl::StrCat("callers held about ", total, " bytes of answers they had not read, over ",
+                       shared.max_held_total, " (limits.max_held_bytes); this call held ",
+                       heaviest->held_response_bytes()));
+    }
+  }
+}
+
+void ForwardedStream::OnStalledEvent(struct ev_loop*, ev_timer* timer, int) {
+  static_cast<ForwardedStream*>(timer->data)->OnStalled();
+}
+
+void ForwardedStream::OnStalled() {
+  if (response_body_.empty() || reset_unread_) return;
+  const double limit = thread_->shared().stalled_reader_seconds;
+  const ev_tstamp idle = ev_now(thread_->loop()) - last_taken_;
+  if (idle < limit) {  // taken since: wait for the rest of the limit
+    ev_timer_set(&stalled_, limit - idle, 0.);
+    ev_timer_start(thread_->loop(), &stalled_);
+    return;
+  }
+  ResetUnread(ConnectionLimit::kStalledReader,
+              absl::StrCat("the caller took none of the ", response_body_.size(),
+                           " bytes of answer the hub held for it in ",
+                           static_cast<int64_t>(limit * 1000), " ms (limits.stalled_reader_ms)"));
+}
+
+void ForwardedStream::ResetUnread(ConnectionLimit limit, const std::string& why) {
+  if (reset_unread_) return;
+  reset_unread_ = true;
+  if (phase_ == Phase::kForwarding) {  // recorded when the caller's stream closes
+    hub_made_outcome_ = true;
+    trailers_ = StatusTrailers(absl::ResourceExhaustedError(why));
+  }
+  CancelUpstream();  // gives back the connector stream's window of what is dropped
+  DropResponseBody();
+  ev_timer_stop(thread_->loop(), &stalled_);
+  if (HubStats* stats = hub_->stats) {
+    stats->connection_limits[Index(limit)].fetch_add(1, std::memory_order_relaxed);
+  }
+  logging::Log("transport").warn(
+      "stream {} of {} ({}) reset with RST_STREAM ENHANCE_YOUR_CALM: {} ({}): {}",
+      downstream_id_, downstream_->Peer(), record_.method.empty() ? "-" : record_.method,
+      Info(limit).name, Info(limit).setting, why);
+  if (downstream_->closed() || downstream_->session() == nullptr) return;
+  nghttp2_submit_rst_stream(downstream_->session(), NGHTTP2_FLAG_NONE, downstream_id_,
+                            NGHTTP2_ENHANCE_YOUR_CALM);
+  downstream_->ScheduleFlush();
 }
 
 // --- The caller's request.
@@ -288,10 +380,14 @@ void ForwardedStream::OnRequestHeadersDone() {
                       " bytes, over the connectors' limit of ", kConnectorMaxHeaderBytes,
                       " (RFC 9113 sizes: name, value and 32 per header)")));
   }
-  // The quota last, once nothing else can refuse the call: a refused call
-  // spends none of it.
+  // The cap on open calls and the quota last, once nothing else can refuse
+  // the call: a refused call spends none of either.
+  absl::Duration retry_after = absl::ZeroDuration();
+  if (absl::Status s = hub_->quotas->AcquireOpenCall(**identity_, route, &quota_, &retry_after);
+      !s.ok()) {
+    return Refuse(Refusal::kOverConcurrency, s, retry_after);
+  }
   if (!hub_->quotas->empty()) {
-    absl::Duration retry_after = absl::ZeroDuration();
     if (absl::Status s =
             hub_->quotas->Acquire(**identity_, route, absl::Now(), &quota_, &retry_after);
         !s.ok()) {
@@ -571,6 +667,7 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
   response_body_.Append(data, length);
   CountHeldResponse();
   ResumeResponse();
+  EnforceHeldBounds();
 }
 
 void ForwardedStream::ResumeResponse() {
@@ -609,6 +706,7 @@ ssize_t ForwardedStream::ReadResponseBody(size_t length, uint32_t* flags) {
 
 void ForwardedStream::WriteResponseBody(std::string* out, size_t length) {
   response_body_.TakeInto(out, length);
+  last_taken_ = ev_now(thread_->loop());
   CountHeldResponse();
   ConsumeResponse(length);
   if (local_backlogged_ && response_body_.size() <= kMaxLocalBacklogBytes) {

@@ -132,6 +132,21 @@ class ForwardedStream {
   absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
   bool request_ended() const { return request_ended_; }
 
+  // --- What the hub holds for the caller (docs/design.md "Connections").
+  // Answer bytes waiting for the caller to take them.
+  size_t held_response_bytes() const { return response_body_.size(); }
+  // Whether the caller is not reading what the stream holds: its window
+  // (the stream's or the connection's) is shut, or it has taken nothing for
+  // kNotReadingAfter.
+  bool NotReading(ev_tstamp now) const;
+  static constexpr double kNotReadingAfter = 1.0;
+  // Ends the stream for what it holds unread (`limit`: the bound or the
+  // stall it ran into; `why` says it, for the log and the record):
+  // RST_STREAM ENHANCE_YOUR_CALM to the caller, the connector's stream
+  // cancelled, the transaction recorded RESOURCE_EXHAUSTED unless its
+  // outcome was on record already.
+  void ResetUnread(ConnectionLimit limit, const std::string& why);
+
  private:
   enum class Phase {
     kReceivingHeaders,  // until the request headers are complete
@@ -181,6 +196,11 @@ class ForwardedStream {
   // Brings HubStats::held_response_bytes in line with response_body_ (to 0
   // when `gone`: the stream is being destroyed).
   void CountHeldResponse(bool gone = false);
+  // After an answer's bytes arrived: the caller's connection, or all
+  // callers, over their bound reset the heaviest stream not read.
+  void EnforceHeldBounds();
+  static void OnStalledEvent(struct ev_loop* loop, ev_timer* timer, int events);
+  void OnStalled();
   // The hub's own methods.
   void OnLocalAnswer(grpc::Status status, std::string response);
   // A health check of a routed service asks that service's connector (its
@@ -236,6 +256,12 @@ class ForwardedStream {
   ByteQueue response_body_;
   // What of response_body_ is counted in HubStats::held_response_bytes.
   int64_t held_counted_ = 0;
+  // When the caller last took answer bytes (or bytes came to a stream that
+  // held none), in the loop's time; stalled_ fires limits.stalled_reader_ms
+  // after it while bytes are held.
+  ev_tstamp last_taken_ = 0;
+  ev_timer stalled_;
+  bool reset_unread_ = false;
   GrpcMessageScanner response_messages_;
 
   // The hub's own methods.

@@ -95,6 +95,12 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   shared.resets_per_second = or_default(limits.resets_per_second(), 100);
   shared.max_pending_per_upstream = or_default(limits.max_pending_per_connector(), 5000);
   shared.turn_bytes = or_default(limits.turn_bytes(), 64 * 1024);
+  shared.max_held_per_connection =
+      or_default(limits.max_held_bytes_per_connection(), kDefaultMaxHeldBytesPerConnection);
+  shared.max_held_total = static_cast<int64_t>(
+      limits.max_held_bytes() != 0 ? limits.max_held_bytes() : kDefaultMaxHeldBytes);
+  shared.stalled_reader_seconds =
+      or_default(limits.stalled_reader_ms(), kDefaultStalledReaderMs) / 1000.0;
   shared.turn_frames = or_default(limits.turn_frames(), 256);
   shared.frame_guard.useless_frames = or_default(limits.useless_frames(), 100);
   shared.frame_guard.useless_per_useful = or_default(limits.useless_frames_per_useful(), 4);

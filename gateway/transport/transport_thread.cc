@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "gateway/transport/downstream.h"
+#include "gateway/transport/forwarded_stream.h"
 #include "gateway/transport/health_checker.h"
 #include "gateway/transport/upstream.h"
 
@@ -329,6 +330,20 @@ void TransportThread::Unregister(uint64_t serial) { streams_.erase(serial); }
 ForwardedStream* TransportThread::Find(uint64_t serial) const {
   auto it = streams_.find(serial);
   return it == streams_.end() ? nullptr : it->second;
+}
+
+ForwardedStream* TransportThread::HeaviestNotReading(ev_tstamp now) {
+  if (now == last_unread_scan_) return nullptr;  // found none this iteration
+  ForwardedStream* heaviest = nullptr;
+  for (const auto& [serial, stream] : streams_) {
+    if (stream->NotReading(now) &&
+        (heaviest == nullptr ||
+         stream->held_response_bytes() > heaviest->held_response_bytes())) {
+      heaviest = stream;
+    }
+  }
+  if (heaviest == nullptr) last_unread_scan_ = now;
+  return heaviest;
 }
 
 void TransportThread::BeginDrain(absl::Time deadline) {

@@ -55,6 +55,13 @@ struct TransportShared {
   FrameGuard::Limits frame_guard;  // callers' frames that do no work
   // Calls open or waiting on one connection to a connector endpoint.
   size_t max_pending_per_upstream = 5000;
+  // Connectors' answer bytes the hub holds unread: for one caller's
+  // connection, and for all callers together (HubStats' coarse total).
+  int64_t max_held_per_connection = 1 << 20;
+  int64_t max_held_total = 256 << 20;
+  // A stream holding answer bytes its caller has taken none of for this long
+  // is reset.
+  double stalled_reader_seconds = 30;
   int threads = 1;  // loop threads: each health-checks its share of the endpoints
   EndpointHealthBoard* health = nullptr;  // what the active health checks found
 };
@@ -114,6 +121,10 @@ class TransportThread {
   void Unregister(uint64_t serial);
   ForwardedStream* Find(uint64_t serial) const;
   void ForgetDownstream(Downstream* downstream);
+  // Of this thread's streams whose callers are not reading, the one holding
+  // the most (nullptr: none, or the thread looked already at `now`: the scan
+  // runs once per loop iteration at most, however many answers arrive).
+  ForwardedStream* HeaviestNotReading(ev_tstamp now);
   bool draining() const { return draining_; }
 
  private:
@@ -172,6 +183,7 @@ class TransportThread {
   std::vector<uint32_t> next_endpoint_;  // round robin, by ServiceRoute::index
   absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
   uint64_t next_serial_ = 1;
+  ev_tstamp last_unread_scan_ = -1;
   std::unique_ptr<HealthChecker> health_checker_;
   bool draining_ = false;
   bool stopped_ = false;
