@@ -17,6 +17,7 @@ void CountAdmission(const AdmissionDecision& decision, HubStats* stats) {
     case Refusal::kPermissionDenied: counter = &stats->permission_denied; break;
     case Refusal::kBadPurpose: counter = &stats->missing_purpose; break;
     case Refusal::kQuota: counter = &stats->over_quota; break;
+    case Refusal::kHeadersTooLarge: counter = &stats->headers_too_large; break;
   }
   counter->fetch_add(1, std::memory_order_relaxed);
 }

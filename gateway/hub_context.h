@@ -38,6 +38,7 @@ struct HubStats {
   std::atomic<uint64_t> missing_purpose{0};    // no valid x-ndxp-purpose where one is due
   std::atomic<uint64_t> bad_header{0};         // a header broke the rules: refused
   std::atomic<uint64_t> over_quota{0};         // refused by a consumer's quota
+  std::atomic<uint64_t> headers_too_large{0};  // request headers over 8 KiB: refused
   // Failed TLS handshakes by HandshakeFailureReason (no certificate, unknown
   // CA, expired, revoked, CRL expired, other).
   std::atomic<uint64_t> handshake_failures[6] = {};

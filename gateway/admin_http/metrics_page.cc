@@ -100,7 +100,8 @@ std::vector<std::pair<std::string, uint64_t>> RefusalsByReason(const HubStats& s
           {"permission_denied", load(stats.permission_denied)},
           {"missing_purpose", load(stats.missing_purpose)},
           {"bad_header", load(stats.bad_header)},
-          {"over_quota", load(stats.over_quota)}};
+          {"over_quota", load(stats.over_quota)},
+          {"headers_too_large", load(stats.headers_too_large)}};
 }
 
 std::string RenderMetrics(const AdminSources& sources, absl::Time now) {

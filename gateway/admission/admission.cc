@@ -27,6 +27,7 @@ absl::string_view RefusalName(Refusal refusal) {
     case Refusal::kPermissionDenied: return "permission_denied";
     case Refusal::kBadPurpose: return "bad_purpose";
     case Refusal::kQuota: return "quota";
+    case Refusal::kHeadersTooLarge: return "headers_too_large";
   }
   return "unknown";
 }

@@ -61,6 +61,7 @@ enum class Refusal {
   kPermissionDenied,  // not granted, or an operators-only method
   kBadPurpose,        // personal data without a valid x-ndxp-purpose
   kQuota,             // over the consumer's quota (decided after Admit)
+  kHeadersTooLarge,   // request headers over 8 KiB decoded, or with the hub's own (transport)
 };
 absl::string_view RefusalName(Refusal refusal);
 

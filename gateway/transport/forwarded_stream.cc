@@ -163,6 +163,7 @@ void ForwardedStream::CountHeldResponse(bool gone) {
 void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view value) {
   // HPACK lets a few bytes on the wire name a large header again and again:
   // the budget is on the decoded size (RFC 9113's 32 bytes per field too).
+  // Past it the transport hands the block's other headers to no stream.
   request_header_bytes_ += name.size() + value.size() + 32;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) return;
   request_headers_.Add(name, value);
@@ -171,8 +172,11 @@ void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view 
 void ForwardedStream::OnRequestHeadersDone() {
   if (phase_ != Phase::kReceivingHeaders) return;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) {
+    // Counted here and, as a header block decoded for nothing, by the
+    // connection's FrameGuard (limits.wasted_header_blocks).
+    hub_->stats->headers_too_large.fetch_add(1, std::memory_order_relaxed);
     return Refuse(absl::ResourceExhaustedError(absl::StrCat(
-        "request headers of ", request_header_bytes_, " bytes are over the limit of ",
+        "request headers of ", request_header_bytes_, " bytes and more are over the limit of ",
         kMaxRequestHeaderBytes)));
   }
   absl::InlinedVector<RequestHeader, 16> headers;
@@ -287,6 +291,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   for (const auto& [name, value] : decision.upstream_headers) upstream_request_.Add(name, value);
   request_headers_.Release();
   if (size_t bytes = UpstreamHeaderBytes(); bytes > kConnectorMaxHeaderBytes) {
+    hub_->stats->headers_too_large.fetch_add(1, std::memory_order_relaxed);
     return Refuse(absl::ResourceExhaustedError(absl::StrCat(
         "request headers too large: with the hub's own they come to ", bytes,
         " bytes, over the connectors' limit of ", kConnectorMaxHeaderBytes,

@@ -73,12 +73,13 @@ void FrameGuard::Roll(double now) {
   if (window_start_ >= 0 && now - window_start_ < 2 * limits_.window_seconds) {
     useful_[1] = useful_[0];
     useless_[1] = useless_[0];
+    wasted_blocks_[1] = wasted_blocks_[0];
     window_start_ += limits_.window_seconds;
   } else {
-    useful_[1] = useless_[1] = 0;
+    useful_[1] = useless_[1] = wasted_blocks_[1] = 0;
     window_start_ = now;
   }
-  useful_[0] = useless_[0] = 0;
+  useful_[0] = useless_[0] = wasted_blocks_[0] = 0;
 }
 
 FrameGuard::Verdict FrameGuard::OnFrame(const FrameHeader& header, Stream stream, double now) {
@@ -92,6 +93,12 @@ FrameGuard::Verdict FrameGuard::OnFrame(const FrameHeader& header, Stream stream
   if (use == Use::kUseful) ++useful_[0];
   if (use != Use::kUseless) return Verdict::kPass;
   ++useless_[0];
+  if (header.type == frame::kHeaders) {
+    ++wasted_blocks_[0];
+    if (wasted_header_blocks() > limits_.wasted_header_blocks) {
+      return Verdict::kWastedHeaderBlocks;
+    }
+  }
   return useless() > limits_.useless_frames + uint64_t{limits_.useless_per_useful} * useful()
              ? Verdict::kUselessFrames
              : Verdict::kPass;
@@ -100,6 +107,13 @@ FrameGuard::Verdict FrameGuard::OnFrame(const FrameHeader& header, Stream stream
 void FrameGuard::OnDataSent(double now) {
   Roll(now);
   ++useful_[0];
+}
+
+FrameGuard::Verdict FrameGuard::OnHeaderBlockOverLimit(double now) {
+  Roll(now);
+  ++wasted_blocks_[0];
+  return wasted_header_blocks() > limits_.wasted_header_blocks ? Verdict::kWastedHeaderBlocks
+                                                               : Verdict::kPass;
 }
 
 }  // namespace ndxp::gateway::transport

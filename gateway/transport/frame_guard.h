@@ -104,6 +104,14 @@ class FrameSplitter {
 // PRIORITY, WINDOW_UPDATE, SETTINGS, PING, GOAWAY, PUSH_PROMISE, and a
 // CONTINUATION of a useless HEADERS. A CONTINUATION of a useful one is
 // neither.
+//
+// And counts header blocks decoded for nothing, which HPACK makes cheap to
+// send and dear to read (16 KiB of one-byte references to a 4,000-byte table
+// entry decode to 64 MB): every useless HEADERS (nghttp2 decodes it to keep
+// HPACK in step) and each block the transport found decoding past the
+// header list limit (OnHeaderBlockOverLimit). More than
+// `wasted_header_blocks` of them in a window (and the one before) is a
+// flood: a bare count, since no well-behaved client sends any.
 class FrameGuard {
  public:
   struct Limits {
@@ -114,6 +122,8 @@ class FrameGuard {
     // backport of the CVE-2024-28182 fix) fails the session on the 9th
     // without a GOAWAY: the guard must stop the 9th first.
     uint32_t max_continuations = 8;
+    // Header blocks decoded for nothing, in any window.
+    uint32_t wasted_header_blocks = 10;
   };
 
   // Where the frame's stream stands in the session when its header arrives.
@@ -123,7 +133,12 @@ class FrameGuard {
     kCallerDone,  // the caller ended its side; the hub's answer goes on
   };
   enum class Use : uint8_t { kUseful, kNeutral, kUseless };
-  enum class Verdict : uint8_t { kPass, kUselessFrames, kContinuationFrames };
+  enum class Verdict : uint8_t {
+    kPass,
+    kUselessFrames,
+    kContinuationFrames,
+    kWastedHeaderBlocks,
+  };
 
   explicit FrameGuard(Limits limits) : limits_(limits) {}
 
@@ -131,6 +146,9 @@ class FrameGuard {
   Verdict OnFrame(const FrameHeader& header, Stream stream, double now);
   // The hub sent the caller a DATA frame.
   void OnDataSent(double now);
+  // A header block of the caller decoded past the header list limit (the
+  // transport measures it as nghttp2 decodes it; once per block).
+  Verdict OnHeaderBlockOverLimit(double now);
 
   // What `header` does, given its stream; remembers what later frames are
   // judged by (the highest stream opened, the open header block).
@@ -143,6 +161,7 @@ class FrameGuard {
   uint64_t useful() const { return useful_[0] + useful_[1]; }
   uint64_t useless() const { return useless_[0] + useless_[1]; }
   uint32_t continuations() const { return continuations_; }
+  uint64_t wasted_header_blocks() const { return wasted_blocks_[0] + wasted_blocks_[1]; }
   const Limits& limits() const { return limits_; }
 
  private:
@@ -152,6 +171,7 @@ class FrameGuard {
   double window_start_ = -1;
   uint64_t useful_[2] = {};   // [0] this window, [1] the one before
   uint64_t useless_[2] = {};
+  uint64_t wasted_blocks_[2] = {};
   int32_t highest_opened_ = 0;  // the highest stream id a HEADERS opened
   bool in_block_ = false;       // HEADERS without END_HEADERS seen, block not ended
   bool block_useless_ = false;

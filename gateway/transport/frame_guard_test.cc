@@ -252,10 +252,12 @@ TEST(FrameGuardTest, TheNinthContinuationOfABlockIsRefusedBeforeNghttp2FailsOnIt
 
 TEST(FrameGuardTest, HeadersOnAClosedStreamAreAFloodLikeAnyUselessFrame) {
   // The attack of issue 18: one call, then HEADERS on its closed stream,
-  // each a 16 KiB block nghttp2 decodes and drops.
+  // each a 16 KiB block nghttp2 decodes and drops (the count of such
+  // blocks, below, out of reach).
   FrameGuard::Limits limits;
   limits.useless_frames = 100;
   limits.useless_per_useful = 4;
+  limits.wasted_header_blocks = 1000;
   FrameGuard guard(limits);
   ASSERT_EQ(guard.OnFrame(Header(frame::kSettings, 0, 0, 0), Stream::kNone, 0), Verdict::kPass);
   ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders, 1, 200), Stream::kNone, 0),
@@ -269,6 +271,58 @@ TEST(FrameGuardTest, HeadersOnAClosedStreamAreAFloodLikeAnyUselessFrame) {
     ASSERT_LT(++passed, 1000);
   }
   EXPECT_EQ(passed, 100 + 4 * 3 - 1) << "the SETTINGS counts as well";
+}
+
+TEST(FrameGuardTest, HeaderBlocksDecodedForNothingPastTheLimitAreAFloodWhateverElseComes) {
+  // Issue 18's HPACK amplification: each block costs the hub up to 0.8 ms
+  // per 16 KiB frame, so a handful ends the connection, however many calls
+  // the caller makes besides (no allowance per useful frame).
+  FrameGuard::Limits limits;
+  limits.wasted_header_blocks = 10;
+  FrameGuard guard(limits);
+  for (int32_t id = 1; id <= 99; id += 2) {  // 50 calls
+    ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders | frame::kEndStream, id,
+                                   100),
+                            Stream::kNone, 0),
+              Verdict::kPass);
+  }
+  for (int i = 0; i < 10; ++i) {
+    SCOPED_TRACE(i);
+    // One on a closed stream, its CONTINUATION no second block; one that
+    // decoded past the header list limit (measured by the transport).
+    if (i % 2 == 0) {
+      ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndStream, 1, 16384),
+                              Stream::kNone, 1),
+                Verdict::kPass);
+      ASSERT_EQ(guard.OnFrame(Header(frame::kContinuation, frame::kEndHeaders, 1, 16384),
+                              Stream::kNone, 1),
+                Verdict::kPass);
+    } else {
+      ASSERT_EQ(guard.OnHeaderBlockOverLimit(1), Verdict::kPass);
+    }
+  }
+  EXPECT_EQ(guard.wasted_header_blocks(), 10u);
+  EXPECT_EQ(guard.OnHeaderBlockOverLimit(1), Verdict::kWastedHeaderBlocks);
+  EXPECT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders, 3, 16384), Stream::kNone,
+                          1),
+            Verdict::kWastedHeaderBlocks)
+      << "on a closed stream: judged before nghttp2 decodes it";
+  EXPECT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders, 101, 16384),
+                          Stream::kOpen, 1),
+            Verdict::kWastedHeaderBlocks)
+      << "without END_STREAM on an open stream";
+}
+
+TEST(FrameGuardTest, WastedHeaderBlocksAreForgottenAfterTwoWindows) {
+  FrameGuard::Limits limits;
+  limits.wasted_header_blocks = 3;
+  limits.window_seconds = 10;
+  FrameGuard guard(limits);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(guard.OnHeaderBlockOverLimit(0), Verdict::kPass);
+  EXPECT_EQ(guard.OnHeaderBlockOverLimit(15), Verdict::kWastedHeaderBlocks)
+      << "the window before still counts";
+  EXPECT_EQ(guard.OnHeaderBlockOverLimit(40), Verdict::kPass);
+  EXPECT_EQ(guard.wasted_header_blocks(), 1u);
 }
 
 }  // namespace

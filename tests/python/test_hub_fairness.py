@@ -72,6 +72,13 @@ REFERENCES = b"\xbe" * 16384
 END_HEADERS, END_STREAM = 0x4, 0x1
 
 
+def new_stream_references(first_id, count):
+    """`count` calls on new streams from `first_id` on, each a block of
+    references (over the 8 KiB header list limit as soon as it decodes)."""
+    return b"".join(frame(0x1, END_HEADERS | END_STREAM, first_id + 2 * i, REFERENCES)
+                    for i in range(count))
+
+
 def closed_stream_headers(stream_id):
     """The frames after the call on `stream_id` ended: the table entry, then
     one block of references (each further unit is one more)."""
@@ -164,6 +171,18 @@ class Attacker:
             pass
         return self.wait_for_goaway(wait)
 
+    def flood_new_streams(self, volume, per_write=4, wait=10):
+        """The HPACK amplification on new streams: the table entry in a call
+        of its own, then calls of one block of references each, `per_write`
+        at a time, until the GOAWAY or `volume` bytes; its error code."""
+        stream_id = 1
+        self.write(frame(0x1, END_HEADERS | END_STREAM, stream_id, TABLE_ENTRY))
+        while self.sent < volume and stream_id < (1 << 31) - 2 * per_write - 2:
+            if not self.write(new_stream_references(stream_id + 2, per_write)):
+                break
+            stream_id += 2 * per_write
+        return self.wait_for_goaway(wait)
+
     def wait_for_goaway(self, seconds=10):
         """The GOAWAY's error code, once it came or the hub closed (None:
         none came)."""
@@ -188,6 +207,10 @@ def metrics(hub):
 
 def limit_count(found, limit):
     return found.get(("ndxp_connection_limits_total", (("limit", limit),)), 0)
+
+
+def refusal_count(found, reason):
+    return found.get(("ndxp_refusals_total", (("reason", reason),)), 0)
 
 
 def slow_seconds(hub):
@@ -272,6 +295,14 @@ class FloodTest(unittest.TestCase):
         with RawH2Connection(self.hub.address, *self.hub.files("victim")) as raw:
             self.assertEqual(raw.call(ECHO, echo_request(b"still")).grpc_status, 0)
 
+    def assert_blocks_read(self, attacker, blocks):
+        """The hub read `blocks` header blocks of `attacker` that it decoded
+        for nothing (what it was sent may be megabytes more, unread)."""
+        line = ("connection from %s (%s) ended with GOAWAY ENHANCE_YOUR_CALM: "
+                "wasted_header_blocks (limits.wasted_header_blocks): %d header blocks "
+                % (attacker.address, STRANGER, blocks))
+        self.assertIn(line, self.hub.log())
+
     def test_empty_frames_of_an_unknown_type_end_with_enhance_your_calm(self):
         before = metrics(self.hub)
         attacker = self.attacker()
@@ -285,13 +316,29 @@ class FloodTest(unittest.TestCase):
         self.assert_ended_by(attacker, goaway, "useless_frames", before)
 
     def test_headers_on_a_closed_stream_end_with_enhance_your_calm(self):
+        # Each block is decoded (HPACK must stay in step) and dropped: the
+        # 11th (limits.wasted_header_blocks, 10) is not read.
         before = metrics(self.hub)
         attacker = self.attacker()
         stream_id = attacker.call_refused()
         entry, references = closed_stream_headers(stream_id)
         self.assertTrue(attacker.write(entry))
         goaway = attacker.flood(references, volume=1000 * len(references), per_write=4)
-        self.assert_ended_by(attacker, goaway, "useless_frames", before)
+        self.assert_ended_by(attacker, goaway, "wasted_header_blocks", before)
+        self.assert_blocks_read(attacker, 11)
+
+    def test_header_blocks_decoding_past_the_limit_on_new_streams_end_with_enhance_your_calm(self):
+        # The same references on new streams: each call is refused
+        # RESOURCE_EXHAUSTED and counted, and each is a useful frame, so the
+        # bound on useless frames never comes; the 11th block ends it.
+        before = metrics(self.hub)
+        attacker = self.attacker()
+        goaway = attacker.flood_new_streams(volume=1000 * len(REFERENCES))
+        self.assert_ended_by(attacker, goaway, "wasted_header_blocks", before)
+        self.assert_blocks_read(attacker, 11)
+        self.assertEqual(refusal_count(metrics(self.hub), "headers_too_large"),
+                         refusal_count(before, "headers_too_large") + 10,
+                         "each block refused before the limit is counted as a refusal")
 
     def test_a_header_block_of_endless_continuations_ends_with_enhance_your_calm(self):
         # nghttp2 fails the session on the 9th CONTINUATION without a GOAWAY,
@@ -349,8 +396,30 @@ class FloodTest(unittest.TestCase):
             dict(unit=UNKNOWN, volume=32 << 20)])
         after = metrics(self.hub)
         self.assertEqual(set(goaways), {ENHANCE_YOUR_CALM}, "every flood ended with its GOAWAY")
-        self.assertEqual(limit_count(after, "useless_frames"),
-                         limit_count(before, "useless_frames") + len(goaways), "each one counted")
+        counted = sum(limit_count(after, limit) - limit_count(before, limit)
+                      for limit in ("useless_frames", "wasted_header_blocks"))
+        self.assertEqual(counted, len(goaways), "each one counted")
+
+    def test_zz_hpack_amplification_delays_no_other_member(self):
+        # Issue 18: one 4,000-byte table entry, then 16 KiB blocks of
+        # one-byte references (0.82 ms each to decode against 0.043 ms for
+        # literals), on new streams and on a closed one, from four
+        # connections at a time, each connecting again after its GOAWAY
+        # until it has written its volume. Before the hub counted these
+        # blocks, the new-stream floods were never told GOAWAY.
+        before = metrics(self.hub)
+        goaways = attack_while_calling(self, [
+            dict(new_streams=True, volume=24 << 20),
+            dict(new_streams=True, volume=24 << 20),
+            dict(closed_stream=True, volume=24 << 20, per_write=4),
+            dict(closed_stream=True, volume=24 << 20, per_write=4)])
+        after = metrics(self.hub)
+        self.assertEqual(set(goaways), {ENHANCE_YOUR_CALM}, "every flood ended with its GOAWAY")
+        self.assertEqual(limit_count(after, "wasted_header_blocks"),
+                         limit_count(before, "wasted_header_blocks") + len(goaways),
+                         "each one counted as wasted_header_blocks")
+        self.assertGreater(refusal_count(after, "headers_too_large"),
+                           refusal_count(before, "headers_too_large"))
 
 
 class TurnTest(unittest.TestCase):
@@ -360,7 +429,8 @@ class TurnTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.hub = Hub(BUILD, admin="127.0.0.1:0", limits="useless_frames: 4000000000")
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0",
+                      limits="useless_frames: 4000000000 wasted_header_blocks: 4000000000")
         cls.slow_seconds = slow_seconds(cls.hub)
 
     @classmethod
@@ -379,7 +449,7 @@ class TurnTest(unittest.TestCase):
 
 def attack_while_calling(test, attacks, connections=40):
     """Runs each of `attacks` (Attacker.flood's arguments, and closed_stream:
-    HEADERS on a closed stream) in a thread of its own, on up to
+    HEADERS on a closed stream, new_streams: Attacker.flood_new_streams) in a thread of its own, on up to
     `connections` connections one after the other, each written until its
     GOAWAY or `volume` bytes, until about `volume` bytes are out in all;
     meanwhile another member calls Echo on one connection, and on a new
@@ -391,13 +461,18 @@ def attack_while_calling(test, attacks, connections=40):
     test.assertTrue(wait_until(lambda: all(c.calls > 0 for c in callers)))
     goaways, errors = [], []
 
-    def attack(unit=None, volume=0, per_write=None, wait=10, closed_stream=False):
+    def attack(unit=None, volume=0, per_write=None, wait=10, closed_stream=False,
+               new_streams=False):
         sent = opened = 0
         try:
             while sent < volume and opened < connections:
                 attacker = Attacker(test.hub)
                 opened += 1
                 try:
+                    if new_streams:
+                        goaways.append(attacker.flood_new_streams(volume, wait=wait))
+                        sent += attacker.sent
+                        continue
                     if closed_stream:
                         entry, unit = closed_stream_headers(attacker.call_refused())
                         attacker.write(entry)
