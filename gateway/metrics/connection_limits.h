@@ -23,7 +23,7 @@ enum class ConnectionLimit : uint8_t {
   kContinuationFrames,      // GOAWAY ENHANCE_YOUR_CALM
   kStreamResets,            // GOAWAY ENHANCE_YOUR_CALM (rapid reset)
   kUnreadAcknowledgements,  // GOAWAY ENHANCE_YOUR_CALM (nghttp2's bound)
-  kWastedHeaderBlocks,      // GOAWAY ENHANCE_YOUR_CALM (HPACK amplification)
+  kWastedHeaderFrames,      // GOAWAY ENHANCE_YOUR_CALM (HPACK amplification)
 };
 
 struct ConnectionLimitInfo {
@@ -43,7 +43,7 @@ inline constexpr ConnectionLimitInfo kConnectionLimits[] = {
      "limits.reset_burst, limits.resets_per_second"},
     {ConnectionLimit::kUnreadAcknowledgements, "unread_acknowledgements",
      "1,000 queued PING and SETTINGS acknowledgements, nghttp2's own bound"},
-    {ConnectionLimit::kWastedHeaderBlocks, "wasted_header_blocks", "limits.wasted_header_blocks"},
+    {ConnectionLimit::kWastedHeaderFrames, "wasted_header_frames", "limits.wasted_header_frames"},
 };
 inline constexpr size_t kConnectionLimitCount = std::size(kConnectionLimits);
 

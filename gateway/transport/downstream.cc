@@ -263,15 +263,17 @@ void Downstream::EndForVerdict(FrameGuard::Verdict verdict, const FrameHeader* h
       EndForLimit(ConnectionLimit::kContinuationFrames,
                   absl::StrCat(frame_guard_.continuations(),
                                " CONTINUATION frames in one header block",
-                               header == nullptr ? "" : " on stream ",
-                               header == nullptr ? 0 : header->stream_id));
+                               header == nullptr
+                                   ? std::string()
+                                   : absl::StrCat(" on stream ", header->stream_id)));
       return;
-    case FrameGuard::Verdict::kWastedHeaderBlocks:
-      EndForLimit(ConnectionLimit::kWastedHeaderBlocks,
-                  absl::StrCat(frame_guard_.wasted_header_blocks(),
-                               " header blocks decoded for nothing in 10 to 20 s (past the ",
+    case FrameGuard::Verdict::kWastedHeaderFrames:
+      EndForLimit(ConnectionLimit::kWastedHeaderFrames,
+                  absl::StrCat(frame_guard_.wasted_header_frames(),
+                               " header frames decoded for nothing in 10 to 20 s (of blocks past "
+                               "the ",
                                ForwardedStream::kMaxRequestHeaderBytes,
-                               "-byte header list limit, or on a closed stream)", last));
+                               "-byte header list limit, or on closed streams)", last));
       return;
   }
 }
@@ -363,8 +365,9 @@ int Downstream::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
   auto* self = static_cast<Downstream*>(data);
   // HPACK lets one byte on the wire name a 4,000-byte table entry again:
-  // a block is measured as it decodes, and one past the limit is a block
-  // decoded for nothing (the call is refused), which the guard counts.
+  // a block is measured as it decodes, and one past the limit is decoded
+  // for nothing (the call is refused): the guard counts the frame, and the
+  // block's CONTINUATION frames to come.
   if (self->block_over_limit_) return 0;
   self->block_bytes_ += name_length + value_length + 32;
   if (self->block_bytes_ > ForwardedStream::kMaxRequestHeaderBytes) {

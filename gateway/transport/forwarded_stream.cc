@@ -173,7 +173,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   if (phase_ != Phase::kReceivingHeaders) return;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) {
     // Counted here and, as a header block decoded for nothing, by the
-    // connection's FrameGuard (limits.wasted_header_blocks).
+    // connection's FrameGuard (limits.wasted_header_frames).
     hub_->stats->headers_too_large.fetch_add(1, std::memory_order_relaxed);
     return Refuse(absl::ResourceExhaustedError(absl::StrCat(
         "request headers of ", request_header_bytes_, " bytes and more are over the limit of ",

@@ -105,13 +105,15 @@ class FrameSplitter {
 // CONTINUATION of a useless HEADERS. A CONTINUATION of a useful one is
 // neither.
 //
-// And counts header blocks decoded for nothing, which HPACK makes cheap to
+// And counts header frames decoded for nothing, which HPACK makes cheap to
 // send and dear to read (16 KiB of one-byte references to a 4,000-byte table
-// entry decode to 64 MB): every useless HEADERS (nghttp2 decodes it to keep
-// HPACK in step) and each block the transport found decoding past the
-// header list limit (OnHeaderBlockOverLimit). More than
-// `wasted_header_blocks` of them in a window (and the one before) is a
-// flood: a bare count, since no well-behaved client sends any.
+// entry decode to 64 MB, about 1 ms of the hub's time): every useless
+// HEADERS and the CONTINUATION frames of its block (nghttp2 decodes them to
+// keep HPACK in step), and the frame in which a block decodes past the
+// header list limit and every CONTINUATION of that block after it
+// (OnHeaderBlockOverLimit). Frames, not blocks: a block may have 9 of
+// them. More than `wasted_header_frames` in a window (and the one before)
+// is a flood: a bare count, since no well-behaved client sends any.
 class FrameGuard {
  public:
   struct Limits {
@@ -122,8 +124,8 @@ class FrameGuard {
     // backport of the CVE-2024-28182 fix) fails the session on the 9th
     // without a GOAWAY: the guard must stop the 9th first.
     uint32_t max_continuations = 8;
-    // Header blocks decoded for nothing, in any window.
-    uint32_t wasted_header_blocks = 10;
+    // HEADERS and CONTINUATION frames decoded for nothing, in any window.
+    uint32_t wasted_header_frames = 10;
   };
 
   // Where the frame's stream stands in the session when its header arrives.
@@ -137,7 +139,7 @@ class FrameGuard {
     kPass,
     kUselessFrames,
     kContinuationFrames,
-    kWastedHeaderBlocks,
+    kWastedHeaderFrames,
   };
 
   explicit FrameGuard(Limits limits) : limits_(limits) {}
@@ -146,8 +148,9 @@ class FrameGuard {
   Verdict OnFrame(const FrameHeader& header, Stream stream, double now);
   // The hub sent the caller a DATA frame.
   void OnDataSent(double now);
-  // A header block of the caller decoded past the header list limit (the
-  // transport measures it as nghttp2 decodes it; once per block).
+  // A header block of the caller decoded past the header list limit in the
+  // frame nghttp2 is decoding (the transport measures it; once per block):
+  // that frame is counted, and so is each CONTINUATION of the block after it.
   Verdict OnHeaderBlockOverLimit(double now);
 
   // What `header` does, given its stream; remembers what later frames are
@@ -161,7 +164,7 @@ class FrameGuard {
   uint64_t useful() const { return useful_[0] + useful_[1]; }
   uint64_t useless() const { return useless_[0] + useless_[1]; }
   uint32_t continuations() const { return continuations_; }
-  uint64_t wasted_header_blocks() const { return wasted_blocks_[0] + wasted_blocks_[1]; }
+  uint64_t wasted_header_frames() const { return wasted_frames_[0] + wasted_frames_[1]; }
   const Limits& limits() const { return limits_; }
 
  private:
@@ -171,10 +174,11 @@ class FrameGuard {
   double window_start_ = -1;
   uint64_t useful_[2] = {};   // [0] this window, [1] the one before
   uint64_t useless_[2] = {};
-  uint64_t wasted_blocks_[2] = {};
+  uint64_t wasted_frames_[2] = {};
   int32_t highest_opened_ = 0;  // the highest stream id a HEADERS opened
   bool in_block_ = false;       // HEADERS without END_HEADERS seen, block not ended
   bool block_useless_ = false;
+  bool block_over_limit_ = false;  // the open block decoded past the header list limit
   int32_t block_stream_ = 0;
   uint32_t continuations_ = 0;  // of the last block
 };
