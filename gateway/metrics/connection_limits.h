@@ -27,6 +27,7 @@ enum class ConnectionLimit : uint8_t {
   // caller, the connector's stream cancelled.
   kUnreadAnswers,   // the caller's connection, or all callers, hold too much unread
   kStalledReader,   // a stream held answer bytes its caller took none of for too long
+  kWastedHeaderFrames,      // GOAWAY ENHANCE_YOUR_CALM (HPACK amplification)
 };
 
 struct ConnectionLimitInfo {
@@ -49,6 +50,7 @@ inline constexpr ConnectionLimitInfo kConnectionLimits[] = {
     {ConnectionLimit::kUnreadAnswers, "unread_answers",
      "limits.max_held_bytes_per_connection, limits.max_held_bytes"},
     {ConnectionLimit::kStalledReader, "stalled_reader", "limits.stalled_reader_ms"},
+    {ConnectionLimit::kWastedHeaderFrames, "wasted_header_frames", "limits.wasted_header_frames"},
 };
 inline constexpr size_t kConnectionLimitCount = std::size(kConnectionLimits);
 

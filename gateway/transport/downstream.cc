@@ -253,24 +253,41 @@ bool Downstream::OnFrameHeader(const FrameHeader& header) {
   // goes out and is the reason, not this limit.
   Flush();
   if (closed() || nghttp2_session_want_read(session_) == 0) return false;
+  EndForVerdict(verdict, &header);
+  return false;
+}
+
+void Downstream::EndForVerdict(FrameGuard::Verdict verdict, const FrameHeader* header) {
+  const std::string last =
+      header == nullptr ? std::string()
+                        : absl::StrCat(" (the last of type ", header->type, " on stream ",
+                                       header->stream_id, ")");
   switch (verdict) {
     case FrameGuard::Verdict::kPass:
-      return true;
+      return;
     case FrameGuard::Verdict::kUselessFrames:
       EndForLimit(ConnectionLimit::kUselessFrames,
                   absl::StrCat(frame_guard_.useless(),
                                " frames that do no work for a call in 10 to 20 s, against ",
-                               frame_guard_.useful(), " that do (the last of type ",
-                               header.type, " on stream ", header.stream_id, ")"));
-      return false;
+                               frame_guard_.useful(), " that do", last));
+      return;
     case FrameGuard::Verdict::kContinuationFrames:
       EndForLimit(ConnectionLimit::kContinuationFrames,
                   absl::StrCat(frame_guard_.continuations(),
-                               " CONTINUATION frames in one header block on stream ",
-                               header.stream_id));
-      return false;
+                               " CONTINUATION frames in one header block",
+                               header == nullptr
+                                   ? std::string()
+                                   : absl::StrCat(" on stream ", header->stream_id)));
+      return;
+    case FrameGuard::Verdict::kWastedHeaderFrames:
+      EndForLimit(ConnectionLimit::kWastedHeaderFrames,
+                  absl::StrCat(frame_guard_.wasted_header_frames(),
+                               " header frames decoded for nothing in 10 to 20 s (of blocks past "
+                               "the ",
+                               ForwardedStream::kMaxRequestHeaderBytes,
+                               "-byte header list limit, or on closed streams)", last));
+      return;
   }
-  return true;
 }
 
 void Downstream::OnSessionFailed(int error, uint32_t goaway_code) {
@@ -343,9 +360,10 @@ void Downstream::Recheck(const TlsMaterial& material, absl::Time now) {
 int Downstream::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame,
                                void* data) {
   auto* self = static_cast<Downstream*>(data);
-  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
-    return 0;
-  }
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  self->block_bytes_ = 0;  // a call's block or trailers: both are measured
+  self->block_over_limit_ = false;
+  if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto stream = std::make_unique<ForwardedStream>(self, frame->hd.stream_id);
   nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
   self->streams_[frame->hd.stream_id] = std::move(stream);
@@ -355,8 +373,30 @@ int Downstream::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* fr
 
 int Downstream::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
                          const uint8_t* name, size_t name_length, const uint8_t* value,
-                         size_t value_length, uint8_t, void*) {
-  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+                         size_t value_length, uint8_t, void* data) {
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  auto* self = static_cast<Downstream*>(data);
+  // HPACK lets one byte on the wire name a 4,000-byte table entry again:
+  // a block is measured as it decodes, and one past the limit is decoded
+  // for nothing (the call is refused): the guard counts the frame, and the
+  // block's CONTINUATION frames to come.
+  if (self->block_over_limit_) return 0;
+  self->block_bytes_ += name_length + value_length + 32;
+  if (self->block_bytes_ > ForwardedStream::kMaxRequestHeaderBytes) {
+    self->block_over_limit_ = true;
+    FrameGuard::Verdict verdict =
+        self->frame_guard_.OnHeaderBlockOverLimit(ev_now(self->thread()->loop()));
+    if (verdict != FrameGuard::Verdict::kPass) {
+      self->EndForVerdict(verdict, nullptr);
+      // The session ends: HPACK need not be kept in step any longer, so the
+      // rest of this block is not decoded. NGHTTP2_ERR_PAUSE returns from
+      // nghttp2_session_mem_recv at once (nghttp2 1.52
+      // inflate_header_block); NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE would
+      // reset the stream and decode the rest all the same.
+      return NGHTTP2_ERR_PAUSE;
+    }
+  }
+  if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
     return 0;  // the caller's trailers carry nothing gRPC uses
   }
   auto* stream = static_cast<ForwardedStream*>(

@@ -65,6 +65,10 @@ class Downstream final : public H2Connection {
   // ENHANCE_YOUR_CALM.
   void CountLimit(ConnectionLimit limit, absl::string_view what);
   void EndForLimit(ConnectionLimit limit, absl::string_view what);
+  // What a FrameGuard verdict other than kPass means: counted, logged, the
+  // session ended with GOAWAY ENHANCE_YOUR_CALM. `header`: the frame that
+  // passed the limit, when there is one.
+  void EndForVerdict(FrameGuard::Verdict verdict, const FrameHeader* header);
   // "HOST:PORT", and the identity when the certificate names one.
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
@@ -94,6 +98,11 @@ class Downstream final : public H2Connection {
   absl::Time reset_refilled_ = absl::Now();
   bool revoked_ = false;
   std::string refused_serial_;  // a refused client certificate's, for the log
+  // The header block nghttp2 is decoding (a call's or trailers): its decoded
+  // size so far (RFC 9113 sizes), and whether it went past the header list
+  // limit (counted by frame_guard_ then, once).
+  size_t block_bytes_ = 0;
+  bool block_over_limit_ = false;
 };
 
 }  // namespace ndxp::gateway::transport

@@ -255,6 +255,7 @@ void ForwardedStream::ResetUnread(ConnectionLimit limit, const std::string& why)
 void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view value) {
   // HPACK lets a few bytes on the wire name a large header again and again:
   // the budget is on the decoded size (RFC 9113's 32 bytes per field too).
+  // Past it the transport hands the block's other headers to no stream.
   request_header_bytes_ += name.size() + value.size() + 32;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) return;
   request_headers_.Add(name, value);
@@ -263,9 +264,12 @@ void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view 
 void ForwardedStream::OnRequestHeadersDone() {
   if (phase_ != Phase::kReceivingHeaders) return;
   if (request_header_bytes_ > kMaxRequestHeaderBytes) {
-    return Refuse(Refusal::kHeadersTooLarge, absl::ResourceExhaustedError(absl::StrCat(
-        "request headers of ", request_header_bytes_, " bytes are over the limit of ",
-        kMaxRequestHeaderBytes)));
+    // Refused here and, as a header block decoded for nothing, counted by
+    // the connection's FrameGuard too (limits.wasted_header_frames).
+    return Refuse(Refusal::kHeadersTooLarge,
+                  absl::ResourceExhaustedError(absl::StrCat(
+                      "request headers of ", request_header_bytes_,
+                      " bytes and more are over the limit of ", kMaxRequestHeaderBytes)));
   }
   absl::InlinedVector<RequestHeader, 16> headers;
   absl::string_view path, method, content_type, timeout, encoding;

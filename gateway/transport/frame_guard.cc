@@ -42,6 +42,7 @@ FrameGuard::Use FrameGuard::Classify(const FrameHeader& header, Stream stream) {
       if (stream == Stream::kOpen && (header.length > 0 || end_stream)) use = Use::kUseful;
       break;
     case frame::kHeaders:
+      block_over_limit_ = false;
       if (stream == Stream::kNone) {
         // Client streams are odd and each new one is higher than the last;
         // anything else is a stream that has been (or a protocol error).
@@ -73,12 +74,13 @@ void FrameGuard::Roll(double now) {
   if (window_start_ >= 0 && now - window_start_ < 2 * limits_.window_seconds) {
     useful_[1] = useful_[0];
     useless_[1] = useless_[0];
+    wasted_frames_[1] = wasted_frames_[0];
     window_start_ += limits_.window_seconds;
   } else {
-    useful_[1] = useless_[1] = 0;
+    useful_[1] = useless_[1] = wasted_frames_[1] = 0;
     window_start_ = now;
   }
-  useful_[0] = useless_[0] = 0;
+  useful_[0] = useless_[0] = wasted_frames_[0] = 0;
 }
 
 FrameGuard::Verdict FrameGuard::OnFrame(const FrameHeader& header, Stream stream, double now) {
@@ -88,6 +90,16 @@ FrameGuard::Verdict FrameGuard::OnFrame(const FrameHeader& header, Stream stream
   Use use = Classify(header, stream);
   if (continued && continuations_ > limits_.max_continuations) {
     return Verdict::kContinuationFrames;
+  }
+  // Decoded for nothing: a useless HEADERS and its CONTINUATION frames, and
+  // the CONTINUATION frames of a block already past the header list limit.
+  const bool wasted = (header.type == frame::kHeaders && use == Use::kUseless) ||
+                      (continued && (block_useless_ || block_over_limit_));
+  if (wasted) {
+    ++wasted_frames_[0];
+    if (wasted_header_frames() > limits_.wasted_header_frames) {
+      return Verdict::kWastedHeaderFrames;
+    }
   }
   if (use == Use::kUseful) ++useful_[0];
   if (use != Use::kUseless) return Verdict::kPass;
@@ -100,6 +112,14 @@ FrameGuard::Verdict FrameGuard::OnFrame(const FrameHeader& header, Stream stream
 void FrameGuard::OnDataSent(double now) {
   Roll(now);
   ++useful_[0];
+}
+
+FrameGuard::Verdict FrameGuard::OnHeaderBlockOverLimit(double now) {
+  Roll(now);
+  block_over_limit_ = in_block_;  // its CONTINUATION frames to come count too
+  ++wasted_frames_[0];
+  return wasted_header_frames() > limits_.wasted_header_frames ? Verdict::kWastedHeaderFrames
+                                                               : Verdict::kPass;
 }
 
 }  // namespace ndxp::gateway::transport

@@ -104,6 +104,16 @@ class FrameSplitter {
 // PRIORITY, WINDOW_UPDATE, SETTINGS, PING, GOAWAY, PUSH_PROMISE, and a
 // CONTINUATION of a useless HEADERS. A CONTINUATION of a useful one is
 // neither.
+//
+// And counts header frames decoded for nothing, which HPACK makes cheap to
+// send and dear to read (16 KiB of one-byte references to a 4,000-byte table
+// entry decode to 64 MB, about 1 ms of the hub's time): every useless
+// HEADERS and the CONTINUATION frames of its block (nghttp2 decodes them to
+// keep HPACK in step), and the frame in which a block decodes past the
+// header list limit and every CONTINUATION of that block after it
+// (OnHeaderBlockOverLimit). Frames, not blocks: a block may have 9 of
+// them. More than `wasted_header_frames` in a window (and the one before)
+// is a flood: a bare count, since no well-behaved client sends any.
 class FrameGuard {
  public:
   struct Limits {
@@ -114,6 +124,8 @@ class FrameGuard {
     // backport of the CVE-2024-28182 fix) fails the session on the 9th
     // without a GOAWAY: the guard must stop the 9th first.
     uint32_t max_continuations = 8;
+    // HEADERS and CONTINUATION frames decoded for nothing, in any window.
+    uint32_t wasted_header_frames = 10;
   };
 
   // Where the frame's stream stands in the session when its header arrives.
@@ -123,7 +135,12 @@ class FrameGuard {
     kCallerDone,  // the caller ended its side; the hub's answer goes on
   };
   enum class Use : uint8_t { kUseful, kNeutral, kUseless };
-  enum class Verdict : uint8_t { kPass, kUselessFrames, kContinuationFrames };
+  enum class Verdict : uint8_t {
+    kPass,
+    kUselessFrames,
+    kContinuationFrames,
+    kWastedHeaderFrames,
+  };
 
   explicit FrameGuard(Limits limits) : limits_(limits) {}
 
@@ -131,6 +148,10 @@ class FrameGuard {
   Verdict OnFrame(const FrameHeader& header, Stream stream, double now);
   // The hub sent the caller a DATA frame.
   void OnDataSent(double now);
+  // A header block of the caller decoded past the header list limit in the
+  // frame nghttp2 is decoding (the transport measures it; once per block):
+  // that frame is counted, and so is each CONTINUATION of the block after it.
+  Verdict OnHeaderBlockOverLimit(double now);
 
   // What `header` does, given its stream; remembers what later frames are
   // judged by (the highest stream opened, the open header block).
@@ -143,6 +164,7 @@ class FrameGuard {
   uint64_t useful() const { return useful_[0] + useful_[1]; }
   uint64_t useless() const { return useless_[0] + useless_[1]; }
   uint32_t continuations() const { return continuations_; }
+  uint64_t wasted_header_frames() const { return wasted_frames_[0] + wasted_frames_[1]; }
   const Limits& limits() const { return limits_; }
 
  private:
@@ -152,9 +174,11 @@ class FrameGuard {
   double window_start_ = -1;
   uint64_t useful_[2] = {};   // [0] this window, [1] the one before
   uint64_t useless_[2] = {};
+  uint64_t wasted_frames_[2] = {};
   int32_t highest_opened_ = 0;  // the highest stream id a HEADERS opened
   bool in_block_ = false;       // HEADERS without END_HEADERS seen, block not ended
   bool block_useless_ = false;
+  bool block_over_limit_ = false;  // the open block decoded past the header list limit
   int32_t block_stream_ = 0;
   uint32_t continuations_ = 0;  // of the last block
 };

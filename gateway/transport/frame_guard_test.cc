@@ -252,10 +252,12 @@ TEST(FrameGuardTest, TheNinthContinuationOfABlockIsRefusedBeforeNghttp2FailsOnIt
 
 TEST(FrameGuardTest, HeadersOnAClosedStreamAreAFloodLikeAnyUselessFrame) {
   // The attack of issue 18: one call, then HEADERS on its closed stream,
-  // each a 16 KiB block nghttp2 decodes and drops.
+  // each a 16 KiB block nghttp2 decodes and drops (the count of such
+  // blocks, below, out of reach).
   FrameGuard::Limits limits;
   limits.useless_frames = 100;
   limits.useless_per_useful = 4;
+  limits.wasted_header_frames = 1000;
   FrameGuard guard(limits);
   ASSERT_EQ(guard.OnFrame(Header(frame::kSettings, 0, 0, 0), Stream::kNone, 0), Verdict::kPass);
   ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders, 1, 200), Stream::kNone, 0),
@@ -269,6 +271,78 @@ TEST(FrameGuardTest, HeadersOnAClosedStreamAreAFloodLikeAnyUselessFrame) {
     ASSERT_LT(++passed, 1000);
   }
   EXPECT_EQ(passed, 100 + 4 * 3 - 1) << "the SETTINGS counts as well";
+}
+
+TEST(FrameGuardTest, HeaderFramesDecodedForNothingPastTheLimitAreAFloodWhateverElseComes) {
+  // Issue 18's HPACK amplification: each 16 KiB frame of references costs
+  // the hub about 1 ms, so a handful ends the connection, however many
+  // calls the caller makes besides (no allowance per useful frame).
+  FrameGuard::Limits limits;
+  limits.wasted_header_frames = 10;
+  FrameGuard guard(limits);
+  for (int32_t id = 1; id <= 99; id += 2) {  // 50 calls
+    ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders | frame::kEndStream, id,
+                                   100),
+                            Stream::kNone, 0),
+              Verdict::kPass);
+  }
+  // A block on a closed stream: its HEADERS and its CONTINUATION, 2.
+  ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndStream, 1, 16384), Stream::kNone, 1),
+            Verdict::kPass);
+  ASSERT_EQ(guard.OnFrame(Header(frame::kContinuation, frame::kEndHeaders, 1, 16384),
+                          Stream::kNone, 1),
+            Verdict::kPass);
+  EXPECT_EQ(guard.wasted_header_frames(), 2u);
+  // A call whose block goes past the header list limit in its HEADERS (the
+  // transport says so while nghttp2 decodes it): that frame and the block's
+  // 3 CONTINUATION frames, 4.
+  ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndStream, 101, 16384), Stream::kNone,
+                          1),
+            Verdict::kPass);
+  ASSERT_EQ(guard.OnHeaderBlockOverLimit(1), Verdict::kPass);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(guard.OnFrame(Header(frame::kContinuation, i == 2 ? frame::kEndHeaders : 0, 101,
+                                   16384),
+                            Stream::kOpen, 1),
+              Verdict::kPass);
+  }
+  EXPECT_EQ(guard.wasted_header_frames(), 6u);
+  // The next call's block is within the limit: its CONTINUATION is not counted.
+  ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndStream, 103, 100), Stream::kNone, 1),
+            Verdict::kPass);
+  ASSERT_EQ(guard.OnFrame(Header(frame::kContinuation, frame::kEndHeaders, 103, 100),
+                          Stream::kOpen, 1),
+            Verdict::kPass);
+  EXPECT_EQ(guard.wasted_header_frames(), 6u);
+  // A call whose block goes past the limit in its last frame: that one.
+  ASSERT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders | frame::kEndStream, 105,
+                                 16384),
+                          Stream::kNone, 1),
+            Verdict::kPass);
+  ASSERT_EQ(guard.OnHeaderBlockOverLimit(1), Verdict::kPass);
+  EXPECT_EQ(guard.wasted_header_frames(), 7u);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(guard.OnHeaderBlockOverLimit(1), Verdict::kPass);
+  EXPECT_EQ(guard.OnHeaderBlockOverLimit(1), Verdict::kWastedHeaderFrames);
+  EXPECT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders, 3, 16384), Stream::kNone,
+                          1),
+            Verdict::kWastedHeaderFrames)
+      << "on a closed stream: judged before nghttp2 decodes it";
+  EXPECT_EQ(guard.OnFrame(Header(frame::kHeaders, frame::kEndHeaders, 107, 16384),
+                          Stream::kOpen, 1),
+            Verdict::kWastedHeaderFrames)
+      << "without END_STREAM on an open stream";
+}
+
+TEST(FrameGuardTest, WastedHeaderFramesAreForgottenAfterTwoWindows) {
+  FrameGuard::Limits limits;
+  limits.wasted_header_frames = 3;
+  limits.window_seconds = 10;
+  FrameGuard guard(limits);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(guard.OnHeaderBlockOverLimit(0), Verdict::kPass);
+  EXPECT_EQ(guard.OnHeaderBlockOverLimit(15), Verdict::kWastedHeaderFrames)
+      << "the window before still counts";
+  EXPECT_EQ(guard.OnHeaderBlockOverLimit(40), Verdict::kPass);
+  EXPECT_EQ(guard.wasted_header_frames(), 1u);
 }
 
 }  // namespace

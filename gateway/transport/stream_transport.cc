@@ -104,6 +104,7 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   shared.turn_frames = or_default(limits.turn_frames(), 256);
   shared.frame_guard.useless_frames = or_default(limits.useless_frames(), 100);
   shared.frame_guard.useless_per_useful = or_default(limits.useless_frames_per_useful(), 4);
+  shared.frame_guard.wasted_header_frames = or_default(limits.wasted_header_frames(), 10);
   shared.max_connections_per_thread =
       std::max<size_t>(1, or_default(limits.max_connections(), 20000) / std::max(threads, 1));
   shared.threads = std::max(threads, 1);

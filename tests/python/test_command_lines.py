@@ -25,7 +25,8 @@ CONNECTORS = ["residents", "insurance", "business", "land", "civil-status", "doc
 # a --help: what each prints as its name with --version.
 PROGRAMS = ["ndxp-hub", *("ndxp-" + name for name in CONNECTORS), "ndxpctl", "ndxp-bench"]
 SCRIPTS = {"deploy/local/federation": "federation", "deploy/loadtest/ghz-run": "ghz-run",
-           "certs/ndxp-pki": "ndxp-pki", "bench/run": "bench/run", "bench/soak": "bench/soak"}
+           "certs/ndxp-pki": "ndxp-pki", "bench/run": "bench/run", "bench/soak": "bench/soak",
+           "bench/flood": "bench/flood"}
 TEST_BINARY = re.compile(r"_(test|tests|fuzzer)$")
 
 

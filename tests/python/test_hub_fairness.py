@@ -3,15 +3,18 @@
 member granted nothing floods the hub over raw HTTP/2 on real mutual TLS
 with frames that do no work for a call (empty frames of an unknown type,
 WINDOW_UPDATE +1 on the connection, HEADERS on a closed stream, a header
-block of endless CONTINUATION frames) and must be told GOAWAY
-ENHANCE_YOUR_CALM, counted in /metrics and logged by address and limit;
-while attackers write, another member calls all along and none of its calls
-fails or is slow.
+block of endless CONTINUATION frames) or with HPACK (a 4,000-byte table
+entry, then 16 KiB blocks of one-byte references to it, on new streams and
+on a closed one) and must be told GOAWAY ENHANCE_YOUR_CALM, counted in
+/metrics and logged by address and limit; while attackers write, another
+member calls all along and none of its calls fails or is slow.
 
 Each attack is bounded by volume (frames or bytes) and stops at the GOAWAY
 it provokes. Before the hub counted these frames none came, the hub read
 on, and the other member's calls waited for as long as the attack lasted
-(up to 5 s here).
+(up to 5 s here). Before the hub counted header frames decoded for nothing
+(limits.wasted_header_frames), the HPACK floods on new streams were never
+told GOAWAY: every call a useful frame, each refused on its own.
 
 And connections read in turns: with the bound on useless frames out of
 reach, floods go on to their volume and the other member is not delayed
@@ -70,6 +73,20 @@ TABLE_ENTRY = (b"\x40" + hpack_integer(5, 7, 0) + b"x-big" + hpack_integer(4000,
                + b"v" * 4000)
 REFERENCES = b"\xbe" * 16384
 END_HEADERS, END_STREAM = 0x4, 0x1
+
+
+def new_stream_references(first_id, count, continuations=0):
+    """`count` calls on new streams from `first_id` on, each a block of
+    references (over the 8 KiB header list limit as soon as it decodes) in a
+    HEADERS and `continuations` CONTINUATION frames."""
+    out = b""
+    for stream_id in range(first_id, first_id + 2 * count, 2):
+        out += frame(0x1, END_STREAM | (0 if continuations else END_HEADERS), stream_id,
+                     REFERENCES)
+        for i in range(continuations):
+            out += frame(0x9, END_HEADERS if i == continuations - 1 else 0, stream_id,
+                         REFERENCES)
+    return out
 
 
 def closed_stream_headers(stream_id):
@@ -164,6 +181,19 @@ class Attacker:
             pass
         return self.wait_for_goaway(wait)
 
+    def flood_new_streams(self, volume, per_write=4, wait=10, continuations=0):
+        """The HPACK amplification on new streams: the table entry in a call
+        of its own, then calls of one block of references each (a HEADERS
+        and `continuations` CONTINUATION frames), `per_write` at a time,
+        until the GOAWAY or `volume` bytes; its error code."""
+        stream_id = 1
+        self.write(frame(0x1, END_HEADERS | END_STREAM, stream_id, TABLE_ENTRY))
+        while self.sent < volume and stream_id < (1 << 31) - 2 * per_write - 2:
+            if not self.write(new_stream_references(stream_id + 2, per_write, continuations)):
+                break
+            stream_id += 2 * per_write
+        return self.wait_for_goaway(wait)
+
     def wait_for_goaway(self, seconds=10):
         """The GOAWAY's error code, once it came or the hub closed (None:
         none came)."""
@@ -188,6 +218,10 @@ def metrics(hub):
 
 def limit_count(found, limit):
     return found.get(("ndxp_connection_limits_total", (("limit", limit),)), 0)
+
+
+def refusal_count(found, reason):
+    return found.get(("ndxp_refusals_total", (("reason", reason),)), 0)
 
 
 def slow_seconds(hub):
@@ -272,6 +306,15 @@ class FloodTest(unittest.TestCase):
         with RawH2Connection(self.hub.address, *self.hub.files("victim")) as raw:
             self.assertEqual(raw.call(ECHO, echo_request(b"still")).grpc_status, 0)
 
+    def assert_frames_read(self, attacker, frames):
+        """The hub read `frames` header frames of `attacker` that it decoded
+        for nothing, the last not whole (what it was sent may be megabytes
+        more, unread)."""
+        line = ("connection from %s (%s) ended with GOAWAY ENHANCE_YOUR_CALM: "
+                "wasted_header_frames (limits.wasted_header_frames): %d header frames "
+                % (attacker.address, STRANGER, frames))
+        self.assertIn(line, self.hub.log())
+
     def test_empty_frames_of_an_unknown_type_end_with_enhance_your_calm(self):
         before = metrics(self.hub)
         attacker = self.attacker()
@@ -285,13 +328,35 @@ class FloodTest(unittest.TestCase):
         self.assert_ended_by(attacker, goaway, "useless_frames", before)
 
     def test_headers_on_a_closed_stream_end_with_enhance_your_calm(self):
+        # Each block is decoded (HPACK must stay in step) and dropped: the
+        # 11th (limits.wasted_header_frames, 10) is not read.
         before = metrics(self.hub)
         attacker = self.attacker()
         stream_id = attacker.call_refused()
         entry, references = closed_stream_headers(stream_id)
         self.assertTrue(attacker.write(entry))
         goaway = attacker.flood(references, volume=1000 * len(references), per_write=4)
-        self.assert_ended_by(attacker, goaway, "useless_frames", before)
+        self.assert_ended_by(attacker, goaway, "wasted_header_frames", before)
+        self.assert_frames_read(attacker, 11)
+
+    def test_header_blocks_decoding_past_the_limit_on_new_streams_end_with_enhance_your_calm(self):
+        # The same references on new streams: each call is refused
+        # RESOURCE_EXHAUSTED and counted, and each is a useful frame, so the
+        # bound on useless frames never comes; the 11th frame decoded past
+        # the limit ends it: the 11th block of one frame, or the second
+        # block's CONTINUATION of blocks of 9 frames (8 CONTINUATION, the
+        # most nghttp2 takes), before nghttp2 reads it.
+        for continuations, refused in ((0, 10), (8, 1)):
+            with self.subTest(continuations=continuations):
+                before = metrics(self.hub)
+                attacker = self.attacker()
+                goaway = attacker.flood_new_streams(volume=1000 * len(REFERENCES),
+                                                    continuations=continuations)
+                self.assert_ended_by(attacker, goaway, "wasted_header_frames", before)
+                self.assert_frames_read(attacker, 11)
+                self.assertEqual(refusal_count(metrics(self.hub), "headers_too_large"),
+                                 refusal_count(before, "headers_too_large") + refused,
+                                 "each call refused before the limit is counted as a refusal")
 
     def test_a_header_block_of_endless_continuations_ends_with_enhance_your_calm(self):
         # nghttp2 fails the session on the 9th CONTINUATION without a GOAWAY,
@@ -349,8 +414,30 @@ class FloodTest(unittest.TestCase):
             dict(unit=UNKNOWN, volume=32 << 20)])
         after = metrics(self.hub)
         self.assertEqual(set(goaways), {ENHANCE_YOUR_CALM}, "every flood ended with its GOAWAY")
-        self.assertEqual(limit_count(after, "useless_frames"),
-                         limit_count(before, "useless_frames") + len(goaways), "each one counted")
+        counted = sum(limit_count(after, limit) - limit_count(before, limit)
+                      for limit in ("useless_frames", "wasted_header_frames"))
+        self.assertEqual(counted, len(goaways), "each one counted")
+
+    def test_zz_hpack_amplification_delays_no_other_member(self):
+        # Issue 18: one 4,000-byte table entry, then 16 KiB blocks of
+        # one-byte references (0.82 ms each to decode against 0.043 ms for
+        # literals), on new streams and on a closed one, from four
+        # connections at a time, each connecting again after its GOAWAY
+        # until it has written its volume. Before the hub counted these
+        # blocks, the new-stream floods were never told GOAWAY.
+        before = metrics(self.hub)
+        goaways = attack_while_calling(self, [
+            dict(new_streams=True, volume=24 << 20),
+            dict(new_streams=True, volume=24 << 20),
+            dict(closed_stream=True, volume=24 << 20, per_write=4),
+            dict(closed_stream=True, volume=24 << 20, per_write=4)])
+        after = metrics(self.hub)
+        self.assertEqual(set(goaways), {ENHANCE_YOUR_CALM}, "every flood ended with its GOAWAY")
+        self.assertEqual(limit_count(after, "wasted_header_frames"),
+                         limit_count(before, "wasted_header_frames") + len(goaways),
+                         "each one counted as wasted_header_frames")
+        self.assertGreater(refusal_count(after, "headers_too_large"),
+                           refusal_count(before, "headers_too_large"))
 
 
 class TurnTest(unittest.TestCase):
@@ -360,7 +447,8 @@ class TurnTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.hub = Hub(BUILD, admin="127.0.0.1:0", limits="useless_frames: 4000000000")
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0",
+                      limits="useless_frames: 4000000000 wasted_header_frames: 4000000000")
         cls.slow_seconds = slow_seconds(cls.hub)
 
     @classmethod
@@ -379,7 +467,7 @@ class TurnTest(unittest.TestCase):
 
 def attack_while_calling(test, attacks, connections=40):
     """Runs each of `attacks` (Attacker.flood's arguments, and closed_stream:
-    HEADERS on a closed stream) in a thread of its own, on up to
+    HEADERS on a closed stream, new_streams: Attacker.flood_new_streams) in a thread of its own, on up to
     `connections` connections one after the other, each written until its
     GOAWAY or `volume` bytes, until about `volume` bytes are out in all;
     meanwhile another member calls Echo on one connection, and on a new
@@ -391,13 +479,18 @@ def attack_while_calling(test, attacks, connections=40):
     test.assertTrue(wait_until(lambda: all(c.calls > 0 for c in callers)))
     goaways, errors = [], []
 
-    def attack(unit=None, volume=0, per_write=None, wait=10, closed_stream=False):
+    def attack(unit=None, volume=0, per_write=None, wait=10, closed_stream=False,
+               new_streams=False):
         sent = opened = 0
         try:
             while sent < volume and opened < connections:
                 attacker = Attacker(test.hub)
                 opened += 1
                 try:
+                    if new_streams:
+                        goaways.append(attacker.flood_new_streams(volume, wait=wait))
+                        sent += attacker.sent
+                        continue
                     if closed_stream:
                         entry, unit = closed_stream_headers(attacker.call_refused())
                         attacker.write(entry)

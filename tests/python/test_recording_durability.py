@@ -8,7 +8,9 @@ a real SQLite file:
   `--recording fast`, or without the hold in the transport, this fails);
 - a failed commit answers UNAVAILABLE and the call is not counted;
 - every call refused after the handshake is an audit row marked refused, in
-  the same chain, counted under its status in refused_counters only;
+  the same chain, counted under its status in refused_counters only; a
+  flood of one refusal is its first row and a summary row a second, which
+  count every call;
 - a call its caller cancels (resets the stream, or closes the connection,
   as ghz does at the end of a run) is recorded CANCELLED, and a connector's
   failure UNAVAILABLE: the statistics tell one from the other
@@ -170,6 +172,53 @@ class RefusalsTest(RecordingTest):
                          forwarded_before)
         verified = ndxpctl_verify(self.hub.database)
         self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+
+
+class RefusalFloodTest(RecordingTest):
+
+    def statuses(self, raw, streams):
+        """grpc-status of each of `streams` as they end (trailers-only answers)."""
+        statuses, deadline = {}, time.monotonic() + 20
+        while len(statuses) < len(streams) and time.monotonic() < deadline:
+            for event in raw.events(timeout=0.5):
+                if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                    for name, value in event.headers:
+                        if name == b"grpc-status":
+                            statuses[event.stream_id] = int(value)
+        return [statuses.get(stream) for stream in streams]
+
+    def test_a_flood_of_one_refusal_is_summarised_and_counted_whole(self):
+        """A member granted nothing calls 300 times: every call is answered
+        PERMISSION_DENIED and counted, but the audit log keeps the first of the
+        key as a row and its repeats within each second as one summary row."""
+        def totals():
+            return self.rows(
+                "SELECT COUNT(*), COALESCE(SUM(repeat_count), 0) FROM audit_log "
+                "WHERE consumer LIKE '%/stranger' AND refusal_kind = 'permission_denied'")[0]
+        rows_before, calls_before = totals()
+        counted_before = self.counted("refused_counters", 7)
+        raw = self.connect("stranger")
+        calls = 300
+        for _ in range(calls // 50):  # 50 streams at a time, well under the stream limit
+            streams = []
+            for _ in range(50):
+                stream = raw.request_headers(ECHO, [])
+                raw.send_body(stream, grpc_frame(PAYLOAD), end_stream=True)
+                streams.append(stream)
+            self.assertEqual(self.statuses(raw, streams), [7] * len(streams))
+        # Summaries are written when their second ends: poll for the count.
+        self.assertTrue(wait_until(lambda: totals()[1] - calls_before == calls),
+                        "calls on record: %s" % (totals()[1] - calls_before))
+        rows = totals()[0] - rows_before
+        self.assertLess(rows, calls // 10, "%d rows for %d refusals" % (rows, calls))
+        summaries = self.rows("SELECT request_id, repeat_count FROM audit_log WHERE "
+                              "row_kind = 'refusal_summary' AND consumer LIKE '%/stranger'")
+        self.assertTrue(summaries)
+        self.assertTrue(all(request_id == "" for request_id, _ in summaries))
+        self.assertEqual(self.counted("refused_counters", 7) - counted_before, calls)
+        verified = ndxpctl_verify(self.hub.database)
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        self.assertIn("counters reconciled", verified.stdout)
 
 
 class CancelledCallsTest(RecordingTest):
