@@ -22,6 +22,13 @@
 //              the caller's own library may have called it UNAVAILABLE).
 //              Not a failure of the exchange.
 //
+// What the hub does to protect other members lands here too: a call whose
+// stream the hub reset because its caller did not read the answers
+// (limits.max_held_bytes*, limits.stalled_reader_ms) is recorded
+// RESOURCE_EXHAUSTED, so refused (the consumer must read what it asks for);
+// a refusal summary (ndxp-audit-v4) adds its repeat count to
+// refused_counters, so every summarised refusal is counted as refused.
+//
 // Pure functions and constant tables: thread-safe.
 //
 // Example:
