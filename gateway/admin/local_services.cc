@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/protocol/hub_services.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpc/reflection/v1/reflection.pb.h"
 #include "grpc/reflection/v1alpha/reflection.pb.h"
@@ -182,28 +183,27 @@ struct LocalServices::State {
 
 LocalServices::LocalServices(const DescriptorPool* routed,
                              std::vector<std::string> routed_services) {
-  static constexpr char kHealth[] = "grpc.health.v1.Health";
-  static constexpr char kReflectionV1[] = "grpc.reflection.v1.ServerReflection";
-  static constexpr char kReflectionV1Alpha[] = "grpc.reflection.v1alpha.ServerReflection";
+  using protocol::kHealthService, protocol::kReflectionV1Service,
+      protocol::kReflectionV1AlphaService;
   state_ = std::make_unique<State>();
   State* state = state_.get();
   state->healthy.insert(routed_services.begin(), routed_services.end());
-  state->healthy.insert(kHealth);
+  state->healthy.insert(kHealthService);
   state->listed = std::move(routed_services);
-  for (const char* own : {kHealth, kReflectionV1, kReflectionV1Alpha}) {
+  for (const char* own : {kHealthService, kReflectionV1Service, kReflectionV1AlphaService}) {
     state->listed.push_back(own);
   }
 
   using Shape = LocalMethod::Shape;
-  methods_[std::string("/") + kHealth + "/Check"] =
+  methods_[std::string("/") + kHealthService + "/Check"] =
       std::make_unique<HealthMethod>(&state->healthy, Shape::kUnary);
-  methods_[std::string("/") + kHealth + "/Watch"] =
+  methods_[std::string("/") + kHealthService + "/Watch"] =
       std::make_unique<HealthMethod>(&state->healthy, Shape::kWatch);
-  methods_[std::string("/") + kReflectionV1 + "/ServerReflectionInfo"] =
+  methods_[std::string("/") + kReflectionV1Service + "/ServerReflectionInfo"] =
       std::make_unique<ReflectionMethod<grpc::reflection::v1::ServerReflectionRequest,
                                         grpc::reflection::v1::ServerReflectionResponse>>(
           routed, &state->listed);
-  methods_[std::string("/") + kReflectionV1Alpha + "/ServerReflectionInfo"] =
+  methods_[std::string("/") + kReflectionV1AlphaService + "/ServerReflectionInfo"] =
       std::make_unique<ReflectionMethod<grpc::reflection::v1alpha::ServerReflectionRequest,
                                         grpc::reflection::v1alpha::ServerReflectionResponse>>(
           routed, &state->listed);

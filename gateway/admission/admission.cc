@@ -84,7 +84,8 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
     decision.purpose = *std::move(text);
   }
 
-  // The hub's own methods: open to every federation member, or to operators.
+  // The hub's own methods: granted like routed ones (health, reflection), or
+  // for the operators only (Statistics).
   if (tables.local != nullptr) {
     if (const LocalMethod* local = tables.local->Find(call.method)) {
       if (local->operators_only() && !tables.policy->IsOperator(*identity)) {
@@ -92,6 +93,11 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
                       absl::PermissionDeniedError(absl::StrCat(
                           identity->spiffe_id, " is not an operator: ", call.method,
                           " is for the hub's operators")));
+      }
+      if (!local->operators_only() && !tables.policy->AllowsHubMethod(*identity, call.method)) {
+        return Refuse(std::move(decision), Refusal::kPermissionDenied,
+                      absl::PermissionDeniedError(absl::StrCat(
+                          identity->spiffe_id, " is not granted ", call.method)));
       }
       decision.local = local;
       return decision;

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "gateway/test_config.h"
 
 namespace ndxp::gateway {
@@ -170,6 +171,35 @@ TEST_F(AdmissionTest, ARefusalEchoesTheCallersValidRequestId) {
   EXPECT_EQ(d.request_id, "mine-1");
   d = AdmitAs(kCaller, kVerifyCitizen, {{"x-ndxp-request-id", "not valid"}});
   EXPECT_EQ(d.request_id, "hub-generated") << "an invalid id is never echoed";
+}
+
+// Health and reflection are granted like routed services: to a consumer, a
+// method of them, or every member ("*"); nobody reaches them ungranted.
+TEST_F(AdmissionTest, TheHubsOwnServicesNeedAGrant) {
+  constexpr char kCheck[] = "/grpc.health.v1.Health/Check";
+  constexpr char kWatch[] = "/grpc.health.v1.Health/Watch";
+  constexpr char kReflection[] = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
+  constexpr char kStranger[] = "spiffe://ndxp.gov.vn/agency/000.00.00.G99/nobody";
+  AdmissionDecision d = AdmitAs(kCaller, kCheck, {});
+  EXPECT_EQ(d.refusal, Refusal::kPermissionDenied);
+  EXPECT_EQ(d.status.message(), absl::StrCat(kCaller, " is not granted ", kCheck));
+  EXPECT_EQ(d.local, nullptr);
+
+  auto* health = hub_.config.add_grants();
+  health->set_consumer("000.00.00.G12/tax-lookup");
+  health->set_service("grpc.health.v1.Health");
+  health->set_method("Check");
+  auto* reflection = hub_.config.add_grants();
+  reflection->set_consumer("*");
+  reflection->set_service("grpc.reflection.v1.ServerReflection");
+  policy_ = *AccessPolicy::Build(hub_.config, *routes_);
+  tables_.policy = policy_.get();
+  EXPECT_TRUE(AdmitAs(kCaller, kCheck, {}).status.ok());
+  EXPECT_EQ(AdmitAs(kCaller, kWatch, {}).refusal, Refusal::kPermissionDenied) << "one method";
+  EXPECT_EQ(AdmitAs(kStranger, kCheck, {}).refusal, Refusal::kPermissionDenied);
+  d = AdmitAs(kStranger, kReflection, {});
+  ASSERT_TRUE(d.status.ok()) << "every member: " << d.status;
+  EXPECT_NE(d.local, nullptr);
 }
 
 TEST_F(AdmissionTest, OperatorsReachOperatorMethods) {

@@ -16,6 +16,7 @@
 #include "common/config/host_port.h"
 #include "common/config/text_proto.h"
 #include "common/identifiers/agency_code.h"
+#include "common/protocol/hub_services.h"
 #include "common/tls/credentials.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/peering/peers.h"
@@ -158,19 +159,36 @@ std::string NotAConsumer(const std::string& name) {
   return absl::StrCat("\"", name, "\" is not <agency-code> or <agency-code>/<subsystem>");
 }
 
-// A consumer and the routed service and method it is given (a grant) or
-// limited on (a quota): entry `index` of the repeated field `list`.
+// A consumer and the service and method it is given (a grant: a routed
+// service or one the hub answers itself, to a consumer or to every member,
+// "*") or limited on (a quota: a routed service): entry `index` of the
+// repeated field `list`.
 absl::Status CheckConsumerScope(const TextProtoFile& file, const HubSettings& settings,
                                 const absl::flat_hash_set<std::string>& routed, const char* list,
                                 int index, const std::string& consumer,
                                 const std::string& service, const std::string& method) {
-  if (!IsValidConsumerName(consumer)) {
+  const bool grant = absl::string_view(list) == "grants";
+  if (!IsValidConsumerName(consumer) && !(grant && consumer == protocol::kEveryMember)) {
     return file.ErrorAt({{list, index}, "consumer"},
-                        NotAConsumer(consumer));
+                        grant ? absl::StrCat(NotAConsumer(consumer), ", nor \"*\" (every member)")
+                              : NotAConsumer(consumer));
+  }
+  if (const protocol::HubService* own = grant ? protocol::FindHubService(service) : nullptr) {
+    if (!method.empty() && !own->HasMethod(method)) {
+      return file.ErrorAt({{list, index}, "method"},
+                          absl::StrCat("\"", method, "\" is not a method of ", service));
+    }
+    return absl::OkStatus();
   }
   if (!routed.contains(service)) {
-    return file.ErrorAt({{list, index}, "service"},
-                        absl::StrCat("\"", service, "\" is not a routed service"));
+    return file.ErrorAt(
+        {{list, index}, "service"},
+        absl::StrCat("\"", service, "\" is not a routed service",
+                     grant ? absl::StrCat(" nor one the hub answers itself (",
+                                          protocol::kHealthService, ", ",
+                                          protocol::kReflectionV1Service, ", ",
+                                          protocol::kReflectionV1AlphaService, ")")
+                           : ""));
   }
   if (!method.empty() &&
       settings.services->FindServiceByName(service)->FindMethodByName(method) == nullptr) {

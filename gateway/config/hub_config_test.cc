@@ -34,6 +34,8 @@ quotas { consumer: "000.00.00.G12" calls_per_second: 100 burst: 200 max_concurre
 quotas { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry" method: "VerifyCitizen" max_concurrent: 4 }
 agencies { code: "000.00.00.H49" name_vi: "Cơ sở dữ liệu quốc gia về dân cư" name_en: "Population registry" }
 agencies { code: "000.00.00.G12" name_en: "Tax office" }
+grants { consumer: "*" service: "grpc.health.v1.Health" }
+grants { consumer: "000.00.00.G12" service: "grpc.reflection.v1.ServerReflection" method: "ServerReflectionInfo" }
 )";
 
 class HubConfigTest : public ::testing::Test {
@@ -139,6 +141,14 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
        "hub.textproto:11:", "is not a routed service"},
       {"grant of an unknown method", "method: \"VerifyCitizen\"", "method: \"Verify\"",
        "hub.textproto:12:", "grants[1].method \"Verify\" is not a method"},
+      {"grant of an unknown method of the hub's own",
+       "grants { consumer: \"000.00.00.G12\" service: \"ndxp.residents.v1.ResidentRegistry\" }",
+       "grants { consumer: \"*\" service: \"grpc.health.v1.Health\" method: \"List\" }",
+       "hub.textproto:11:", "\"List\" is not a method of grpc.health.v1.Health"},
+      {"grant to a wildcard other than every member",
+       "grants { consumer: \"000.00.00.G12\" service: \"ndxp.residents.v1.ResidentRegistry\" }",
+       "grants { consumer: \"000.*\" service: \"ndxp.residents.v1.ResidentRegistry\" }",
+       "hub.textproto:11:", "nor \"*\" (every member)"},
       {"bad operator", "operators: \"000.00.00.A01/ops\"", "operators: \"ops\"",
        "hub.textproto:13:", "operators[0]"},
       {"quota of a bad consumer", "quotas { consumer: \"000.00.00.G12\"",

@@ -1,19 +1,35 @@
 #include "gateway/policy/access_policy.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/protocol/hub_services.h"
 
 namespace ndxp::gateway {
+
+void AccessPolicy::Granted::Add(const std::string& consumer) {
+  if (consumer == protocol::kEveryMember) {
+    every_member = true;
+  } else {
+    consumers.insert(consumer);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::Build(
     const ndxp::config::v1::HubConfig& config, const RouteTable& routes) {
   std::unique_ptr<AccessPolicy> policy(new AccessPolicy());
   policy->granted_.resize(routes.methods().size());
   for (const auto& grant : config.grants()) {
+    if (const protocol::HubService* own = protocol::FindHubService(grant.service())) {
+      for (const char* method : own->methods) {
+        if (method == nullptr || (!grant.method().empty() && grant.method() != method)) continue;
+        policy->hub_methods_[absl::StrCat("/", own->service, "/", method)].Add(grant.consumer());
+      }
+      continue;
+    }
     bool matched = false;
     for (const auto& method : routes.methods()) {
       if (method->service->service != grant.service()) continue;
       if (!grant.method().empty() && method->method != grant.method()) continue;
-      policy->granted_[method->index].insert(grant.consumer());
+      policy->granted_[method->index].Add(grant.consumer());
       matched = true;
     }
     if (!matched) {

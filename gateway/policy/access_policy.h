@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "common/identity/spiffe_id.h"
@@ -23,10 +24,18 @@ class AccessPolicy {
   static absl::StatusOr<std::unique_ptr<AccessPolicy>> Build(
       const ndxp::config::v1::HubConfig& config, const RouteTable& routes);
 
-  // True if `consumer` (by agency or by agency/subsystem) was granted `method`.
+  // True if `consumer` (by agency or by agency/subsystem), or every member,
+  // was granted `method`.
   bool Allows(const ConsumerIdentity& consumer, const MethodRoute& method) const {
-    const auto& granted = granted_[method.index];
-    return granted.contains(consumer.agency) || granted.contains(consumer.agency_subsystem);
+    return granted_[method.index].Allows(consumer);
+  }
+
+  // The same for a method the hub answers itself ("/grpc.health.v1.Health/Check";
+  // common/protocol/hub_services.h). Operators-only methods are not granted:
+  // the operators are their grant.
+  bool AllowsHubMethod(const ConsumerIdentity& consumer, absl::string_view full_method) const {
+    auto it = hub_methods_.find(full_method);
+    return it != hub_methods_.end() && it->second.Allows(consumer);
   }
 
   // True if `consumer` is one of the configured operators.
@@ -38,8 +47,21 @@ class AccessPolicy {
  private:
   AccessPolicy() = default;
 
-  // Indexed by MethodRoute::index: "agency" and "agency/subsystem" entries.
-  std::vector<absl::flat_hash_set<std::string>> granted_;
+  // Who was granted one method: "agency" and "agency/subsystem" entries, or
+  // every member.
+  struct Granted {
+    absl::flat_hash_set<std::string> consumers;
+    bool every_member = false;
+    void Add(const std::string& consumer);
+    bool Allows(const ConsumerIdentity& consumer) const {
+      return every_member || consumers.contains(consumer.agency) ||
+             consumers.contains(consumer.agency_subsystem);
+    }
+  };
+  // Indexed by MethodRoute::index.
+  std::vector<Granted> granted_;
+  // By full method name, "/grpc.health.v1.Health/Check".
+  absl::flat_hash_map<std::string, Granted> hub_methods_;
   absl::flat_hash_set<std::string> operators_;
 };
 

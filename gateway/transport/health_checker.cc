@@ -145,7 +145,9 @@ class HealthCheckConnection final : public H2Connection {
   Result Judge(uint32_t error_code) const {
     if (error_code != NGHTTP2_NO_ERROR) return Result::kNoAnswer;  // reset, refused
     if (http_status_ != "200") return Result::kNotServing;
-    if (grpc_status_ == "12") return Result::kNoHealthService;  // UNIMPLEMENTED
+    // UNIMPLEMENTED, or PERMISSION_DENIED from a peer hub that did not grant
+    // this one grpc.health.v1.Health: no health to read, not a failure.
+    if (grpc_status_ == "12" || grpc_status_ == "7") return Result::kNoHealthService;
     if (grpc_status_ != "0" || answer_too_long_ || answer_.size() < 5) return Result::kNotServing;
     // One uncompressed message: flag 0, its length, HealthCheckResponse.
     const auto* prefix = reinterpret_cast<const uint8_t*>(answer_.data());
@@ -343,7 +345,8 @@ void HealthChecker::Report(Target& target, Result result) {
     const absl::string_view name = metrics::CallMetrics::Name(result);
     if (now == EndpointHealth::kServing) {
       if (result == Result::kNoHealthService) {
-        log.warn("connector {} at {} has no health service (UNIMPLEMENTED): taken as serving",
+        log.warn("connector {} at {} has no health service for this hub (UNIMPLEMENTED, or "
+                 "PERMISSION_DENIED by a peer hub that grants it none): taken as serving",
                  target.provider, target.address);
       } else if (before != EndpointHealth::kUnchecked) {
         log.info("connector {} at {} serves again: calls go to it", target.provider,

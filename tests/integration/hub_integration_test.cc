@@ -106,6 +106,9 @@ class HubIntegrationTest : public ::testing::Test {
       grants { consumer: "000.00.00.G12" service: "ndxp.bench.v1.Echo" }
       grants { consumer: "000.00.18.H49/claims" service: "ndxp.residents.v1.ResidentRegistry"
                method: "VerifyCitizen" }
+      grants { consumer: "000.00.00.G12" service: "grpc.health.v1.Health" }
+      grants { consumer: "000.00.00.G12" service: "grpc.reflection.v1.ServerReflection" }
+      grants { consumer: "000.00.00.G12" service: "grpc.reflection.v1alpha.ServerReflection" }
     )"));
     std::ofstream(*config_path_) << *config_text_;
     absl::StatusOr<gateway::HubSettings> settings = gateway::LoadHubConfig(*config_path_);
@@ -268,7 +271,9 @@ TEST_F(HubIntegrationTest, CertificateWithoutValidIdentityIsUnauthenticated) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_THAT(status.error_message(), HasSubstr(c.reason));
   }
-  EXPECT_GE(hub_->stats().refusals[static_cast<size_t>(gateway::Refusal::kUnauthenticated)].load(), 3u);
+  EXPECT_GE(
+      hub_->stats().refusals[static_cast<size_t>(gateway::Refusal::kUnauthenticated)].load(),
+      3u);
 }
 
 TEST_F(HubIntegrationTest, MethodNotGrantedIsPermissionDeniedNamingCallerAndMethod) {
@@ -601,6 +606,33 @@ TEST_F(HubIntegrationTest, ReflectionV1ListsAndDescribesRoutedServices) {
 
 TEST_F(HubIntegrationTest, ReflectionV1AlphaListsAndDescribesRoutedServices) {
   ExpectReflectionListsAndDescribesResidents<V1Alpha>(ChannelAs(*demo_tls_));
+}
+
+// The hub's own services are granted like routed ones: a member granted
+// one method of the residents registry, and not health or reflection, is
+// refused them, naming the method; nothing is answered for it.
+TEST_F(HubIntegrationTest, HealthAndReflectionNeedAGrant) {
+  auto health = grpc::health::v1::Health::NewStub(ChannelAs(*insurer_tls_));
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health->Check(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("is not granted /grpc.health.v1.Health/Check"));
+
+  auto reflection = grpc::reflection::v1::ServerReflection::NewStub(ChannelAs(*insurer_tls_));
+  grpc::ClientContext reflection_context;
+  auto stream = reflection->ServerReflectionInfo(&reflection_context);
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("");
+  stream->Write(list);
+  stream->WritesDone();
+  grpc::reflection::v1::ServerReflectionResponse listed;
+  EXPECT_FALSE(stream->Read(&listed));
+  status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("is not granted /grpc.reflection.v1.ServerReflection/ServerReflectionInfo"));
 }
 
 // grpcurl decodes a connector's google.rpc.BadRequest without .proto files.

@@ -33,6 +33,8 @@ import h2.events
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PKI = os.path.join(ROOT, "certs", "ndxp-pki")
 TD = "ndxp.gov.vn"
+HUB_SERVICES = ("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection")
 ECHO_SERVICE = "ndxp.bench.v1.Echo"
 FAKE_SERVICE = "ndxp.documents.v1.DocumentExchange"
 FAKE_METHOD = "/ndxp.documents.v1.DocumentExchange/SendDocument"
@@ -362,6 +364,10 @@ class Hub:
             'grants { consumer: "%s" service: "%s" }' % (caller, ECHO_SERVICE),
             'grants { consumer: "%s" service: "%s" }' % (caller, FAKE_SERVICE),
             'grants { consumer: "%s" service: "%s" }' % (victim, ECHO_SERVICE),
+            # The hub's own services, to the members granted something (the
+            # stranger gets PERMISSION_DENIED, as for a routed service).
+            *['grants { consumer: "%s" service: "%s" }' % (member, service)
+              for member in (caller, victim) for service in HUB_SERVICES],
             'operators: "%s/%s"' % IDENTITIES["operator"][:2],
             'admin { listen: "%s" }' % self.admin if self.admin else "",
             ""])
