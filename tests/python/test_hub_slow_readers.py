@@ -104,12 +104,10 @@ class NeverReader:
             self.error = e
 
 
-class SlowReaderTest(unittest.TestCase):
-    # Bounds above what this attack holds and opens (100 calls' windows per
-    # connection, 800 calls of one consumer), so that it tests the connector's
-    # connection window.
-    LIMITS = ("max_held_bytes_per_connection: 8388608 max_held_bytes: 1073741824 "
-              "max_calls_per_consumer_route: 1000")
+class HubWithLimits(unittest.TestCase):
+    """A hub with the class's LIMITS (the limits block of its configuration)
+    and an admin listener, for the class's tests."""
+    LIMITS = ""
 
     @classmethod
     def setUpClass(cls):
@@ -118,6 +116,14 @@ class SlowReaderTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.hub.stop()
+
+
+class SlowReaderTest(HubWithLimits):
+    # Bounds above what this attack holds and opens (100 calls' windows per
+    # connection, 800 calls of one consumer), so that it tests the connector's
+    # connection window.
+    LIMITS = ("max_held_bytes_per_connection: 8388608 max_held_bytes: 1073741824 "
+              "max_calls_per_consumer_route: 1000")
 
     def test_a_member_that_never_reads_does_not_starve_another(self):
         readers = [NeverReader(self.hub) for _ in range(ATTACK_CONNECTIONS)]
@@ -156,19 +162,11 @@ class SlowReaderTest(unittest.TestCase):
         self.assertLessEqual(held(), ATTACK_CONNECTIONS * CALLS_PER_CONNECTION * 65535)
 
 
-class HeldBoundsTest(unittest.TestCase):
+class HeldBoundsTest(HubWithLimits):
     """Unread answers are bounded per caller connection and for all callers."""
     PER_CONNECTION = 256 << 10
     TOTAL = 1 << 20
     LIMITS = "max_held_bytes_per_connection: %d max_held_bytes: %d" % (PER_CONNECTION, TOTAL)
-
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = Hub(BUILD, limits=cls.LIMITS, admin="127.0.0.1:0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.stop()
 
     def attack(self, connections, calls):
         readers = [NeverReader(self.hub, calls=calls) for _ in range(connections)]
@@ -217,17 +215,9 @@ class HeldBoundsTest(unittest.TestCase):
         self.end(readers)
 
 
-class StalledReaderTest(unittest.TestCase):
+class StalledReaderTest(HubWithLimits):
     """A stream holding answer bytes its caller takes none of is reset."""
     LIMITS = "stalled_reader_ms: 300"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = Hub(BUILD, limits=cls.LIMITS, admin="127.0.0.1:0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.stop()
 
     def test_a_stream_not_read_is_reset(self):
         admin = self.hub.admin_address
@@ -264,17 +254,9 @@ def acknowledged_ping(raw, timeout=10):
     return False
 
 
-class ConcurrencyCapTest(unittest.TestCase):
+class ConcurrencyCapTest(HubWithLimits):
     """One consumer's open calls to one service are capped, per hub."""
     LIMITS = "max_calls_per_consumer_route: 3"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = Hub(BUILD, limits=cls.LIMITS, admin="127.0.0.1:0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.stop()
 
     def test_calls_over_the_cap_are_refused_naming_it(self):
         admin = self.hub.admin_address
