@@ -219,6 +219,15 @@ class RefusalFloodTest(RecordingTest):
         verified = ndxpctl_verify(self.hub.database)
         self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
         self.assertIn("counters reconciled", verified.stdout)
+        # The operators' figures (the Statistics API) count every one of them.
+        ca, cert, key = self.hub.files("operator")
+        stats = subprocess.run(
+            [os.path.join(BUILD, "bin", "ndxpctl"), "stats", "--period", "cumulative",
+             "--anchor", "2999-12-31", "--calls", "refused", "--group-by", "consumer",
+             "--format", "csv", "--hub", self.hub.address, "--ca", ca, "--cert", cert,
+             "--key", key], capture_output=True, text=True)
+        self.assertEqual(stats.returncode, 0, stats.stdout + stats.stderr)
+        self.assertRegex(stats.stdout, r"stranger\S*,%d\n" % calls, stats.stdout)
 
 
 class CancelledCallsTest(RecordingTest):
