@@ -9,15 +9,14 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-
-#include "absl/status/statusor.h"
-#include "gateway/admin/local_services.h"
+#include "gateway/admin/worker.h"
 #include "gateway/admission/admission.h"
 #include "gateway/call/call_kinds.h"
-#include "gateway/admin/worker.h"
 #include "gateway/config/hub_config.h"
+#include "gateway/local/local_services.h"
 #include "gateway/metrics/call_metrics.h"
 #include "gateway/metrics/connection_limits.h"
 #include "gateway/peering/peers.h"
