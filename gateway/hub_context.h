@@ -15,6 +15,7 @@
 #include "gateway/admin/worker.h"
 #include "gateway/admission/admission.h"
 #include "gateway/call/call_kinds.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/local/local_services.h"
 #include "gateway/metrics/call_metrics.h"
@@ -23,7 +24,6 @@
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
 #include "gateway/recording/recorder.h"
-#include "gateway/recording/transaction_record.h"
 #include "gateway/routing/route_table.h"
 #include "gateway/statistics/agency_directory.h"
 
