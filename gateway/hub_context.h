@@ -9,22 +9,21 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-
-#include "absl/status/statusor.h"
-#include "gateway/admin/local_services.h"
+#include "gateway/admin/worker.h"
 #include "gateway/admission/admission.h"
 #include "gateway/call/call_kinds.h"
-#include "gateway/admin/worker.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/config/hub_config.h"
+#include "gateway/local/local_services.h"
 #include "gateway/metrics/call_metrics.h"
 #include "gateway/metrics/connection_limits.h"
 #include "gateway/peering/peers.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/policy/quotas.h"
 #include "gateway/recording/recorder.h"
-#include "gateway/recording/transaction_record.h"
 #include "gateway/routing/route_table.h"
 #include "gateway/statistics/agency_directory.h"
 

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "gateway/admin/local_services.h"
+#include "gateway/local/local_services.h"
 #include "gateway/statistics/agency_directory.h"
 #include "gateway/statistics/statistics_engine.h"
 #include "ndxp/config/v1/hub.pb.h"

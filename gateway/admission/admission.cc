@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/protocol/metadata.h"
+#include "common/protocol/percent_encoding.h"
 #include "gateway/admission/header_rules.h"
 
 namespace ndxp::gateway {
@@ -77,7 +78,7 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
     return Refuse(std::move(decision), Refusal::kBadHeader, std::move(bad_header));
   }
   if (has_purpose) {
-    absl::StatusOr<std::string> text = DecodePurpose(purpose);
+    absl::StatusOr<std::string> text = protocol::DecodePurpose(purpose);
     if (!text.ok()) {
       return Refuse(std::move(decision), Refusal::kMissingPurpose, text.status());
     }

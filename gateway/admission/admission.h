@@ -21,9 +21,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "gateway/admin/local_services.h"
-#include "gateway/call/call_kinds.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/call/call_kinds.h"
+#include "gateway/local/local_services.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/routing/route_table.h"
 

@@ -31,8 +31,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/metrics/histogram.h"
-#include "gateway/recording/transaction_record.h"
 
 namespace ndxp::gateway::metrics {
 

@@ -5,8 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/protocol/percent_encoding.h"
 #include "common/tls/signature.h"
-#include "gateway/admission/header_rules.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -76,7 +76,7 @@ absl::StatusOr<ConsumerAssertion> OpenAssertion(absl::string_view header_value,
   }
   bool same_purpose = call.purpose.empty() && assertion.purpose().empty();
   if (!call.purpose.empty()) {
-    absl::StatusOr<std::string> purpose = DecodePurpose(call.purpose);
+    absl::StatusOr<std::string> purpose = protocol::DecodePurpose(call.purpose);
     same_purpose = purpose.ok() && *purpose == assertion.purpose();
   }
   if (!same_purpose) return Refused("asserted for another purpose than the call's x-ndxp-purpose");

@@ -73,7 +73,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "gateway/recording/transaction_record.h"
+#include "gateway/call/transaction_record.h"
 
 namespace ndxp::gateway {
 

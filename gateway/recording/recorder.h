@@ -39,10 +39,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/time/clock.h"
+#include "gateway/call/transaction_record.h"
+#include "gateway/metrics/histogram.h"
 #include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/refusal_summaries.h"
-#include "gateway/metrics/histogram.h"
-#include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
 namespace ndxp::gateway {

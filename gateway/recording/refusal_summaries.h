@@ -22,7 +22,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "gateway/recording/transaction_record.h"
+#include "gateway/call/transaction_record.h"
 
 namespace ndxp::gateway {
 

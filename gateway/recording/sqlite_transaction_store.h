@@ -45,9 +45,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/sqlite/sqlite.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_chain.h"
 #include "gateway/recording/audit_verification.h"
-#include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
 struct sqlite3_stmt;

@@ -9,7 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "gateway/recording/transaction_record.h"
+#include "gateway/call/transaction_record.h"
 
 namespace ndxp::gateway::testing {
 

@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_checkpoint.h"
-#include "gateway/recording/transaction_record.h"
 
 namespace ndxp::gateway {
 

@@ -26,10 +26,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "gateway/admin/local_services.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/hub_context.h"
+#include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
-#include "gateway/recording/transaction_record.h"
 #include "gateway/transport/grpc_wire.h"
 #include "gateway/transport/header_list.h"
 

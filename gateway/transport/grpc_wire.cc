@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "gateway/admission/header_rules.h"
+#include "common/protocol/percent_encoding.h"
 
 namespace ndxp::gateway::transport {
 
@@ -137,6 +137,6 @@ std::string FormatGrpcTimeout(absl::Duration timeout) {
   return absl::StrCat(std::min<int64_t>((seconds + 3599) / 3600, kMaxAmount), "H");
 }
 
-std::string EncodeGrpcMessage(absl::string_view message) { return PercentEncode(message); }
+std::string EncodeGrpcMessage(absl::string_view message) { return protocol::PercentEncode(message); }
 
 }  // namespace ndxp::gateway::transport

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "absl/strings/match.h"
+#include "common/protocol/percent_encoding.h"
 #include "gateway/admission/header_rules.h"
 
 namespace {
@@ -38,10 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (c < 0x20 || c > 0x7e) std::abort();
     }
   }
-  auto purpose = ndxp::gateway::DecodePurpose(value);
+  auto purpose = ndxp::protocol::DecodePurpose(value);
   if (purpose.ok()) {
-    if (purpose->size() > ndxp::gateway::kMaxPurposeBytes) std::abort();
-    auto again = ndxp::gateway::DecodePurpose(ndxp::gateway::PercentEncode(*purpose));
+    if (purpose->size() > ndxp::protocol::kMaxPurposeBytes) std::abort();
+    auto again = ndxp::protocol::DecodePurpose(ndxp::protocol::PercentEncode(*purpose));
     if (!again.ok() || *again != *purpose) std::abort();
   }
   if (ndxp::gateway::IsValidRequestId(value) && value.size() > 128) std::abort();

@@ -57,8 +57,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_verification.h"
-#include "gateway/recording/transaction_record.h"
 #include "gateway/recording/transaction_store.h"
 
 struct pg_conn;

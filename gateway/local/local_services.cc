@@ -1,4 +1,4 @@
-#include "gateway/admin/local_services.h"
+#include "gateway/local/local_services.h"
 
 #include <google/protobuf/descriptor.pb.h>
 #include <grpcpp/impl/codegen/proto_utils.h>

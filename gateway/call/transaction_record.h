@@ -1,7 +1,7 @@
 // One transaction: a call the hub routed, whatever its outcome, or a call it
 // refused after the handshake (docs/design.md "A transaction").
-#ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
-#define NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
+#ifndef NDXP_GATEWAY_CALL_TRANSACTION_RECORD_H_
+#define NDXP_GATEWAY_CALL_TRANSACTION_RECORD_H_
 
 #include <cstdint>
 #include <string>
@@ -51,4 +51,4 @@ struct TransactionRecord {
 
 }  // namespace ndxp::gateway
 
-#endif  // NDXP_GATEWAY_RECORDING_TRANSACTION_RECORD_H_
+#endif  // NDXP_GATEWAY_CALL_TRANSACTION_RECORD_H_

@@ -4,8 +4,8 @@
 // The transport answers them on its own threads, behind the same admission
 // as routed calls (blocking ones on the hub's worker): one message in, one
 // out, as bytes, with no gRPC server of their own.
-#ifndef NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
-#define NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
+#ifndef NDXP_GATEWAY_LOCAL_LOCAL_SERVICES_H_
+#define NDXP_GATEWAY_LOCAL_LOCAL_SERVICES_H_
 
 #include <memory>
 #include <string>
@@ -69,4 +69,4 @@ class LocalServices {
 
 }  // namespace ndxp::gateway
 
-#endif  // NDXP_GATEWAY_ADMIN_LOCAL_SERVICES_H_
+#endif  // NDXP_GATEWAY_LOCAL_LOCAL_SERVICES_H_
