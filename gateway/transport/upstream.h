@@ -35,8 +35,10 @@ class Upstream final : public H2Connection, public PooledConnection {
   // False once the connection failed, closed or was told GOAWAY: new calls
   // go to a new connection.
   bool accepts_streams() const override { return !closed() && !goaway_received_; }
-  // Sends `stream`'s request now, or as soon as the handshake is done. The
-  // stream hears back through OnUpstreamStarted or OnUpstreamFailed.
+  // Sends `stream`'s request now, or as soon as the handshake is done, with
+  // this connection's endpoint as its :authority (the replica the pool
+  // chose, whatever the stream's list says). The stream hears back through
+  // OnUpstreamStarted or OnUpstreamFailed.
   void Submit(ForwardedStream* stream);
   // The stream is gone on the caller's side: reset it here, forget it.
   void Cancel(ForwardedStream* stream, int32_t stream_id);
@@ -67,7 +69,7 @@ class Upstream final : public H2Connection, public PooledConnection {
   const std::string provider_;
   const std::string peer_hub_;  // "" for a connector
   const std::string trust_domain_;
-  const std::string authority_;
+  const std::string authority_;  // the endpoint's address: each request's :authority
   bool goaway_received_ = false;
   bool established_ = false;  // the handshake and the provider check passed
   std::vector<ForwardedStream*> waiting_;  // until the handshake is done
