@@ -20,17 +20,14 @@
 // the backoff). Decisions take `now` as an argument (the loop's ev_now in
 // the hub, a number in the tests): nothing here reads a clock.
 //
-// Example (TransportThread, on its loop):
-//   ConnectorPool pool(&connector, shared->health, {shared->max_pending_per_upstream});
-//   ConnectorPool::Choice choice = pool.Choose(*route.service, ev_now(loop));
-//   if (choice.connection == nullptr) refuse(choice.why); else submit on it;
-//   pool.Failed(key, ev_now(loop));   // a connection to `key` failed or was lost
-//   pool.Answered(key);               // one completed its handshake
-//   pool.ReconnectDue(ev_now(loop));  // every second: those whose time is up
+// TransportThread is the one user (UpstreamFor, EndpointAnswered/Failed,
+// CheckFailedEndpoints); connector_pool_test.cc has the examples, with a
+// fake Connector and times given as numbers.
 //
 // Not thread-safe: one per transport thread, used on its loop only. The cost
-// of a choice is one hash lookup per endpoint looked at, no allocation (it
-// is on every call's path; PERF-NOTES.md).
+// of a choice is one hash lookup per endpoint looked at and no allocation
+// once each endpoint has been seen (it is on every call's path;
+// PERF-NOTES.md; a test counts them).
 #ifndef NDXP_GATEWAY_TRANSPORT_CONNECTOR_POOL_H_
 #define NDXP_GATEWAY_TRANSPORT_CONNECTOR_POOL_H_
 
