@@ -84,6 +84,18 @@ void AppendMessage(absl::string_view payload, ByteQueue* out) {
   out->Append(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
 }
 
+// The :authority the request's list carries until a connection takes it
+// (Upstream::Start names the endpoint the pool chose): the longest of the
+// service's endpoints, so that the size checked against the connectors'
+// limit holds whichever replica takes the call.
+const std::string& PlaceholderAuthority(const ServiceRoute& service) {
+  const std::string* longest = &service.endpoints.front();
+  for (const std::string& endpoint : service.endpoints) {
+    if (endpoint.size() > longest->size()) longest = &endpoint;
+  }
+  return *longest;
+}
+
 }  // namespace
 
 size_t ByteQueue::Take(uint8_t* out, size_t length) {
@@ -363,7 +375,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   upstream_request_ = {{":method", "POST"},
                        {":scheme", "https"},
                        {":path", route.full_method},
-                       {":authority", route.service->endpoints.front()},
+                       {":authority", PlaceholderAuthority(*route.service)},
                        {"te", "trailers"},
                        {"grpc-timeout", FormatGrpcTimeout(remaining)}};
   bool has_content_type = false;
@@ -987,7 +999,7 @@ bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
     upstream_request_ = {{":method", "POST"},
                          {":scheme", "https"},
                          {":path", std::string(kHealthCheck)},
-                         {":authority", service->endpoints.front()},
+                         {":authority", PlaceholderAuthority(*service)},
                          {"te", "trailers"},
                          {"content-type", "application/grpc"},
                          {"grpc-timeout", "5S"}};

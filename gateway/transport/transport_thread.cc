@@ -15,11 +15,15 @@
 namespace ndxp::gateway::transport {
 namespace {
 
-// How often endpoints that failed are tried again in the background, and how
-// long one is left out after failing: doubling from the first to the last.
+// How often endpoints that failed are tried again in the background (how
+// long one is left out after failing: ConnectorPool::Options).
 constexpr double kEndpointCheckSeconds = 1.0;
-constexpr double kFirstLeaveOutSeconds = 0.25;
-constexpr double kLongestLeaveOutSeconds = 30.0;
+
+ConnectorPool::Options PoolOptions(const TransportShared& shared) {
+  ConnectorPool::Options options;
+  options.max_pending_per_connection = shared.max_pending_per_upstream;
+  return options;
+}
 
 }  // namespace
 
@@ -29,7 +33,8 @@ TransportThread::TransportThread(int index, int listen_fd, const TransportShared
       listen_fd_(listen_fd),
       shared_(shared),
       loop_(ev_loop_new(EVFLAG_AUTO)),
-      context_(std::move(context)) {
+      context_(std::move(context)),
+      pool_(this, shared->health, PoolOptions(*shared)) {
   ev_io_init(&accept_watcher_, &TransportThread::OnAccept, listen_fd_, EV_READ);
   accept_watcher_.data = this;
   ev_async_init(&async_, &TransportThread::OnAsync);
@@ -205,82 +210,30 @@ void TransportThread::DeleteLater(H2Connection* connection) {
 }
 
 Upstream* TransportThread::UpstreamFor(const ServiceRoute& service, NoUpstream* why) {
-  const size_t count = service.endpoints.size();
-  if (next_endpoint_.size() <= service.index) next_endpoint_.resize(service.index + 1);
-  const size_t first = count > 1 ? next_endpoint_[service.index]++ % count : 0;
-  const ev_tstamp now = ev_now(loop_);
-  size_t full = 0, not_serving = 0;
-  // First the endpoints in good standing; when every one has failed lately,
-  // all of them again (Envoy's "panic" routing): a connector that is back
-  // answers the next call, not only the next background check.
-  for (bool panic : {false, true}) {
-    for (size_t i = 0; i < count; ++i) {
-      const size_t which = (first + i) % count;
-      const std::string& key = service.upstream_keys[which];
-      auto [known, inserted] = endpoints_.try_emplace(key);
-      Endpoint& endpoint = known->second;
-      if (inserted) {
-        endpoint = {service.provider, service.peer_hub, service.endpoints[which]};
-        endpoint.health = shared_->health->Cell(key);
-      }
-      // An endpoint that says it does not serve gets no call, not even in
-      // panic (it is draining); one that does not answer its checks is
-      // tried in panic, as one that failed lately.
-      const EndpointHealth health = endpoint.health->load(std::memory_order_acquire);
-      if (health == EndpointHealth::kNotServing) {
-        if (!panic) ++not_serving;
-        continue;
-      }
-      if (!panic && (endpoint.left_out_until > now || health == EndpointHealth::kNoAnswer)) {
-        continue;
-      }
-      Upstream* open = endpoint.connection;
-      if (open != nullptr && open->accepts_streams()) {
-        if (open->pending() < shared_->max_pending_per_upstream) return open;
-        if (!panic) ++full;
-        continue;
-      }
-      if (Upstream* upstream = Connect(key, endpoint)) return upstream;
-    }
-    if (full == count) break;  // every connection is busy, none has failed
+  ConnectorPool::Choice choice = pool_.Choose(service, ev_now(loop_));
+  if (choice.connection == nullptr) {
+    *why = choice.why;
+    return nullptr;
   }
-  *why = full > 0                ? NoUpstream::kBusy
-         : not_serving == count ? NoUpstream::kNotServing
-                                : NoUpstream::kUnreachable;
-  return nullptr;
+  return static_cast<Upstream*>(choice.connection);  // Open makes nothing else
 }
 
-Upstream* TransportThread::Connect(const std::string& key, Endpoint& endpoint) {
+PooledConnection* TransportThread::Open(const std::string& key, const PoolEndpoint& endpoint) {
   Upstream* upstream =
       Upstream::Connect(this, endpoint.provider, endpoint.peer_hub, endpoint.address, key);
   if (upstream == nullptr) {
     EndpointFailed(key);
     return nullptr;
   }
-  endpoint.connection = upstream;
   upstreams_.insert(upstream);
-  upstream->Begin();  // may fail at once: then it is forgotten again
+  // May fail at once: its close reports the failure and unregisters it.
+  upstream->Begin();
   return upstream->closed() ? nullptr : upstream;
 }
 
-void TransportThread::EndpointAnswered(const std::string& key) {
-  auto found = endpoints_.find(key);
-  if (found == endpoints_.end()) return;
-  found->second.failures = 0;
-  found->second.left_out_until = 0;
-}
+void TransportThread::EndpointAnswered(const std::string& key) { pool_.Answered(key); }
 
-void TransportThread::EndpointFailed(const std::string& key) {
-  auto found = endpoints_.find(key);
-  if (found == endpoints_.end()) return;
-  Endpoint& endpoint = found->second;
-  double leave_out = kFirstLeaveOutSeconds;
-  for (int i = 0; i < endpoint.failures && leave_out < kLongestLeaveOutSeconds; ++i) {
-    leave_out *= 2;
-  }
-  ++endpoint.failures;
-  endpoint.left_out_until = ev_now(loop_) + std::min(leave_out, kLongestLeaveOutSeconds);
-}
+void TransportThread::EndpointFailed(const std::string& key) { pool_.Failed(key, ev_now(loop_)); }
 
 void TransportThread::OnEndpointCheck(struct ev_loop*, ev_timer* watcher, int) {
   static_cast<TransportThread*>(watcher->data)->CheckFailedEndpoints();
@@ -290,20 +243,10 @@ void TransportThread::CheckFailedEndpoints() {
   // An endpoint left out is connected to again once its time is up, before
   // a call has to: a connection that completes its handshake brings it back.
   if (draining_) return;
-  const ev_tstamp now = ev_now(loop_);
-  std::vector<std::string> due;  // a connection failing at once re-enters the map
-  for (const auto& [key, endpoint] : endpoints_) {
-    if (endpoint.failures > 0 && endpoint.left_out_until <= now && endpoint.connection == nullptr) {
-      due.push_back(key);
-    }
-  }
-  for (const std::string& key : due) Connect(key, endpoints_[key]);
+  pool_.ReconnectDue(ev_now(loop_));
 }
 
-void TransportThread::ForgetUpstream(Upstream* upstream) {
-  auto it = endpoints_.find(upstream->key());
-  if (it != endpoints_.end() && it->second.connection == upstream) it->second.connection = nullptr;
-}
+void TransportThread::ForgetUpstream(Upstream* upstream) { pool_.Forget(upstream->key(), upstream); }
 
 void TransportThread::UpstreamClosed(Upstream* upstream) {
   ForgetUpstream(upstream);

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/hub_context.h"
+#include "gateway/transport/connector_pool.h"
 #include "gateway/transport/frame_guard.h"
 #include "gateway/transport/tls/tls_reloader.h"
 
@@ -66,11 +67,12 @@ struct TransportShared {
   EndpointHealthBoard* health = nullptr;  // what the active health checks found
 };
 
-class TransportThread {
+// A Connector for its own ConnectorPool: it opens Upstreams.
+class TransportThread final : private Connector {
  public:
   TransportThread(int index, int listen_fd, const TransportShared* shared,
          std::shared_ptr<const HubContext> context);
-  ~TransportThread();
+  ~TransportThread() override;
 
   void Start();
   // Stops accepting, sends GOAWAY to every caller, lets calls in flight
@@ -96,14 +98,9 @@ class TransportThread {
   void ResumeLater(H2Connection* connection);
   void DeleteLater(H2Connection* connection);
   // Why UpstreamFor found no connection.
-  enum class NoUpstream {
-    kUnreachable,  // none answers (or connecting failed)
-    kBusy,         // each has max_pending_per_upstream calls
-    kNotServing,   // every endpoint's health checks answer NOT_SERVING
-  };
-  // A connection to one of `service`'s endpoints, round robin over those not
-  // left out after failing or by their health checks (made on first use);
-  // nullptr when none can be had, and *why.
+  using NoUpstream = ConnectorPool::NoConnection;
+  // A connection to one of `service`'s endpoints, as the pool chooses (see
+  // ConnectorPool::Choose); nullptr when none can be had, and *why.
   Upstream* UpstreamFor(const ServiceRoute& service, NoUpstream* why);
   // `upstream` takes no new calls (closed, or told GOAWAY): the next call to
   // its endpoint gets another connection.
@@ -135,17 +132,8 @@ class TransportThread {
   static void OnDrainTimer(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnAcceptPause(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnEndpointCheck(struct ev_loop* loop, ev_timer* watcher, int events);
-  // One connector endpoint as this thread has seen it.
-  struct Endpoint {
-    std::string provider;
-    std::string peer_hub;  // set when the endpoint is another hub's
-    std::string address;
-    int failures = 0;          // in a row
-    ev_tstamp left_out_until = 0;
-    Upstream* connection = nullptr;  // this thread's, while it is open
-    const std::atomic<EndpointHealth>* health = nullptr;  // on the shared board
-  };
-  Upstream* Connect(const std::string& key, Endpoint& endpoint);
+  // Connector: an Upstream to `endpoint`, begun and registered.
+  PooledConnection* Open(const std::string& key, const PoolEndpoint& endpoint) override;
   void CheckFailedEndpoints();
   void Accept();
   void PauseAccepting(double seconds);
@@ -176,11 +164,10 @@ class TransportThread {
   std::vector<H2Connection*> ready_;  // their next turn is due
   std::vector<H2Connection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;
-  absl::flat_hash_map<std::string, Endpoint> endpoints_;  // by provider@endpoint
+  ConnectorPool pool_;  // which endpoint, which connection; the backoff
   // Every open connection to a connector, those told GOAWAY and finishing
   // their calls included (an endpoint names only its newest).
   absl::flat_hash_set<Upstream*> upstreams_;
-  std::vector<uint32_t> next_endpoint_;  // round robin, by ServiceRoute::index
   absl::flat_hash_map<uint64_t, ForwardedStream*> streams_;
   uint64_t next_serial_ = 1;
   ev_tstamp last_unread_scan_ = -1;

@@ -116,6 +116,15 @@ void Upstream::Submit(ForwardedStream* stream) {
 
 void Upstream::Start(ForwardedStream* stream) {
   HeaderList::Nva nva = stream->request_headers_for_upstream().ToNva();
+  // The stream's list was made before an endpoint was chosen: the request
+  // names the one it goes to (in place: no copy of the list).
+  for (nghttp2_nv& field : nva) {
+    if (View(field.name, field.namelen) == ":authority") {
+      field.value = reinterpret_cast<uint8_t*>(const_cast<char*>(authority_.data()));
+      field.valuelen = authority_.size();
+      break;
+    }
+  }
   std::string assertion;  // must outlive the submit call, which copies it
   if (!peer_hub_.empty()) {
     // Signed with the key this connection's handshake proved, which is the

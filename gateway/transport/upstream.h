@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "gateway/routing/route_table.h"
+#include "gateway/transport/connector_pool.h"
 #include "gateway/transport/h2_connection.h"
 
 namespace ndxp::gateway::transport {
@@ -20,7 +21,7 @@ namespace ndxp::gateway::transport {
 class ForwardedStream;
 
 // Owned by its TransportThread (see H2Connection). Not thread-safe.
-class Upstream final : public H2Connection {
+class Upstream final : public H2Connection, public PooledConnection {
  public:
   // Starts connecting to `address` (host:port or unix:PATH), where the
   // connector of agency `provider` must answer, or the peer hub `peer_hub`
@@ -33,15 +34,17 @@ class Upstream final : public H2Connection {
 
   // False once the connection failed, closed or was told GOAWAY: new calls
   // go to a new connection.
-  bool accepts_streams() const { return !closed() && !goaway_received_; }
-  // Sends `stream`'s request now, or as soon as the handshake is done. The
-  // stream hears back through OnUpstreamStarted or OnUpstreamFailed.
+  bool accepts_streams() const override { return !closed() && !goaway_received_; }
+  // Sends `stream`'s request now, or as soon as the handshake is done, with
+  // this connection's endpoint as its :authority (the replica the pool
+  // chose, whatever the stream's list says). The stream hears back through
+  // OnUpstreamStarted or OnUpstreamFailed.
   void Submit(ForwardedStream* stream);
   // The stream is gone on the caller's side: reset it here, forget it.
   void Cancel(ForwardedStream* stream, int32_t stream_id);
   const std::string& key() const { return key_; }
   // Calls open or waiting on this connection.
-  size_t pending() const { return waiting_.size() + active_.size(); }
+  size_t pending() const override { return waiting_.size() + active_.size(); }
 
  private:
   Upstream(TransportThread* thread, int fd, SSL* ssl, const std::string& provider,
@@ -66,7 +69,7 @@ class Upstream final : public H2Connection {
   const std::string provider_;
   const std::string peer_hub_;  // "" for a connector
   const std::string trust_domain_;
-  const std::string authority_;
+  const std::string authority_;  // the endpoint's address: each request's :authority
   bool goaway_received_ = false;
   bool established_ = false;  // the handshake and the provider check passed
   std::vector<ForwardedStream*> waiting_;  // until the handshake is done

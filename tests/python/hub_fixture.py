@@ -99,6 +99,7 @@ class FakeConnector:
         self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
         self.requests = 0
         self.last_timeout = None  # the grpc-timeout of the last call, as the hub sent it
+        self.last_authority = None  # the :authority of the last call, as the hub sent it
         self.resets = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -144,6 +145,7 @@ class FakeConnector:
                             continue
                         self.requests += 1
                         self.last_timeout = dict(event.headers).get(b"grpc-timeout")
+                        self.last_authority = dict(event.headers).get(b":authority")
                         if self._answer(conn, sock, event, due) == "goaway-hang":
                             # By hand, so that h2 keeps the stream open.
                             sock.sendall(conn.data_to_send() + b"\x00\x00\x08\x07\x00\x00\x00\x00\x00"
@@ -206,14 +208,16 @@ class Hub:
     """PKI, echo connector, scripted connector and the hub, in a temp dir."""
 
     def __init__(self, build, limits="", extra="", dead_echo_replica=False, recording=None,
-                 hub_args=(), admin=None):
+                 hub_args=(), admin=None, fake_replica=False):
         """`extra`: more configuration lines (quotas); `dead_echo_replica`: Echo's
         route lists a broken endpoint before the real one: it accepts connections
         and closes them at once, so the hub learns only after connecting, with
         calls already waiting on it; `recording`: None (off), "DURABLE" or
         "FAST", into `database`; `hub_args`: more flags for ndxp-hub
         (--test-faults DIR); `admin`: the admin listener's address ("127.0.0.1:0"),
-        bound address in `admin_address`."""
+        bound address in `admin_address`; `fake_replica`: the scripted
+        connector's route has a second replica, `fake_replica`, scripted as
+        the first."""
         self.build = build
         self.recording = recording
         self.dir = tempfile.mkdtemp(prefix="ndxp-hub-fixture-")
@@ -224,6 +228,7 @@ class Hub:
             self.issue(name)
         self.publish_crl()
         self.fake = FakeConnector(self.pki)
+        self.fake_replica = FakeConnector(self.pki) if fake_replica else None
         with socket.socket() as s:  # a fixed port, so the echo connector can come back on it
             s.bind(("127.0.0.1", 0))
             self.echo_port = s.getsockname()[1]
@@ -359,8 +364,9 @@ class Hub:
             'routes { service: "%s" provider: "%s" endpoint: "%s"%s }'
             % (ECHO_SERVICE, IDENTITIES["echo"][0], self.dead_address or self.echo_address,
                ' replicas: "%s"' % self.echo_address if self.dead_address else ""),
-            'routes { service: "%s" provider: "%s" endpoint: "%s" }'
-            % (FAKE_SERVICE, IDENTITIES["fake"][0], self.fake.address),
+            'routes { service: "%s" provider: "%s" endpoint: "%s"%s }'
+            % (FAKE_SERVICE, IDENTITIES["fake"][0], self.fake.address,
+               ' replicas: "%s"' % self.fake_replica.address if self.fake_replica else ""),
             'grants { consumer: "%s" service: "%s" }' % (caller, ECHO_SERVICE),
             'grants { consumer: "%s" service: "%s" }' % (caller, FAKE_SERVICE),
             'grants { consumer: "%s" service: "%s" }' % (victim, ECHO_SERVICE),
@@ -408,6 +414,8 @@ class Hub:
                     process.kill()
                     process.wait()
         self.fake.stop()
+        if self.fake_replica:
+            self.fake_replica.stop()
         if self.dead_address:
             self.dead.close()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -36,11 +36,12 @@ class TransportTest(unittest.TestCase):
 
     EXTRA = ""
     DEAD_ECHO_REPLICA = False
+    FAKE_REPLICA = False
 
     @classmethod
     def setUpClass(cls):
         cls.hub = Hub(BUILD, limits=cls.LIMITS, extra=cls.EXTRA,
-                      dead_echo_replica=cls.DEAD_ECHO_REPLICA)
+                      dead_echo_replica=cls.DEAD_ECHO_REPLICA, fake_replica=cls.FAKE_REPLICA)
 
     @classmethod
     def tearDownClass(cls):
@@ -476,6 +477,23 @@ class ReplicasTest(TransportTest):
         self.assertEqual(third.grpc_status, 14, third.grpc_message)
         self.assertIn("2 calls pending", third.grpc_message)
         self.assertEqual(fake.requests, requests + 2)
+
+
+class ReplicaAuthorityTest(TransportTest):
+    """The scripted connector's route: two replicas, both answering."""
+    FAKE_REPLICA = True
+
+    def test_each_replica_is_named_as_the_authority_of_the_calls_it_receives(self):
+        # The pool chooses the replica round robin; the request names that
+        # one, not the route's first endpoint.
+        raw = self.connect()
+        first, second = self.hub.fake, self.hub.fake_replica
+        for _ in range(4):
+            answer = raw.call(FAKE_METHOD, b"", [("x-fake", "slow"), ("x-fake-delay", "0")])
+            self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+        self.assertEqual((first.requests, second.requests), (2, 2), "round robin")
+        self.assertEqual(first.last_authority, first.address.encode())
+        self.assertEqual(second.last_authority, second.address.encode())
 
 
 class TlsLifecycleTest(TransportTest):
