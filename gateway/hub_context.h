@@ -16,6 +16,7 @@
 #include "absl/types/span.h"
 #include "gateway/admin/worker.h"
 #include "gateway/admission/admission.h"
+#include "gateway/admission/admit_call.h"
 #include "gateway/call/call_kinds.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/config/hub_config.h"
@@ -146,10 +147,6 @@ struct HubContext {
   std::unique_ptr<LocalServices> local;  // health, reflection
   // The agencies' names (`agencies`), for ListAgencies and the dashboard.
   std::shared_ptr<const statistics::AgencyDirectory> agencies;
-  // Applied upstream when the caller sets no deadline, so no call hangs.
-  std::chrono::milliseconds default_deadline{kDefaultDeadlineMs};
-  // The longest deadline a call gets (a route may allow more).
-  std::chrono::milliseconds max_deadline{kDefaultMaxDeadlineMs};
   HubStats* stats = nullptr;  // the hub's, shared across reloads
   metrics::CallMetrics* metrics = nullptr;  // the hub's, shared across reloads
   // Where transactions go (nullptr: not recorded), and whether a response
@@ -159,6 +156,11 @@ struct HubContext {
   Worker* worker = nullptr;  // runs blocking local methods; the hub's
   ReplayGuard* replays = nullptr;  // peer assertions seen; the hub's (or own_replays)
   std::unique_ptr<ReplayGuard> own_replays;  // when built without the hub's parts
+  // What every call's admission decides against: the tables above, the
+  // replay guard, the deadlines (limits.default_deadline_ms, applied when a
+  // caller sets none, so no call hangs; limits.max_deadline_ms, unless a
+  // route allows more).
+  AdmissionContext admission;
 
   const std::string& trust_domain() const { return settings.config.trust_domain(); }
 };

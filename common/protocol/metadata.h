@@ -11,6 +11,8 @@ inline constexpr char kPurposeHeader[] = "x-ndxp-purpose";
 inline constexpr char kRequestIdHeader[] = "x-ndxp-request-id";
 // Set by the hub to the caller's verified SPIFFE ID; any client value is dropped.
 inline constexpr char kConsumerHeader[] = "x-ndxp-consumer";
+// Between hubs: the original consumer, signed by the peer hub that forwards.
+inline constexpr char kAssertionHeader[] = "x-ndxp-assertion";
 
 }  // namespace ndxp::protocol
 

@@ -22,18 +22,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/call/call_head.h"
 #include "gateway/call/call_kinds.h"
 #include "gateway/local/local_services.h"
 #include "gateway/policy/access_policy.h"
 #include "gateway/routing/route_table.h"
 
 namespace ndxp::gateway {
-
-// One request header as received (names and values are raw network bytes).
-struct RequestHeader {
-  absl::string_view name;
-  absl::string_view value;
-};
 
 // What Admit reads of a call. Views; they must outlive the Admit call only.
 struct CallView {

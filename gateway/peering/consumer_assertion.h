@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/protocol/metadata.h"
 #include "ndxp/hub/v1/assertion.pb.h"
 
 struct evp_pkey_st;
@@ -28,7 +29,7 @@ namespace ndxp::gateway {
 
 using ConsumerAssertion = ndxp::hub::v1::ConsumerAssertion;
 
-inline constexpr absl::string_view kAssertionHeader = "x-ndxp-assertion";
+inline constexpr absl::string_view kAssertionHeader = protocol::kAssertionHeader;
 // Hubs a call may pass through, the first (where the consumer connects) and
 // the last (whose connector answers) included: a loop of routes between hubs
 // is cut at the third.

@@ -140,10 +140,9 @@ int64_t ReplayGuard::sweeps() {
   return total;
 }
 
-absl::StatusOr<AssertedConsumer> AcceptAssertion(
-    const PeerTable& peers, ReplayGuard& replays,
-    const absl::StatusOr<ConsumerIdentity>& connection, evp_pkey_st* connection_key,
-    absl::string_view header_value, const CallToCheck& call) {
+absl::StatusOr<AssertedConsumer> VerifyAssertion(
+    const PeerTable& peers, const absl::StatusOr<ConsumerIdentity>& connection,
+    evp_pkey_st* connection_key, absl::string_view header_value, const CallToCheck& call) {
   const PeerHub* peer = connection.ok() ? peers.Find(connection->spiffe_id) : nullptr;
   if (peer == nullptr) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -167,14 +166,24 @@ absl::StatusOr<AssertedConsumer> AcceptAssertion(
         absl::StrCat(kAssertionHeader, ": ", peer->agency_subsystem, " may not assert ",
                      asserted.spiffe_id, " (outside the scope configured for that peer)"));
   }
-  if (absl::Status s = replays.FirstUse(assertion->nonce(),
-                                        absl::FromUnixMillis(assertion->expires_at_ms()), call.now);
-      !s.ok()) {
-    return s;
-  }
   asserted.peer = peer;
   asserted.hubs_before.assign(assertion->earlier_hubs().begin(), assertion->earlier_hubs().end());
   asserted.hubs_before.push_back(peer->spiffe_id);
+  asserted.nonce = assertion->nonce();
+  asserted.expires = absl::FromUnixMillis(assertion->expires_at_ms());
+  return asserted;
+}
+
+absl::StatusOr<AssertedConsumer> AcceptAssertion(
+    const PeerTable& peers, ReplayGuard& replays,
+    const absl::StatusOr<ConsumerIdentity>& connection, evp_pkey_st* connection_key,
+    absl::string_view header_value, const CallToCheck& call) {
+  absl::StatusOr<AssertedConsumer> asserted =
+      VerifyAssertion(peers, connection, connection_key, header_value, call);
+  if (!asserted.ok()) return asserted;
+  if (absl::Status s = replays.FirstUse(asserted->nonce, asserted->expires, call.now); !s.ok()) {
+    return s;
+  }
   return asserted;
 }
 

@@ -97,6 +97,9 @@ struct AssertedConsumer {
   // The hubs before this one, first first (the signer last): what this hub
   // passes on in `earlier_hubs` when it forwards the call to another peer.
   std::vector<std::string> hubs_before;
+  // The assertion's nonce and expiry, for the replay check (ReplayGuard).
+  std::string nonce;
+  absl::Time expires;
 };
 
 // The receiving hub's check of a call that brings an x-ndxp-assertion
@@ -110,6 +113,13 @@ absl::StatusOr<AssertedConsumer> AcceptAssertion(
     const PeerTable& peers, ReplayGuard& replays,
     const absl::StatusOr<ConsumerIdentity>& connection, evp_pkey_st* connection_key,
     absl::string_view header_value, const CallToCheck& call);
+
+// AcceptAssertion without the replay check, which the caller makes with
+// `replays.FirstUse(asserted.nonce, asserted.expires, now)` once nothing
+// else can refuse the call (admission takes its side effects last).
+absl::StatusOr<AssertedConsumer> VerifyAssertion(
+    const PeerTable& peers, const absl::StatusOr<ConsumerIdentity>& connection,
+    evp_pkey_st* connection_key, absl::string_view header_value, const CallToCheck& call);
 
 }  // namespace ndxp::gateway
 

@@ -4,18 +4,13 @@
 #include <cstring>
 
 #include <grpcpp/support/byte_buffer.h>
-#include <openssl/rand.h>
 
-#include "absl/container/inlined_vector.h"
-#include "absl/random/random.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "common/protocol/metadata.h"
-#include "gateway/admission/admission.h"
-#include "gateway/admission/header_rules.h"
-#include "gateway/peering/peers.h"
+#include "gateway/admission/admit_call.h"
 #include "grpc/health/v1/health.pb.h"
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/transport_thread.h"
@@ -23,19 +18,6 @@
 
 namespace ndxp::gateway::transport {
 namespace {
-
-// 128 random bits in hex; per-thread generator, no lock. Formatted by hand:
-// it runs for every call that brings no id (StrFormat showed in profiles).
-std::string NewRequestId() {
-  static thread_local absl::BitGen bits;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (int half = 0; half < 2; ++half) {
-    uint64_t value = absl::Uniform<uint64_t>(bits);
-    for (int i = 15; i >= 0; --i, value >>= 4) id[half * 16 + i] = kHex[value & 0xF];
-  }
-  return id;
-}
 
 HeaderList StatusTrailers(const absl::Status& status) {
   HeaderList trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.code()))}};
@@ -51,20 +33,6 @@ int StatusCodeOf(const HeaderList& trailers) {
     if (name == "grpc-status" && absl::SimpleAtoi(value, &code)) return code;
   }
   return static_cast<int>(absl::StatusCode::kUnknown);
-}
-
-// What makes a request gRPC over HTTP/2 (nghttp2's own HTTP checks are off
-// on the callers' side: admission has checked names and values).
-absl::Status CheckGrpcRequest(absl::string_view method, absl::string_view content_type) {
-  if (method != "POST") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("gRPC calls are HTTP/2 POST requests, not \"", method, "\""));
-  }
-  if (!absl::StartsWith(content_type, "application/grpc")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "content-type \"", content_type, "\" is not application/grpc"));
-  }
-  return absl::OkStatus();
 }
 
 constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
@@ -83,18 +51,6 @@ void AppendMessage(absl::string_view payload, ByteQueue* out) {
                        static_cast<uint8_t>(payload.size())};
   out->Append(prefix, sizeof(prefix));
   out->Append(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
-}
-
-// The :authority the request's list carries until a connection takes it
-// (Upstream::Start names the endpoint the pool chose): the longest of the
-// service's endpoints, so that the size checked against the connectors'
-// limit holds whichever replica takes the call.
-const std::string& PlaceholderAuthority(const ServiceRoute& service) {
-  const std::string* longest = &service.endpoints.front();
-  for (const std::string& endpoint : service.endpoints) {
-    if (endpoint.size() > longest->size()) longest = &endpoint;
-  }
-  return *longest;
 }
 
 }  // namespace
@@ -143,7 +99,6 @@ ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
       downstream_id_(stream_id),
       serial_(thread_->Register(this)),
       hub_(thread_->context()),
-      identity_(&downstream->identity()),
       started_(absl::Now()),
       request_messages_(thread_->shared().max_message_bytes),
       response_messages_(thread_->shared().max_message_bytes) {
@@ -276,205 +231,44 @@ void ForwardedStream::OnRequestHeader(absl::string_view name, absl::string_view 
 
 void ForwardedStream::OnRequestHeadersDone() {
   if (phase_ != Phase::kReceivingHeaders) return;
-  if (request_header_bytes_ > kMaxRequestHeaderBytes) {
-    // Refused here and, as a header block decoded for nothing, counted by
-    // the connection's FrameGuard too (limits.wasted_header_frames).
-    return Refuse(Refusal::kHeadersTooLarge,
-                  absl::ResourceExhaustedError(absl::StrCat(
-                      "request headers of ", request_header_bytes_,
-                      " bytes and more are over the limit of ", kMaxRequestHeaderBytes)));
-  }
-  absl::InlinedVector<RequestHeader, 16> headers;
-  absl::string_view path, method, content_type, timeout, encoding;
-  absl::string_view assertion, request_id, purpose;
-  int assertions = 0;  // an empty or repeated header is refused too, never dropped
-  for (const auto& [name, value] : request_headers_) {
-    headers.push_back({name, value});
-    if (name == ":path") path = value;
-    if (name == ":method") method = value;
-    if (name == "content-type") content_type = value;
-    if (name == "grpc-timeout") timeout = value;
-    if (name == "grpc-encoding") encoding = value;
-    if (name == kAssertionHeader) assertion = value, ++assertions;
-    if (name == protocol::kRequestIdHeader) request_id = value;
-    if (name == protocol::kPurposeHeader) purpose = value;
-  }
-  if (assertions > 0) {
-    // A peer hub forwards a call of one of its members: admitted as that
-    // member's own (grants, purpose, quotas, recording), or refused.
-    absl::StatusOr<AssertedConsumer> asserted =
-        assertions > 1
-            ? absl::UnauthenticatedError(absl::StrCat(kAssertionHeader, ": ", assertions,
-                                                      " of them; a call carries one"))
-            : AcceptAssertion(*hub_->peers, *hub_->replays, downstream_->identity(),
-                              downstream_->peer_public_key(), assertion,
-                              {path, request_id, purpose, absl::Now()});
-    if (!asserted.ok()) {
-      request_id_ = IsValidRequestId(request_id) ? std::string(request_id) : NewRequestId();
-      return Refuse(asserted.status().code() == absl::StatusCode::kPermissionDenied
-                        ? Refusal::kPermissionDenied
-                        : Refusal::kUnauthenticated,
-                    asserted.status());
-    }
-    asserted_spiffe_id_ = std::move(asserted->spiffe_id);
-    asserted_identity_ = ParseSpiffeId(asserted_spiffe_id_, asserted->trust_domain);
-    identity_ = &asserted_identity_;
-    record_.via = asserted->peer->agency_subsystem;
-    hubs_before_ = std::move(asserted->hubs_before);
-  }
-  AdmissionTables tables{hub_->routes.get(), hub_->policy.get(), hub_->local.get(),
-                         &NewRequestId};
-  AdmissionDecision decision = Admit(tables, {path, identity_, headers});
-  request_id_ = std::move(decision.request_id);
-  if (!decision.status.ok()) return Refuse(decision.refusal, decision.status);
-  if (absl::Status s = CheckGrpcRequest(method, content_type); !s.ok()) {
-    return Refuse(Refusal::kBadRequest, s);
-  }
-
-  std::optional<absl::Duration> caller_timeout;
-  if (!timeout.empty()) {
-    caller_timeout = ParseGrpcTimeout(timeout);
-    if (!caller_timeout.has_value()) {
-      return Refuse(Refusal::kBadRequest, absl::InvalidArgumentError(absl::StrCat(
-                                              "grpc-timeout \"", timeout, "\" is malformed")));
-    }
-  }
-  // The call's deadline: the caller's, or the default, never past the cap
-  // (the route's, else the hub's), and the same upstream.
-  absl::Duration cap = absl::FromChrono(hub_->max_deadline);
-  if (decision.route != nullptr && decision.route->service->max_deadline > absl::ZeroDuration()) {
-    cap = decision.route->service->max_deadline;
-  }
-  const absl::Duration remaining =
-      std::min(caller_timeout.value_or(absl::FromChrono(hub_->default_deadline)), cap);
-  StartDeadline(remaining);
-
-  if (decision.local != nullptr) {
-    if (!encoding.empty() && encoding != "identity") {
-      return Refuse(Refusal::kBadRequest,
-                    absl::UnimplementedError(absl::StrCat(
-                        "the hub's own methods take uncompressed messages, not ", encoding)));
-    }
-    local_ = decision.local;
+  CallHead head;
+  head.header_bytes = request_header_bytes_;
+  for (const auto& [name, value] : request_headers_) head.Add(name, value);
+  AdmitCall(hub_->admission, head, {&downstream_->identity(), downstream_->peer_public_key()},
+            absl::Now(), plan_);
+  record_.via = plan_.via;
+  if (!plan_.status.ok()) return Refuse(head.path);
+  StartDeadline(plan_.deadline);
+  if (plan_.local != nullptr) {
+    local_ = plan_.local;
     phase_ = Phase::kLocal;
     return;
   }
-
-  const MethodRoute& route = *decision.route;
-  if (!route.service->peer_hub.empty()) {
-    if (absl::Status s = PrepareAssertion(route, decision.purpose); !s.ok()) {
-      return Refuse(Refusal::kPermissionDenied, s);
-    }
-  }
-  record_.request_id = request_id_;
-  record_.consumer = std::move(decision.consumer);
+  const MethodRoute& route = *plan_.route;
+  record_.request_id = plan_.request_id;
+  record_.consumer = std::move(plan_.consumer);
   record_.provider = route.service->provider;
   record_.service = route.service->service;
   record_.method = std::string(route.method);
-  record_.purpose = std::move(decision.purpose);
-
-  upstream_request_ = {{":method", "POST"},
-                       {":scheme", "https"},
-                       {":path", route.full_method},
-                       {":authority", PlaceholderAuthority(*route.service)},
-                       {"te", "trailers"},
-                       {"grpc-timeout", FormatGrpcTimeout(remaining)}};
-  bool has_content_type = false;
-  for (const auto& [name, value] : request_headers_) {
-    if (name == "content-type") has_content_type = true;
-    if (name == "content-type" || name == "user-agent" ||
-        (absl::StartsWith(name, "grpc-") && name != "grpc-timeout")) {
-      upstream_request_.Add(name, value);
-    }
-  }
-  if (!has_content_type) upstream_request_.Add("content-type", "application/grpc");
-  request_messages_.MeterInflatedSize(encoding);  // the connector inflates it whole
-  for (const auto& [name, value] : decision.upstream_headers) upstream_request_.Add(name, value);
-  if (size_t bytes = UpstreamHeaderBytes(); bytes > kConnectorMaxHeaderBytes) {
-    return Refuse(Refusal::kHeadersTooLarge,
-                  absl::ResourceExhaustedError(absl::StrCat(
-                      "request headers too large: with the hub's own they come to ", bytes,
-                      " bytes, over the connectors' limit of ", kConnectorMaxHeaderBytes,
-                      " (RFC 9113 sizes: name, value and 32 per header)")));
-  }
-  // The cap on open calls and the quota last, once nothing else can refuse
-  // the call: a refused call spends none of either.
-  absl::Duration retry_after = absl::ZeroDuration();
-  if (absl::Status s = hub_->quotas->AcquireOpenCall(**identity_, route, &quota_, &retry_after);
-      !s.ok()) {
-    return Refuse(Refusal::kOverConcurrency, s, retry_after);
-  }
-  if (!hub_->quotas->empty()) {
-    if (absl::Status s =
-            hub_->quotas->Acquire(**identity_, route, absl::Now(), &quota_, &retry_after);
-        !s.ok()) {
-      return Refuse(Refusal::kOverQuota, s, retry_after);
-    }
-  }
+  record_.purpose = std::move(plan_.purpose);
+  request_messages_.MeterInflatedSize(head.encoding);  // the connector inflates it whole
   request_headers_.Release();
   hub_->stats->forwarded.fetch_add(1, std::memory_order_relaxed);
   StartForwarding(route);
 }
 
-size_t ForwardedStream::UpstreamHeaderBytes() const {
-  size_t bytes = 0;
-  for (const auto& [name, value] : upstream_request_) bytes += name.size() + value.size() + 32;
-  if (outbound_assertion_ != nullptr) {
-    // Signed at the connection (Upstream): base64url(payload).base64url(a
-    // signature of at most 512 bytes, RSA-4096's).
-    const size_t signed_bytes = outbound_assertion_->ByteSizeLong() + 512;
-    bytes += kAssertionHeader.size() + (signed_bytes * 4 + 2) / 3 + 1 + 32;
-  }
-  return bytes;
-}
-
-absl::Status ForwardedStream::PrepareAssertion(const MethodRoute& route,
-                                               const std::string& purpose) {
-  // The hubs before this one, this one (the signer) and the peer.
-  if (hubs_before_.size() + 2 > static_cast<size_t>(kMaxHubsOnPath)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        route.full_method, " is routed to another peer hub, but the call has passed ",
-        hubs_before_.size() + 1, " hubs already; at most ", kMaxHubsOnPath,
-        " may carry one call (a loop of peer routes?)"));
-  }
-  outbound_assertion_ = std::make_unique<ConsumerAssertion>();
-  ConsumerAssertion& a = *outbound_assertion_;
-  a.set_consumer(std::string((*identity_)->spiffe_id));
-  a.set_method(route.full_method);
-  a.set_request_id(request_id_);
-  a.set_purpose(purpose);
-  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
-  const uint32_t lifetime_ms = hub_->settings.config.limits().assertion_lifetime_ms();
-  a.set_issued_at_ms(now_ms);
-  a.set_expires_at_ms(now_ms + (lifetime_ms > 0 ? lifetime_ms
-                                                 : absl::ToInt64Milliseconds(
-                                                       kDefaultAssertionLifetime)));
-  std::string nonce(kAssertionNonceBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size()) != 1) {
-    return absl::InternalError("cannot draw a nonce for the peer hub's assertion");
-  }
-  a.set_nonce(std::move(nonce));
-  for (const std::string& hub : hubs_before_) a.add_earlier_hubs(hub);
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::string> ForwardedStream::SignAssertion(evp_pkey_st* key) const {
-  if (outbound_assertion_ == nullptr) return absl::InternalError("no assertion prepared");
-  return gateway::SignAssertion(*outbound_assertion_, key);
+  if (plan_.assertion == nullptr) return absl::InternalError("no assertion prepared");
+  return gateway::SignAssertion(*plan_.assertion, key);
 }
 
-void ForwardedStream::Refuse(Refusal kind, const absl::Status& status,
-                             absl::Duration retry_after) {
-  CountRefusal(kind, hub_->stats);
+void ForwardedStream::Refuse(absl::string_view path) {
+  CountRefusal(plan_.refusal, hub_->stats);
   if (hub_->recorder != nullptr) {  // bounded: a flood of refusals drops, counted
-    absl::string_view path;
-    for (const auto& [name, value] : request_headers_) {
-      if (name == ":path") path = value;
-    }
-    TransactionRecord refused =
-        RefusedCallRecord(*hub_, path, *identity_, status, request_id_, started_);
-    refused.via = record_.via;
-    refused.refusal_kind = kind;
+    TransactionRecord refused = RefusedCallRecord(*hub_, path, *plan_.identity, plan_.status,
+                                                  plan_.request_id, started_);
+    refused.via = plan_.via;
+    refused.refusal_kind = plan_.refusal;
     hub_->recorder->RecordRefusal(thread_->index(), std::move(refused));
   }
   phase_ = Phase::kRefused;
@@ -482,11 +276,11 @@ void ForwardedStream::Refuse(Refusal kind, const absl::Status& status,
   DropRequestBody();
   request_headers_.Release();
   released_ = true;
-  HeaderList trailers = StatusTrailers(status);
-  if (retry_after > absl::ZeroDuration()) {  // gRFC A6: when the caller may retry
+  HeaderList trailers = StatusTrailers(plan_.status);
+  if (plan_.retry_after > absl::ZeroDuration()) {  // gRFC A6: when the caller may retry
     trailers.Add("grpc-retry-pushback-ms",
                  absl::StrCat(absl::ToInt64Milliseconds(
-                     absl::Ceil(retry_after, absl::Milliseconds(1)))));
+                     absl::Ceil(plan_.retry_after, absl::Milliseconds(1)))));
   }
   SubmitTrailersOnly(trailers);
 }
@@ -658,9 +452,9 @@ void ForwardedStream::SendResponseHeaders() {
   HeaderList headers;
   if (!has_status) headers.Add(":status", "200");
   headers.Append(response_headers_);
-  headers.Add(protocol::kRequestIdHeader, request_id_);
+  headers.Add(protocol::kRequestIdHeader, plan_.request_id);
   response_headers_.Release();
-  HeaderList::Nva nva = headers.ToNva();
+  Nva nva = ToNva(headers);
   nghttp2_data_provider body;
   body.source.ptr = this;
   body.read_callback = &ReadResponseBodySource;
@@ -711,7 +505,7 @@ ssize_t ForwardedStream::ReadResponseBody(size_t length, uint32_t* flags) {
   }
   if (released_) {
     // Every byte is out and the outcome is on record: the trailers close it.
-    HeaderList::Nva nva = trailers_.ToNva();
+    Nva nva = ToNva(trailers_);
     nghttp2_submit_trailer(downstream_->session(), downstream_id_, nva.data(), nva.size());
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     phase_ = Phase::kDone;
@@ -903,8 +697,8 @@ void ForwardedStream::SubmitTrailersOnly(const HeaderList& trailers) {
   response_headers_sent_ = true;
   HeaderList headers = {{":status", "200"}, {"content-type", "application/grpc"}};
   headers.Append(trailers);
-  headers.Add(protocol::kRequestIdHeader, request_id_);
-  HeaderList::Nva nva = headers.ToNva();
+  headers.Add(protocol::kRequestIdHeader, plan_.request_id);
+  Nva nva = ToNva(headers);
   nghttp2_submit_response(downstream_->session(), downstream_id_, nva.data(), nva.size(),
                           nullptr);
   downstream_->ScheduleFlush();
@@ -1005,7 +799,7 @@ bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
     if (service->service != check.service()) continue;
     probed_ = service.get();
     phase_ = Phase::kForwarding;
-    upstream_request_ = {{":method", "POST"},
+    plan_.upstream_headers = {{":method", "POST"},
                          {":scheme", "https"},
                          {":path", std::string(kHealthCheck)},
                          {":authority", PlaceholderAuthority(*service)},

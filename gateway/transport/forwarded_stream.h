@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/admission/admit_call.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/hub_context.h"
 #include "gateway/local/local_services.h"
@@ -71,16 +72,7 @@ class ByteQueue {
 
 class ForwardedStream {
  public:
-  // Decoded header bytes a connector accepts (RFC 9113 sizes: name, value
-  // and 32 per field): gRPC servers' default metadata limit. The hub adds
-  // its own headers (consumer, request id, deadline, on peer routes the
-  // assertion), so a call is refused when what it would send the connector
-  // is larger, before a connector refuses it as a call on record.
-  static constexpr size_t kConnectorMaxHeaderBytes = 8 * 1024;
-  // Decoded header bytes a request may bring, as advertised in
-  // SETTINGS_MAX_HEADER_LIST_SIZE: what a connector accepts, as nothing
-  // larger could reach one.
-  static constexpr size_t kMaxRequestHeaderBytes = kConnectorMaxHeaderBytes;
+  static constexpr size_t kMaxRequestHeaderBytes = gateway::kMaxRequestHeaderBytes;
   static constexpr size_t kMaxResponseHeaderBytes = 32 * 1024;
   // Answers of a hub-local stream waiting for its caller to read them.
   static constexpr size_t kMaxLocalBacklogBytes = 256 * 1024;
@@ -126,7 +118,7 @@ class ForwardedStream {
   // of unread answers has drained).
   void AnswerLocalMessages();
 
-  const HeaderList& request_headers_for_upstream() const { return upstream_request_; }
+  const HeaderList& request_headers_for_upstream() const { return plan_.upstream_headers; }
   // For a call routed to a peer hub: the x-ndxp-assertion value, signed with
   // `key` (the private key of the connection it goes on).
   absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
@@ -157,17 +149,10 @@ class ForwardedStream {
     kDone,              // the answer is handed to nghttp2
   };
 
-  // Answers a refusal made before forwarding; a `retry_after` over zero is
-  // sent as grpc-retry-pushback-ms.
-  // Answers the call with `status` itself, counted and recorded as a refusal
-  // of `kind`.
-  void Refuse(Refusal kind, const absl::Status& status,
-              absl::Duration retry_after = absl::ZeroDuration());
+  // Answers the call with the refusal plan_ holds, counted and recorded as
+  // a refusal of its kind (`path`: the method it named, for the record).
+  void Refuse(absl::string_view path);
   void StartForwarding(const MethodRoute& route);
-  // What this call asserts to the peer hub `route` goes to (signed per
-  // connection by SignAssertion), `purpose` decoded; PERMISSION_DENIED past
-  // the hop limit.
-  absl::Status PrepareAssertion(const MethodRoute& route, const std::string& purpose);
   void StartDeadline(absl::Duration timeout);
   static void OnDeadlineEvent(struct ev_loop* loop, ev_timer* timer, int events);
   void OnDeadline();
@@ -190,9 +175,6 @@ class ForwardedStream {
   // Drop buffered bytes, reopening the window they held on their side.
   void DropRequestBody();
   void DropResponseBody();
-  // The decoded size of the header block the connector will receive
-  // (upstream_request_, and the assertion on a peer route).
-  size_t UpstreamHeaderBytes() const;
   // Brings HubStats::held_response_bytes in line with response_body_ (to 0
   // when `gone`: the stream is being destroyed).
   void CountHeldResponse(bool gone = false);
@@ -215,22 +197,15 @@ class ForwardedStream {
   const int32_t downstream_id_;
   const uint64_t serial_;
   std::shared_ptr<const HubContext> hub_;  // the configuration this call started under
-  QuotaTicket quota_;  // what the call holds of its consumer's quotas (hub_ owns them)
-  // Whose call this is: the connection's identity, or the consumer a peer
-  // hub asserted (then kept here, with the hubs the call came through).
-  const absl::StatusOr<ConsumerIdentity>* identity_;
-  std::string asserted_spiffe_id_;  // asserted_identity_ points into it
-  absl::StatusOr<ConsumerIdentity> asserted_identity_;  // unset (UNKNOWN, no allocation) unless asserted
-  std::vector<std::string> hubs_before_;
-  std::unique_ptr<ConsumerAssertion> outbound_assertion_;  // routed to a peer hub
+  // Admission's decision (gateway/admission/admit_call.h): whose call, the
+  // route or hub-local method, the upstream header block, the quota held.
+  CallPlan plan_;
   Phase phase_ = Phase::kReceivingHeaders;
   const absl::Time started_;
 
   // The request.
   HeaderList request_headers_;  // as received, pseudo-headers included
   size_t request_header_bytes_ = 0;
-  HeaderList upstream_request_;
-  std::string request_id_;
   bool request_ended_ = false;
   bool request_deferred_ = false;
   ByteQueue request_body_;

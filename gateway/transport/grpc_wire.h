@@ -1,7 +1,7 @@
 // What the transport reads of gRPC on the wire without parsing messages:
 // the 5-byte length prefix of each message (compressed or not, the limit is
-// on wire bytes, and on what a compressed request inflates to), grpc-timeout,
-// and the trailers a hub-made answer carries.
+// on wire bytes, and on what a compressed request inflates to) and the
+// trailers a hub-made answer carries.
 #ifndef NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_
 #define NDXP_GATEWAY_TRANSPORT_GRPC_WIRE_H_
 
@@ -60,13 +60,6 @@ class GrpcMessageScanner {
   int64_t messages_ = 0;
   int64_t payload_bytes_ = 0;
 };
-
-// gRPC's "grpc-timeout" (1-8 digits and a unit H M S m u n); nullopt if
-// malformed.
-std::optional<absl::Duration> ParseGrpcTimeout(absl::string_view value);
-// A duration as grpc-timeout, rounded up so the connector never sees a
-// longer deadline than the hub enforces.
-std::string FormatGrpcTimeout(absl::Duration timeout);
 
 // A grpc-message value: printable ASCII except '%' as is, other bytes %XX.
 std::string EncodeGrpcMessage(absl::string_view message);

@@ -115,7 +115,7 @@ void Upstream::Submit(ForwardedStream* stream) {
 }
 
 void Upstream::Start(ForwardedStream* stream) {
-  HeaderList::Nva nva = stream->request_headers_for_upstream().ToNva();
+  Nva nva = ToNva(stream->request_headers_for_upstream());
   // The stream's list was made before an endpoint was chosen: the request
   // names the one it goes to (in place: no copy of the list).
   for (nghttp2_nv& field : nva) {

@@ -9,11 +9,12 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "common/protocol/grpc_timeout.h"
 #include "gateway/transport/grpc_wire.h"
 
-using ndxp::gateway::transport::FormatGrpcTimeout;
 using ndxp::gateway::transport::GrpcMessageScanner;
-using ndxp::gateway::transport::ParseGrpcTimeout;
+using ndxp::protocol::FormatGrpcTimeout;
+using ndxp::protocol::ParseGrpcTimeout;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
