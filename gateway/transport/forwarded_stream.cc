@@ -36,7 +36,6 @@ int StatusCodeOf(const HeaderList& trailers) {
 }
 
 constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
-constexpr absl::string_view kHealthWatch = "/grpc.health.v1.Health/Watch";
 
 ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t*, size_t length,
                                uint32_t* flags, nghttp2_data_source* source, void*) {
@@ -240,8 +239,8 @@ void ForwardedStream::OnRequestHeadersDone() {
   if (!plan_.status.ok()) return Refuse(head.path);
   StartDeadline(plan_.deadline);
   if (plan_.local != nullptr) {
-    local_ = plan_.local;
-    phase_ = Phase::kLocal;
+    phase_ = Phase::kForwarding;
+    local_ = std::make_unique<LocalConnector>(this, plan_.local);
     return;
   }
   const MethodRoute& route = *plan_.route;
@@ -334,7 +333,7 @@ void ForwardedStream::OnUpstreamStarted(Upstream* upstream, int32_t stream_id) {
 }
 
 void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
-  if (phase_ != Phase::kForwarding && phase_ != Phase::kLocal) {
+  if (phase_ != Phase::kForwarding) {
     ConsumeRequest(length);  // nobody will read it: reopen the window at once
     return;
   }
@@ -347,23 +346,16 @@ void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
     return;
   }
   request_body_.Append(data, length);
-  if (phase_ == Phase::kLocal) {
-    AnswerLocalMessages();
-    return;
-  }
   ResumeRequest();
 }
 
 void ForwardedStream::OnRequestEnd() {
   request_ended_ = true;
-  if (phase_ == Phase::kLocal) {
-    AnswerLocalMessages();
-  } else {
-    ResumeRequest();
-  }
+  ResumeRequest();
 }
 
 void ForwardedStream::ResumeRequest() {
+  if (local_ != nullptr) return local_->OnRequestReady();
   if (!request_deferred_ || !upstream_open_ || upstream_ == nullptr) return;
   request_deferred_ = false;
   nghttp2_session_resume_data(upstream_->session(), upstream_id_);
@@ -520,15 +512,7 @@ void ForwardedStream::WriteResponseBody(std::string* out, size_t length) {
   last_taken_ = ev_now(thread_->loop());
   CountHeldResponse();
   ConsumeResponse(length);
-  if (local_backlogged_ && response_body_.size() <= kMaxLocalBacklogBytes) {
-    // Answer the next requests once out of nghttp2's callback.
-    local_backlogged_ = false;
-    TransportThread* thread = thread_;
-    uint64_t serial = serial_;
-    thread_->Post([thread, serial] {
-      if (ForwardedStream* stream = thread->Find(serial)) stream->AnswerLocalMessages();
-    });
-  }
+  if (local_ != nullptr) local_->OnResponseTaken();
 }
 
 void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
@@ -568,6 +552,7 @@ absl::string_view ForwardedStream::ServiceName() const {
 }
 
 void ForwardedStream::CancelUpstream() {
+  if (local_ != nullptr) local_->Cancel();
   // Its answer's bytes will not be read: give their window back first.
   DropResponseBody();
   // By id while the connector's stream exists (its trailers may have come
@@ -599,7 +584,7 @@ void ForwardedStream::OnDeadline() {
     downstream_->ScheduleFlush();
     return;
   }
-  if (phase_ != Phase::kForwarding && phase_ != Phase::kLocal) return;
+  if (phase_ != Phase::kForwarding) return;
   CancelUpstream();
   FailWith(absl::DeadlineExceededError("deadline exceeded"));
 }
@@ -607,13 +592,6 @@ void ForwardedStream::OnDeadline() {
 // --- The outcome.
 
 void ForwardedStream::FailWith(const absl::Status& status) {
-  if (phase_ == Phase::kLocal) {
-    phase_ = Phase::kCompleting;
-    DropRequestBody();  // reopens the caller's window: nothing more is read
-    trailers_ = StatusTrailers(status);
-    Release();
-    return;
-  }
   if (phase_ != Phase::kForwarding) return;
   hub_made_outcome_ = true;
   trailers_ = StatusTrailers(status);
@@ -638,6 +616,7 @@ void ForwardedStream::Complete() {
     }
     return Release();  // a probe is not a transaction
   }
+  if (route_ == nullptr) return Release();  // the hub's own methods: no transaction
   TakeOutcome(hub_made_outcome_ ? std::nullopt
                                 : std::optional<absl::Duration>(absl::Now() - upstream_started_));
   Recorder* recorder = hub_->recorder;
@@ -704,108 +683,20 @@ void ForwardedStream::SubmitTrailersOnly(const HeaderList& trailers) {
   downstream_->ScheduleFlush();
 }
 
-// --- The hub's own methods, answered on this thread (or, when they block,
-// on the hub's worker, the answer coming back here).
+// --- Health probes of a routed service: that service's connector answers.
 
-void ForwardedStream::AnswerLocalMessages() {
-  using Shape = LocalMethod::Shape;
-  if (phase_ != Phase::kLocal || local_busy_) return;
-  // Complete messages only: the scanner has checked each length prefix.
-  while (request_body_.size() >= 5) {
-    // Answers the caller does not read hold back its further requests (and,
-    // unconsumed, its window).
-    if (response_body_.size() > kMaxLocalBacklogBytes) {
-      local_backlogged_ = true;
-      return;
-    }
-    uint8_t prefix[5];
-    request_body_.Peek(prefix, 5);
-    size_t length = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) |
-                    (size_t{prefix[3]} << 8) | size_t{prefix[4]};
-    if (length > kMaxLocalRequestBytes) {
-      // Consumed only whole, a larger message could never fit the stream's
-      // window: the call would wait for its deadline.
-      return FailWith(absl::ResourceExhaustedError(
-          absl::StrCat("a request to the hub's own methods is at most ", kMaxLocalRequestBytes,
-                       " bytes; this one is ", length)));
-    }
-    if (request_body_.size() - 5 < length) break;
-    if (prefix[0] != 0) {
-      return FailWith(absl::UnimplementedError("the hub's own methods take no compression"));
-    }
-    std::string message(length, '\0');
-    request_body_.Take(prefix, 5);
-    request_body_.Take(reinterpret_cast<uint8_t*>(message.data()), length);
-    ConsumeRequest(5 + length);  // the window, not a buffer, bounds what waits
-    if (local_->shape() != Shape::kBidi && local_answers_ > 0) continue;  // one request only
-    ++local_answers_;
-    if (MaybeProbeHealth(message)) return;
-    if (IsHealthMethod(local_)) CountHealthProbe(HealthProbeAnswer::kHub, hub_->stats);
-    if (local_->blocking()) {
-      local_busy_ = true;
-      TransportThread* thread = thread_;
-      uint64_t serial = serial_;
-      const LocalMethod* method = local_;
-      std::shared_ptr<const HubContext> hub = hub_;  // keeps `method` alive
-      hub_->worker->Run([thread, serial, method, hub, message = std::move(message)]() mutable {
-        grpc::Slice slice(message);
-        grpc::ByteBuffer request(&slice, 1), response;
-        grpc::Status status = method->Answer(&request, &response);
-        std::vector<grpc::Slice> slices;
-        std::string bytes;
-        if (status.ok() && response.Dump(&slices).ok()) {
-          for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-        thread->Post([thread, serial, status = std::move(status), bytes = std::move(bytes)] {
-          if (ForwardedStream* stream = thread->Find(serial)) {
-            stream->OnLocalAnswer(status, bytes);
-          }
-        });
-      });
-      return;
-    }
-    grpc::Slice slice(message);
-    grpc::ByteBuffer request(&slice, 1), response;
-    grpc::Status status = local_->Answer(&request, &response);
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (status.ok() && response.Dump(&slices).ok()) {
-      for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    OnLocalAnswer(status, bytes);
-    if (phase_ != Phase::kLocal) return;
-  }
-  if (request_ended_ && request_body_.empty() && phase_ == Phase::kLocal) {
-    if (local_->shape() == Shape::kBidi) {
-      FailWith(absl::OkStatus());
-    } else if (local_->shape() == Shape::kUnary && local_answers_ == 0) {
-      FailWith(absl::InvalidArgumentError("no request message"));
-    }
-    // kWatch: the stream stays open until the caller cancels or the deadline.
-  }
-}
-
-bool ForwardedStream::IsHealthMethod(const LocalMethod* method) const {
-  return method == hub_->local->Find(kHealthCheck) || method == hub_->local->Find(kHealthWatch);
-}
-
-bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
-  grpc::health::v1::HealthCheckRequest check;
-  if (local_ != hub_->local->Find(kHealthCheck) ||
-      !check.ParseFromArray(request.data(), static_cast<int>(request.size()))) {
-    return false;
-  }
+bool ForwardedStream::ProbeConnector(absl::string_view checked) {
   for (const auto& service : hub_->routes->services()) {
-    if (service->service != check.service()) continue;
+    if (service->service != checked) continue;
     probed_ = service.get();
-    phase_ = Phase::kForwarding;
+    retired_local_ = std::move(local_);  // still on the stack below this call
     plan_.upstream_headers = {{":method", "POST"},
-                         {":scheme", "https"},
-                         {":path", std::string(kHealthCheck)},
-                         {":authority", PlaceholderAuthority(*service)},
-                         {"te", "trailers"},
-                         {"content-type", "application/grpc"},
-                         {"grpc-timeout", "5S"}};
+                              {":scheme", "https"},
+                              {":path", std::string(kHealthCheck)},
+                              {":authority", PlaceholderAuthority(*service)},
+                              {"te", "trailers"},
+                              {"content-type", "application/grpc"},
+                              {"grpc-timeout", "5S"}};
     static constexpr uint8_t kEmptyRequest[5] = {0, 0, 0, 0, 0};  // the connector's overall health
     request_body_.Clear();
     request_body_.Append(kEmptyRequest, sizeof(kEmptyRequest));
@@ -838,29 +729,6 @@ void ForwardedStream::AnswerHealth(bool serving) {
   CountHeldResponse();
   trailers_ = {{"grpc-status", "0"}};
   phase_ = Phase::kCompleting;
-}
-
-void ForwardedStream::OnLocalAnswer(grpc::Status status, std::string response) {
-  using Shape = LocalMethod::Shape;
-  local_busy_ = false;
-  if (phase_ != Phase::kLocal) return;
-  if (!status.ok()) {
-    return FailWith(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                                 status.error_message()));
-  }
-  if (!response_headers_sent_) {
-    response_headers_ = {{":status", "200"}, {"content-type", "application/grpc"}};
-    SendResponseHeaders();
-  }
-  AppendMessage(response, &response_body_);
-  CountHeldResponse();
-  response_deferred_ = true;
-  ResumeResponse();
-  if (local_->shape() == Shape::kUnary) {
-    FailWith(absl::OkStatus());
-    return;
-  }
-  AnswerLocalMessages();
 }
 
 }  // namespace ndxp::gateway::transport

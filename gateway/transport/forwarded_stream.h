@@ -33,6 +33,7 @@
 #include "gateway/peering/consumer_assertion.h"
 #include "gateway/transport/grpc_wire.h"
 #include "gateway/transport/header_list.h"
+#include "gateway/transport/local_connector.h"
 
 namespace ndxp::gateway::transport {
 
@@ -74,11 +75,6 @@ class ForwardedStream {
  public:
   static constexpr size_t kMaxRequestHeaderBytes = gateway::kMaxRequestHeaderBytes;
   static constexpr size_t kMaxResponseHeaderBytes = 32 * 1024;
-  // Answers of a hub-local stream waiting for its caller to read them.
-  static constexpr size_t kMaxLocalBacklogBytes = 256 * 1024;
-  // A request message to a hub-local method (health, reflection, statistics
-  // requests are small); below the stream's initial window of 64 KiB.
-  static constexpr size_t kMaxLocalRequestBytes = 32 * 1024;
 
   ForwardedStream(Downstream* downstream, int32_t stream_id);
   ~ForwardedStream();
@@ -114,9 +110,19 @@ class ForwardedStream {
   void WriteRequestBody(std::string* out, size_t length);
   void WriteResponseBody(std::string* out, size_t length);
 
-  // Answers the hub-local requests that have arrived (again once a backlog
-  // of unread answers has drained).
-  void AnswerLocalMessages();
+  // --- For a connector side (connector_side.h) that is not an Upstream.
+  // The request bytes received and not yet taken; ConsumeRequest reopens
+  // the caller's window by what was taken.
+  ByteQueue& request_body() { return request_body_; }
+  void ConsumeRequest(size_t length);
+  TransportThread* thread() const { return thread_; }
+  uint64_t serial() const { return serial_; }
+  const std::shared_ptr<const HubContext>& hub() const { return hub_; }
+  LocalConnector* local_connector() const { return local_.get(); }
+  // A health check of routed service `service` asks that service's
+  // connector (its overall health): NOT_SERVING while the hub cannot reach
+  // it. False if the hub routes no such service.
+  bool ProbeConnector(absl::string_view service);
 
   const HeaderList& request_headers_for_upstream() const { return plan_.upstream_headers; }
   // For a call routed to a peer hub: the x-ndxp-assertion value, signed with
@@ -143,8 +149,7 @@ class ForwardedStream {
   enum class Phase {
     kReceivingHeaders,  // until the request headers are complete
     kRefused,           // answered by admission; request bytes are dropped
-    kForwarding,        // a connector answers
-    kLocal,             // the hub answers itself (health, reflection, statistics)
+    kForwarding,        // a connector answers, or the hub's own methods (local_)
     kCompleting,        // the outcome is known; its record may be pending
     kDone,              // the answer is handed to nghttp2
   };
@@ -170,7 +175,6 @@ class ForwardedStream {
   void SubmitTrailersOnly(const HeaderList& trailers);
   void ResumeResponse();
   void ResumeRequest();
-  void ConsumeRequest(size_t length);
   void ConsumeResponse(size_t length);
   // Drop buffered bytes, reopening the window they held on their side.
   void DropRequestBody();
@@ -183,12 +187,6 @@ class ForwardedStream {
   void EnforceHeldBounds();
   static void OnStalledEvent(struct ev_loop* loop, ev_timer* timer, int events);
   void OnStalled();
-  // The hub's own methods.
-  void OnLocalAnswer(grpc::Status status, std::string response);
-  // A health check of a routed service asks that service's connector (its
-  // overall health): NOT_SERVING while the hub cannot reach it.
-  bool MaybeProbeHealth(absl::string_view request);
-  bool IsHealthMethod(const LocalMethod* method) const;
   void AnswerHealth(bool serving);
   absl::string_view ServiceName() const;
 
@@ -240,11 +238,9 @@ class ForwardedStream {
   bool reset_unread_ = false;
   GrpcMessageScanner response_messages_;
 
-  // The hub's own methods.
-  const LocalMethod* local_ = nullptr;
-  bool local_busy_ = false;  // a blocking answer is being computed elsewhere
-  bool local_backlogged_ = false;  // waiting for the caller to read answers
-  int local_answers_ = 0;
+  // The hub's own methods as the connector's side (then route_ is null).
+  std::unique_ptr<LocalConnector> local_;
+  std::unique_ptr<LocalConnector> retired_local_;  // handed a health probe to a connector
 
   TransactionRecord record_;
   bool recorded_ = false;  // outcome taken: counted, handed to the recorder
