@@ -400,6 +400,30 @@ class HealthTest(TransportTest):
                    if line.startswith("ndxp_transactions_total{"))
 
 
+class ReflectionTest(TransportTest):
+
+    def test_a_reflection_stream_whose_answers_wait_unread_answers_all_in_order(self):
+        """Past 256 KiB of unread answers the hub takes no more requests of a
+        stream of its own methods; once the caller reads, it answers the rest."""
+        symbol = b"ndxp.bench.v1.Echo"
+        request = grpc_frame(b"\x22" + bytes([len(symbol)]) + symbol)  # file_containing_symbol
+        count = 600
+        raw = self.connect()
+        stream_id = raw.request_headers("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+        self.assertTrue(raw.send_body(stream_id, request * count, end_stream=True))
+        answer = raw.read_until_end(stream_id, timeout=60)
+        self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+        lengths, data = [], answer.data
+        while data:
+            length = struct.unpack(">I", data[1:5])[0]
+            lengths.append(length)
+            data = data[5 + length:]
+        self.assertEqual(len(lengths), count, "every request answered")
+        self.assertEqual(len(set(lengths)), 1, "the same answer each time")
+        self.assertGreater(sum(lengths), 256 * 1024, "more than the backlog bound")
+        self.assert_hub_serves()
+
+
 def echo_quota(burst):
     """The caller's agency: `burst` calls to Echo, then one per 1,000 s."""
     return ('quotas { consumer: "%s" service: "ndxp.bench.v1.Echo" calls_per_second: 0.001 '
