@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/h2_caller_side.h"
 #include "gateway/transport/tls/peer_certificate.h"
 #include "gateway/transport/transport_thread.h"
 
@@ -318,10 +319,9 @@ bool Downstream::TakeResetToken() {
 
 int Downstream::OnSendData(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
                            size_t length, nghttp2_data_source* source, void* self) {
-  auto* stream = static_cast<ForwardedStream*>(source->ptr);
+  auto* caller = static_cast<H2CallerSide*>(source->ptr);
   return static_cast<Downstream*>(self)->AppendDataFrame(
-      *frame, framehd, length,
-      [stream](std::string* out, size_t n) { stream->WriteResponseBody(out, n); });
+      *frame, framehd, length, [caller](std::string* out, size_t n) { caller->WriteBody(out, n); });
 }
 
 int Downstream::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* data) {

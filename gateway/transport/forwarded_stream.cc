@@ -13,6 +13,7 @@
 #include "gateway/admission/admit_call.h"
 #include "grpc/health/v1/health.pb.h"
 #include "gateway/transport/downstream.h"
+#include "gateway/transport/h2_caller_side.h"
 #include "gateway/transport/transport_thread.h"
 #include "gateway/transport/upstream.h"
 
@@ -36,11 +37,6 @@ int StatusCodeOf(const HeaderList& trailers) {
 }
 
 constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
-
-ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t*, size_t length,
-                               uint32_t* flags, nghttp2_data_source* source, void*) {
-  return static_cast<ForwardedStream*>(source->ptr)->ReadResponseBody(length, flags);
-}
 
 // A gRPC message frame (uncompressed) around `payload`.
 void AppendMessage(absl::string_view payload, ByteQueue* out) {
@@ -94,8 +90,7 @@ size_t ByteQueue::Peek(uint8_t* out, size_t length) const {
 
 ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
     : thread_(downstream->thread()),
-      downstream_(downstream),
-      downstream_id_(stream_id),
+      caller_(std::make_unique<H2CallerSide>(downstream, stream_id, this)),
       serial_(thread_->Register(this)),
       hub_(thread_->context()),
       started_(absl::Now()),
@@ -127,7 +122,7 @@ void ForwardedStream::CountHeldResponse(bool gone) {
   if (held == held_counted_) return;
   const int64_t delta = held - held_counted_;
   hub_->stats->held_response_bytes.Add(thread_->index(), delta);  // this thread's shard
-  downstream_->AddHeldResponse(delta);
+  caller_->AddHeldResponse(delta);
   if (held_counted_ == 0 && !gone) {
     // Bytes for a stream that held none: its caller's time to take some
     // starts now. One timer per stream, armed once per stall, not per chunk.
@@ -143,20 +138,17 @@ void ForwardedStream::CountHeldResponse(bool gone) {
 bool ForwardedStream::NotReading(ev_tstamp now) const {
   if (response_body_.empty() || reset_unread_) return false;
   if (now - last_taken_ >= kNotReadingAfter) return true;
-  nghttp2_session* session = downstream_->session();
-  if (downstream_->closed() || session == nullptr) return false;
-  return nghttp2_session_get_stream_remote_window_size(session, downstream_id_) <= 0 ||
-         nghttp2_session_get_remote_window_size(session) <= 0;
+  return caller_->WindowShut();
 }
 
 void ForwardedStream::EnforceHeldBounds() {
   const TransportShared& shared = thread_->shared();
   const ev_tstamp now = ev_now(thread_->loop());
-  if (downstream_->held_response_bytes() > shared.max_held_per_connection) {
-    if (ForwardedStream* heaviest = downstream_->HeaviestNotReading(now)) {
+  if (caller_->connection_held_bytes() > shared.max_held_per_connection) {
+    if (ForwardedStream* heaviest = caller_->HeaviestNotReading(now)) {
       heaviest->ResetUnread(
           ConnectionLimit::kUnreadAnswers,
-          absl::StrCat("the caller's connection held ", downstream_->held_response_bytes(),
+          absl::StrCat("the caller's connection held ", caller_->connection_held_bytes(),
                        " bytes of answers it had not read, over ",
                        shared.max_held_per_connection,
                        " (limits.max_held_bytes_per_connection); this call held ",
@@ -208,13 +200,9 @@ void ForwardedStream::ResetUnread(ConnectionLimit limit, const std::string& why)
     stats->connection_limits[Index(limit)].fetch_add(1, std::memory_order_relaxed);
   }
   logging::Log("transport").warn(
-      "stream {} of {} ({}) reset with RST_STREAM ENHANCE_YOUR_CALM: {} ({}): {}",
-      downstream_id_, downstream_->Peer(), record_.method.empty() ? "-" : record_.method,
-      Info(limit).name, Info(limit).setting, why);
-  if (downstream_->closed() || downstream_->session() == nullptr) return;
-  nghttp2_submit_rst_stream(downstream_->session(), NGHTTP2_FLAG_NONE, downstream_id_,
-                            NGHTTP2_ENHANCE_YOUR_CALM);
-  downstream_->ScheduleFlush();
+      "{} ({}) reset with RST_STREAM ENHANCE_YOUR_CALM: {} ({}): {}", caller_->Describe(),
+      record_.method.empty() ? "-" : record_.method, Info(limit).name, Info(limit).setting, why);
+  caller_->Reset(CallerReset::kTooMuchUnread);
 }
 
 // --- The caller's request.
@@ -233,8 +221,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   CallHead head;
   head.header_bytes = request_header_bytes_;
   for (const auto& [name, value] : request_headers_) head.Add(name, value);
-  AdmitCall(hub_->admission, head, {&downstream_->identity(), downstream_->peer_public_key()},
-            absl::Now(), plan_);
+  AdmitCall(hub_->admission, head, caller_->caller(), absl::Now(), plan_);
   record_.via = plan_.via;
   if (!plan_.status.ok()) return Refuse(head.path);
   StartDeadline(plan_.deadline);
@@ -380,11 +367,7 @@ void ForwardedStream::WriteRequestBody(std::string* out, size_t length) {
   ConsumeRequest(length);
 }
 
-void ForwardedStream::ConsumeRequest(size_t length) {
-  if (downstream_->closed() || downstream_->session() == nullptr) return;
-  nghttp2_session_consume(downstream_->session(), downstream_id_, length);
-  downstream_->ScheduleFlush();
-}
+void ForwardedStream::ConsumeRequest(size_t length) { caller_->ConsumeRequest(length); }
 
 void ForwardedStream::OnDownstreamClosed(uint32_t) {
   // The caller is gone (or fully answered): nothing more goes to it.
@@ -446,12 +429,7 @@ void ForwardedStream::SendResponseHeaders() {
   headers.Append(response_headers_);
   headers.Add(protocol::kRequestIdHeader, plan_.request_id);
   response_headers_.Release();
-  Nva nva = ToNva(headers);
-  nghttp2_data_provider body;
-  body.source.ptr = this;
-  body.read_callback = &ReadResponseBodySource;
-  nghttp2_submit_response(downstream_->session(), downstream_id_, nva.data(), nva.size(), &body);
-  downstream_->ScheduleFlush();
+  caller_->SendHeaders(headers);
 }
 
 void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
@@ -474,10 +452,7 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
 }
 
 void ForwardedStream::ResumeResponse() {
-  if (!response_deferred_ || !response_headers_sent_ || downstream_->closed()) return;
-  response_deferred_ = false;
-  nghttp2_session_resume_data(downstream_->session(), downstream_id_);
-  downstream_->ScheduleFlush();
+  if (response_headers_sent_) caller_->ResumeResponse(/*released=*/false);
 }
 
 void ForwardedStream::ConsumeResponse(size_t length) {
@@ -488,27 +463,7 @@ void ForwardedStream::ConsumeResponse(size_t length) {
   upstream_->ScheduleFlush();
 }
 
-ssize_t ForwardedStream::ReadResponseBody(size_t length, uint32_t* flags) {
-  size_t n = std::min(length, response_body_.size());
-  if (n > 0) {
-    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-    response_body_.Promise(n);
-    return static_cast<ssize_t>(n);
-  }
-  if (released_) {
-    // Every byte is out and the outcome is on record: the trailers close it.
-    Nva nva = ToNva(trailers_);
-    nghttp2_submit_trailer(downstream_->session(), downstream_id_, nva.data(), nva.size());
-    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-    phase_ = Phase::kDone;
-    return 0;
-  }
-  response_deferred_ = true;
-  return NGHTTP2_ERR_DEFERRED;
-}
-
-void ForwardedStream::WriteResponseBody(std::string* out, size_t length) {
-  response_body_.TakeInto(out, length);
+void ForwardedStream::OnResponseTaken(size_t length) {
   last_taken_ = ev_now(thread_->loop());
   CountHeldResponse();
   ConsumeResponse(length);
@@ -579,9 +534,7 @@ void ForwardedStream::OnDeadline() {
   if (phase_ == Phase::kReceivingHeaders) {
     // The header block never completed: end the stream, nothing to answer.
     phase_ = Phase::kRefused;
-    nghttp2_submit_rst_stream(downstream_->session(), NGHTTP2_FLAG_NONE, downstream_id_,
-                              NGHTTP2_CANCEL);
-    downstream_->ScheduleFlush();
+    caller_->Reset(CallerReset::kCancel);
     return;
   }
   if (phase_ != Phase::kForwarding) return;
@@ -662,14 +615,13 @@ void ForwardedStream::OnRecorded(const absl::Status& status) {
 
 void ForwardedStream::Release() {
   released_ = true;
-  if (downstream_->closed()) return;
+  if (caller_->closed()) return;
   if (!response_headers_sent_) {
     SubmitTrailersOnly(trailers_);
     phase_ = Phase::kDone;
     return;
   }
-  response_deferred_ = true;  // ReadResponseBody sends the trailers
-  ResumeResponse();
+  caller_->ResumeResponse(/*released=*/true);  // the trailers follow the body
 }
 
 void ForwardedStream::SubmitTrailersOnly(const HeaderList& trailers) {
@@ -677,10 +629,7 @@ void ForwardedStream::SubmitTrailersOnly(const HeaderList& trailers) {
   HeaderList headers = {{":status", "200"}, {"content-type", "application/grpc"}};
   headers.Append(trailers);
   headers.Add(protocol::kRequestIdHeader, plan_.request_id);
-  Nva nva = ToNva(headers);
-  nghttp2_submit_response(downstream_->session(), downstream_id_, nva.data(), nva.size(),
-                          nullptr);
-  downstream_->ScheduleFlush();
+  caller_->SendTrailersOnly(headers);
 }
 
 // --- Health probes of a routed service: that service's connector answers.

@@ -1,10 +1,12 @@
-// One call through the hub at the HTTP/2 level: the caller's stream on a
-// Downstream connection and, once admitted, its twin on the connector's
-// Upstream connection. Headers are decided on (gateway/admission), DATA is
-// copied from one side's receive window to the other side's send window,
-// and a side's window is reopened only when its bytes have been taken by
-// the other side: a slow reader stalls only its own stream. Trailers pass
-// through as the connector sent them; a hub-made answer is trailers-only.
+// One call through the hub, between two sides: the caller's (caller_side.h:
+// a stream on a member's HTTP/2 connection, H2CallerSide) and, once
+// admitted (gateway/admission: AdmitCall), the connector's (its twin stream
+// on the connector's Upstream connection, or the hub's own methods,
+// LocalConnector). DATA is copied from one side's receive window to the
+// other side's send window, and a side's window is reopened only when its
+// bytes have been taken by the other side: a slow reader stalls only its
+// own stream. Trailers pass through as the connector sent them; a hub-made
+// answer is trailers-only.
 //
 // Not thread-safe: lives on one TransportThread. Owned by its Downstream
 // (deleted when the caller's stream closes); the Upstream only points at it
@@ -31,6 +33,7 @@
 #include "gateway/hub_context.h"
 #include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
+#include "gateway/transport/caller_side.h"
 #include "gateway/transport/grpc_wire.h"
 #include "gateway/transport/header_list.h"
 #include "gateway/transport/local_connector.h"
@@ -101,14 +104,22 @@ class ForwardedStream {
   // cannot be tried elsewhere). `upstream` no longer points at the stream.
   void OnUpstreamFailed(bool request_sent);
 
-  // nghttp2 data sources: the request body towards the connector, the
-  // response body (then trailers) towards the caller. They say how many
-  // bytes the next DATA frame carries (NGHTTP2_DATA_FLAG_NO_COPY); the Write
-  // functions then append those bytes to the connection's write buffer.
+  // nghttp2's data source of the request body towards the connector: how
+  // many bytes the next DATA frame carries (NGHTTP2_DATA_FLAG_NO_COPY);
+  // WriteRequestBody then appends them to the connection's write buffer.
   ssize_t ReadRequestBody(size_t length, uint32_t* flags);
-  ssize_t ReadResponseBody(size_t length, uint32_t* flags);
   void WriteRequestBody(std::string* out, size_t length);
-  void WriteResponseBody(std::string* out, size_t length);
+
+  // --- For the caller side (caller_side.h): the answer it sends.
+  // Answer bytes not yet taken by the caller side (it takes them with
+  // Promise/TakeInto, then reports OnResponseTaken).
+  ByteQueue& response_body() { return response_body_; }
+  void OnResponseTaken(size_t length);
+  // The outcome is final and on record: after the body, the trailers.
+  bool released() const { return released_; }
+  const HeaderList& trailers() const { return trailers_; }
+  // The trailers are handed to the caller's connection.
+  void OnAnswerSent() { phase_ = Phase::kDone; }
 
   // --- For a connector side (connector_side.h) that is not an Upstream.
   // The request bytes received and not yet taken; ConsumeRequest reopens
@@ -191,8 +202,7 @@ class ForwardedStream {
   absl::string_view ServiceName() const;
 
   TransportThread* const thread_;
-  Downstream* const downstream_;
-  const int32_t downstream_id_;
+  const std::unique_ptr<CallerSide> caller_;
   const uint64_t serial_;
   std::shared_ptr<const HubContext> hub_;  // the configuration this call started under
   // Admission's decision (gateway/admission/admit_call.h): whose call, the
@@ -224,7 +234,6 @@ class ForwardedStream {
   HeaderList trailers_;
   bool collecting_trailers_ = false;
   bool response_headers_sent_ = false;
-  bool response_deferred_ = false;
   bool hub_made_outcome_ = false;  // FailWith ended it, not the connector
   bool released_ = false;
   ByteQueue response_body_;
