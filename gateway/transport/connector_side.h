@@ -8,6 +8,8 @@
 #ifndef NDXP_GATEWAY_TRANSPORT_CONNECTOR_SIDE_H_
 #define NDXP_GATEWAY_TRANSPORT_CONNECTOR_SIDE_H_
 
+#include <cstddef>
+
 namespace ndxp::gateway::transport {
 
 class ConnectorSide {
@@ -15,9 +17,10 @@ class ConnectorSide {
   virtual ~ConnectorSide() = default;
   // Request bytes arrived, or the request ended: take what can be taken.
   virtual void OnRequestReady() = 0;
-  // The caller took answer bytes (called from nghttp2's send callback: an
-  // implementation that answers more posts that work to the loop).
-  virtual void OnResponseTaken() = 0;
+  // The caller took `length` answer bytes, or the stream dropped them
+  // (called from nghttp2's send callback: an implementation that answers
+  // more posts that work to the loop).
+  virtual void OnResponseTaken(size_t length) = 0;
   // The call ends (deadline, caller gone, reset): answer nothing more.
   virtual void Cancel() = 0;
 };

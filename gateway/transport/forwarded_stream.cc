@@ -16,6 +16,7 @@
 #include "gateway/transport/h2_caller_side.h"
 #include "gateway/transport/transport_thread.h"
 #include "gateway/transport/upstream.h"
+#include "gateway/transport/upstream_connector.h"
 
 namespace ndxp::gateway::transport {
 namespace {
@@ -228,6 +229,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   if (plan_.local != nullptr) {
     phase_ = Phase::kForwarding;
     local_ = std::make_unique<LocalConnector>(this, plan_.local);
+    connector_ = local_.get();
     return;
   }
   const MethodRoute& route = *plan_.route;
@@ -285,38 +287,13 @@ void ForwardedStream::DropResponseBody() {
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
   route_ = &route;
   phase_ = Phase::kForwarding;
-  TransportThread::NoUpstream why = TransportThread::NoUpstream::kUnreachable;
-  Upstream* upstream = thread_->UpstreamFor(*route.service, &why);
-  if (upstream == nullptr) {
-    const std::string& service = route.service->service;
-    switch (why) {
-      case TransportThread::NoUpstream::kBusy:
-        FailWith(absl::UnavailableError(absl::StrCat(
-            "the connector of ", service, " has ", thread_->shared().max_pending_per_upstream,
-            " calls pending on each of its connections; retry later")));
-        break;
-      case TransportThread::NoUpstream::kNotServing:
-        FailWith(absl::UnavailableError(absl::StrCat(
-            "the connector of ", service,
-            " is not serving (its health checks answer NOT_SERVING: it is draining); "
-            "retry later")));
-        break;
-      case TransportThread::NoUpstream::kUnreachable:
-        FailWith(absl::UnavailableError(
-            absl::StrCat("the connector of ", service, " cannot be reached; retry later")));
-        break;
-    }
-    return;
-  }
-  upstream_ = upstream;
-  upstream_started_ = absl::Now();
-  upstream->Submit(this);
+  StartConnector(*route.service);
 }
 
-void ForwardedStream::OnUpstreamStarted(Upstream* upstream, int32_t stream_id) {
-  upstream_ = upstream;
-  upstream_id_ = stream_id;
-  upstream_open_ = true;
+void ForwardedStream::StartConnector(const ServiceRoute& service) {
+  upstream_ = std::make_unique<UpstreamConnector>(this, service);
+  connector_ = upstream_.get();
+  if (absl::Status started = upstream_->Start(); !started.ok()) FailWith(started);
 }
 
 void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
@@ -342,29 +319,7 @@ void ForwardedStream::OnRequestEnd() {
 }
 
 void ForwardedStream::ResumeRequest() {
-  if (local_ != nullptr) return local_->OnRequestReady();
-  if (!request_deferred_ || !upstream_open_ || upstream_ == nullptr) return;
-  request_deferred_ = false;
-  nghttp2_session_resume_data(upstream_->session(), upstream_id_);
-  upstream_->ScheduleFlush();
-}
-
-ssize_t ForwardedStream::ReadRequestBody(size_t length, uint32_t* flags) {
-  size_t n = std::min(length, request_body_.size());
-  if (n == request_body_.size() && request_ended_) {
-    *flags |= NGHTTP2_DATA_FLAG_EOF;
-  } else if (n == 0) {
-    request_deferred_ = true;
-    return NGHTTP2_ERR_DEFERRED;
-  }
-  if (n > 0) *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-  request_body_.Promise(n);
-  return static_cast<ssize_t>(n);
-}
-
-void ForwardedStream::WriteRequestBody(std::string* out, size_t length) {
-  request_body_.TakeInto(out, length);
-  ConsumeRequest(length);
+  if (connector_ != nullptr) connector_->OnRequestReady();
 }
 
 void ForwardedStream::ConsumeRequest(size_t length) { caller_->ConsumeRequest(length); }
@@ -415,7 +370,6 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
     trailers_.swap(response_headers_);
     trailers_.Erase(":status");
   }
-  upstream_open_ = false;
   Complete();
 }
 
@@ -456,49 +410,13 @@ void ForwardedStream::ResumeResponse() {
 }
 
 void ForwardedStream::ConsumeResponse(size_t length) {
-  // The stream's window only: the connection's was credited on arrival
-  // (Upstream::OnDataChunk).
-  if (upstream_ == nullptr || upstream_id_ < 0 || upstream_->closed()) return;
-  nghttp2_session_consume_stream(upstream_->session(), upstream_id_, length);
-  upstream_->ScheduleFlush();
+  if (connector_ != nullptr) connector_->OnResponseTaken(length);
 }
 
 void ForwardedStream::OnResponseTaken(size_t length) {
   last_taken_ = ev_now(thread_->loop());
   CountHeldResponse();
   ConsumeResponse(length);
-  if (local_ != nullptr) local_->OnResponseTaken();
-}
-
-void ForwardedStream::OnUpstreamClosed(uint32_t error_code) {
-  // The connector's stream is done; the connection's window was credited
-  // as its bytes arrived, so what the caller has not read yet holds none.
-  bool was_open = upstream_open_;
-  upstream_open_ = false;
-  upstream_id_ = -1;
-  upstream_ = nullptr;
-  if (phase_ == Phase::kForwarding && was_open) {
-    // Closed without trailers: reset by the connector, or its connection lost.
-    FailWith(absl::UnavailableError(absl::StrCat(
-        "the connector of ", ServiceName(), " ended the call without a status",
-        error_code != 0 ? absl::StrCat(" (HTTP/2 error ", error_code, ")") : "")));
-  }
-}
-
-void ForwardedStream::OnUpstreamFailed(bool request_sent) {
-  upstream_open_ = false;
-  upstream_id_ = -1;
-  upstream_ = nullptr;
-  // Nothing of the call reached that endpoint: another replica may take it.
-  if (phase_ == Phase::kForwarding && !request_sent && route_ != nullptr &&
-      ++failed_attempts_ < route_->service->endpoints.size()) {
-    StartForwarding(*route_);
-    return;
-  }
-  if (phase_ == Phase::kForwarding) {
-    FailWith(absl::UnavailableError(absl::StrCat(
-        "the connector of ", ServiceName(), " cannot be reached; retry later")));
-  }
 }
 
 absl::string_view ForwardedStream::ServiceName() const {
@@ -507,15 +425,9 @@ absl::string_view ForwardedStream::ServiceName() const {
 }
 
 void ForwardedStream::CancelUpstream() {
-  if (local_ != nullptr) local_->Cancel();
   // Its answer's bytes will not be read: give their window back first.
   DropResponseBody();
-  // By id while the connector's stream exists (its trailers may have come
-  // while the request is still open), else from the waiting list.
-  if (upstream_ != nullptr) upstream_->Cancel(this, upstream_id_);
-  upstream_ = nullptr;
-  upstream_id_ = -1;
-  upstream_open_ = false;
+  if (connector_ != nullptr) connector_->Cancel();
 }
 
 // --- Deadlines.
@@ -571,7 +483,7 @@ void ForwardedStream::Complete() {
   }
   if (route_ == nullptr) return Release();  // the hub's own methods: no transaction
   TakeOutcome(hub_made_outcome_ ? std::nullopt
-                                : std::optional<absl::Duration>(absl::Now() - upstream_started_));
+                                : std::optional<absl::Duration>(absl::Now() - upstream_->started()));
   Recorder* recorder = hub_->recorder;
   if (recorder == nullptr) return Release();
   if (!hub_->hold_until_recorded) {
@@ -639,6 +551,7 @@ bool ForwardedStream::ProbeConnector(absl::string_view checked) {
     if (service->service != checked) continue;
     probed_ = service.get();
     retired_local_ = std::move(local_);  // still on the stack below this call
+    connector_ = nullptr;
     plan_.upstream_headers = {{":method", "POST"},
                               {":scheme", "https"},
                               {":path", std::string(kHealthCheck)},
@@ -650,16 +563,7 @@ bool ForwardedStream::ProbeConnector(absl::string_view checked) {
     request_body_.Clear();
     request_body_.Append(kEmptyRequest, sizeof(kEmptyRequest));
     request_ended_ = true;
-    TransportThread::NoUpstream why = TransportThread::NoUpstream::kUnreachable;
-    Upstream* upstream = thread_->UpstreamFor(*service, &why);
-    if (upstream == nullptr) {
-      CountHealthProbe(HealthProbeAnswer::kUnreachable, hub_->stats);
-      AnswerHealth(false);
-      Release();
-      return true;
-    }
-    upstream_ = upstream;
-    upstream->Submit(this);
+    StartConnector(*service);  // unreachable: FailWith, then Complete answers NOT_SERVING
     return true;
   }
   return false;  // the hub itself, or an unknown service: answered locally

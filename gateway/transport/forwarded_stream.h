@@ -37,6 +37,7 @@
 #include "gateway/transport/grpc_wire.h"
 #include "gateway/transport/header_list.h"
 #include "gateway/transport/local_connector.h"
+#include "gateway/transport/upstream_connector.h"
 
 namespace ndxp::gateway::transport {
 
@@ -93,22 +94,15 @@ class ForwardedStream {
   // stream is deleted right after.
   void OnDownstreamClosed(uint32_t error_code);
 
-  // --- The connector's side (Upstream's nghttp2 callbacks).
-  void OnUpstreamStarted(Upstream* upstream, int32_t stream_id);
+  // --- The connector's side (connector_side.h): its answer, as an HTTP/2
+  // connector sends it.
   void OnResponseHeader(absl::string_view name, absl::string_view value);
   void OnResponseHeadersDone(bool end_stream);
   void OnResponseData(const uint8_t* data, size_t length);
-  void OnUpstreamClosed(uint32_t error_code);
-  // The connection to the connector failed or went away before this stream
-  // could finish there (`request_sent`: after its request went out, so it
-  // cannot be tried elsewhere). `upstream` no longer points at the stream.
-  void OnUpstreamFailed(bool request_sent);
-
-  // nghttp2's data source of the request body towards the connector: how
-  // many bytes the next DATA frame carries (NGHTTP2_DATA_FLAG_NO_COPY);
-  // WriteRequestBody then appends them to the connection's write buffer.
-  ssize_t ReadRequestBody(size_t length, uint32_t* flags);
-  void WriteRequestBody(std::string* out, size_t length);
+  // Whether the call still waits for its connector side's answer.
+  bool forwarding() const { return phase_ == Phase::kForwarding; }
+  // Ends the call with a status made by the hub (after admission).
+  void FailWith(const absl::Status& status);
 
   // --- For the caller side (caller_side.h): the answer it sends.
   // Answer bytes not yet taken by the caller side (it takes them with
@@ -169,12 +163,12 @@ class ForwardedStream {
   // a refusal of its kind (`path`: the method it named, for the record).
   void Refuse(absl::string_view path);
   void StartForwarding(const MethodRoute& route);
+  // Hands the call to `service`'s connector (FailWith when none takes it).
+  void StartConnector(const ServiceRoute& service);
   void StartDeadline(absl::Duration timeout);
   static void OnDeadlineEvent(struct ev_loop* loop, ev_timer* timer, int events);
   void OnDeadline();
   void CancelUpstream();
-  // Ends the call with a status made by the hub (after admission).
-  void FailWith(const absl::Status& status);
   // The outcome (trailers_) is known: record it, then Release().
   void Complete();
   void OnRecorded(const absl::Status& status);
@@ -215,18 +209,13 @@ class ForwardedStream {
   HeaderList request_headers_;  // as received, pseudo-headers included
   size_t request_header_bytes_ = 0;
   bool request_ended_ = false;
-  bool request_deferred_ = false;
   ByteQueue request_body_;
   GrpcMessageScanner request_messages_;
 
   // The connector.
   const MethodRoute* route_ = nullptr;
   const ServiceRoute* probed_ = nullptr;  // set for a health probe instead of route_
-  Upstream* upstream_ = nullptr;
-  int32_t upstream_id_ = -1;
-  bool upstream_open_ = false;
-  size_t failed_attempts_ = 0;  // endpoints that failed before the request went out
-  absl::Time upstream_started_;  // when the request was handed to the connector
+  std::unique_ptr<UpstreamConnector> upstream_;
 
   // The answer.
   HeaderList response_headers_;
@@ -250,6 +239,7 @@ class ForwardedStream {
   // The hub's own methods as the connector's side (then route_ is null).
   std::unique_ptr<LocalConnector> local_;
   std::unique_ptr<LocalConnector> retired_local_;  // handed a health probe to a connector
+  ConnectorSide* connector_ = nullptr;  // upstream_ or local_: the one answering
 
   TransactionRecord record_;
   bool recorded_ = false;  // outcome taken: counted, handed to the recorder

@@ -144,7 +144,7 @@ void LocalConnector::OnAnswer(const grpc::Status& status, const std::string& res
   OnRequestReady();
 }
 
-void LocalConnector::OnResponseTaken() {
+void LocalConnector::OnResponseTaken(size_t) {
   if (!backlogged_ || stream_->held_response_bytes() > kMaxBacklogBytes) return;
   backlogged_ = false;
   // Answer the next requests once out of nghttp2's callback.

@@ -39,7 +39,7 @@ class LocalConnector final : public ConnectorSide {
   LocalConnector(ForwardedStream* stream, const LocalMethod* method);
 
   void OnRequestReady() override;
-  void OnResponseTaken() override;
+  void OnResponseTaken(size_t length) override;
   void Cancel() override { done_ = true; }
 
   // A blocking method's answer, back on the stream's thread.

@@ -3,8 +3,9 @@
 #include <optional>
 
 #include "gateway/transport/connector_socket.h"
+#include "gateway/transport/header_list.h"
 #include "gateway/peering/consumer_assertion.h"
-#include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/upstream_connector.h"
 #include "gateway/transport/tls/tls_material.h"
 #include "gateway/transport/tls/tls_reloader.h"
 #include "gateway/transport/transport_thread.h"
@@ -25,10 +26,10 @@ absl::string_view View(const uint8_t* data, size_t length) {
 // still ask for its body before the reset is sent.
 ssize_t ReadRequestBody(nghttp2_session* session, int32_t stream_id, uint8_t*, size_t length,
                         uint32_t* flags, nghttp2_data_source*, void*) {
-  auto* stream =
-      static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
-  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  return stream->ReadRequestBody(length, flags);
+  auto* call =
+      static_cast<UpstreamConnector*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (call == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  return call->ReadRequestBody(length, flags);
 }
 
 }  // namespace
@@ -85,8 +86,8 @@ bool Upstream::OnHandshakeDone() {
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
   established_ = true;
   thread()->EndpointAnswered(key_);
-  std::vector<ForwardedStream*> waiting = std::move(waiting_);
-  for (ForwardedStream* stream : waiting) Start(stream);
+  std::vector<UpstreamConnector*> waiting = std::move(waiting_);
+  for (UpstreamConnector* call : waiting) Start(call);
   return true;
 }
 
@@ -98,24 +99,24 @@ void Upstream::OnClosed() {
   if (auto* metrics = thread()->context()->metrics; metrics != nullptr && established_) {
     metrics->OnUpstreamClosed(provider_, authority_);
   }
-  std::vector<ForwardedStream*> unsent = std::move(waiting_);
-  std::vector<ForwardedStream*> sent;
-  for (auto& [id, stream] : active_) sent.push_back(stream);
+  std::vector<UpstreamConnector*> unsent = std::move(waiting_);
+  std::vector<UpstreamConnector*> sent;
+  for (auto& [id, call] : active_) sent.push_back(call);
   active_.clear();
-  for (ForwardedStream* stream : unsent) stream->OnUpstreamFailed(/*request_sent=*/false);
-  for (ForwardedStream* stream : sent) stream->OnUpstreamFailed(/*request_sent=*/true);
+  for (UpstreamConnector* call : unsent) call->OnFailed(/*request_sent=*/false);
+  for (UpstreamConnector* call : sent) call->OnFailed(/*request_sent=*/true);
 }
 
-void Upstream::Submit(ForwardedStream* stream) {
+void Upstream::Submit(UpstreamConnector* call) {
   if (session_ == nullptr) {
-    waiting_.push_back(stream);
+    waiting_.push_back(call);
     return;
   }
-  Start(stream);
+  Start(call);
 }
 
-void Upstream::Start(ForwardedStream* stream) {
-  Nva nva = ToNva(stream->request_headers_for_upstream());
+void Upstream::Start(UpstreamConnector* call) {
+  Nva nva = ToNva(call->request_headers());
   // The stream's list was made before an endpoint was chosen: the request
   // names the one it goes to (in place: no copy of the list).
   for (nghttp2_nv& field : nva) {
@@ -131,9 +132,9 @@ void Upstream::Start(ForwardedStream* stream) {
     // certificate the peer hub checks it with (not the key a reload may
     // have loaded since).
     absl::StatusOr<std::string> signed_assertion =
-        stream->SignAssertion(SSL_get_privatekey(ssl()));
+        call->SignAssertion(SSL_get_privatekey(ssl()));
     if (!signed_assertion.ok()) {
-      stream->OnUpstreamFailed(/*request_sent=*/false);
+      call->OnFailed(/*request_sent=*/false);
       return;
     }
     assertion = *std::move(signed_assertion);
@@ -144,18 +145,18 @@ void Upstream::Start(ForwardedStream* stream) {
   nghttp2_data_provider body;
   body.source.ptr = nullptr;
   body.read_callback = &transport::ReadRequestBody;
-  int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), &body, stream);
+  int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), &body, call);
   if (id < 0) {
-    stream->OnUpstreamFailed(/*request_sent=*/false);
+    call->OnFailed(/*request_sent=*/false);
     return;
   }
-  active_[id] = stream;
-  stream->OnUpstreamStarted(this, id);
+  active_[id] = call;
+  call->OnStarted(this, id);
   ScheduleFlush();
 }
 
-void Upstream::Cancel(ForwardedStream* stream, int32_t stream_id) {
-  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), stream), waiting_.end());
+void Upstream::Cancel(UpstreamConnector* call, int32_t stream_id) {
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), call), waiting_.end());
   if (stream_id < 0 || active_.erase(stream_id) == 0 || session_ == nullptr) return;
   // Nothing of this stream may reach the deleted caller's call any more.
   nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);
@@ -169,10 +170,10 @@ int Upstream::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
                        const uint8_t* name, size_t name_length, const uint8_t* value,
                        size_t value_length, uint8_t, void*) {
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-  auto* stream = static_cast<ForwardedStream*>(
+  auto* call = static_cast<UpstreamConnector*>(
       nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
-  if (stream != nullptr) {
-    stream->OnResponseHeader(View(name, name_length), View(value, value_length));
+  if (call != nullptr) {
+    call->OnResponseHeader(View(name, name_length), View(value, value_length));
   }
   return 0;
 }
@@ -185,11 +186,11 @@ int Upstream::OnFrameReceived(nghttp2_session* session, const nghttp2_frame* fra
     self->thread()->ForgetUpstream(self);
     return 0;
   }
-  auto* stream = static_cast<ForwardedStream*>(
+  auto* call = static_cast<UpstreamConnector*>(
       nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
-  if (stream == nullptr) return 0;
+  if (call == nullptr) return 0;
   bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-  if (frame->hd.type == NGHTTP2_HEADERS) stream->OnResponseHeadersDone(end_stream);
+  if (frame->hd.type == NGHTTP2_HEADERS) call->OnResponseHeadersDone(end_stream);
   return 0;
 }
 
@@ -197,12 +198,12 @@ int Upstream::OnSendData(nghttp2_session* session, nghttp2_frame* frame, const u
                          size_t length, nghttp2_data_source*, void* self) {
   // Asked after ReadRequestBody promised `length` bytes (again, with the same
   // frame, while the write buffer is full).
-  auto* stream = static_cast<ForwardedStream*>(
+  auto* call = static_cast<UpstreamConnector*>(
       nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
-  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  if (call == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   return static_cast<Upstream*>(self)->AppendDataFrame(
       *frame, framehd, length,
-      [stream](std::string* out, size_t n) { stream->WriteRequestBody(out, n); });
+      [call](std::string* out, size_t n) { call->WriteRequestBody(out, n); });
 }
 
 int Upstream::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
@@ -216,10 +217,10 @@ int Upstream::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
   // twice: nghttp2 keeps the surplus and, after ~2 GiB, ends the connection
   // with FLOW_CONTROL_ERROR.
   nghttp2_session_consume_connection(session, length);
-  auto* stream =
-      static_cast<ForwardedStream*>(nghttp2_session_get_stream_user_data(session, stream_id));
-  if (stream == nullptr) return 0;
-  stream->OnResponseData(data, length);
+  auto* call =
+      static_cast<UpstreamConnector*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (call == nullptr) return 0;
+  call->OnResponseData(data, length);
   return 0;
 }
 
@@ -228,9 +229,9 @@ int Upstream::OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_
   auto* self = static_cast<Upstream*>(data);
   auto it = self->active_.find(stream_id);
   if (it == self->active_.end()) return 0;
-  ForwardedStream* stream = it->second;
+  UpstreamConnector* call = it->second;
   self->active_.erase(it);
-  stream->OnUpstreamClosed(error_code);
+  call->OnClosed(error_code);
   return 0;
 }
 

@@ -18,7 +18,7 @@
 
 namespace ndxp::gateway::transport {
 
-class ForwardedStream;
+class UpstreamConnector;
 
 // Owned by its TransportThread (see H2Connection). Not thread-safe.
 class Upstream final : public H2Connection, public PooledConnection {
@@ -35,13 +35,13 @@ class Upstream final : public H2Connection, public PooledConnection {
   // False once the connection failed, closed or was told GOAWAY: new calls
   // go to a new connection.
   bool accepts_streams() const override { return !closed() && !goaway_received_; }
-  // Sends `stream`'s request now, or as soon as the handshake is done, with
+  // Sends `call`'s request now, or as soon as the handshake is done, with
   // this connection's endpoint as its :authority (the replica the pool
-  // chose, whatever the stream's list says). The stream hears back through
-  // OnUpstreamStarted or OnUpstreamFailed.
-  void Submit(ForwardedStream* stream);
-  // The stream is gone on the caller's side: reset it here, forget it.
-  void Cancel(ForwardedStream* stream, int32_t stream_id);
+  // chose, whatever the call's list says). The call hears back through
+  // OnStarted or OnFailed.
+  void Submit(UpstreamConnector* call);
+  // The call is gone on the caller's side: reset it here, forget it.
+  void Cancel(UpstreamConnector* call, int32_t stream_id);
   const std::string& key() const { return key_; }
   // Calls open or waiting on this connection.
   size_t pending() const override { return waiting_.size() + active_.size(); }
@@ -52,7 +52,7 @@ class Upstream final : public H2Connection, public PooledConnection {
   bool OnHandshakeDone() override;
   void OnClosed() override;
   void OnTimer() override;
-  void Start(ForwardedStream* stream);
+  void Start(UpstreamConnector* call);
 
   static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                       size_t name_length, const uint8_t* value, size_t value_length,
@@ -72,8 +72,8 @@ class Upstream final : public H2Connection, public PooledConnection {
   const std::string authority_;  // the endpoint's address: each request's :authority
   bool goaway_received_ = false;
   bool established_ = false;  // the handshake and the provider check passed
-  std::vector<ForwardedStream*> waiting_;  // until the handshake is done
-  absl::flat_hash_map<int32_t, ForwardedStream*> active_;
+  std::vector<UpstreamConnector*> waiting_;  // until the handshake is done
+  absl::flat_hash_map<int32_t, UpstreamConnector*> active_;
 };
 
 }  // namespace ndxp::gateway::transport
