@@ -78,11 +78,6 @@ class JsonTranscoder {
 // context excerpt into a byte offset).
 std::string RedactJsonError(absl::string_view protobuf_message, absl::string_view json);
 
-// The offset of the first byte that is not part of well-formed UTF-8, or
-// npos when `text` is all UTF-8 (no overlongs, surrogates or code points
-// past U+10FFFF).
-size_t FirstInvalidUtf8(absl::string_view text);
-
 }  // namespace ndxp::gateway::json
 
 #endif  // NDXP_GATEWAY_JSON_TRANSCODER_H_

@@ -160,16 +160,6 @@ TEST(RedactJsonErrorTest, KeepsNamesDropsValuesAndMapKeys) {
             "sent_time: invalid value for type google.protobuf.Timestamp");
 }
 
-TEST(Utf8Test, FindsTheFirstInvalidByte) {
-  EXPECT_EQ(FirstInvalidUtf8("plain ascii"), absl::string_view::npos);
-  EXPECT_EQ(FirstInvalidUtf8("Nguyễn đ 𝄞"), absl::string_view::npos);
-  EXPECT_EQ(FirstInvalidUtf8("ab\xc0\xaf"), 2u);          // overlong '/'
-  EXPECT_EQ(FirstInvalidUtf8("a\xed\xa0\x80"), 1u);       // a surrogate
-  EXPECT_EQ(FirstInvalidUtf8("\xf4\x90\x80\x80"), 0u);    // past U+10FFFF
-  EXPECT_EQ(FirstInvalidUtf8("ok\xe1\x80"), 2u);          // cut short
-  EXPECT_EQ(FirstInvalidUtf8("\x80"), 0u);                // a lone continuation
-}
-
 TEST_F(TranscoderTest, SharedByThreads) {
   const auto& echo = Method("/ndxp.bench.v1.Echo/Echo");
   std::vector<std::thread> threads;
