@@ -84,9 +84,8 @@ bool IsAsciiValue(absl::string_view value) {
 // HTTP fields that frame the message rather than describe the call.
 bool IsFramingField(absl::string_view name) {
   for (absl::string_view framing :
-       {"content-type", "content-length", "content-encoding", "accept-encoding", "te",
-        "trailer", "transfer-encoding", "connection", "keep-alive", "upgrade",
-        "proxy-connection"}) {
+       {"content-type", "content-length", "content-encoding", "accept-encoding", "te", "trailer",
+        "transfer-encoding", "connection", "keep-alive", "upgrade", "proxy-connection"}) {
     if (name == framing) return true;
   }
   return false;
@@ -332,8 +331,8 @@ absl::StatusOr<absl::string_view> DecodeSingleEnvelope(absl::string_view body,
         "the request message is marked compressed but connect-content-encoding is identity");
   }
   if (flags != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the request envelope has flags ", static_cast<int>(flags), "; requests send 0"));
+    return absl::InvalidArgumentError(absl::StrCat("the request envelope has flags ",
+                                                   static_cast<int>(flags), "; requests send 0"));
   }
   if (body.size() - kEnvelopeHeaderBytes < length) {
     return absl::InvalidArgumentError("the request body ends inside its message");

@@ -64,9 +64,10 @@ TEST(ConnectErrorTest, FromGrpcTrailersWithDetails) {
   status.add_details()->PackFrom(bad_request);
   std::string details_bin = absl::Base64Escape(status.SerializeAsString());
 
-  std::vector<Header> trailers = {{"grpc-status", "3"},
-                                  {"grpc-message", "personal_id: ph%E1%BA%A3i c%C3%B3 12 ch%E1%BB%AF s%E1%BB%91"},
-                                  {"grpc-status-details-bin", details_bin}};
+  std::vector<Header> trailers = {
+      {"grpc-status", "3"},
+      {"grpc-message", "personal_id: ph%E1%BA%A3i c%C3%B3 12 ch%E1%BB%AF s%E1%BB%91"},
+      {"grpc-status-details-bin", details_bin}};
   std::optional<ConnectError> error = ErrorFromGrpcTrailers(trailers);
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->code, absl::StatusCode::kInvalidArgument);
@@ -174,10 +175,10 @@ TEST(ConnectHeadersTest, VersionTimeoutAndEncoding) {
   ASSERT_TRUE(options.ok());
   EXPECT_EQ(options->timeout, std::nullopt);
 
-  options = ParseRequestHeaders(
-      {{"connect-protocol-version", "1"}, {"connect-timeout-ms", "5000"},
-       {"content-encoding", "identity"}},
-      unary);
+  options = ParseRequestHeaders({{"connect-protocol-version", "1"},
+                                 {"connect-timeout-ms", "5000"},
+                                 {"content-encoding", "identity"}},
+                                unary);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->timeout, absl::Seconds(5));
   options = ParseRequestHeaders({{"connect-timeout-ms", "9999999999"}}, unary);
@@ -191,18 +192,41 @@ TEST(ConnectHeadersTest, VersionTimeoutAndEncoding) {
     const char* names;
   };
   const Case cases[] = {
-      {{{"connect-protocol-version", "2"}}, unary, absl::StatusCode::kInvalidArgument,
+      {{{"connect-protocol-version", "2"}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
        "connect-protocol-version"},
-      {{{"connect-protocol-version", ""}}, unary, absl::StatusCode::kInvalidArgument,
+      {{{"connect-protocol-version", ""}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
        "connect-protocol-version"},
-      {{{"connect-timeout-ms", "0"}}, unary, absl::StatusCode::kInvalidArgument, "connect-timeout-ms"},
-      {{{"connect-timeout-ms", "12345678901"}}, unary, absl::StatusCode::kInvalidArgument,
+      {{{"connect-timeout-ms", "0"}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
        "connect-timeout-ms"},
-      {{{"connect-timeout-ms", "+5"}}, unary, absl::StatusCode::kInvalidArgument, "connect-timeout-ms"},
-      {{{"connect-timeout-ms", " 5"}}, unary, absl::StatusCode::kInvalidArgument, "connect-timeout-ms"},
-      {{{"connect-timeout-ms", ""}}, unary, absl::StatusCode::kInvalidArgument, "connect-timeout-ms"},
-      {{{"content-encoding", "gzip"}}, unary, absl::StatusCode::kUnimplemented, "supported: identity"},
-      {{{"connect-content-encoding", "br"}}, streaming, absl::StatusCode::kUnimplemented,
+      {{{"connect-timeout-ms", "12345678901"}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
+       "connect-timeout-ms"},
+      {{{"connect-timeout-ms", "+5"}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
+       "connect-timeout-ms"},
+      {{{"connect-timeout-ms", " 5"}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
+       "connect-timeout-ms"},
+      {{{"connect-timeout-ms", ""}},
+       unary,
+       absl::StatusCode::kInvalidArgument,
+       "connect-timeout-ms"},
+      {{{"content-encoding", "gzip"}},
+       unary,
+       absl::StatusCode::kUnimplemented,
+       "supported: identity"},
+      {{{"connect-content-encoding", "br"}},
+       streaming,
+       absl::StatusCode::kUnimplemented,
        "connect-content-encoding"},
   };
   for (const Case& c : cases) {
@@ -223,12 +247,11 @@ TEST(ConnectEnvelopeTest, EncodesMessagesAndTheEndOfStream) {
 
   EXPECT_EQ(EncodeEndStream(nullptr, {}), std::string("\x02\x00\x00\x00\x02{}", 7));
   ConnectError error = ErrorFromStatus(absl::UnavailableError("overloaded"));
-  std::vector<Header> trailers = {{"grpc-status", "14"}, {"acme-cost", "237"}, {"acme-cost", "1"},
-                                  {"x-id", "a\"b"}};
+  std::vector<Header> trailers = {
+      {"grpc-status", "14"}, {"acme-cost", "237"}, {"acme-cost", "1"}, {"x-id", "a\"b"}};
   std::string end = EncodeEndStream(&error, trailers);
-  const std::string json =
-      R"({"error":{"code":"unavailable","message":"overloaded"},)"
-      R"("metadata":{"acme-cost":["237","1"],"x-id":["a\"b"]}})";
+  const std::string json = R"({"error":{"code":"unavailable","message":"overloaded"},)"
+                           R"("metadata":{"acme-cost":["237","1"],"x-id":["a\"b"]}})";
   EXPECT_EQ(end, EncodeEnvelope(kFlagEndStream, json));
   EXPECT_EQ(EncodeEndStream(nullptr, {{"acme-cost", "237"}}),
             EncodeEnvelope(kFlagEndStream, R"({"metadata":{"acme-cost":["237"]}})"));
@@ -252,7 +275,8 @@ TEST(ConnectEnvelopeTest, DecodesTheOneRequestMessage) {
   const Case cases[] = {
       {"", absl::StatusCode::kInvalidArgument, "no message"},
       {std::string("\x00\x00\x00", 3), absl::StatusCode::kInvalidArgument, "header"},
-      {EncodeEnvelope(0, "abc").substr(0, 7), absl::StatusCode::kInvalidArgument, "inside its message"},
+      {EncodeEnvelope(0, "abc").substr(0, 7), absl::StatusCode::kInvalidArgument,
+       "inside its message"},
       {EncodeEnvelope(0, "a") + EncodeEnvelope(0, "b"), absl::StatusCode::kInvalidArgument,
        "more than one"},
       {EncodeEnvelope(kFlagCompressed, "a"), absl::StatusCode::kInvalidArgument, "compressed"},

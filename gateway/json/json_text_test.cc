@@ -10,11 +10,11 @@ namespace {
 TEST(Utf8Test, FindsTheFirstInvalidByte) {
   EXPECT_EQ(FirstInvalidUtf8("plain ascii"), absl::string_view::npos);
   EXPECT_EQ(FirstInvalidUtf8("Nguyễn đ 𝄞"), absl::string_view::npos);
-  EXPECT_EQ(FirstInvalidUtf8("ab\xc0\xaf"), 2u);          // overlong '/'
-  EXPECT_EQ(FirstInvalidUtf8("a\xed\xa0\x80"), 1u);       // a surrogate
-  EXPECT_EQ(FirstInvalidUtf8("\xf4\x90\x80\x80"), 0u);    // past U+10FFFF
-  EXPECT_EQ(FirstInvalidUtf8("ok\xe1\x80"), 2u);          // cut short
-  EXPECT_EQ(FirstInvalidUtf8("\x80"), 0u);                // a lone continuation
+  EXPECT_EQ(FirstInvalidUtf8("ab\xc0\xaf"), 2u);        // overlong '/'
+  EXPECT_EQ(FirstInvalidUtf8("a\xed\xa0\x80"), 1u);     // a surrogate
+  EXPECT_EQ(FirstInvalidUtf8("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
+  EXPECT_EQ(FirstInvalidUtf8("ok\xe1\x80"), 2u);        // cut short
+  EXPECT_EQ(FirstInvalidUtf8("\x80"), 0u);              // a lone continuation
 }
 
 std::string Quoted(absl::string_view text) {
@@ -34,7 +34,10 @@ TEST(AppendJsonStringTest, EscapesWhatJsonRequires) {
 }
 
 TEST(AppendJsonStringTest, ReplacesBrokenUtf8) {
-  EXPECT_EQ(Quoted("a\xff" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(Quoted("a\xff"
+                   "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   EXPECT_EQ(Quoted("\xe1\xbb"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"") << "a cut sequence, byte by byte";
   EXPECT_EQ(Quoted("\xed\xa0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }

@@ -4,13 +4,13 @@
 #ifndef NDXP_GATEWAY_JSON_TEST_POOL_H_
 #define NDXP_GATEWAY_JSON_TEST_POOL_H_
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
-
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/descriptor.pb.h>
 
 namespace ndxp::gateway::json {
 

@@ -1,16 +1,16 @@
 #include "gateway/json/transcoder.h"
 
-#include <algorithm>
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/type.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -77,8 +77,8 @@ std::string RedactLocation(absl::string_view location) {
   if (absl::StartsWith(path, "(")) {
     size_t close = path.find(')');
     if (close == std::string::npos) close = path.size();
-    absl::string_view name = absl::StripAsciiWhitespace(absl::string_view(path).substr(
-        std::min(close + 1, path.size())));
+    absl::string_view name = absl::StripAsciiWhitespace(
+        absl::string_view(path).substr(std::min(close + 1, path.size())));
     path = name.empty() ? path.substr(1, close - 1)
                         : absl::StrCat(path.substr(1, close - 1), ".", name);
   }
@@ -112,8 +112,7 @@ std::string RedactJsonError(absl::string_view message, absl::string_view json) {
   size_t last_newline = message.rfind('\n');
   if (first_newline != last_newline && absl::EndsWith(message, "^")) {
     absl::string_view what = message.substr(0, first_newline);
-    absl::string_view excerpt =
-        message.substr(first_newline + 1, last_newline - first_newline - 1);
+    absl::string_view excerpt = message.substr(first_newline + 1, last_newline - first_newline - 1);
     size_t column = message.size() - last_newline - 2;
     size_t at = excerpt.empty() ? absl::string_view::npos : json.find(excerpt);
     if (at == absl::string_view::npos) {
@@ -129,8 +128,8 @@ std::string RedactJsonError(absl::string_view message, absl::string_view json) {
   if (invalid != absl::string_view::npos && for_type != absl::string_view::npos &&
       for_type >= invalid + kInvalidValue.size()) {
     absl::string_view location = message.substr(0, invalid);
-    absl::string_view what = message.substr(invalid + kInvalidValue.size(),
-                                            for_type - invalid - kInvalidValue.size());
+    absl::string_view what =
+        message.substr(invalid + kInvalidValue.size(), for_type - invalid - kInvalidValue.size());
     absl::string_view type = message.substr(for_type + kForType.size());
     absl::ConsumePrefix(&type, kTypeUrlPrefix);
     absl::ConsumePrefix(&type, "/");
@@ -159,8 +158,8 @@ class JsonTranscoder::CachingTypeResolver : public google::protobuf::util::TypeR
       : resolver_(google::protobuf::util::NewTypeResolverForDescriptorPool(
             std::string(kTypeUrlPrefix), pool)) {}
 
-  google::protobuf::util::Status ResolveMessageType(
-      const std::string& type_url, google::protobuf::Type* type) override {
+  google::protobuf::util::Status ResolveMessageType(const std::string& type_url,
+                                                    google::protobuf::Type* type) override {
     return Resolve(type_url, type, types_,
                    [this](const std::string& url, google::protobuf::Type* out) {
                      return resolver_->ResolveMessageType(url, out);
@@ -246,8 +245,8 @@ absl::StatusOr<std::string> JsonTranscoder::JsonToBinary(const Descriptor& type,
   options.case_insensitive_enum_parsing = false;
   std::string binary;
   absl::Status status = ToAbsl(google::protobuf::util::JsonToBinaryString(
-      resolver_.get(), TypeUrl(type),
-      google::protobuf::StringPiece(json.data(), json.size()), &binary, options));
+      resolver_.get(), TypeUrl(type), google::protobuf::StringPiece(json.data(), json.size()),
+      &binary, options));
   if (!status.ok()) {
     return absl::Status(status.code(), RedactJsonError(status.message(), json));
   }

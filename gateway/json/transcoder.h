@@ -21,11 +21,11 @@
 #ifndef NDXP_GATEWAY_JSON_TRANSCODER_H_
 #define NDXP_GATEWAY_JSON_TRANSCODER_H_
 
-#include <memory>
-#include <string>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
+
+#include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

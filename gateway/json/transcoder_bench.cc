@@ -3,13 +3,13 @@
 // JsonStringToMessage does for a pool that is not the generated one).
 //
 //   transcoder_bench [iterations]
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
-
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/type_resolver_util.h>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   ndxp::gateway::json::JsonTranscoder transcoder(pool.get());
-  const google::protobuf::MethodDescriptor* echo = transcoder.FindMethod("/ndxp.bench.v1.Echo/Echo");
+  const google::protobuf::MethodDescriptor* echo =
+      transcoder.FindMethod("/ndxp.bench.v1.Echo/Echo");
   // 100 bytes of message: field tag, length, 98 bytes of payload.
   std::string binary = std::string("\x0a\x62", 2) + std::string(98, 'x');
   std::string json = transcoder.ResponseToJson(*echo, binary).value();
@@ -51,12 +52,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   size_t sink = 0;
-  double to_binary = MicrosPerCall(iterations, [&] {
-    sink += transcoder.RequestToBinary(*echo, json)->size();
-  });
-  double to_json = MicrosPerCall(iterations, [&] {
-    sink += transcoder.ResponseToJson(*echo, binary)->size();
-  });
+  double to_binary =
+      MicrosPerCall(iterations, [&] { sink += transcoder.RequestToBinary(*echo, json)->size(); });
+  double to_json =
+      MicrosPerCall(iterations, [&] { sink += transcoder.ResponseToJson(*echo, binary)->size(); });
   auto uncached = [&](const std::string& type, const std::string& input) {
     const std::string url = "type.googleapis.com/" + type;
     return MicrosPerCall(iterations, [&] {
@@ -71,12 +70,10 @@ int main(int argc, char** argv) {
   // Nested types and an enum: several resolutions per conversion.
   const google::protobuf::MethodDescriptor* verify =
       transcoder.FindMethod("/ndxp.residents.v1.ResidentRegistry/VerifyCitizen");
-  const std::string citizen =
-      R"({"personalId":"001099012345","fullName":"Nguyen Van A",)"
-      R"("dateOfBirth":{"year":1999,"month":1,"day":2},"sex":"SEX_MALE"})";
-  double verify_to_binary = MicrosPerCall(iterations, [&] {
-    sink += transcoder.RequestToBinary(*verify, citizen)->size();
-  });
+  const std::string citizen = R"({"personalId":"001099012345","fullName":"Nguyen Van A",)"
+                              R"("dateOfBirth":{"year":1999,"month":1,"day":2},"sex":"SEX_MALE"})";
+  double verify_to_binary = MicrosPerCall(
+      iterations, [&] { sink += transcoder.RequestToBinary(*verify, citizen)->size(); });
   std::printf("Echo, %zu-byte message, %zu-byte JSON, %d iterations\n", binary.size(), json.size(),
               iterations);
   std::printf("  JSON -> binary  %.2f us\n  binary -> JSON  %.2f us\n", to_binary, to_json);

@@ -36,10 +36,10 @@ TEST_F(TranscoderTest, FindsMethodsByGrpcPath) {
       transcoder_.FindMethod("/ndxp.residents.v1.ResidentRegistry/GetCitizen");
   ASSERT_NE(method, nullptr);
   EXPECT_EQ(method->full_name(), "ndxp.residents.v1.ResidentRegistry.GetCitizen");
-  for (const char* path : {"ndxp.residents.v1.ResidentRegistry/GetCitizen",
-                           "/ndxp.residents.v1.ResidentRegistry", "/ndxp.residents.v1.Nope/GetCitizen",
-                           "/ndxp.residents.v1.ResidentRegistry/Nope",
-                           "/ndxp.residents.v1.ResidentRegistry/GetCitizen/", ""}) {
+  for (const char* path :
+       {"ndxp.residents.v1.ResidentRegistry/GetCitizen", "/ndxp.residents.v1.ResidentRegistry",
+        "/ndxp.residents.v1.Nope/GetCitizen", "/ndxp.residents.v1.ResidentRegistry/Nope",
+        "/ndxp.residents.v1.ResidentRegistry/GetCitizen/", ""}) {
     SCOPED_TRACE(path);
     EXPECT_EQ(transcoder_.FindMethod(path), nullptr);
   }
@@ -56,9 +56,10 @@ TEST_F(TranscoderTest, RequestJsonToBinary) {
 
 TEST_F(TranscoderTest, AcceptsJsonNamesAndProtoNames) {
   const auto& verify = Method("/ndxp.residents.v1.ResidentRegistry/VerifyCitizen");
-  for (const char* json :
-       {R"({"personalId":"001099012345","fullName":"Nguyễn Văn A","dateOfBirth":{"year":1999,"month":1,"day":2},"sex":"SEX_MALE"})",
-        R"({"personal_id":"001099012345","full_name":"Nguyễn Văn A","date_of_birth":{"year":1999,"month":1,"day":2},"sex":1})"}) {
+  for (
+      const char* json :
+      {R"({"personalId":"001099012345","fullName":"Nguyễn Văn A","dateOfBirth":{"year":1999,"month":1,"day":2},"sex":"SEX_MALE"})",
+       R"({"personal_id":"001099012345","full_name":"Nguyễn Văn A","date_of_birth":{"year":1999,"month":1,"day":2},"sex":1})"}) {
     SCOPED_TRACE(json);
     absl::StatusOr<std::string> binary = transcoder_.RequestToBinary(verify, json);
     ASSERT_TRUE(binary.ok()) << binary.status();
@@ -90,9 +91,8 @@ TEST_F(TranscoderTest, ResponseBinaryToCanonicalJson) {
 
 TEST_F(TranscoderTest, UnparsableAnswerIsInternal) {
   // A field cut short, a tag cut short, a string field not UTF-8, field number 0.
-  for (const std::string& binary :
-       {std::string("\x0a\x7f"), std::string("\x08\x80"), std::string("\x0a\x02\xff\xff"),
-        std::string("\x00\x01", 2)}) {
+  for (const std::string& binary : {std::string("\x0a\x7f"), std::string("\x08\x80"),
+                                    std::string("\x0a\x02\xff\xff"), std::string("\x00\x01", 2)}) {
     SCOPED_TRACE(testing::PrintToString(binary));
     absl::StatusOr<std::string> json = transcoder_.ResponseToJson(
         Method("/ndxp.residents.v1.ResidentRegistry/VerifyCitizen"), binary);
@@ -112,17 +112,21 @@ TEST_F(TranscoderTest, ErrorsNameThePlaceNeverTheValue) {
        "malformed JSON at byte 30: Expected an object key or }."},
       {R"({"personalId": "001099012345" "fullName": "x"})",
        "malformed JSON at byte 30: Expected , or } after key:value pair."},
-      {"{\n\"personalId\":\n\"001099012345\"\n}\n,", "malformed JSON at byte 33: Parsing terminated before end of input."},
-      {R"({"personalId": "001099012345)", "malformed JSON at the end of the input: Closing quote expected in string."},
+      {"{\n\"personalId\":\n\"001099012345\"\n}\n,",
+       "malformed JSON at byte 33: Parsing terminated before end of input."},
+      {R"({"personalId": "001099012345)",
+       "malformed JSON at the end of the input: Closing quote expected in string."},
       {R"({"personalId": nul001099})", "malformed JSON at byte 15: Unexpected token."},
       {R"({"personalId": "001099012345", "fullNamex": "x"})", "fullNamex: Cannot find field."},
       {R"({"001099012345": "x"})", "(not a field name): Cannot find field."},
       {R"({"dateOfBirth": {"yearx": 1}})", "date_of_birth.yearx: Cannot find field."},
       {R"({"dateOfBirth": {"001099": 1}})", "date_of_birth.(not a field name): Cannot find field."},
       {R"({"personalId": 1001099})", "personal_id: invalid value for type TYPE_STRING"},
-      {R"({"dateOfBirth": {"year": "x001099"}})", "date_of_birth.year: invalid value for type TYPE_INT32"},
+      {R"({"dateOfBirth": {"year": "x001099"}})",
+       "date_of_birth.year: invalid value for type TYPE_INT32"},
       {R"({"sex": "SEX_001099"})", "sex: invalid value for type ndxp.residents.v1.Sex"},
-      {R"({"personalId": ["001099"]})", "personalId: Proto field is not repeating, cannot start list."},
+      {R"({"personalId": ["001099"]})",
+       "personalId: Proto field is not repeating, cannot start list."},
       {"{\"fullName\": \"001099\xff\"}", "JSON is not UTF-8 at byte 20"},
       {"[\"001099\"]", "Root element must be a message."},
   };
@@ -167,7 +171,8 @@ TEST_F(TranscoderTest, SharedByThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
-        absl::StatusOr<std::string> binary = transcoder_.RequestToBinary(echo, R"({"payload":"aGk="})");
+        absl::StatusOr<std::string> binary =
+            transcoder_.RequestToBinary(echo, R"({"payload":"aGk="})");
         if (!binary.ok() || *binary != std::string("\x0a\x02hi", 4)) ++failures[t];
       }
     });
