@@ -53,6 +53,14 @@ bool IsIdentifier(absl::string_view name) {
   return true;
 }
 
+// Methods named back in an error; any other text is the caller's.
+bool IsHttpMethodName(absl::string_view method) {
+  for (absl::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+    if (method == known) return true;
+  }
+  return false;
+}
+
 const FieldDescriptor* FindField(const Descriptor& type, absl::string_view name) {
   if (const FieldDescriptor* field = type.FindFieldByName(std::string(name))) return field;
   for (int i = 0; i < type.field_count(); ++i) {
@@ -463,7 +471,7 @@ absl::StatusOr<RestMapping::Request> RestMapping::Match(absl::string_view http_m
   if (!path_for_other_method.empty()) {
     return absl::NotFoundError(
         absl::StrCat("this path is mapped for ", path_for_other_method, ", not ",
-                     IsIdentifier(http_method) ? http_method : "this method"));
+                     IsHttpMethodName(http_method) ? http_method : "this method"));
   }
   return not_found;
 }

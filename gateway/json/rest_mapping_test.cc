@@ -187,6 +187,8 @@ TEST_F(RestMappingTest, RefusalsNameTheFieldNeverTheValue) {
        "this path is mapped for POST, not GET"},
       {"DELETE", "/v1/citizens/001099012345", "", "", absl::StatusCode::kNotFound,
        "this path is mapped for GET, not DELETE"},
+      {"G0010990", "/v1/citizens/001099012345", "", "", absl::StatusCode::kNotFound,
+       "this path is mapped for GET, not this method"},
       {"GET", "/v1/citizens/001099012345", "unknownField=001099", "",
        absl::StatusCode::kInvalidArgument, "query parameter unknownField: no such field"},
       {"GET", "/v1/citizens/001099012345", "0010990=1", "", absl::StatusCode::kInvalidArgument,
