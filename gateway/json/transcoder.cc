@@ -150,8 +150,11 @@ std::string RedactJsonError(absl::string_view message, absl::string_view json) {
 
 // NewTypeResolverForDescriptorPool builds a google.protobuf.Type from the
 // descriptor on every call, and protobuf's JSON code resolves each type once
-// per conversion: the cache keeps the result per type URL. Entries are never
-// evicted: the pool is fixed, so the cache is bounded by its types.
+// per conversion: the cache keeps the result per type URL (a hit still
+// copies the Type out, as the interface wants; about a tenth of a
+// conversion saved, transcoder_bench). One cache for all threads rather than
+// one per thread: the lock is taken shared and the types are few. Entries
+// are never evicted: the pool is fixed, so the cache is bounded by its types.
 class JsonTranscoder::CachingTypeResolver : public google::protobuf::util::TypeResolver {
  public:
   explicit CachingTypeResolver(const DescriptorPool* pool)

@@ -33,9 +33,11 @@
 namespace ndxp::gateway::json {
 
 // Thread-safe: every method is const, and the type cache inside is shared by
-// the transport's loop threads (one lock, taken shared on a hit: resolving a
-// type from the pool costs more than the whole conversion, measured in
-// transcoder_bench.cc).
+// the transport's loop threads (one lock, taken shared on a hit). Cost, by
+// transcoder_bench on the shared 2-core builder: a 100-byte Echo message
+// 3.3-5.7 us JSON to binary, 1.3-2.3 us back; a VerifyCitizenRequest (a
+// nested Date, an enum) 8-14 us to binary. Most of it is protobuf 3.21's
+// JSON converter itself; the cache saves about a tenth.
 class JsonTranscoder {
  public:
   // REQUIRES: `pool` outlives the transcoder.
