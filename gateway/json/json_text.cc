@@ -1,5 +1,6 @@
 #include "gateway/json/json_text.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 
 namespace ndxp::gateway::json {
@@ -43,6 +44,17 @@ size_t FirstInvalidUtf8(absl::string_view text) {
     i += length;
   }
   return absl::string_view::npos;
+}
+
+bool IsQuotableName(absl::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  if (!absl::ascii_isalpha(name[0]) && name[0] != '_') return false;
+  int digits = 0;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '_') return false;
+    if (absl::ascii_isdigit(c)) ++digits;
+  }
+  return digits <= 4;
 }
 
 void AppendJsonString(std::string* out, absl::string_view text) {

@@ -23,6 +23,13 @@ size_t FirstInvalidUtf8(absl::string_view text);
 // whatever `text` holds (a grpc-message is any bytes once percent-decoded).
 void AppendJsonString(std::string* out, absl::string_view text);
 
+// Whether a name the caller sent (an unknown JSON key or query parameter) may
+// be quoted back in an error: it looks like a field name (ASCII letters,
+// digits and '_', not starting with a digit, at most 64 bytes) and holds at
+// most 4 digits, too few for any identifier of a person or an enterprise
+// (12-digit personal IDs, 10-digit insurance and enterprise codes).
+bool IsQuotableName(absl::string_view name);
+
 }  // namespace ndxp::gateway::json
 
 #endif  // NDXP_GATEWAY_JSON_JSON_TEXT_H_

@@ -42,5 +42,17 @@ TEST(AppendJsonStringTest, ReplacesBrokenUtf8) {
   EXPECT_EQ(Quoted("\xed\xa0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
+TEST(IsQuotableNameTest, FieldNamesYesAnythingThatMayHoldAnIdNo) {
+  for (const char* name : {"personalId", "personal_id", "_x", "line2", "TYPE_INT32", "a1b2c3d4"}) {
+    EXPECT_TRUE(IsQuotableName(name)) << name;
+  }
+  for (const char* name : {"", "001099012345", "id001099012345", "a12345", "has space", "dash-ed",
+                           "dot.ted", "Nguyễn", "2fast"}) {
+    EXPECT_FALSE(IsQuotableName(name)) << name;
+  }
+  EXPECT_TRUE(IsQuotableName(std::string(64, 'a')));
+  EXPECT_FALSE(IsQuotableName(std::string(65, 'a')));
+}
+
 }  // namespace
 }  // namespace ndxp::gateway::json

@@ -44,15 +44,6 @@ std::string PathName(const FieldPath& path) {
   return absl::StrJoin(names, ".");
 }
 
-bool IsIdentifier(absl::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  if (!absl::ascii_isalpha(name[0]) && name[0] != '_') return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(c) && c != '_') return false;
-  }
-  return true;
-}
-
 // Methods named back in an error; any other text is the caller's.
 bool IsHttpMethodName(absl::string_view method) {
   for (absl::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
@@ -88,8 +79,8 @@ absl::StatusOr<FieldPath> ResolvePath(const Descriptor& type, absl::string_view 
     const FieldDescriptor* field = current == nullptr ? nullptr : FindField(*current, names[i]);
     if (field == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          IsIdentifier(names[i]) ? absl::StrCat(PathName(path), path.empty() ? "" : ".", names[i])
-                                 : std::string("(not a field name)"),
+          IsQuotableName(names[i]) ? absl::StrCat(PathName(path), path.empty() ? "" : ".", names[i])
+                                   : std::string("(not a field name)"),
           ": no such field"));
     }
     path.push_back(field);

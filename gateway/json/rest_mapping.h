@@ -31,8 +31,8 @@
 // personal ID); they name the field:
 //   no rule matches            NOT_FOUND (the door answers 404)
 //   a value does not fit       INVALID_ARGUMENT "<field.path>: <why>"
-//   unknown query parameter    INVALID_ARGUMENT naming it when it is
-//                              identifier-shaped
+//   unknown query parameter    INVALID_ARGUMENT naming it when
+//                              IsQuotableName (json_text.h)
 #ifndef NDXP_GATEWAY_JSON_REST_MAPPING_H_
 #define NDXP_GATEWAY_JSON_REST_MAPPING_H_
 

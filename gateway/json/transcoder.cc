@@ -42,19 +42,10 @@ absl::Status ToAbsl(const google::protobuf::util::Status& status) {
                       std::string(status.message().data(), status.message().size()));
 }
 
-bool IsIdentifier(absl::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  if (!absl::ascii_isalpha(name[0]) && name[0] != '_') return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(c) && c != '_') return false;
-  }
-  return true;
-}
-
 // One step of a location: a field name, then any [index] (repeated fields).
 bool IsLocationStep(absl::string_view step) {
   size_t bracket = step.find('[');
-  if (!IsIdentifier(step.substr(0, bracket))) return false;
+  if (!IsQuotableName(step.substr(0, bracket))) return false;
   while (bracket != absl::string_view::npos) {
     size_t close = step.find(']', bracket);
     if (close == absl::string_view::npos || close == bracket + 1) return false;
@@ -133,7 +124,7 @@ std::string RedactJsonError(absl::string_view message, absl::string_view json) {
     absl::string_view type = message.substr(for_type + kForType.size());
     absl::ConsumePrefix(&type, kTypeUrlPrefix);
     absl::ConsumePrefix(&type, "/");
-    if (!IsLocationStep(type) && !IsIdentifier(absl::StrReplaceAll(type, {{".", "_"}}))) {
+    if (!IsLocationStep(type) && !IsQuotableName(absl::StrReplaceAll(type, {{".", "_"}}))) {
       type = "(not a type name)";
     }
     if (IsNamesOnly(what)) return WithLocation(location, absl::StrCat(what, " (", type, ")"));

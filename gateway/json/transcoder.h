@@ -16,8 +16,8 @@
 //   value of the wrong kind INVALID_ARGUMENT "<field.path>: invalid value for type <type>"
 //   unparsable answer       INTERNAL naming the response type (not a whole
 //                           message, or a string field not UTF-8)
-// A name that is not identifier-shaped (a JSON key may be anything) is not
-// quoted either.
+// An unknown key is quoted only when IsQuotableName (json_text.h) says so,
+// "(not a field name)" otherwise: a JSON key may be anything.
 #ifndef NDXP_GATEWAY_JSON_TRANSCODER_H_
 #define NDXP_GATEWAY_JSON_TRANSCODER_H_
 

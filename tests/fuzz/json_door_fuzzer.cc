@@ -8,14 +8,14 @@
 // (and JSON survives a round trip through binary); no error message quotes a
 // run of 7 or more digits from the input (a personal ID has 12); the Connect
 // error JSON is UTF-8 whatever the trailers held.
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/message_differencer.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/util/message_differencer.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -64,7 +64,8 @@ void CheckQuotesNoDigits(absl::string_view message, absl::string_view input) {
   }
 }
 
-std::unique_ptr<google::protobuf::Message> Parse(Door& door, const google::protobuf::Descriptor& type,
+std::unique_ptr<google::protobuf::Message> Parse(Door& door,
+                                                 const google::protobuf::Descriptor& type,
                                                  const std::string& binary) {
   std::unique_ptr<google::protobuf::Message> message(door.factory.GetPrototype(&type)->New());
   Check(message->ParseFromString(binary));
