@@ -132,7 +132,8 @@ std::string RedactJsonError(absl::string_view message, absl::string_view json) {
   }
   // "<location>: <what>" (unknown field, missing field, not a list): <what>
   // is protobuf's own text.
-  size_t colon = message.find(": ");
+  // The last ": ": an unknown key may hold one of its own.
+  size_t colon = message.rfind(": ");
   if (colon != absl::string_view::npos) {
     return WithLocation(message.substr(0, colon), message.substr(colon + 2));
   }

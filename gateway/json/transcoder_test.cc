@@ -119,6 +119,7 @@ TEST_F(TranscoderTest, ErrorsNameThePlaceNeverTheValue) {
       {R"({"personalId": nul001099})", "malformed JSON at byte 15: Unexpected token."},
       {R"({"personalId": "001099012345", "fullNamex": "x"})", "fullNamex: Cannot find field."},
       {R"({"001099012345": "x"})", "(not a field name): Cannot find field."},
+      {R"({"personalI: 1001099d": 1})", "(not a field name): Cannot find field."},
       {R"({"dateOfBirth": {"yearx": 1}})", "date_of_birth.yearx: Cannot find field."},
       {R"({"dateOfBirth": {"001099": 1}})", "date_of_birth.(not a field name): Cannot find field."},
       {R"({"personalId": 1001099})", "personal_id: invalid value for type TYPE_STRING"},
