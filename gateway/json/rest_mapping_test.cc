@@ -151,6 +151,12 @@ TEST_F(RestMappingTest, EveryMappingOfTheProtos) {
   }
 }
 
+TEST_F(RestMappingTest, TheDescriptorSetCarriesTheAnnotations) {
+  EXPECT_NE(pool_->FindFileByName("google/api/annotations.proto"), nullptr);
+  EXPECT_NE(pool_->FindFileByName("google/api/http.proto"), nullptr);
+  EXPECT_NE(pool_->FindExtensionByName("google.api.http"), nullptr);
+}
+
 TEST_F(RestMappingTest, RulesInMatchingOrder) {
   std::vector<std::string> rules = mapping_->Describe();
   EXPECT_EQ(rules.size(), 24u) << "22 methods, 2 additional bindings";
