@@ -22,7 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PROTO_DIR = os.path.join(ROOT, "proto")
 # Every agency's service, the hub's own Statistics API (operators), the
 # benchmark Echo service (load tests), and google.rpc's error model:
-# INVALID_ARGUMENT answers carry a google.rpc.BadRequest naming the wrong fields.
+# INVALID_ARGUMENT answers carry a google.rpc.BadRequest naming the wrong fields;
+# google.api's http option, which the service protos import (REST mappings).
 PROTOS = [
     "ndxp/residents/v1/residents.proto",
     "ndxp/insurance/v1/insurance.proto",
@@ -34,6 +35,8 @@ PROTOS = [
     "ndxp/bench/v1/echo.proto",
     "google/rpc/status.proto",
     "google/rpc/error_details.proto",
+    "google/api/http.proto",
+    "google/api/annotations.proto",
 ]
 
 

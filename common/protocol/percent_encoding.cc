@@ -55,7 +55,7 @@ bool IsValidUtf8(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<std::string> DecodePurpose(absl::string_view wire_value) {
+std::string PercentDecode(absl::string_view wire_value) {
   std::string text;
   text.reserve(wire_value.size());
   for (size_t i = 0; i < wire_value.size(); ++i) {
@@ -68,6 +68,11 @@ absl::StatusOr<std::string> DecodePurpose(absl::string_view wire_value) {
       text.push_back(wire_value[i]);
     }
   }
+  return text;
+}
+
+absl::StatusOr<std::string> DecodePurpose(absl::string_view wire_value) {
+  std::string text = PercentDecode(wire_value);
   if (text.size() > kMaxPurposeBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "x-ndxp-purpose is ", text.size(), " bytes long; at most ", kMaxPurposeBytes,

@@ -27,6 +27,12 @@ inline constexpr size_t kMaxPurposeBytes = 512;
 // UTF-8, is blank, or is longer than kMaxPurposeBytes.
 absl::StatusOr<std::string> DecodePurpose(absl::string_view wire_value);
 
+// `wire_value` percent-decoded, whatever the bytes it yields (grpc-message,
+// a URL's path segment): "%C4%91" -> "đ"; a '%' not followed by two hex
+// digits stays as it is. Checks nothing else: a caller that wants text
+// checks the result is UTF-8.
+std::string PercentDecode(absl::string_view wire_value);
+
 // `text` percent-encoded for a header value: printable ASCII except '%'
 // stays, every other byte becomes %XX. The inverse of DecodePurpose.
 std::string PercentEncode(absl::string_view text);

@@ -24,6 +24,15 @@ TEST(PercentEncodingTest, PurposeIsPercentDecodedUtf8) {
   EXPECT_EQ(*DecodePurpose(PercentEncode("a%b")), "a%b");
 }
 
+TEST(PercentEncodingTest, PercentDecodeTakesAnyBytes) {
+  EXPECT_EQ(PercentDecode("Ki%E1%BB%83m%20tra"), "Ki\xe1\xbb\x83m tra");
+  EXPECT_EQ(PercentDecode("%ff%00x"), std::string("\xff\0x", 3));
+  EXPECT_EQ(PercentDecode(""), "");
+  EXPECT_EQ(PercentDecode("100%"), "100%");
+  EXPECT_EQ(PercentDecode("%4"), "%4");
+  EXPECT_EQ(PercentDecode("%4G%41"), "%4GA");
+}
+
 TEST(PercentEncodingTest, PurposeRefusals) {
   struct Case {
     std::string wire;
