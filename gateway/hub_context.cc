@@ -86,6 +86,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   for (const auto& service : context->routes->services()) routed.push_back(service->service);
   context->local =
       std::make_unique<LocalServices>(context->settings.services.get(), std::move(routed));
+  context->json = std::make_unique<json::JsonTranscoder>(context->settings.services.get());
   // The operators' statistics, from the recording's store, and the
   // agencies' names.
   context->agencies = AgencyDirectoryOf(config);

@@ -20,6 +20,7 @@
 #include "gateway/call/call_kinds.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/config/hub_config.h"
+#include "gateway/json/transcoder.h"
 #include "gateway/local/local_services.h"
 #include "gateway/metrics/call_metrics.h"
 #include "gateway/metrics/connection_limits.h"
@@ -145,6 +146,8 @@ struct HubContext {
   std::unique_ptr<QuotaTable> quotas;
   std::unique_ptr<PeerTable> peers;  // hubs that may assert their members' calls
   std::unique_ptr<LocalServices> local;  // health, reflection
+  // The JSON door's conversions over the routed services' descriptors.
+  std::unique_ptr<json::JsonTranscoder> json;
   // The agencies' names (`agencies`), for ListAgencies and the dashboard.
   std::shared_ptr<const statistics::AgencyDirectory> agencies;
   HubStats* stats = nullptr;  // the hub's, shared across reloads

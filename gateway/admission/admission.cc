@@ -22,10 +22,13 @@ AdmissionDecision Refuse(AdmissionDecision decision, Refusal refusal, absl::Stat
 bool IsTransportHeader(absl::string_view name) {
   // HTTP/1 connection headers have no meaning in HTTP/2 (RFC 9113 8.2.2):
   // never forwarded.
+  // Nor are the JSON door's own (Connect's headers, the body's length and
+  // encodings): the connector gets an ordinary gRPC call.
   return name.empty() || name[0] == ':' || absl::StartsWith(name, "grpc-") || name == "te" ||
          name == "content-type" || name == "user-agent" || name == "host" ||
          name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-         name == "transfer-encoding" || name == "upgrade";
+         name == "transfer-encoding" || name == "upgrade" || absl::StartsWith(name, "connect-") ||
+         name == "content-length" || name == "content-encoding" || name == "accept-encoding";
 }
 
 AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {

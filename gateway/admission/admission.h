@@ -75,7 +75,7 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call);
 
 // Headers a transport handles itself rather than forwarding as application
 // metadata: HTTP/2 and gRPC transport headers (te, content-type, user-agent,
-// host, grpc-*).
+// host, grpc-*) and the JSON door's (connect-*, content-length, encodings).
 bool IsTransportHeader(absl::string_view name);
 
 }  // namespace ndxp::gateway

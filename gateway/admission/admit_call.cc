@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/protocol/grpc_timeout.h"
@@ -36,6 +37,31 @@ absl::Status CheckGrpcRequest(absl::string_view method, absl::string_view conten
         "content-type \"", content_type, "\" is not application/grpc"));
   }
   return absl::OkStatus();
+}
+
+// What makes a request a unary Connect call (the JSON door on HTTP/2):
+// POST, one of its content types (its codec goes into the plan), valid
+// Connect headers; the caller's timeout if it set one.
+absl::StatusOr<json::connect::RequestOptions> CheckConnectRequest(const CallHead& head,
+                                                                  CallPlan& plan) {
+  if (head.http_method != "POST") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Connect calls are POST requests, not \"", head.http_method, "\""));
+  }
+  std::optional<json::connect::ContentType> type =
+      json::connect::ParseContentType(head.content_type);
+  if (!type.has_value()) {
+    return absl::InvalidArgumentError("content-type is not one the JSON door reads");
+  }
+  if (type->streaming) {
+    return absl::UnimplementedError(
+        "the JSON door answers unary calls (application/json, application/proto); streaming "
+        "ones are for the gRPC door");
+  }
+  plan.codec = type->codec;
+  absl::InlinedVector<json::connect::Header, 16> headers;
+  for (const RequestHeader& header : head.headers) headers.emplace_back(header.name, header.value);
+  return json::connect::ParseRequestHeaders(headers, *type);
 }
 
 // A peer hub's call of one of its members: admitted as that member's own
@@ -144,17 +170,23 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
   AdmissionDecision decision = Admit(context.tables, {head.path, plan.identity, head.headers});
   plan.request_id = std::move(decision.request_id);
   if (!decision.status.ok()) return Refuse(plan, decision.refusal, std::move(decision.status));
-  if (absl::Status s = CheckGrpcRequest(head.http_method, head.content_type); !s.ok()) {
-    return Refuse(plan, Refusal::kBadRequest, std::move(s));
-  }
   std::optional<absl::Duration> caller_timeout;
-  if (!head.timeout.empty()) {
-    caller_timeout = protocol::ParseGrpcTimeout(head.timeout);
-    if (!caller_timeout.has_value()) {
-      return Refuse(plan, Refusal::kBadRequest,
-                    absl::InvalidArgumentError(
-                        absl::StrCat("grpc-timeout \"", head.timeout, "\" is malformed")));
+  if (head.door == Door::kGrpc) {
+    if (absl::Status s = CheckGrpcRequest(head.http_method, head.content_type); !s.ok()) {
+      return Refuse(plan, Refusal::kBadRequest, std::move(s));
     }
+    if (!head.timeout.empty()) {
+      caller_timeout = protocol::ParseGrpcTimeout(head.timeout);
+      if (!caller_timeout.has_value()) {
+        return Refuse(plan, Refusal::kBadRequest,
+                      absl::InvalidArgumentError(
+                          absl::StrCat("grpc-timeout \"", head.timeout, "\" is malformed")));
+      }
+    }
+  } else {
+    absl::StatusOr<json::connect::RequestOptions> options = CheckConnectRequest(head, plan);
+    if (!options.ok()) return Refuse(plan, Refusal::kBadRequest, options.status());
+    caller_timeout = options->timeout;
   }
   // The call's deadline: the caller's, or the default, never past the cap
   // (the route's, else the hub's); the same goes upstream.
@@ -167,6 +199,10 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
   plan.purpose = std::move(decision.purpose);
 
   if (decision.local != nullptr) {
+    if (head.door != Door::kGrpc) {
+      return Refuse(plan, Refusal::kBadRequest,
+                    absl::UnimplementedError("the hub's own methods answer on the gRPC door"));
+    }
     if (!head.encoding.empty() && head.encoding != "identity") {
       return Refuse(plan, Refusal::kBadRequest,
                     absl::UnimplementedError(absl::StrCat(
@@ -189,8 +225,10 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
     out.Add("grpc-timeout", protocol::FormatGrpcTimeout(plan.deadline));
     bool has_content_type = false;
     for (const RequestHeader& header : head.headers) {
+      if (header.name == "user-agent") out.Add(header.name, header.value);
+      if (head.door != Door::kGrpc) continue;  // the connector gets a plain gRPC call
       if (header.name == "content-type") has_content_type = true;
-      if (header.name == "content-type" || header.name == "user-agent" ||
+      if (header.name == "content-type" ||
           (absl::StartsWith(header.name, "grpc-") && header.name != "grpc-timeout")) {
         out.Add(header.name, header.value);
       }

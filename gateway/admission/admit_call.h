@@ -3,7 +3,9 @@
 // verified identity and the configuration, and gives a plan to carry out or
 // a refusal to answer. In order: the header block's size, a peer hub's
 // assertion, Admit (identity, header rules, route or hub-local method,
-// grants, purpose), the request's shape for its door, the deadline, a hub
+// grants, purpose), the request's shape for its door (gRPC: POST,
+// application/grpc, grpc-timeout; Connect: POST, its content type and
+// headers, unary only for now), the deadline, a hub
 // method's encoding, the hop limit of a peer route, the size of the block
 // the connector would get; then, once nothing else can refuse, its side
 // effects: the assertion's nonce (replays), the open-call cap, the quota.
@@ -27,6 +29,7 @@
 #include "gateway/call/call_head.h"
 #include "gateway/call/call_kinds.h"
 #include "gateway/call/header_list.h"
+#include "gateway/json/connect_protocol.h"
 #include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
 #include "gateway/peering/peers.h"
@@ -95,6 +98,9 @@ struct CallPlan {
 
   const MethodRoute* route = nullptr;
   const LocalMethod* local = nullptr;
+  // The JSON door (CallHead::door kConnect): the codec of the caller's
+  // messages, JSON or binary protobuf.
+  json::connect::Codec codec = json::connect::Codec::kJson;
   // For the transaction: "agency/subsystem" and the purpose as UTF-8 text.
   std::string consumer;
   std::string purpose;

@@ -11,6 +11,7 @@
 #include "common/logging/logging.h"
 #include "common/protocol/metadata.h"
 #include "gateway/admission/admit_call.h"
+#include "gateway/json/connect_unary.h"
 #include "grpc/health/v1/health.pb.h"
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/h2_caller_side.h"
@@ -222,6 +223,11 @@ void ForwardedStream::OnRequestHeadersDone() {
   CallHead head;
   head.header_bytes = request_header_bytes_;
   for (const auto& [name, value] : request_headers_) head.Add(name, value);
+  // The JSON door on HTTP/2: a Connect content type (the gRPC door's is
+  // application/grpc; anything else is refused as not gRPC).
+  if (json::connect::ParseContentType(head.content_type).has_value()) head.door = Door::kConnect;
+  door_ = head.door;
+  record_.door = door_;
   AdmitCall(hub_->admission, head, caller_->caller(), absl::Now(), plan_);
   record_.via = plan_.via;
   if (!plan_.status.ok()) return Refuse(head.path);
@@ -239,6 +245,7 @@ void ForwardedStream::OnRequestHeadersDone() {
   record_.service = route.service->service;
   record_.method = std::string(route.method);
   record_.purpose = std::move(plan_.purpose);
+  if (door_ == Door::kConnect) connect_method_ = hub_->json->FindMethod(route.full_method);
   request_messages_.MeterInflatedSize(head.encoding);  // the connector inflates it whole
   request_headers_.Release();
   hub_->stats->forwarded.fetch_add(1, std::memory_order_relaxed);
@@ -257,6 +264,7 @@ void ForwardedStream::Refuse(absl::string_view path) {
                                                   plan_.request_id, started_);
     refused.via = plan_.via;
     refused.refusal_kind = plan_.refusal;
+    refused.door = door_;
     hub_->recorder->RecordRefusal(thread_->index(), std::move(refused));
   }
   phase_ = Phase::kRefused;
@@ -264,6 +272,7 @@ void ForwardedStream::Refuse(absl::string_view path) {
   DropRequestBody();
   request_headers_.Release();
   released_ = true;
+  if (door_ == Door::kConnect) return SendConnectAnswer(json::connect::AnswerError(plan_.status));
   HeaderList trailers = StatusTrailers(plan_.status);
   if (plan_.retry_after > absl::ZeroDuration()) {  // gRFC A6: when the caller may retry
     trailers.Add("grpc-retry-pushback-ms",
@@ -301,6 +310,7 @@ void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
     ConsumeRequest(length);  // nobody will read it: reopen the window at once
     return;
   }
+  if (door_ == Door::kConnect) return HoldConnectRequest(data, length);
   absl::Status scanned =
       request_messages_.Feed({reinterpret_cast<const char*>(data), length});
   if (!scanned.ok()) {
@@ -314,8 +324,80 @@ void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
 }
 
 void ForwardedStream::OnRequestEnd() {
+  if (held_connect_answer_ != nullptr) {
+    request_ended_ = true;
+    std::unique_ptr<json::connect::UnaryAnswer> answer = std::move(held_connect_answer_);
+    return SendConnectAnswer(std::move(*answer));
+  }
+  if (door_ == Door::kConnect && phase_ == Phase::kForwarding) {
+    absl::Status framed = FrameConnectRequest();
+    if (!framed.ok()) {
+      CancelUpstream();
+      FailWith(framed);
+      return;
+    }
+  }
   request_ended_ = true;
   ResumeRequest();
+}
+
+// --- The JSON door's unary calls: the request is held whole, then framed as
+// the gRPC message the connector reads; the answer is held whole until the
+// connector's trailers, then sent as Connect's answer (gateway/json/
+// connect_unary.h). Both are bounded by limits.max_message_bytes, and their
+// windows are credited as the bytes are held.
+
+void ForwardedStream::HoldConnectRequest(const uint8_t* data, size_t length) {
+  ConsumeRequest(length);
+  const uint32_t max = thread_->shared().max_message_bytes;
+  if (connect_request_.size() + length > max) {
+    connect_request_over_limit_ = true;  // answered at once: no waiting for the rest
+    CancelUpstream();
+    FailWith(absl::ResourceExhaustedError(
+        absl::StrCat("the request body is over the limit of ", max, " bytes")));
+    return;
+  }
+  connect_request_.append(reinterpret_cast<const char*>(data), length);
+}
+
+absl::Status ForwardedStream::FrameConnectRequest() {
+  absl::StatusOr<std::string> message = json::connect::UnaryRequestMessage(
+      *hub_->json, *connect_method_, plan_.codec, connect_request_);
+  std::string().swap(connect_request_);
+  if (!message.ok()) return message.status();
+  // The scanner sees the frame as the connector will: counted, and refused
+  // over the limit.
+  std::string frame;
+  ByteQueue framed;
+  AppendMessage(*message, &framed);
+  frame.resize(framed.size());
+  framed.Take(reinterpret_cast<uint8_t*>(frame.data()), frame.size());
+  if (absl::Status s = request_messages_.Feed(frame); !s.ok()) return s;
+  request_body_.Append(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
+  return absl::OkStatus();
+}
+
+void ForwardedStream::SendConnectAnswer(json::connect::UnaryAnswer answer, bool wait_for_body) {
+  if (wait_for_body && !request_ended_ && !connect_request_over_limit_) {
+    // Answered before the caller sent its whole body (a refusal, a connector
+    // out of reach): curl 7.88 fails a transfer whose answer comes with
+    // RST_STREAM NO_ERROR, or waits forever without one. So the answer waits
+    // for the body, dropped as it comes, at most limits.handshake_timeout_ms.
+    held_connect_answer_ = std::make_unique<json::connect::UnaryAnswer>(std::move(answer));
+    StartDeadline(thread_->shared().handshake_timeout);
+    return;
+  }
+  ev_timer_stop(thread_->loop(), &deadline_);
+  response_headers_sent_ = true;
+  HeaderList headers = {{":status", absl::StrCat(answer.http_status)}};
+  for (const auto& [name, value] : answer.headers) headers.Add(name, value);
+  headers.Add(protocol::kRequestIdHeader, plan_.request_id);
+  DropResponseBody();
+  response_body_.Append(reinterpret_cast<const uint8_t*>(answer.body.data()), answer.body.size());
+  CountHeldResponse();
+  trailers_.clear();  // a unary Connect answer ends with its body
+  caller_->SendHeaders(headers);
+  caller_->ResumeResponse(/*released=*/true);
 }
 
 void ForwardedStream::ResumeRequest() {
@@ -374,7 +456,7 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
 }
 
 void ForwardedStream::SendResponseHeaders() {
-  if (response_headers_sent_) return;
+  if (response_headers_sent_ || door_ == Door::kConnect) return;  // Connect: at Release
   response_headers_sent_ = true;
   bool has_status = false;
   for (const auto& [name, value] : response_headers_) has_status = has_status || name == ":status";
@@ -397,6 +479,11 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
     ConsumeResponse(length);
     CancelUpstream();
     FailWith(scanned);
+    return;
+  }
+  if (door_ == Door::kConnect) {  // held whole until the trailers
+    connect_answer_.append(reinterpret_cast<const char*>(data), length);
+    ConsumeResponse(length);
     return;
   }
   response_body_.Append(data, length);
@@ -443,6 +530,10 @@ void ForwardedStream::OnDeadlineEvent(struct ev_loop*, ev_timer* timer, int) {
 }
 
 void ForwardedStream::OnDeadline() {
+  if (held_connect_answer_ != nullptr) {  // the body never ended: answer now (and reset)
+    std::unique_ptr<json::connect::UnaryAnswer> answer = std::move(held_connect_answer_);
+    return SendConnectAnswer(std::move(*answer), /*wait_for_body=*/false);
+  }
   if (phase_ == Phase::kReceivingHeaders) {
     // The header block never completed: end the stream, nothing to answer.
     phase_ = Phase::kRefused;
@@ -528,6 +619,16 @@ void ForwardedStream::OnRecorded(const absl::Status& status) {
 void ForwardedStream::Release() {
   released_ = true;
   if (caller_->closed()) return;
+  if (door_ == Door::kConnect) {
+    std::vector<json::connect::Header> headers, trailers;
+    for (const auto& field : response_headers_) headers.push_back(field);
+    for (const auto& field : trailers_) trailers.push_back(field);
+    return SendConnectAnswer(
+        connect_method_ != nullptr
+            ? json::connect::AnswerUnary(*hub_->json, *connect_method_, plan_.codec, headers,
+                                         connect_answer_, trailers)
+            : json::connect::AnswerError(absl::InternalError("no method to answer")));
+  }
   if (!response_headers_sent_) {
     SubmitTrailersOnly(trailers_);
     phase_ = Phase::kDone;

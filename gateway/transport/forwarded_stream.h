@@ -31,6 +31,7 @@
 #include "gateway/admission/admit_call.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/hub_context.h"
+#include "gateway/json/connect_unary.h"
 #include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
 #include "gateway/transport/caller_side.h"
@@ -134,6 +135,7 @@ class ForwardedStream {
   // `key` (the private key of the connection it goes on).
   absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
   bool request_ended() const { return request_ended_; }
+  Door door() const { return door_; }
 
   // --- What the hub holds for the caller (docs/design.md "Connections").
   // Answer bytes waiting for the caller to take them.
@@ -163,6 +165,14 @@ class ForwardedStream {
   // a refusal of its kind (`path`: the method it named, for the record).
   void Refuse(absl::string_view path);
   void StartForwarding(const MethodRoute& route);
+  // The JSON door's unary call (door_ kConnect): its request body held
+  // whole, then framed as the connector's gRPC message; its answer sent
+  // whole, as Connect's.
+  void HoldConnectRequest(const uint8_t* data, size_t length);
+  absl::Status FrameConnectRequest();
+  // Sends `answer`, once the request's body has ended unless not
+  // `wait_for_body`.
+  void SendConnectAnswer(json::connect::UnaryAnswer answer, bool wait_for_body = true);
   // Hands the call to `service`'s connector (FailWith when none takes it).
   void StartConnector(const ServiceRoute& service);
   void StartDeadline(absl::Duration timeout);
@@ -204,6 +214,16 @@ class ForwardedStream {
   CallPlan plan_;
   Phase phase_ = Phase::kReceivingHeaders;
   const absl::Time started_;
+
+  // The door the call came through, and for the JSON door its method's
+  // types, the request and the answer held whole.
+  Door door_ = Door::kGrpc;
+  const google::protobuf::MethodDescriptor* connect_method_ = nullptr;
+  std::string connect_request_;
+  std::string connect_answer_;
+  // An answer made before the request's body ended, until it does.
+  std::unique_ptr<json::connect::UnaryAnswer> held_connect_answer_;
+  bool connect_request_over_limit_ = false;
 
   // The request.
   HeaderList request_headers_;  // as received, pseudo-headers included

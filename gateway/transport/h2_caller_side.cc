@@ -60,10 +60,14 @@ ssize_t H2CallerSide::ReadBody(size_t length, uint32_t* flags) {
     return static_cast<ssize_t>(n);
   }
   if (stream_->released()) {
-    // Every byte is out and the outcome is on record: the trailers close it.
-    Nva nva = ToNva(stream_->trailers());
-    nghttp2_submit_trailer(downstream_->session(), stream_id_, nva.data(), nva.size());
-    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    // Every byte is out and the outcome is on record: the trailers close it
+    // (a Connect unary answer has none: its body does).
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (!stream_->trailers().empty()) {
+      Nva nva = ToNva(stream_->trailers());
+      nghttp2_submit_trailer(downstream_->session(), stream_id_, nva.data(), nva.size());
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    }
     stream_->OnAnswerSent();
     return 0;
   }
