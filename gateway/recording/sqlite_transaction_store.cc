@@ -213,11 +213,14 @@ absl::StatusOr<bool> HasColumn(SqliteDatabase& db, absl::string_view table,
   return query.Step();
 }
 
+// ("$name", what to select for it) per added column, for absl::StrReplaceAll.
+using ColumnSelections = std::vector<std::pair<std::string, std::string>>;
+
 // Each of `columns` as "$name" and what to select for it in `table`: the
 // column, or in a file from before it was added the value its rows have.
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ColumnsOrOldValues(
-    SqliteDatabase& db, absl::string_view table, absl::Span<const AddedColumn> columns) {
-  std::vector<std::pair<std::string, std::string>> selected;
+absl::StatusOr<ColumnSelections> ColumnsOrOldValues(SqliteDatabase& db, absl::string_view table,
+                                                    absl::Span<const AddedColumn> columns) {
+  ColumnSelections selected;
   for (const AddedColumn& column : columns) {
     NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, table, column.name));
     selected.emplace_back(absl::StrCat("$", column.name), found ? column.name : column.old_value);
@@ -267,11 +270,10 @@ absl::Status UpgradeSchema(SqliteDatabase& db) {
   // A primary key cannot be altered in place: the old counter table steps
   // aside, kSchema creates the new one, and its counts move over, with the
   // key columns it lacks at their old values.
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
-      counter_tables;
+  std::vector<std::pair<std::string, ColumnSelections>> counter_tables;
   for (const std::string& table : outdated) {
     if (table == "audit_log") continue;
-    NDXP_ASSIGN_OR_RETURN(auto key_columns,
+    NDXP_ASSIGN_OR_RETURN(ColumnSelections key_columns,
                           ColumnsOrOldValues(db, table, kAddedCounterKeyColumns));
     NDXP_RETURN_IF_ERROR(
         db.Exec(absl::StrCat("ALTER TABLE ", table, " RENAME TO ", table, "_before_upgrade")));
@@ -544,10 +546,10 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
-  NDXP_ASSIGN_OR_RETURN(auto audit_columns,
+  NDXP_ASSIGN_OR_RETURN(ColumnSelections audit_columns,
                         ColumnsOrOldValues(*db, "audit_log", kAddedAuditColumns));
   // Both counter tables gained their key columns in the same upgrade.
-  NDXP_ASSIGN_OR_RETURN(auto counter_key_columns,
+  NDXP_ASSIGN_OR_RETURN(ColumnSelections counter_key_columns,
                         ColumnsOrOldValues(*db, "counters", kAddedCounterKeyColumns));
   const std::string select_audit = absl::StrReplaceAll(kSelectAudit, audit_columns);
   const std::string select_counters = absl::StrReplaceAll(kSelectCounters, counter_key_columns);
