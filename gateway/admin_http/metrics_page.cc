@@ -26,40 +26,44 @@ double Load(const std::atomic<uint64_t>& counter) {
   return static_cast<double>(counter.load(std::memory_order_relaxed));
 }
 
+// The labels of every per-method family.
+metrics::Labels MethodLabels(const metrics::CallMetrics::MethodStats& m) {
+  return {{"service", m.service}, {"method", m.method}, {"door", DoorName(m.door)}};
+}
+
 void CallFamilies(const metrics::CallMetrics::Snapshot& calls, PrometheusText* page) {
   page->Family("ndxp_transactions_total", "counter",
-               "Calls the hub routed to a connector (transactions), by outcome.");
+               "Calls the hub routed to a connector (transactions), by outcome and the door "
+               "they came in by.");
   for (const auto& t : calls.transactions) {
     std::string status = statistics::StatusCodeName(t.status_code);
     page->Sample("ndxp_transactions_total",
                  {{"consumer", t.consumer}, {"provider", t.provider}, {"service", t.service},
-                  {"method", t.method}, {"status", status}},
+                  {"method", t.method}, {"status", status}, {"door", DoorName(t.door)}},
                  static_cast<double>(t.count));
   }
   page->Family("ndxp_transaction_duration_seconds", "histogram",
-               "Transactions' latency at the hub, from the request's arrival to its outcome.");
+               "Transactions' latency at the hub, from the request's arrival to its outcome, by "
+               "method and door.");
   for (const auto& m : calls.methods) {
-    page->HistogramSamples("ndxp_transaction_duration_seconds",
-                           {{"service", m.service}, {"method", m.method}}, m.total);
+    page->HistogramSamples("ndxp_transaction_duration_seconds", MethodLabels(m), m.total);
   }
   page->Family("ndxp_hub_added_duration_seconds", "histogram",
                "What the hub added to the connector's time, for transactions a connector "
                "answered.");
   for (const auto& m : calls.methods) {
-    page->HistogramSamples("ndxp_hub_added_duration_seconds",
-                           {{"service", m.service}, {"method", m.method}}, m.hub_added);
+    page->HistogramSamples("ndxp_hub_added_duration_seconds", MethodLabels(m), m.hub_added);
   }
   page->Family("ndxp_request_payload_bytes_total", "counter",
                "Message payload bytes from callers to connectors.");
   for (const auto& m : calls.methods) {
-    page->Sample("ndxp_request_payload_bytes_total", {{"service", m.service}, {"method", m.method}},
+    page->Sample("ndxp_request_payload_bytes_total", MethodLabels(m),
                  static_cast<double>(m.request_bytes));
   }
   page->Family("ndxp_response_payload_bytes_total", "counter",
                "Message payload bytes from connectors to callers.");
   for (const auto& m : calls.methods) {
-    page->Sample("ndxp_response_payload_bytes_total",
-                 {{"service", m.service}, {"method", m.method}},
+    page->Sample("ndxp_response_payload_bytes_total", MethodLabels(m),
                  static_cast<double>(m.response_bytes));
   }
   page->Family("ndxp_upstream_connections", "gauge",

@@ -23,4 +23,11 @@ std::optional<Refusal> RefusalNamed(absl::string_view name) {
   return std::nullopt;
 }
 
+std::optional<Door> DoorNamed(absl::string_view name) {
+  for (size_t i = 0; i < sizeof(kDoorNames) / sizeof(kDoorNames[0]); ++i) {
+    if (kDoorNames[i] == name) return static_cast<Door>(i);
+  }
+  return std::nullopt;
+}
+
 }  // namespace ndxp::gateway

@@ -74,6 +74,8 @@ inline constexpr absl::string_view kDoorNames[] = {"grpc", "connect", "rest"};
 constexpr absl::string_view DoorName(Door door) {
   return kDoorNames[static_cast<size_t>(door)];
 }
+// The door named `name`; nullopt for a name kDoorNames does not hold.
+std::optional<Door> DoorNamed(absl::string_view name);
 
 // What an audit row stands for.
 enum class RowKind : uint8_t {

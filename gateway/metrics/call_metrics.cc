@@ -1,6 +1,7 @@
 #include "gateway/metrics/call_metrics.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace ndxp::gateway::metrics {
 
@@ -14,22 +15,26 @@ void CallMetrics::OnTransaction(int thread, const TransactionRecord& record,
   double total = static_cast<double>(record.latency_micros) / 1e6;
   absl::MutexLock lock(&shard.mu);
   TransactionKeyOf<absl::string_view> key{record.consumer, record.provider, record.service,
-                                          record.method, record.status_code};
+                                          record.method, record.status_code, record.door};
   auto counted = shard.transactions.find(key);
   if (counted == shard.transactions.end()) {
     counted = shard.transactions
                   .emplace(TransactionKey{record.consumer, record.provider, record.service,
-                                          record.method, record.status_code},
+                                          record.method, record.status_code, record.door},
                            0)
                   .first;
   }
   ++counted->second;
-  auto method = shard.methods.find(MethodKeyOf<absl::string_view>{record.service, record.method});
+  auto method = shard.methods.find(
+      MethodKeyOf<absl::string_view>{record.service, record.method, record.door});
   if (method == shard.methods.end()) {
     MethodStats stats;
     stats.service = record.service;
     stats.method = record.method;
-    method = shard.methods.emplace(MethodKey{record.service, record.method}, std::move(stats)).first;
+    stats.door = record.door;
+    method = shard.methods
+                 .emplace(MethodKey{record.service, record.method, record.door}, std::move(stats))
+                 .first;
   }
   MethodStats& stats = method->second;
   stats.total.Observe(total);
@@ -92,7 +97,7 @@ CallMetrics::Snapshot CallMetrics::Read() const {
   Snapshot snapshot;
   for (auto& [key, count] : transactions) {
     snapshot.transactions.push_back(
-        {key.consumer, key.provider, key.service, key.method, key.status_code, count});
+        {key.consumer, key.provider, key.service, key.method, key.status_code, key.door, count});
   }
   for (auto& [key, stats] : methods) snapshot.methods.push_back(std::move(stats));
   {
@@ -103,13 +108,19 @@ CallMetrics::Snapshot CallMetrics::Read() const {
       snapshot.upstreams.back().endpoint = key.second;
     }
   }
+  // By the labels as /metrics shows them: a door by its name.
   auto labels = [](const TransactionCount& t) {
-    return std::tie(t.consumer, t.provider, t.service, t.method, t.status_code);
+    return std::make_tuple(absl::string_view(t.consumer), absl::string_view(t.provider),
+                           absl::string_view(t.service), absl::string_view(t.method),
+                           t.status_code, DoorName(t.door));
   };
   std::sort(snapshot.transactions.begin(), snapshot.transactions.end(),
             [&](const auto& a, const auto& b) { return labels(a) < labels(b); });
   std::sort(snapshot.methods.begin(), snapshot.methods.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.service, a.method) < std::tie(b.service, b.method);
+    return std::make_tuple(absl::string_view(a.service), absl::string_view(a.method),
+                           DoorName(a.door)) <
+           std::make_tuple(absl::string_view(b.service), absl::string_view(b.method),
+                           DoorName(b.door));
   });
   std::sort(snapshot.upstreams.begin(), snapshot.upstreams.end(), [](const auto& a, const auto& b) {
     return std::tie(a.provider, a.endpoint) < std::tie(b.provider, b.endpoint);

@@ -1,7 +1,7 @@
 // The hub's live counters of forwarded calls, for /metrics and the
-// dashboard: transactions by consumer, provider, service, method and status;
-// per method the latency (total, and what the hub added to the connector's
-// time) and the payload bytes each way; per connector endpoint the open
+// dashboard: transactions by consumer, provider, service, method, status and
+// door; per method and door the latency (total, and what the hub added to
+// the connector's time) and the payload bytes each way; per connector endpoint the open
 // connections and what its active health checks found.
 //
 // Counting is cheap on the hot path: each transport thread has its own shard
@@ -41,10 +41,12 @@ class CallMetrics {
   struct TransactionCount {
     std::string consumer, provider, service, method;
     int status_code = 0;
+    Door door = Door::kGrpc;
     uint64_t count = 0;
   };
   struct MethodStats {
     std::string service, method;
+    Door door = Door::kGrpc;
     Histogram total{kLatencyBuckets};      // arrival to outcome
     Histogram hub_added{kLatencyBuckets};  // total minus the connector's time
     uint64_t request_bytes = 0;            // message payload, caller -> connector
@@ -99,16 +101,19 @@ class CallMetrics {
   Snapshot Read() const;
 
  private:
-  // (consumer, provider, service, method, status) and (service, method),
-  // looked up by views so that counting a call allocates nothing.
+  // (consumer, provider, service, method, status, door) and (service,
+  // method, door), looked up by views so that counting a call allocates
+  // nothing.
   template <typename String>
   struct TransactionKeyOf {
     String consumer, provider, service, method;
     int status_code;
+    Door door;
   };
   template <typename String>
   struct MethodKeyOf {
     String service, method;
+    Door door;
   };
   using TransactionKey = TransactionKeyOf<std::string>;
   using MethodKey = MethodKeyOf<std::string>;
@@ -117,12 +122,13 @@ class CallMetrics {
     template <typename String>
     size_t operator()(const TransactionKeyOf<String>& k) const {
       return absl::Hash<std::tuple<absl::string_view, absl::string_view, absl::string_view,
-                                   absl::string_view, int>>{}(
-          {k.consumer, k.provider, k.service, k.method, k.status_code});
+                                   absl::string_view, int, Door>>{}(
+          {k.consumer, k.provider, k.service, k.method, k.status_code, k.door});
     }
     template <typename String>
     size_t operator()(const MethodKeyOf<String>& k) const {
-      return absl::Hash<std::tuple<absl::string_view, absl::string_view>>{}({k.service, k.method});
+      return absl::Hash<std::tuple<absl::string_view, absl::string_view, Door>>{}(
+          {k.service, k.method, k.door});
     }
   };
 
@@ -130,13 +136,15 @@ class CallMetrics {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const TransactionKeyOf<A>& a, const TransactionKeyOf<B>& b) const {
-      return a.status_code == b.status_code && absl::string_view(a.method) == b.method &&
-             absl::string_view(a.service) == b.service && absl::string_view(a.consumer) == b.consumer &&
+      return a.status_code == b.status_code && a.door == b.door &&
+             absl::string_view(a.method) == b.method && absl::string_view(a.service) == b.service &&
+             absl::string_view(a.consumer) == b.consumer &&
              absl::string_view(a.provider) == b.provider;
     }
     template <typename A, typename B>
     bool operator()(const MethodKeyOf<A>& a, const MethodKeyOf<B>& b) const {
-      return absl::string_view(a.method) == b.method && absl::string_view(a.service) == b.service;
+      return a.door == b.door && absl::string_view(a.method) == b.method &&
+             absl::string_view(a.service) == b.service;
     }
   };
 

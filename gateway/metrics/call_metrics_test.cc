@@ -48,6 +48,30 @@ TEST(CallMetricsTest, MergesThreadsByLabels) {
   EXPECT_EQ(get.response_bytes, 300u);
 }
 
+// The same call in by another door is a series of its own, in transactions
+// and per method alike; sorted by the door's name, as /metrics shows it.
+TEST(CallMetricsTest, CountsEachDoorApart) {
+  CallMetrics metrics(1);
+  TransactionRecord connect = Call("000.00.00.G12/tax", "GetCitizen", 0, 2000);
+  connect.door = Door::kConnect;
+  metrics.OnTransaction(0, Call("000.00.00.G12/tax", "GetCitizen", 0, 4000), std::nullopt);
+  metrics.OnTransaction(0, connect, std::nullopt);
+  metrics.OnTransaction(0, connect, std::nullopt);
+
+  CallMetrics::Snapshot snapshot = metrics.Read();
+  ASSERT_EQ(snapshot.transactions.size(), 2u);
+  EXPECT_EQ(snapshot.transactions[0].door, Door::kConnect);
+  EXPECT_EQ(snapshot.transactions[0].count, 2u);
+  EXPECT_EQ(snapshot.transactions[1].door, Door::kGrpc);
+  EXPECT_EQ(snapshot.transactions[1].count, 1u);
+  ASSERT_EQ(snapshot.methods.size(), 2u);
+  EXPECT_EQ(snapshot.methods[0].door, Door::kConnect);
+  EXPECT_EQ(snapshot.methods[0].total.count(), 2u);
+  EXPECT_EQ(snapshot.methods[0].request_bytes, 20u);
+  EXPECT_EQ(snapshot.methods[1].door, Door::kGrpc);
+  EXPECT_EQ(snapshot.methods[1].total.count(), 1u);
+}
+
 TEST(CallMetricsTest, CountsOpenUpstreamConnections) {
   CallMetrics metrics(1);
   metrics.OnUpstreamOpened("000.00.00.H49", "127.0.0.1:1");

@@ -78,8 +78,9 @@ absl::Status AuditVerification::AddRow(int64_t id, const AuditFields& row,
       chain_.Add(id, row.replica, row.seq, EncodeAuditFields(row), stored_prev, stored_hash));
   counters_->AddAuditRow(row.time_micros,
                          {std::string(row.consumer), std::string(row.via),
-                          std::string(row.provider), std::string(row.service),
-                          std::string(row.method), row.status_code, !row.refusal.empty()},
+                          std::string(row.door), std::string(row.provider),
+                          std::string(row.service), std::string(row.method), row.status_code,
+                          !row.refusal.empty()},
                          row.repeat);
   return absl::OkStatus();
 }

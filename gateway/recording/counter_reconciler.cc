@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/call/call_kinds.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -21,15 +22,15 @@ void CounterReconciler::AddAuditRow(int64_t time_micros, const CounterKey& key,
                                     int64_t calls) {
   std::string day = absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(time_micros), time_zone_);
   audit_days_.insert(day);
-  counts_[Key(std::move(day), key.consumer, key.via, key.provider, key.service, key.method,
-              key.status_code, key.refused)]
+  counts_[Key(std::move(day), key.consumer, key.via, key.door, key.provider, key.service,
+              key.method, key.status_code, key.refused)]
       .audit_rows += calls;
 }
 
 void CounterReconciler::AddCounter(absl::string_view day, const CounterKey& key, int64_t count) {
   counter_days_.insert(std::string(day));
-  counts_[Key(std::string(day), key.consumer, key.via, key.provider, key.service, key.method,
-              key.status_code, key.refused)]
+  counts_[Key(std::string(day), key.consumer, key.via, key.door, key.provider, key.service,
+              key.method, key.status_code, key.refused)]
       .counter += count;
 }
 
@@ -37,11 +38,12 @@ absl::Status CounterReconciler::Check(absl::string_view database) const {
   std::string listed;
   int disagreements = 0;
   for (const auto& [key, counts] : counts_) {
-    const auto& [day, consumer, via, provider, service, method, status_code, refused] = key;
+    const auto& [day, consumer, via, door, provider, service, method, status_code, refused] = key;
     if (counts.audit_rows == counts.counter || audit_days_.count(day) == 0) continue;
     if (++disagreements > 10) continue;
     absl::StrAppend(&listed, "\n  day ", day, ", consumer ", consumer.empty() ? "(none)" : consumer,
-                    via.empty() ? "" : absl::StrCat(" via ", via), ", method ",
+                    via.empty() ? "" : absl::StrCat(" via ", via),
+                    door == DoorName(Door::kGrpc) ? "" : absl::StrCat(" door ", door), ", method ",
                     service.empty() ? "(unknown)" : service, "/", method,
                     ", status ", CodeName(status_code), refused ? " (refused)" : "",
                     ": counters say ", counts.counter, ", audit rows ", counts.audit_rows);

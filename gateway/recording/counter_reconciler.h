@@ -2,8 +2,8 @@
 // hub records is one audit row and +1 on one counter, in the same database
 // transaction, so for every day the audit log covers the counters must equal
 // the calls of the audit rows (one each, but a refusal summary's repeat
-// count) counted by (day, consumer, via, provider, service, method, status,
-// forwarded or refused). A count that disagrees was edited (or rows
+// count) counted by (day, consumer, via, door, provider, service, method,
+// status, forwarded or refused). A count that disagrees was edited (or rows
 // were deleted). Days without any audit row are not checked: they hold
 // history imported with `ndxpctl stats import`, which has no audit rows.
 //
@@ -28,11 +28,13 @@
 namespace ndxp::gateway {
 
 // What a counter counts: one day's calls of one consumer, through one peer
-// hub or directly (via ""), to one method that ended with one status, either
-// forwarded (`counters`) or refused by the hub (`refused_counters`).
+// hub or directly (via ""), in by one door (its DoorName), to one method
+// that ended with one status, either forwarded (`counters`) or refused by
+// the hub (`refused_counters`).
 struct CounterKey {
   std::string consumer;
   std::string via;
+  std::string door;
   std::string provider;
   std::string service;
   std::string method;
@@ -50,8 +52,8 @@ class CounterReconciler {
   void AddCounter(absl::string_view day, const CounterKey& key, int64_t count);
 
   // DATA_LOSS naming up to 10 disagreeing counts (day, consumer, via when
-  // not direct, method, status, the counter's value and the audit rows'),
-  // and how many in all.
+  // not direct, door when not grpc, method, status, the counter's value and
+  // the audit rows'), and how many in all.
   absl::Status Check(absl::string_view database) const;
   // "counters reconciled: N counts over D days" and how many days were left
   // out as imported history.
@@ -59,7 +61,7 @@ class CounterReconciler {
 
  private:
   using Key = std::tuple<std::string, std::string, std::string, std::string, std::string,
-                         std::string, int64_t, bool>;  // day first
+                         std::string, std::string, int64_t, bool>;  // day first
   struct Counts {
     int64_t audit_rows = 0;
     int64_t counter = 0;

@@ -64,22 +64,24 @@ CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
   via TEXT NOT NULL DEFAULT '',
+  door TEXT NOT NULL DEFAULT 'grpc',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count INTEGER NOT NULL,
-  PRIMARY KEY (day, consumer, via, provider, service, method, status_code)) WITHOUT ROWID;
+  PRIMARY KEY (day, consumer, via, door, provider, service, method, status_code)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refused_counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
   via TEXT NOT NULL DEFAULT '',
+  door TEXT NOT NULL DEFAULT 'grpc',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count INTEGER NOT NULL,
-  PRIMARY KEY (day, consumer, via, provider, service, method, status_code)) WITHOUT ROWID;
+  PRIMARY KEY (day, consumer, via, door, provider, service, method, status_code)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS history_batches (
   id INTEGER PRIMARY KEY,
   batch TEXT NOT NULL,
@@ -128,9 +130,14 @@ constexpr AddedColumn kAddedAuditColumns[] = {
     {"visible_after", "visible_after INTEGER NOT NULL DEFAULT 0", "0"},
 };
 
-// The counter tables, whose key gained via: a file made before keeps its
-// counts under via '' (every call counted so far came from a direct member).
+// The counter tables, whose key gained via and then door: a file made
+// before keeps its counts under via '' (every call counted until then came
+// from a direct member) and door 'grpc' (the only door there was).
 constexpr const char* kCounterTables[] = {"counters", "refused_counters"};
+constexpr AddedColumn kAddedCounterKeyColumns[] = {
+    {"via", "via TEXT NOT NULL DEFAULT ''", "''"},
+    {"door", "door TEXT NOT NULL DEFAULT 'grpc'", "'grpc'"},
+};
 
 constexpr char kInsertAudit[] =
     "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, provider, "
@@ -142,22 +149,23 @@ constexpr char kInsertAudit[] =
 
 // Forwarded calls' counters, then refused calls'.
 constexpr const char* kUpsertCounter[2] = {
-    "INSERT INTO counters (day, consumer, via, provider, service, method, status_code, count) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-    "ON CONFLICT (day, consumer, via, provider, service, method, status_code) "
+    "INSERT INTO counters (day, consumer, via, door, provider, service, method, status_code, "
+    "count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (day, consumer, via, door, provider, service, method, status_code) "
     "DO UPDATE SET count = count + excluded.count",
-    "INSERT INTO refused_counters (day, consumer, via, provider, service, method, "
-    "status_code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-    "ON CONFLICT (day, consumer, via, provider, service, method, status_code) "
+    "INSERT INTO refused_counters (day, consumer, via, door, provider, service, method, "
+    "status_code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (day, consumer, via, door, provider, service, method, status_code) "
     "DO UPDATE SET count = count + excluded.count"};
 
-// Both counter tables, for the reconciliation with the audit log. $via is
-// "via", or "''" in a file from before via was recorded (verified as it is,
-// without upgrading it: a backup, say).
+// Both counter tables, for the reconciliation with the audit log. $via and
+// $door are the columns, or in a file from before they were keys the value
+// its counts have (kAddedCounterKeyColumns): it is verified as it is,
+// without upgrading it (a backup, say).
 constexpr char kSelectCounters[] =
-    "SELECT day, consumer, provider, service, method, status_code, count, 0, $via "
+    "SELECT day, consumer, provider, service, method, status_code, count, 0, $via, $door "
     "FROM counters UNION ALL SELECT day, consumer, provider, service, method, status_code, "
-    "count, 1, $via FROM refused_counters";
+    "count, 1, $via, $door FROM refused_counters";
 
 // All columns the chain covers, plus id, in an order VerifyAuditChain reads.
 // $column is the column, or in a file from before it was added the value
@@ -205,9 +213,24 @@ absl::StatusOr<bool> HasColumn(SqliteDatabase& db, absl::string_view table,
   return query.Step();
 }
 
+// ("$name", what to select for it) per added column, for absl::StrReplaceAll.
+using ColumnSelections = std::vector<std::pair<std::string, std::string>>;
+
+// Each of `columns` as "$name" and what to select for it in `table`: the
+// column, or in a file from before it was added the value its rows have.
+absl::StatusOr<ColumnSelections> ColumnsOrOldValues(SqliteDatabase& db, absl::string_view table,
+                                                    absl::Span<const AddedColumn> columns) {
+  ColumnSelections selected;
+  for (const AddedColumn& column : columns) {
+    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, table, column.name));
+    selected.emplace_back(absl::StrCat("$", column.name), found ? column.name : column.old_value);
+  }
+  return selected;
+}
+
 // The tables of `db` (kSchema run on it) that lack something an earlier
 // version did not write: audit_log a column of kAddedAuditColumns, a counter
-// table via.
+// table a key column of kAddedCounterKeyColumns.
 absl::StatusOr<std::vector<std::string>> OutdatedTables(SqliteDatabase& db) {
   std::vector<std::string> outdated;
   for (const AddedColumn& column : kAddedAuditColumns) {
@@ -218,8 +241,13 @@ absl::StatusOr<std::vector<std::string>> OutdatedTables(SqliteDatabase& db) {
     }
   }
   for (const char* table : kCounterTables) {
-    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, table, "via"));
-    if (!found) outdated.push_back(table);
+    for (const AddedColumn& column : kAddedCounterKeyColumns) {
+      NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(db, table, column.name));
+      if (!found) {
+        outdated.push_back(table);
+        break;
+      }
+    }
   }
   return outdated;
 }
@@ -240,21 +268,26 @@ absl::Status UpgradeSchema(SqliteDatabase& db) {
     }
   }
   // A primary key cannot be altered in place: the old counter table steps
-  // aside, kSchema creates the new one, and its counts move over.
-  std::vector<std::string> counter_tables;
+  // aside, kSchema creates the new one, and its counts move over, with the
+  // key columns it lacks at their old values.
+  std::vector<std::pair<std::string, ColumnSelections>> counter_tables;
   for (const std::string& table : outdated) {
     if (table == "audit_log") continue;
+    NDXP_ASSIGN_OR_RETURN(ColumnSelections key_columns,
+                          ColumnsOrOldValues(db, table, kAddedCounterKeyColumns));
     NDXP_RETURN_IF_ERROR(
-        db.Exec(absl::StrCat("ALTER TABLE ", table, " RENAME TO ", table, "_before_via")));
-    counter_tables.push_back(table);
+        db.Exec(absl::StrCat("ALTER TABLE ", table, " RENAME TO ", table, "_before_upgrade")));
+    counter_tables.emplace_back(table, std::move(key_columns));
   }
   if (!counter_tables.empty()) NDXP_RETURN_IF_ERROR(db.Exec(kSchema));
-  for (const std::string& table : counter_tables) {
-    NDXP_RETURN_IF_ERROR(db.Exec(absl::StrCat(
-        "INSERT INTO ", table,
-        " (day, consumer, via, provider, service, method, status_code, count) "
-        "SELECT day, consumer, '', provider, service, method, status_code, count FROM ",
-        table, "_before_via; DROP TABLE ", table, "_before_via")));
+  for (const auto& [table, key_columns] : counter_tables) {
+    NDXP_RETURN_IF_ERROR(db.Exec(absl::StrReplaceAll(
+        absl::StrCat("INSERT INTO ", table,
+                     " (day, consumer, via, door, provider, service, method, status_code, count) "
+                     "SELECT day, consumer, $via, $door, provider, service, method, status_code, "
+                     "count FROM ",
+                     table, "_before_upgrade; DROP TABLE ", table, "_before_upgrade"),
+        key_columns)));
   }
   return txn.Commit();
 }
@@ -359,9 +392,9 @@ absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> 
 
 absl::Status SqliteTransactionStore::AppendInTransaction(
     absl::Span<const TransactionRecord> batch, int64_t* last_seq, std::string* last_hash) {
-  // (refused, day, consumer, via, provider, service, method, status) -> count;
-  // ordered so a batch always writes its counters in the same order.
-  using CounterKey = std::tuple<bool, std::string, std::string, std::string, std::string,
+  // (refused, day, consumer, via, door, provider, service, method, status) ->
+  // count; ordered so a batch always writes its counters in the same order.
+  using CounterKey = std::tuple<bool, std::string, std::string, std::string, Door, std::string,
                                 std::string, std::string, int>;
   std::map<CounterKey, int64_t> counts;
 
@@ -429,15 +462,16 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
     counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer, record.via,
-                      record.provider, record.service, record.method, record.status_code)] +=
-        record.repeat;
+                      record.door, record.provider, record.service, record.method,
+                      record.status_code)] += record.repeat;
   }
 
   for (const auto& [key, count] : counts) {
-    const auto& [refused, day, consumer, via, provider, service, method, status_code] = key;
+    const auto& [refused, day, consumer, via, door, provider, service, method, status_code] =
+        key;
     SqliteStatement& upsert = *upsert_counter_[refused ? 1 : 0];
-    NDXP_RETURN_IF_ERROR(
-        upsert.BindAll(day, consumer, via, provider, service, method, status_code, count));
+    NDXP_RETURN_IF_ERROR(upsert.BindAll(day, consumer, via, DoorName(door), provider, service,
+                                        method, status_code, count));
     absl::Status status = upsert.Run();
     upsert.Reset();
     NDXP_RETURN_IF_ERROR(status);
@@ -512,15 +546,13 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
-  std::vector<std::pair<std::string, std::string>> columns;
-  for (const AddedColumn& column : kAddedAuditColumns) {
-    NDXP_ASSIGN_OR_RETURN(bool found, HasColumn(*db, "audit_log", column.name));
-    columns.emplace_back(absl::StrCat("$", column.name), found ? column.name : column.old_value);
-  }
-  NDXP_ASSIGN_OR_RETURN(bool counters_have_via, HasColumn(*db, "counters", "via"));
-  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, columns);
-  const std::string select_counters =
-      absl::StrReplaceAll(kSelectCounters, {{"$via", counters_have_via ? "via" : "''"}});
+  NDXP_ASSIGN_OR_RETURN(ColumnSelections audit_columns,
+                        ColumnsOrOldValues(*db, "audit_log", kAddedAuditColumns));
+  // Both counter tables gained their key columns in the same upgrade.
+  NDXP_ASSIGN_OR_RETURN(ColumnSelections counter_key_columns,
+                        ColumnsOrOldValues(*db, "counters", kAddedCounterKeyColumns));
+  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, audit_columns);
+  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, counter_key_columns);
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db->handle(), select_audit.c_str(), -1, &raw, nullptr);
   RawStatement stmt(raw);
@@ -565,8 +597,9 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
     sqlite3_stmt* s = counters.get();
     verification.AddCounter(ColumnString(s, 0),
                             {std::string(ColumnString(s, 1)), std::string(ColumnString(s, 8)),
-                             std::string(ColumnString(s, 2)), std::string(ColumnString(s, 3)),
-                             std::string(ColumnString(s, 4)), sqlite3_column_int64(s, 5),
+                             std::string(ColumnString(s, 9)), std::string(ColumnString(s, 2)),
+                             std::string(ColumnString(s, 3)), std::string(ColumnString(s, 4)),
+                             sqlite3_column_int64(s, 5),
                              sqlite3_column_int64(s, 7) != 0},
                             sqlite3_column_int64(s, 6));
   }

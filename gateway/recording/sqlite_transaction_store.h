@@ -19,14 +19,14 @@
 //             request_bytes, response_bytes, purpose, prev_hash BLOB, hash BLOB,
 //             refusal ('' for a forwarded call), via ('' for a direct call),
 //             UNIQUE(replica, seq))
-//   counters(day 'YYYY-MM-DD' in the configured zone, consumer, via, provider,
-//            service, method, status_code, count, PRIMARY KEY(day, consumer,
-//            via, provider, service, method, status_code))
+//   counters(day 'YYYY-MM-DD' in the configured zone, consumer, via, door,
+//            provider, service, method, status_code, count, PRIMARY KEY(day,
+//            consumer, via, door, provider, service, method, status_code))
 //     of the calls forwarded to a connector, and
 //   refused_counters(the same columns) of the calls the hub refused.
 // A file an earlier version made is upgraded on open, in one transaction:
 // its audit rows gain refusal and via as '' (and keep their hashes), its
-// counters are kept under via ''.
+// counters are kept under via '' and door 'grpc'.
 // A replica's signed checkpoint lives beside the file, in
 // "<file>.checkpoint.<replica>" (audit_checkpoint.h).
 //

@@ -229,15 +229,16 @@ struct CounterRow {
   int64_t status_code = 0;
   int64_t count = 0;
   std::string via = "";  // "" for direct calls
+  std::string door = "grpc";
   auto Tie() const {
-    return std::tie(day, consumer, provider, service, method, status_code, count, via);
+    return std::tie(day, consumer, provider, service, method, status_code, count, via, door);
   }
   bool operator==(const CounterRow& o) const { return Tie() == o.Tie(); }
 };
 void PrintTo(const CounterRow& r, std::ostream* os) {
   *os << "{" << r.day << ", " << r.consumer << ", " << r.provider << ", " << r.service << ", "
       << r.method << ", " << r.status_code << ", count " << r.count << ", via \"" << r.via
-      << "\"}";
+      << "\", door " << r.door << "}";
 }
 
 struct AuditRow {
@@ -286,13 +287,13 @@ class TransactionStoreConformanceTest : public ::testing::TestWithParam<KindFact
     std::vector<CounterRow> out;
     for (const auto& row : kind_->Query(
              database, absl::StrCat("SELECT day, consumer, provider, service, method, "
-                                    "status_code, count, via FROM ",
+                                    "status_code, count, via, door FROM ",
                                     table,
-                                    " ORDER BY day, consumer, via, provider, service, method, "
-                                    "status_code"))) {
+                                    " ORDER BY day, consumer, via, door, provider, service, "
+                                    "method, status_code"))) {
       out.push_back(CounterRow{row[0], row[1], row[2], row[3], row[4],
                                std::strtoll(row[5].c_str(), nullptr, 10),
-                               std::strtoll(row[6].c_str(), nullptr, 10), row[7]});
+                               std::strtoll(row[6].c_str(), nullptr, 10), row[7], row[8]});
     }
     return out;
   }
@@ -609,15 +610,26 @@ constexpr char kCounterColumnsBeforeVia[] = R"sql((
   count $INT64 NOT NULL,
   PRIMARY KEY (day, consumer, provider, service, method, status_code))$WITHOUT_ROWID)sql";
 
-// A database an earlier hub wrote (its tables, a forwarded and a refused row
-// chained as it chained them, their counters) verifies as it is; it opens,
-// keeps its chain and counts (as direct calls'), takes calls through a peer
-// hub, and opens again afterwards.
-TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) {
-  const std::string db = kind_->NewDatabase("before_via");
+// The counter tables as hubs made them after via and before door was a key.
+constexpr char kCounterColumnsBeforeDoor[] = R"sql((
+  day TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL,
+  service TEXT NOT NULL,
+  method TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  count $INT64 NOT NULL,
+  PRIMARY KEY (day, consumer, via, provider, service, method, status_code))$WITHOUT_ROWID)sql";
+
+// Writes `db` as an earlier hub did, with `counter_columns` for its counter
+// tables: a forwarded and a refused direct call chained as it chained them,
+// and their counters. Returns the chain's head hash.
+std::string WriteEarlierHubDatabase(StoreKind& kind, const std::string& db,
+                                    const char* counter_columns) {
   const std::string schema =
-      absl::StrReplaceAll(kSchemaBeforeVia, {{"$COUNTER_COLUMNS", kCounterColumnsBeforeVia}});
-  Exec(db, absl::StrReplaceAll(schema, kind_->Dialect()));
+      absl::StrReplaceAll(kSchemaBeforeVia, {{"$COUNTER_COLUMNS", counter_columns}});
+  kind.Query(db, absl::StrReplaceAll(schema, kind.Dialect()));
   std::vector<TransactionRecord> old_calls = ProvinceCalls();
   old_calls = {old_calls[2], old_calls[3]};
   old_calls[1].via = "";  // before via, the refused call came directly
@@ -626,23 +638,35 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) 
     const TransactionRecord& r = old_calls[i];
     const std::string hash = AuditHash(
         prev, EncodeAuditRecord("hub-1", static_cast<int64_t>(i + 1), r, AuditEncoding::kLegacy));
-    Exec(db, absl::StrCat(
+    kind.Query(db, absl::StrCat(
                  "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, "
                  "provider, service, method, status_code, latency_micros, request_bytes, "
                  "response_bytes, purpose, prev_hash, hash, refusal) VALUES ('hub-1', ",
                  i + 1, ", ", r.time_micros, ", '", r.request_id, "', '", r.consumer, "', '",
                  r.provider, "', '", r.service, "', '", r.method, "', ", r.status_code, ", ",
                  r.latency_micros, ", ", r.request_bytes, ", ", r.response_bytes, ", '",
-                 r.purpose, "', ", kind_->HexLiteral(absl::BytesToHexString(prev)), ", ",
-                 kind_->HexLiteral(absl::BytesToHexString(hash)), ", '", r.refusal, "')"));
+                 r.purpose, "', ", kind.HexLiteral(absl::BytesToHexString(prev)), ", ",
+                 kind.HexLiteral(absl::BytesToHexString(hash)), ", '", r.refusal, "')"));
     prev = hash;
   }
-  Exec(db, absl::StrCat("INSERT INTO counters VALUES ('2026-03-02', '", kCommune,
-                        "', '000.00.00.H49', 'ndxp.residents.v1.ResidentRegistry', "
-                        "'GetCitizen', 0, 1)"));
-  Exec(db, absl::StrCat("INSERT INTO refused_counters VALUES ('2026-03-02', '", kCommune,
-                        "', '000.00.00.H49', 'ndxp.residents.v1.ResidentRegistry', "
-                        "'GetCitizen', 7, 1)"));
+  for (const char* table : {"counters", "refused_counters"}) {
+    kind.Query(db, absl::StrCat("INSERT INTO ", table,
+                                " (day, consumer, provider, service, method, status_code, "
+                                "count) VALUES ('2026-03-02', '",
+                                kCommune, "', '000.00.00.H49', "
+                                "'ndxp.residents.v1.ResidentRegistry', 'GetCitizen', ",
+                                table == std::string("counters") ? 0 : 7, ", 1)"));
+  }
+  return prev;
+}
+
+// A database an earlier hub wrote (its tables, a forwarded and a refused row
+// chained as it chained them, their counters) verifies as it is; it opens,
+// keeps its chain and counts (as direct calls'), takes calls through a peer
+// hub, and opens again afterwards.
+TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) {
+  const std::string db = kind_->NewDatabase("before_via");
+  const std::string prev = WriteEarlierHubDatabase(*kind_, db, kCounterColumnsBeforeVia);
   // Verified as it is, before any hub upgrades it (a backup, say).
   std::string report;
   absl::Status status = Verify(db, &report);
@@ -676,6 +700,96 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) 
   ASSERT_TRUE(reopened->Append({ProvinceCalls()[0]}).ok());
   EXPECT_THAT(ReadCounters(db), ElementsAre(CommuneCounter(0, 2, ""),
                                             CommuneCounter(0, 3, kProvinceHub)));
+  status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// ------------------------------------------------------------ doors
+
+TransactionRecord ThroughDoor(TransactionRecord record, Door door) {
+  record.door = door;
+  return record;
+}
+
+// The commune's calls of ProvinceCalls() made direct, a forwarded and the
+// refused one of them in by the Connect door, the others by gRPC.
+std::vector<TransactionRecord> CallsByDoor() {
+  std::vector<TransactionRecord> calls = ProvinceCalls();
+  for (TransactionRecord& call : calls) call.via = "";
+  calls[1].door = Door::kConnect;
+  calls[3].door = Door::kConnect;
+  return calls;
+}
+
+CounterRow CommuneCounterByDoor(int64_t status_code, int64_t count, Door door) {
+  CounterRow row = CommuneCounter(status_code, count, "");
+  row.door = std::string(DoorName(door));
+  return row;
+}
+
+// Calls that came in by another door are counted apart from the same
+// consumer's gRPC calls, refused ones too, and reconcile with their rows.
+TEST_P(TransactionStoreConformanceTest, CallsAreCountedByDoor) {
+  const std::string db = kind_->NewDatabase("doors");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append(CallsByDoor()).ok());
+  EXPECT_THAT(ReadCounters(db), ElementsAre(CommuneCounterByDoor(0, 1, Door::kConnect),
+                                            CommuneCounterByDoor(0, 2, Door::kGrpc)));
+  EXPECT_THAT(ReadCounters(db, "refused_counters"),
+              ElementsAre(CommuneCounterByDoor(7, 1, Door::kConnect)));
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr("counters reconciled"));
+}
+
+TEST_P(TransactionStoreConformanceTest, ACountMovedBetweenDoorsIsDetected) {
+  ExpectTamperingDetected(CallsByDoor(), {
+      {"a Connect count moved to REST", "UPDATE counters SET door = 'rest' WHERE door = 'connect'",
+       absl::StrCat("consumer ", kCommune, " door rest, method "
+                    "ndxp.residents.v1.ResidentRegistry/GetCitizen, status OK: counters say 1, "
+                    "audit rows 0")},
+      {"a refused Connect count moved to gRPC", "UPDATE refused_counters SET door = 'grpc'",
+       absl::StrCat("consumer ", kCommune, ", method ndxp.residents.v1.ResidentRegistry/"
+                    "GetCitizen, status PERMISSION_DENIED (refused): counters say 1, audit "
+                    "rows 0")},
+  });
+}
+
+// A database from before the counters were keyed by door verifies as it is
+// (its counts read as gRPC's), opens with its counts kept under door grpc,
+// counts Connect calls apart, and still verifies and opens again.
+TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeDoorCountsItsHistoryAsGrpc) {
+  const std::string db = kind_->NewDatabase("before_door");
+  WriteEarlierHubDatabase(*kind_, db, kCounterColumnsBeforeDoor);
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr("counters reconciled"));
+
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->Head().seq, 2);
+    EXPECT_THAT(ReadCounters(db), ElementsAre(CommuneCounterByDoor(0, 1, Door::kGrpc)));
+    EXPECT_THAT(ReadCounters(db, "refused_counters"),
+                ElementsAre(CommuneCounterByDoor(7, 1, Door::kGrpc)));
+    ASSERT_TRUE(store->Append(CallsByDoor()).ok());
+  }
+  status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(ReadCounters(db), ElementsAre(CommuneCounterByDoor(0, 1, Door::kConnect),
+                                            CommuneCounterByDoor(0, 3, Door::kGrpc)));
+  EXPECT_THAT(ReadCounters(db, "refused_counters"),
+              ElementsAre(CommuneCounterByDoor(7, 1, Door::kConnect),
+                          CommuneCounterByDoor(7, 1, Door::kGrpc)));
+
+  std::unique_ptr<TransactionStore> reopened = OpenStore(db);
+  ASSERT_NE(reopened, nullptr);
+  ASSERT_TRUE(reopened->Append({ThroughDoor(CallsByDoor()[0], Door::kConnect)}).ok());
+  EXPECT_THAT(ReadCounters(db), ElementsAre(CommuneCounterByDoor(0, 2, Door::kConnect),
+                                            CommuneCounterByDoor(0, 3, Door::kGrpc)));
   status = Verify(db);
   EXPECT_TRUE(status.ok()) << status;
 }

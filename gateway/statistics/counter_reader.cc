@@ -36,6 +36,8 @@ const char* ColumnOf(Dimension dimension) {
       return "status_code";
     case hub::v1::VIA:
       return "via";
+    case hub::v1::DOOR:
+      return "door";
     default:
       return nullptr;
   }
@@ -43,10 +45,14 @@ const char* ColumnOf(Dimension dimension) {
 
 // What the sums read of both tables: every column a dimension names, and count.
 constexpr char kSummedColumns[] =
-    "day, consumer, via, provider, service, method, status_code, count";
-// Imported history has no via: it counts as direct members' calls.
-constexpr char kSummedHistoryColumns[] =
-    "day, consumer, '' AS via, provider, service, method, status_code, count";
+    "day, consumer, via, door, provider, service, method, status_code, count";
+
+// Imported history has no via nor door: it counts as direct members' calls,
+// in by gRPC (the only door there was).
+std::string SummedHistoryColumns() {
+  return absl::StrCat("day, consumer, '' AS via, '", DoorName(Door::kGrpc),
+                      "' AS door, provider, service, method, status_code, count");
+}
 
 absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
   for (size_t i = 0; i < group_by.size(); ++i) {
@@ -56,7 +62,7 @@ absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
           "group_by[", i, "]: unknown dimension ",
           dimension == hub::v1::DIMENSION_UNSPECIFIED ? std::string("DIMENSION_UNSPECIFIED")
                                                       : absl::StrCat(dimension),
-          " (expected CONSUMER, PROVIDER, SERVICE, METHOD, STATUS or VIA)"));
+          " (expected CONSUMER, PROVIDER, SERVICE, METHOD, STATUS, VIA or DOOR)"));
     }
     for (size_t j = 0; j < i; ++j) {
       if (group_by[j] == dimension) {
@@ -74,7 +80,8 @@ absl::Status CheckDimensions(const std::vector<Dimension>& group_by) {
 }  // namespace
 
 std::string SumCountersSql(const std::vector<Dimension>& group_by, absl::string_view from,
-                           absl::string_view to, hub::v1::Calls calls) {
+                           absl::string_view to, hub::v1::Calls calls,
+                           std::optional<Door> door) {
   std::string sql = "SELECT ";
   for (Dimension dimension : group_by) absl::StrAppend(&sql, ColumnOf(dimension), ", ");
   if (calls == hub::v1::REFUSED_BY_HUB) {
@@ -86,11 +93,13 @@ std::string SumCountersSql(const std::vector<Dimension>& group_by, absl::string_
     // (history_import.h): a batch being imported or replaced is never half-counted.
     absl::StrAppend(&sql, "SUM(count) FROM (SELECT ", kSummedColumns,
                     " FROM counters WHERE day >= ", from, " AND day <= ", to,
-                    " UNION ALL SELECT ", kSummedHistoryColumns,
+                    " UNION ALL SELECT ", SummedHistoryColumns(),
                     " FROM history_counters WHERE day >= ", from, " AND day <= ", to,
                     " AND batch_id IN (SELECT id FROM history_batches WHERE state = "
                     "'complete')) AS summed");
   }
+  // A door's name comes from kDoorNames, never from the request.
+  if (door.has_value()) absl::StrAppend(&sql, " WHERE door = '", DoorName(*door), "'");
   if (!group_by.empty()) {
     std::vector<size_t> positions;
     for (size_t i = 1; i <= group_by.size(); ++i) positions.push_back(i);
@@ -146,7 +155,7 @@ absl::StatusOr<std::unique_ptr<SqliteCounterReader>> SqliteCounterReader::Open(
 
 absl::StatusOr<std::vector<CounterRow>> SqliteCounterReader::Sum(
     absl::CivilDay from, absl::CivilDay to, const std::vector<Dimension>& group_by,
-    hub::v1::Calls calls) {
+    hub::v1::Calls calls, std::optional<Door> door) {
   NDXP_RETURN_IF_ERROR(CheckDimensions(group_by));
   NDXP_RETURN_IF_ERROR(CheckCalls(calls));
   from = std::max(from, kFirstTextDay);
@@ -154,7 +163,7 @@ absl::StatusOr<std::vector<CounterRow>> SqliteCounterReader::Sum(
   std::vector<CounterRow> rows;
   if (from > to) return rows;
 
-  const std::string sql = SumCountersSql(group_by, "?1", "?2", calls);
+  const std::string sql = SumCountersSql(group_by, "?1", "?2", calls, door);
   const int count_column = static_cast<int>(group_by.size());
 
   absl::MutexLock lock(&mu_);

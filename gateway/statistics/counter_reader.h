@@ -9,18 +9,21 @@
 //   NDXP_ASSIGN_OR_RETURN(
 //       std::vector<CounterRow> rows,
 //       reader->Sum(absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 6, 30),
-//                   {hub::v1::CONSUMER, hub::v1::STATUS}));
+//                   {hub::v1::CONSUMER, hub::v1::STATUS}, hub::v1::FORWARDED,
+//                   /*door=*/std::nullopt));
 //   // rows: {{"000.00.00.G12/tax-lookup", "OK"}, 1670}, ...
 //
 // Keys: CONSUMER "agency/subsystem", PROVIDER the agency code, SERVICE the
 // full service name, METHOD "service/method", STATUS the canonical gRPC code
 // name ("OK", "NOT_FOUND"; see status_codes.h), VIA the peer hub's
-// "agency/subsystem" ("" for direct calls and imported history).
+// "agency/subsystem" ("" for direct calls and imported history), DOOR the
+// door's name (DoorName; "grpc" for imported history, which has no door).
 #ifndef NDXP_GATEWAY_STATISTICS_COUNTER_READER_H_
 #define NDXP_GATEWAY_STATISTICS_COUNTER_READER_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "common/sqlite/sqlite.h"
+#include "gateway/call/call_kinds.h"
 #include "ndxp/hub/v1/statistics.pb.h"
 
 namespace ndxp::gateway::statistics {
@@ -57,14 +61,15 @@ class CounterReader {
 
   // The counters of `calls` (the forwarded calls' with the imported
   // history, or those of the calls the hub refused itself) of days `from` ..
-  // `to` (both included) summed per distinct combination of `group_by`
-  // values; with an empty `group_by`, at most one row, with an empty key.
+  // `to` (both included), of the calls that came in by `door` (nullopt:
+  // every door), summed per distinct combination of `group_by` values; with
+  // an empty `group_by`, at most one row, with an empty key.
   // Groups summing to 0 are left out, so no counters means no rows. Rows
   // come in no particular order. INVALID_ARGUMENT for an unknown or repeated
   // dimension or an unknown `calls`.
   virtual absl::StatusOr<std::vector<CounterRow>> Sum(
       absl::CivilDay from, absl::CivilDay to, const std::vector<hub::v1::Dimension>& group_by,
-      hub::v1::Calls calls) = 0;
+      hub::v1::Calls calls, std::optional<Door> door) = 0;
 };
 
 // A CounterReader on the hub's SQLite file: one GROUP BY query per Sum, over
@@ -77,12 +82,14 @@ class CounterReader {
 // parallel queries).
 // The query both stores answer: the dimensions' values and SUM(count) over
 // the counters of days `from`..`to` (SQL parameter placeholders, each used
-// twice), grouped. FORWARDED: the hub's own counters and the complete
-// batches of imported history together; REFUSED_BY_HUB: the counters of the
-// calls it refused (`refused_counters`).
+// twice) of the calls in by `door` (nullopt: every door), grouped.
+// FORWARDED: the hub's own counters and the complete batches of imported
+// history together; REFUSED_BY_HUB: the counters of the calls it refused
+// (`refused_counters`).
 // `group_by` and `calls` must have passed CheckGroupBy and CheckCalls.
 std::string SumCountersSql(const std::vector<hub::v1::Dimension>& group_by,
-                           absl::string_view from, absl::string_view to, hub::v1::Calls calls);
+                           absl::string_view from, absl::string_view to, hub::v1::Calls calls,
+                           std::optional<Door> door);
 
 // INVALID_ARGUMENT naming the index of an unknown or repeated dimension.
 absl::Status CheckGroupBy(const std::vector<hub::v1::Dimension>& group_by);
@@ -107,7 +114,8 @@ class SqliteCounterReader final : public CounterReader {
 
   absl::StatusOr<std::vector<CounterRow>> Sum(absl::CivilDay from, absl::CivilDay to,
                                                const std::vector<hub::v1::Dimension>& group_by,
-                                               hub::v1::Calls calls) override
+                                               hub::v1::Calls calls,
+                                               std::optional<Door> door) override
       ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

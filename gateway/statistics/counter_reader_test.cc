@@ -74,9 +74,9 @@ TEST(ParseGroupByTest, UnknownAndDuplicateDimensionsNameTheIndex) {
   const std::vector<Case> cases = {
       {{hub::v1::CONSUMER, hub::v1::DIMENSION_UNSPECIFIED},
        "group_by[1]: unknown dimension DIMENSION_UNSPECIFIED (expected CONSUMER, PROVIDER, "
-       "SERVICE, METHOD, STATUS or VIA)"},
+       "SERVICE, METHOD, STATUS, VIA or DOOR)"},
       {{99}, "group_by[0]: unknown dimension 99 (expected CONSUMER, PROVIDER, SERVICE, "
-             "METHOD, STATUS or VIA)"},
+             "METHOD, STATUS, VIA or DOOR)"},
       {{hub::v1::CONSUMER, hub::v1::STATUS, hub::v1::CONSUMER},
        "group_by[2]: duplicate dimension CONSUMER (already group_by[0])"},
   };
@@ -162,7 +162,8 @@ TEST_F(SqliteCounterReaderSumTest, KeysOfEachDimension) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    auto rows = reader_->Sum(D(2026, 1, 1), D(2026, 12, 31), c.group_by, hub::v1::FORWARDED);
+    auto rows = reader_->Sum(D(2026, 1, 1), D(2026, 12, 31), c.group_by, hub::v1::FORWARDED,
+                             std::nullopt);
     ASSERT_TRUE(rows.ok()) << rows.status();
     EXPECT_THAT(*rows, ::testing::UnorderedElementsAreArray(c.expected));
   }
@@ -185,7 +186,7 @@ TEST_F(SqliteCounterReaderSumTest, DaysAreInclusive) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrCat(FormatDay(c.from), "..", FormatDay(c.to)));
-    auto rows = reader_->Sum(c.from, c.to, {}, hub::v1::FORWARDED);
+    auto rows = reader_->Sum(c.from, c.to, {}, hub::v1::FORWARDED, std::nullopt);
     ASSERT_TRUE(rows.ok()) << rows.status();
     if (c.total < 0) {
       EXPECT_TRUE(rows->empty());
@@ -197,10 +198,12 @@ TEST_F(SqliteCounterReaderSumTest, DaysAreInclusive) {
 
 TEST_F(SqliteCounterReaderSumTest, RejectsBadDimensions) {
   auto rows = reader_->Sum(D(2026, 1, 1), D(2026, 12, 31),
-                           {hub::v1::STATUS, static_cast<Dimension>(7)}, hub::v1::FORWARDED);
+                           {hub::v1::STATUS, static_cast<Dimension>(8)}, hub::v1::FORWARDED,
+                           std::nullopt);
   EXPECT_EQ(rows.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(rows.status().message()), HasSubstr("group_by[1]: unknown dimension 7"));
-  auto calls = reader_->Sum(D(2026, 1, 1), D(2026, 12, 31), {}, static_cast<hub::v1::Calls>(5));
+  EXPECT_THAT(std::string(rows.status().message()), HasSubstr("group_by[1]: unknown dimension 8"));
+  auto calls = reader_->Sum(D(2026, 1, 1), D(2026, 12, 31), {}, static_cast<hub::v1::Calls>(5),
+                            std::nullopt);
   EXPECT_EQ(calls.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(calls.status().message()), HasSubstr("calls: unknown value 5"));
 }
@@ -208,7 +211,7 @@ TEST_F(SqliteCounterReaderSumTest, RejectsBadDimensions) {
 TEST_F(SqliteCounterReaderSumTest, SeesCountersWrittenAfterOpen) {
   // The hub keeps writing while the reader is open: each Sum reads anew.
   db_.Plant({{D(2026, 3, 1), 1}});
-  auto rows = reader_->Sum(D(2026, 3, 1), D(2026, 3, 1), {}, hub::v1::FORWARDED);
+  auto rows = reader_->Sum(D(2026, 3, 1), D(2026, 3, 1), {}, hub::v1::FORWARDED, std::nullopt);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_THAT(*rows, UnorderedElementsAre(CounterRow{{}, 54}));
 }

@@ -120,7 +120,8 @@ class HistoryImportStoreTest : public ::testing::TestWithParam<std::string> {
   int64_t Counted() {
     std::unique_ptr<CounterReader> reader = Reader();
     if (reader == nullptr) return -1;
-    absl::StatusOr<std::vector<CounterRow>> rows = reader->Sum(D(1, 1, 1), D(9999, 12, 31), {}, hub::v1::FORWARDED);
+    absl::StatusOr<std::vector<CounterRow>> rows =
+        reader->Sum(D(1, 1, 1), D(9999, 12, 31), {}, hub::v1::FORWARDED, std::nullopt);
     EXPECT_TRUE(rows.ok()) << rows.status();
     return rows.ok() && !rows->empty() ? rows->front().count : 0;
   }

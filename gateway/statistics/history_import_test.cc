@@ -82,7 +82,7 @@ TEST(ImportHistoryCsvTest, GoodFileIsABatchBesideTheHubsCounters) {
   // The statistics count both.
   auto reader = SqliteCounterReader::Open(db.path());
   ASSERT_TRUE(reader.ok()) << reader.status();
-  auto day = (*reader)->Sum(D(2025, 1, 2), D(2025, 1, 2), {}, hub::v1::FORWARDED);
+  auto day = (*reader)->Sum(D(2025, 1, 2), D(2025, 1, 2), {}, hub::v1::FORWARDED, std::nullopt);
   ASSERT_TRUE(day.ok()) << day.status();
   ASSERT_EQ(day->size(), 1u);
   EXPECT_EQ(day->front().count, 1300);  // 100 + 1200
@@ -159,7 +159,7 @@ TEST(ImportHistoryCsvTest, CreatesTheDatabaseBeforeTheHubsFirstStart) {
   ASSERT_TRUE(Import(path, absl::StrCat(kHeader, kGoodRow)).ok());
   auto reader = SqliteCounterReader::Open(path);
   ASSERT_TRUE(reader.ok()) << reader.status();
-  auto rows = (*reader)->Sum(D(2025, 1, 1), D(2025, 12, 31), {}, hub::v1::FORWARDED);
+  auto rows = (*reader)->Sum(D(2025, 1, 1), D(2025, 12, 31), {}, hub::v1::FORWARDED, std::nullopt);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->front().count, 1200);

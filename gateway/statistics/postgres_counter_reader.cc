@@ -29,7 +29,7 @@ PostgresCounterReader::~PostgresCounterReader() {
 
 absl::StatusOr<std::vector<CounterRow>> PostgresCounterReader::Sum(
     absl::CivilDay from, absl::CivilDay to, const std::vector<hub::v1::Dimension>& group_by,
-    hub::v1::Calls calls) {
+    hub::v1::Calls calls, std::optional<Door> door) {
   if (absl::Status s = CheckGroupBy(group_by); !s.ok()) return s;
   if (absl::Status s = CheckCalls(calls); !s.ok()) return s;
   from = std::max(from, kFirstTextDay);
@@ -37,7 +37,7 @@ absl::StatusOr<std::vector<CounterRow>> PostgresCounterReader::Sum(
   std::vector<CounterRow> rows;
   if (from > to) return rows;
   // SUM over BIGINT is NUMERIC in PostgreSQL: back to BIGINT for parsing.
-  std::string sql = SumCountersSql(group_by, "$1", "$2", calls);
+  std::string sql = SumCountersSql(group_by, "$1", "$2", calls, door);
   sql.replace(sql.find("SUM(count)"), 10, "SUM(count)::BIGINT");
   const std::string from_text = FormatDay(from), to_text = FormatDay(to);
   const char* params[] = {from_text.c_str(), to_text.c_str()};

@@ -22,7 +22,8 @@ class PostgresCounterReader final : public CounterReader {
 
   absl::StatusOr<std::vector<CounterRow>> Sum(absl::CivilDay from, absl::CivilDay to,
                                                const std::vector<hub::v1::Dimension>& group_by,
-                                               hub::v1::Calls calls) override;
+                                               hub::v1::Calls calls,
+                                               std::optional<Door> door) override;
 
  private:
   PostgresCounterReader(std::string conninfo, PGconn* connection)

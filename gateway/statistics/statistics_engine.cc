@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status/status_util.h"
 #include "gateway/statistics/periods.h"
 
@@ -31,6 +34,20 @@ absl::StatusOr<int64_t> TotalOf(const std::vector<CounterRow>& rows) {
   int64_t total = 0;
   for (const CounterRow& row : rows) NDXP_RETURN_IF_ERROR(AddToTotal(row.count, &total));
   return total;
+}
+
+// A request's `door`: nullopt for "" (every door), or INVALID_ARGUMENT for
+// a name no door has.
+absl::StatusOr<std::optional<Door>> ParseDoor(absl::string_view name) {
+  if (name.empty()) return std::nullopt;
+  std::optional<Door> door = DoorNamed(name);
+  if (!door.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("door: unknown door \"", name,
+                                                   "\" (expected one of ",
+                                                   absl::StrJoin(kDoorNames, ", "),
+                                                   ", or empty for every door)"));
+  }
+  return door;
 }
 
 void SetKey(const Key& key, google::protobuf::RepeatedPtrField<std::string>* out) {
@@ -70,12 +87,14 @@ absl::StatusOr<hub::v1::CountResponse> StatisticsEngine::Count(
     const hub::v1::CountRequest& request) const {
   NDXP_ASSIGN_OR_RETURN(DayRange period, ResolvePeriod(request.period()));
   NDXP_ASSIGN_OR_RETURN(std::vector<Dimension> group_by, ParseGroupBy(request.group_by()));
+  NDXP_ASSIGN_OR_RETURN(std::optional<Door> door, ParseDoor(request.door()));
   NDXP_ASSIGN_OR_RETURN(std::vector<CounterRow> rows,
-                        reader_->Sum(period.from, period.to, group_by, request.calls()));
+                        reader_->Sum(period.from, period.to, group_by, request.calls(), door));
 
   hub::v1::CountResponse response;
   *response.mutable_period() = ToResolvedPeriod(period);
   response.set_calls(request.calls());
+  response.set_door(request.door());
   NDXP_ASSIGN_OR_RETURN(int64_t total, TotalOf(rows));
   response.set_total(total);
   if (group_by.empty()) return response;
@@ -99,15 +118,18 @@ absl::StatusOr<hub::v1::GrowthResponse> StatisticsEngine::Growth(
   NDXP_ASSIGN_OR_RETURN(DayRange baseline_period,
                         ResolveBaseline(request.period(), request.baseline()));
   NDXP_ASSIGN_OR_RETURN(std::vector<Dimension> group_by, ParseGroupBy(request.group_by()));
-  NDXP_ASSIGN_OR_RETURN(std::vector<CounterRow> current_rows,
-                        reader_->Sum(period.from, period.to, group_by, request.calls()));
+  NDXP_ASSIGN_OR_RETURN(std::optional<Door> door, ParseDoor(request.door()));
+  NDXP_ASSIGN_OR_RETURN(
+      std::vector<CounterRow> current_rows,
+      reader_->Sum(period.from, period.to, group_by, request.calls(), door));
   NDXP_ASSIGN_OR_RETURN(
       std::vector<CounterRow> baseline_rows,
-      reader_->Sum(baseline_period.from, baseline_period.to, group_by, request.calls()));
+      reader_->Sum(baseline_period.from, baseline_period.to, group_by, request.calls(), door));
 
   hub::v1::GrowthResponse response;
   *response.mutable_period() = ToResolvedPeriod(period);
   response.set_calls(request.calls());
+  response.set_door(request.door());
   *response.mutable_baseline_period() = ToResolvedPeriod(baseline_period);
   NDXP_ASSIGN_OR_RETURN(int64_t current_total, TotalOf(current_rows));
   NDXP_ASSIGN_OR_RETURN(int64_t baseline_total, TotalOf(baseline_rows));

@@ -1,7 +1,8 @@
 // The statistics operators ask for (docs/design.md "Statistics"): transaction
-// counts over a period grouped by consumer, provider, service, method or
-// status, and growth against the same period a year earlier or the period
-// just before, as counts, difference, percent change and multiple.
+// counts over a period grouped by consumer, provider, service, method,
+// status, via or door (and of one door only, on request), and growth against
+// the same period a year earlier or the period just before, as counts,
+// difference, percent change and multiple.
 //
 // Example:
 //   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteCounterReader> reader,
@@ -17,7 +18,7 @@
 //
 // The RPC service (and its operator check) sits in front of this; requests
 // are validated here, INVALID_ARGUMENT naming the field ("period.anchor ...",
-// "group_by[1]: ...", "baseline ...").
+// "group_by[1]: ...", "baseline ...", "door: ...").
 #ifndef NDXP_GATEWAY_STATISTICS_STATISTICS_ENGINE_H_
 #define NDXP_GATEWAY_STATISTICS_STATISTICS_ENGINE_H_
 

@@ -36,6 +36,7 @@ struct Counter {
   std::string method = "GetCitizen";
   int status_code = 0;
   std::string via = "";  // "" for direct calls
+  std::string door = "grpc";
 };
 
 // A hub database in a fresh temporary directory, with the schema the hub
@@ -58,14 +59,14 @@ class HubDatabase {
     ASSERT_TRUE(db.ok()) << db.status();
     auto upsert = (*db)->Prepare(
         "INSERT INTO counters (day, consumer, provider, service, method, status_code, "
-        "count, via) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (day, consumer, "
-        "via, provider, service, method, status_code) DO UPDATE SET count = count + "
-        "excluded.count");
+        "count, via, door) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (day, "
+        "consumer, via, door, provider, service, method, status_code) DO UPDATE SET count = "
+        "count + excluded.count");
     ASSERT_TRUE(upsert.ok()) << upsert.status();
     for (const Counter& c : counters) {
       ASSERT_TRUE(upsert
                       ->BindAll(FormatDay(c.day), c.consumer, c.provider, c.service,
-                                c.method, c.status_code, c.count, c.via)
+                                c.method, c.status_code, c.count, c.via, c.door)
                       .ok());
       ASSERT_TRUE(upsert->Run().ok());
     }

@@ -130,14 +130,14 @@ TEST(HistoryImportLiveTest, ALiveHubsCallsAllCommitDuringALargeImport) {
   auto reader = gateway::statistics::SqliteCounterReader::Open(database);
   ASSERT_TRUE(reader.ok()) << reader.status();
   auto history = (*reader)->Sum(absl::CivilDay(1990, 1, 1), absl::CivilDay(2009, 12, 31),
-                                {hub::v1::STATUS}, hub::v1::FORWARDED);
+                                {hub::v1::STATUS}, hub::v1::FORWARDED, std::nullopt);
   ASSERT_TRUE(history.ok()) << history.status();
   EXPECT_EQ(history->size(), static_cast<size_t>(kStatuses));
   int64_t history_total = 0;
   for (const auto& row : *history) history_total += row.count;
   EXPECT_EQ(history_total, total);
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  auto recorded = (*reader)->Sum(today - 1, today + 1, {}, hub::v1::FORWARDED);
+  auto recorded = (*reader)->Sum(today - 1, today + 1, {}, hub::v1::FORWARDED, std::nullopt);
   ASSERT_TRUE(recorded.ok()) << recorded.status();
   ASSERT_EQ(recorded->size(), 1u);
   EXPECT_EQ(recorded->front().count, 1 + client_ok.load() + committed_between);

@@ -121,18 +121,19 @@ class MetricsTest(unittest.TestCase):
         found = samples(self.metrics())
         def added(name, **labels):
             return grown(found, before, name, **labels)
-        echo = dict(provider=ECHO_AGENCY, service=ECHO_SERVICE, method="Echo")
+        # Every call came in by gRPC, the door each transaction is labelled with.
+        echo = dict(provider=ECHO_AGENCY, service=ECHO_SERVICE, method="Echo", door="grpc")
         self.assertEqual(added("ndxp_transactions_total", consumer=CALLER, status="OK", **echo), 3)
         self.assertEqual(added("ndxp_transactions_total", consumer=CALLER,
                                provider=IDENTITIES["fake"][0], service=FAKE_SERVICE,
-                               method="SendDocument", status="NOT_FOUND"), 1)
+                               method="SendDocument", status="NOT_FOUND", door="grpc"), 1)
         self.assertEqual(added("ndxp_refusals_total", reason="permission_denied"), 1)
         self.assertEqual(added("ndxp_refusals_total", reason="unimplemented"), 0)
         self.assertEqual(added("ndxp_refusals_total", reason="over_quota"), 0)
         self.assertTrue(wait_until(lambda: grown(samples(self.metrics()), before,
                                                  "ndxp_tls_handshake_failures_total",
                                                  reason="no_certificate") == 1))
-        method = dict(service=ECHO_SERVICE, method="Echo")
+        method = dict(service=ECHO_SERVICE, method="Echo", door="grpc")
         self.assertEqual(added("ndxp_transaction_duration_seconds_count", **method), 3)
         self.assertEqual(added("ndxp_hub_added_duration_seconds_count", **method), 3)
         self.assertEqual(added("ndxp_transaction_duration_seconds_bucket", le="+Inf", **method), 3)

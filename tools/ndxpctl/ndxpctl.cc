@@ -19,6 +19,7 @@
 #include "common/tls/credentials.h"
 #include "common/version/version.h"
 #include "absl/time/clock.h"
+#include "gateway/call/call_kinds.h"
 #include "gateway/recording/audit_verification.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_backup.h"
@@ -48,7 +49,8 @@ const std::map<std::string, v1::Period::Kind>& PeriodKinds() {
 const std::map<std::string, v1::Dimension>& Dimensions() {
   static const auto* dimensions = new std::map<std::string, v1::Dimension>{
       {"consumer", v1::CONSUMER}, {"provider", v1::PROVIDER}, {"service", v1::SERVICE},
-      {"method", v1::METHOD},     {"status", v1::STATUS},     {"via", v1::VIA}};
+      {"method", v1::METHOD},     {"status", v1::STATUS},     {"via", v1::VIA},
+      {"door", v1::DOOR}};
   return *dimensions;
 }
 
@@ -61,6 +63,7 @@ struct Flags {
   std::string format = "table";
   std::string baseline = "year-on-year";
   std::string calls = "forwarded";
+  std::string door;  // "": every door
   // Offline (stats import, audit verify, backup, restore).
   std::string database, csv, postgres;
   // stats import: the batch's name, and whether it replaces one of that name.
@@ -221,7 +224,7 @@ void AddQueryFlags(CLI::App* command, Flags* flags) {
       ->add_option("--group-by", flags->group_by,
                    "one row per value of these, e.g. consumer,method "
                    "(consumer, provider, service, method, status, via: the peer hub a call "
-                   "came through, - for a direct call)")
+                   "came through, - for a direct call; door: the protocol it came in by)")
       ->type_name("DIMENSIONS")
       ->check(GroupByFormat());
   command
@@ -232,6 +235,16 @@ void AddQueryFlags(CLI::App* command, Flags* flags) {
       ->type_name("forwarded|refused")
       ->check(OneOf({"forwarded", "refused"}))
       ->capture_default_str();
+  const std::vector<std::string> doors(std::begin(ndxp::gateway::kDoorNames),
+                                       std::end(ndxp::gateway::kDoorNames));
+  command
+      ->add_option("--door", flags->door,
+                   absl::StrCat("only the calls that came in by this door (",
+                                absl::StrJoin(doors, ", "),
+                                "; imported history and calls from before the hub had other "
+                                "doors are grpc's); default: every door"))
+      ->type_name("DOOR")
+      ->check(OneOf(doors));
   command
       ->add_option("--format", flags->format,
                    "table (for people), csv or json (for programs; both carry the total)")
@@ -245,6 +258,7 @@ void AddQueryFlags(CLI::App* command, Flags* flags) {
 template <typename Request>
 absl::Status BuildQuery(const Flags& flags, Request* request) {
   request->set_calls(flags.calls == "refused" ? v1::REFUSED_BY_HUB : v1::FORWARDED);
+  request->set_door(flags.door);
   v1::Period* period = request->mutable_period();
   google::protobuf::RepeatedField<int>* group_by = request->mutable_group_by();
   if (flags.period.empty()) {
@@ -312,6 +326,12 @@ int Ask(const std::string& command, const Flags& flags,
   grpc::Status status = ((**stub).*rpc)(&context, request, &response);
   if (!status.ok()) {
     err << "ndxpctl: the hub answered " << DescribeStatus(status) << "\n";
+    return kExitFailure;
+  }
+  // A hub from before doors ignores `door` and counts every door.
+  if (response.door() != request.door()) {
+    err << "ndxpctl: the hub does not count by door (a version from before doors): its answer "
+           "would count every door\n";
     return kExitFailure;
   }
   const OutputFormat format = *ParseOutputFormat(flags.format);
@@ -611,7 +631,10 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "`operators` in the hub's configuration). ", kHubDefaults, "\n\n",
       "Example: ndxpctl stats --period half-year --anchor 2026-06-30 --group-by consumer,method\n"
       "Province agencies by the peer hub they called through (VIA - for direct calls):\n"
-      "  ndxpctl stats --period month --anchor 2026-06-30 --group-by consumer,via\n\n",
+      "  ndxpctl stats --period month --anchor 2026-06-30 --group-by consumer,via\n"
+      "Calls by the protocol they came in by, and one door's consumers:\n"
+      "  ndxpctl stats --period month --anchor 2026-06-30 --group-by door\n"
+      "  ndxpctl stats --period month --anchor 2026-06-30 --door connect --group-by consumer\n\n",
       kExitStatus));
 
   CLI::App* import = stats->add_subcommand(

@@ -74,9 +74,11 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
                                                           "NDXP_HUB", "Exit status"}},
       {{"stats", "--help"},
        "Usage: ndxpctl stats",
-       {"--period", "--anchor", "--group-by", "--format", "--hub", "NDXP_HUB", "NDXP_KEY",
-        "import"}},
-      {{"growth", "--help"}, "Usage: ndxpctl growth", {"--baseline", "year-on-year", "--period"}},
+       {"--period", "--anchor", "--group-by", "--door", "grpc, connect, rest", "--format",
+        "--hub", "NDXP_HUB", "NDXP_KEY", "import"}},
+      {{"growth", "--help"},
+       "Usage: ndxpctl growth",
+       {"--baseline", "year-on-year", "--period", "--door"}},
       {{"stats", "import", "--help"},
        "Usage: ndxpctl stats import",
        {"--database", "--postgres", "--csv", "--batch", "--replace", "SHA-256"}},
@@ -477,6 +479,45 @@ TEST_F(NdxpctlAgainstAHubTest, CsvAndJsonWithoutGroupByCarryTheTotal) {
   Result json = Stats({"--format=json"});
   ASSERT_EQ(json.code, 0) << json.err;
   EXPECT_THAT(json.out, HasSubstr("\"total\":\"1670\""));
+}
+
+// The protocol calls came in by: a dimension, and a filter the hub must
+// honour (a hub from before doors would count every door).
+TEST_F(NdxpctlAgainstAHubTest, ByDoorAndOneDoorOnly) {
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "period { from { year: 2026 month: 1 day: 1 } to { year: 2026 month: 6 day: 30 } }"
+      "rows { key: 'grpc' count: 1500 } rows { key: 'connect' count: 170 } total: 1670",
+      &service_.count_));
+  Result by_door = Stats({"--group-by", "door"});
+  ASSERT_EQ(by_door.code, 0) << by_door.err;
+  ASSERT_EQ(service_.last_count().group_by_size(), 1);
+  EXPECT_EQ(service_.last_count().group_by(0), v1::DOOR);
+  EXPECT_EQ(service_.last_count().door(), "");
+  EXPECT_EQ(by_door.out,
+            "Transactions 2026-01-01 .. 2026-06-30: 1,670\n"
+            "\n"
+            "DOOR     COUNT\n"
+            "grpc     1,500\n"
+            "connect    170\n"
+            "TOTAL    1,670\n");
+
+  service_.count_.set_door("connect");
+  service_.count_.set_total(170);
+  service_.count_.clear_rows();
+  Result connect = Stats({"--door", "connect"});
+  ASSERT_EQ(connect.code, 0) << connect.err;
+  EXPECT_EQ(service_.last_count().door(), "connect");
+  EXPECT_EQ(connect.out, "Transactions 2026-01-01 .. 2026-06-30 (door connect): 170\n");
+
+  service_.count_.clear_door();  // as a hub from before doors answers
+  Result old_hub = Stats({"--door", "connect"});
+  EXPECT_EQ(old_hub.code, 1);
+  EXPECT_THAT(old_hub.err, HasSubstr("the hub does not count by door"));
+  EXPECT_EQ(old_hub.out, "");
+
+  Result bad = Stats({"--door", "soap"});
+  EXPECT_EQ(bad.code, kExitUsage);
+  EXPECT_THAT(bad.err, HasSubstr("\"soap\" is not one of grpc, connect, rest"));
 }
 
 TEST_F(NdxpctlAgainstAHubTest, TheHubsOwnRefusalsOnRequest) {

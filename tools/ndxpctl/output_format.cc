@@ -22,6 +22,12 @@ std::string PeriodText(const v1::ResolvedPeriod& period) {
   return absl::StrCat(DayText(period.from()), " .. ", DayText(period.to()));
 }
 
+// What a headline says after the period of a request's door: nothing for
+// every door.
+std::string DoorText(absl::string_view door) {
+  return door.empty() ? "" : absl::StrCat(" (door ", door, ")");
+}
+
 std::vector<std::string> KeyHeader(const google::protobuf::RepeatedField<int>& group_by) {
   std::vector<std::string> header;
   for (int d : group_by) header.push_back(v1::Dimension_Name(static_cast<v1::Dimension>(d)));
@@ -227,7 +233,7 @@ std::string RenderCount(const v1::CountRequest& request, const v1::CountResponse
 
   std::string out = absl::StrCat(request.calls() == v1::REFUSED_BY_HUB ? "Refused by the hub "
                                                                      : "Transactions ",
-                                 PeriodText(response.period()), ": ",
+                                 PeriodText(response.period()), DoorText(request.door()), ": ",
                                  WithThousandsSeparators(response.total()), "\n");
   if (request.group_by().empty()) return out;  // the headline says it all
   return absl::StrCat(out, "\n", RenderRows(table, format));
@@ -253,7 +259,7 @@ std::string RenderGrowth(const v1::GrowthRequest& request, const v1::GrowthRespo
 
   std::vector<std::string> total = GrowthCells({}, response.total(), format);
   std::string out =
-      absl::StrCat(PeriodText(response.period()), " against ",
+      absl::StrCat(PeriodText(response.period()), DoorText(request.door()), " against ",
                    PeriodText(response.baseline_period()), ": ", total[0], " vs ", total[1],
                    ", ", total[3], ", ", total[4], "\n");
   if (request.group_by().empty()) return out;

@@ -98,7 +98,7 @@ TEST(RenderCountTest, UngroupedCarriesTheTotalInEveryFormat) {
   EXPECT_EQ(RenderCount(request, response, OutputFormat::kJson),
             "{\"period\":{\"from\":{\"year\":2026,\"month\":1,\"day\":1},"
             "\"to\":{\"year\":2026,\"month\":6,\"day\":30}},\"rows\":[],\"total\":\"1670\","
-            "\"calls\":\"FORWARDED\"}\n");
+            "\"calls\":\"FORWARDED\",\"door\":\"\"}\n");
 }
 
 TEST(RenderCountTest, EmptyTotalIsStillPrinted) {

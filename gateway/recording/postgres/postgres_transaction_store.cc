@@ -68,20 +68,22 @@ CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
   via TEXT NOT NULL DEFAULT '',
+  door TEXT NOT NULL DEFAULT 'grpc',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count BIGINT NOT NULL,
-  PRIMARY KEY (day, consumer, via, provider, service, method, status_code));
+  PRIMARY KEY (day, consumer, via, door, provider, service, method, status_code));
 )sql";
 
-// What tables made before refusals, checkpoints, history batches, via and
-// the v4 audit row were recorded lack; run under the schema lock, in one
-// transaction, when any of it is missing. Rows from before via came from
-// direct members: they keep via '' (and their hashes), and a counter table's
-// primary key gains via in place. Rows from before v4 keep their v1–v3
-// encoding (encoding 0) and are one gRPC call each.
+// What tables made before refusals, checkpoints, history batches, via, the
+// v4 audit row and the counters' door were recorded lack; run under the
+// schema lock, in one transaction, when any of it is missing. Rows from
+// before via came from direct members: they keep via '' (and their hashes).
+// Rows from before v4 keep their v1–v3 encoding (encoding 0) and are one
+// gRPC call each. A counter table's primary key gains via and door in place,
+// its counts kept under via '' and door 'grpc' (the only door there was).
 constexpr char kUpgradeSchema[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS via TEXT NOT NULL DEFAULT '';
@@ -97,12 +99,13 @@ CREATE TABLE IF NOT EXISTS refused_counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
   via TEXT NOT NULL DEFAULT '',
+  door TEXT NOT NULL DEFAULT 'grpc',
   provider TEXT NOT NULL,
   service TEXT NOT NULL,
   method TEXT NOT NULL,
   status_code INTEGER NOT NULL,
   count BIGINT NOT NULL,
-  PRIMARY KEY (day, consumer, via, provider, service, method, status_code));
+  PRIMARY KEY (day, consumer, via, door, provider, service, method, status_code));
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   replica TEXT PRIMARY KEY,
   checkpoint TEXT NOT NULL);
@@ -111,11 +114,13 @@ DECLARE
   counter_table TEXT;
 BEGIN
   FOREACH counter_table IN ARRAY ARRAY['counters', 'refused_counters'] LOOP
-    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema =
-                   current_schema() AND table_name = counter_table AND column_name = 'via') THEN
-      EXECUTE format('ALTER TABLE %I ADD COLUMN via TEXT NOT NULL DEFAULT %L, DROP CONSTRAINT %I, '
-                     'ADD PRIMARY KEY (day, consumer, via, provider, service, method, status_code)',
-                     counter_table, '',
+    IF (SELECT count(*) < 2 FROM information_schema.columns WHERE table_schema =
+        current_schema() AND table_name = counter_table AND column_name IN ('via', 'door')) THEN
+      EXECUTE format('ALTER TABLE %I ADD COLUMN IF NOT EXISTS via TEXT NOT NULL DEFAULT %L, '
+                     'ADD COLUMN IF NOT EXISTS door TEXT NOT NULL DEFAULT %L, '
+                     'DROP CONSTRAINT %I, ADD PRIMARY KEY (day, consumer, via, door, provider, '
+                     'service, method, status_code)',
+                     counter_table, '', 'grpc',
                      (SELECT conname FROM pg_constraint
                       WHERE conrelid = counter_table::regclass AND contype = 'p'));
     END IF;
@@ -146,10 +151,11 @@ CREATE TABLE IF NOT EXISTS history_counters (
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
-// Four booleans: whether the audit tables are there (with audit_log.refusal),
+// Five booleans: whether the audit tables are there (with audit_log.refusal),
 // whether via is recorded, whether the history tables exist, whether the
-// audit rows have v4's columns (the schema is complete when all are true; a
-// database from before via or v4 is still verified as it is).
+// audit rows have v4's columns, whether the counters are keyed by door (the
+// schema is complete when all are true; a database from before via, v4 or
+// the counters' door is still verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
@@ -161,7 +167,10 @@ constexpr char kSchemaPresent[] =
     "to_regclass('history_batches') IS NOT NULL AND to_regclass('history_counters') IS NOT NULL, "
     "(SELECT count(*) = 8 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND table_name = 'audit_log' AND column_name IN ('encoding', 'row_kind', "
-    "'door', 'refusal_kind', 'repeat_count', 'subject_key_id', 'subjects', 'visible_after'))";
+    "'door', 'refusal_kind', 'repeat_count', 'subject_key_id', 'subjects', 'visible_after')), "
+    "(SELECT count(*) = 2 FROM information_schema.columns WHERE table_schema = "
+    "current_schema() AND column_name = 'door' AND table_name IN ('counters', "
+    "'refused_counters'))";
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -194,23 +203,26 @@ WITH audit AS (
                             subjects, visible_after, n)
   ORDER BY r.n),
 refused AS (
-  INSERT INTO refused_counters (day, consumer, via, provider, service, method, status_code,
-                                count)
-  SELECT k.day, k.consumer, k.via, k.provider, k.service, k.method, k.status_code, k.count
-  FROM unnest($24::text[], $25::text[], $33::text[], $26::text[], $27::text[], $28::text[],
-              $29::int4[], $30::int8[])
-       WITH ORDINALITY AS k(day, consumer, via, provider, service, method, status_code, count,
-                            n)
+  INSERT INTO refused_counters (day, consumer, via, door, provider, service, method,
+                                status_code, count)
+  SELECT k.day, k.consumer, k.via, k.door, k.provider, k.service, k.method, k.status_code,
+         k.count
+  FROM unnest($24::text[], $25::text[], $33::text[], $43::text[], $26::text[], $27::text[],
+              $28::text[], $29::int4[], $30::int8[])
+       WITH ORDINALITY AS k(day, consumer, via, door, provider, service, method, status_code,
+                            count, n)
   ORDER BY k.n
-  ON CONFLICT (day, consumer, via, provider, service, method, status_code)
+  ON CONFLICT (day, consumer, via, door, provider, service, method, status_code)
   DO UPDATE SET count = refused_counters.count + EXCLUDED.count)
-INSERT INTO counters (day, consumer, via, provider, service, method, status_code, count)
-SELECT k.day, k.consumer, k.via, k.provider, k.service, k.method, k.status_code, k.count
-FROM unnest($16::text[], $17::text[], $32::text[], $18::text[], $19::text[], $20::text[],
-            $21::int4[], $22::int8[])
-     WITH ORDINALITY AS k(day, consumer, via, provider, service, method, status_code, count, n)
+INSERT INTO counters (day, consumer, via, door, provider, service, method, status_code, count)
+SELECT k.day, k.consumer, k.via, k.door, k.provider, k.service, k.method, k.status_code,
+       k.count
+FROM unnest($16::text[], $17::text[], $32::text[], $42::text[], $18::text[], $19::text[],
+            $20::text[], $21::int4[], $22::int8[])
+     WITH ORDINALITY AS k(day, consumer, via, door, provider, service, method, status_code,
+                          count, n)
 ORDER BY k.n
-ON CONFLICT (day, consumer, via, provider, service, method, status_code)
+ON CONFLICT (day, consumer, via, door, provider, service, method, status_code)
 DO UPDATE SET count = counters.count + EXCLUDED.count
 )sql";
 
@@ -234,6 +246,8 @@ constexpr Oid kAppendParamTypes[] = {
                                                                        // row kind, door, kind
     kInt8ArrayOid, kTextArrayOid, kTextArrayOid, kInt8ArrayOid,        // $38..41 repeat,
                                                                        // subjects, visible
+    kTextArrayOid, kTextArrayOid,                                      // $42..43 door: keys,
+                                                                       // refused keys
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
@@ -259,11 +273,12 @@ constexpr const char* kV4Columns[][2] = {
 };
 
 // Both counter tables, for the reconciliation with the audit log. $VIA is
-// "via", or "''" in a database from before via was recorded.
+// "via", or "''" in a database from before via was recorded; $COUNTER_DOOR
+// "door", or "'grpc'" in one from before the counters were keyed by door.
 constexpr char kSelectCounters[] =
-    "SELECT day, consumer, provider, service, method, status_code::int8, count, false, $VIA "
-    "FROM counters UNION ALL SELECT day, consumer, provider, service, method, "
-    "status_code::int8, count, true, $VIA FROM refused_counters";
+    "SELECT day, consumer, provider, service, method, status_code::int8, count, false, $VIA, "
+    "$COUNTER_DOOR FROM counters UNION ALL SELECT day, consumer, provider, service, method, "
+    "status_code::int8, count, true, $VIA, $COUNTER_DOOR FROM refused_counters";
 
 struct ClearResult {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -478,7 +493,8 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
       if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t" ||
           absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t" ||
           absl::string_view(PQgetvalue(exists.get(), 0, 2)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 3)) != "t") {
+          absl::string_view(PQgetvalue(exists.get(), 0, 3)) != "t" ||
+          absl::string_view(PQgetvalue(exists.get(), 0, 4)) != "t") {
         NDXP_RETURN_IF_ERROR(
             Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
         NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
@@ -624,10 +640,10 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       repeats(kInt8Oid, n), subject_key_ids(kTextOid, n), subjects(kTextOid, n),
       visible_afters(kInt8Oid, n);
 
-  // (day, consumer, via, provider, service, method, status) -> count; ordered
-  // so that every replica locks counter rows in the same order.
-  using CounterKey = std::tuple<std::string, std::string, std::string, std::string, std::string,
-                                std::string, int>;
+  // (day, consumer, via, door, provider, service, method, status) -> count;
+  // ordered so that every replica locks counter rows in the same order.
+  using CounterKey = std::tuple<std::string, std::string, std::string, Door, std::string,
+                                std::string, std::string, int>;
   std::map<CounterKey, int64_t> counts[2];  // forwarded, refused
 
   const int64_t first_seq = head->seq + 1;
@@ -667,27 +683,28 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
     counts[record.refusal.empty() ? 0 : 1][CounterKey(
-        std::move(day), record.consumer, record.via, record.provider, record.service,
-        record.method, record.status_code)] += record.repeat;
+        std::move(day), record.consumer, record.via, record.door, record.provider,
+        record.service, record.method, record.status_code)] += record.repeat;
   }
 
   // The counters' key columns and counts as arrays: forwarded, then refused.
   struct CounterArrays {
     explicit CounterArrays(size_t size)
         : days(kTextOid, size), consumers(kTextOid, size), vias(kTextOid, size),
-          providers(kTextOid, size), services(kTextOid, size), methods(kTextOid, size),
-          statuses(kInt4Oid, size), counts(kInt8Oid, size) {}
-    ArrayParam days, consumers, vias, providers, services, methods, statuses, counts;
+          doors(kTextOid, size), providers(kTextOid, size), services(kTextOid, size),
+          methods(kTextOid, size), statuses(kInt4Oid, size), counts(kInt8Oid, size) {}
+    ArrayParam days, consumers, vias, doors, providers, services, methods, statuses, counts;
   };
   std::vector<CounterArrays> keys;
   keys.reserve(2);
   for (const auto& table : counts) {
     CounterArrays& k = keys.emplace_back(table.size());
     for (const auto& [key, count] : table) {
-      const auto& [day, consumer, via, provider, service, method, status_code] = key;
+      const auto& [day, consumer, via, door, provider, service, method, status_code] = key;
       k.days.AddBytes(day);
       k.consumers.AddBytes(consumer);
       k.vias.AddBytes(via);
+      k.doors.AddBytes(DoorName(door));
       k.providers.AddBytes(provider);
       k.services.AddBytes(service);
       k.methods.AddBytes(method);
@@ -738,6 +755,8 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &subject_key_ids.bytes(),
       &subjects.bytes(),
       &visible_afters.bytes(),
+      &keys[0].doors.bytes(),
+      &keys[1].doors.bytes(),
   };
   const char* values[kAppendParams];
   int lengths[kAppendParams];
@@ -787,12 +806,14 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
   NDXP_RETURN_IF_ERROR(Exec(c, database, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                             "begin read-only transaction"));
   std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
+  std::pair<std::string, std::string> counter_door = {"$COUNTER_DOOR", "door"};
   {
     Result exists(PQexec(c, kSchemaPresent));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
       return ResultError(c, exists.get(), database, "look for audit_log");
     }
     if (absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") columns[0].second = "''";
+    if (absl::string_view(PQgetvalue(exists.get(), 0, 4)) != "t") counter_door.second = "'grpc'";
     const bool has_v4 = absl::string_view(PQgetvalue(exists.get(), 0, 3)) == "t";
     for (const auto& [column, old_value] : kV4Columns) {
       columns.emplace_back(absl::StrCat("$", column), has_v4 ? column : old_value);
@@ -881,7 +902,8 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     NDXP_RETURN_IF_ERROR(verification.AddRow(id, f, GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
   }
 
-  const std::string select_counters = absl::StrReplaceAll(kSelectCounters, {columns[0]});
+  const std::string select_counters =
+      absl::StrReplaceAll(kSelectCounters, {columns[0], counter_door});
   Result counters(PQexecParams(c, select_counters.c_str(), 0, nullptr, nullptr, nullptr,
                                nullptr, /*resultFormat=*/1));
   if (counters == nullptr || PQresultStatus(counters.get()) != PGRES_TUPLES_OK) {
@@ -894,8 +916,9 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     GetInt(r, row, 6, &count);
     const bool refused = PQgetlength(r, row, 7) == 1 && PQgetvalue(r, row, 7)[0] != 0;
     verification.AddCounter(GetBytes(r, row, 0),
-                            {GetBytes(r, row, 1), GetBytes(r, row, 8), GetBytes(r, row, 2),
-                             GetBytes(r, row, 3), GetBytes(r, row, 4), status_code, refused},
+                            {GetBytes(r, row, 1), GetBytes(r, row, 8), GetBytes(r, row, 9),
+                             GetBytes(r, row, 2), GetBytes(r, row, 3), GetBytes(r, row, 4),
+                             status_code, refused},
                             count);
   }
   return verification.Finish(report);

@@ -24,9 +24,9 @@
 //             response_bytes BIGINT, purpose TEXT, prev_hash BYTEA, hash BYTEA,
 //             UNIQUE(replica, seq))
 //   counters(day TEXT 'YYYY-MM-DD' in the configured zone, consumer, via,
-//            provider, service, method TEXT, status_code INTEGER, count BIGINT,
-//            PRIMARY KEY(day, consumer, via, provider, service, method,
-//            status_code))
+//            door, provider, service, method TEXT, status_code INTEGER,
+//            count BIGINT, PRIMARY KEY(day, consumer, via, door, provider,
+//            service, method, status_code))
 //   refused_counters(the same columns), audit_log.refusal TEXT: calls the
 //            hub refused
 //   audit_log.via TEXT: the peer hub a call came through ('' for a direct
@@ -35,7 +35,7 @@
 //            replica's latest signed checkpoint (audit_checkpoint.h)
 // A schema an earlier version made is upgraded on open, in one transaction
 // under the schema lock: audit rows gain refusal and via as '' (keeping
-// their hashes), counters keep their counts under via ''.
+// their hashes), counters keep their counts under via '' and door 'grpc'.
 //
 // The audit chain is SqliteTransactionStore's, byte for byte: the same
 // EncodeAuditRecord and AuditHash (audit_chain.h documents the
