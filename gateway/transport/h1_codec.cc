@@ -790,7 +790,9 @@ absl::Status H1ServerCodec::WriteEnd(H1RequestId id) {
     return absl::FailedPreconditionError("no response head written for this request");
   }
   absl::Status status;
-  if (slot->content_length.has_value() && slot->body_written != *slot->content_length) {
+  if (!slot->body_allowed) {
+    // HEAD, 204, 304: a declared length describes a body never sent.
+  } else if (slot->content_length.has_value() && slot->body_written != *slot->content_length) {
     slot->close_after = true;  // the peer sees the answer cut short
     status = absl::FailedPreconditionError("less body than the declared Content-Length");
   } else if (!slot->content_length.has_value()) {

@@ -156,6 +156,7 @@ TEST(H1ServerCodecTest, ByteAtATimeIsTheSameAsWhole) {
       "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n9\r\n",
       "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
       "GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
   };
   for (const std::string& input : inputs) {
     SCOPED_TRACE(input);
@@ -436,6 +437,34 @@ TEST(H1ServerCodecTest, WritesNoBodyForHeadAnd204) {
   ASSERT_TRUE(c.codec.WriteEnd(2).ok());
   EXPECT_EQ(c.codec.TakeOutput(),
             "HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+}
+
+TEST(H1ServerCodecTest, AnswersHeadWithoutBodyOrChunkTerminator) {
+  Connection c;
+  c.handler.answer_at_end = false;
+  c.Feed("HEAD / HTTP/1.1\r\nHost: h\r\n\r\nHEAD /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(c.codec.WriteResponseHead(1, 200, {}, 10).ok());
+  ASSERT_TRUE(c.codec.WriteEnd(1).ok());  // the GET's length, no body
+  ASSERT_TRUE(c.codec.WriteResponseHead(2, 200, {}, kH1Chunked).ok());
+  ASSERT_TRUE(c.codec.WriteEnd(2).ok());
+  EXPECT_EQ(c.codec.TakeOutput(),
+            "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n"
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+  EXPECT_FALSE(c.codec.Finished());
+}
+
+TEST(H1ServerCodecTest, IgnoresUpgrade) {
+  // The hub switches to no other protocol (RFC 9110 section 7.8 lets a
+  // server ignore Upgrade); the next request is read as HTTP/1.1.
+  Connection c;
+  c.Feed("GET /1 HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+         "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(c.handler.events, ElementsAre("head 1 GET /1", "end 1 ", "head 2 GET /2", "end 2 "));
+  EXPECT_EQ(Count(c.output, "HTTP/1.1 200 OK"), 2);
+  EXPECT_THAT(c.output, Not(HasSubstr("101")));
+  c.Feed("POST /3 HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+         "Content-Length: 2\r\n\r\nhiGET /4 HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(c.handler.events, testing::IsSupersetOf({"end 3 hi", "end 4 "}));
 }
 
 TEST(H1ServerCodecTest, RefusesResponsesItCannotFrame) {
