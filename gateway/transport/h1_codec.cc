@@ -117,6 +117,7 @@ void H1ServerCodec::HeadScanner::Reset(bool trailers) {
   state_ = trailers ? State::kLineStart : State::kBeforeLine;
   first_field_ = !trailers;
   spaces_ = 0;
+  target_bytes_ = 0;
   previous_ = 0;
   bytes_ = 0;
   fields_ = 0;
@@ -164,6 +165,10 @@ H1ServerCodec::HeadScanner::Result H1ServerCodec::HeadScanner::Scan(const char* 
           if (previous_ == ' ' || ++spaces_ > 2) return Refuse(H1Refusal::kMalformed);
         } else if (c < 0x20 || c >= 0x7f) {
           return Refuse(H1Refusal::kControlByte);
+        } else if (spaces_ == 1 && ++target_bytes_ > limits.max_target_bytes) {
+          // Here, not in http-parser's URL callback: at the same byte
+          // however reads cut the line, before http-parser judges the URL.
+          return Refuse(H1Refusal::kTargetTooLong);
         }
         previous_ = c;
         break;
@@ -444,11 +449,7 @@ int H1ServerCodec::OnMessageBegin(http_parser* parser) {
 
 int H1ServerCodec::OnUrl(http_parser* parser, const char* at, size_t n) {
   auto* codec = static_cast<H1ServerCodec*>(parser->data);
-  if (codec->head_.target.size() + n > codec->options_.limits.max_target_bytes) {
-    codec->Refuse(H1Refusal::kTargetTooLong);
-    return -1;
-  }
-  codec->head_.target.append(at, n);
+  codec->head_.target.append(at, n);  // the scanner bounded it
   return 0;
 }
 

@@ -237,6 +237,7 @@ class H1ServerCodec {
     State state_ = State::kBeforeLine;
     bool first_field_ = true;
     int spaces_ = 0;  // in the request line: exactly two, single
+    size_t target_bytes_ = 0;
     unsigned char previous_ = 0;
     size_t bytes_ = 0;
     size_t fields_ = 0;
