@@ -42,6 +42,7 @@ constexpr RefusalInfo kRefusals[] = {
     {H1Refusal::kUnsupportedVersion, 505, "unsupported_version", "only versions 1.0 and 1.1 are served"},
     {H1Refusal::kUnsupportedMethod, 400, "unsupported_method", "method not served"},
     {H1Refusal::kExpectationFailed, 417, "expectation_failed", "only Expect: 100-continue"},
+    {H1Refusal::kHeadTimeout, 408, "head_timeout", "request head not received in time"},
     {H1Refusal::kIncomplete, 0, "incomplete", "connection ended mid-request"},
 };
 
@@ -436,6 +437,10 @@ void H1ServerCodec::FeedEof() {
     handler_->OnBadRequest(id, H1Refusal::kIncomplete);
   }
   Advance();
+}
+
+void H1ServerCodec::HeadTimedOut() {
+  if (InHead()) Refuse(H1Refusal::kHeadTimeout);
 }
 
 // ---- http-parser callbacks ----

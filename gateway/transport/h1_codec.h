@@ -89,6 +89,7 @@ enum class H1Refusal {
   kUnsupportedVersion,    // 505: not HTTP/1.0 or HTTP/1.1
   kUnsupportedMethod,     // 400: CONNECT (the hub is no tunnel)
   kExpectationFailed,     // 417: an Expect other than 100-continue
+  kHeadTimeout,           // 408: the head did not arrive in time (HeadTimedOut)
   kIncomplete,            // none written: the peer ended mid-request
 };
 
@@ -156,6 +157,11 @@ class H1ServerCodec {
   // The peer ended its side. A request it left incomplete is abandoned
   // (OnBadRequest kIncomplete, no answer); complete ones are still answered.
   void FeedEof();
+
+  // The connection's header timeout fired (see H1Deadlines): a head that
+  // began is not complete. Answers 408 after the answers owed before it and
+  // reads no more. No effect unless InHead().
+  void HeadTimedOut();
 
   // False while the pipeline is full or once the codec reads no more.
   bool WantsInput() const;
