@@ -338,7 +338,7 @@ H1ServerCodec::H1ServerCodec(H1CodecOptions options, H1RequestHandler* handler)
 bool H1ServerCodec::WantsInput() const {
   if (phase_ == Phase::kStopped) return false;
   return !(phase_ == Phase::kHead && !scanner_.started() &&
-           slots_.size() >= options_.limits.max_pipelined_requests);
+           slots_.size() >= std::max<size_t>(1, options_.limits.max_pipelined_requests));
 }
 
 bool H1ServerCodec::InHead() const {

@@ -127,7 +127,7 @@ struct H1Limits {
   uint64_t max_body_bytes = 4 * 1024 * 1024;
   // Requests reported and not yet answered (HTTP/1.1 pipelining). At the
   // bound the codec reads no further (WantsInput() is false) until the
-  // oldest is answered: back-pressure, not a refusal.
+  // oldest is answered: back-pressure, not a refusal. At least 1.
   size_t max_pipelined_requests = 16;
 };
 
@@ -154,8 +154,10 @@ class H1ServerCodec {
   // feeds it again once WantsInput(). Once the codec stopped reading (a
   // refusal, Connection: close) it takes and drops every byte.
   size_t Feed(const char* data, size_t n);
-  // The peer ended its side. A request it left incomplete is abandoned
-  // (OnBadRequest kIncomplete, no answer); complete ones are still answered.
+  // The peer ended its side, and every byte it sent was fed (bytes held
+  // back by a full pipeline first: feed them as the answers go out). A
+  // request it left incomplete is abandoned (OnBadRequest kIncomplete, no
+  // answer); complete ones are still answered.
   void FeedEof();
 
   // The connection's header timeout fired (see H1Deadlines): a head that

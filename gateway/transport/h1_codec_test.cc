@@ -136,6 +136,34 @@ TEST(H1ServerCodecTest, ReportsAChunkedBodyAndDropsTrailers) {
   EXPECT_EQ(Count(c.output, "HTTP/1.1 200 OK"), 2);
 }
 
+TEST(H1ServerCodecTest, FramingFieldsInTrailersFrameNothing) {
+  Connection c;
+  c.Feed("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n"
+         "0\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(c.handler.events, ElementsAre("head 1 POST /a", "end 1 x", "head 2 GET /b", "end 2 "));
+}
+
+TEST(H1ServerCodecTest, KeepsAnHttp10ConnectionWithABody) {
+  Connection c;
+  c.Feed("POST /a HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi"
+         "\r\nGET /b HTTP/1.0\r\n\r\n");  // a CRLF after a body, as old clients send
+  EXPECT_THAT(c.handler.events, ElementsAre("head 1 POST /a", "end 1 hi", "head 2 GET /b", "end 2 "));
+  EXPECT_THAT(c.output, HasSubstr("connection: keep-alive\r\n\r\nok 1HTTP/1.1 200 OK\r\n"));
+  EXPECT_TRUE(c.codec.Finished());  // the second asked for no keep-alive
+}
+
+TEST(H1ServerCodecTest, AContinueForALaterRequestWaitsForTheEarlierAnswers) {
+  Connection c;
+  c.handler.answer_at_end = false;
+  c.Feed("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+         "POST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(c.codec.ContinueBody(2).ok());
+  EXPECT_EQ(c.codec.TakeOutput(), "");
+  c.handler.Answer(1);
+  EXPECT_THAT(c.codec.TakeOutput(), testing::EndsWith("ok 1HTTP/1.1 100 Continue\r\n\r\n"));
+}
+
 TEST(H1ServerCodecTest, SkipsEmptyLinesBeforeARequest) {
   Connection c;
   c.Feed("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n");
