@@ -473,7 +473,7 @@ int H1ServerCodec::OnHeaderField(http_parser* parser, const char* at, size_t n) 
 
 int H1ServerCodec::OnHeaderValue(http_parser* parser, const char* at, size_t n) {
   auto* codec = static_cast<H1ServerCodec*>(parser->data);
-  if (codec->phase_ == Phase::kTrailers) return 0;
+  if (codec->phase_ == Phase::kTrailers || codec->head_.fields.empty()) return 0;
   codec->last_was_value_ = true;
   codec->head_.fields.back().second.append(at, n);
   return 0;
