@@ -813,6 +813,12 @@ absl::Status H1ServerCodec::WriteEnd(H1RequestId id) {
   return status;
 }
 
+size_t H1ServerCodec::held_bytes() const {
+  size_t bytes = output_.size();
+  for (const Slot& slot : slots_) bytes += slot.held.size();
+  return bytes;
+}
+
 std::string H1ServerCodec::TakeOutput() {
   std::string out;
   out.swap(output_);

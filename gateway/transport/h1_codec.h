@@ -203,6 +203,11 @@ class H1ServerCodec {
   // Bytes to write to the peer, in order; the codec keeps none of them.
   std::string TakeOutput();
   size_t output_bytes() const { return output_.size(); }
+  // Answer bytes the codec holds: the output not yet taken, and the answers
+  // to later requests waiting behind an earlier one (up to
+  // max_pipelined_requests answers). The connection counts them with what
+  // it holds for a caller that does not read (limits.max_held_bytes_per_connection).
+  size_t held_bytes() const;
 
  private:
   // One request reported and not yet fully answered, oldest first. The

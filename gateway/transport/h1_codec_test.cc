@@ -234,8 +234,12 @@ TEST(H1ServerCodecTest, PipelinedAnswersGoOutInRequestOrder) {
   c.handler.Answer(2);
   c.output += c.codec.TakeOutput();
   EXPECT_EQ(c.output, "");  // held until the first is answered
+  const size_t answer_bytes = c.codec.held_bytes() / 2;
+  EXPECT_GT(answer_bytes, 0u);
   c.handler.Answer(1);
+  EXPECT_EQ(c.codec.held_bytes(), 3 * answer_bytes);
   c.output += c.codec.TakeOutput();
+  EXPECT_EQ(c.codec.held_bytes(), 0u);
   const size_t first = c.output.find("ok 1"), second = c.output.find("ok 2"),
                third = c.output.find("ok 3");
   ASSERT_NE(third, std::string::npos);
