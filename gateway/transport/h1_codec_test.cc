@@ -164,6 +164,12 @@ TEST(H1ServerCodecTest, AContinueForALaterRequestWaitsForTheEarlierAnswers) {
   EXPECT_THAT(c.codec.TakeOutput(), testing::EndsWith("ok 1HTTP/1.1 100 Continue\r\n\r\n"));
 }
 
+TEST(H1ServerCodecTest, TransferCodingNamesAreCaseInsensitive) {
+  Connection c;
+  c.Feed("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+  EXPECT_THAT(c.handler.events, ElementsAre("head 1 POST /a", "end 1 hi"));
+}
+
 TEST(H1ServerCodecTest, SkipsEmptyLinesBeforeARequest) {
   Connection c;
   c.Feed("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n");
