@@ -100,8 +100,8 @@ absl::string_view H1RefusalName(H1Refusal refusal);
 absl::string_view H1RefusalReason(H1Refusal refusal);
 
 // What the codec reports. Calls come from inside H1ServerCodec::Feed (and
-// FeedEof); during them the handler may call the codec's Write*,
-// ContinueBody and TakeOutput, never Feed or FeedEof.
+// FeedEof, HeadTimedOut); during them the handler may call the codec's
+// Write*, ContinueBody and TakeOutput, never Feed, FeedEof or HeadTimedOut.
 class H1RequestHandler {
  public:
   virtual ~H1RequestHandler() = default;
