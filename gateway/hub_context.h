@@ -5,11 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "gateway/admin/worker.h"
@@ -75,6 +77,18 @@ class HeldResponseBytes {
   std::atomic<int64_t> coarse_{0};
 };
 
+// Who answered a grpc.health.v1.Health call (Check or Watch). Health probes
+// are counted apart, never as transactions: the growth figures count routed
+// calls only, and a load balancer probing every second is no data sharing.
+enum class HealthProbeAnswer {
+  kHub,          // the hub itself, or a service it does not route: SERVING
+  kConnector,    // a routed service's connector answered the check
+  kUnreachable,  // the hub could not reach that connector: NOT_SERVING
+};
+inline constexpr absl::string_view kHealthProbeAnswerNames[] = {"hub", "connector",
+                                                                "unreachable"};
+inline constexpr size_t kHealthProbeAnswers = std::size(kHealthProbeAnswerNames);
+
 // The hub's admission counters, in one place. Incremented with relaxed atomics.
 struct HubStats {
   std::atomic<uint64_t> forwarded{0};  // calls handed to a connector
@@ -90,7 +104,13 @@ struct HubStats {
   HeldResponseBytes held_response_bytes;
   // Limits a connection ran into, by ConnectionLimit (kConnectionLimits).
   std::atomic<uint64_t> connection_limits[kConnectionLimitCount] = {};
+  // Health checks and watches admitted, by HealthProbeAnswer.
+  std::atomic<uint64_t> health_probes[kHealthProbeAnswers] = {};
 };
+
+inline void CountHealthProbe(HealthProbeAnswer answer, HubStats* stats) {
+  stats->health_probes[static_cast<size_t>(answer)].fetch_add(1, std::memory_order_relaxed);
+}
 
 // Counts one refusal, as answered, in `stats`.
 inline void CountRefusal(Refusal kind, HubStats* stats) {

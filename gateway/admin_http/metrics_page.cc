@@ -126,6 +126,15 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
   }
   page.Sample("ndxp_tls_handshake_failures_total", {{"reason", "no_valid_identity"}},
               Load(stats.bad_identity));
+  page.Family("ndxp_health_probes_total", "counter",
+              "grpc.health.v1.Health checks and watches the hub admitted, by who answered: hub "
+              "(the hub itself, or a service it does not route), connector (a routed service's "
+              "connector), unreachable (NOT_SERVING: the hub could not reach it). Probes are "
+              "not transactions: no audit row, no counter of the growth figures.");
+  for (size_t i = 0; i < kHealthProbeAnswers; ++i) {
+    page.Sample("ndxp_health_probes_total", {{"answer", kHealthProbeAnswerNames[i]}},
+                Load(stats.health_probes[i]));
+  }
   page.Family("ndxp_connection_limits_total", "counter",
               "Times a connection ran into a limit of docs/design.md \"Connections\", by limit: "
               "read_budget (a connection's turn of its loop, callers' and connectors' alike, "

@@ -68,6 +68,7 @@ absl::Status CheckGrpcRequest(absl::string_view method, absl::string_view conten
 }
 
 constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
+constexpr absl::string_view kHealthWatch = "/grpc.health.v1.Health/Watch";
 
 ssize_t ReadResponseBodySource(nghttp2_session*, int32_t, uint8_t*, size_t length,
                                uint32_t* flags, nghttp2_data_source* source, void*) {
@@ -833,6 +834,9 @@ void ForwardedStream::Complete() {
     // The connector's own health answer passes. Any other status it gave
     // (it may serve no health service) still shows it reachable; only an
     // answer the hub had to make itself means NOT_SERVING.
+    CountHealthProbe(hub_made_outcome_ ? HealthProbeAnswer::kUnreachable
+                                       : HealthProbeAnswer::kConnector,
+                     hub_->stats);
     if (hub_made_outcome_) {
       AnswerHealth(false);
     } else if (StatusCodeOf(trailers_) != 0) {
@@ -942,6 +946,7 @@ void ForwardedStream::AnswerLocalMessages() {
     if (local_->shape() != Shape::kBidi && local_answers_ > 0) continue;  // one request only
     ++local_answers_;
     if (MaybeProbeHealth(message)) return;
+    if (IsHealthMethod(local_)) CountHealthProbe(HealthProbeAnswer::kHub, hub_->stats);
     if (local_->blocking()) {
       local_busy_ = true;
       TransportThread* thread = thread_;
@@ -986,6 +991,10 @@ void ForwardedStream::AnswerLocalMessages() {
   }
 }
 
+bool ForwardedStream::IsHealthMethod(const LocalMethod* method) const {
+  return method == hub_->local->Find(kHealthCheck) || method == hub_->local->Find(kHealthWatch);
+}
+
 bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
   grpc::health::v1::HealthCheckRequest check;
   if (local_ != hub_->local->Find(kHealthCheck) ||
@@ -1010,6 +1019,7 @@ bool ForwardedStream::MaybeProbeHealth(absl::string_view request) {
     TransportThread::NoUpstream why = TransportThread::NoUpstream::kUnreachable;
     Upstream* upstream = thread_->UpstreamFor(*service, &why);
     if (upstream == nullptr) {
+      CountHealthProbe(HealthProbeAnswer::kUnreachable, hub_->stats);
       AnswerHealth(false);
       Release();
       return true;

@@ -206,6 +206,7 @@ class ForwardedStream {
   // A health check of a routed service asks that service's connector (its
   // overall health): NOT_SERVING while the hub cannot reach it.
   bool MaybeProbeHealth(absl::string_view request);
+  bool IsHealthMethod(const LocalMethod* method) const;
   void AnswerHealth(bool serving);
   absl::string_view ServiceName() const;
 

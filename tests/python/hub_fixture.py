@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 
 import h2.config
 import h2.connection
@@ -58,6 +59,16 @@ def echo_request(payload):
         varint += bytes([byte | (0x80 if length else 0)])
         if not length:
             return b"\x0a" + varint + payload
+
+
+def metric(admin, sample):
+    """The value of `sample` ('name' or 'name{label="value"}') on /metrics; 0 if absent."""
+    with urllib.request.urlopen("http://%s/metrics" % admin, timeout=10) as r:
+        page = r.read().decode()
+    for line in page.splitlines():
+        if line.startswith(sample + " "):
+            return int(float(line.rsplit(" ", 1)[1]))
+    return 0
 
 
 def wait_until(condition, timeout=20):

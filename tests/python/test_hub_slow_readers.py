@@ -27,13 +27,12 @@ import threading
 import time
 import unittest
 
-import urllib.request
 
 import h2.errors
 import h2.events
 import h2.settings
 
-from hub_fixture import Hub, ROOT, echo_request, wait_until
+from hub_fixture import Hub, ROOT, echo_request, metric, wait_until
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -43,16 +42,6 @@ CALLS_PER_CONNECTION = 100  # the hub's SETTINGS_MAX_CONCURRENT_STREAMS
 # More than a stream window: Echo cannot finish a call whose caller does not
 # read, and the hub holds a window's worth (64 KiB) of each answer.
 PAYLOAD = b"x" * (100 * 1024)
-
-
-def metric(admin, sample):
-    """The value of `sample` ('name' or 'name{label="value"}') on /metrics; 0 if absent."""
-    with urllib.request.urlopen("http://%s/metrics" % admin, timeout=10) as r:
-        page = r.read().decode()
-    for line in page.splitlines():
-        if line.startswith(sample + " "):
-            return int(float(line.rsplit(" ", 1)[1]))
-    return 0
 
 
 def held_bytes(admin):

@@ -17,12 +17,13 @@ import struct
 import sys
 import time
 import unittest
+import urllib.request
 
 import h2.events
 import h2.settings
 
 from hub_fixture import (FAKE_METHOD, FAKE_SERVICE, IDENTITIES, Hub, ROOT, echo_request,
-                         wait_until)
+                         metric, wait_until)
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -37,11 +38,13 @@ class TransportTest(unittest.TestCase):
     EXTRA = ""
     DEAD_ECHO_REPLICA = False
     FAKE_REPLICA = False
+    ADMIN = None  # "127.0.0.1:0": with an admin listener (/metrics)
 
     @classmethod
     def setUpClass(cls):
         cls.hub = Hub(BUILD, limits=cls.LIMITS, extra=cls.EXTRA,
-                      dead_echo_replica=cls.DEAD_ECHO_REPLICA, fake_replica=cls.FAKE_REPLICA)
+                      dead_echo_replica=cls.DEAD_ECHO_REPLICA, fake_replica=cls.FAKE_REPLICA,
+                      admin=cls.ADMIN)
 
     @classmethod
     def tearDownClass(cls):
@@ -349,6 +352,7 @@ class BuffersAndWindowsTest(TransportTest):
 
 
 class HealthTest(TransportTest):
+    ADMIN = "127.0.0.1:0"
 
     def health(self, service):
         # HealthCheckRequest{service}; the answer's status: 1 SERVING, 2 NOT_SERVING.
@@ -366,6 +370,34 @@ class HealthTest(TransportTest):
         self.hub.start_echo()
         self.assertTrue(wait_until(lambda: self.health("ndxp.bench.v1.Echo") == serving))
         self.assert_hub_serves()
+
+    def probes(self, answer):
+        return metric(self.hub.admin_address, 'ndxp_health_probes_total{answer="%s"}' % answer)
+
+    def test_probes_are_counted_apart_from_transactions(self):
+        before = {a: self.probes(a) for a in ("hub", "connector", "unreachable")}
+        transactions = self.transactions()
+        self.health("")
+        self.health("ndxp.bench.v1.Echo")
+        self.health("ndxp.bench.v1.Echo")
+        self.assertEqual(self.probes("hub") - before["hub"], 1)
+        self.assertEqual(self.probes("connector") - before["connector"], 2)
+        self.assertEqual(self.probes("unreachable") - before["unreachable"], 0)
+        self.assertEqual(self.transactions(), transactions, "a probe is no transaction")
+        self.hub.stop_echo()
+        try:
+            self.assertTrue(wait_until(lambda: self.health("ndxp.bench.v1.Echo") == b"\x08\x02"))
+            self.assertGreater(self.probes("unreachable"), before["unreachable"])
+        finally:
+            self.hub.start_echo()
+
+    def transactions(self):
+        """Every call counted in ndxp_transactions_total, whatever its labels."""
+        with urllib.request.urlopen("http://%s/metrics" % self.hub.admin_address,
+                                    timeout=10) as r:
+            page = r.read().decode()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in page.splitlines()
+                   if line.startswith("ndxp_transactions_total{"))
 
 
 def echo_quota(burst):
