@@ -10,6 +10,7 @@
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/forwarded_stream.h"
 #include "gateway/transport/health_checker.h"
+#include "gateway/transport/tls_connection.h"
 #include "gateway/transport/upstream.h"
 
 namespace ndxp::gateway::transport {
@@ -169,9 +170,9 @@ void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
   // with bytes to read has had one (its I/O event) too. A connection that
   // uses up this turn as well is back on the list for the next iteration.
   if (!self->ready_.empty()) {
-    std::vector<H2Connection*> turns;
+    std::vector<TlsConnection*> turns;
     turns.swap(self->ready_);
-    for (H2Connection* connection : turns) connection->Resume();
+    for (TlsConnection* connection : turns) connection->Resume();
   }
   if (self->ready_.empty()) {
     ev_idle_stop(self->loop_, &self->ready_idle_);
@@ -180,13 +181,13 @@ void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
   }
   // Flushing may schedule more (a stream's data freeing another's window).
   while (!self->to_flush_.empty()) {
-    std::vector<H2Connection*> batch;
+    std::vector<TlsConnection*> batch;
     batch.swap(self->to_flush_);
-    for (H2Connection* connection : batch) connection->Flush();
+    for (TlsConnection* connection : batch) connection->Flush();
   }
-  std::vector<H2Connection*> dead;
+  std::vector<TlsConnection*> dead;
   dead.swap(self->to_delete_);
-  for (H2Connection* connection : dead) delete connection;
+  for (TlsConnection* connection : dead) delete connection;
   if (self->draining_) self->MaybeFinishDrain();
 }
 
@@ -195,14 +196,14 @@ void TransportThread::OnReadyIdle(struct ev_loop*, ev_idle*, int) {
   // poll, and the next OnPrepare gives the turns due.
 }
 
-void TransportThread::ScheduleFlush(H2Connection* connection) { to_flush_.push_back(connection); }
+void TransportThread::ScheduleFlush(TlsConnection* connection) { to_flush_.push_back(connection); }
 
-void TransportThread::ResumeLater(H2Connection* connection) {
+void TransportThread::ResumeLater(TlsConnection* connection) {
   ready_.push_back(connection);
   ev_idle_start(loop_, &ready_idle_);
 }
 
-void TransportThread::DeleteLater(H2Connection* connection) {
+void TransportThread::DeleteLater(TlsConnection* connection) {
   // A closed connection must not be flushed, nor resumed, after it is deleted.
   to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), connection), to_flush_.end());
   ready_.erase(std::remove(ready_.begin(), ready_.end(), connection), ready_.end());
@@ -312,7 +313,7 @@ void TransportThread::MaybeFinishDrain() {
   // closes, one told GOAWAY that its connector has not closed yet included.
   std::vector<Upstream*> upstreams(upstreams_.begin(), upstreams_.end());
   for (Upstream* upstream : upstreams) upstream->Close();
-  for (H2Connection* connection : to_delete_) delete connection;
+  for (TlsConnection* connection : to_delete_) delete connection;
   to_delete_.clear();
   ev_timer_stop(loop_, &drain_timer_);
   ev_break(loop_, EVBREAK_ALL);

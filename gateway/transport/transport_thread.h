@@ -30,7 +30,7 @@
 
 namespace ndxp::gateway::transport {
 
-class H2Connection;
+class TlsConnection;
 class Downstream;
 class Upstream;
 class ForwardedStream;
@@ -91,12 +91,12 @@ class TransportThread final : private Connector {
   int index() const { return index_; }
   const TransportShared& shared() const { return *shared_; }
   const std::shared_ptr<const HubContext>& context() const { return context_; }
-  void ScheduleFlush(H2Connection* connection);
+  void ScheduleFlush(TlsConnection* connection);
   // `connection`'s turn ended with more to read: it gets its next turn on
   // the loop's next iteration, before the loop waits, and the loop does not
   // wait while one is due (bytes OpenSSL has decrypted wake no watcher).
-  void ResumeLater(H2Connection* connection);
-  void DeleteLater(H2Connection* connection);
+  void ResumeLater(TlsConnection* connection);
+  void DeleteLater(TlsConnection* connection);
   // Why UpstreamFor found no connection.
   using NoUpstream = ConnectorPool::NoConnection;
   // A connection to one of `service`'s endpoints, as the pool chooses (see
@@ -160,9 +160,9 @@ class TransportThread final : private Connector {
 
   // Loop-thread state.
   std::shared_ptr<const HubContext> context_;
-  std::vector<H2Connection*> to_flush_;
-  std::vector<H2Connection*> ready_;  // their next turn is due
-  std::vector<H2Connection*> to_delete_;
+  std::vector<TlsConnection*> to_flush_;
+  std::vector<TlsConnection*> ready_;  // their next turn is due
+  std::vector<TlsConnection*> to_delete_;
   absl::flat_hash_set<Downstream*> downstreams_;
   ConnectorPool pool_;  // which endpoint, which connection; the backoff
   // Every open connection to a connector, those told GOAWAY and finishing
