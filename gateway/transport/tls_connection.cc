@@ -34,7 +34,16 @@ TlsConnection::~TlsConnection() {
   ev_io_stop(thread_->loop(), &io_);
   ev_timer_stop(thread_->loop(), &timer_);
   if (ssl_ != nullptr) SSL_free(ssl_);
-  ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+TlsConnection::Socket TlsConnection::ReleaseSocket() {
+  ev_io_stop(thread_->loop(), &io_);
+  ev_timer_stop(thread_->loop(), &timer_);
+  Socket socket{fd_, ssl_};
+  fd_ = -1;
+  ssl_ = nullptr;
+  return socket;
 }
 
 void TlsConnection::ArmTimer(double seconds) {

@@ -109,6 +109,16 @@ class TlsConnection {
   // being produced.
   static constexpr size_t kMaxBufferedOut = 64 * 1024;
 
+  // Gives up the socket and its TLS (handshake done) for another connection
+  // to carry on with (its Begin() finds the handshake done): this one stops
+  // watching them and frees neither. For a caller's Downstream whose ALPN
+  // picked HTTP/1.1 (H1Downstream). Called before this one closes.
+  struct Socket {
+    int fd;
+    SSL* ssl;
+  };
+  Socket ReleaseSocket();
+
  private:
   static void OnIo(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnTimerEvent(struct ev_loop* loop, ev_timer* watcher, int events);
@@ -130,8 +140,8 @@ class TlsConnection {
   void UpdateWatcher();
 
   TransportThread* const thread_;
-  const int fd_;
-  SSL* const ssl_;
+  int fd_;      // -1 once released
+  SSL* ssl_;    // nullptr: plain, or released
   ev_io io_;
   ev_timer timer_;
   bool handshaking_;

@@ -9,6 +9,7 @@
 
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/h1_downstream.h"
 #include "gateway/transport/health_checker.h"
 #include "gateway/transport/tls_connection.h"
 #include "gateway/transport/upstream.h"
@@ -111,7 +112,7 @@ void TransportThread::OnAccept(struct ev_loop*, ev_io* watcher, int) {
 
 void TransportThread::Accept() {
   for (int i = 0; i < 64; ++i) {  // a burst at a time: other connections get turns
-    if (downstreams_.size() >= shared_->max_connections_per_thread) {
+    if (CallerCount() >= shared_->max_connections_per_thread) {
       PauseAccepting(0);  // until a connection closes
       return;
     }
@@ -160,6 +161,7 @@ void TransportThread::Recheck(std::shared_ptr<const TlsMaterial> material) {
   Post([this, material = std::move(material)] {
     absl::Time now = absl::Now();
     for (Downstream* downstream : downstreams_) downstream->Recheck(*material, now);
+    for (H1Downstream* caller : http1_callers_) caller->Recheck(*material, now);
   });
 }
 
@@ -256,8 +258,24 @@ void TransportThread::UpstreamClosed(Upstream* upstream) {
 
 void TransportThread::ForgetDownstream(Downstream* downstream) {
   downstreams_.erase(downstream);
+  MaybeResumeAccepting();
+}
+
+void TransportThread::AdoptHttp1Caller(int fd, SSL* ssl, const sockaddr_storage& peer,
+                                       std::shared_ptr<const TlsMaterial> material) {
+  auto* caller = new H1Downstream(this, fd, ssl, peer, std::move(material));
+  http1_callers_.insert(caller);
+  caller->Begin();
+}
+
+void TransportThread::ForgetHttp1Caller(H1Downstream* caller) {
+  http1_callers_.erase(caller);
+  MaybeResumeAccepting();
+}
+
+void TransportThread::MaybeResumeAccepting() {
   if (!accepting_ && !draining_ && !ev_is_active(&accept_pause_) &&
-      downstreams_.size() < shared_->max_connections_per_thread) {
+      CallerCount() < shared_->max_connections_per_thread) {
     accepting_ = true;
     ev_io_start(loop_, &accept_watcher_);
   }
@@ -300,6 +318,8 @@ void TransportThread::BeginDrain(absl::Time deadline) {
   // A connection still in its handshake closes at once, leaving the set.
   std::vector<Downstream*> open(downstreams_.begin(), downstreams_.end());
   for (Downstream* downstream : open) downstream->BeginDrain();
+  std::vector<H1Downstream*> http1(http1_callers_.begin(), http1_callers_.end());
+  for (H1Downstream* caller : http1) caller->BeginDrain();
   double seconds = absl::ToDoubleSeconds(deadline - absl::Now());
   ev_timer_set(&drain_timer_, seconds > 0 ? seconds : 0., 0.);
   ev_timer_start(loop_, &drain_timer_);
@@ -307,7 +327,7 @@ void TransportThread::BeginDrain(absl::Time deadline) {
 }
 
 void TransportThread::MaybeFinishDrain() {
-  if (stopped_ || !downstreams_.empty() || !to_delete_.empty()) return;
+  if (stopped_ || CallerCount() != 0 || !to_delete_.empty()) return;
   stopped_ = true;
   // Connections to connectors carry no caller's call any more: every one
   // closes, one told GOAWAY that its connector has not closed yet included.
@@ -324,6 +344,8 @@ void TransportThread::OnDrainTimer(struct ev_loop*, ev_timer* watcher, int) {
   // The grace period is over: what is still open is cut.
   std::vector<Downstream*> open(self->downstreams_.begin(), self->downstreams_.end());
   for (Downstream* downstream : open) downstream->Close();
+  std::vector<H1Downstream*> http1(self->http1_callers_.begin(), self->http1_callers_.end());
+  for (H1Downstream* caller : http1) caller->Close();
   self->MaybeFinishDrain();
 }
 

@@ -10,6 +10,8 @@
 #define NDXP_GATEWAY_TRANSPORT_TRANSPORT_THREAD_H_
 
 #include <ev.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdint>
@@ -32,6 +34,7 @@ namespace ndxp::gateway::transport {
 
 class TlsConnection;
 class Downstream;
+class H1Downstream;
 class Upstream;
 class ForwardedStream;
 class HealthChecker;
@@ -45,6 +48,10 @@ struct TransportShared {
   uint32_t max_concurrent_streams = 100;
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Minutes(5);
+  // An HTTP/1.1 caller's: its request head complete after its first byte;
+  // no request open or owed (see H1Deadlines).
+  absl::Duration http1_header_timeout = absl::Seconds(10);
+  absl::Duration http1_idle_timeout = absl::Minutes(1);
   size_t max_connections_per_thread = 10000;
   uint32_t reset_burst = 200;
   uint32_t resets_per_second = 100;
@@ -118,6 +125,11 @@ class TransportThread final : private Connector {
   void Unregister(uint64_t serial);
   ForwardedStream* Find(uint64_t serial) const;
   void ForgetDownstream(Downstream* downstream);
+  // A caller's connection whose ALPN picked HTTP/1.1 (or none): `fd` and
+  // `ssl`, handshake done, handed over by its Downstream. Registered, begun.
+  void AdoptHttp1Caller(int fd, SSL* ssl, const sockaddr_storage& peer,
+                        std::shared_ptr<const TlsMaterial> material);
+  void ForgetHttp1Caller(H1Downstream* caller);
   // Of this thread's streams whose callers are not reading, the one holding
   // the most (nullptr: none, or the thread looked already at `now`: the scan
   // runs once per loop iteration at most, however many answers arrive).
@@ -140,6 +152,9 @@ class TransportThread final : private Connector {
   void RunPosted();
   void BeginDrain(absl::Time deadline);
   void MaybeFinishDrain();
+  // Callers' connections of either protocol, and accepting again below the cap.
+  size_t CallerCount() const { return downstreams_.size() + http1_callers_.size(); }
+  void MaybeResumeAccepting();
 
   const int index_;
   const int listen_fd_;
@@ -163,7 +178,8 @@ class TransportThread final : private Connector {
   std::vector<TlsConnection*> to_flush_;
   std::vector<TlsConnection*> ready_;  // their next turn is due
   std::vector<TlsConnection*> to_delete_;
-  absl::flat_hash_set<Downstream*> downstreams_;
+  absl::flat_hash_set<Downstream*> downstreams_;  // every caller's, until its ALPN is known
+  absl::flat_hash_set<H1Downstream*> http1_callers_;
   ConnectorPool pool_;  // which endpoint, which connection; the backoff
   // Every open connection to a connector, those told GOAWAY and finishing
   // their calls included (an endpoint names only its newest).
