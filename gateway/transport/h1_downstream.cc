@@ -130,6 +130,7 @@ void H1Downstream::EndAfterAnswers() {
 }
 
 void H1Downstream::BeginDrain() {
+  if (closed() || lingering()) return;  // ending already
   closing_ = true;
   if (codec_.Idle() && buffered_output() == 0 && codec_.output_bytes() == 0) {
     EndAfterAnswers();

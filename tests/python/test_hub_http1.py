@@ -287,5 +287,18 @@ class Http1Test(unittest.TestCase):
         self.assertNotIn("079123456789", self.hub.log())
 
 
+class Http1DrainTest(unittest.TestCase):
+    def test_sigterm_closes_an_idle_http1_connection_and_the_hub_exits_0(self):
+        hub = Hub(BUILD)
+        self.addCleanup(hub.stop)
+        client = Http1Client(hub)
+        self.addCleanup(client.close)
+        client.sock.sendall(b"GET /a HTTP/1.1\r\nHost: hub\r\n\r\n")
+        self.assertEqual(client.response().status, 501)
+        hub.hub_process.terminate()
+        self.assertTrue(client.closed_by_hub(), "the hub closed the idle connection")
+        self.assertEqual(hub.hub_process.wait(timeout=30), 0)
+
+
 if __name__ == "__main__":
     unittest.main()
