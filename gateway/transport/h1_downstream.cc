@@ -92,8 +92,10 @@ void H1Downstream::ApplyBackPressure() {
 void H1Downstream::UpdateDeadline() {
   if (lingering() || closed()) return;
   const absl::Time now = absl::Now();
-  const H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
-  if (next.reason == H1Deadlines::Reason::kNone) {
+  H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
+  if (next.reason == H1Deadlines::Reason::kNone && body_since_.has_value()) {
+    next.at = *body_since_ + thread()->shared().http1_idle_timeout;
+  } else if (next.reason == H1Deadlines::Reason::kNone) {
     ArmTimer(0);
     return;
   }
@@ -104,6 +106,15 @@ void H1Downstream::UpdateDeadline() {
 void H1Downstream::OnTimer() {
   const absl::Time now = absl::Now();
   const H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
+  if (next.reason == H1Deadlines::Reason::kNone && body_since_.has_value() &&
+      now >= *body_since_ + thread()->shared().http1_idle_timeout) {
+    logging::Log("transport").warn(
+        "HTTP/1.1 connection from {} closed: a request body not complete {} ms after its head "
+        "(limits.http1_idle_timeout_ms)",
+        Peer(), absl::ToInt64Milliseconds(thread()->shared().http1_idle_timeout));
+    Close();
+    return;
+  }
   if (next.reason == H1Deadlines::Reason::kNone || now < next.at) {
     UpdateDeadline();  // the state moved on since the timer was armed
     return;
@@ -150,7 +161,11 @@ void H1Downstream::OnClosed() { thread()->ForgetHttp1Caller(this); }
 void H1Downstream::OnRequestHead(const H1RequestHead& head) {
   // A client waiting for 100 Continue is answered now (the codec then
   // closes the connection after the answer, as RFC 9110 allows).
-  if (head.expect_continue) AnswerWithoutDoor(head.id);
+  if (head.expect_continue) {
+    AnswerWithoutDoor(head.id);
+    return;
+  }
+  body_since_ = absl::Now();
 }
 
 void H1Downstream::OnRequestBody(H1RequestId, const char*, size_t) {
@@ -158,10 +173,12 @@ void H1Downstream::OnRequestBody(H1RequestId, const char*, size_t) {
 }
 
 void H1Downstream::OnRequestEnd(H1RequestId id) {
+  body_since_.reset();
   if (id > answered_through_) AnswerWithoutDoor(id);
 }
 
 void H1Downstream::OnBadRequest(std::optional<H1RequestId>, H1Refusal refusal) {
+  body_since_.reset();
   if (HubStats* stats = thread()->context()->stats) {
     stats->http1_refusals[static_cast<size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
   }

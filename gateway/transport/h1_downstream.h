@@ -93,6 +93,11 @@ class H1Downstream final : public TlsConnection, private H1RequestHandler {
   H1ServerCodec codec_;
   H1Deadlines deadlines_;
   H1RequestId answered_through_ = 0;  // answers go in request order
+  // When the head of the request whose body is being read arrived. Until a
+  // door answers (with the call's own deadline), the body must be complete
+  // http1_idle_timeout after it, or the connection closes: a body trickled
+  // a byte at a time would otherwise hold the connection with no timer.
+  std::optional<absl::Time> body_since_;
   bool closing_ = false;  // drained or revoked: closes once it owes no answer
 };
 

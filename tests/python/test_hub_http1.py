@@ -30,6 +30,7 @@ BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(
 ECHO = "/ndxp.bench.v1.Echo/Echo"
 NOT_OPEN = {"code": "unimplemented", "message": "the JSON door is not open on this hub yet"}
 HEADER_TIMEOUT_MS = 500
+IDLE_TIMEOUT_MS = 1500
 
 
 class Response:
@@ -98,9 +99,9 @@ class Http1Test(unittest.TestCase):
     def setUpClass(cls):
         # The least held bytes a connection may have, so a caller that
         # pipelines without reading meets back-pressure soon.
-        cls.hub = Hub(BUILD, limits="http1_header_timeout_ms: %d "
-                      "max_held_bytes_per_connection: 65536" % HEADER_TIMEOUT_MS,
-                      admin="127.0.0.1:0")
+        cls.hub = Hub(BUILD, limits="http1_header_timeout_ms: %d http1_idle_timeout_ms: %d "
+                      "max_held_bytes_per_connection: 65536"
+                      % (HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS), admin="127.0.0.1:0")
 
     @classmethod
     def tearDownClass(cls):
@@ -270,6 +271,17 @@ class Http1Test(unittest.TestCase):
         self.assertEqual(counts["failures"], 0)
         self.assertGreaterEqual(
             metric(self.hub.admin_address, 'ndxp_http1_refusals_total{reason="head_timeout"}'), 1)
+
+    def test_idle_connection_is_closed_after_the_idle_timeout(self):
+        client = self.client()
+        client.sock.sendall(b"GET /a HTTP/1.1\r\nHost: hub\r\n\r\n")
+        self.assert_not_open(client.response())
+        self.assertTrue(client.closed_by_hub(), "the idle connection was closed")
+
+    def test_a_body_that_stalls_is_closed_after_the_idle_timeout(self):
+        client = self.client()
+        client.sock.sendall(b"POST /a HTTP/1.1\r\nHost: hub\r\nContent-Length: 10\r\n\r\n{")
+        self.assertTrue(client.closed_by_hub(), "the stalled request's connection was closed")
 
     def test_client_without_certificate_is_refused_at_the_handshake(self):
         with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
