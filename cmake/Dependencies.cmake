@@ -26,5 +26,13 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(nghttp2 REQUIRED IMPORTED_TARGET libnghttp2>=1.52)
 find_path(NDXP_LIBEV_INCLUDE_DIR ev.h REQUIRED)
 find_library(NDXP_LIBEV_LIBRARY ev REQUIRED)
+# The JSON door's HTTP/1.1 requests: Debian's libhttp-parser-dev (2.9.4), the
+# parser nghttpx and Node.js kept for years; no pkg-config file in Debian.
+find_path(NDXP_HTTP_PARSER_INCLUDE_DIR http_parser.h)
+find_library(NDXP_HTTP_PARSER_LIBRARY http_parser)
+if(NOT NDXP_HTTP_PARSER_INCLUDE_DIR OR NOT NDXP_HTTP_PARSER_LIBRARY)
+  message(FATAL_ERROR "http_parser.h or libhttp_parser not found: install Debian's "
+                      "libhttp-parser-dev (scripts/install-deps installs it)")
+endif()
 # The hub's admin listener (HTTP/1.1): Debian's libcpp-httplib-dev, built with OpenSSL.
 pkg_check_modules(httplib REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)

@@ -92,6 +92,10 @@ inline constexpr absl::string_view kHealthProbeAnswerNames[] = {"hub", "connecto
 inline constexpr size_t kHealthProbeAnswers = std::size(kHealthProbeAnswerNames);
 
 // The hub's admission counters, in one place. Incremented with relaxed atomics.
+// Slots for ndxp_http1_refusals_total: one per H1Refusal (checked where
+// they are counted, gateway/transport/h1_downstream.cc).
+inline constexpr size_t kHttp1RefusalSlots = 24;
+
 struct HubStats {
   std::atomic<uint64_t> forwarded{0};  // calls handed to a connector
   // Calls the hub answered itself, by kind (index: Refusal; kNone unused).
@@ -108,6 +112,8 @@ struct HubStats {
   std::atomic<uint64_t> connection_limits[kConnectionLimitCount] = {};
   // Health checks and watches admitted, by HealthProbeAnswer.
   std::atomic<uint64_t> health_probes[kHealthProbeAnswers] = {};
+  // HTTP/1.1 requests the hub refused, by H1Refusal (gateway/transport/h1_codec.h).
+  std::atomic<uint64_t> http1_refusals[kHttp1RefusalSlots] = {};
 };
 
 inline void CountHealthProbe(HealthProbeAnswer answer, HubStats* stats) {

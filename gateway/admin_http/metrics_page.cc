@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "gateway/metrics/prometheus_text.h"
 #include "gateway/statistics/status_codes.h"
+#include "gateway/transport/h1_codec.h"
 #include "gateway/transport/tls/peer_certificate.h"
 
 #ifndef NDXP_VERSION
@@ -147,6 +148,18 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
   for (const ConnectionLimitInfo& limit : kConnectionLimits) {
     page.Sample("ndxp_connection_limits_total", {{"limit", limit.name}},
                 Load(stats.connection_limits[Index(limit.limit)]));
+  }
+
+  page.Family("ndxp_http1_refusals_total", "counter",
+              "HTTP/1.1 requests the hub refused before any door saw them, by reason "
+              "(request smuggling, oversize or slow heads, oversize bodies, ...): answered "
+              "400, 408, 413, 414, 417, 431 or 505 and the connection closed; incomplete: the "
+              "caller ended its connection mid-request, nothing answered.");
+  for (size_t i = 0; i <= static_cast<size_t>(transport::H1Refusal::kIncomplete); ++i) {
+    page.Sample("ndxp_http1_refusals_total",
+                {{"reason", std::string(transport::H1RefusalName(
+                                static_cast<transport::H1Refusal>(i)))}},
+                Load(stats.http1_refusals[i]));
   }
 
   transport::TlsReloader::SecondsUntilExpiry expiry = sources.tls->SecondsUntil(now);

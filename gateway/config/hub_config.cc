@@ -290,6 +290,17 @@ absl::Status CheckGrants(const TextProtoFile& file, const HubSettings& settings)
                         absl::StrCat("must be 0 (", kDefaultStalledReaderMs, ") or at least ",
                                      kMinStalledReaderMs));
   }
+  if (limits.http1_header_timeout_ms() != 0 &&
+      limits.http1_header_timeout_ms() < kMinHttp1TimeoutMs) {
+    return file.ErrorAt({"limits", "http1_header_timeout_ms"},
+                        absl::StrCat("must be 0 (", kDefaultHttp1HeaderTimeoutMs,
+                                     ") or at least ", kMinHttp1TimeoutMs));
+  }
+  if (limits.http1_idle_timeout_ms() != 0 && limits.http1_idle_timeout_ms() < kMinHttp1TimeoutMs) {
+    return file.ErrorAt({"limits", "http1_idle_timeout_ms"},
+                        absl::StrCat("must be 0 (", kDefaultHttp1IdleTimeoutMs, ") or at least ",
+                                     kMinHttp1TimeoutMs));
+  }
   const auto& operators = settings.config.operators();
   for (int i = 0; i < operators.size(); ++i) {
     if (!IsValidConsumerName(operators[i])) {

@@ -25,6 +25,10 @@ inline constexpr uint64_t kDefaultMaxHeldBytes = uint64_t{256} << 20;
 inline constexpr uint32_t kDefaultStalledReaderMs = 30000;
 inline constexpr uint32_t kMinHeldBytesPerConnection = 64 * 1024;
 inline constexpr uint32_t kMinStalledReaderMs = 100;
+// An HTTP/1.1 caller's header and idle timeouts (limits.http1_*_timeout_ms).
+inline constexpr uint32_t kDefaultHttp1HeaderTimeoutMs = 10000;
+inline constexpr uint32_t kDefaultHttp1IdleTimeoutMs = 60000;
+inline constexpr uint32_t kMinHttp1TimeoutMs = 100;
 // One connection per connector measured cheapest on two cores (BENCHMARKS.md);
 // more help only when one connection's thread becomes the limit.
 inline constexpr uint32_t kDefaultUpstreamChannels = 1;

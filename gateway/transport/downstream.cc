@@ -26,24 +26,6 @@ absl::string_view View(const uint8_t* data, size_t length) {
   return {reinterpret_cast<const char*>(data), length};
 }
 
-// "HOST:PORT" of a connection's peer, for logs: from the address accept()
-// gave, since getpeername() fails once the peer has reset the connection
-// (a refused handshake was logged "from ?").
-std::string PeerAddress(const sockaddr_storage& address) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (address.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
-    inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-    port = ntohs(v4->sin_port);
-  } else if (address.ss_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-    port = ntohs(v6->sin6_port);
-  }
-  return absl::StrCat(host, ":", port);
-}
-
 // The verification callback of callers' handshakes: changes no verdict, but
 // remembers the serial of a refused certificate (OpenSSL keeps no peer
 // certificate after a failed verification) for the log.
@@ -60,6 +42,31 @@ int RememberRefusedCertificate(int ok, X509_STORE_CTX* store) {
 }
 
 }  // namespace
+
+// From the address accept() gave, since getpeername() fails once the peer
+// has reset the connection (a refused handshake was logged "from ?").
+std::string PeerAddress(const sockaddr_storage& address) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+    port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+    port = ntohs(v6->sin6_port);
+  }
+  return absl::StrCat(host, ":", port);
+}
+
+absl::StatusOr<ConsumerIdentity> CallerIdentity(SSL* ssl, const HubContext& context,
+                                                std::string* spiffe_id) {
+  absl::StatusOr<std::string> id = SpiffeIdOf(SSL_get0_peer_certificate(ssl));
+  if (!id.ok()) return id.status();
+  *spiffe_id = *std::move(id);
+  return ParseSpiffeId(*spiffe_id, context.trust_domain());
+}
 
 Downstream* Downstream::Accept(TransportThread* thread, int fd, const sockaddr_storage& peer) {
   std::shared_ptr<const TlsMaterial> material = thread->shared().tls->Current();
@@ -99,19 +106,29 @@ evp_pkey_st* Downstream::peer_public_key() const {
 Downstream::~Downstream() = default;
 
 bool Downstream::OnHandshakeDone() {
+  // Who calls, once per connection: every call on it is that identity's.
+  identity_ = CallerIdentity(ssl(), *thread()->context(), &spiffe_id_);
+  if (!identity_.ok()) {
+    thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);
+    logging::Log("transport").warn("{} (certificate serial {}) has no valid identity: {}",
+                                   PeerAddress(peer_), SerialHex(SSL_get0_peer_certificate(ssl())),
+                                   identity_.status().message());
+  }
+
+  // The protocol, as nghttpx's ClientHandler picks its upstream: "h2" is
+  // gRPC, here; "http/1.1", or no ALPN at all (Java 8 before 8u252, .NET
+  // Framework send none), is the JSON door's, on an H1Downstream that takes
+  // the socket over. The listener refuses any other (SelectCallerProtocol).
   const unsigned char* protocol = nullptr;
   unsigned int protocol_length = 0;
   SSL_get0_alpn_selected(ssl(), &protocol, &protocol_length);
-  if (View(protocol, protocol_length) != "h2") return false;
-
-  // Who calls, once per connection: every call on it is that identity's.
-  absl::StatusOr<std::string> spiffe_id = SpiffeIdOf(SSL_get0_peer_certificate(ssl()));
-  if (spiffe_id.ok()) {
-    spiffe_id_ = *std::move(spiffe_id);
-    identity_ = ParseSpiffeId(spiffe_id_, thread()->context()->trust_domain());
-  } else {
-    identity_ = spiffe_id.status();
+  if (View(protocol, protocol_length) != "h2") {
+    Socket socket = ReleaseSocket();
+    SSL_set_app_data(socket.ssl, nullptr);  // refused_serial_ goes with this object
+    thread()->AdoptHttp1Caller(socket.fd, socket.ssl, peer_, material_);
+    return false;  // this object closes; the socket lives on
   }
+
   if (identity_.ok() && thread()->context()->peers->Find(spiffe_id_) != nullptr) {
     // A peer hub's one connection carries a whole province's calls: under
     // contention it gets the share of many connections, not of one.
@@ -120,13 +137,6 @@ bool Downstream::OnHandshakeDone() {
             static_cast<uint32_t>(std::min<uint64_t>(
                 uint64_t{shared.turn_frames} * TransportShared::kPeerHubTurns, UINT32_MAX)));
   }
-  if (!identity_.ok()) {
-    thread()->context()->stats->bad_identity.fetch_add(1, std::memory_order_relaxed);
-    logging::Log("transport").warn("{} (certificate serial {}) has no valid identity: {}",
-                                   PeerAddress(peer_), SerialHex(SSL_get0_peer_certificate(ssl())),
-                                   identity_.status().message());
-  }
-
   nghttp2_session_callbacks* callbacks;
   nghttp2_session_callbacks_new(&callbacks);
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &OnBeginHeaders);

@@ -1,6 +1,9 @@
 // A caller's connection: TLS with a verified client certificate, an
 // nghttp2 server session, and the calls (ForwardedStreams) on it. The
 // caller's identity is read from the certificate once, at the handshake.
+// Every caller's connection starts as one: it does the handshake (and logs
+// a refused one), then, when ALPN picked HTTP/1.1 or nothing, hands the
+// socket to an H1Downstream and closes without closing it.
 #ifndef NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
 #define NDXP_GATEWAY_TRANSPORT_DOWNSTREAM_H_
 
@@ -12,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/hub_context.h"
 #include "gateway/metrics/connection_limits.h"
 #include "gateway/transport/frame_guard.h"
 #include "gateway/transport/h2_connection.h"
@@ -20,6 +24,14 @@
 namespace ndxp::gateway::transport {
 
 class ForwardedStream;
+
+// "HOST:PORT" of a caller's address (from accept()), for logs.
+std::string PeerAddress(const sockaddr_storage& address);
+// Who calls on a caller's connection, from the certificate it presented
+// (after the handshake), whatever the protocol: `*spiffe_id` keeps the text
+// the identity points into.
+absl::StatusOr<ConsumerIdentity> CallerIdentity(SSL* ssl, const HubContext& context,
+                                                std::string* spiffe_id);
 
 // Owned by its TransportThread (see H2Connection). Not thread-safe.
 class Downstream final : public H2Connection {

@@ -102,6 +102,10 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   shared.stalled_reader_seconds =
       or_default(limits.stalled_reader_ms(), kDefaultStalledReaderMs) / 1000.0;
   shared.turn_frames = or_default(limits.turn_frames(), 256);
+  shared.http1_header_timeout = absl::Milliseconds(
+      or_default(limits.http1_header_timeout_ms(), kDefaultHttp1HeaderTimeoutMs));
+  shared.http1_idle_timeout = absl::Milliseconds(
+      or_default(limits.http1_idle_timeout_ms(), kDefaultHttp1IdleTimeoutMs));
   shared.frame_guard.useless_frames = or_default(limits.useless_frames(), 100);
   shared.frame_guard.useless_per_useful = or_default(limits.useless_frames_per_useful(), 4);
   shared.frame_guard.wasted_header_frames = or_default(limits.wasted_header_frames(), 10);

@@ -9,7 +9,9 @@
 
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/h1_downstream.h"
 #include "gateway/transport/health_checker.h"
+#include "gateway/transport/tls_connection.h"
 #include "gateway/transport/upstream.h"
 
 namespace ndxp::gateway::transport {
@@ -110,7 +112,7 @@ void TransportThread::OnAccept(struct ev_loop*, ev_io* watcher, int) {
 
 void TransportThread::Accept() {
   for (int i = 0; i < 64; ++i) {  // a burst at a time: other connections get turns
-    if (downstreams_.size() >= shared_->max_connections_per_thread) {
+    if (CallerCount() >= shared_->max_connections_per_thread) {
       PauseAccepting(0);  // until a connection closes
       return;
     }
@@ -159,6 +161,7 @@ void TransportThread::Recheck(std::shared_ptr<const TlsMaterial> material) {
   Post([this, material = std::move(material)] {
     absl::Time now = absl::Now();
     for (Downstream* downstream : downstreams_) downstream->Recheck(*material, now);
+    for (H1Downstream* caller : http1_callers_) caller->Recheck(*material, now);
   });
 }
 
@@ -169,9 +172,9 @@ void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
   // with bytes to read has had one (its I/O event) too. A connection that
   // uses up this turn as well is back on the list for the next iteration.
   if (!self->ready_.empty()) {
-    std::vector<H2Connection*> turns;
+    std::vector<TlsConnection*> turns;
     turns.swap(self->ready_);
-    for (H2Connection* connection : turns) connection->Resume();
+    for (TlsConnection* connection : turns) connection->Resume();
   }
   if (self->ready_.empty()) {
     ev_idle_stop(self->loop_, &self->ready_idle_);
@@ -180,13 +183,13 @@ void TransportThread::OnPrepare(struct ev_loop*, ev_prepare* watcher, int) {
   }
   // Flushing may schedule more (a stream's data freeing another's window).
   while (!self->to_flush_.empty()) {
-    std::vector<H2Connection*> batch;
+    std::vector<TlsConnection*> batch;
     batch.swap(self->to_flush_);
-    for (H2Connection* connection : batch) connection->Flush();
+    for (TlsConnection* connection : batch) connection->Flush();
   }
-  std::vector<H2Connection*> dead;
+  std::vector<TlsConnection*> dead;
   dead.swap(self->to_delete_);
-  for (H2Connection* connection : dead) delete connection;
+  for (TlsConnection* connection : dead) delete connection;
   if (self->draining_) self->MaybeFinishDrain();
 }
 
@@ -195,14 +198,14 @@ void TransportThread::OnReadyIdle(struct ev_loop*, ev_idle*, int) {
   // poll, and the next OnPrepare gives the turns due.
 }
 
-void TransportThread::ScheduleFlush(H2Connection* connection) { to_flush_.push_back(connection); }
+void TransportThread::ScheduleFlush(TlsConnection* connection) { to_flush_.push_back(connection); }
 
-void TransportThread::ResumeLater(H2Connection* connection) {
+void TransportThread::ResumeLater(TlsConnection* connection) {
   ready_.push_back(connection);
   ev_idle_start(loop_, &ready_idle_);
 }
 
-void TransportThread::DeleteLater(H2Connection* connection) {
+void TransportThread::DeleteLater(TlsConnection* connection) {
   // A closed connection must not be flushed, nor resumed, after it is deleted.
   to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), connection), to_flush_.end());
   ready_.erase(std::remove(ready_.begin(), ready_.end(), connection), ready_.end());
@@ -255,8 +258,24 @@ void TransportThread::UpstreamClosed(Upstream* upstream) {
 
 void TransportThread::ForgetDownstream(Downstream* downstream) {
   downstreams_.erase(downstream);
+  MaybeResumeAccepting();
+}
+
+void TransportThread::AdoptHttp1Caller(int fd, SSL* ssl, const sockaddr_storage& peer,
+                                       std::shared_ptr<const TlsMaterial> material) {
+  auto* caller = new H1Downstream(this, fd, ssl, peer, std::move(material));
+  http1_callers_.insert(caller);
+  caller->Begin();
+}
+
+void TransportThread::ForgetHttp1Caller(H1Downstream* caller) {
+  http1_callers_.erase(caller);
+  MaybeResumeAccepting();
+}
+
+void TransportThread::MaybeResumeAccepting() {
   if (!accepting_ && !draining_ && !ev_is_active(&accept_pause_) &&
-      downstreams_.size() < shared_->max_connections_per_thread) {
+      CallerCount() < shared_->max_connections_per_thread) {
     accepting_ = true;
     ev_io_start(loop_, &accept_watcher_);
   }
@@ -299,6 +318,8 @@ void TransportThread::BeginDrain(absl::Time deadline) {
   // A connection still in its handshake closes at once, leaving the set.
   std::vector<Downstream*> open(downstreams_.begin(), downstreams_.end());
   for (Downstream* downstream : open) downstream->BeginDrain();
+  std::vector<H1Downstream*> http1(http1_callers_.begin(), http1_callers_.end());
+  for (H1Downstream* caller : http1) caller->BeginDrain();
   double seconds = absl::ToDoubleSeconds(deadline - absl::Now());
   ev_timer_set(&drain_timer_, seconds > 0 ? seconds : 0., 0.);
   ev_timer_start(loop_, &drain_timer_);
@@ -306,13 +327,13 @@ void TransportThread::BeginDrain(absl::Time deadline) {
 }
 
 void TransportThread::MaybeFinishDrain() {
-  if (stopped_ || !downstreams_.empty() || !to_delete_.empty()) return;
+  if (stopped_ || CallerCount() != 0 || !to_delete_.empty()) return;
   stopped_ = true;
   // Connections to connectors carry no caller's call any more: every one
   // closes, one told GOAWAY that its connector has not closed yet included.
   std::vector<Upstream*> upstreams(upstreams_.begin(), upstreams_.end());
   for (Upstream* upstream : upstreams) upstream->Close();
-  for (H2Connection* connection : to_delete_) delete connection;
+  for (TlsConnection* connection : to_delete_) delete connection;
   to_delete_.clear();
   ev_timer_stop(loop_, &drain_timer_);
   ev_break(loop_, EVBREAK_ALL);
@@ -323,6 +344,8 @@ void TransportThread::OnDrainTimer(struct ev_loop*, ev_timer* watcher, int) {
   // The grace period is over: what is still open is cut.
   std::vector<Downstream*> open(self->downstreams_.begin(), self->downstreams_.end());
   for (Downstream* downstream : open) downstream->Close();
+  std::vector<H1Downstream*> http1(self->http1_callers_.begin(), self->http1_callers_.end());
+  for (H1Downstream* caller : http1) caller->Close();
   self->MaybeFinishDrain();
 }
 

@@ -10,6 +10,8 @@
 #define NDXP_GATEWAY_TRANSPORT_TRANSPORT_THREAD_H_
 
 #include <ev.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdint>
@@ -30,8 +32,9 @@
 
 namespace ndxp::gateway::transport {
 
-class H2Connection;
+class TlsConnection;
 class Downstream;
+class H1Downstream;
 class Upstream;
 class ForwardedStream;
 class HealthChecker;
@@ -45,6 +48,10 @@ struct TransportShared {
   uint32_t max_concurrent_streams = 100;
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Minutes(5);
+  // An HTTP/1.1 caller's: its request head complete after its first byte;
+  // no request open or owed (see H1Deadlines).
+  absl::Duration http1_header_timeout = absl::Seconds(10);
+  absl::Duration http1_idle_timeout = absl::Minutes(1);
   size_t max_connections_per_thread = 10000;
   uint32_t reset_burst = 200;
   uint32_t resets_per_second = 100;
@@ -91,12 +98,12 @@ class TransportThread final : private Connector {
   int index() const { return index_; }
   const TransportShared& shared() const { return *shared_; }
   const std::shared_ptr<const HubContext>& context() const { return context_; }
-  void ScheduleFlush(H2Connection* connection);
+  void ScheduleFlush(TlsConnection* connection);
   // `connection`'s turn ended with more to read: it gets its next turn on
   // the loop's next iteration, before the loop waits, and the loop does not
   // wait while one is due (bytes OpenSSL has decrypted wake no watcher).
-  void ResumeLater(H2Connection* connection);
-  void DeleteLater(H2Connection* connection);
+  void ResumeLater(TlsConnection* connection);
+  void DeleteLater(TlsConnection* connection);
   // Why UpstreamFor found no connection.
   using NoUpstream = ConnectorPool::NoConnection;
   // A connection to one of `service`'s endpoints, as the pool chooses (see
@@ -118,6 +125,11 @@ class TransportThread final : private Connector {
   void Unregister(uint64_t serial);
   ForwardedStream* Find(uint64_t serial) const;
   void ForgetDownstream(Downstream* downstream);
+  // A caller's connection whose ALPN picked HTTP/1.1 (or none): `fd` and
+  // `ssl`, handshake done, handed over by its Downstream. Registered, begun.
+  void AdoptHttp1Caller(int fd, SSL* ssl, const sockaddr_storage& peer,
+                        std::shared_ptr<const TlsMaterial> material);
+  void ForgetHttp1Caller(H1Downstream* caller);
   // Of this thread's streams whose callers are not reading, the one holding
   // the most (nullptr: none, or the thread looked already at `now`: the scan
   // runs once per loop iteration at most, however many answers arrive).
@@ -140,6 +152,9 @@ class TransportThread final : private Connector {
   void RunPosted();
   void BeginDrain(absl::Time deadline);
   void MaybeFinishDrain();
+  // Callers' connections of either protocol, and accepting again below the cap.
+  size_t CallerCount() const { return downstreams_.size() + http1_callers_.size(); }
+  void MaybeResumeAccepting();
 
   const int index_;
   const int listen_fd_;
@@ -160,10 +175,11 @@ class TransportThread final : private Connector {
 
   // Loop-thread state.
   std::shared_ptr<const HubContext> context_;
-  std::vector<H2Connection*> to_flush_;
-  std::vector<H2Connection*> ready_;  // their next turn is due
-  std::vector<H2Connection*> to_delete_;
-  absl::flat_hash_set<Downstream*> downstreams_;
+  std::vector<TlsConnection*> to_flush_;
+  std::vector<TlsConnection*> ready_;  // their next turn is due
+  std::vector<TlsConnection*> to_delete_;
+  absl::flat_hash_set<Downstream*> downstreams_;  // every caller's, until its ALPN is known
+  absl::flat_hash_set<H1Downstream*> http1_callers_;
   ConnectorPool pool_;  // which endpoint, which connection; the backoff
   // Every open connection to a connector, those told GOAWAY and finishing
   // their calls included (an endpoint names only its newest).

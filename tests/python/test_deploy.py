@@ -425,7 +425,10 @@ class DeployTest(unittest.TestCase):
                     ["objdump", "-p", path], check=True, capture_output=True, text=True).stdout)
                 resolved = dict(re.findall(r"^\s*(\S+) => (/\S+)", subprocess.run(
                     ["ldd", path], check=True, capture_output=True, text=True).stdout, re.M))
-                libraries = [resolved[name] for name in needed]
+                # Resolved through symlinks: ldd names /lib/..., which dpkg on a
+                # merged-/usr system does not know (every such library went
+                # unchecked, and libcpp-httplib0.11 was missing from the image).
+                libraries = [os.path.realpath(resolved[name]) for name in needed]
                 owners = subprocess.run(["dpkg", "-S", *libraries], capture_output=True,
                                         text=True).stdout
                 packages = {line.split(":", 1)[0] for line in owners.splitlines()}

@@ -20,6 +20,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/tls/openssl_ptr.h"
 #include "gateway/transport/tls/peer_certificate.h"
 
@@ -162,34 +163,33 @@ bool IssuedBy(X509_CRL* crl, const std::vector<X509Ptr>& cas) {
   return false;
 }
 
-// Selects "h2" from the client's ALPN list or refuses the handshake
-// (no_application_protocol alert).
-int SelectH2(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
-             unsigned int in_length, void*) {
+// The callers' listener speaks HTTP/2 (gRPC) and HTTP/1.1 (the JSON door):
+// selects "h2" if the client offers it, else "http/1.1", else refuses the
+// handshake (no_application_protocol alert). A client that sends no ALPN at
+// all (Java 8 before 8u252, .NET Framework) is not refused: OpenSSL calls
+// this only when the extension is there, and the connection, finding no
+// protocol selected, speaks HTTP/1.1 (Downstream::OnHandshakeDone).
+int SelectCallerProtocol(SSL*, const unsigned char** out, unsigned char* out_length,
+                         const unsigned char* in, unsigned int in_length, void*) {
+  const unsigned char* http11 = nullptr;
   for (unsigned int i = 0; i < in_length;) {
     unsigned int length = in[i];
     if (length == 0 || i + 1 + length > in_length) break;  // malformed list
-    if (length == 2 && in[i + 1] == 'h' && in[i + 2] == '2') {
+    const absl::string_view name(reinterpret_cast<const char*>(in + i + 1), length);
+    if (name == "h2") {
       *out = in + i + 1;
       *out_length = 2;
       return SSL_TLSEXT_ERR_OK;
     }
+    if (name == "http/1.1" && http11 == nullptr) http11 = in + i + 1;
     i += 1 + length;
   }
-  return SSL_TLSEXT_ERR_ALERT_FATAL;
-}
-
-// OpenSSL calls the ALPN callback only when the client sends the extension;
-// a ClientHello without it offers no h2 either.
-int RequireAlpn(SSL* ssl, int* alert, void*) {
-  const unsigned char* data = nullptr;
-  size_t length = 0;
-  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data,
-                                &length) == 1) {
-    return SSL_CLIENT_HELLO_SUCCESS;
+  if (http11 != nullptr) {
+    *out = http11;
+    *out_length = 8;
+    return SSL_TLSEXT_ERR_OK;
   }
-  *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
-  return SSL_CLIENT_HELLO_ERROR;
+  return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
 // What both contexts share: protocol floor, suites, the trust store, and the
@@ -383,8 +383,7 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::FromSources(
   SSL_CTX_set_num_tickets(server, 0);
   SSL_CTX_set_verify(server, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   for (const X509Ptr& ca : *cas) SSL_CTX_add_client_CA(server, ca.get());
-  SSL_CTX_set_alpn_select_cb(server, SelectH2, nullptr);
-  SSL_CTX_set_client_hello_cb(server, RequireAlpn, nullptr);
+  SSL_CTX_set_alpn_select_cb(server, SelectCallerProtocol, nullptr);
 
   SSL_CTX* client = material->client_context_;
   SSL_CTX_set_verify(client, SSL_VERIFY_PEER, nullptr);

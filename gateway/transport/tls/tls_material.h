@@ -65,8 +65,9 @@ struct TlsSources {
 // Owns both SSL_CTXs and frees them when the last reference goes (SSLs made
 // from them hold their own reference to the SSL_CTX as well).
 //
-// Server context: TLS >= 1.2, ALPN "h2" only (a ClientHello without it is
-// refused), a client certificate required and verified against the CA, and
+// Server context: TLS >= 1.2, ALPN "h2" or else "http/1.1" (a ClientHello
+// offering neither is refused; one without ALPN is taken, and is HTTP/1.1),
+// a client certificate required and verified against the CA, and
 // with crl_dir every CRL in it checked for the leaf (an expired CRL fails
 // closed). No session tickets or session cache, so that every handshake is
 // verified against the CRLs of the snapshot it runs on.

@@ -141,23 +141,47 @@ TEST_F(TlsMaterialTest, EveryCrlFileInTheDirectoryIsLoadedWhateverItsName) {
   EXPECT_EQ(hub->crls().size(), 2u);
 }
 
-TEST_F(TlsMaterialTest, ClientOfferingOnlyHttp11IsRefused) {
+// The callers' listener serves the JSON door over HTTP/1.1 as well (this
+// replaced ClientOfferingOnlyHttp11IsRefused and ClientOfferingNoAlpnIsRefused).
+TEST_F(TlsMaterialTest, ClientOfferingOnlyHttp11GetsHttp11) {
   std::shared_ptr<const TlsMaterial> hub = Load(hub_);
   ASSERT_NE(hub, nullptr);
   HandshakeOutcome outcome =
       Handshake(hub->server_context(),
                 AgencyClientContext(agency_, /*with_certificate=*/true, "\x08http/1.1").get());
-  EXPECT_FALSE(outcome.server_ok);
-  EXPECT_FALSE(outcome.client_ok);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome.server_alpn, "http/1.1");
+  EXPECT_EQ(outcome.client_alpn, "http/1.1");
 }
 
-TEST_F(TlsMaterialTest, ClientOfferingNoAlpnIsRefused) {
+// Java 8 before 8u252 and .NET Framework send no ALPN: the handshake
+// succeeds with none selected, which the connection takes for HTTP/1.1.
+TEST_F(TlsMaterialTest, ClientOfferingNoAlpnHandshakesWithNone) {
   std::shared_ptr<const TlsMaterial> hub = Load(hub_);
   ASSERT_NE(hub, nullptr);
   HandshakeOutcome outcome = Handshake(
       hub->server_context(), AgencyClientContext(agency_, /*with_certificate=*/true, "").get());
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome.server_alpn, "");
+}
+
+TEST_F(TlsMaterialTest, ClientOfferingNeitherH2NorHttp11IsRefused) {
+  std::shared_ptr<const TlsMaterial> hub = Load(hub_);
+  ASSERT_NE(hub, nullptr);
+  HandshakeOutcome outcome =
+      Handshake(hub->server_context(),
+                AgencyClientContext(agency_, /*with_certificate=*/true, "\x08spdy/3.1").get());
   EXPECT_FALSE(outcome.server_ok);
   EXPECT_FALSE(outcome.client_ok);
+}
+
+TEST_F(TlsMaterialTest, ClientWithoutCertificateOfferingHttp11IsRefused) {
+  std::shared_ptr<const TlsMaterial> hub = Load(hub_);
+  ASSERT_NE(hub, nullptr);
+  HandshakeOutcome outcome =
+      Handshake(hub->server_context(),
+                AgencyClientContext(agency_, /*with_certificate=*/false, "\x08http/1.1").get());
+  EXPECT_FALSE(outcome.server_ok);
 }
 
 TEST_F(TlsMaterialTest, H2IsSelectedAmongOtherOfferedProtocols) {

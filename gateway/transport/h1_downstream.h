@@ -1,0 +1,106 @@
+// A caller's connection that speaks HTTP/1.1 (ALPN "http/1.1", or none):
+// the JSON door's side of the transport. H1ServerCodec runs on a
+// TlsConnection whose handshake a Downstream did and handed over (the ALPN
+// having picked HTTP/1.1), with H1Deadlines' header and idle timeouts
+// (limits.http1_header_timeout_ms, limits.http1_idle_timeout_ms) on the
+// connection's one timer.
+//
+// Until the JSON door is open, every complete request is answered by
+// AnswerWithoutDoor: 501 with a Connect-style JSON error. Refusals the codec
+// writes itself (400, 408, 413, 431, ...) are counted by name
+// (ndxp_http1_refusals_total{reason}) and logged with the peer's address and
+// identity. No answer or log line ever quotes a request's target, fields or
+// body: paths may carry personal IDs.
+//
+// Back-pressure: the connection stops reading while the codec's pipeline
+// is full or the answer bytes held for the caller (the codec's and the
+// write buffer's) pass limits.max_held_bytes_per_connection, and reads
+// again as they go out. After a refusal, Connection: close or a drain, the
+// last answer is written, TLS and TCP send their end, and the connection
+// lingers (reading and dropping) so that a TCP reset does not destroy the
+// answer on its way.
+//
+// Owned by its TransportThread (see TlsConnection). Not thread-safe.
+#ifndef NDXP_GATEWAY_TRANSPORT_H1_DOWNSTREAM_H_
+#define NDXP_GATEWAY_TRANSPORT_H1_DOWNSTREAM_H_
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/identity/spiffe_id.h"
+#include "gateway/transport/h1_codec.h"
+#include "gateway/transport/h1_deadlines.h"
+#include "gateway/transport/tls/tls_material.h"
+#include "gateway/transport/tls_connection.h"
+
+namespace ndxp::gateway::transport {
+
+class H1Downstream final : public TlsConnection, private H1RequestHandler {
+ public:
+  // Takes over `fd` and `ssl` (handshake done, by the caller's Downstream)
+  // of a connection from `peer` that shook hands with `material`. Begin()
+  // starts it (the handshake is found done).
+  H1Downstream(TransportThread* thread, int fd, SSL* ssl, const sockaddr_storage& peer,
+               std::shared_ptr<const TlsMaterial> material);
+  ~H1Downstream() override;
+
+  // Graceful shutdown: the connection closes once the answers it owes are
+  // written (at once when it owes none).
+  void BeginDrain();
+  // After the TLS material changed: a caller whose certificate is now
+  // revoked or expired is closed as in a drain.
+  void Recheck(const TlsMaterial& material, absl::Time now);
+  const absl::StatusOr<ConsumerIdentity>& identity() const { return identity_; }
+  // "address (agency/subsystem)", for logs.
+  std::string Peer() const;
+
+ private:
+  // TlsConnection.
+  bool StartProtocol() override;
+  void OnClosed() override;
+  size_t Consume(const uint8_t* data, size_t length) override;
+  bool ProduceOutput() override;
+  void OnOutputFlushed() override;
+  void OnTimer() override;
+
+  // H1RequestHandler.
+  void OnRequestHead(const H1RequestHead& head) override;
+  void OnRequestBody(H1RequestId id, const char* data, size_t n) override;
+  void OnRequestEnd(H1RequestId id) override;
+  void OnBadRequest(std::optional<H1RequestId> id, H1Refusal refusal) override;
+
+  // THE SEAM the JSON door replaces: the answer to request `id`, complete.
+  // For now 501, {"code":"unimplemented",...}; it never sees the request.
+  void AnswerWithoutDoor(H1RequestId id);
+
+  // Stops or resumes reading by the pipeline and the held answer bytes.
+  void ApplyBackPressure();
+  // Arms the timer for the codec's state (H1Deadlines).
+  void UpdateDeadline();
+  // The codec is finished, or a drain found it idle: TLS close_notify and
+  // TCP FIN after the last answer, then the linger.
+  void EndAfterAnswers();
+
+  const sockaddr_storage peer_;
+  std::shared_ptr<const TlsMaterial> material_;  // what this connection shook hands with
+  std::string spiffe_id_;  // identity_ points into it
+  absl::StatusOr<ConsumerIdentity> identity_;
+  H1ServerCodec codec_;
+  H1Deadlines deadlines_;
+  H1RequestId answered_through_ = 0;  // answers go in request order
+  // When the head of the request whose body is being read arrived. Until a
+  // door answers (with the call's own deadline), the body must be complete
+  // http1_idle_timeout after it, or the connection closes: a body trickled
+  // a byte at a time would otherwise hold the connection with no timer.
+  std::optional<absl::Time> body_since_;
+  bool closing_ = false;  // drained or revoked: closes once it owes no answer
+};
+
+}  // namespace ndxp::gateway::transport
+
+#endif  // NDXP_GATEWAY_TRANSPORT_H1_DOWNSTREAM_H_
