@@ -473,8 +473,11 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
     ConsumeResponse(length);
     return;
   }
+  // The limit on messages is the exchange's: the hub's own answers (a
+  // reflection file with its imports) are bounded by what they are.
   absl::Status scanned =
-      response_messages_.Feed({reinterpret_cast<const char*>(data), length});
+      local_ != nullptr ? absl::OkStatus()
+                        : response_messages_.Feed({reinterpret_cast<const char*>(data), length});
   if (!scanned.ok()) {
     ConsumeResponse(length);
     CancelUpstream();

@@ -562,8 +562,12 @@ void ExpectReflectionListsAndDescribesResidents(std::shared_ptr<grpc::Channel> c
     files.push_back(file.name());
     if (file.name() == "ndxp/residents/v1/residents.proto") residents = file;
   }
-  EXPECT_THAT(files, ::testing::UnorderedElementsAre("ndxp/residents/v1/residents.proto",
-                                                      "google/protobuf/field_mask.proto"));
+  // The file and what it imports, each once (its REST mappings import
+  // google/api/annotations.proto, which imports descriptor.proto).
+  EXPECT_THAT(files, ::testing::UnorderedElementsAre(
+                         "ndxp/residents/v1/residents.proto", "google/protobuf/field_mask.proto",
+                         "google/api/annotations.proto", "google/api/http.proto",
+                         "google/protobuf/descriptor.proto"));
   // The .proto file's comments come along (grpcurl describe prints them):
   // GetCitizen's is at path [service = 6, its index, method = 2, its index].
   std::vector<int> get_citizen;
