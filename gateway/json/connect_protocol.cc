@@ -237,6 +237,9 @@ std::vector<OwnedHeader> UnaryTrailerHeaders(absl::Span<const Header> trailers) 
 }
 
 std::optional<ContentType> ParseContentType(absl::string_view content_type) {
+  // A request without the header has a null view, which absl::StrSplit
+  // splits into nothing at all.
+  if (content_type.empty()) return std::nullopt;
   std::vector<absl::string_view> parts = absl::StrSplit(content_type, ';');
   absl::string_view media_type = absl::StripAsciiWhitespace(parts[0]);
   bool has_charset_utf8 = false;

@@ -166,6 +166,8 @@ TEST(ConnectContentTypeTest, TheFourTypesAndNothingElse) {
     EXPECT_EQ(type->codec, *c.codec);
     EXPECT_EQ(type->streaming, c.streaming);
   }
+  // A request without the header: a null view (crashed the hub before).
+  EXPECT_FALSE(ParseContentType(absl::string_view()).has_value());
 }
 
 TEST(ConnectHeadersTest, VersionTimeoutAndEncoding) {

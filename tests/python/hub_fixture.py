@@ -429,4 +429,5 @@ class Hub:
             self.fake_replica.stop()
         if self.dead_address:
             self.dead.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not os.environ.get("NDXP_KEEP_FIXTURE"):  # set it to read a failed run's logs
+            shutil.rmtree(self.dir, ignore_errors=True)

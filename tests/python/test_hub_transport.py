@@ -401,6 +401,11 @@ class HealthTest(TransportTest):
 
 
 class ReflectionTest(TransportTest):
+    # Under the default turn of 256 frames this stream stalls once its caller
+    # has sent more frames than a turn reads (its WINDOW_UPDATEs for 600
+    # small answers): a bug of the read turns or of the local backlog, open
+    # (see the closing note); this test covers the backlog alone.
+    LIMITS = "turn_frames: 100000"
 
     def test_a_reflection_stream_whose_answers_wait_unread_answers_all_in_order(self):
         """Past 256 KiB of unread answers the hub takes no more requests of a
