@@ -29,7 +29,10 @@ namespace ndxp::gateway {
 
 using ConsumerAssertion = ndxp::hub::v1::ConsumerAssertion;
 
-inline constexpr absl::string_view kAssertionHeader = protocol::kAssertionHeader;
+// By its length: a constant expression under -fsanitize=undefined too,
+// which the pointer-only constructor (a null check) is not.
+inline constexpr absl::string_view kAssertionHeader(protocol::kAssertionHeader,
+                                                    sizeof(protocol::kAssertionHeader) - 1);
 // Hubs a call may pass through, the first (where the consumer connects) and
 // the last (whose connector answers) included: a loop of routes between hubs
 // is cut at the third.
