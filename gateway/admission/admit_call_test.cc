@@ -89,6 +89,7 @@ class AdmitCallTest : public ::testing::Test {
   }
 
   void Build() {
+    plans_.clear();  // their quota tickets point into the tables replaced here
     routes_ = *RouteTable::Build(hub_.config, *hub_.pool);
     policy_ = *AccessPolicy::Build(hub_.config, *routes_);
     local_ = std::make_unique<LocalServices>(hub_.pool.get(), std::vector<std::string>{kService});
