@@ -29,8 +29,22 @@ from raw_h2 import RawH2Connection
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 ECHO = "/ndxp.bench.v1.Echo/Echo"
 NOT_OPEN = {"code": "unimplemented", "message": "the JSON door is not open on this hub yet"}
-HEADER_TIMEOUT_MS = 500
-IDLE_TIMEOUT_MS = 1500
+def _sanitizer_build():
+    try:
+        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+            return any(line.startswith("NDXP_SANITIZER:STRING=") and line.strip() != "NDXP_SANITIZER:STRING="
+                       for line in f)
+    except FileNotFoundError:
+        return False
+
+
+# Short, for the tests that wait for them; four times longer in a sanitizer
+# build, whose hub is slow enough that 20,000 pipelined requests held back
+# by back-pressure outlast 500 ms (the head timer runs while the connection
+# does not read: an open bug, in the closing note of 2026-12-06).
+_SCALE = 4 if _sanitizer_build() else 1
+HEADER_TIMEOUT_MS = 500 * _SCALE
+IDLE_TIMEOUT_MS = 1500 * _SCALE
 
 
 class Response:
