@@ -225,7 +225,11 @@ void ForwardedStream::OnRequestHeadersDone() {
   for (const auto& [name, value] : request_headers_) head.Add(name, value);
   // The JSON door on HTTP/2: a Connect content type (the gRPC door's is
   // application/grpc; anything else is refused as not gRPC).
-  if (json::connect::ParseContentType(head.content_type).has_value()) head.door = Door::kConnect;
+  // (Checked only when not gRPC's: the parse splits and allocates.)
+  if (!absl::StartsWith(head.content_type, "application/grpc") &&
+      json::connect::ParseContentType(head.content_type).has_value()) {
+    head.door = Door::kConnect;
+  }
   door_ = head.door;
   record_.door = door_;
   AdmitCall(hub_->admission, head, caller_->caller(), absl::Now(), plan_);
