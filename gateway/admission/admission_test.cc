@@ -165,6 +165,23 @@ TEST_F(AdmissionTest, RefusalsInOrder) {
   }
 }
 
+// A refusal's message is kept in the audit row: a path that is not a gRPC
+// method's (a REST path, a mistyped URL) may carry a personal ID and is
+// never quoted.
+TEST_F(AdmissionTest, AnUnroutedPathIsQuotedOnlyWhenItIsAMethodName) {
+  AdmissionDecision d = AdmitAs(kCaller, "/ndxp.residents.v1.ResidentRegistry/Nope", {});
+  EXPECT_THAT(d.status.message(), HasSubstr("/ndxp.residents.v1.ResidentRegistry/Nope"));
+  for (absl::string_view path :
+       {"/v1/citizens/079123456789", "/079123456789", "/a.b/079123456789", "/a/b/c",
+        "/a..b/C", "/a.b/", "//x", "/citizens/A1234567", "/v1/status", "/ndxp.x/Get?id=079123456789", "/x/y 0791"}) {
+    SCOPED_TRACE(path);
+    d = AdmitAs(kCaller, path, {});
+    EXPECT_EQ(d.refusal, Refusal::kUnimplemented);
+    EXPECT_THAT(d.status.message(), HasSubstr("not quoted"));
+    EXPECT_THAT(std::string(d.status.message()), Not(HasSubstr("0791")));
+  }
+}
+
 TEST_F(AdmissionTest, ARefusalEchoesTheCallersValidRequestId) {
   AdmissionDecision d = AdmitAs(kCaller, kGetCitizen, {{"x-ndxp-request-id", "mine-1"}});
   EXPECT_EQ(d.refusal, Refusal::kMissingPurpose);

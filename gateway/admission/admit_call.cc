@@ -51,7 +51,9 @@ absl::StatusOr<json::connect::RequestOptions> CheckConnectRequest(const CallHead
   std::optional<json::connect::ContentType> type =
       json::connect::ParseContentType(head.content_type);
   if (!type.has_value()) {
-    return absl::InvalidArgumentError("content-type is not one the JSON door reads");
+    plan.http_status = 415;  // Unsupported Media Type, as Connect answers it
+    return absl::InvalidArgumentError(
+        "content-type is not one the JSON door reads (application/json, application/proto)");
   }
   if (type->streaming) {
     return absl::UnimplementedError(

@@ -88,6 +88,9 @@ struct CallPlan {
   absl::Status status;
   Refusal refusal = Refusal::kNone;
   absl::Duration retry_after = absl::ZeroDuration();
+  // The JSON door's HTTP status for the refusal when it is not the one its
+  // code maps to (0): 415 for a content type the door does not read.
+  int http_status = 0;
 
   // Always set, refusals included (echoed in the response headers).
   std::string request_id;

@@ -1,9 +1,9 @@
 // The caller's side of one call, as its ForwardedStream answers through it.
 // The stream holds the answer (its ByteQueue, bounded by the connector
 // stream's window) and its trailers; a caller side sends them as its door
-// speaks: an HTTP/2 stream of a member's connection (H2CallerSide) today,
-// an HTTP/1.1 request or a JSON door next, as nghttpx's Upstream has its
-// HTTP/2 and HTTP/1 implementations.
+// speaks: an HTTP/2 stream of a member's connection (H2CallerSide) or an
+// HTTP/1.1 request (H1CallerSide), as nghttpx's Upstream has its HTTP/2 and
+// HTTP/1 implementations.
 #ifndef NDXP_GATEWAY_TRANSPORT_CALLER_SIDE_H_
 #define NDXP_GATEWAY_TRANSPORT_CALLER_SIDE_H_
 
@@ -36,6 +36,15 @@ class CallerSide {
   virtual std::string Describe() const = 0;
   // The caller is gone: nothing more can be sent.
   virtual bool closed() const = 0;
+  // Whether the caller's transport carries gRPC (HTTP/2, with trailers);
+  // HTTP/1.1 carries only the JSON door.
+  virtual bool CarriesGrpc() const { return true; }
+  // Whether an answer made before the request's body ended waits for its
+  // end, at most limits.handshake_timeout_ms (HTTP/2: curl 7.88 fails a
+  // transfer answered early with RST_STREAM NO_ERROR, or hangs without one;
+  // HTTP/1.1: the connection stays open). An answer for a passed deadline
+  // never waits.
+  virtual bool WaitsForBodyBeforeAnswer() const { return true; }
 
   // The answer's headers; the body the stream holds follows as the caller
   // takes it, then the trailers once the stream is released.

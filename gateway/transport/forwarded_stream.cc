@@ -91,8 +91,15 @@ size_t ByteQueue::Peek(uint8_t* out, size_t length) const {
 }
 
 ForwardedStream::ForwardedStream(Downstream* downstream, int32_t stream_id)
-    : thread_(downstream->thread()),
-      caller_(std::make_unique<H2CallerSide>(downstream, stream_id, this)),
+    : ForwardedStream(downstream->thread(), [&](ForwardedStream* stream) {
+        return std::make_unique<H2CallerSide>(downstream, stream_id, stream);
+      }) {}
+
+ForwardedStream::ForwardedStream(
+    TransportThread* thread,
+    absl::FunctionRef<std::unique_ptr<CallerSide>(ForwardedStream*)> make_caller)
+    : thread_(thread),
+      caller_(make_caller(this)),
       serial_(thread_->Register(this)),
       hub_(thread_->context()),
       started_(absl::Now()),
@@ -223,11 +230,11 @@ void ForwardedStream::OnRequestHeadersDone() {
   CallHead head;
   head.header_bytes = request_header_bytes_;
   for (const auto& [name, value] : request_headers_) head.Add(name, value);
-  // The JSON door on HTTP/2: a Connect content type (the gRPC door's is
-  // application/grpc; anything else is refused as not gRPC).
-  // (Checked only when not gRPC's: the parse splits and allocates.)
-  if (!absl::StartsWith(head.content_type, "application/grpc") &&
-      json::connect::ParseContentType(head.content_type).has_value()) {
+  // The gRPC door takes application/grpc (and +proto, ...) on HTTP/2; every
+  // other request goes to the JSON door, which answers a content type it
+  // does not read with 415, as gRPC's own servers do. HTTP/1.1 carries only
+  // the JSON door (it has no trailers for gRPC).
+  if (!caller_->CarriesGrpc() || !absl::StartsWith(head.content_type, "application/grpc")) {
     head.door = Door::kConnect;
   }
   door_ = head.door;
@@ -276,7 +283,11 @@ void ForwardedStream::Refuse(absl::string_view path) {
   DropRequestBody();
   request_headers_.Release();
   released_ = true;
-  if (door_ == Door::kConnect) return SendConnectAnswer(json::connect::AnswerError(plan_.status));
+  if (door_ == Door::kConnect) {
+    json::connect::UnaryAnswer answer = json::connect::AnswerError(plan_.status);
+    if (plan_.http_status != 0) answer.http_status = plan_.http_status;
+    return SendConnectAnswer(std::move(answer));
+  }
   HeaderList trailers = StatusTrailers(plan_.status);
   if (plan_.retry_after > absl::ZeroDuration()) {  // gRFC A6: when the caller may retry
     trailers.Add("grpc-retry-pushback-ms",
@@ -333,6 +344,7 @@ void ForwardedStream::OnRequestEnd() {
     std::unique_ptr<json::connect::UnaryAnswer> answer = std::move(held_connect_answer_);
     return SendConnectAnswer(std::move(*answer));
   }
+  request_ended_ = true;  // before framing: an answer to a bad body goes out at once
   if (door_ == Door::kConnect && phase_ == Phase::kForwarding) {
     absl::Status framed = FrameConnectRequest();
     if (!framed.ok()) {
@@ -341,7 +353,6 @@ void ForwardedStream::OnRequestEnd() {
       return;
     }
   }
-  request_ended_ = true;
   ResumeRequest();
 }
 
@@ -382,7 +393,8 @@ absl::Status ForwardedStream::FrameConnectRequest() {
 }
 
 void ForwardedStream::SendConnectAnswer(json::connect::UnaryAnswer answer, bool wait_for_body) {
-  if (wait_for_body && !request_ended_ && !connect_request_over_limit_) {
+  if (wait_for_body && !request_ended_ && !connect_request_over_limit_ && !deadline_passed_ &&
+      caller_->WaitsForBodyBeforeAnswer()) {
     // Answered before the caller sent its whole body (a refusal, a connector
     // out of reach): curl 7.88 fails a transfer whose answer comes with
     // RST_STREAM NO_ERROR, or waits forever without one. So the answer waits
@@ -548,6 +560,7 @@ void ForwardedStream::OnDeadline() {
     return;
   }
   if (phase_ != Phase::kForwarding) return;
+  deadline_passed_ = true;
   CancelUpstream();
   FailWith(absl::DeadlineExceededError("deadline exceeded"));
 }

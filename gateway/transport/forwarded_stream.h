@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -81,6 +82,11 @@ class ForwardedStream {
   static constexpr size_t kMaxRequestHeaderBytes = gateway::kMaxRequestHeaderBytes;
   static constexpr size_t kMaxResponseHeaderBytes = 32 * 1024;
 
+  // A call on `thread` whose caller's side `make_caller` makes (for the
+  // stream it is handed).
+  ForwardedStream(TransportThread* thread,
+                  absl::FunctionRef<std::unique_ptr<CallerSide>(ForwardedStream*)> make_caller);
+  // Stream `stream_id` of an HTTP/2 caller's connection.
   ForwardedStream(Downstream* downstream, int32_t stream_id);
   ~ForwardedStream();
   ForwardedStream(const ForwardedStream&) = delete;
@@ -136,6 +142,7 @@ class ForwardedStream {
   absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
   bool request_ended() const { return request_ended_; }
   Door door() const { return door_; }
+  CallerSide* caller() const { return caller_.get(); }
 
   // --- What the hub holds for the caller (docs/design.md "Connections").
   // Answer bytes waiting for the caller to take them.
@@ -224,6 +231,7 @@ class ForwardedStream {
   // An answer made before the request's body ended, until it does.
   std::unique_ptr<json::connect::UnaryAnswer> held_connect_answer_;
   bool connect_request_over_limit_ = false;
+  bool deadline_passed_ = false;  // its answer is sent at once
 
   // The request.
   HeaderList request_headers_;  // as received, pseudo-headers included

@@ -8,6 +8,8 @@
 
 #include "common/logging/logging.h"
 #include "gateway/transport/downstream.h"
+#include "gateway/transport/forwarded_stream.h"
+#include "gateway/transport/h1_caller_side.h"
 #include "gateway/transport/transport_thread.h"
 
 namespace ndxp::gateway::transport {
@@ -34,7 +36,7 @@ H1Downstream::H1Downstream(TransportThread* thread, int fd, SSL* ssl,
       codec_(CodecOptions(thread->shared()), this),
       deadlines_(thread->shared().http1_header_timeout, thread->shared().http1_idle_timeout) {}
 
-H1Downstream::~H1Downstream() = default;
+H1Downstream::~H1Downstream() { EndCalls(); }
 
 bool H1Downstream::StartProtocol() {
   // The same identity as on HTTP/2, from the same certificate (the
@@ -62,6 +64,12 @@ size_t H1Downstream::Consume(const uint8_t* data, size_t length) {
 }
 
 bool H1Downstream::ProduceOutput() {
+  if (failed_) {
+    Close();
+    return false;
+  }
+  EndAnsweredCalls();
+  PumpAnswers();
   if (codec_.output_bytes() > 0 && buffered_output() < kMaxBufferedOut) {
     output()->append(codec_.TakeOutput());
   }
@@ -92,10 +100,8 @@ void H1Downstream::ApplyBackPressure() {
 void H1Downstream::UpdateDeadline() {
   if (lingering() || closed()) return;
   const absl::Time now = absl::Now();
-  H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
-  if (next.reason == H1Deadlines::Reason::kNone && body_since_.has_value()) {
-    next.at = *body_since_ + thread()->shared().http1_idle_timeout;
-  } else if (next.reason == H1Deadlines::Reason::kNone) {
+  const H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
+  if (next.reason == H1Deadlines::Reason::kNone) {  // a call's own deadline runs
     ArmTimer(0);
     return;
   }
@@ -106,15 +112,6 @@ void H1Downstream::UpdateDeadline() {
 void H1Downstream::OnTimer() {
   const absl::Time now = absl::Now();
   const H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
-  if (next.reason == H1Deadlines::Reason::kNone && body_since_.has_value() &&
-      now >= *body_since_ + thread()->shared().http1_idle_timeout) {
-    logging::Log("transport").warn(
-        "HTTP/1.1 connection from {} closed: a request body not complete {} ms after its head "
-        "(limits.http1_idle_timeout_ms)",
-        Peer(), absl::ToInt64Milliseconds(thread()->shared().http1_idle_timeout));
-    Close();
-    return;
-  }
   if (next.reason == H1Deadlines::Reason::kNone || now < next.at) {
     UpdateDeadline();  // the state moved on since the timer was armed
     return;
@@ -156,29 +153,75 @@ void H1Downstream::Recheck(const TlsMaterial& material, absl::Time now) {
   BeginDrain();
 }
 
-void H1Downstream::OnClosed() { thread()->ForgetHttp1Caller(this); }
-
-void H1Downstream::OnRequestHead(const H1RequestHead& head) {
-  // A client waiting for 100 Continue is answered now (the codec then
-  // closes the connection after the answer, as RFC 9110 allows).
-  if (head.expect_continue) {
-    AnswerWithoutDoor(head.id);
-    return;
-  }
-  body_since_ = absl::Now();
+void H1Downstream::OnClosed() {
+  EndCalls();
+  thread()->ForgetHttp1Caller(this);
 }
 
-void H1Downstream::OnRequestBody(H1RequestId, const char*, size_t) {
-  // No door reads a body yet: it is dropped as it arrives.
+void H1Downstream::EndCalls() {
+  // The caller is gone: its calls end unanswered (recorded as cancelled).
+  auto calls = std::move(calls_);
+  calls_.clear();
+  for (auto& [id, call] : calls) call.stream->OnDownstreamClosed(NGHTTP2_CANCEL);
+}
+
+void H1Downstream::OnRequestHead(const H1RequestHead& head) { StartCall(head); }
+
+void H1Downstream::StartCall(const H1RequestHead& head) {
+  auto owned = std::make_unique<ForwardedStream>(thread(), [&](ForwardedStream* stream) {
+    return std::make_unique<H1CallerSide>(this, head.id, head.expect_continue, stream);
+  });
+  ForwardedStream* call = owned.get();
+  calls_.emplace(head.id, Call{std::move(owned), static_cast<H1CallerSide*>(call->caller())});
+  // The header block as HTTP/2 would carry it: the request line and Host as
+  // pseudo-headers, then the fields but those of HTTP/1.1's own framing and
+  // connection (the codec checked and used them).
+  call->OnRequestHeader(":method", head.method);
+  call->OnRequestHeader(":scheme", "https");
+  call->OnRequestHeader(":path", head.target);
+  if (std::optional<absl::string_view> host = head.Field("host")) {
+    call->OnRequestHeader(":authority", *host);
+  }
+  for (const auto& [name, value] : head.fields) {
+    if (name == "host" || name == "content-length" || name == "transfer-encoding" ||
+        name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+        name == "upgrade" || name == "te" || name == "expect" || name == "http2-settings") {
+      continue;
+    }
+    call->OnRequestHeader(name, value);
+  }
+  call->OnRequestHeadersDone();
+  // A client waiting for 100 Continue gets it once its call is admitted; a
+  // refused one has its answer (and the connection closes after it).
+  if (head.expect_continue && !call->released()) {
+    if (absl::Status s = codec_.ContinueBody(head.id); !s.ok()) {
+      logging::Log("transport").error("HTTP/1.1 100 Continue to {} not written: {}", Peer(),
+                                      s.message());
+    }
+    ScheduleFlush();
+  }
+}
+
+void H1Downstream::OnRequestBody(H1RequestId id, const char* data, size_t n) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;  // answered early: the rest is dropped
+  it->second.stream->OnRequestData(reinterpret_cast<const uint8_t*>(data), n);
 }
 
 void H1Downstream::OnRequestEnd(H1RequestId id) {
-  body_since_.reset();
-  if (id > answered_through_) AnswerWithoutDoor(id);
+  auto it = calls_.find(id);
+  if (it != calls_.end()) it->second.stream->OnRequestEnd();
 }
 
-void H1Downstream::OnBadRequest(std::optional<H1RequestId>, H1Refusal refusal) {
-  body_since_.reset();
+void H1Downstream::OnBadRequest(std::optional<H1RequestId> id, H1Refusal refusal) {
+  if (id.has_value()) {  // abandoned: its call ends unanswered (cancelled)
+    auto it = calls_.find(*id);
+    if (it != calls_.end()) {
+      std::unique_ptr<ForwardedStream> call = std::move(it->second.stream);
+      calls_.erase(it);
+      call->OnDownstreamClosed(NGHTTP2_CANCEL);
+    }
+  }
   if (HubStats* stats = thread()->context()->stats) {
     stats->http1_refusals[static_cast<size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -189,21 +232,56 @@ void H1Downstream::OnBadRequest(std::optional<H1RequestId>, H1Refusal refusal) {
   ScheduleFlush();
 }
 
-void H1Downstream::AnswerWithoutDoor(H1RequestId id) {
-  static constexpr absl::string_view kBody =
-      R"({"code":"unimplemented","message":"the JSON door is not open on this hub yet"})";
-  answered_through_ = id;
-  absl::Status status =
-      codec_.WriteResponseHead(id, 501, {{"content-type", "application/json"}}, kBody.size());
-  if (status.ok()) status = codec_.WriteBody(id, kBody);
-  if (status.ok()) status = codec_.WriteEnd(id);
-  if (!status.ok()) {
-    logging::Log("transport").error("HTTP/1.1 answer to {} not written: {}", Peer(),
-                                    status.message());
-    Close();
-    return;
-  }
+void H1Downstream::OnAnswered(H1RequestId id) {
+  answered_.push_back(id);
   ScheduleFlush();
+}
+
+void H1Downstream::EndAnsweredCalls() {
+  std::vector<H1RequestId> answered;
+  answered.swap(answered_);
+  for (H1RequestId id : answered) {
+    auto it = calls_.find(id);
+    if (it == calls_.end()) continue;
+    std::unique_ptr<ForwardedStream> call = std::move(it->second.stream);
+    calls_.erase(it);
+    call->OnDownstreamClosed(0);
+  }
+}
+
+void H1Downstream::PumpAnswers() {
+  for (auto& [id, call] : calls_) {
+    if (AnswerRoom() == 0) return;
+    call.side->Pump();
+  }
+}
+
+size_t H1Downstream::AnswerRoom() const {
+  const size_t bound = static_cast<size_t>(thread()->shared().max_held_per_connection);
+  const size_t held = codec_.held_bytes() + buffered_output();
+  return held < bound ? bound - held : 0;
+}
+
+void H1Downstream::FailConnection() {
+  failed_ = true;
+  ScheduleFlush();
+}
+
+evp_pkey_st* H1Downstream::peer_public_key() const {
+  X509* certificate = ssl() == nullptr ? nullptr : SSL_get0_peer_certificate(ssl());
+  return certificate == nullptr ? nullptr : X509_get0_pubkey(certificate);
+}
+
+ForwardedStream* H1Downstream::HeaviestNotReading(ev_tstamp now) const {
+  ForwardedStream* heaviest = nullptr;
+  for (const auto& [id, call] : calls_) {
+    ForwardedStream* stream = call.stream.get();
+    if (stream->NotReading(now) &&
+        (heaviest == nullptr || stream->held_response_bytes() > heaviest->held_response_bytes())) {
+      heaviest = stream;
+    }
+  }
+  return heaviest;
 }
 
 }  // namespace ndxp::gateway::transport

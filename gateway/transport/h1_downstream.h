@@ -5,9 +5,12 @@
 // (limits.http1_header_timeout_ms, limits.http1_idle_timeout_ms) on the
 // connection's one timer.
 //
-// Until the JSON door is open, every complete request is answered by
-// AnswerWithoutDoor: 501 with a Connect-style JSON error. Refusals the codec
-// writes itself (400, 408, 413, 431, ...) are counted by name
+// Each request whose head passed the codec's checks becomes a call, a
+// ForwardedStream answered through an H1CallerSide: the same admission,
+// quotas, limits and recording as on HTTP/2, through the JSON door (HTTP/1.1
+// carries no gRPC). Answers go out in request order; a later call's answer
+// waits in the codec behind an earlier one. Refusals the codec writes
+// itself (400, 408, 413, 431, ...) are counted by name
 // (ndxp_http1_refusals_total{reason}) and logged with the peer's address and
 // identity. No answer or log line ever quotes a request's target, fields or
 // body: paths may carry personal IDs.
@@ -15,7 +18,9 @@
 // Back-pressure: the connection stops reading while the codec's pipeline
 // is full or the answer bytes held for the caller (the codec's and the
 // write buffer's) pass limits.max_held_bytes_per_connection, and reads
-// again as they go out. After a refusal, Connection: close or a drain, the
+// again as they go out. Answer bytes move from a call into the codec only
+// while the connection has room (AnswerRoom); the rest stays with the call,
+// counted as held for its caller like an HTTP/2 stream's. After a refusal, Connection: close or a drain, the
 // last answer is written, TLS and TCP send their end, and the connection
 // lingers (reading and dropping) so that a TCP reset does not destroy the
 // answer on its way.
@@ -24,11 +29,14 @@
 #ifndef NDXP_GATEWAY_TRANSPORT_H1_DOWNSTREAM_H_
 #define NDXP_GATEWAY_TRANSPORT_H1_DOWNSTREAM_H_
 
+#include <ev.h>
 #include <sys/socket.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,6 +47,9 @@
 #include "gateway/transport/tls_connection.h"
 
 namespace ndxp::gateway::transport {
+
+class ForwardedStream;
+class H1CallerSide;
 
 class H1Downstream final : public TlsConnection, private H1RequestHandler {
  public:
@@ -59,6 +70,24 @@ class H1Downstream final : public TlsConnection, private H1RequestHandler {
   // "address (agency/subsystem)", for logs.
   std::string Peer() const;
 
+  // --- For the calls' caller sides (H1CallerSide).
+  // The public key of the caller's certificate (peer hubs' assertions).
+  evp_pkey_st* peer_public_key() const;
+  // Whether answers can still be written.
+  bool answering() const { return !closed() && !lingering() && !failed_; }
+  H1ServerCodec& codec() { return codec_; }
+  // Answer bytes the connection can take now (the codec's and the write
+  // buffer's bound); 0 while the caller does not read.
+  size_t AnswerRoom() const;
+  // Request `id`'s answer is complete: its call ends after this event.
+  void OnAnswered(H1RequestId id);
+  // Ends the connection after this event (no per-request reset in HTTP/1.1).
+  void FailConnection();
+  // Answer bytes its calls hold that the connection has not taken.
+  int64_t held_response_bytes() const { return held_response_bytes_; }
+  void AddHeldResponse(int64_t delta) { held_response_bytes_ += delta; }
+  ForwardedStream* HeaviestNotReading(ev_tstamp now) const;
+
  private:
   // TlsConnection.
   bool StartProtocol() override;
@@ -74,9 +103,15 @@ class H1Downstream final : public TlsConnection, private H1RequestHandler {
   void OnRequestEnd(H1RequestId id) override;
   void OnBadRequest(std::optional<H1RequestId> id, H1Refusal refusal) override;
 
-  // THE SEAM the JSON door replaces: the answer to request `id`, complete.
-  // For now 501, {"code":"unimplemented",...}; it never sees the request.
-  void AnswerWithoutDoor(H1RequestId id);
+  // The call of request `head`: its header block as HTTP/2 pseudo-headers
+  // and fields, handed to a new ForwardedStream.
+  void StartCall(const H1RequestHead& head);
+  // Calls answered (or abandoned) leave, outside the calls' own events.
+  void EndAnsweredCalls();
+  // Moves the calls' answer bytes into the codec, oldest first.
+  void PumpAnswers();
+  // The caller is gone: every call ends unanswered.
+  void EndCalls();
 
   // Stops or resumes reading by the pipeline and the held answer bytes.
   void ApplyBackPressure();
@@ -92,12 +127,16 @@ class H1Downstream final : public TlsConnection, private H1RequestHandler {
   absl::StatusOr<ConsumerIdentity> identity_;
   H1ServerCodec codec_;
   H1Deadlines deadlines_;
-  H1RequestId answered_through_ = 0;  // answers go in request order
-  // When the head of the request whose body is being read arrived. Until a
-  // door answers (with the call's own deadline), the body must be complete
-  // http1_idle_timeout after it, or the connection closes: a body trickled
-  // a byte at a time would otherwise hold the connection with no timer.
-  std::optional<absl::Time> body_since_;
+  // The calls, by request (in order); those answered wait in answered_ to
+  // leave (EndAnsweredCalls).
+  struct Call {
+    std::unique_ptr<ForwardedStream> stream;
+    H1CallerSide* side;  // the stream's
+  };
+  std::map<H1RequestId, Call> calls_;
+  std::vector<H1RequestId> answered_;
+  int64_t held_response_bytes_ = 0;
+  bool failed_ = false;  // FailConnection: closes at the next flush
   bool closing_ = false;  // drained or revoked: closes once it owes no answer
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """HTTP/1.1 on the callers' listener (docs/design.md "Connections"): a
 member's client that offers ALPN http/1.1, or no ALPN at all (Java 8 before
-8u252, .NET Framework), reaches the JSON door, which until it opens answers
-every request 501 with a Connect-style JSON error, keeping the connection.
+8u252, .NET Framework), reaches the JSON door (its calls: test_json_door.py);
+here, requests for paths the hub does not route, answered 501 with a
+Connect JSON error that does not quote the path, keeping the connection.
 Request smuggling and oversize requests are refused and the connection
 closed; a head trickled a byte at a time is closed by the header timeout
 while another member's gRPC calls on HTTP/2 all succeed; a client without a
@@ -28,7 +29,8 @@ from raw_h2 import RawH2Connection
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 ECHO = "/ndxp.bench.v1.Echo/Echo"
-NOT_OPEN = {"code": "unimplemented", "message": "the JSON door is not open on this hub yet"}
+NO_ROUTE = ("no route for this request path (a path that is not \"/package.Service/Method\" "
+            "is not quoted: it may carry personal data)")
 def _sanitizer_build():
     try:
         with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
@@ -126,38 +128,38 @@ class Http1Test(unittest.TestCase):
         self.addCleanup(client.close)
         return client
 
-    def assert_not_open(self, response):
+    def assert_unrouted(self, response):
         self.assertEqual(response.status, 501)
         self.assertEqual(response.field("content-type"), "application/json")
-        self.assertEqual(json.loads(response.body), NOT_OPEN)
+        self.assertEqual(json.loads(response.body), {"code": "unimplemented", "message": NO_ROUTE})
         self.assertNotEqual(response.field("connection"), "close")
 
-    def test_alpn_http1_gets_501_json_with_keep_alive(self):
+    def test_alpn_http1_gets_json_answers_with_keep_alive(self):
         client = self.client()
         self.assertEqual(client.sock.selected_alpn_protocol(), "http/1.1")
         for _ in range(2):  # the same connection answers again
             client.sock.sendall(b"POST /v1/citizens/079123456789 HTTP/1.1\r\nHost: hub\r\n"
                                 b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-            self.assert_not_open(client.response())
+            self.assert_unrouted(client.response())
 
     def test_no_alpn_is_http1(self):
         client = self.client(alpn=None)
         self.assertIsNone(client.sock.selected_alpn_protocol())
         for _ in range(2):
             client.sock.sendall(b"GET /v1/status HTTP/1.1\r\nHost: hub\r\n\r\n")
-            self.assert_not_open(client.response())
+            self.assert_unrouted(client.response())
 
     def test_pipelined_requests_are_answered_in_order(self):
         client = self.client()
         # A HEAD's answer has no body: the order of the two shows.
         client.sock.sendall(b"POST /a HTTP/1.1\r\nHost: hub\r\nContent-Length: 2\r\n\r\n{}"
                             b"HEAD /b HTTP/1.1\r\nHost: hub\r\n\r\n")
-        self.assert_not_open(client.response())
+        self.assert_unrouted(client.response())
         second = client.response(head_request=True)
         self.assertEqual(second.status, 501)
         self.assertEqual(second.body, b"")
         client.sock.sendall(b"GET /c HTTP/1.1\r\nHost: hub\r\n\r\n")  # still open
-        self.assert_not_open(client.response())
+        self.assert_unrouted(client.response())
 
     def test_a_caller_that_pipelines_without_reading_gets_every_answer_in_order(self):
         # 20,000 requests (8 MB, more than the kernel's socket buffers take)
@@ -191,9 +193,9 @@ class Http1Test(unittest.TestCase):
         sock.settimeout(20)
         self.assertTrue(blocked, "the hub stopped reading at some point")
         for _ in range(count):
-            self.assert_not_open(client.response())
+            self.assert_unrouted(client.response())
         client.sock.sendall(b"GET /last HTTP/1.1\r\nHost: hub\r\n\r\n")
-        self.assert_not_open(client.response())
+        self.assert_unrouted(client.response())
 
     def test_curl_with_a_member_certificate(self):
         curl = shutil.which("curl")
@@ -209,7 +211,7 @@ class Http1Test(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         body, status = result.stdout.rsplit("\n", 1)
         self.assertEqual(status, "501 1.1")
-        self.assertEqual(json.loads(body), NOT_OPEN)
+        self.assertEqual(json.loads(body), {"code": "unimplemented", "message": NO_ROUTE})
 
     def assert_refused(self, request, status, reason):
         before = metric(self.hub.admin_address, 'ndxp_http1_refusals_total{reason="%s"}' % reason)
@@ -289,12 +291,18 @@ class Http1Test(unittest.TestCase):
     def test_idle_connection_is_closed_after_the_idle_timeout(self):
         client = self.client()
         client.sock.sendall(b"GET /a HTTP/1.1\r\nHost: hub\r\n\r\n")
-        self.assert_not_open(client.response())
+        self.assert_unrouted(client.response())
         self.assertTrue(client.closed_by_hub(), "the idle connection was closed")
 
-    def test_a_body_that_stalls_is_closed_after_the_idle_timeout(self):
+    def test_a_body_that_stalls_ends_with_its_calls_deadline(self):
         client = self.client()
-        client.sock.sendall(b"POST /a HTTP/1.1\r\nHost: hub\r\nContent-Length: 10\r\n\r\n{")
+        client.sock.sendall(b"POST %s HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                            b"Connect-Timeout-Ms: 300\r\nContent-Length: 10\r\n\r\n{"
+                            % ECHO.encode())
+        response = client.response()
+        self.assertEqual(response.status, 504)
+        self.assertEqual(json.loads(response.body)["code"], "deadline_exceeded")
+        self.assertEqual(response.field("connection"), "close")
         self.assertTrue(client.closed_by_hub(), "the stalled request's connection was closed")
 
     def test_client_without_certificate_is_refused_at_the_handshake(self):

@@ -1,16 +1,21 @@
-"""The JSON door on HTTP/2: unary Connect calls (application/json,
-application/proto) through the same admission, recording and answers as
-gRPC, called with curl, a client nobody here wrote.
+"""The JSON door on HTTP/2 and HTTP/1.1: unary Connect calls
+(application/json, application/proto) through the same admission, recording
+and answers as gRPC, called with curl, a client nobody here wrote; the same
+tests run over each transport (one hub).
 
 Usage: test_json_door.py BUILD_DIR [unittest args]
 """
 import base64
 import json
 import os
+import select
+import socket
+import ssl
 import sqlite3
 import subprocess
 import sys
 import unittest
+import urllib.request
 
 import h2.events
 
@@ -21,20 +26,30 @@ BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(
 ECHO_URL = "/%s/Echo" % ECHO_SERVICE
 
 
+HUB = None
+
+
+def setUpModule():
+    global HUB
+    HUB = Hub(BUILD, recording="DURABLE", admin="127.0.0.1:0")
+
+
+def tearDownModule():
+    HUB.stop()
+
+
 class ConnectOverHttp2Test(unittest.TestCase):
+    CURL_HTTP = "--http2"
+    STATUS_LINE = "HTTP/2 "
 
     @classmethod
     def setUpClass(cls):
-        cls.hub = Hub(BUILD, recording="DURABLE")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.stop()
+        cls.hub = HUB
 
     def curl(self, who, path, body, content_type="application/json", headers=()):
-        """(HTTP status, headers dict, body bytes) of a POST over HTTP/2."""
+        """(HTTP status, headers dict, body bytes) of a POST over the class's HTTP."""
         ca, cert, key = self.hub.files(who)
-        argv = ["curl", "--silent", "--show-error", "--http2", "--cacert", ca, "--cert", cert,
+        argv = ["curl", "--silent", "--show-error", self.CURL_HTTP, "--cacert", ca, "--cert", cert,
                 "--key", key, "--dump-header", "-", "--data-binary", "@-",
                 "-H", "content-type: " + content_type]
         for header in headers:
@@ -44,12 +59,16 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr.decode())
         head, _, payload = done.stdout.partition(b"\r\n\r\n")
         lines = head.decode().split("\r\n")
-        self.assertTrue(lines[0].startswith("HTTP/2 "), lines[0])
+        self.assertTrue(lines[0].startswith(self.STATUS_LINE), lines[0])
         fields = {}
         for line in lines[1:]:
             name, _, value = line.partition(":")
             fields[name.strip().lower()] = value.strip()
         return int(lines[0].split()[1]), fields, payload
+
+    def request_id(self, name):
+        """A request id of this class's own (the classes share one hub)."""
+        return "%s-%s" % (name, self.CURL_HTTP.strip("-").replace(".", ""))
 
     def audit(self, request_id):
         with sqlite3.connect(self.hub.database) as db:
@@ -107,6 +126,27 @@ class ConnectOverHttp2Test(unittest.TestCase):
                                     content_type="application/connect+json")
         self.assertEqual((status, json.loads(body)["code"]), (501, "unimplemented"))
 
+    def test_a_content_type_the_door_does_not_read_is_415(self):
+        status, headers, body = self.curl("caller", ECHO_URL, b"<x/>", content_type="text/xml")
+        self.assertEqual(status, 415, body)
+        self.assertEqual(json.loads(body)["code"], "invalid_argument")
+        self.assertIn("content-type", json.loads(body)["message"])
+
+    def test_a_refused_path_with_a_personal_id_leaves_it_nowhere(self):
+        """No audit row, log line or metric keeps a path the hub does not route."""
+        personal_id = "079%09d" % (os.getpid() * 7 % 10**9)
+        status, _, body = self.curl("caller", "/v1/citizens/%s?x=%s" % (personal_id, personal_id),
+                                    b"{}", headers=["x-ndxp-request-id: " + self.request_id("pid")])
+        self.assertEqual(status, 501, body)
+        self.assertNotIn(personal_id, body.decode())
+        self.assertTrue(wait_until(lambda: self.audit(self.request_id("pid")) is not None))
+        with sqlite3.connect(self.hub.database) as db:
+            rows = db.execute("SELECT * FROM audit_log").fetchall()
+        self.assertNotIn(personal_id, repr(rows))
+        self.assertNotIn(personal_id, self.hub.log())
+        with urllib.request.urlopen("http://%s/metrics" % self.hub.admin_address) as page:
+            self.assertNotIn(personal_id, page.read().decode())
+
     def test_a_body_over_the_limit_is_refused_before_it_is_all_sent(self):
         """Raw HTTP/2: the hub answers resource_exhausted once the body passes
         max_message_bytes (1 MiB here), while the caller is still sending."""
@@ -139,6 +179,98 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertLess(sent, 2 << 20, "refused before the whole body was sent")
         status, _, _ = self.curl("caller", ECHO_URL, b"{}")
         self.assertEqual(status, 200, "the hub serves on")
+
+
+class ConnectOverHttp11Test(ConnectOverHttp2Test):
+    """The same calls over HTTP/1.1 (keep-alive: curl reuses nothing across
+    runs, so the raw tests below pipeline on one connection)."""
+    CURL_HTTP = "--http1.1"
+    STATUS_LINE = "HTTP/1.1 "
+
+    def raw(self, who="caller"):
+        ca, cert, key = self.hub.files(who)
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
+        context.load_cert_chain(cert, key)
+        context.check_hostname = False
+        context.set_alpn_protocols(["http/1.1"])
+        host, port = self.hub.address.rsplit(":", 1)
+        sock = context.wrap_socket(socket.create_connection((host, int(port)), timeout=20),
+                                   server_hostname=host)
+        self.addCleanup(sock.close)
+        return sock
+
+    @staticmethod
+    def read_response(sock, buffer=b""):
+        """(status, fields, body, rest) of the next response on `sock`."""
+        while b"\r\n\r\n" not in buffer:
+            data = sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed after %r" % buffer[:80])
+            buffer += data
+        head, buffer = buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        fields = dict((k.strip().lower(), v.strip())
+                      for k, v in (line.split(":", 1) for line in lines[1:]))
+        length = int(fields.get("content-length", "0"))
+        while len(buffer) < length:
+            buffer += sock.recv(65536)
+        return int(lines[0].split()[1]), fields, buffer[:length], buffer[length:]
+
+    def test_a_body_over_the_limit_is_refused_before_it_is_all_sent(self):
+        sock = self.raw()
+        # Content-Length over max_message_bytes (1 MiB): refused on its head.
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 2097152\r\n\r\n" % ECHO_URL.encode())
+        status, fields, _, _ = self.read_response(sock)
+        self.assertEqual((status, fields.get("connection")), (413, "close"))
+        # Chunked: 1.5 MiB of chunks and no last chunk; the body never ends,
+        # so an answer shows the hub refused it once it passed the limit.
+        sock = self.raw()
+        head = (b"POST %s HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n" % ECHO_URL.encode())
+        try:
+            sock.sendall(head + (b"4000\r\n" + b" " * 16384 + b"\r\n") * 96)
+        except (ConnectionError, ssl.SSLError):
+            pass  # the hub closed after its answer
+        status, fields, _, _ = self.read_response(sock)
+        self.assertIn(status, (413, 429))
+        self.assertEqual(fields.get("connection"), "close")
+        status, _, _ = self.curl("caller", ECHO_URL, b"{}")
+        self.assertEqual(status, 200, "the hub serves on")
+
+    def test_pipelined_calls_are_answered_in_order_on_one_connection(self):
+        sock = self.raw()
+        requests = b""
+        for i in range(5):
+            body = json.dumps({"payload": base64.b64encode(b"call %d" % i).decode()}).encode()
+            requests += (b"POST %s HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (ECHO_URL.encode(), len(body), body))
+        sock.sendall(requests)
+        rest = b""
+        for i in range(5):
+            status, fields, body, rest = self.read_response(sock, rest)
+            self.assertEqual(status, 200, body)
+            self.assertNotEqual(fields.get("connection"), "close")
+            self.assertEqual(base64.b64decode(json.loads(body)["payload"]), b"call %d" % i)
+
+    def test_expect_100_continue_is_answered_once_the_call_is_admitted(self):
+        body = b'{"payload": "YWJj"}'
+        sock = self.raw()
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                     % (ECHO_URL.encode(), len(body)))
+        status, _, _, rest = self.read_response(sock)
+        self.assertEqual(status, 100)
+        sock.sendall(body)
+        status, _, answer, _ = self.read_response(sock, rest)
+        self.assertEqual((status, json.loads(answer)), (200, {"payload": "YWJj"}))
+        # A stranger's is refused at once, without 100 Continue.
+        sock = self.raw("stranger")
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                     % (ECHO_URL.encode(), len(body)))
+        status, fields, answer, _ = self.read_response(sock)
+        self.assertEqual((status, json.loads(answer)["code"]), (403, "permission_denied"))
 
 
 if __name__ == "__main__":
