@@ -87,6 +87,20 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   context->local =
       std::make_unique<LocalServices>(context->settings.services.get(), std::move(routed));
   context->json = std::make_unique<json::JsonTranscoder>(context->settings.services.get());
+  std::vector<const google::protobuf::ServiceDescriptor*> rest_services;
+  for (const auto& service : context->routes->services()) {
+    if (const auto* descriptor = context->settings.services->FindServiceByName(service->service)) {
+      rest_services.push_back(descriptor);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<json::RestMapping>> rest =
+      json::RestMapping::Compile(rest_services, context->json.get());
+  if (!rest.ok()) {
+    return absl::Status(rest.status().code(),
+                        absl::StrCat("google.api.http rules (the REST door): ",
+                                     rest.status().message()));
+  }
+  context->rest = *std::move(rest);
   // The operators' statistics, from the recording's store, and the
   // agencies' names.
   context->agencies = AgencyDirectoryOf(config);
@@ -118,6 +132,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   admission.assertion_lifetime = limits.assertion_lifetime_ms() > 0
                                      ? absl::Milliseconds(limits.assertion_lifetime_ms())
                                      : kDefaultAssertionLifetime;
+  admission.rest = context->rest.get();
   admission.new_nonce = &NewAssertionNonce;
   return std::shared_ptr<const HubContext>(std::move(context));
 }

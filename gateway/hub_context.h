@@ -20,6 +20,7 @@
 #include "gateway/call/call_kinds.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/config/hub_config.h"
+#include "gateway/json/rest_mapping.h"
 #include "gateway/json/transcoder.h"
 #include "gateway/local/local_services.h"
 #include "gateway/metrics/call_metrics.h"
@@ -154,6 +155,8 @@ struct HubContext {
   std::unique_ptr<LocalServices> local;  // health, reflection
   // The JSON door's conversions over the routed services' descriptors.
   std::unique_ptr<json::JsonTranscoder> json;
+  // The REST door's google.api.http rules of the routed methods.
+  std::unique_ptr<json::RestMapping> rest;
   // The agencies' names (`agencies`), for ListAgencies and the dashboard.
   std::shared_ptr<const statistics::AgencyDirectory> agencies;
   HubStats* stats = nullptr;  // the hub's, shared across reloads

@@ -6,6 +6,7 @@
 #include "common/protocol/metadata.h"
 #include "common/protocol/percent_encoding.h"
 #include "gateway/admission/header_rules.h"
+#include "gateway/call/call_head.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -15,32 +16,6 @@ AdmissionDecision Refuse(AdmissionDecision decision, Refusal refusal, absl::Stat
   decision.status = std::move(status);
   decision.upstream_headers.clear();
   return decision;
-}
-
-// Whether `path` has the shape of a gRPC method's, "/package.Service/Method"
-// (identifiers, the service's dotted): only such a path is quoted in a
-// refusal. Any other
-// (a REST path, a mistyped URL) may carry a personal ID, and a refusal's
-// message is kept in the audit row.
-bool IsMethodShaped(absl::string_view path) {
-  if (path.size() < 4 || path.front() != '/') return false;
-  const size_t slash = path.rfind('/');
-  if (slash == 0 || slash + 1 == path.size()) return false;
-  if (path.substr(0, slash).find('.') == absl::string_view::npos) return false;
-  bool word_start = true;
-  for (size_t i = 1; i < path.size(); ++i) {
-    const char c = path[i];
-    if (i == slash || c == '.') {
-      if (word_start) return false;  // an empty identifier
-      word_start = true;
-    } else if (absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-               (!word_start && absl::ascii_isdigit(static_cast<unsigned char>(c)))) {
-      word_start = false;
-    } else {
-      return false;
-    }
-  }
-  return !word_start;
 }
 
 }  // namespace
@@ -137,7 +112,7 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
   if (route == nullptr) {
     return Refuse(std::move(decision), Refusal::kUnimplemented,
                   absl::UnimplementedError(
-                      IsMethodShaped(call.method)
+                      IsMethodPath(call.method)
                           ? absl::StrCat("no route for method ", call.method)
                           : std::string("no route for this request path (a path that is not "
                                         "\"/package.Service/Method\" is not quoted: it may "

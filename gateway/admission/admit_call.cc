@@ -66,6 +66,48 @@ absl::StatusOr<json::connect::RequestOptions> CheckConnectRequest(const CallHead
   return json::connect::ParseRequestHeaders(headers, *type);
 }
 
+// What makes a request a REST call: a method and path one of the routed
+// methods' google.api.http rules maps (into the plan), a JSON body if the
+// rule takes one; Connect's timeout header if it is sent.
+absl::StatusOr<json::connect::RequestOptions> CheckRestRequest(const CallHead& head,
+                                                               CallPlan& plan) {
+  static constexpr json::connect::ContentType kJson = {json::connect::Codec::kJson, false};
+  if (plan.rest->takes_body && !head.content_type.empty()) {
+    std::optional<json::connect::ContentType> type =
+        json::connect::ParseContentType(head.content_type);
+    if (!type.has_value() || type->codec != json::connect::Codec::kJson || type->streaming) {
+      plan.http_status = 415;
+      return absl::InvalidArgumentError("content-type is not application/json");
+    }
+  }
+  plan.codec = json::connect::Codec::kJson;
+  absl::InlinedVector<json::connect::Header, 16> headers;
+  for (const RequestHeader& header : head.headers) {
+    if (header.name != "content-type") headers.emplace_back(header.name, header.value);
+  }
+  return json::connect::ParseRequestHeaders(headers, kJson);
+}
+
+// The REST door: the method a request's method and path (its query aside)
+// map to, by the routed methods' google.api.http rules. NOT_FOUND (404) when
+// none does; the path is never quoted.
+bool FindRestMethod(const AdmissionContext& context, const CallHead& head, CallPlan& plan) {
+  const absl::string_view path = head.path.substr(0, head.path.find('?'));
+  absl::StatusOr<json::RestMapping::Found> found =
+      context.rest != nullptr ? context.rest->Find(head.http_method, path)
+                              : absl::NotFoundError("no REST mapping matches this path");
+  if (!found.ok()) {
+    plan.request_id = IsValidRequestId(head.request_id) ? std::string(head.request_id)
+                                                        : context.tables.new_request_id();
+    Refuse(plan, Refusal::kUnimplemented, found.status());
+    return false;
+  }
+  plan.rest = *std::move(found);
+  plan.rest_method_path = absl::StrCat("/", plan.rest->method->service()->full_name(), "/",
+                                       plan.rest->method->name());
+  return true;
+}
+
 // A peer hub's call of one of its members: admitted as that member's own
 // (grants, purpose, quotas, recording), or refused. The replay check waits
 // for the end of AdmitCall.
@@ -169,7 +211,13 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
     return;
   }
 
-  AdmissionDecision decision = Admit(context.tables, {head.path, plan.identity, head.headers});
+  absl::string_view method_path = head.path;
+  if (head.door == Door::kRest) {
+    if (!FindRestMethod(context, head, plan)) return;
+    method_path = plan.rest_method_path;
+  }
+
+  AdmissionDecision decision = Admit(context.tables, {method_path, plan.identity, head.headers});
   plan.request_id = std::move(decision.request_id);
   if (!decision.status.ok()) return Refuse(plan, decision.refusal, std::move(decision.status));
   std::optional<absl::Duration> caller_timeout;
@@ -186,7 +234,8 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
       }
     }
   } else {
-    absl::StatusOr<json::connect::RequestOptions> options = CheckConnectRequest(head, plan);
+    absl::StatusOr<json::connect::RequestOptions> options =
+        head.door == Door::kRest ? CheckRestRequest(head, plan) : CheckConnectRequest(head, plan);
     if (!options.ok()) return Refuse(plan, Refusal::kBadRequest, options.status());
     caller_timeout = options->timeout;
   }

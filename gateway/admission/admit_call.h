@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -30,6 +31,7 @@
 #include "gateway/call/call_kinds.h"
 #include "gateway/call/header_list.h"
 #include "gateway/json/connect_protocol.h"
+#include "gateway/json/rest_mapping.h"
 #include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
 #include "gateway/peering/peers.h"
@@ -64,6 +66,8 @@ struct AdmissionContext {
   // (the hub's own headers included).
   size_t max_request_header_bytes = kMaxRequestHeaderBytes;
   size_t connector_max_header_bytes = kConnectorMaxHeaderBytes;
+  // The routed methods' google.api.http rules (the REST door); nullptr: none.
+  const json::RestMapping* rest = nullptr;
   // kAssertionNonceBytes random bytes for an assertion to a peer hub; empty
   // when none could be drawn (the call is refused INTERNAL).
   std::string (*new_nonce)() = nullptr;
@@ -104,6 +108,11 @@ struct CallPlan {
   // The JSON door (CallHead::door kConnect): the codec of the caller's
   // messages, JSON or binary protobuf.
   json::connect::Codec codec = json::connect::Codec::kJson;
+  // The REST door (CallHead::door kRest): the rule its method and path
+  // matched (the query and body are read once the body is complete), and
+  // that method's "/package.Service/Method".
+  std::optional<json::RestMapping::Found> rest;
+  std::string rest_method_path;
   // For the transaction: "agency/subsystem" and the purpose as UTF-8 text.
   std::string consumer;
   std::string purpose;

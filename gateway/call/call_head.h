@@ -24,7 +24,7 @@ struct RequestHeader {
 // header: admission refuses more than one; Admit checks the others).
 struct CallHead {
   Door door = Door::kGrpc;
-  absl::string_view path;          // ":path": "/package.Service/Method"
+  absl::string_view path;          // ":path": "/package.Service/Method", or REST's with its query
   absl::string_view http_method;   // ":method"
   absl::string_view content_type;  // "content-type"
   absl::string_view timeout;       // "grpc-timeout" as sent
@@ -61,6 +61,13 @@ struct CallHead {
     }
   }
 };
+
+// Whether `path` has the shape of a gRPC method's, "/package.Service/Method"
+// (identifiers; the service's dotted). The JSON door reads such a path as a
+// Connect call and any other as REST; only such a path is quoted in a
+// refusal: any other may carry a personal ID, and a refusal's message is
+// kept in the audit row.
+bool IsMethodPath(absl::string_view path);
 
 }  // namespace ndxp::gateway
 

@@ -387,11 +387,10 @@ absl::StatusOr<std::unique_ptr<RestMapping>> RestMapping::Compile(
       rule.body_field = field;
     }
     if (!http.response_body().empty()) {
-      rule.response_body = method.output_type()->FindFieldByName(http.response_body());
-      if (rule.response_body == nullptr) {
-        return Unsupported(method, absl::StrCat("response_body ", http.response_body(),
-                                                " is not a field of the response"));
-      }
+      // The door answers with the whole response message.
+      return Unsupported(method, absl::StrCat("response_body ", http.response_body(),
+                                              " is not supported (the whole response is the "
+                                              "answer)"));
     }
     rules.push_back(std::move(rule));
     return absl::OkStatus();
@@ -431,6 +430,19 @@ absl::StatusOr<RestMapping::Request> RestMapping::Match(absl::string_view http_m
                                                         absl::string_view path,
                                                         absl::string_view query,
                                                         absl::string_view body) const {
+  absl::StatusOr<Found> found = Find(http_method, path);
+  if (!found.ok()) return found.status();
+  return Build(*found, query, body);
+}
+
+absl::StatusOr<RestMapping::Request> RestMapping::Build(const Found& found,
+                                                        absl::string_view query,
+                                                        absl::string_view body) const {
+  return BuildRequest(*static_cast<const Rule*>(found.rule), found.path_values, query, body);
+}
+
+absl::StatusOr<RestMapping::Found> RestMapping::Find(absl::string_view http_method,
+                                                     absl::string_view path) const {
   const absl::Status not_found = absl::NotFoundError("no REST mapping matches this path");
   if (!absl::ConsumePrefix(&path, "/")) return not_found;
   absl::string_view path_for_other_method;  // a rule's method, when only that differs
@@ -457,7 +469,12 @@ absl::StatusOr<RestMapping::Request> RestMapping::Match(absl::string_view http_m
       if (path_for_other_method.empty()) path_for_other_method = rule.http_method;
       continue;
     }
-    return BuildRequest(rule, values, query, body);
+    Found found;
+    found.method = rule.method;
+    found.takes_body = rule.body != Rule::Body::kNone;
+    found.path_values = std::move(values);
+    found.rule = &rule;
+    return found;
   }
   if (!path_for_other_method.empty()) {
     return absl::NotFoundError(

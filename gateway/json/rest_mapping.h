@@ -18,7 +18,7 @@
 //   the parameter, google.protobuf.FieldMask / Timestamp / Duration and the
 //   wrappers by their JSON string form; with body "*" no query parameter
 //   (every field is the body's);
-// - response_body naming a top-level field of the response.
+// - no response_body: the whole response message is the answer.
 //
 // Matching: the path is split on '/' before each segment is
 // percent-decoded ("%2F" stays inside its segment); an empty, "." or ".."
@@ -67,8 +67,7 @@ class RestMapping {
   struct Request {
     const google::protobuf::MethodDescriptor* method = nullptr;
     std::string binary;  // the request message, serialized
-    // The response field to answer with instead of the whole response, or
-    // nullptr.
+    // Always nullptr: response_body is refused by Compile.
     const google::protobuf::FieldDescriptor* response_body = nullptr;
   };
 
@@ -85,7 +84,26 @@ class RestMapping {
   RestMapping(const RestMapping&) = delete;
   RestMapping& operator=(const RestMapping&) = delete;
 
-  // `path` without the query string, `query` without the '?'.
+  // A request's method and path matched to a rule, before its query and
+  // body are read (a door admits the call by its method first).
+  struct Found {
+    const google::protobuf::MethodDescriptor* method = nullptr;
+    bool takes_body = false;  // body "*" or a field
+    std::vector<std::string> path_values;  // percent-decoded, in the rule's order
+
+   private:
+    friend class RestMapping;
+    const void* rule = nullptr;
+  };
+
+  // `path` without the query string. NOT_FOUND as Match.
+  absl::StatusOr<Found> Find(absl::string_view http_method, absl::string_view path) const;
+  // The request message of `found` (from this mapping's Find), with its
+  // query (without the '?') and body.
+  absl::StatusOr<Request> Build(const Found& found, absl::string_view query,
+                                absl::string_view body) const;
+
+  // Find, then Build: `path` without the query string, `query` without the '?'.
   absl::StatusOr<Request> Match(absl::string_view http_method, absl::string_view path,
                                 absl::string_view query, absl::string_view body) const;
 

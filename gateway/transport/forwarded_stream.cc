@@ -234,14 +234,19 @@ void ForwardedStream::OnRequestHeadersDone() {
   // other request goes to the JSON door, which answers a content type it
   // does not read with 415, as gRPC's own servers do. HTTP/1.1 carries only
   // the JSON door (it has no trailers for gRPC).
+  // The JSON door reads a method's path ("/package.Service/Method") as
+  // Connect's, any other as REST (google.api.http rules).
   if (!caller_->CarriesGrpc() || !absl::StartsWith(head.content_type, "application/grpc")) {
-    head.door = Door::kConnect;
+    head.door = IsMethodPath(head.path.substr(0, head.path.find('?'))) ? Door::kConnect
+                                                                       : Door::kRest;
   }
   door_ = head.door;
   record_.door = door_;
   AdmitCall(hub_->admission, head, caller_->caller(), absl::Now(), plan_);
   record_.via = plan_.via;
-  if (!plan_.status.ok()) return Refuse(head.path);
+  if (!plan_.status.ok()) {
+    return Refuse(plan_.rest.has_value() ? plan_.rest_method_path : head.path);
+  }
   StartDeadline(plan_.deadline);
   if (plan_.local != nullptr) {
     phase_ = Phase::kForwarding;
@@ -256,7 +261,14 @@ void ForwardedStream::OnRequestHeadersDone() {
   record_.service = route.service->service;
   record_.method = std::string(route.method);
   record_.purpose = std::move(plan_.purpose);
-  if (door_ == Door::kConnect) connect_method_ = hub_->json->FindMethod(route.full_method);
+  if (door_ == Door::kRest) {
+    connect_method_ = plan_.rest->method;
+    if (size_t query = head.path.find('?'); query != absl::string_view::npos) {
+      rest_query_ = std::string(head.path.substr(query + 1));
+    }
+  } else if (door_ == Door::kConnect) {
+    connect_method_ = hub_->json->FindMethod(route.full_method);
+  }
   request_messages_.MeterInflatedSize(head.encoding);  // the connector inflates it whole
   request_headers_.Release();
   hub_->stats->forwarded.fetch_add(1, std::memory_order_relaxed);
@@ -283,7 +295,7 @@ void ForwardedStream::Refuse(absl::string_view path) {
   DropRequestBody();
   request_headers_.Release();
   released_ = true;
-  if (door_ == Door::kConnect) {
+  if (door_ != Door::kGrpc) {
     json::connect::UnaryAnswer answer = json::connect::AnswerError(plan_.status);
     if (plan_.http_status != 0) answer.http_status = plan_.http_status;
     return SendConnectAnswer(std::move(answer));
@@ -325,7 +337,7 @@ void ForwardedStream::OnRequestData(const uint8_t* data, size_t length) {
     ConsumeRequest(length);  // nobody will read it: reopen the window at once
     return;
   }
-  if (door_ == Door::kConnect) return HoldConnectRequest(data, length);
+  if (door_ != Door::kGrpc) return HoldConnectRequest(data, length);
   absl::Status scanned =
       request_messages_.Feed({reinterpret_cast<const char*>(data), length});
   if (!scanned.ok()) {
@@ -345,7 +357,7 @@ void ForwardedStream::OnRequestEnd() {
     return SendConnectAnswer(std::move(*answer));
   }
   request_ended_ = true;  // before framing: an answer to a bad body goes out at once
-  if (door_ == Door::kConnect && phase_ == Phase::kForwarding) {
+  if (door_ != Door::kGrpc && phase_ == Phase::kForwarding) {
     absl::Status framed = FrameConnectRequest();
     if (!framed.ok()) {
       CancelUpstream();
@@ -376,8 +388,19 @@ void ForwardedStream::HoldConnectRequest(const uint8_t* data, size_t length) {
 }
 
 absl::Status ForwardedStream::FrameConnectRequest() {
-  absl::StatusOr<std::string> message = json::connect::UnaryRequestMessage(
-      *hub_->json, *connect_method_, plan_.codec, connect_request_);
+  absl::StatusOr<std::string> message;
+  if (door_ == Door::kRest) {  // the path's fields, the query's and the body's
+    absl::StatusOr<json::RestMapping::Request> request =
+        hub_->rest->Build(*plan_.rest, rest_query_, connect_request_);
+    if (request.ok()) {
+      message = std::move(request->binary);
+    } else {
+      message = request.status();
+    }
+  } else {
+    message = json::connect::UnaryRequestMessage(*hub_->json, *connect_method_, plan_.codec,
+                                                 connect_request_);
+  }
   std::string().swap(connect_request_);
   if (!message.ok()) return message.status();
   // The scanner sees the frame as the connector will: counted, and refused
@@ -472,7 +495,7 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
 }
 
 void ForwardedStream::SendResponseHeaders() {
-  if (response_headers_sent_ || door_ == Door::kConnect) return;  // Connect: at Release
+  if (response_headers_sent_ || door_ != Door::kGrpc) return;  // JSON door: at Release
   response_headers_sent_ = true;
   bool has_status = false;
   for (const auto& [name, value] : response_headers_) has_status = has_status || name == ":status";
@@ -500,7 +523,7 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
     FailWith(scanned);
     return;
   }
-  if (door_ == Door::kConnect) {  // held whole until the trailers
+  if (door_ != Door::kGrpc) {  // held whole until the trailers
     connect_answer_.append(reinterpret_cast<const char*>(data), length);
     ConsumeResponse(length);
     return;
@@ -639,7 +662,7 @@ void ForwardedStream::OnRecorded(const absl::Status& status) {
 void ForwardedStream::Release() {
   released_ = true;
   if (caller_->closed()) return;
-  if (door_ == Door::kConnect) {
+  if (door_ != Door::kGrpc) {
     std::vector<json::connect::Header> headers, trailers;
     for (const auto& field : response_headers_) headers.push_back(field);
     for (const auto& field : trailers_) trailers.push_back(field);

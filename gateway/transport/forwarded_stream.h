@@ -222,10 +222,12 @@ class ForwardedStream {
   Phase phase_ = Phase::kReceivingHeaders;
   const absl::Time started_;
 
-  // The door the call came through, and for the JSON door its method's
-  // types, the request and the answer held whole.
+  // The door the call came through, and for the JSON door (Connect or
+  // REST) its method's types, the request and the answer held whole; for
+  // REST the query string (its fields).
   Door door_ = Door::kGrpc;
   const google::protobuf::MethodDescriptor* connect_method_ = nullptr;
+  std::string rest_query_;
   std::string connect_request_;
   std::string connect_answer_;
   // An answer made before the request's body ended, until it does.

@@ -2,7 +2,7 @@
 """HTTP/1.1 on the callers' listener (docs/design.md "Connections"): a
 member's client that offers ALPN http/1.1, or no ALPN at all (Java 8 before
 8u252, .NET Framework), reaches the JSON door (its calls: test_json_door.py);
-here, requests for paths the hub does not route, answered 501 with a
+here, requests for paths no method's REST rule maps, answered 404 with a
 Connect JSON error that does not quote the path, keeping the connection.
 Request smuggling and oversize requests are refused and the connection
 closed; a head trickled a byte at a time is closed by the header timeout
@@ -29,8 +29,7 @@ from raw_h2 import RawH2Connection
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 ECHO = "/ndxp.bench.v1.Echo/Echo"
-NO_ROUTE = ("no route for this request path (a path that is not \"/package.Service/Method\" "
-            "is not quoted: it may carry personal data)")
+NO_ROUTE = {"code": "not_found", "message": "no REST mapping matches this path"}
 def _sanitizer_build():
     try:
         with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
@@ -129,9 +128,9 @@ class Http1Test(unittest.TestCase):
         return client
 
     def assert_unrouted(self, response):
-        self.assertEqual(response.status, 501)
+        self.assertEqual(response.status, 404)
         self.assertEqual(response.field("content-type"), "application/json")
-        self.assertEqual(json.loads(response.body), {"code": "unimplemented", "message": NO_ROUTE})
+        self.assertEqual(json.loads(response.body), NO_ROUTE)
         self.assertNotEqual(response.field("connection"), "close")
 
     def test_alpn_http1_gets_json_answers_with_keep_alive(self):
@@ -156,7 +155,7 @@ class Http1Test(unittest.TestCase):
                             b"HEAD /b HTTP/1.1\r\nHost: hub\r\n\r\n")
         self.assert_unrouted(client.response())
         second = client.response(head_request=True)
-        self.assertEqual(second.status, 501)
+        self.assertEqual(second.status, 404)
         self.assertEqual(second.body, b"")
         client.sock.sendall(b"GET /c HTTP/1.1\r\nHost: hub\r\n\r\n")  # still open
         self.assert_unrouted(client.response())
@@ -210,8 +209,8 @@ class Http1Test(unittest.TestCase):
             capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
         body, status = result.stdout.rsplit("\n", 1)
-        self.assertEqual(status, "501 1.1")
-        self.assertEqual(json.loads(body), {"code": "unimplemented", "message": NO_ROUTE})
+        self.assertEqual(status, "404 1.1")
+        self.assertEqual(json.loads(body), NO_ROUTE)
 
     def assert_refused(self, request, status, reason):
         before = metric(self.hub.admin_address, 'ndxp_http1_refusals_total{reason="%s"}' % reason)
@@ -328,7 +327,7 @@ class Http1DrainTest(unittest.TestCase):
         client = Http1Client(hub)
         self.addCleanup(client.close)
         client.sock.sendall(b"GET /a HTTP/1.1\r\nHost: hub\r\n\r\n")
-        self.assertEqual(client.response().status, 501)
+        self.assertEqual(client.response().status, 404)
         hub.hub_process.terminate()
         self.assertTrue(client.closed_by_hub(), "the hub closed the idle connection")
         self.assertEqual(hub.hub_process.wait(timeout=30), 0)

@@ -46,12 +46,16 @@ class ConnectOverHttp2Test(unittest.TestCase):
     def setUpClass(cls):
         cls.hub = HUB
 
-    def curl(self, who, path, body, content_type="application/json", headers=()):
-        """(HTTP status, headers dict, body bytes) of a POST over the class's HTTP."""
+    def curl(self, who, path, body, content_type="application/json", headers=(), method=None):
+        """(HTTP status, headers dict, body bytes) of a POST (or `method`, with
+        no body) over the class's HTTP."""
         ca, cert, key = self.hub.files(who)
         argv = ["curl", "--silent", "--show-error", self.CURL_HTTP, "--cacert", ca, "--cert", cert,
-                "--key", key, "--dump-header", "-", "--data-binary", "@-",
-                "-H", "content-type: " + content_type]
+                "--key", key, "--dump-header", "-"]
+        if method is None:
+            argv += ["--data-binary", "@-", "-H", "content-type: " + content_type]
+        else:
+            argv += ["--request", method]
         for header in headers:
             argv += ["-H", header]
         argv.append("https://localhost:%s%s" % (self.hub.address.rsplit(":", 1)[1], path))
@@ -126,6 +130,42 @@ class ConnectOverHttp2Test(unittest.TestCase):
                                     content_type="application/connect+json")
         self.assertEqual((status, json.loads(body)["code"]), (501, "unimplemented"))
 
+    def test_a_rest_call_by_its_google_api_http_rule(self):
+        """POST /v1/echo is Echo's rule (body "*"): the same call, door rest."""
+        payload = base64.b64encode(b"hello, rest").decode()
+        status, headers, body = self.curl("caller", "/v1/echo",
+                                          json.dumps({"payload": payload}).encode(),
+                                          headers=["x-ndxp-request-id: " + self.request_id("rest")])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(json.loads(body), {"payload": payload})
+        self.assertTrue(wait_until(lambda: self.audit(self.request_id("rest")) is not None))
+        self.assertEqual(self.audit(self.request_id("rest"))[:2], ("rest", 0))
+
+    def test_rest_refusals(self):
+        cases = [  # (who, method, path, body, content type, status, code, message has)
+            ("stranger", None, "/v1/echo", b"{}", "application/json", 403, "permission_denied",
+             "is not granted"),
+            ("caller", "GET", "/v1/echo", None, None, 404, "not_found", "mapped for POST, not GET"),
+            ("caller", None, "/v1/nothing/079123456789", b"{}", "application/json", 404,
+             "not_found", "no REST mapping"),
+            ("caller", None, "/v1/echo?payload=eA", b"{}", "application/json", 400,
+             "invalid_argument", "no query parameters"),
+            ("caller", None, "/v1/echo", b'{"personalId": "079123456789"}', "application/json",
+             400, "invalid_argument", "personalId"),
+            ("caller", None, "/v1/echo", b"{}", "text/plain", 415, "invalid_argument",
+             "application/json"),
+        ]
+        for who, method, path, body, content_type, status, code, says in cases:
+            with self.subTest(path=path, who=who, content_type=content_type):
+                got, _, answer = self.curl(who, path, body, content_type=content_type or "",
+                                           method=method)
+                self.assertEqual(got, status, answer)
+                error = json.loads(answer)
+                self.assertEqual(error["code"], code)
+                self.assertIn(says, error["message"])
+                self.assertNotIn("079123456789", error["message"])
+
     def test_a_content_type_the_door_does_not_read_is_415(self):
         status, headers, body = self.curl("caller", ECHO_URL, b"<x/>", content_type="text/xml")
         self.assertEqual(status, 415, body)
@@ -137,7 +177,7 @@ class ConnectOverHttp2Test(unittest.TestCase):
         personal_id = "079%09d" % (os.getpid() * 7 % 10**9)
         status, _, body = self.curl("caller", "/v1/citizens/%s?x=%s" % (personal_id, personal_id),
                                     b"{}", headers=["x-ndxp-request-id: " + self.request_id("pid")])
-        self.assertEqual(status, 501, body)
+        self.assertEqual(status, 404, body)
         self.assertNotIn(personal_id, body.decode())
         self.assertTrue(wait_until(lambda: self.audit(self.request_id("pid")) is not None))
         with sqlite3.connect(self.hub.database) as db:
