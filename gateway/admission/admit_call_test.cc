@@ -103,6 +103,10 @@ class AdmitCallTest : public ::testing::Test {
     context_.max_deadline = absl::Seconds(300);
     context_.assertion_lifetime = absl::Seconds(10);
     context_.new_nonce = &FixedNonce;
+    transcoder_ = std::make_unique<json::JsonTranscoder>(hub_.pool.get());
+    rest_ = *json::RestMapping::Compile({hub_.pool->FindServiceByName(kService)},
+                                        transcoder_.get());
+    context_.rest = rest_.get();
   }
 
   // Admits `request` from the connection of `spiffe_id` into a new plan.
@@ -132,6 +136,8 @@ class AdmitCallTest : public ::testing::Test {
   }
 
   TestHubConfig hub_;
+  std::unique_ptr<json::JsonTranscoder> transcoder_;
+  std::unique_ptr<json::RestMapping> rest_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<AccessPolicy> policy_;
   std::unique_ptr<LocalServices> local_;
@@ -182,6 +188,75 @@ TEST_F(AdmitCallTest, AGrantedCallGetsItsPlanAndTheExactUpstreamHeaders) {
       {"x-ndxp-consumer", kCaller},
       {"x-ndxp-request-id", "req-1"}};
   EXPECT_EQ(Fields(plan.upstream_headers), expected);
+}
+
+// The REST door: the method comes from the path's google.api.http rule
+// (GetCitizen: GET /v1/citizens/{personal_id}) and is admitted as that
+// method; the connector gets a plain gRPC call of it. A path no rule maps
+// is NOT_FOUND, never quoted.
+TEST_F(AdmitCallTest, ARestPathIsAdmittedAsItsMappedMethod) {
+  Request rest;
+  rest.Set(":method", "GET").Set(":path", "/v1/citizens/079123456789?readMask=fullName");
+  rest.headers.erase(std::find_if(rest.headers.begin(), rest.headers.end(),
+                                  [](const auto& h) { return h.first == "content-type"; }));
+  rest.Set("x-ndxp-purpose", "tax");
+  Request head = rest;
+  CallHead call = head.Head();
+  call.door = Door::kRest;
+  heads_.push_back(std::make_unique<CallHead>(call));
+  CallPlan& plan = *plans_.emplace_back(std::make_unique<CallPlan>());
+  absl::StatusOr<ConsumerIdentity> identity = ParseSpiffeId(kCaller, "ndxp.gov.vn");
+  AdmitCall(context_, *heads_.back(), {&identity, nullptr}, kNow, plan);
+  ASSERT_TRUE(plan.status.ok()) << plan.status;
+  ASSERT_NE(plan.route, nullptr);
+  EXPECT_EQ(plan.route->full_method, kGetCitizen);
+  ASSERT_TRUE(plan.rest.has_value());
+  EXPECT_EQ(plan.rest->path_values, std::vector<std::string>{"079123456789"});
+  EXPECT_EQ(plan.codec, json::connect::Codec::kJson);
+  const auto upstream = Fields(plan.upstream_headers);
+  EXPECT_EQ(upstream[2], (std::pair<std::string, std::string>(":path", kGetCitizen)));
+  EXPECT_EQ(upstream.back().first, "x-ndxp-request-id");
+  EXPECT_THAT(upstream, ::testing::Contains(std::pair<std::string, std::string>(
+                            "content-type", "application/grpc")));
+
+  struct Case {
+    const char* why;
+    const char* method;
+    const char* path;
+    const char* content_type;
+    const char* caller;
+    Refusal refusal;
+    absl::StatusCode code;
+    int http_status;
+    const char* message_has;
+  } cases[] = {
+      {"no rule maps the path", "GET", "/v1/nothing/079123456789", "", kCaller,
+       Refusal::kUnimplemented, absl::StatusCode::kNotFound, 0, "no REST mapping"},
+      {"mapped for another method", "DELETE", "/v1/citizens/079123456789", "", kCaller,
+       Refusal::kUnimplemented, absl::StatusCode::kNotFound, 0, "mapped for GET, not DELETE"},
+      {"not granted", "GET", "/v1/citizens/079123456789", "", kStranger,
+       Refusal::kPermissionDenied, absl::StatusCode::kPermissionDenied, 0, "not granted"},
+      {"a body that is not JSON", "POST", "/v1/citizens:verify", "text/plain", kCaller,
+       Refusal::kBadRequest, absl::StatusCode::kInvalidArgument, 415, "application/json"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.why);
+    Request request = rest;
+    request.Set(":method", c.method).Set(":path", c.path);
+    if (*c.content_type != 0) request.Set("content-type", c.content_type);
+    CallHead head_of = request.Head();
+    head_of.door = Door::kRest;
+    heads_.push_back(std::make_unique<CallHead>(head_of));
+    CallPlan& refused = *plans_.emplace_back(std::make_unique<CallPlan>());
+    absl::StatusOr<ConsumerIdentity> who = ParseSpiffeId(c.caller, "ndxp.gov.vn");
+    AdmitCall(context_, *heads_.back(), {&who, nullptr}, kNow, refused);
+    EXPECT_EQ(refused.refusal, c.refusal) << refused.status;
+    EXPECT_EQ(refused.status.code(), c.code);
+    EXPECT_EQ(refused.http_status, c.http_status);
+    EXPECT_THAT(refused.status.message(), HasSubstr(c.message_has));
+    EXPECT_THAT(std::string(refused.status.message()), ::testing::Not(HasSubstr("0791")));
+    EXPECT_EQ(refused.request_id, "req-1");
+  }
 }
 
 TEST_F(AdmitCallTest, TheDeadlineIsTheCallersTheDefaultOrTheCap) {
