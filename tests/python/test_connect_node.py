@@ -42,6 +42,11 @@ def node():
     if program is None:
         raise AssertionError("node is not installed: Node 20 or later is needed, "
                              "then run scripts/install-deps")
+    version = subprocess.run([program, "--version"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    if int(version.lstrip("v").split(".")[0]) < 20:
+        raise AssertionError("node %s is too old: Node 20 or later is needed "
+                             "(@connectrpc/connect-node 2.1.1)" % version)
     with open(os.path.join(ROOT, "package.json")) as f:
         wanted = json.load(f)["dependencies"]
     for name, version in sorted(wanted.items()):
@@ -215,9 +220,10 @@ class ConnectNodeCases:
         self.assertEqual(self.hub.fake.requests, reached + 1, "only the call with a purpose")
 
     def test_a_deadline_is_carried_to_the_connector_and_ends_the_call(self):
-        """The connector never answers: the call ends DeadlineExceeded at
-        the caller's timeoutMs (the hub's default would be 30 s), the hub
-        gave the connector that deadline, and the connector's stream is reset."""
+        """A connector that never answers: DeadlineExceeded at timeoutMs.
+
+        The hub gave the connector the caller's deadline (its default would
+        be 30 s) and reset the connector's stream."""
         resets, reached = self.hub.fake.resets, self.hub.fake.requests
         self.hub.fake.last_timeout = None
         outcomes = self.calls(self.call(
