@@ -5,7 +5,10 @@
 #               AddressSanitizer+UndefinedBehaviorSanitizer (what CI runs)
 # `make test` is the suite alone, the quick loop while working.
 # Both install missing Debian packages first (scripts/install-deps); the tests
-# run beside a throw-away PostgreSQL 15 cluster (scripts/with-postgres).
+# also the Node packages of tests/node (npm ci, once per package-lock.json:
+# Node 20 or later, which Debian 12 lacks, so `make run` and `make build` do
+# without), and run beside a throw-away PostgreSQL 15 cluster
+# (scripts/with-postgres).
 
 # The sources are where this Makefile really is (it may be reached through a
 # symbolic link: the README test runs `make run` from a scratch directory).
@@ -16,7 +19,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
 
-.PHONY: run down status build programs configure deps test check test-asan test-tsan clean
+.PHONY: run down status build programs configure deps test-deps test check test-asan test-tsan clean
 
 # Ninja's progress: steps done of all, seconds since the build started.
 BUILD_PROGRESS := NINJA_STATUS='[%f/%t %es] '
@@ -37,6 +40,9 @@ status:
 	$(PYTHON) deploy/local/federation status --state $(STATE)
 
 deps:
+	NDXP_SKIP_NODE=1 scripts/install-deps
+
+test-deps: deps
 	scripts/install-deps
 
 configure: deps
@@ -53,7 +59,7 @@ programs: configure
 build: configure
 	$(BUILD_PROGRESS) cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build test-deps
 	scripts/with-postgres ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
 
 check: test test-asan
@@ -66,12 +72,12 @@ check: test test-asan
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 
-test-asan:
+test-asan: test-deps
 	$(MAKE) build BUILD=$(ASAN_BUILD) CMAKE_FLAGS="$(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DNDXP_SANITIZER=address,undefined"
 	scripts/with-postgres scripts/sanitized $(ASAN_BUILD) \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure --timeout 600 -j $(JOBS)
 
-test-tsan:
+test-tsan: test-deps
 	$(MAKE) build BUILD=$(TSAN_BUILD) CMAKE_FLAGS="$(CMAKE_FLAGS) -DNDXP_SANITIZER=thread"
 	scripts/with-postgres scripts/sanitized $(TSAN_BUILD) \
 	  ctest --test-dir $(TSAN_BUILD) --output-on-failure --timeout 900 -j $(JOBS)
