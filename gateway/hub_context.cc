@@ -132,6 +132,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   admission.assertion_lifetime = limits.assertion_lifetime_ms() > 0
                                      ? absl::Milliseconds(limits.assertion_lifetime_ms())
                                      : kDefaultAssertionLifetime;
+  admission.json = context->json.get();
   admission.rest = context->rest.get();
   admission.new_nonce = &NewAssertionNonce;
   return std::shared_ptr<const HubContext>(std::move(context));

@@ -55,15 +55,39 @@ absl::StatusOr<json::connect::RequestOptions> CheckConnectRequest(const CallHead
     return absl::InvalidArgumentError(
         "content-type is not one the JSON door reads (application/json, application/proto)");
   }
-  if (type->streaming) {
-    return absl::UnimplementedError(
-        "the JSON door answers unary calls (application/json, application/proto); streaming "
-        "ones are for the gRPC door");
-  }
   plan.codec = type->codec;
+  plan.server_stream = type->streaming;
   absl::InlinedVector<json::connect::Header, 16> headers;
   for (const RequestHeader& header : head.headers) headers.emplace_back(header.name, header.value);
   return json::connect::ParseRequestHeaders(headers, *type);
+}
+
+// A Connect call's content type against its method's shape: unary types for
+// a unary method, streaming ones (application/connect+json, +proto) for a
+// server-streaming one. Client and bidirectional streaming are for the gRPC
+// door (HTTP/1.1 cannot carry them; on HTTP/2 not yet).
+absl::Status CheckConnectShape(const AdmissionContext& context, const MethodRoute& route,
+                               const CallPlan& plan) {
+  const google::protobuf::MethodDescriptor* method =
+      context.json != nullptr ? context.json->FindMethod(route.full_method) : nullptr;
+  if (method == nullptr) {
+    return absl::UnimplementedError(
+        absl::StrCat(route.full_method, " has no descriptor for the JSON door"));
+  }
+  if (method->client_streaming()) {
+    return absl::UnimplementedError(
+        absl::StrCat(route.full_method, " streams requests: the JSON door answers unary and "
+                                        "server-streaming methods; this one is for the gRPC door"));
+  }
+  if (method->server_streaming() != plan.server_stream) {
+    return absl::UnimplementedError(
+        method->server_streaming()
+            ? absl::StrCat(route.full_method, " streams its answers: call it with content-type "
+                                              "application/connect+json (or +proto)")
+            : absl::StrCat(route.full_method, " is unary: call it with content-type "
+                                              "application/json (or application/proto)"));
+  }
+  return absl::OkStatus();
 }
 
 // What makes a request a REST call: a method and path one of the routed
@@ -72,6 +96,13 @@ absl::StatusOr<json::connect::RequestOptions> CheckConnectRequest(const CallHead
 absl::StatusOr<json::connect::RequestOptions> CheckRestRequest(const CallHead& head,
                                                                CallPlan& plan) {
   static constexpr json::connect::ContentType kJson = {json::connect::Codec::kJson, false};
+  const google::protobuf::MethodDescriptor& method = *plan.rest->method;
+  if (method.server_streaming() || method.client_streaming()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "/", method.service()->full_name(), "/", method.name(),
+        " streams: its REST form is not served; call it through Connect "
+        "(application/connect+json) or gRPC"));
+  }
   if (plan.rest->takes_body && !head.content_type.empty()) {
     std::optional<json::connect::ContentType> type =
         json::connect::ParseContentType(head.content_type);
@@ -238,6 +269,11 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
         head.door == Door::kRest ? CheckRestRequest(head, plan) : CheckConnectRequest(head, plan);
     if (!options.ok()) return Refuse(plan, Refusal::kBadRequest, options.status());
     caller_timeout = options->timeout;
+    if (head.door == Door::kConnect && decision.route != nullptr) {
+      if (absl::Status s = CheckConnectShape(context, *decision.route, plan); !s.ok()) {
+        return Refuse(plan, Refusal::kBadRequest, std::move(s));
+      }
+    }
   }
   // The call's deadline: the caller's, or the default, never past the cap
   // (the route's, else the hub's); the same goes upstream.

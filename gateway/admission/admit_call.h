@@ -66,7 +66,9 @@ struct AdmissionContext {
   // (the hub's own headers included).
   size_t max_request_header_bytes = kMaxRequestHeaderBytes;
   size_t connector_max_header_bytes = kConnectorMaxHeaderBytes;
-  // The routed methods' google.api.http rules (the REST door); nullptr: none.
+  // The routed methods' descriptors (the JSON door's method shapes) and
+  // google.api.http rules (the REST door); nullptr: none.
+  const json::JsonTranscoder* json = nullptr;
   const json::RestMapping* rest = nullptr;
   // kAssertionNonceBytes random bytes for an assertion to a peer hub; empty
   // when none could be drawn (the call is refused INTERNAL).
@@ -108,6 +110,9 @@ struct CallPlan {
   // The JSON door (CallHead::door kConnect): the codec of the caller's
   // messages, JSON or binary protobuf.
   json::connect::Codec codec = json::connect::Codec::kJson;
+  // A Connect server-streaming call (application/connect+json, +proto): its
+  // request and answers are enveloped messages.
+  bool server_stream = false;
   // The REST door (CallHead::door kRest): the rule its method and path
   // matched (the query and body are read once the body is complete), and
   // that method's "/package.Service/Method".

@@ -106,6 +106,7 @@ class AdmitCallTest : public ::testing::Test {
     transcoder_ = std::make_unique<json::JsonTranscoder>(hub_.pool.get());
     rest_ = *json::RestMapping::Compile({hub_.pool->FindServiceByName(kService)},
                                         transcoder_.get());
+    context_.json = transcoder_.get();
     context_.rest = rest_.get();
   }
 

@@ -239,6 +239,9 @@ void ForwardedStream::OnRequestHeadersDone() {
   if (!caller_->CarriesGrpc() || !absl::StartsWith(head.content_type, "application/grpc")) {
     head.door = IsMethodPath(head.path.substr(0, head.path.find('?'))) ? Door::kConnect
                                                                        : Door::kRest;
+    // A streaming Connect call's refusal is a stream's end, not an HTTP error.
+    connect_stream_ = head.door == Door::kConnect &&
+                      absl::StartsWith(head.content_type, "application/connect+");
   }
   door_ = head.door;
   record_.door = door_;
@@ -297,7 +300,11 @@ void ForwardedStream::Refuse(absl::string_view path) {
   released_ = true;
   if (door_ != Door::kGrpc) {
     json::connect::UnaryAnswer answer = json::connect::AnswerError(plan_.status);
-    if (plan_.http_status != 0) answer.http_status = plan_.http_status;
+    if (plan_.http_status != 0) {
+      answer.http_status = plan_.http_status;
+    } else if (connect_stream_) {  // Connect's streams end with their error
+      answer = StreamErrorAnswer(plan_.status);
+    }
     return SendConnectAnswer(std::move(answer));
   }
   HeaderList trailers = StatusTrailers(plan_.status);
@@ -397,6 +404,15 @@ absl::Status ForwardedStream::FrameConnectRequest() {
     } else {
       message = request.status();
     }
+  } else if (plan_.server_stream) {  // one enveloped message
+    absl::StatusOr<absl::string_view> enveloped = json::connect::DecodeSingleEnvelope(
+        connect_request_, thread_->shared().max_message_bytes);
+    if (enveloped.ok()) {
+      message = json::connect::UnaryRequestMessage(*hub_->json, *connect_method_, plan_.codec,
+                                                   *enveloped);
+    } else {
+      message = enveloped.status();
+    }
   } else {
     message = json::connect::UnaryRequestMessage(*hub_->json, *connect_method_, plan_.codec,
                                                  connect_request_);
@@ -436,6 +452,89 @@ void ForwardedStream::SendConnectAnswer(json::connect::UnaryAnswer answer, bool 
   CountHeldResponse();
   trailers_.clear();  // a unary Connect answer ends with its body
   caller_->SendHeaders(headers);
+  caller_->ResumeResponse(/*released=*/true);
+}
+
+// --- The JSON door's server streams (Connect's application/connect+json or
+// +proto): the answer's headers go out as the connector's come, each of its
+// messages as an envelope as it arrives, then the end-of-stream envelope
+// (flags 0x02) with the status and the trailers as metadata. The connector's
+// window is credited as its messages are enveloped; what the caller has not
+// taken is held for it, within the same bounds as the gRPC door's
+// (max_held_bytes_per_connection, max_held_bytes, stalled_reader_ms).
+
+json::connect::UnaryAnswer ForwardedStream::StreamErrorAnswer(const absl::Status& status) const {
+  json::connect::UnaryAnswer answer;
+  answer.headers.emplace_back("content-type", StreamContentType());
+  const json::connect::ConnectError error = json::connect::ErrorFromStatus(status);
+  answer.body = json::connect::EncodeEndStream(&error, {});
+  return answer;
+}
+
+absl::string_view ForwardedStream::StreamContentType() const {
+  return plan_.codec == json::connect::Codec::kJson ? "application/connect+json"
+                                                    : "application/connect+proto";
+}
+
+void ForwardedStream::SendStreamHeaders() {
+  if (response_headers_sent_) return;
+  response_headers_sent_ = true;
+  HeaderList headers = {{":status", "200"}, {"content-type", std::string(StreamContentType())}};
+  for (const auto& [name, value] : response_headers_) {
+    if (json::connect::IsPassableMetadata(name, value)) headers.Add(name, value);
+  }
+  headers.Add(protocol::kRequestIdHeader, plan_.request_id);
+  response_headers_.Release();
+  caller_->SendHeaders(headers);
+}
+
+void ForwardedStream::EnvelopeStreamMessages() {
+  size_t used = 0;
+  bool added = false;
+  while (connect_answer_.size() - used >= 5) {
+    const auto* p = reinterpret_cast<const uint8_t*>(connect_answer_.data() + used);
+    const size_t length =
+        (size_t{p[1]} << 24) | (size_t{p[2]} << 16) | (size_t{p[3]} << 8) | p[4];
+    if (connect_answer_.size() - used < 5 + length) break;
+    if (p[0] != 0) {  // the hub asks for no compression (no grpc-accept-encoding)
+      CancelUpstream();
+      return FailWith(absl::InternalError("the connector sent a compressed message"));
+    }
+    const absl::string_view message(connect_answer_.data() + used + 5, length);
+    used += 5 + length;
+    std::string payload;
+    if (plan_.codec == json::connect::Codec::kJson) {
+      absl::StatusOr<std::string> json = hub_->json->ResponseToJson(*connect_method_, message);
+      if (!json.ok()) {
+        CancelUpstream();
+        return FailWith(json.status());
+      }
+      payload = *std::move(json);
+    } else {
+      payload = std::string(message);
+    }
+    const std::string envelope = json::connect::EncodeEnvelope(0, payload);
+    response_body_.Append(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size());
+    added = true;
+  }
+  connect_answer_.erase(0, used);
+  if (!added) return;
+  CountHeldResponse();
+  ResumeResponse();
+  EnforceHeldBounds();
+}
+
+void ForwardedStream::EndStream() {
+  // The connector's status (or the hub's), its trailers as metadata.
+  std::vector<json::connect::Header> trailers;
+  for (const auto& field : trailers_) trailers.push_back(field);
+  std::optional<json::connect::ConnectError> error = json::connect::ErrorFromGrpcTrailers(trailers);
+  const std::string end =
+      json::connect::EncodeEndStream(error.has_value() ? &*error : nullptr, trailers);
+  SendStreamHeaders();
+  response_body_.Append(reinterpret_cast<const uint8_t*>(end.data()), end.size());
+  CountHeldResponse();
+  trailers_.clear();  // a Connect stream ends with its body
   caller_->ResumeResponse(/*released=*/true);
 }
 
@@ -495,6 +594,7 @@ void ForwardedStream::OnResponseHeadersDone(bool end_stream) {
 }
 
 void ForwardedStream::SendResponseHeaders() {
+  if (plan_.server_stream) return SendStreamHeaders();
   if (response_headers_sent_ || door_ != Door::kGrpc) return;  // JSON door: at Release
   response_headers_sent_ = true;
   bool has_status = false;
@@ -523,9 +623,10 @@ void ForwardedStream::OnResponseData(const uint8_t* data, size_t length) {
     FailWith(scanned);
     return;
   }
-  if (door_ != Door::kGrpc) {  // held whole until the trailers
+  if (door_ != Door::kGrpc) {  // held whole until the trailers, or enveloped as they come
     connect_answer_.append(reinterpret_cast<const char*>(data), length);
     ConsumeResponse(length);
+    if (plan_.server_stream) EnvelopeStreamMessages();
     return;
   }
   response_body_.Append(data, length);
@@ -662,6 +763,7 @@ void ForwardedStream::OnRecorded(const absl::Status& status) {
 void ForwardedStream::Release() {
   released_ = true;
   if (caller_->closed()) return;
+  if (plan_.server_stream) return EndStream();
   if (door_ != Door::kGrpc) {
     std::vector<json::connect::Header> headers, trailers;
     for (const auto& field : response_headers_) headers.push_back(field);

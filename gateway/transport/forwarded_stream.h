@@ -180,6 +180,14 @@ class ForwardedStream {
   // Sends `answer`, once the request's body has ended unless not
   // `wait_for_body`.
   void SendConnectAnswer(json::connect::UnaryAnswer answer, bool wait_for_body = true);
+  // The JSON door's server streams (Connect): the headers, each connector
+  // message enveloped as it comes, the end-of-stream envelope at Release;
+  // a refusal as a stream that ends with its error.
+  void SendStreamHeaders();
+  void EnvelopeStreamMessages();
+  void EndStream();
+  json::connect::UnaryAnswer StreamErrorAnswer(const absl::Status& status) const;
+  absl::string_view StreamContentType() const;
   // Hands the call to `service`'s connector (FailWith when none takes it).
   void StartConnector(const ServiceRoute& service);
   void StartDeadline(absl::Duration timeout);
@@ -234,6 +242,7 @@ class ForwardedStream {
   std::unique_ptr<json::connect::UnaryAnswer> held_connect_answer_;
   bool connect_request_over_limit_ = false;
   bool deadline_passed_ = false;  // its answer is sent at once
+  bool connect_stream_ = false;   // a streaming content type: refused as a stream
 
   // The request.
   HeaderList request_headers_;  // as received, pseudo-headers included

@@ -19,11 +19,12 @@ import urllib.request
 
 import h2.events
 
-from hub_fixture import ECHO_SERVICE, IDENTITIES, Hub, ROOT, wait_until
+from hub_fixture import ECHO_SERVICE, FAKE_SERVICE, IDENTITIES, Hub, ROOT, wait_until
 from raw_h2 import RawH2Connection
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 ECHO_URL = "/%s/Echo" % ECHO_SERVICE
+INBOX_URL = "/%s/ReceiveInbox" % FAKE_SERVICE
 
 
 HUB = None
@@ -126,9 +127,6 @@ class ConnectOverHttp2Test(unittest.TestCase):
     def test_an_unknown_method_and_a_streaming_type_are_unimplemented(self):
         status, _, body = self.curl("caller", "/%s/Nope" % ECHO_SERVICE, b"{}")
         self.assertEqual((status, json.loads(body)["code"]), (501, "unimplemented"))
-        status, _, body = self.curl("caller", ECHO_URL, b"",
-                                    content_type="application/connect+json")
-        self.assertEqual((status, json.loads(body)["code"]), (501, "unimplemented"))
 
     def test_a_rest_call_by_its_google_api_http_rule(self):
         """POST /v1/echo is Echo's rule (body "*"): the same call, door rest."""
@@ -165,6 +163,59 @@ class ConnectOverHttp2Test(unittest.TestCase):
                 self.assertEqual(error["code"], code)
                 self.assertIn(says, error["message"])
                 self.assertNotIn("079123456789", error["message"])
+
+    @staticmethod
+    def envelopes(body):
+        """[(flags, JSON)] of a Connect streaming body."""
+        out = []
+        while body:
+            flags, length = body[0], int.from_bytes(body[1:5], "big")
+            out.append((flags, json.loads(body[5:5 + length])))
+            body = body[5 + length:]
+        return out
+
+    def test_a_server_stream_in_envelopes(self):
+        request = b"\x00" + (2).to_bytes(4, "big") + b"{}"
+        status, headers, body = self.curl("caller", INBOX_URL, request,
+                                          content_type="application/connect+json",
+                                          headers=["x-fake: stream"])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "application/connect+json")
+        self.assertEqual(headers["x-stream"], "yes")
+        self.assertEqual(self.envelopes(body), [
+            (0, {"cursor": "1"}), (0, {"cursor": "2"}), (0, {"cursor": "3"}),
+            (2, {"metadata": {"x-count": ["3"]}})])
+        status, _, body = self.curl("caller", INBOX_URL, request,
+                                    content_type="application/connect+json",
+                                    headers=["x-fake: stream-fail"])
+        self.assertEqual(status, 200, body)
+        messages = self.envelopes(body)
+        self.assertEqual(messages[0], (0, {"cursor": "1"}))
+        self.assertEqual(messages[1][0], 2)
+        self.assertEqual(messages[1][1]["error"]["code"], "not_found")
+        self.assertEqual(messages[1][1]["error"]["message"], "not here")
+
+    def test_a_refused_stream_ends_with_its_error_and_shapes_are_checked(self):
+        request = b"\x00" + (2).to_bytes(4, "big") + b"{}"
+        status, _, body = self.curl("stranger", INBOX_URL, request,
+                                    content_type="application/connect+json")
+        self.assertEqual(status, 200, body)
+        [(flags, end)] = self.envelopes(body)
+        self.assertEqual((flags, end["error"]["code"]), (2, "permission_denied"))
+        # A unary content type for a streaming method, and the other way round.
+        status, _, body = self.curl("caller", INBOX_URL, b"{}")
+        self.assertEqual((status, json.loads(body)["code"]), (501, "unimplemented"))
+        self.assertIn("application/connect+json", json.loads(body)["message"])
+        status, _, body = self.curl("caller", ECHO_URL, request,
+                                    content_type="application/connect+json")
+        [(flags, end)] = self.envelopes(body)
+        self.assertEqual(end["error"]["code"], "unimplemented")
+        # Client streaming is for the gRPC door.
+        status, _, body = self.curl("caller", "/%s/Collect" % ECHO_SERVICE, request,
+                                    content_type="application/connect+json")
+        [(flags, end)] = self.envelopes(body)
+        self.assertEqual(end["error"]["code"], "unimplemented")
+        self.assertIn("gRPC door", end["error"]["message"])
 
     def test_a_content_type_the_door_does_not_read_is_415(self):
         status, headers, body = self.curl("caller", ECHO_URL, b"<x/>", content_type="text/xml")
