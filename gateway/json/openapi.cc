@@ -370,10 +370,12 @@ Json DocumentBuilder::Operation(const OpenApiService& service, const MethodDescr
         {"name", "x-ndxp-purpose"},
         {"in", "header"},
         {"required", true},
-        {"schema", Json::Object{{"type", "string"}, {"minLength", 1}}},
+        {"schema", Json::Object{{"type", "string"}, {"minLength", 1}, {"maxLength", 512}}},
         {"description",
-         "Why the caller needs this personal data: the legal basis or case the call is made "
-         "for. Required on methods that carry personal data; recorded with the transaction."}});
+         "The declared purpose or legal basis of the call, required on methods that carry "
+         "personal data: not blank, at most 512 bytes, text that is not ASCII as "
+         "percent-encoded UTF-8 (\"%C4%91\" for \"\u0111\"). Missing or bad: "
+         "invalid_argument. Recorded with the transaction."}});
   }
   operation["parameters"] = Json(std::move(parameters));
   operation["responses"]["default"] = Ref(absl::StrCat("#/components/responses/", kErrorResponse));
