@@ -132,15 +132,17 @@ Json WellKnownSchema(absl::string_view name, bool* found) {
     schema["description"] = "RFC 3339 in UTC, \"2026-01-15T01:30:15.01Z\".";
     return schema;
   }
+  // Duration and FieldMask by formats of their own: JSON Schema's
+  // "duration" is ISO 8601's ("PT1.5S"), not protobuf's "1.5s".
   if (name == "google.protobuf.Duration") {
-    Json schema = scalar("string", nullptr);
+    Json schema = scalar("string", "google-duration");
     schema["pattern"] = "^-?[0-9]+(\\.[0-9]{1,9})?s$";
     schema["description"] = "Seconds with up to nine fractional digits and the suffix \"s\", "
                             "\"1.5s\".";
     return schema;
   }
   if (name == "google.protobuf.FieldMask") {
-    Json schema = scalar("string", nullptr);
+    Json schema = scalar("string", "google-fieldmask");
     schema["description"] = "Field paths (lowerCamelCase, dotted) separated by commas, "
                             "\"fullName,dateOfBirth\".";
     return schema;

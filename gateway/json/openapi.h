@@ -20,9 +20,10 @@
 //   $ref (recursive messages are fine): int64, uint64 and their fixed/sint
 //   kinds as strings, enums by their value names, bytes as base64 strings,
 //   maps as objects, repeated fields as arrays, a oneof's members described
-//   as such, Timestamp as date-time, Duration and FieldMask as strings,
-//   wrappers as their scalar, Struct/Value/ListValue as any JSON object,
-//   value or array, Any as an object with "@type".
+//   as such, Timestamp as date-time, Duration and FieldMask as strings of
+//   the formats google-duration and google-fieldmask, wrappers as their
+//   scalar, Struct/Value/ListValue as any JSON object, value or array, Any
+//   as an object with "@type".
 //
 // Deterministic: the same services give the same bytes (keys sorted, no
 // time in it), so the document can be diffed and cached.

@@ -341,6 +341,9 @@ TEST(OpenApiRoutedServicesTest, EveryServiceOfTheHubsDescriptorsBuilds) {
   Value get = At(document, {"paths", "/v1/citizens/{personal_id}", "get"});
   EXPECT_EQ(Text(At(get, {"operationId"})), "ndxp.residents.v1.ResidentRegistry.GetCitizen.rest");
   EXPECT_THAT(ParameterNames(get), ::testing::Contains("header:x-ndxp-purpose"));
+  const Value mask = At(document, {"components", "schemas", "google.protobuf.FieldMask"});
+  EXPECT_EQ(Text(At(mask, {"type"})), "string");
+  EXPECT_EQ(Text(At(mask, {"format"})), "google-fieldmask");
   // Comments of the .proto files are the descriptions.
   EXPECT_THAT(Text(At(get, {"description"})), HasSubstr("read_mask"));
 }
