@@ -4,7 +4,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
+#include "common/version/version.h"
 #include "gateway/admin/statistics_methods.h"
+#include "gateway/json/openapi.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -28,6 +30,32 @@ std::string NewAssertionNonce() {
   std::string nonce(kAssertionNonceBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size()) != 1) return {};
   return nonce;
+}
+
+// The routed services as the OpenAPI document shows them: each with its
+// provider, the provider's name and the methods that carry personal data.
+std::string OpenApiDocumentOf(const HubContext& context) {
+  std::vector<json::OpenApiService> services;
+  for (const auto& route : context.routes->services()) {
+    json::OpenApiService service;
+    service.descriptor = context.settings.services->FindServiceByName(route->service);
+    if (service.descriptor == nullptr) continue;  // checked by LoadHubConfig
+    service.provider = route->provider;
+    service.provider_name =
+        context.agencies->Name(route->provider, statistics::NameLanguage::kEnglish);
+    services.push_back(std::move(service));
+  }
+  for (const auto& method : context.routes->methods()) {
+    if (!method->personal_data) continue;
+    for (auto& service : services) {
+      if (service.descriptor->full_name() == method->service->service) {
+        service.personal_data_methods.push_back(std::string(method->method));
+      }
+    }
+  }
+  json::OpenApiInfo info;
+  info.version = std::string(Version());
+  return json::BuildOpenApiDocument(services, info);
 }
 
 }  // namespace
@@ -104,6 +132,7 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   // The operators' statistics, from the recording's store, and the
   // agencies' names.
   context->agencies = AgencyDirectoryOf(config);
+  context->openapi = OpenApiDocumentOf(*context);
   if (absl::Status s = AddStatisticsMethods(
           parts.recorder != nullptr ? &config.recording() : nullptr, context->agencies,
           context->local.get());

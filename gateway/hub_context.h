@@ -159,6 +159,10 @@ struct HubContext {
   std::unique_ptr<json::RestMapping> rest;
   // The agencies' names (`agencies`), for ListAgencies and the dashboard.
   std::shared_ptr<const statistics::AgencyDirectory> agencies;
+  // The routed services' OpenAPI 3.1 document (gateway/json/openapi.h),
+  // built once with the configuration: the admin listener's /openapi.json,
+  // and what the JSON door serves to members.
+  std::string openapi;
   HubStats* stats = nullptr;  // the hub's, shared across reloads
   metrics::CallMetrics* metrics = nullptr;  // the hub's, shared across reloads
   // Where transactions go (nullptr: not recorded), and whether a response

@@ -120,6 +120,10 @@ absl::Status HubServer::StartAdmin(const ndxp::config::v1::HubConfig& config) {
     absl::MutexLock lock(&context_mu_);
     return context_->agencies;
   };
+  sources.context = [this] {  // reloaded with the configuration
+    absl::MutexLock lock(&context_mu_);
+    return context_;
+  };
   sources.trust_domain = config.trust_domain();
   absl::StatusOr<std::unique_ptr<admin_http::AdminServer>> admin =
       admin_http::AdminServer::Start(config, std::move(sources));

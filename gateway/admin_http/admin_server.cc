@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/admin_http/catalogue.h"
 #include "gateway/admin_http/dashboard.h"
 #include "gateway/admin_http/metrics_page.h"
 #include "gateway/config/hub_config.h"
@@ -208,6 +209,26 @@ void AdminServer::Route() {
   });
   server.Get("/metrics", [sources](const httplib::Request&, httplib::Response& response) {
     Reply(response, 200, RenderMetrics(*sources, absl::Now()), metrics::kPrometheusContentType);
+  });
+  // The running configuration's API catalogue: the OpenAPI document built
+  // with it, and the page.
+  auto with_context = [sources](httplib::Response& response, auto render) {
+    std::shared_ptr<const HubContext> context = sources->context ? sources->context() : nullptr;
+    if (context == nullptr) {
+      Reply(response, 503, "no configuration loaded\n", "text/plain");
+      return;
+    }
+    render(*context);
+  };
+  server.Get("/openapi.json", [with_context](const httplib::Request&, httplib::Response& response) {
+    with_context(response, [&](const HubContext& context) {
+      Reply(response, 200, context.openapi, "application/json");
+    });
+  });
+  server.Get("/catalogue", [with_context](const httplib::Request&, httplib::Response& response) {
+    with_context(response, [&](const HubContext& context) {
+      Reply(response, 200, RenderCatalogue(context), "text/html; charset=utf-8");
+    });
   });
   server.Get("/", [sources](const httplib::Request& request, httplib::Response& response) {
     absl::StatusOr<std::string> page =

@@ -1,5 +1,6 @@
 // The hub's admin listener (docs/admin.md): /metrics, /healthz, /readyz,
-// /connectors and the dashboard at /, over HTTP/1.1 (cpp-httplib).
+// /connectors, the dashboard at /, the API catalogue (/catalogue) and its
+// OpenAPI document (/openapi.json), over HTTP/1.1 (cpp-httplib).
 //
 // On a loopback address it serves plain HTTP. On any other address it
 // serves HTTPS with the hub's certificate; a client certificate, when

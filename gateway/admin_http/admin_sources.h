@@ -41,6 +41,9 @@ struct AdminSources {
   std::function<bool(const ConsumerIdentity& caller)> is_operator;
   // The agencies' names of the running configuration (unset or null: none).
   std::function<std::shared_ptr<const statistics::AgencyDirectory>()> agencies;
+  // The running configuration (routes, grants, the OpenAPI document), for
+  // /catalogue and /openapi.json (unset or null: they answer 503).
+  std::function<std::shared_ptr<const HubContext>()> context;
   std::string trust_domain;
 };
 

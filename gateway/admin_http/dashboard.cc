@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/text/markup.h"
 #include "gateway/admin_http/metrics_page.h"
+#include "gateway/admin_http/page_style.h"
 #include "gateway/admin_http/svg_chart.h"
 #include "gateway/statistics/agency_directory.h"
 #include "gateway/statistics/outcomes.h"
@@ -28,43 +29,6 @@ constexpr int kMonthsShown = 24;
 constexpr int kTopRows = 10;
 constexpr const char* kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-constexpr char kStyle[] = R"(
-:root { --ink:#1b2430; --muted:#5b6778; --line:#e3e8ef; --bg:#f5f7fa; --card:#fff;
-        --blue:#1f6feb; --good:#1a7f37; --warn:#9a6700; --bad:#cf222e; }
-* { box-sizing: border-box; }
-body { margin:0; font-family: "DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif;
-       color:var(--ink); background:var(--bg); font-size:14px; }
-header { background:#0d2545; color:#fff; padding:18px 32px; display:flex;
-         justify-content:space-between; align-items:baseline; }
-header h1 { margin:0; font-size:20px; font-weight:600; }
-header .period { color:#c8d3e3; }
-main { padding:24px 32px; max-width:1280px; margin:0 auto; }
-.cards { display:grid; grid-template-columns:repeat(6, 1fr); gap:16px; margin-bottom:24px; }
-.card, section { background:var(--card); border:1px solid var(--line); border-radius:8px; }
-.card { padding:16px; }
-.card .name { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
-.card .figure { font-size:28px; font-weight:600; margin:6px 0 2px; }
-.card .note { color:var(--muted); font-size:12px; }
-section { padding:16px 20px; margin-bottom:24px; }
-section h2 { font-size:16px; margin:0 0 12px; }
-section p.explain { color:var(--muted); margin:-6px 0 12px; font-size:13px; }
-.pair { display:grid; grid-template-columns:1fr 1fr; gap:24px; }
-.pair section { margin-bottom:0; }
-table { border-collapse:collapse; width:100%; }
-th, td { text-align:left; padding:7px 8px; border-bottom:1px solid var(--line); }
-th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
-td.code, .muted { color:var(--muted); font-size:12px; }
-.good { color:var(--good); } .warn { color:var(--warn); } .bad { color:var(--bad); }
-.pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; }
-.pill.good { background:#dafbe1; } .pill.bad { background:#ffebe9; } .pill.warn { background:#fff8c5; }
-svg.chart { width:100%; height:auto; }
-svg .grid { stroke:var(--line); } svg .axis { fill:var(--muted); font-size:11px; }
-svg .value { fill:var(--ink); font-size:11px; } svg .value.muted { fill:var(--muted); }
-svg .label { fill:var(--ink); font-size:13px; } svg .change { fill:var(--ink); font-size:13px; font-weight:600; }
-footer { color:var(--muted); font-size:12px; padding:0 32px 24px; max-width:1280px; margin:0 auto; }
-)";
 
 v1::Period PeriodOf(v1::Period::Kind kind, absl::CivilDay anchor) {
   v1::Period period;
@@ -355,7 +319,7 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
 
   return absl::StrCat(
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ndxp hub - ", half,
-      "</title><style>", kStyle, "</style></head><body><header><h1>National data-exchange hub"
+      "</title><style>", kPageStyle, "</style></head><body><header><h1>National data-exchange hub"
       "</h1><span class=\"period\">", half, " (", statistics::FormatDay(anchor),
       ") &middot; generated ", absl::FormatTime("%Y-%m-%d %H:%M %Z", now, sources.time_zone),
       "</span></header><main><div class=\"cards\">", cards, "</div>", body,
@@ -364,7 +328,9 @@ absl::StatusOr<std::string> RenderDashboard(const AdminSources& sources, absl::s
       "and the calls it refused itself: refused (not granted or not a valid request, by the hub "
       "or the provider), failed (the provider or the way to it: unavailable, too slow, broken), "
       "cancelled by the caller (not an error), or answered (NOT_FOUND is an answer), as in "
-      "ndxpctl report. Live metrics: <a href=\"/metrics\">/metrics</a>.</footer></body></html>");
+      "ndxpctl report. Live metrics: <a href=\"/metrics\">/metrics</a>. The services, their "
+      "methods and who may call them: <a href=\"/catalogue\">the API catalogue</a>.</footer>"
+      "</body></html>");
 }
 
 }  // namespace ndxp::gateway::admin_http

@@ -1,5 +1,7 @@
 #include "gateway/policy/access_policy.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/protocol/hub_services.h"
 
@@ -11,6 +13,14 @@ void AccessPolicy::Granted::Add(const std::string& consumer) {
   } else {
     consumers.insert(consumer);
   }
+}
+
+std::vector<std::string> AccessPolicy::GrantedTo(const MethodRoute& method) const {
+  const Granted& granted = granted_[method.index];
+  std::vector<std::string> consumers(granted.consumers.begin(), granted.consumers.end());
+  std::sort(consumers.begin(), consumers.end());
+  if (granted.every_member) consumers.insert(consumers.begin(), protocol::kEveryMember);
+  return consumers;
 }
 
 absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::Build(

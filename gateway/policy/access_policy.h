@@ -38,6 +38,10 @@ class AccessPolicy {
     return it != hub_methods_.end() && it->second.Allows(consumer);
   }
 
+  // Who was granted `method`, for the catalogue: "*" (every member) first
+  // when every member was, then agency codes and agency/subsystems, sorted.
+  std::vector<std::string> GrantedTo(const MethodRoute& method) const;
+
   // True if `consumer` is one of the configured operators.
   bool IsOperator(const ConsumerIdentity& consumer) const {
     return operators_.contains(consumer.agency) ||

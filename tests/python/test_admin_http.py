@@ -6,8 +6,10 @@ hub's own state only (ready with a connector stopped or the shared
 PostgreSQL cut off, unready when its SQLite file cannot be written),
 /connectors, operators-only HTTPS on a
 non-loopback address, the Grafana dashboard's queries against a live page,
-and the dashboard at / rendered by headless Chromium on planted history
-(the screenshot is saved in the build directory).
+the dashboard at / rendered by headless Chromium on planted history
+(the screenshot is saved in the build directory), and the API catalogue:
+/openapi.json (validated by @apidevtools/swagger-parser, the bytes
+`ndxpctl openapi` writes) and /catalogue rendered by Chromium.
 Run by ctest:  test_admin_http.py BUILD_DIR
 """
 import json
@@ -278,6 +280,15 @@ class OperatorsOnlyTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn(self.hub.echo_address, body)
         self.assertEqual(self.fetch("caller", "/connectors")[0], 403)
+
+    def test_the_catalogue_is_for_operators(self):
+        for path in ("/openapi.json", "/catalogue"):
+            with self.subTest(path=path):
+                self.assertEqual(self.fetch(None, path)[0], 403)
+                self.assertEqual(self.fetch("caller", path)[0], 403)
+                status, body = self.fetch("operator", path)
+                self.assertEqual(status, 200)
+                self.assertIn(ECHO_SERVICE, body)
 
     def test_a_certificate_from_another_ca_is_refused_at_the_handshake(self):
         with self.assertRaises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
@@ -550,6 +561,179 @@ class DashboardTest(unittest.TestCase):
         status, body = get(self.hub.admin_address, "/?day=2026-13-45")
         self.assertEqual(status, 400)
         self.assertIn('day "2026-13-45"', body)
+
+
+# A route with REST mappings and a method with personal data (its connector
+# is not running: the catalogue needs none), a grant of it, agencies' names.
+RESIDENTS = "ndxp.residents.v1.ResidentRegistry"
+CATALOGUE = ('routes { service: "%s" provider: "000.00.00.G04" endpoint: "127.0.0.1:1" '
+             'personal_data_methods: "GetCitizen" }\n'
+             'grants { consumer: "000.00.00.G12/tax-lookup" service: "%s" method: "GetCitizen" }\n'
+             % (RESIDENTS, RESIDENTS)) + AGENCIES
+VALIDATOR = os.path.join(ROOT, "tests", "node", "validate_openapi.mjs")
+
+
+def parameters(operation):
+    """{(in, name): parameter} of an operation, $refs resolved by name."""
+    found = {}
+    for parameter in operation.get("parameters", []):
+        if "$ref" in parameter:
+            found[("ref", parameter["$ref"].rsplit("/", 1)[1])] = parameter
+        else:
+            found[(parameter["in"], parameter["name"])] = parameter
+    return found
+
+
+class CatalogueTest(unittest.TestCase):
+    """/openapi.json and /catalogue of the running configuration."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, admin="127.0.0.1:0", extra=CATALOGUE)
+        cls.profile = tempfile.mkdtemp(prefix="ndxp-chromium-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+        shutil.rmtree(cls.profile, ignore_errors=True)
+
+    def document(self):
+        with urllib.request.urlopen("http://%s/openapi.json" % self.hub.admin_address,
+                                    timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers.get_content_type(), "application/json")
+            return r.read()
+
+    def test_openapi_json_has_the_routed_methods(self):
+        document = json.loads(self.document())
+        self.assertEqual(document["openapi"], "3.1.0")
+        paths = document["paths"]
+        # Connect endpoints of every routed service, none of the hub's own.
+        echo = paths["/ndxp.bench.v1.Echo/Echo"]["post"]
+        self.assertEqual(echo["x-ndxp-provider"], ECHO_AGENCY)
+        self.assertEqual(echo["requestBody"]["content"]["application/json"]["schema"],
+                         {"$ref": "#/components/schemas/ndxp.bench.v1.EchoRequest"})
+        self.assertIn(FAKE_METHOD, paths)
+        self.assertIn("/%s/GetCitizen" % RESIDENTS, paths)
+        self.assertEqual([p for p in paths if p.startswith("/grpc.") or "Statistics" in p], [])
+        # REST paths from the google.api.http rules, the path's field a parameter.
+        get_citizen = paths["/v1/citizens/{personal_id}"]["get"]
+        self.assertEqual(get_citizen["operationId"], RESIDENTS + ".GetCitizen.rest")
+        self.assertTrue(parameters(get_citizen)[("path", "personal_id")]["required"])
+        self.assertIn(("query", "readMask"), parameters(get_citizen))
+        self.assertIn("post", paths["/v1/documents"])
+        self.assertIn("get", paths["/v1/documents/{document_id}"])
+        # The purpose on GetCitizen's endpoints only.
+        for operation in (get_citizen, paths["/%s/GetCitizen" % RESIDENTS]["post"]):
+            purpose = parameters(operation)[("header", "x-ndxp-purpose")]
+            self.assertTrue(purpose["required"])
+            self.assertTrue(purpose["description"])
+        for operation in (paths["/v1/citizens:verify"]["post"], echo,
+                          paths["/v1/documents"]["post"]):
+            self.assertNotIn(("header", "x-ndxp-purpose"), parameters(operation))
+        tags = {tag["name"]: tag for tag in document["tags"]}
+        self.assertEqual(tags[RESIDENTS]["x-ndxp-provider"], "000.00.00.G04")
+        self.assertIn("Population registry", tags[RESIDENTS]["description"])
+        # Schemas by protobuf's JSON mapping.
+        schemas = document["components"]["schemas"]
+        self.assertEqual(schemas["google.protobuf.Timestamp"]["format"], "date-time")
+        self.assertEqual(schemas["ndxp.residents.v1.Sex"]["type"], "string")
+
+    def validate(self, path):
+        node = shutil.which("node")
+        self.assertIsNotNone(node, "node is not installed: run scripts/install-deps")
+        self.assertTrue(os.path.exists(VALIDATOR), "%s is missing" % VALIDATOR)
+        self.assertTrue(os.path.isdir(os.path.join(ROOT, "node_modules", "@apidevtools",
+                                                   "swagger-parser")),
+                        "node_modules lacks @apidevtools/swagger-parser: run "
+                        "scripts/install-deps")
+        return subprocess.run([node, VALIDATOR, path], capture_output=True, text=True,
+                              timeout=120)
+
+    def test_the_document_validates(self):
+        path = os.path.join(self.hub.dir, "openapi.json")
+        with open(path, "wb") as f:
+            f.write(self.document())
+        done = self.validate(path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("valid OpenAPI 3.1", done.stdout)
+        # The validator does catch a broken one: a path parameter that is
+        # not required, a reference to no schema.
+        def broken(name, change):
+            document = json.loads(self.document())
+            change(document["paths"]["/v1/citizens/{personal_id}"]["get"])
+            path = os.path.join(self.hub.dir, name + ".json")
+            with open(path, "w") as f:
+                json.dump(document, f)
+            return self.validate(path)
+
+        def optional_path(operation):
+            for parameter in operation["parameters"]:
+                if parameter.get("in") == "path":
+                    parameter["required"] = False
+
+        def dangling(operation):
+            operation["responses"]["200"]["content"]["application/json"]["schema"] = {
+                "$ref": "#/components/schemas/ndxp.residents.v1.NoSuchMessage"}
+
+        for name, change in (("optional-path", optional_path), ("dangling", dangling)):
+            with self.subTest(broken=name):
+                self.assertEqual(broken(name, change).returncode, 1)
+
+    def test_ndxpctl_writes_the_served_document(self):
+        output = os.path.join(self.hub.dir, "ndxpctl-openapi.json")
+        done = subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "openapi", "--config",
+                               self.hub.config_path, "--output", output],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        with open(output, "rb") as f:
+            self.assertEqual(f.read(), self.document())
+
+    def test_the_catalogue_renders_in_chromium(self):
+        chromium = shutil.which("chromium")
+        if chromium is None:
+            raise unittest.SkipTest("chromium is not installed (scripts/install-deps)")
+        url = "http://%s/catalogue" % self.hub.admin_address
+
+        def run(*args):
+            return subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--user-data-dir=" + self.profile, *args],
+                check=True, capture_output=True, text=True, timeout=120).stdout
+
+        dom = run("--dump-dom", url)
+        section = re.search(r'<section data-service="%s">(.*?)</section>' % re.escape(RESIDENTS),
+                            dom, re.S)
+        self.assertIsNotNone(section, "no section of %s" % RESIDENTS)
+        section = section.group(1)
+        self.assertIn('data-provider="000.00.00.G04">Population registry (000.00.00.G04)<',
+                      section)
+        row = re.search(r'<tr data-method="GetCitizen">(.*?)</tr>', section, re.S).group(1)
+        self.assertIn('data-personal="yes"', row)
+        self.assertIn("<code>GET /v1/citizens/{personal_id}</code>", row)
+        self.assertIn('<li data-member="000.00.00.G12/tax-lookup">000.00.00.G12/tax-lookup '
+                      '<span class="muted">Tax office</span></li>', row)
+        verify = re.search(r'<tr data-method="VerifyCitizen">(.*?)</tr>', section, re.S).group(1)
+        self.assertIn('data-personal="no"', verify)
+        self.assertIn("nobody", verify)
+        self.assertIn('<section data-service="%s">' % ECHO_SERVICE, dom)
+        screenshot = os.path.join(BUILD, "admin-catalogue.png")
+        if os.path.exists(screenshot):
+            os.remove(screenshot)
+        run("--hide-scrollbars", "--window-size=1360,1400", "--screenshot=" + screenshot, url)
+        self.assertGreater(os.path.getsize(screenshot), 10000)
+
+    def test_a_reload_changes_the_catalogue(self):
+        granted = CATALOGUE + ('\ngrants { consumer: "000.00.01.B05" service: "%s" '
+                               'method: "VerifyCitizen" }' % RESIDENTS)
+        self.hub.rewrite_config(granted)
+        self.addCleanup(self.hub.sighup_and_wait_for, "reloaded")
+        self.addCleanup(self.hub.rewrite_config, CATALOGUE)
+        self.hub.sighup_and_wait_for("reloaded")
+        status, page = get(self.hub.admin_address, "/catalogue")
+        self.assertEqual(status, 200)
+        verify = re.search(r'<tr data-method="VerifyCitizen">(.*?)</tr>', page, re.S).group(1)
+        self.assertIn('data-member="000.00.01.B05"', verify)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,8 @@ class CommandLinesTest(unittest.TestCase):
 
     def test_ndxpctl_help_and_version(self):
         for args in (["--help"], ["stats", "--help"], ["growth", "--help"],
-                     ["stats", "import", "--help"], ["audit", "verify", "--help"]):
+                     ["stats", "import", "--help"], ["audit", "verify", "--help"],
+                     ["openapi", "--help"]):
             with self.subTest(args=args):
                 helped = run("ndxpctl", *args)
                 self.assertEqual(helped.returncode, 0, helped.stderr)
@@ -201,6 +202,34 @@ class CommandLinesTest(unittest.TestCase):
                       "--format", "yaml")
         self.assertEqual(refused.returncode, 2)
         self.assertIn('unknown format "yaml"', refused.stderr)
+
+    def test_ndxpctl_openapi(self):
+        helped = run("ndxpctl", "openapi", "--help")
+        for text in ("--config FILE", "--output FILE", "/openapi.json", "Exit status"):
+            self.assertIn(text, helped.stdout)
+        missing = run("ndxpctl", "openapi")
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("--config is required", missing.stderr)
+        absent = os.path.join(self.dir, "absent.textproto")
+        invalid = run("ndxpctl", "openapi", "--config", absent)
+        self.assertEqual(invalid.returncode, 1)
+        self.assertIn("invalid configuration", invalid.stderr)
+        self.assertIn(absent, invalid.stderr)
+        # A configuration that routes nothing: a document without paths, on
+        # stdout; the same bytes into --output.
+        written = run("ndxpctl", "openapi", "--config", self.hub_config)
+        self.assertEqual(written.returncode, 0, written.stderr)
+        document = json.loads(written.stdout)
+        self.assertEqual((document["openapi"], document["paths"]), ("3.1.0", {}))
+        output = os.path.join(self.dir, "openapi.json")
+        self.assertEqual(run("ndxpctl", "openapi", "--config=" + self.hub_config,
+                             "--output", output).returncode, 0)
+        with open(output) as f:
+            self.assertEqual(f.read(), written.stdout)
+        unwritable = run("ndxpctl", "openapi", "--config", self.hub_config, "--output",
+                         os.path.join(self.dir, "no-such-dir", "openapi.json"))
+        self.assertEqual(unwritable.returncode, 1)
+        self.assertIn("cannot write", unwritable.stderr)
 
 
 if __name__ == "__main__":

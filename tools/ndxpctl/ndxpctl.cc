@@ -20,6 +20,8 @@
 #include "common/version/version.h"
 #include "absl/time/clock.h"
 #include "gateway/call/call_kinds.h"
+#include "gateway/config/hub_config.h"
+#include "gateway/hub_context.h"
 #include "gateway/recording/audit_verification.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_backup.h"
@@ -74,6 +76,8 @@ struct Flags {
   // backup --out and restore --from.
   std::string backup_dir;
   bool force = false;
+  // openapi: the hub's configuration (--config).
+  std::string config;
   // audit verify: heads known from elsewhere, the counters' zone.
   std::vector<std::string> expect_heads;
   std::string time_zone = "Asia/Ho_Chi_Minh";
@@ -573,6 +577,24 @@ int Restore(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The OpenAPI document the hub serves for the configuration at
+// flags.config, built by the hub's own code (BuildHubContext), so the bytes
+// are /openapi.json's for that configuration.
+int OpenApi(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<ndxp::gateway::HubSettings> settings = ndxp::gateway::LoadHubConfig(flags.config);
+  if (!settings.ok()) {
+    err << "ndxpctl: invalid configuration: " << settings.status().message() << "\n";
+    return kExitFailure;
+  }
+  absl::StatusOr<std::shared_ptr<const ndxp::gateway::HubContext>> context =
+      ndxp::gateway::BuildHubContext(*std::move(settings), ndxp::gateway::HubParts());
+  if (!context.ok()) {
+    err << "ndxpctl: invalid configuration: " << context.status().message() << "\n";
+    return kExitFailure;
+  }
+  return WriteResult((*context)->openapi, flags.out, out, err);
+}
+
 // The last command parsed ("import" in "ndxpctl stats import ..."), and
 // the command line up to it.
 const CLI::App* LastCommand(const CLI::App& app, std::string* line) {
@@ -610,7 +632,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
-      restore_flags, agencies_flags;
+      restore_flags, agencies_flags, openapi_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
@@ -816,6 +838,24 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Example: ndxpctl restore --from /backup/hub-2024-07-01 --database /var/lib/ndxp/hub.db\n\n",
       kExitStatus));
 
+  CLI::App* openapi = app.add_subcommand(
+      "openapi", "The OpenAPI 3.1 document of the services a hub configuration routes (what "
+                 "the hub serves as /openapi.json)");
+  openapi->add_option("--config", openapi_flags.config, "the hub's configuration (text format)")
+      ->type_name("FILE")
+      ->required();
+  openapi->add_option("--output", openapi_flags.out, "write the document here instead of to stdout")
+      ->type_name("FILE");
+  openapi->footer(absl::StrCat(
+      "Every routed service's methods as Connect endpoints (POST /<package>.<Service>/<Method>)\n"
+      "and REST endpoints (their google.api.http rules), with JSON Schemas of the messages,\n"
+      "x-ndxp-purpose required on methods with personal data and each operation's provider\n"
+      "agency (x-ndxp-provider). Built from the configuration and its descriptor set by the\n"
+      "hub's own code, offline: no hub needs to run, and the document is byte for byte the\n"
+      "one a hub with this configuration serves (deterministic: it can be diffed).\n\n"
+      "Example: ndxpctl openapi --config /etc/ndxp/hub.textproto --output openapi.json\n\n",
+      kExitStatus));
+
   // Set last: subcommands copy their parent's footer when created.
   app.footer(absl::StrCat(kHubDefaults, "\nRun \"ndxpctl COMMAND --help\" for a command's flags.\n",
                           kExitStatus));
@@ -839,6 +879,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (agencies->parsed()) return Agencies(agencies_flags, out, err);
   if (backup->parsed()) return Backup(backup_flags, out, err);
   if (restore->parsed()) return Restore(restore_flags, out, err);
+  if (openapi->parsed()) return OpenApi(openapi_flags, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);
 }
 

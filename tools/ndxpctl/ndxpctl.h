@@ -9,6 +9,7 @@
 //   ndxpctl agencies     the agencies' names the hub shows (Statistics API)
 //   ndxpctl backup       an online copy of the hub's SQLite database, with a manifest
 //   ndxpctl restore      a backup put in place after its checks
+//   ndxpctl openapi      the OpenAPI document of a hub configuration's routed services
 //
 // Flags are parsed by CLI11; every command has its own --help. --hub, --ca,
 // --cert and --key default to $NDXP_HUB, $NDXP_CA, $NDXP_CERT, $NDXP_KEY.

@@ -69,9 +69,10 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
     std::vector<std::string> mentions;
   };
   const Case cases[] = {
-      {{"--help"}, "Usage: ndxpctl [OPTIONS] SUBCOMMAND", {"stats", "growth", "audit", "report",
-                                                          "backup", "restore", "--version",
-                                                          "NDXP_HUB", "Exit status"}},
+      {{"--help"},
+       "Usage: ndxpctl [OPTIONS] SUBCOMMAND",
+       {"stats", "growth", "audit", "report", "backup", "restore", "openapi", "--version",
+        "NDXP_HUB", "Exit status"}},
       {{"stats", "--help"},
        "Usage: ndxpctl stats",
        {"--period", "--anchor", "--group-by", "--door", "grpc, connect, rest", "--format",
@@ -93,6 +94,9 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
         "NDXP_HUB", "Exit status"}},
       {{"backup", "--help"}, "Usage: ndxpctl backup", {"--database", "--out", "pg_dump"}},
       {{"restore", "--help"}, "Usage: ndxpctl restore", {"--from", "--database", "--force"}},
+      {{"openapi", "--help"},
+       "Usage: ndxpctl openapi",
+       {"--config", "--output", "/openapi.json", "x-ndxp-purpose", "Exit status"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -124,7 +128,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{}, "ndxpctl: A subcommand is required"},
       {{"chart"},
        "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
-       "backup or restore)"},
+       "backup, restore or openapi)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -157,6 +161,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"report", "--lang", "vi"}, "ndxpctl report: --period is required"},
       {{"backup", "--database", "hub.db"}, "--out is required"},
       {{"restore", "--from", "backup"}, "--database is required"},
+      {{"openapi"}, "ndxpctl openapi: --config is required"},
       {{"audit", "verify", "--database", "a.db", "--expect-head", "12:abc"},
        "HASH must be 64 hex digits"},
   };
