@@ -161,7 +161,8 @@ class BadInputTest(unittest.TestCase):
             if not data:
                 break
             answer += data
-        self.assertTrue(answer.startswith(b"HTTP/1.1 501 "), answer[:40])
+        # "/" is no method and no REST rule maps it: 404 (the JSON door)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 404 "), answer[:40])
 
     def test_tls_without_alpn_is_http1(self):
         s = self.tls(alpn=None)
