@@ -16,8 +16,11 @@
 //    "headers": {"x-ndxp-purpose": "..."}, "timeoutMs": 500}
 // Each call prints one JSON line:
 //   {"name", "ok": true, "response": <JSON mapping>, "headers": {...}}
+//   {"name", "ok": true, "responses": [...], "headers", "trailers"}  (a server stream)
 //   {"name", "ok": false, "code": "PermissionDenied", "message": <the
-//    error's raw message>, "metadata": {...}}    (a ConnectError)
+//    error's raw message>, "metadata": {...}, "responses": [...]}
+//                                                (a ConnectError; a stream's
+//                                                messages before it)
 //   {"name", "ok": false, "code": null, "message": <what was thrown>}
 // Exit status 0 when every call was made (whatever its outcome), 2 on bad
 // usage.
@@ -66,21 +69,32 @@ async function make(call) {
   }
   const client = createClient(service, transport(call));
   const headers = {};
+  const trailers = {};
+  const options = {
+    headers: call.headers ?? {},
+    timeoutMs: call.timeoutMs,
+    onHeader: (h) => h.forEach((value, name) => { headers[name] = value; }),
+    onTrailer: (t) => t.forEach((value, name) => { trailers[name] = value; }),
+  };
+  const responses = [];  // a server stream's, as they came
   try {
-    const response = await client[call.method](fromJson(method.input, call.request), {
-      headers: call.headers ?? {},
-      timeoutMs: call.timeoutMs,
-      onHeader: (h) => h.forEach((value, name) => { headers[name] = value; }),
-    });
+    const request = fromJson(method.input, call.request);
+    if (method.methodKind === "server_streaming") {
+      for await (const response of client[call.method](request, options)) {
+        responses.push(toJson(method.output, response));
+      }
+      return { name: call.name, ok: true, responses, headers, trailers };
+    }
+    const response = await client[call.method](request, options);
     return { name: call.name, ok: true, response: toJson(method.output, response), headers };
   } catch (error) {
     if (error instanceof ConnectError) {
       return {
         name: call.name, ok: false, code: Code[error.code], message: error.rawMessage,
-        metadata: Object.fromEntries(error.metadata),
+        metadata: Object.fromEntries(error.metadata), responses,
       };
     }
-    return { name: call.name, ok: false, code: null, message: String(error) };
+    return { name: call.name, ok: false, code: null, message: String(error), responses };
   }
 }
 

@@ -239,6 +239,27 @@ class ConnectNodeCases:
                         "the connector's stream was never reset")
 
 
+    def test_a_server_stream_and_its_error(self):
+        """ReceiveInbox, server streaming: the scripted connector sends three
+        items and a trailer, or one item and NOT_FOUND."""
+        inbox = dict(file="ndxp/documents/v1/documents_pb.js", service="DocumentExchange",
+                     method="receiveInbox")
+        outcomes = self.calls(
+            self.call("stream", {}, headers={"x-fake": "stream"}, **inbox),
+            self.call("fails", {}, headers={"x-fake": "stream-fail"}, **inbox),
+            self.call("stranger", {}, who="stranger", **inbox))
+        stream = outcomes["stream"]
+        self.assertTrue(stream["ok"], stream)
+        self.assertEqual(stream["responses"], [{"cursor": "1"}, {"cursor": "2"}, {"cursor": "3"}])
+        self.assertEqual(stream["headers"]["content-type"], "application/connect+json")
+        self.assertEqual(stream["trailers"].get("x-count"), "3")
+        fails = outcomes["fails"]
+        self.assertEqual((fails["code"], fails["message"]), ("NotFound", "not here"), fails)
+        self.assertEqual(fails["responses"], [{"cursor": "1"}])
+        self.assertEqual(outcomes["stranger"]["code"], "PermissionDenied", outcomes["stranger"])
+        self.assertIn("is not granted", outcomes["stranger"]["message"])
+
+
 class Http2Test(ConnectNodeCases, unittest.TestCase):
     HTTP_VERSION = "2"
 
