@@ -560,7 +560,9 @@ void ForwardedStream::OnDownstreamClosed(uint32_t) {
 // --- The connector's answer.
 
 void ForwardedStream::OnResponseHeader(absl::string_view name, absl::string_view value) {
-  if (name == protocol::kRequestIdHeader) return;  // the hub echoes its own
+  // Only the hub sets x-ndxp-* (its request id it echoes itself): a
+  // connector's are dropped, headers and trailers, whatever the door.
+  if (absl::StartsWith(name, "x-ndxp-")) return;
   response_header_bytes_ += name.size() + value.size() + 32;
   if (response_header_bytes_ > kMaxResponseHeaderBytes) return;  // refused when complete
   if (collecting_trailers_) {

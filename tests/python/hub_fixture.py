@@ -214,10 +214,13 @@ class FakeConnector:
         elif mode in ("stream", "stream-fail"):
             # A server stream: InboxItem{cursor: 1, 2, 3} and OK with a
             # trailer, or InboxItem{cursor: 1} and NOT_FOUND.
-            conn.send_headers(stream_id, ok + [(b"x-stream", b"yes")])
+            # x-ndxp-* from a connector never reaches the caller.
+            conn.send_headers(stream_id, ok + [(b"x-stream", b"yes"),
+                                               (b"x-ndxp-consumer", b"spoofed")])
             for cursor in (1, 2, 3) if mode == "stream" else (1,):
                 conn.send_data(stream_id, b"\x00\x00\x00\x00\x02\x08" + bytes([cursor]))
-            conn.send_headers(stream_id, [(b"grpc-status", b"0"), (b"x-count", b"3")]
+            conn.send_headers(stream_id, [(b"grpc-status", b"0"), (b"x-count", b"3"),
+                                          (b"x-ndxp-receipt", b"forged")]
                               if mode == "stream" else
                               [(b"grpc-status", b"5"), (b"grpc-message", b"not here")],
                               end_stream=True)

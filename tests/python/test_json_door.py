@@ -182,6 +182,7 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(headers["content-type"], "application/connect+json")
         self.assertEqual(headers["x-stream"], "yes")
+        self.assertNotIn("x-ndxp-consumer", headers, "a connector's x-ndxp-* is dropped")
         self.assertEqual(self.envelopes(body), [
             (0, {"cursor": "1"}), (0, {"cursor": "2"}), (0, {"cursor": "3"}),
             (2, {"metadata": {"x-count": ["3"]}})])
