@@ -2,10 +2,13 @@
 
 namespace ndxp::gateway::transport {
 
-H1Deadlines::Deadline H1Deadlines::Update(const H1ServerCodec& codec, absl::Time now) {
+H1Deadlines::Deadline H1Deadlines::Update(const H1ServerCodec& codec, absl::Time now,
+                                          bool reading) {
   Reason reason = Reason::kNone;
-  if (codec.Finished()) {
-    reason = Reason::kNone;  // the connection closes once its output is out
+  if (codec.Finished() || !reading) {
+    // Finished: the connection closes once its output is out. Not reading:
+    // what the peer sent waits for the hub.
+    reason = Reason::kNone;
   } else if (codec.InHead()) {
     reason = Reason::kHead;
   } else if (codec.Idle()) {

@@ -4,7 +4,10 @@
 // closed however long it would go on, since the deadline does not move with
 // each byte. A connection with no request open or owed is closed after
 // `idle_timeout`. While a request is read or answered neither runs: the
-// call has its own deadline (limits.max_deadline_ms).
+// call has its own deadline (limits.max_deadline_ms). Nor does either run
+// while the connection does not read (back-pressure: the hub holds the
+// peer's bytes back, not the peer); a head's time starts again when reading
+// resumes.
 //
 // Example (the connection, after each Feed and each write; in the timer):
 //   H1Deadlines deadlines(limits.handshake_timeout, limits.idle_timeout);
@@ -35,8 +38,9 @@ class H1Deadlines {
       : head_timeout_(head_timeout), idle_timeout_(idle_timeout) {}
 
   // The deadline for `codec`'s state at `now`: it runs from when that state
-  // began (the head's first byte, the end of the last answer).
-  Deadline Update(const H1ServerCodec& codec, absl::Time now);
+  // began (the head's first byte, the end of the last answer, reading
+  // resumed); none while the connection is not `reading`.
+  Deadline Update(const H1ServerCodec& codec, absl::Time now, bool reading = true);
 
  private:
   const absl::Duration head_timeout_;

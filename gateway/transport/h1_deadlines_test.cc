@@ -87,5 +87,22 @@ TEST_F(H1DeadlinesTest, NoneRunsWhileARequestIsAnswered) {
   EXPECT_EQ(Read("GET /2 HT").at, now_ + absl::Seconds(10));
 }
 
+// A pipelining caller whose next head the hub holds back (the pipeline is
+// full, so the connection does not read) is not timed out for the hub's
+// wait: the head's time starts again when reading resumes (failed before:
+// 408 for a head the hub itself had not read).
+TEST_F(H1DeadlinesTest, TheHeadTimeStopsWhileTheConnectionDoesNotRead) {
+  handler_.answer = false;
+  Read("GET / HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HT");
+  EXPECT_EQ(deadlines_.Update(codec_, now_).reason, H1Deadlines::Reason::kHead);
+  now_ += absl::Seconds(5);
+  EXPECT_EQ(deadlines_.Update(codec_, now_, /*reading=*/false).reason,
+            H1Deadlines::Reason::kNone);
+  now_ += absl::Minutes(1);  // long past the head's 10 s
+  const H1Deadlines::Deadline resumed = deadlines_.Update(codec_, now_, /*reading=*/true);
+  EXPECT_EQ(resumed.reason, H1Deadlines::Reason::kHead);
+  EXPECT_EQ(resumed.at, now_ + absl::Seconds(10));
+}
+
 }  // namespace
 }  // namespace ndxp::gateway::transport

@@ -73,6 +73,7 @@ bool H1Downstream::ProduceOutput() {
   if (codec_.output_bytes() > 0 && buffered_output() < kMaxBufferedOut) {
     output()->append(codec_.TakeOutput());
   }
+  CountCodecHeld();
   return true;
 }
 
@@ -100,7 +101,7 @@ void H1Downstream::ApplyBackPressure() {
 void H1Downstream::UpdateDeadline() {
   if (lingering() || closed()) return;
   const absl::Time now = absl::Now();
-  const H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
+  const H1Deadlines::Deadline next = deadlines_.Update(codec_, now, !reading_paused());
   if (next.reason == H1Deadlines::Reason::kNone) {  // a call's own deadline runs
     ArmTimer(0);
     return;
@@ -111,7 +112,7 @@ void H1Downstream::UpdateDeadline() {
 
 void H1Downstream::OnTimer() {
   const absl::Time now = absl::Now();
-  const H1Deadlines::Deadline next = deadlines_.Update(codec_, now);
+  const H1Deadlines::Deadline next = deadlines_.Update(codec_, now, !reading_paused());
   if (next.reason == H1Deadlines::Reason::kNone || now < next.at) {
     UpdateDeadline();  // the state moved on since the timer was armed
     return;
@@ -155,7 +156,19 @@ void H1Downstream::Recheck(const TlsMaterial& material, absl::Time now) {
 
 void H1Downstream::OnClosed() {
   EndCalls();
+  CountCodecHeld(/*gone=*/true);
   thread()->ForgetHttp1Caller(this);
+}
+
+void H1Downstream::CountCodecHeld(bool gone) {
+  // Answers the codec holds for the caller count in the hub's total
+  // (limits.max_held_bytes) as a stream's do.
+  const int64_t held = gone ? 0 : static_cast<int64_t>(codec_.held_bytes());
+  if (held == codec_held_counted_) return;
+  if (HubStats* stats = thread()->context()->stats) {
+    stats->held_response_bytes.Add(thread()->index(), held - codec_held_counted_);
+  }
+  codec_held_counted_ = held;
 }
 
 void H1Downstream::EndCalls() {

@@ -112,6 +112,9 @@ class H1Downstream final : public TlsConnection, private H1RequestHandler {
   void PumpAnswers();
   // The caller is gone: every call ends unanswered.
   void EndCalls();
+  // Brings HubStats::held_response_bytes in line with the answers the codec
+  // holds (to 0 when `gone`).
+  void CountCodecHeld(bool gone = false);
 
   // Stops or resumes reading by the pipeline and the held answer bytes.
   void ApplyBackPressure();
@@ -136,6 +139,7 @@ class H1Downstream final : public TlsConnection, private H1RequestHandler {
   std::map<H1RequestId, Call> calls_;
   std::vector<H1RequestId> answered_;
   int64_t held_response_bytes_ = 0;
+  int64_t codec_held_counted_ = 0;  // of codec_.held_bytes(), in HubStats
   bool failed_ = false;  // FailConnection: closes at the next flush
   bool closing_ = false;  // drained or revoked: closes once it owes no answer
 };
