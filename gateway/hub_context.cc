@@ -7,6 +7,7 @@
 #include "common/version/version.h"
 #include "gateway/admin/statistics_methods.h"
 #include "gateway/json/openapi.h"
+#include "gateway/local/open_api_method.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -121,6 +122,9 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
       rest_services.push_back(descriptor);
     }
   }
+  // The hub's catalogue (GET /openapi.json), when the descriptor set has it.
+  const auto* catalogue = context->settings.services->FindServiceByName(kCatalogueService);
+  if (catalogue != nullptr) rest_services.push_back(catalogue);
   absl::StatusOr<std::unique_ptr<json::RestMapping>> rest =
       json::RestMapping::Compile(rest_services, context->json.get());
   if (!rest.ok()) {
@@ -133,6 +137,21 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   // agencies' names.
   context->agencies = AgencyDirectoryOf(config);
   context->openapi = OpenApiDocumentOf(*context);
+  if (catalogue != nullptr) {
+    // Its answer, made once: the document as a google.protobuf.Struct.
+    const auto* structure =
+        context->settings.services->FindMessageTypeByName("google.protobuf.Struct");
+    absl::StatusOr<std::string> document =
+        structure != nullptr ? context->json->JsonToBinary(*structure, context->openapi)
+                             : absl::NotFoundError("google.protobuf.Struct is not described");
+    if (!document.ok()) {
+      return absl::InternalError(
+          absl::StrCat("the OpenAPI document as ndxp.hub.v1.Catalogue's answer: ",
+                       document.status().message()));
+    }
+    context->local->Add(kCatalogueService, kGetOpenApiDocument,
+                        std::make_unique<OpenApiDocumentMethod>(*std::move(document)));
+  }
   if (absl::Status s = AddStatisticsMethods(
           parts.recorder != nullptr ? &config.recording() : nullptr, context->agencies,
           context->local.get());

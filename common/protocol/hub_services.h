@@ -1,5 +1,6 @@
 // The services every hub answers itself (docs/design.md "Access rights"):
-// grpc.health.v1.Health and server reflection. Grants name them as they name
+// grpc.health.v1.Health, server reflection and the API catalogue (when the
+// hub's descriptor set has ndxp/hub/v1/catalogue.proto). Grants name them as they name
 // routed services, so a member calls them only when granted; a default grant
 // to every member is a configuration line (consumer "*"), not a bypass.
 #ifndef NDXP_COMMON_PROTOCOL_HUB_SERVICES_H_
@@ -12,6 +13,7 @@ namespace ndxp::protocol {
 inline constexpr char kHealthService[] = "grpc.health.v1.Health";
 inline constexpr char kReflectionV1Service[] = "grpc.reflection.v1.ServerReflection";
 inline constexpr char kReflectionV1AlphaService[] = "grpc.reflection.v1alpha.ServerReflection";
+inline constexpr char kCatalogueService[] = "ndxp.hub.v1.Catalogue";
 
 struct HubService {
   const char* service;
@@ -27,6 +29,7 @@ inline constexpr HubService kHubServices[] = {
     {kHealthService, {"Check", "Watch"}},
     {kReflectionV1Service, {"ServerReflectionInfo", nullptr}},
     {kReflectionV1AlphaService, {"ServerReflectionInfo", nullptr}},
+    {kCatalogueService, {"GetOpenApiDocument", nullptr}},
 };
 
 // The hub service named `service`, or nullptr.

@@ -286,9 +286,9 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
   plan.purpose = std::move(decision.purpose);
 
   if (decision.local != nullptr) {
-    if (head.door != Door::kGrpc) {
+    if (head.door != Door::kGrpc && !decision.local->answers_json_door()) {
       return Refuse(plan, Refusal::kBadRequest,
-                    absl::UnimplementedError("the hub's own methods answer on the gRPC door"));
+                    absl::UnimplementedError("this method of the hub's answers on the gRPC door"));
     }
     if (!head.encoding.empty() && head.encoding != "identity") {
       return Refuse(plan, Refusal::kBadRequest,

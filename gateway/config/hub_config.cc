@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/config/host_port.h"
@@ -185,9 +186,11 @@ absl::Status CheckConsumerScope(const TextProtoFile& file, const HubSettings& se
         {{list, index}, "service"},
         absl::StrCat("\"", service, "\" is not a routed service",
                      grant ? absl::StrCat(" nor one the hub answers itself (",
-                                          protocol::kHealthService, ", ",
-                                          protocol::kReflectionV1Service, ", ",
-                                          protocol::kReflectionV1AlphaService, ")")
+                                          absl::StrJoin(protocol::kHubServices, ", ",
+                                                        [](std::string* out, const auto& s) {
+                                                          out->append(s.service);
+                                                        }),
+                                          ")")
                            : ""));
   }
   if (!method.empty() &&

@@ -37,6 +37,9 @@ class LocalMethod {
   // Answer() may wait (a database query): it runs on a worker thread, never
   // on the proxy's.
   virtual bool blocking() const { return false; }
+  // Whether the JSON door may call it too (unary, its answer transcoded);
+  // the others answer on the gRPC door only.
+  virtual bool answers_json_door() const { return false; }
   // Answers one request message. A non-OK status ends the call with it.
   virtual grpc::Status Answer(grpc::ByteBuffer* request, grpc::ByteBuffer* response) const = 0;
 };

@@ -253,6 +253,10 @@ void ForwardedStream::OnRequestHeadersDone() {
   StartDeadline(plan_.deadline);
   if (plan_.local != nullptr) {
     phase_ = Phase::kForwarding;
+    if (door_ != Door::kGrpc) {  // a hub method the JSON door may call (the catalogue)
+      connect_method_ = plan_.rest.has_value() ? plan_.rest->method
+                                               : hub_->json->FindMethod(head.path);
+    }
     local_ = std::make_unique<LocalConnector>(this, plan_.local);
     connector_ = local_.get();
     return;

@@ -32,7 +32,10 @@ HUB = None
 
 def setUpModule():
     global HUB
-    HUB = Hub(BUILD, recording="DURABLE", admin="127.0.0.1:0")
+    # The catalogue is granted to the caller's agency (not the stranger's).
+    HUB = Hub(BUILD, recording="DURABLE", admin="127.0.0.1:0",
+              extra='grants { consumer: "%s" service: "ndxp.hub.v1.Catalogue" }'
+              % IDENTITIES["caller"][0])
 
 
 def tearDownModule():
@@ -217,6 +220,23 @@ class ConnectOverHttp2Test(unittest.TestCase):
         [(flags, end)] = self.envelopes(body)
         self.assertEqual(end["error"]["code"], "unimplemented")
         self.assertIn("gRPC door", end["error"]["message"])
+
+    def test_the_catalogue_is_served_to_members_granted_it(self):
+        """GET /openapi.json: the admin listener's document, to a granted member."""
+        status, headers, body = self.curl("caller", "/openapi.json", None, method="GET")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        document = json.loads(body)
+        with urllib.request.urlopen("http://%s/openapi.json" % self.hub.admin_address) as page:
+            self.assertEqual(document, json.loads(page.read()))
+        self.assertEqual(document["openapi"], "3.1.0")
+        self.assertIn("/v1/echo", document["paths"])
+        # Through Connect too; and a member not granted it is refused.
+        status, _, body = self.curl(
+            "caller", "/ndxp.hub.v1.Catalogue/GetOpenApiDocument", b"{}")
+        self.assertEqual((status, json.loads(body)), (200, document))
+        status, _, body = self.curl("stranger", "/openapi.json", None, method="GET")
+        self.assertEqual((status, json.loads(body)["code"]), (403, "permission_denied"))
 
     def test_a_content_type_the_door_does_not_read_is_415(self):
         status, headers, body = self.curl("caller", ECHO_URL, b"<x/>", content_type="text/xml")
