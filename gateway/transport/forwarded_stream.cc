@@ -535,9 +535,11 @@ void ForwardedStream::EndStream() {
   std::optional<json::connect::ConnectError> error = json::connect::ErrorFromGrpcTrailers(trailers);
   const std::string end =
       json::connect::EncodeEndStream(error.has_value() ? &*error : nullptr, trailers);
-  SendStreamHeaders();
+  // The end first: an answer whose headers go out only now is whole, and
+  // HTTP/1.1 sends it with its length.
   response_body_.Append(reinterpret_cast<const uint8_t*>(end.data()), end.size());
   CountHeldResponse();
+  SendStreamHeaders();
   trailers_.clear();  // a Connect stream ends with its body
   caller_->ResumeResponse(/*released=*/true);
 }

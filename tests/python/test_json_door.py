@@ -198,6 +198,13 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertEqual(messages[1][0], 2)
         self.assertEqual(messages[1][1]["error"]["code"], "not_found")
         self.assertEqual(messages[1][1]["error"]["message"], "not here")
+        # A stream that ends before its first message: the hub's deadline.
+        status, _, body = self.curl("caller", INBOX_URL, request,
+                                    content_type="application/connect+json",
+                                    headers=["x-fake: hang", "connect-timeout-ms: 300"])
+        self.assertEqual(status, 200, body)
+        [(flags, end)] = self.envelopes(body)
+        self.assertEqual((flags, end["error"]["code"]), (2, "deadline_exceeded"))
 
     def test_a_refused_stream_ends_with_its_error_and_shapes_are_checked(self):
         request = b"\x00" + (2).to_bytes(4, "big") + b"{}"
