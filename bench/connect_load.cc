@@ -76,6 +76,27 @@ ConnectCall EchoConnectCall(int payload_bytes, int timeout_ms) {
   return call;
 }
 
+ConnectCall EchoGrpcCall(const std::string& message, int timeout_ms) {
+  ConnectCall call;
+  call.grpc = true;
+  const uint32_t n = static_cast<uint32_t>(message.size());
+  call.body = std::string{'\0', static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                          static_cast<char>(n >> 8), static_cast<char>(n)};
+  call.body += message;
+  call.expected_answer = call.body;
+  call.timeout_ms = timeout_ms;
+  return call;
+}
+
+std::string GrpcCodeName(int code) {
+  static const char* const kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  return code >= 0 && code <= 16 ? kNames[code] : absl::StrCat("GRPC_", code);
+}
+
 std::string AnswerCode(int http_status, absl::string_view body, absl::string_view expected_payload) {
   if (http_status == 200) {
     if (expected_payload.empty()) {
@@ -353,6 +374,7 @@ class ConnectLoad::Connection {
   struct Stream {
     Clock::time_point started;
     int status = 0;
+    int grpc_status = -1;  // grpc-h2: from the headers or trailers; -1 none
     size_t sent = 0;
     std::string body;
   };
@@ -374,12 +396,13 @@ class ConnectLoad::Connection {
                       void* user) {
     auto* self = static_cast<Connection*>(user);
     auto it = self->streams_.find(frame->hd.stream_id);
-    if (it != self->streams_.end() && frame->headers.cat == NGHTTP2_HCAT_RESPONSE &&
-        absl::string_view(reinterpret_cast<const char*>(name), name_length) == ":status") {
-      if (!absl::SimpleAtoi(absl::string_view(reinterpret_cast<const char*>(value), value_length),
-                            &it->second->status)) {
-        it->second->status = 0;
-      }
+    if (it == self->streams_.end()) return 0;
+    absl::string_view n(reinterpret_cast<const char*>(name), name_length);
+    absl::string_view v(reinterpret_cast<const char*>(value), value_length);
+    if (frame->headers.cat == NGHTTP2_HCAT_RESPONSE && n == ":status") {
+      if (!absl::SimpleAtoi(v, &it->second->status)) it->second->status = 0;
+    } else if (n == "grpc-status") {
+      if (!absl::SimpleAtoi(v, &it->second->grpc_status)) it->second->grpc_status = 2;
     }
     return 0;
   }
@@ -398,9 +421,19 @@ class ConnectLoad::Connection {
     if (it == self->streams_.end()) return 0;
     std::unique_ptr<Stream> stream = std::move(it->second);
     self->streams_.erase(it);
-    std::string code = stream->status == 0 || (error_code != NGHTTP2_NO_ERROR && stream->status == 200)
-                           ? "UNAVAILABLE"  // reset before a whole answer came
-                           : AnswerCode(stream->status, stream->body, self->load_->call_.expected_payload);
+    const ConnectCall& call = self->load_->call_;
+    std::string code;
+    if (stream->status == 0 || (error_code != NGHTTP2_NO_ERROR && stream->status == 200)) {
+      code = "UNAVAILABLE";  // reset before a whole answer came
+    } else if (!call.grpc) {
+      code = AnswerCode(stream->status, stream->body, call.expected_payload);
+    } else if (stream->grpc_status < 0) {
+      code = absl::StrCat("HTTP_", stream->status);
+    } else if (stream->grpc_status != 0) {
+      code = GrpcCodeName(stream->grpc_status);
+    } else {
+      code = call.expected_answer.empty() || stream->body == call.expected_answer ? "OK" : "BAD_ANSWER";
+    }
     self->Record(stream->started, code);
     if (Clock::now() < self->end_) self->Submit();
     return 0;
@@ -434,15 +467,24 @@ class ConnectLoad::Connection {
                                kHttps = "https", kAuthority = ":authority", kPath = ":path",
                                kType = "content-type", kJson = "application/json",
                                kVersion = "connect-protocol-version", kOne = "1",
-                               kTimeout = "connect-timeout-ms", kLength = "content-length";
+                               kTimeout = "connect-timeout-ms", kLength = "content-length",
+                               kGrpc = "application/grpc", kTe = "te", kTrailers = "trailers",
+                               kGrpcTimeout = "grpc-timeout";
       add(kMethod, kPost);
       add(kScheme, kHttps);
       add(kAuthority, call.authority);
       add(kPath, call.path);
-      add(kType, kJson);
-      add(kVersion, kOne);
-      add(kTimeout, timeout_text_);
-      add(kLength, length_text_);
+      if (call.grpc) {
+        grpc_timeout_text_ = absl::StrCat(call.timeout_ms, "m");
+        add(kType, kGrpc);
+        add(kTe, kTrailers);
+        add(kGrpcTimeout, grpc_timeout_text_);
+      } else {
+        add(kType, kJson);
+        add(kVersion, kOne);
+        add(kTimeout, timeout_text_);
+        add(kLength, length_text_);
+      }
       for (const auto& [name, value] : call.headers) add(name, value);
     }
     nghttp2_session_callbacks* callbacks;
@@ -506,7 +548,7 @@ class ConnectLoad::Connection {
   std::string request_;  // HTTP/1.1: every call's bytes
   // HTTP/2: every call's headers (pointing into load_->call_ and these).
   std::vector<nghttp2_nv> headers_;
-  std::string timeout_text_, length_text_;
+  std::string timeout_text_, length_text_, grpc_timeout_text_;
   nghttp2_session* session_ = nullptr;
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
 };

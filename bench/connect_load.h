@@ -3,6 +3,8 @@
 // client certificate, so they cannot load an mTLS-only hub).
 //
 // One thread per connection, blocking TLS (OpenSSL) on it:
+//  - grpc-h2: gRPC calls (application/grpc, the message length-prefixed,
+//    grpc-status in the trailers) on the HTTP/2 client below;
 //  - connect-h2: an nghttp2 client session (ALPN h2); the connection's share
 //    of the calls in flight as concurrent streams, each call issued as one
 //    ends;
@@ -10,7 +12,8 @@
 //    a Content-Length request, then the status line, headers and the
 //    Content-Length (or chunked) body; one request outstanding per
 //    connection, so for this door concurrency = connections.
-// A call is OK when it is answered 200 with the expected answer; otherwise
+// A call is OK when it is answered 200 with the expected answer (grpc-h2:
+// grpc-status 0, the body the expected bytes; else the status's name); otherwise
 // it counts under Connect's error code (upper case, as gRPC's names:
 // PERMISSION_DENIED), BAD_ANSWER (200 without the payload), HTTP_<status>
 // (no Connect error object), UNAVAILABLE (the connection failed; it is
@@ -42,7 +45,9 @@
 
 namespace ndxp::bench {
 
-enum class Door { kGrpc, kConnectH2, kConnectH1 };
+// kGrpcH2 is gRPC through this file's HTTP/2 client: the gRPC door loaded by
+// the same client as the JSON door's, for comparing the doors alone.
+enum class Door { kGrpc, kConnectH2, kConnectH1, kGrpcH2 };
 
 // What every call sends and what its answer must hold.
 struct ConnectCall {
@@ -54,7 +59,16 @@ struct ConnectCall {
   std::string expected_payload;
   std::vector<std::pair<std::string, std::string>> headers;  // --metadata, names lower case
   int timeout_ms = 10000;  // sent as Connect-Timeout-Ms, and the socket's read timeout
+  bool grpc = false;       // body is a gRPC frame; expected_answer the answer's whole body
+  std::string expected_answer;
 };
+
+// A gRPC call of `message` (serialized), its answer expected to be the same
+// bytes (Echo's request and response are both {bytes payload = 1}).
+ConnectCall EchoGrpcCall(const std::string& message, int timeout_ms);
+
+// The name of gRPC status `code` ("OK", "PERMISSION_DENIED", ...).
+std::string GrpcCodeName(int code);
 
 // EchoRequest{payload: payload_bytes of 'x'} in protobuf's JSON mapping, and
 // the answer the echo connector gives back.

@@ -16,6 +16,21 @@ TEST(EchoConnectCallTest, TheBodyIsTheJsonMappingOfThePayload) {
   EXPECT_EQ(call.timeout_ms, 2000);
 }
 
+TEST(EchoGrpcCallTest, TheBodyIsOneLengthPrefixedMessageAndTheAnswerTheSame) {
+  ConnectCall call = EchoGrpcCall(std::string("\x0a\x03xxx", 5), 2000);
+  EXPECT_TRUE(call.grpc);
+  EXPECT_EQ(call.body, std::string("\0\0\0\0\x05\x0a\x03xxx", 10));
+  EXPECT_EQ(call.expected_answer, call.body);
+}
+
+TEST(GrpcCodeNameTest, NamesEveryCode) {
+  EXPECT_EQ(GrpcCodeName(0), "OK");
+  EXPECT_EQ(GrpcCodeName(7), "PERMISSION_DENIED");
+  EXPECT_EQ(GrpcCodeName(16), "UNAUTHENTICATED");
+  EXPECT_EQ(GrpcCodeName(17), "GRPC_17");
+  EXPECT_EQ(GrpcCodeName(-1), "GRPC_-1");
+}
+
 TEST(AnswerCodeTest, ClassifiesAnswers) {
   struct Case {
     int status;

@@ -75,6 +75,8 @@ const char* DoorName(Door door) {
       return "connect-h2";
     case Door::kConnectH1:
       return "connect-h1";
+    case Door::kGrpcH2:
+      return "grpc-h2";
   }
   return "?";
 }
@@ -313,13 +315,17 @@ int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) 
                  "per connection: CONCURRENCY connections, --connections ignored. A Connect\n"
                  "call is OK when answered 200 with the payload sent (any JSON object with\n"
                  "--request-file, whose bytes are then the JSON body); else counted by\n"
-                 "Connect's error code, BAD_ANSWER or HTTP_<status>. No --rate with them.")
+                 "Connect's error code, BAD_ANSWER or HTTP_<status>. grpc-h2: gRPC calls\n"
+                 "on the JSON doors' HTTP/2 client, to compare the doors with one client\n"
+                 "(OK: grpc-status 0 and the answer is the request's bytes, as Echo's).\n"
+                 "No --rate but with grpc.")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, Door>{{"grpc", Door::kGrpc},
                                       {"connect-h2", Door::kConnectH2},
-                                      {"connect-h1", Door::kConnectH1}})
+                                      {"connect-h1", Door::kConnectH1},
+                                      {"grpc-h2", Door::kGrpcH2}})
                      .description(""))
-      ->type_name("grpc|connect-h2|connect-h1")
+      ->type_name("grpc|connect-h2|connect-h1|grpc-h2")
       ->default_str("grpc");
   app.add_option("--json", o->json, "write the summary as JSON")->type_name("FILE");
   app.add_option("--label", o->label, "a name for this run in the summary")->type_name("TEXT");
@@ -381,9 +387,13 @@ double MeasureCpu(const Window& window) {
 // Connect calls through the JSON door; the exit code on failure.
 int RunConnect(const Options& options, const config::v1::TlsFiles& files,
                const std::string& request_bytes, Summary* summary) {
-  ConnectCall call = EchoConnectCall(options.payload_bytes, options.timeout_ms);
+  ConnectCall call = options.door == Door::kGrpcH2
+                         ? EchoGrpcCall(request_bytes, options.timeout_ms)
+                         : EchoConnectCall(options.payload_bytes, options.timeout_ms);
   call.path = options.method;
-  if (!options.request_file.empty()) {
+  if (options.door == Door::kGrpcH2) {
+    if (!options.request_file.empty()) call.expected_answer.clear();  // any message
+  } else if (!options.request_file.empty()) {
     call.body = request_bytes;
     call.expected_payload.clear();
   }
@@ -485,7 +495,7 @@ int Main(int argc, char** argv) {
       return 2;
     }
     request_bytes = *bytes;
-  } else if (options.door != Door::kGrpc) {
+  } else if (options.door == Door::kConnectH2 || options.door == Door::kConnectH1) {
     request_bytes = EchoConnectCall(options.payload_bytes, options.timeout_ms).body;
   } else {
     ndxp::bench::v1::EchoRequest echo;

@@ -1,6 +1,7 @@
 """ndxp-bench's --door against a real hub (and the real echo connector):
 connect-h2 and connect-h1 make Connect JSON calls that the hub answers and
-records as its JSON door's, gRPC stays gRPC; a refusal, a request the hub
+records as its JSON door's, grpc and grpc-h2 (gRPC on the JSON door's
+client) gRPC calls; a refusal, a request the hub
 cannot read and usage errors are counted or refused, not passed as load.
 No timing assertion: only what the calls were and how they were counted.
 
@@ -56,7 +57,7 @@ class BenchDoorsTest(unittest.TestCase):
 
     def test_each_door_makes_calls_that_the_hub_answers_and_records_as_that_doors(self):
         for door, recorded_as in (("connect-h2", "connect"), ("connect-h1", "connect"),
-                                  ("grpc", "grpc")):
+                                  ("grpc", "grpc"), ("grpc-h2", "grpc")):
             with self.subTest(door=door):
                 before = self.audit_rows(recorded_as)
                 status, result, stderr = self.bench(door)
@@ -79,8 +80,8 @@ class BenchDoorsTest(unittest.TestCase):
         self.assertEqual(status, 0, stderr)
         self.assertEqual(result["connections"], 1)
 
-    def test_a_refused_call_counts_as_an_error_by_connects_code(self):
-        for door in ("connect-h2", "connect-h1"):
+    def test_a_refused_call_counts_as_an_error_by_its_code(self):
+        for door in ("connect-h2", "connect-h1", "grpc-h2", "grpc"):
             with self.subTest(door=door):
                 status, result, stderr = self.bench(door, who="stranger")  # granted nothing
                 self.assertEqual(status, 0, stderr)
