@@ -439,7 +439,10 @@ class ConnectLoad::Connection {
     return 0;
   }
 
+  // A new call on this session; false once it may take none (the server's
+  // GOAWAY: the connection is opened again when its calls are done).
   bool Submit() {
+    if (!nghttp2_session_check_request_allowed(session_)) return false;
     auto stream = std::make_unique<Stream>();
     nghttp2_data_provider provider{};
     provider.source.ptr = stream.get();
@@ -499,8 +502,8 @@ class ConnectLoad::Connection {
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
     nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, 16 << 20);
 
+    for (int i = 0; i < calls_; ++i) Submit();
     bool broken = false;
-    for (int i = 0; i < calls_ && !broken; ++i) broken = !Submit();
     std::string out;
     while (!broken) {
       const uint8_t* data;
@@ -513,7 +516,7 @@ class ConnectLoad::Connection {
         broken = true;
         break;
       }
-      if (streams_.empty()) break;  // past the end: every call answered
+      if (streams_.empty()) break;  // past the end, or after GOAWAY: every call answered
       if (!nghttp2_session_want_read(session_) || !ReadMore()) {
         if (errno == 0) errno = ECONNRESET;
         broken = true;
