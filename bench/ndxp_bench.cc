@@ -1,5 +1,7 @@
 // ndxp-bench: a closed-loop gRPC load generator (callback API, raw bytes), so
-// the hub, not the load generator, is what a run measures.
+// the hub, not the load generator, is what a run measures; with --door
+// connect-h2 or connect-h1, unary Connect JSON calls through the hub's JSON
+// door instead (bench/connect_load.h).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -22,10 +24,12 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/connect_load.h"
 #include "bench/latency_histogram.h"
 #include "common/logging/logging.h"
 #include "common/tls/credentials.h"
@@ -50,6 +54,7 @@ struct Options {
   int timeout_ms = 10000;
   double rate = 0;  // calls per second in all; 0: each call as the previous one ends
   std::string json;
+  Door door = Door::kGrpc;
 };
 
 const char* CodeName(grpc::StatusCode code) {
@@ -60,6 +65,20 @@ const char* CodeName(grpc::StatusCode code) {
       "UNAUTHENTICATED"};
   int i = static_cast<int>(code);
   return i >= 0 && i <= 16 ? kNames[i] : "?";
+}
+
+const char* DoorName(Door door) {
+  switch (door) {
+    case Door::kGrpc:
+      return "grpc";
+    case Door::kConnectH2:
+      return "connect-h2";
+    case Door::kConnectH1:
+      return "connect-h1";
+    case Door::kGrpcH2:
+      return "grpc-h2";
+  }
+  return "?";
 }
 
 double CpuSeconds() {
@@ -289,6 +308,25 @@ int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) 
       ->type_name("N")
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
+  app.add_option("--door", o->door,
+                 "grpc: gRPC calls (raw bytes of --method); connect-h2: unary Connect JSON\n"
+                 "calls of Echo (POST --method, application/json, {\"payload\": base64}) over\n"
+                 "HTTP/2; connect-h1: the same over HTTP/1.1 keep-alive, one call in flight\n"
+                 "per connection: CONCURRENCY connections, --connections ignored. A Connect\n"
+                 "call is OK when answered 200 with the payload sent (any JSON object with\n"
+                 "--request-file, whose bytes are then the JSON body); else counted by\n"
+                 "Connect's error code, BAD_ANSWER or HTTP_<status>. grpc-h2: gRPC calls\n"
+                 "on the JSON doors' HTTP/2 client, to compare the doors with one client\n"
+                 "(OK: grpc-status 0 and the answer is the request's bytes, as Echo's).\n"
+                 "No --rate but with grpc.")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Door>{{"grpc", Door::kGrpc},
+                                      {"connect-h2", Door::kConnectH2},
+                                      {"connect-h1", Door::kConnectH1},
+                                      {"grpc-h2", Door::kGrpcH2}})
+                     .description(""))
+      ->type_name("grpc|connect-h2|connect-h1|grpc-h2")
+      ->default_str("grpc");
   app.add_option("--json", o->json, "write the summary as JSON")->type_name("FILE");
   app.add_option("--label", o->label, "a name for this run in the summary")->type_name("TEXT");
   logging::AddLogFlags(app, *log_flags);
@@ -312,36 +350,87 @@ int ParseFlags(int argc, char** argv, Options* o, logging::LogFlags* log_flags) 
     std::pair<std::string, std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
     o->metadata.push_back(std::move(kv));
   }
+  if (o->door != Door::kGrpc && o->rate > 0) {
+    std::cerr << "ndxp-bench: --rate is for --door grpc only\nRun \"ndxp-bench --help\" for usage.\n";
+    return 2;
+  }
   return -1;
 }
 
-int Main(int argc, char** argv) {
-  Options options;
-  logging::LogFlags log_flags;
-  if (int stop = ParseFlags(argc, argv, &options, &log_flags); stop >= 0) return stop;
-  logging::InitLogging("ndxp-bench", log_flags);
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+// What a run measured, whichever the door.
+struct Summary {
+  LatencyHistogram all;
+  std::map<std::string, uint64_t> errors, answered;  // by code name
+  double cpu_used = 0;  // the load generator's, over the measured window
+  int connections = 0;
+};
 
-  std::string request_bytes;
-  if (!options.request_file.empty()) {
-    auto bytes = tls::ReadFile(options.request_file);
-    if (!bytes.ok()) {
-      logging::Log("bench").error("{}", bytes.status().message());
-      return 2;
-    }
-    request_bytes = *bytes;
-  } else {
-    ndxp::bench::v1::EchoRequest echo;
-    echo.set_payload(std::string(options.payload_bytes, 'x'));
-    request_bytes = echo.SerializeAsString();
+// The run's window: warm-up, then the measured time.
+struct Window {
+  explicit Window(const Options& options)
+      : start(Clock::now()),
+        measure_from(start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(options.warmup_s))),
+        end(measure_from + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(options.duration_s))) {}
+  Clock::time_point start, measure_from, end;
+};
+
+// Sleeps through the window; the load generator's CPU over the measured part.
+double MeasureCpu(const Window& window) {
+  std::this_thread::sleep_until(window.measure_from);
+  double cpu_start = CpuSeconds();
+  std::this_thread::sleep_until(window.end);
+  return CpuSeconds() - cpu_start;
+}
+
+// Connect calls through the JSON door; the exit code on failure.
+int RunConnect(const Options& options, const config::v1::TlsFiles& files,
+               const std::string& request_bytes, Summary* summary) {
+  ConnectCall call = options.door == Door::kGrpcH2
+                         ? EchoGrpcCall(request_bytes, options.timeout_ms)
+                         : EchoConnectCall(options.payload_bytes, options.timeout_ms);
+  call.path = options.method;
+  if (options.door == Door::kGrpcH2) {
+    if (!options.request_file.empty()) call.expected_answer.clear();  // any message
+  } else if (!options.request_file.empty()) {
+    call.body = request_bytes;
+    call.expected_payload.clear();
   }
+  for (const auto& [key, value] : options.metadata) {
+    call.headers.emplace_back(absl::AsciiStrToLower(key), value);
+  }
+  std::vector<int> calls_per_connection;
+  if (options.door == Door::kConnectH1) {
+    calls_per_connection.assign(options.concurrency, 1);
+  } else {
+    int connections = std::min(options.connections, options.concurrency);
+    for (int i = 0; i < connections; ++i) {
+      calls_per_connection.push_back(options.concurrency / connections +
+                                     (i < options.concurrency % connections ? 1 : 0));
+    }
+  }
+  auto load = ConnectLoad::Open(options.door, files, options.target, call, calls_per_connection);
+  if (!load.ok()) {
+    logging::Log("bench").error("{}", load.status().message());
+    return load.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  Window window(options);
+  (*load)->Start(window.measure_from, window.end);
+  summary->cpu_used = MeasureCpu(window);
+  ConnectTally tally = (*load)->Wait();
+  summary->all = tally.histogram;
+  summary->errors = std::move(tally.errors);
+  summary->answered = std::move(tally.answered);
+  summary->connections = static_cast<int>(calls_per_connection.size());
+  return 0;
+}
+
+// gRPC calls (raw bytes of --method); the exit code on failure.
+int RunGrpc(const Options& options, const config::v1::TlsFiles& files,
+            const std::string& request_bytes, Summary* summary) {
   grpc::Slice slice(request_bytes);
   grpc::ByteBuffer request(&slice, 1);
-
-  config::v1::TlsFiles files;
-  files.set_ca_cert(options.ca);
-  files.set_cert(options.cert);
-  files.set_key(options.key);
   auto credentials = tls::MutualTlsChannelCredentials(files);
   if (!credentials.ok()) {
     logging::Log("bench").error("{}", credentials.status().message());
@@ -360,12 +449,8 @@ int Main(int argc, char** argv) {
     stubs.push_back(std::make_unique<grpc::GenericStub>(channel));
   }
 
-  Clock::time_point start = Clock::now();
-  auto measure_from = start + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(options.warmup_s));
-  auto end = measure_from + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double>(options.duration_s));
-  Run run(options, measure_from, end);
+  Window window(options);
+  Run run(options, window.measure_from, window.end);
   std::unique_ptr<Pacer> pacer;
   if (options.rate > 0) {
     pacer = std::make_unique<Pacer>(options.rate);
@@ -375,7 +460,6 @@ int Main(int argc, char** argv) {
   for (int i = 0; i < options.concurrency; ++i) {
     loops.push_back(std::make_unique<Loop>(&run, stubs[i % stubs.size()].get(), request));
   }
-  std::this_thread::sleep_until(start);
   for (auto& loop : loops) {
     if (pacer != nullptr) {
       pacer->Schedule(loop.get());
@@ -385,19 +469,51 @@ int Main(int argc, char** argv) {
   }
 
   // CPU over the measured window only.
-  std::this_thread::sleep_until(measure_from);
-  double cpu_start = CpuSeconds();
-  std::this_thread::sleep_until(end);
-  double cpu_used = CpuSeconds() - cpu_start;
+  summary->cpu_used = MeasureCpu(window);
   run.WaitAll(options.concurrency);
-
-  LatencyHistogram all;
-  std::map<grpc::StatusCode, uint64_t> errors, answered;
   for (const auto& loop : loops) {
-    all.Merge(loop->histogram);
-    for (auto [code, n] : loop->errors) errors[code] += n;
-    for (auto [code, n] : loop->answered) answered[code] += n;
+    summary->all.Merge(loop->histogram);
+    for (auto [code, n] : loop->errors) summary->errors[CodeName(code)] += n;
+    for (auto [code, n] : loop->answered) summary->answered[CodeName(code)] += n;
   }
+  summary->connections = options.connections;
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  logging::LogFlags log_flags;
+  if (int stop = ParseFlags(argc, argv, &options, &log_flags); stop >= 0) return stop;
+  logging::InitLogging("ndxp-bench", log_flags);
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
+  std::string request_bytes;
+  if (!options.request_file.empty()) {
+    auto bytes = tls::ReadFile(options.request_file);
+    if (!bytes.ok()) {
+      logging::Log("bench").error("{}", bytes.status().message());
+      return 2;
+    }
+    request_bytes = *bytes;
+  } else if (options.door == Door::kConnectH2 || options.door == Door::kConnectH1) {
+    request_bytes = EchoConnectCall(options.payload_bytes, options.timeout_ms).body;
+  } else {
+    ndxp::bench::v1::EchoRequest echo;
+    echo.set_payload(std::string(options.payload_bytes, 'x'));
+    request_bytes = echo.SerializeAsString();
+  }
+
+  config::v1::TlsFiles files;
+  files.set_ca_cert(options.ca);
+  files.set_cert(options.cert);
+  files.set_key(options.key);
+  Summary summary;
+  int failed = options.door == Door::kGrpc ? RunGrpc(options, files, request_bytes, &summary)
+                                           : RunConnect(options, files, request_bytes, &summary);
+  if (failed != 0) return failed;
+  const LatencyHistogram& all = summary.all;
+  const std::map<std::string, uint64_t>& errors = summary.errors;
+  const double cpu_used = summary.cpu_used;
   uint64_t error_count = 0;
   for (auto [code, n] : errors) error_count += n;
   uint64_t calls = all.count() + error_count;
@@ -411,28 +527,29 @@ int Main(int argc, char** argv) {
               ms(all.Percentile(0.999)), ms(all.max()),
               static_cast<unsigned long long>(error_count),
               calls == 0 ? 0.0 : cpu_used * 1e6 / calls);
-  for (auto [code, n] : errors) {
-    std::printf("  %s: %llu\n", CodeName(code), static_cast<unsigned long long>(n));
+  for (const auto& [code, n] : errors) {
+    std::printf("  %s: %llu\n", code.c_str(), static_cast<unsigned long long>(n));
   }
 
   if (!options.json.empty()) {
     std::ostringstream json;
     json << "{\"label\": \"" << options.label << "\", \"target\": \"" << options.target
-         << "\", \"method\": \"" << options.method << "\", \"request_bytes\": "
-         << request_bytes.size() << ", \"concurrency\": " << options.concurrency
-         << ", \"connections\": " << options.connections
+         << "\", \"door\": \"" << DoorName(options.door) << "\", \"method\": \""
+         << options.method << "\", \"request_bytes\": " << request_bytes.size()
+         << ", \"concurrency\": " << options.concurrency
+         << ", \"connections\": " << summary.connections
          << ", \"duration_s\": " << options.duration_s << ", \"ok\": " << all.count()
          << ", \"errors\": " << error_count << ", \"errors_by_code\": {";
-    auto by_code = [&json](const std::map<grpc::StatusCode, uint64_t>& counts) {
+    auto by_code = [&json](const std::map<std::string, uint64_t>& counts) {
       bool first = true;
-      for (auto [code, n] : counts) {
-        json << (first ? "" : ", ") << "\"" << CodeName(code) << "\": " << n;
+      for (const auto& [code, n] : counts) {
+        json << (first ? "" : ", ") << "\"" << code << "\": " << n;
         first = false;
       }
     };
     by_code(errors);
     json << "}, \"answered_by_code\": {";
-    by_code(answered);
+    by_code(summary.answered);
     json << "}, \"requests_per_second\": " << rps << ", \"latency_ms\": {\"p50\": "
          << ms(all.Percentile(0.5)) << ", \"p90\": " << ms(all.Percentile(0.9))
          << ", \"p99\": " << ms(all.Percentile(0.99)) << ", \"p999\": "
