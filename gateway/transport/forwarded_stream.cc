@@ -1,6 +1,7 @@
 #include "gateway/transport/forwarded_stream.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include <grpcpp/support/byte_buffer.h>
@@ -41,12 +42,15 @@ int StatusCodeOf(const HeaderList& trailers) {
 constexpr absl::string_view kHealthCheck = "/grpc.health.v1.Health/Check";
 
 // A gRPC message frame (uncompressed) around `payload`.
+// The 5-byte prefix of an uncompressed gRPC message of `length` bytes.
+std::array<char, 5> MessagePrefix(size_t length) {
+  return {0, static_cast<char>(length >> 24), static_cast<char>(length >> 16),
+          static_cast<char>(length >> 8), static_cast<char>(length)};
+}
+
 void AppendMessage(absl::string_view payload, ByteQueue* out) {
-  uint8_t prefix[5] = {0, static_cast<uint8_t>(payload.size() >> 24),
-                       static_cast<uint8_t>(payload.size() >> 16),
-                       static_cast<uint8_t>(payload.size() >> 8),
-                       static_cast<uint8_t>(payload.size())};
-  out->Append(prefix, sizeof(prefix));
+  const std::array<char, 5> prefix = MessagePrefix(payload.size());
+  out->Append(reinterpret_cast<const uint8_t*>(prefix.data()), prefix.size());
   out->Append(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
 }
 
@@ -425,13 +429,11 @@ absl::Status ForwardedStream::FrameConnectRequest() {
   if (!message.ok()) return message.status();
   // The scanner sees the frame as the connector will: counted, and refused
   // over the limit.
-  std::string frame;
-  ByteQueue framed;
-  AppendMessage(*message, &framed);
-  frame.resize(framed.size());
-  framed.Take(reinterpret_cast<uint8_t*>(frame.data()), frame.size());
-  if (absl::Status s = request_messages_.Feed(frame); !s.ok()) return s;
-  request_body_.Append(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
+  // (No copy of the frame: the scanner reads the prefix, then the message.)
+  const std::array<char, 5> prefix = MessagePrefix(message->size());
+  if (absl::Status s = request_messages_.Feed({prefix.data(), prefix.size()}); !s.ok()) return s;
+  if (absl::Status s = request_messages_.Feed(*message); !s.ok()) return s;
+  AppendMessage(*message, &request_body_);
   return absl::OkStatus();
 }
 
