@@ -46,14 +46,23 @@ void Recorder::Record(int shard, TransactionRecord record, Committed committed) 
   Enqueue(shard, {std::move(record), std::move(committed)});
 }
 
+void Recorder::Record(int shard, TransactionRecord record, CommitListener* listener,
+                      uint64_t tag) {
+  Enqueue(shard, {std::move(record), nullptr, /*refusal=*/false, listener, tag});
+}
+
 void Recorder::Enqueue(int shard, Item item) {
   Shard& s = *shards_[static_cast<size_t>(shard) % shards_.size()];
   {
     absl::MutexLock lock(&s.mu);
     s.items.push_back(std::move(item));
   }
-  queued_.fetch_add(1);
-  WakeWriter();
+  // Only the record that makes the queue non-empty may find the writer
+  // asleep: with records already waiting, it is awake, or it sees them
+  // before it sleeps (it checks queued_ after setting writer_idle_ and
+  // lowers queued_ only by what it took). Under load the writer is busy
+  // committing and no caller touches wake_mu_.
+  if (queued_.fetch_add(1) == 0) WakeWriter();
 }
 
 void Recorder::WakeWriter() {
@@ -141,11 +150,30 @@ void Recorder::WriterLoop() {
       logging::Log("recording").error("recording {} transactions failed: {}", records.size(),
                                       status.message());
     }
-    for (Item& item : batch) {
-      if (item.committed) item.committed(status);
-    }
+    ReportCommit(batch, status);
     MaybeCheckpoint(/*force=*/false);
   }
+}
+
+void Recorder::ReportCommit(const std::vector<Item>& batch, const absl::Status& status) {
+  listener_tags_.clear();
+  for (const Item& item : batch) {
+    if (item.committed) item.committed(status);
+    if (item.listener == nullptr) continue;
+    auto tags = std::find_if(listener_tags_.begin(), listener_tags_.end(),
+                             [&](const ListenerTags& t) { return t.listener == item.listener; });
+    if (tags == listener_tags_.end()) {
+      listener_tags_.push_back({item.listener, {}});
+      tags = listener_tags_.end() - 1;
+    }
+    tags->tags.push_back(item.tag);
+  }
+  // One call per listener, however many of its records the batch held:
+  // each is one wake-up of its thread, not one per answer.
+  for (ListenerTags& of_one : listener_tags_) {
+    of_one.listener->OnCommitted(status, std::move(of_one.tags));
+  }
+  listener_tags_.clear();
 }
 
 void Recorder::MaybeCheckpoint(bool force) {

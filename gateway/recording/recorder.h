@@ -7,8 +7,16 @@
 //   recorder.Record(0, std::move(record), [](const absl::Status& s) {
 //     // runs on the writer thread once the record's batch is committed
 //   });
+//   recorder.Record(1, std::move(other), &loop_thread, /*tag=*/serial);
+//   // loop_thread.OnCommitted(status, {serial, ...}): once per batch
 //   ...
 //   recorder.Stop();  // writes what is queued, then joins the writer
+//
+// Answers that wait for their record (durable mode) are released through a
+// CommitListener, one per proxy thread: after each commit the writer calls
+// each listener once with the tags of all its records in the batch, so a
+// proxy thread is woken once per batch rather than once per answer (issue
+// 21: the durable hub's extra CPU was context switches and wake-ups).
 //
 // Refused calls (RecordRefusal) share the queue but are bounded: an attacker
 // who makes the hub refuse calls at line rate cannot grow it without limit.
@@ -47,6 +55,19 @@
 
 namespace ndxp::gateway {
 
+// Learns the outcome of the commits of records handed to Recorder::Record
+// with it, a batch at a time (typically: a proxy thread releasing the
+// answers that waited for their records).
+class CommitListener {
+ public:
+  virtual ~CommitListener() = default;
+  // Runs on the writer thread, once per commit that held records of this
+  // listener: `tags` are theirs, in the order they were queued, and
+  // `status` is the outcome of every one of them (one commit, one status).
+  // Must not block: the next batch waits.
+  virtual void OnCommitted(const absl::Status& status, std::vector<uint64_t> tags) = 0;
+};
+
 // Thread-safe. No lock is shared by the callers: each shard (one per proxy
 // thread) has its own, taken by that thread and, once per batch, the writer.
 class Recorder {
@@ -71,6 +92,10 @@ class Recorder {
   // Queues `record` on `shard` (0 <= shard < shards). `committed`, if set,
   // is called after the batch holding the record was committed or failed.
   void Record(int shard, TransactionRecord record, Committed committed = nullptr);
+  // Queues `record` on `shard`; once its batch is committed or failed,
+  // `listener` (not owned; it outlives the commit) gets `tag` among the
+  // tags of its batch's OnCommitted call.
+  void Record(int shard, TransactionRecord record, CommitListener* listener, uint64_t tag);
 
   // Queues a refused call's record, or drops it (counted) when
   // kMaxQueuedRefusals refusals are waiting already. Nobody waits for it.
@@ -106,6 +131,13 @@ class Recorder {
     TransactionRecord record;
     Committed committed;
     bool refusal = false;
+    CommitListener* listener = nullptr;  // if set, gets `tag` after the commit
+    uint64_t tag = 0;
+  };
+  // What one listener learns of a commit.
+  struct ListenerTags {
+    CommitListener* listener;
+    std::vector<uint64_t> tags;
   };
   struct Shard {
     absl::Mutex mu;
@@ -124,6 +156,9 @@ class Recorder {
   // On the writer: signs and keeps the head if it moved and `force` or the
   // checkpoint is due.
   void MaybeCheckpoint(bool force);
+  // On the writer, after `batch`'s commit: its callbacks, then one
+  // OnCommitted per listener with all of that listener's tags.
+  void ReportCommit(const std::vector<Item>& batch, const absl::Status& status);
 
   const std::unique_ptr<TransactionStore> store_;  // used by the writer only
   const std::unique_ptr<CheckpointSigner> signer_;
@@ -138,6 +173,9 @@ class Recorder {
   // The writer's: when the next summary window of any shard ends.
   absl::Time summary_due_ = absl::InfiniteFuture();
   std::vector<std::unique_ptr<Shard>> shards_;
+  // The writer's, during ReportCommit: a few listeners (one per proxy
+  // thread), so a vector searched in order.
+  std::vector<ListenerTags> listener_tags_;
 
   // Waking the writer: callers signal only when it may be asleep.
   std::atomic<uint64_t> queued_{0};

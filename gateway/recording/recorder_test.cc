@@ -137,6 +137,123 @@ TEST(RecorderTest, AFailedCommitIsReportedToEveryRecordOfTheBatch) {
   EXPECT_EQ(recorder.failed_records(), 1u);
 }
 
+// The writer runs on its own thread: what it does next (after a move of the
+// fake clock, a commit) is awaited (bounded), never slept for.
+template <typename Condition>
+bool Eventually(Condition condition) {
+  for (int i = 0; i < 20000; ++i) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return condition();
+}
+
+// A proxy thread's side of the release: remembers each OnCommitted call.
+class FakeListener : public CommitListener {
+ public:
+  struct Call {
+    absl::Status status;
+    std::vector<uint64_t> tags;
+  };
+  void OnCommitted(const absl::Status& status, std::vector<uint64_t> tags) override {
+    absl::MutexLock lock(&mu_);
+    calls_.push_back({status, std::move(tags)});
+  }
+  std::vector<Call> calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);
+};
+
+// Holds the writer inside the commit callback of a first record, so that
+// what is queued meanwhile is the next batch, whole.
+class HeldWriter {
+ public:
+  explicit HeldWriter(Recorder& recorder) {
+    recorder.Record(0, Named("held"), [this](const absl::Status&) {
+      held_.Notify();
+      release_.WaitForNotification();
+    });
+    held_.WaitForNotification();
+  }
+  void Release() { release_.Notify(); }
+
+ private:
+  absl::Notification held_, release_;
+};
+
+TEST(RecorderTest, ABatchReleasesEachListenersRecordsWithOneCall) {
+  auto store = std::make_unique<FakeStore>();
+  Recorder recorder(std::move(store), 2);
+  FakeListener thread0, thread1;
+  HeldWriter writer(recorder);
+  for (uint64_t serial = 1; serial <= 5; ++serial) {
+    recorder.Record(0, Named(absl::StrCat("a", serial)), &thread0, serial);
+  }
+  for (uint64_t serial = 10; serial <= 12; ++serial) {
+    recorder.Record(1, Named(absl::StrCat("b", serial)), &thread1, serial);
+  }
+  recorder.RecordRefusal(0, Refused("000.00.00.H99/m"));  // waited for by nobody
+  writer.Release();
+  recorder.Stop();
+  EXPECT_EQ(recorder.batches(), 2u) << "the held record's, then all the others'";
+  const std::vector<FakeListener::Call> calls0 = thread0.calls();
+  ASSERT_EQ(calls0.size(), 1u) << "one wake-up of thread 0 for its five answers";
+  EXPECT_TRUE(calls0[0].status.ok());
+  EXPECT_EQ(calls0[0].tags, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  const std::vector<FakeListener::Call> calls1 = thread1.calls();
+  ASSERT_EQ(calls1.size(), 1u);
+  EXPECT_EQ(calls1[0].tags, (std::vector<uint64_t>{10, 11, 12}));
+}
+
+TEST(RecorderTest, AFailedBatchReleasesEveryListenedRecordWithTheError) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 1);
+  FakeListener thread0;
+  HeldWriter writer(recorder);
+  fake->set_fail(true);
+  for (uint64_t serial = 1; serial <= 4; ++serial) {
+    recorder.Record(0, Named(absl::StrCat(serial)), &thread0, serial);
+  }
+  writer.Release();
+  recorder.Stop();
+  const std::vector<FakeListener::Call> calls = thread0.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].status.code(), absl::StatusCode::kUnavailable)
+      << "every answer of the batch becomes UNAVAILABLE";
+  EXPECT_EQ(calls[0].tags, (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(recorder.failed_records(), 4u);
+  EXPECT_EQ(fake->records(), 1u) << "only the held record is in the store";
+}
+
+TEST(RecorderTest, AListenerHearsOfEachBatchThatHeldItsRecords) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 1);
+  FakeListener thread0;
+  {
+    HeldWriter writer(recorder);
+    recorder.Record(0, Named("1"), &thread0, 1);
+    fake->set_fail(true);  // batch 2 (record 1) fails...
+    writer.Release();
+    EXPECT_TRUE(Eventually([&] { return thread0.calls().size() == 1; }));
+  }
+  fake->set_fail(false);  // ...batch 3 (record 2) commits
+  recorder.Record(0, Named("2"), &thread0, 2);
+  recorder.Stop();
+  const std::vector<FakeListener::Call> calls = thread0.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(calls[0].tags, std::vector<uint64_t>{1});
+  EXPECT_TRUE(calls[1].status.ok());
+  EXPECT_EQ(calls[1].tags, std::vector<uint64_t>{2});
+}
+
 TEST(RecorderTest, RefusalsPastTheBoundAreDroppedAndCountedForwardedCallsNever) {
   auto store = std::make_unique<FakeStore>();
   FakeStore* fake = store.get();
@@ -184,17 +301,6 @@ TEST(RecorderTest, StatsCountBatchesAndTheLastCommitsOutcome) {
   fake->set_fail(false);
   record_and_wait("d");
   EXPECT_TRUE(recorder.last_commit_ok());
-}
-
-// The writer runs on its own thread: what it does after a move of the fake
-// clock is awaited (bounded), never slept for.
-template <typename Condition>
-bool Eventually(Condition condition) {
-  for (int i = 0; i < 20000; ++i) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return condition();
 }
 
 class RecorderCheckpointTest : public ::testing::Test {

@@ -736,17 +736,9 @@ void ForwardedStream::Complete() {
     return Release();
   }
   // The answer waits for its record's commit; the commit's outcome comes
-  // back on the recorder's thread and is handed to this stream's thread.
-  TransportThread* thread = thread_;
-  uint64_t serial = serial_;
-  recorder->Record(thread_->index(), std::move(record_),
-                   [thread, serial](const absl::Status& status) {
-                     thread->Post([thread, serial, status] {
-                       if (ForwardedStream* stream = thread->Find(serial)) {
-                         stream->OnRecorded(status);
-                       }
-                     });
-                   });
+  // back to this stream's thread with its batch's (OnCommitted), which calls
+  // OnRecorded if the stream is still there.
+  recorder->Record(thread_->index(), std::move(record_), thread_, serial_);
 }
 
 void ForwardedStream::TakeOutcome(std::optional<absl::Duration> connector_time) {

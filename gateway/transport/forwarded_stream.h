@@ -110,6 +110,10 @@ class ForwardedStream {
   bool forwarding() const { return phase_ == Phase::kForwarding; }
   // Ends the call with a status made by the hub (after admission).
   void FailWith(const absl::Status& status);
+  // The call's record was committed (or failed: the answer becomes
+  // UNAVAILABLE); the answer is released. On this stream's thread
+  // (TransportThread::OnCommitted).
+  void OnRecorded(const absl::Status& status);
 
   // --- For the caller side (caller_side.h): the answer it sends.
   // Answer bytes not yet taken by the caller side (it takes them with
@@ -196,7 +200,6 @@ class ForwardedStream {
   void CancelUpstream();
   // The outcome (trailers_) is known: record it, then Release().
   void Complete();
-  void OnRecorded(const absl::Status& status);
   // Fills in the transaction's outcome and counts it (once);
   // `connector_time` as CallMetrics::OnTransaction takes it.
   void TakeOutcome(std::optional<absl::Duration> connector_time);

@@ -86,6 +86,14 @@ void TransportThread::Post(std::function<void()> task) {
   ev_async_send(loop_, &async_);
 }
 
+void TransportThread::OnCommitted(const absl::Status& status, std::vector<uint64_t> serials) {
+  Post([this, status, serials = std::move(serials)] {
+    for (uint64_t serial : serials) {
+      if (ForwardedStream* stream = Find(serial)) stream->OnRecorded(status);
+    }
+  });
+}
+
 void TransportThread::SetContext(std::shared_ptr<const HubContext> context) {
   Post([this, context = std::move(context)]() mutable {
     context_ = std::move(context);

@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/hub_context.h"
+#include "gateway/recording/recorder.h"
 #include "gateway/transport/connector_pool.h"
 #include "gateway/transport/frame_guard.h"
 #include "gateway/transport/tls/tls_reloader.h"
@@ -74,8 +75,10 @@ struct TransportShared {
   EndpointHealthBoard* health = nullptr;  // what the active health checks found
 };
 
-// A Connector for its own ConnectorPool: it opens Upstreams.
-class TransportThread final : private Connector {
+// A Connector for its own ConnectorPool: it opens Upstreams. The
+// CommitListener of its streams' records: it releases the answers that
+// waited for them.
+class TransportThread final : private Connector, public CommitListener {
  public:
   TransportThread(int index, int listen_fd, const TransportShared* shared,
          std::shared_ptr<const HubContext> context);
@@ -88,6 +91,13 @@ class TransportThread final : private Connector {
 
   // Runs `task` on this worker's thread, soon. Thread-safe.
   void Post(std::function<void()> task);
+  // CommitListener, on the recorder's writer thread: the records of the
+  // streams `serials` (ForwardedStream::serial) were committed, or failed,
+  // with `status`. One Post for them all, so a batch of answers costs this
+  // thread one wake-up, not one per answer (issue 21: a perf profile of the
+  // durable hub put 14% of its time in context switches and 3.5% in
+  // wake-ups, SQLite 7.8%). Streams gone since are skipped.
+  void OnCommitted(const absl::Status& status, std::vector<uint64_t> serials) override;
   void SetContext(std::shared_ptr<const HubContext> context);
   // Re-checks every caller's certificate against `material` (after a
   // reload): the revoked and expired are sent away. Thread-safe.
