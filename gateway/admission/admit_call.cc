@@ -32,7 +32,7 @@ absl::Status CheckGrpcRequest(absl::string_view method, absl::string_view conten
     return absl::InvalidArgumentError(
         absl::StrCat("gRPC calls are HTTP/2 POST requests, not \"", method, "\""));
   }
-  if (!absl::StartsWith(content_type, "application/grpc")) {
+  if (!IsGrpcContentType(content_type)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "content-type \"", content_type, "\" is not application/grpc"));
   }

@@ -302,6 +302,8 @@ TEST_F(AdmitCallTest, EveryRefusalKindHasItsStatusAndMessage) {
        absl::StatusCode::kInvalidArgument, "POST"},
       {"not gRPC's content type", Request().Set("content-type", "application/json"), kCaller,
        Refusal::kBadRequest, absl::StatusCode::kInvalidArgument, "application/json"},
+      {"gRPC-Web is another protocol", Request().Set("content-type", "application/grpc-web"),
+       kCaller, Refusal::kBadRequest, absl::StatusCode::kInvalidArgument, "application/grpc-web"},
       {"a malformed grpc-timeout", Request().Set("grpc-timeout", "1.5S"), kCaller,
        Refusal::kBadRequest, absl::StatusCode::kInvalidArgument, "grpc-timeout"},
       {"too large with the hub's own headers", Request().Set("x-big", std::string(7600, 'b')),

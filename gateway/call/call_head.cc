@@ -1,6 +1,8 @@
 #include "gateway/call/call_head.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 
 namespace ndxp::gateway {
 
@@ -23,6 +25,11 @@ bool IsMethodPath(absl::string_view path) {
     }
   }
   return !word_start;
+}
+
+bool IsGrpcContentType(absl::string_view content_type) {
+  if (!absl::ConsumePrefix(&content_type, "application/grpc")) return false;
+  return content_type.empty() || content_type.front() == '+' || content_type.front() == ';';
 }
 
 }  // namespace ndxp::gateway

@@ -69,6 +69,10 @@ struct CallHead {
 // kept in the audit row.
 bool IsMethodPath(absl::string_view path);
 
+// Whether `content_type` is gRPC's: "application/grpc", alone or with a
+// "+codec" or parameters ("application/grpc-web" is another protocol).
+bool IsGrpcContentType(absl::string_view content_type);
+
 }  // namespace ndxp::gateway
 
 #endif  // NDXP_GATEWAY_CALL_CALL_HEAD_H_

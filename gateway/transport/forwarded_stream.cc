@@ -234,13 +234,13 @@ void ForwardedStream::OnRequestHeadersDone() {
   CallHead head;
   head.header_bytes = request_header_bytes_;
   for (const auto& [name, value] : request_headers_) head.Add(name, value);
-  // The gRPC door takes application/grpc (and +proto, ...) on HTTP/2; every
+  // The gRPC door takes application/grpc (and +proto, ...; not -web) on HTTP/2; every
   // other request goes to the JSON door, which answers a content type it
   // does not read with 415, as gRPC's own servers do. HTTP/1.1 carries only
   // the JSON door (it has no trailers for gRPC).
   // The JSON door reads a method's path ("/package.Service/Method") as
   // Connect's, any other as REST (google.api.http rules).
-  if (!caller_->CarriesGrpc() || !absl::StartsWith(head.content_type, "application/grpc")) {
+  if (!caller_->CarriesGrpc() || !IsGrpcContentType(head.content_type)) {
     head.door = IsMethodPath(head.path.substr(0, head.path.find('?'))) ? Door::kConnect
                                                                        : Door::kRest;
     // A streaming Connect call's refusal is a stream's end, not an HTTP error.

@@ -247,10 +247,13 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertEqual((status, json.loads(body)["code"]), (403, "permission_denied"))
 
     def test_a_content_type_the_door_does_not_read_is_415(self):
-        status, headers, body = self.curl("caller", ECHO_URL, b"<x/>", content_type="text/xml")
-        self.assertEqual(status, 415, body)
-        self.assertEqual(json.loads(body)["code"], "invalid_argument")
-        self.assertIn("content-type", json.loads(body)["message"])
+        # gRPC-Web is not gRPC: on HTTP/2 it comes to the JSON door too.
+        for content_type in ("text/xml", "application/grpc-web"):
+            status, headers, body = self.curl("caller", ECHO_URL, b"<x/>",
+                                              content_type=content_type)
+            self.assertEqual(status, 415, body)
+            self.assertEqual(json.loads(body)["code"], "invalid_argument")
+            self.assertIn("content-type", json.loads(body)["message"])
 
     def test_a_refused_path_with_a_personal_id_leaves_it_nowhere(self):
         """No audit row, log line or metric keeps a path the hub does not route."""
