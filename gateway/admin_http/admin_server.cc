@@ -140,6 +140,12 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
   server.set_keep_alive_timeout(2);
   server.set_keep_alive_max_count(100);
   server.set_payload_max_length(64 * 1024);
+  // httplib's default adds SO_REUSEPORT, with which a second process of the
+  // same user could listen on the same port beside this one, unnoticed.
+  server.set_socket_options([](int socket) {
+    int one = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  });
   admin->Route();
 
   size_t colon = listen.rfind(':');

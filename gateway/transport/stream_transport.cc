@@ -21,9 +21,9 @@ namespace {
 // republished in place).
 constexpr absl::Duration kTlsCheckInterval = absl::Seconds(2);
 
-// A listening socket on `listen` ("host:port"), with SO_REUSEPORT so every
-// thread has its own and the kernel spreads connections over them.
-absl::StatusOr<int> Listen(const std::string& listen, int port) {
+// A listening socket on `listen` ("host:port"); `shared`: with SO_REUSEPORT,
+// so every thread has its own and the kernel spreads connections over them.
+absl::StatusOr<int> Listen(const std::string& listen, int port, bool shared = true) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("listen \"", listen, "\" is not host:port"));
@@ -47,10 +47,10 @@ absl::StatusOr<int> Listen(const std::string& listen, int port) {
   int one = 1;
   if (fd >= 0) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (shared) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   }
   bool ok = fd >= 0 && ::bind(fd, found->ai_addr, found->ai_addrlen) == 0 &&
-            ::listen(fd, 1024) == 0;
+            ::listen(fd, shared ? 1024 : 1) == 0;
   int error = errno;
   freeaddrinfo(found);
   if (!ok) {
@@ -119,6 +119,14 @@ absl::StatusOr<std::unique_ptr<StreamTransport>> StreamTransport::Start(
   size_t colon = listen.rfind(':');
   int port = colon == std::string::npos ? 0 : std::atoi(listen.c_str() + colon + 1);
   std::vector<int> sockets;
+  // SO_REUSEPORT would let this hub share a port another process of the same
+  // user listens on (another hub, a test's server), each taking part of the
+  // connections: a socket without it finds the port in use first.
+  if (port != 0) {
+    absl::StatusOr<int> probe = Listen(listen, port, /*shared=*/false);
+    if (!probe.ok()) return probe.status();
+    ::close(*probe);
+  }
   for (int i = 0; i < std::max(threads, 1); ++i) {
     absl::StatusOr<int> fd = Listen(listen, port);
     if (!fd.ok()) {

@@ -21,16 +21,19 @@ Run by ctest:  test_deploy.py BUILD_DIR
 """
 
 import glob
+import json
 import importlib.machinery
 import importlib.util
 import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.request
 
 import yaml
 from google.protobuf import text_format
@@ -149,6 +152,32 @@ class DeployTest(unittest.TestCase):
         self.assertEqual(len(set(ports.values())), len(ports), ports)
         self.assertTrue(all(p < ephemeral_low for p in ports.values()), ports)
         self.assertEqual(FEDERATION.stable_ports(state), ports, "kept in the state directory")
+
+    def test_local_federation_starts_again_on_new_ports_when_one_is_taken(self):
+        # A port chosen free can be taken before the process binds it (by
+        # another federation choosing at the same moment, or a test's
+        # server): `up` failed with "cannot listen". The hub's admin port
+        # here is held by a socket before `up` runs.
+        state = tempfile.mkdtemp(dir=self.dir)
+        ports = FEDERATION.stable_ports(state)
+        with socket.create_server(("127.0.0.1", ports["hub-admin"])):
+            up = subprocess.run(
+                [sys.executable, os.path.join(DEPLOY, "local", "federation"), "up",
+                 "--state", state, "--bin", BIN, "--population", "20",
+                 "--descriptors", os.path.join(BUILD, "share", "ndxp", "services.binpb")],
+                capture_output=True, text=True, timeout=300)
+            try:
+                self.assertEqual(up.returncode, 0, up.stdout + up.stderr)
+                self.assertIn("its port was taken meanwhile: starting again on new ports",
+                              up.stdout)
+                with open(os.path.join(state, "endpoints.json")) as f:
+                    admin = json.load(f)["admin"]
+                self.assertNotEqual(admin, "127.0.0.1:%d" % ports["hub-admin"])
+                with urllib.request.urlopen("http://%s/healthz" % admin, timeout=10) as r:
+                    self.assertEqual(r.status, 200)
+            finally:
+                subprocess.run([sys.executable, os.path.join(DEPLOY, "local", "federation"),
+                                "down", "--state", state], capture_output=True, timeout=120)
 
     def test_local_federation_down_stops_every_process_together(self):
         # Each stand-in for a hub or connector, on SIGTERM, finishes only

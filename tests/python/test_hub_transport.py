@@ -14,6 +14,7 @@ import signal
 import socket
 import ssl
 import struct
+import subprocess
 import sys
 import time
 import unittest
@@ -390,6 +391,42 @@ class HealthTest(TransportTest):
             self.assertGreater(self.probes("unreachable"), before["unreachable"])
         finally:
             self.hub.start_echo()
+
+    def second_hub_on(self, listen, admin):
+        """ndxp-hub started from the running hub's configuration on other
+        addresses: its exit status and output (None if it came up)."""
+        with open(self.hub.config_path) as f:
+            text = f.read().replace('listen: "127.0.0.1:0"', 'listen: "%s"' % listen, 1)
+        text = text.replace('admin { listen: "127.0.0.1:0" }', 'admin { listen: "%s" }' % admin)
+        config = os.path.join(self.hub.dir, "second-hub.textproto")
+        with open(config, "w") as f:
+            f.write(text)
+        ready = os.path.join(self.hub.dir, "second-hub.ready")
+        process = subprocess.Popen(
+            [os.path.join(BUILD, "bin", "ndxp-hub"), "--config", config, "--ready-file", ready],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        while process.poll() is None and not os.path.exists(ready):
+            time.sleep(0.02)
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+            return None
+        return process.returncode, process.communicate()[0]
+
+    def test_a_second_hub_on_a_port_in_use_does_not_start(self):
+        # Both listeners set SO_REUSEPORT (the transport's, so each thread has
+        # its own socket; httplib's by default): a second hub of the same user
+        # on the first one's port started and took part of its connections.
+        for listen, admin, field in ((self.hub.address, "127.0.0.1:0", ""),
+                                     ("127.0.0.1:0", self.hub.admin_address, "admin.listen: ")):
+            with self.subTest(listen=listen, admin=admin):
+                ended = self.second_hub_on(listen, admin)
+                self.assertIsNotNone(ended, "the second hub came up")
+                status, output = ended
+                self.assertNotEqual(status, 0)
+                in_use = admin if field else listen
+                self.assertIn("%scannot listen on %s" % (field, in_use), output)
+        self.assert_hub_serves()
 
     def transactions(self):
         """Every call counted in ndxp_transactions_total, whatever its labels."""
