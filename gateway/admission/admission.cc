@@ -132,6 +132,7 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
   }
 
   decision.route = route;
+  decision.notice_deferral = tables.policy->NoticeDeferral(*identity, *route);
   decision.upstream_headers.emplace_back(protocol::kConsumerHeader, identity->spiffe_id);
   decision.upstream_headers.emplace_back(protocol::kRequestIdHeader, decision.request_id);
   if (has_purpose) decision.upstream_headers.emplace_back(protocol::kPurposeHeader, purpose);

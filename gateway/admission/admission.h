@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/call/call_head.h"
@@ -68,6 +69,9 @@ struct AdmissionDecision {
   // unauthenticated) and the purpose decoded to UTF-8 text.
   std::string consumer;
   std::string purpose;
+  // How long the call stays hidden from the person it is about (the grant's
+  // defer_subject_notice; zero: not hidden).
+  absl::Duration notice_deferral = absl::ZeroDuration();
 };
 
 // Identity, header rules, route, access rights and purpose, in that order.

@@ -284,6 +284,7 @@ void AdmitCall(const AdmissionContext& context, const CallHead& head, const Call
   plan.deadline = std::min(caller_timeout.value_or(context.default_deadline), cap);
   plan.consumer = std::move(decision.consumer);
   plan.purpose = std::move(decision.purpose);
+  plan.notice_deferral = decision.notice_deferral;
 
   if (decision.local != nullptr) {
     if (head.door != Door::kGrpc && !decision.local->answers_json_door()) {

@@ -121,6 +121,7 @@ struct CallPlan {
   // For the transaction: "agency/subsystem" and the purpose as UTF-8 text.
   std::string consumer;
   std::string purpose;
+  absl::Duration notice_deferral = absl::ZeroDuration();  // AdmissionDecision's
   absl::Duration deadline;  // the call's, from now
   // The exact header block for the connector (pseudo-headers first;
   // ":authority" is the longest endpoint until the pool chooses one).

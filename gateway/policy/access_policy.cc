@@ -7,12 +7,29 @@
 
 namespace ndxp::gateway {
 
-void AccessPolicy::Granted::Add(const std::string& consumer) {
+void AccessPolicy::Granted::Add(const std::string& consumer, absl::Duration deferral) {
   if (consumer == protocol::kEveryMember) {
     every_member = true;
   } else {
     consumers.insert(consumer);
   }
+  if (deferral > absl::ZeroDuration()) {
+    absl::Duration& longest = deferrals[consumer];
+    longest = std::max(longest, deferral);
+  }
+}
+
+absl::Duration AccessPolicy::Granted::NoticeDeferral(const ConsumerIdentity& consumer) const {
+  absl::Duration longest = absl::ZeroDuration();
+  if (deferrals.empty()) return longest;
+  for (absl::string_view entry :
+       {absl::string_view(protocol::kEveryMember), absl::string_view(consumer.agency),
+        absl::string_view(consumer.agency_subsystem)}) {
+    if (auto it = deferrals.find(entry); it != deferrals.end()) {
+      longest = std::max(longest, it->second);
+    }
+  }
+  return longest;
 }
 
 std::vector<std::string> AccessPolicy::GrantedTo(const MethodRoute& method) const {
@@ -28,10 +45,24 @@ absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::Build(
   std::unique_ptr<AccessPolicy> policy(new AccessPolicy());
   policy->granted_.resize(routes.methods().size());
   for (const auto& grant : config.grants()) {
+    const absl::Duration deferral =
+        absl::Seconds(grant.defer_subject_notice().seconds()) +
+        absl::Nanoseconds(grant.defer_subject_notice().nanos());
+    if (deferral < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "grant to ", grant.consumer(), " of ", grant.service(),
+          ": defer_subject_notice is negative"));
+    }
     if (const protocol::HubService* own = protocol::FindHubService(grant.service())) {
+      if (deferral > absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "grant to ", grant.consumer(), " of ", grant.service(),
+            ": defer_subject_notice applies to routed services, not the hub's own"));
+      }
       for (const char* method : own->methods) {
         if (method == nullptr || (!grant.method().empty() && grant.method() != method)) continue;
-        policy->hub_methods_[absl::StrCat("/", own->service, "/", method)].Add(grant.consumer());
+        policy->hub_methods_[absl::StrCat("/", own->service, "/", method)].Add(
+            grant.consumer(), absl::ZeroDuration());
       }
       continue;
     }
@@ -39,7 +70,7 @@ absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::Build(
     for (const auto& method : routes.methods()) {
       if (method->service->service != grant.service()) continue;
       if (!grant.method().empty() && method->method != grant.method()) continue;
-      policy->granted_[method->index].Add(grant.consumer());
+      policy->granted_[method->index].Add(grant.consumer(), deferral);
       matched = true;
     }
     if (!matched) {

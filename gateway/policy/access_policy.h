@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/routing/route_table.h"
 #include "ndxp/config/v1/hub.pb.h"
@@ -28,6 +29,14 @@ class AccessPolicy {
   // was granted `method`.
   bool Allows(const ConsumerIdentity& consumer, const MethodRoute& method) const {
     return granted_[method.index].Allows(consumer);
+  }
+
+  // How long a call of `consumer` to `method` stays hidden from the person
+  // it is about: the longest defer_subject_notice of the grants letting
+  // `consumer` call `method` (zero: none).
+  absl::Duration NoticeDeferral(const ConsumerIdentity& consumer,
+                                const MethodRoute& method) const {
+    return granted_[method.index].NoticeDeferral(consumer);
   }
 
   // The same for a method the hub answers itself ("/grpc.health.v1.Health/Check";
@@ -56,11 +65,15 @@ class AccessPolicy {
   struct Granted {
     absl::flat_hash_set<std::string> consumers;
     bool every_member = false;
-    void Add(const std::string& consumer);
+    // Grant entries ("*", agency, agency/subsystem) with a deferred notice,
+    // the longest per entry; empty for most methods (no lookup per call).
+    absl::flat_hash_map<std::string, absl::Duration> deferrals;
+    void Add(const std::string& consumer, absl::Duration deferral);
     bool Allows(const ConsumerIdentity& consumer) const {
       return every_member || consumers.contains(consumer.agency) ||
              consumers.contains(consumer.agency_subsystem);
     }
+    absl::Duration NoticeDeferral(const ConsumerIdentity& consumer) const;
   };
   // Indexed by MethodRoute::index.
   std::vector<Granted> granted_;

@@ -272,6 +272,11 @@ void ForwardedStream::OnRequestHeadersDone() {
   record_.service = route.service->service;
   record_.method = std::string(route.method);
   record_.purpose = std::move(plan_.purpose);
+  // Fixed now, from the grant that admitted the call: a later change of the
+  // grant neither reveals nor hides it.
+  if (plan_.notice_deferral > absl::ZeroDuration()) {
+    record_.visible_after_micros = absl::ToUnixMicros(started_ + plan_.notice_deferral);
+  }
   if (door_ == Door::kRest) {
     connect_method_ = plan_.rest->method;
     if (size_t query = head.path.find('?'); query != absl::string_view::npos) {

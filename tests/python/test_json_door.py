@@ -28,14 +28,19 @@ INBOX_URL = "/%s/ReceiveInbox" % FAKE_SERVICE
 
 
 HUB = None
+NOTICE_DEFERRAL_SECONDS = 90 * 86400
 
 
 def setUpModule():
     global HUB
     # The catalogue is granted to the caller's agency (not the stranger's).
+    # The victim's calls to Echo are hidden from the people they are about
+    # for 90 days (its other grant of Echo defers nothing: the longest holds).
     HUB = Hub(BUILD, recording="DURABLE", admin="127.0.0.1:0",
-              extra='grants { consumer: "%s" service: "ndxp.hub.v1.Catalogue" }'
-              % IDENTITIES["caller"][0])
+              extra='grants { consumer: "%s" service: "ndxp.hub.v1.Catalogue" }\n'
+              'grants { consumer: "%s" service: "%s" defer_subject_notice { seconds: %d } }'
+              % (IDENTITIES["caller"][0], IDENTITIES["victim"][0], ECHO_SERVICE,
+                 NOTICE_DEFERRAL_SECONDS))
 
 
 def tearDownModule():
@@ -94,6 +99,19 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertEqual(headers["x-ndxp-request-id"], "json-1")
         self.assertEqual(json.loads(body), {"payload": payload})
         self.assertEqual(self.audit("json-1"), ("connect", 0, "", "%s/%s" % IDENTITIES["caller"][:2]))
+
+    def test_a_deferred_grant_fixes_the_rows_visible_after_at_call_time(self):
+        calls = {"victim": self.request_id("deferred"), "caller": self.request_id("not-deferred")}
+        for who, request_id in calls.items():
+            status, _, body = self.curl(who, ECHO_URL, b"{}",
+                                        headers=["x-ndxp-request-id: " + request_id])
+            self.assertEqual(status, 200, body)
+        with sqlite3.connect(self.hub.database) as db:
+            def visible_after(request_id):
+                return db.execute("SELECT visible_after - time_micros, visible_after FROM "
+                                  "audit_log WHERE request_id = ?", (request_id,)).fetchone()
+            self.assertEqual(visible_after(calls["victim"])[0], NOTICE_DEFERRAL_SECONDS * 10**6)
+            self.assertEqual(visible_after(calls["caller"])[1], 0)
 
     def test_a_binary_call_is_answered_in_binary(self):
         message = b"\x0a\x03abc"  # EchoRequest{payload: "abc"}
