@@ -23,8 +23,10 @@ PROTO_DIR = os.path.join(ROOT, "proto")
 # Every agency's service, the hub's own Statistics API (operators), the
 # benchmark Echo service (load tests), and google.rpc's error model:
 # INVALID_ARGUMENT answers carry a google.rpc.BadRequest naming the wrong fields;
-# google.api's http option, which the service protos import (REST mappings).
+# google.api's http option, which the service protos import (REST mappings);
+# ndxp's own field options (data_subject), which they import too.
 PROTOS = [
+    "ndxp/v1/options.proto",
     "ndxp/residents/v1/residents.proto",
     "ndxp/insurance/v1/insurance.proto",
     "ndxp/business/v1/business.proto",

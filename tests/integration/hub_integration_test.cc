@@ -28,6 +28,7 @@
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "ndxp/residents/v1/residents.grpc.pb.h"
+#include "ndxp/v1/options.pb.h"
 #include "tests/integration/recording_connector.h"
 #include "tests/testing/test_pki.h"
 
@@ -563,11 +564,12 @@ void ExpectReflectionListsAndDescribesResidents(std::shared_ptr<grpc::Channel> c
     if (file.name() == "ndxp/residents/v1/residents.proto") residents = file;
   }
   // The file and what it imports, each once (its REST mappings import
-  // google/api/annotations.proto, which imports descriptor.proto).
+  // google/api/annotations.proto, its data_subject marks ndxp/v1/options.proto,
+  // both of which import descriptor.proto).
   EXPECT_THAT(files, ::testing::UnorderedElementsAre(
                          "ndxp/residents/v1/residents.proto", "google/protobuf/field_mask.proto",
                          "google/api/annotations.proto", "google/api/http.proto",
-                         "google/protobuf/descriptor.proto"));
+                         "ndxp/v1/options.proto", "google/protobuf/descriptor.proto"));
   // The .proto file's comments come along (grpcurl describe prints them):
   // GetCitizen's is at path [service = 6, its index, method = 2, its index].
   std::vector<int> get_citizen;
@@ -584,6 +586,18 @@ void ExpectReflectionListsAndDescribesResidents(std::shared_ptr<grpc::Channel> c
     }
   }
   EXPECT_EQ(comment, " Only the fields named in read_mask.\n");
+  // The fields' options come along: the data_subject marks (grpcurl shows
+  // them; an agency's tools can read whose data a method is about).
+  bool personal_id_marked = false;
+  for (const auto& message : residents.message_type()) {
+    if (message.name() != "GetCitizenRequest") continue;
+    for (const auto& field : message.field()) {
+      if (field.name() == "personal_id") {
+        personal_id_marked = field.options().GetExtension(ndxp::v1::data_subject);
+      }
+    }
+  }
+  EXPECT_TRUE(personal_id_marked);
 
   request.set_file_containing_symbol("ndxp.nothing.v1.Nothing");
   ASSERT_TRUE(stream->Write(request));

@@ -32,7 +32,7 @@ RESIDENTS = "ndxp.residents.v1.ResidentRegistry"
 DOCUMENTS = "ndxp.documents.v1.DocumentExchange"
 PROTOS = ("ndxp/bench/v1/echo.proto", "ndxp/residents/v1/residents.proto",
           "ndxp/documents/v1/documents.proto", "google/api/annotations.proto",
-          "google/api/http.proto")
+          "google/api/http.proto", "ndxp/v1/options.proto")
 
 
 def node():

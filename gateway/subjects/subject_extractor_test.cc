@@ -1,0 +1,283 @@
+#include "gateway/subjects/subject_extractor.h"
+
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/json/test_pool.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ndxp::gateway::subjects {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// The wire form by hand, to write what no generated class would.
+std::string Varint(uint64_t value) {
+  std::string out;
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+  return out;
+}
+enum WireType { kVarint = 0, kFixed64 = 1, kLen = 2, kStartGroup = 3, kEndGroup = 4, kFixed32 = 5 };
+std::string Tag(int field_number, int wire_type) {
+  return Varint(static_cast<uint64_t>(field_number) << 3 | static_cast<uint64_t>(wire_type));
+}
+std::string Len(int field_number, const std::string& bytes) {
+  return absl::StrCat(Tag(field_number, kLen), Varint(bytes.size()), bytes);
+}
+std::string Group(int field_number, const std::string& fields) {
+  return absl::StrCat(Tag(field_number, kStartGroup), fields, Tag(field_number, kEndGroup));
+}
+// One unknown field of each wire type, the group holding one of each and a
+// nested group; numbers from 100 up (on no path).
+std::vector<std::string> UnknownFieldList() {
+  std::vector<std::string> fields = {
+      Tag(100, kVarint) + Varint(UINT64_MAX), Tag(101, kFixed64) + std::string(8, '\xff'),
+      Len(102, "not an id"), Tag(103, kFixed32) + std::string(4, '\x01')};
+  const std::string plain = absl::StrJoin(fields, "");
+  fields.push_back(Group(104, absl::StrCat(plain, Group(105, plain))));
+  return fields;
+}
+std::string UnknownFields() { return absl::StrJoin(UnknownFieldList(), ""); }
+
+// Copies `message` to the heap at its exact size, so that a read past its end
+// is one past an allocation (AddressSanitizer reports it).
+std::vector<std::string> Extract(const SubjectExtractor& extractor, const std::string& message,
+                                 ExtractStatus expected = ExtractStatus::kOk) {
+  const std::unique_ptr<char[]> copy(new char[message.size() + 1]);
+  std::copy(message.begin(), message.end(), copy.get());
+  SubjectValues values = {"left over from the call before"};
+  const ExtractStatus status =
+      extractor.Extract(absl::string_view(copy.get(), message.size()), &values);
+  EXPECT_EQ(status, expected);
+  std::vector<std::string> found;
+  for (absl::string_view value : values) {
+    EXPECT_TRUE(value.data() >= copy.get() && value.data() + value.size() <= copy.get() + message.size())
+        << "not a view into the message";
+    found.emplace_back(value);
+  }
+  return found;
+}
+
+TEST(SubjectExtractorTest, TopLevelStringsInWireOrder) {
+  const SubjectExtractor extractor({{6}, {7}});
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(1, "request-1"), Len(7, "mother"),
+                                              Len(2, "name"), Len(6, "father"))),
+              ElementsAre("mother", "father"));
+  EXPECT_THAT(Extract(extractor, ""), IsEmpty());
+  EXPECT_THAT(Extract(extractor, Len(1, "no subject")), IsEmpty());
+}
+
+TEST(SubjectExtractorTest, RepeatedAndNestedValuesAllCount) {
+  const SubjectExtractor extractor({{3, 1}, {4, 1}, {5}});
+  const std::string party_a = absl::StrCat(Len(1, "A"), Len(3, "name a"));
+  const std::string party_b = Len(1, "B");
+  const std::string company = Len(2, "0101234567");  // enterprise_code: not on a path
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(3, party_a), Len(4, party_b), Len(3, company),
+                                              Len(5, "x"), Len(5, "y"), Len(3, party_b))),
+              ElementsAre("A", "B", "x", "y", "B"));
+}
+
+TEST(SubjectExtractorTest, EveryOccurrenceOfASingularMessageCounts) {
+  // Protobuf merges the occurrences; a parser keeps the last string, but
+  // which one it reads is the connector's, so all are reported.
+  const SubjectExtractor extractor({{2, 1}});
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(2, Len(1, "first")), Len(2, Len(1, "second")),
+                                              Len(2, absl::StrCat(Len(1, "third"), Len(1, "fourth"))))),
+              ElementsAre("first", "second", "third", "fourth"));
+}
+
+TEST(SubjectExtractorTest, UnknownFieldsOfEveryWireTypeAreSkipped) {
+  const SubjectExtractor extractor({{1}, {2, 1}});
+  const std::string nested = absl::StrCat(UnknownFields(), Len(1, "nested"), UnknownFields());
+  EXPECT_THAT(Extract(extractor, absl::StrCat(UnknownFields(), Len(1, "top"), UnknownFields(),
+                                              Len(2, nested), UnknownFields())),
+              ElementsAre("top", "nested"));
+}
+
+TEST(SubjectExtractorTest, AMarkedFieldInsideAnUnknownGroupIsNotRead) {
+  // Field 1 inside group 9 belongs to the group, not to the request.
+  const SubjectExtractor extractor({{1}});
+  EXPECT_THAT(Extract(extractor, Group(9, Len(1, "inside"))), IsEmpty());
+}
+
+TEST(SubjectExtractorTest, MalformedGroups) {
+  const SubjectExtractor extractor({{1}});
+  const std::string value = Len(1, "001090001234");
+  for (const std::string& bad : {
+           Tag(9, kStartGroup),                                   // never ends
+           absl::StrCat(Tag(9, kStartGroup), Tag(8, kEndGroup)),  // another number ends it
+           Tag(9, kEndGroup),                                     // ends what did not start
+           absl::StrCat(Group(9, Tag(10, kStartGroup))),          // nested one never ends
+       }) {
+    EXPECT_THAT(Extract(extractor, absl::StrCat(value, bad), ExtractStatus::kMalformed), IsEmpty());
+  }
+}
+
+TEST(SubjectExtractorTest, GroupsNestDeepAsProtobufAllows) {
+  const SubjectExtractor extractor({{1}});
+  std::string groups;
+  for (int i = 0; i < kMaxGroupDepth; ++i) groups = Group(9, groups);
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(1, "id"), groups)), ElementsAre("id"));
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(1, "id"), Group(9, groups)),
+                      ExtractStatus::kMalformed),
+              IsEmpty());
+}
+
+TEST(SubjectExtractorTest, BadTagsAndWireTypes) {
+  const SubjectExtractor extractor({{1}});
+  const std::string value = Len(1, "001090001234");
+  for (const std::string& bad : {
+           std::string(1, '\0'),                         // tag 0
+           Tag(0, kLen) + Varint(0),                     // field number 0
+           Tag(9, 6), Tag(9, 7),                         // no such wire types
+           Tag(9, kVarint) + std::string(10, '\x80') + '\x01',  // an 11-byte varint
+           std::string(6, '\xff'),                       // a tag longer than 5 bytes, unended
+       }) {
+    EXPECT_THAT(Extract(extractor, absl::StrCat(value, bad), ExtractStatus::kMalformed), IsEmpty())
+        << absl::CEscape(bad);
+  }
+}
+
+TEST(SubjectExtractorTest, AnotherWireTypeOnAPathIsMalformed) {
+  const SubjectExtractor extractor({{1}, {2, 1}});
+  for (const std::string& bad : {
+           Tag(1, kVarint) + Varint(1234),
+           Tag(1, kFixed32) + std::string(4, '1'),
+           Tag(1, kFixed64) + std::string(8, '1'),
+           Group(1, ""),
+           Tag(2, kVarint) + Varint(1),          // a message expected
+           Len(2, Tag(1, kVarint) + Varint(1)),  // the string in it as a varint
+           Group(2, Len(1, "in a group")),
+       }) {
+    EXPECT_THAT(Extract(extractor, absl::StrCat(Len(1, "ok"), bad), ExtractStatus::kMalformed),
+                IsEmpty())
+        << absl::CEscape(bad);
+  }
+}
+
+TEST(SubjectExtractorTest, ALengthDelimitedFieldOnAPathIsLookedIntoAsAMessage) {
+  // Whatever made it (a packed encoding, bytes): parsed as the message.
+  const SubjectExtractor extractor({{2, 1}});
+  EXPECT_THAT(Extract(extractor, Len(2, Len(1, "id"))), ElementsAre("id"));
+  EXPECT_THAT(Extract(extractor, Len(2, Tag(3, kVarint) + Varint(5))), IsEmpty());
+  EXPECT_THAT(Extract(extractor, Len(2, "\xff"), ExtractStatus::kMalformed), IsEmpty());
+}
+
+TEST(SubjectExtractorTest, LengthsBeyondTheMessage) {
+  const SubjectExtractor extractor({{1}, {2, 1}});
+  for (const std::string& bad : {
+           Tag(1, kLen) + Varint(5) + "1234",                            // one short
+           Tag(9, kLen) + Varint(5) + "1234",                            // unknown, one short
+           Tag(1, kLen) + Varint(uint64_t{1} << 32 | 2) + "ab",          // low 32 bits fit
+           Tag(9, kLen) + Varint(uint64_t{1} << 32 | 2) + "ab",
+           Tag(1, kLen) + Varint(uint64_t{1} << 31),                     // over 2 GiB
+           Len(2, Tag(1, kLen) + Varint(3) + "ab") + Len(9, "c"),  // beyond the nested message
+       }) {
+    EXPECT_THAT(Extract(extractor, bad, ExtractStatus::kMalformed), IsEmpty())
+        << absl::CEscape(bad);
+  }
+}
+
+TEST(SubjectExtractorTest, TruncatedAtEveryByte) {
+  const SubjectExtractor extractor({{1}, {2, 1}});
+  // The message's fields: a cut between two is a message with fewer fields.
+  std::vector<std::string> fields = UnknownFieldList();
+  fields.insert(fields.begin(), Len(1, "001090001234"));
+  fields.push_back(Len(2, absl::StrCat(Len(3, "name"), Len(1, "079190000001"), UnknownFields())));
+  fields.push_back(Len(1, "012345678"));
+  std::string message;
+  std::set<size_t> field_ends = {0};
+  for (const std::string& field : fields) {
+    message += field;
+    field_ends.insert(message.size());
+  }
+  EXPECT_THAT(Extract(extractor, message),
+              ElementsAre("001090001234", "079190000001", "012345678"));
+  for (size_t size = 0; size < message.size(); ++size) {
+    SCOPED_TRACE(size);
+    // Cut anywhere else it is malformed, with no subjects.
+    const bool whole_fields = field_ends.count(size) > 0;
+    const std::vector<std::string> found = Extract(
+        extractor, message.substr(0, size),
+        whole_fields ? ExtractStatus::kOk : ExtractStatus::kMalformed);
+    if (!whole_fields) {
+      EXPECT_THAT(found, IsEmpty());
+    }
+  }
+}
+
+TEST(SubjectExtractorTest, AtMostSixteenSubjects) {
+  const SubjectExtractor extractor({{1}});
+  std::string sixteen;
+  for (size_t i = 0; i < kMaxSubjects; ++i) sixteen += Len(1, absl::StrCat(i));
+  EXPECT_EQ(Extract(extractor, sixteen).size(), kMaxSubjects);
+  const std::vector<std::string> found =
+      Extract(extractor, sixteen + Len(1, "one more"), ExtractStatus::kTooManySubjects);
+  EXPECT_EQ(found.size(), kMaxSubjects);
+  EXPECT_EQ(found.back(), absl::StrCat(kMaxSubjects - 1));
+}
+
+TEST(SubjectExtractorTest, PathsEightDeepAreFollowedLongerOnesLeftOut) {
+  const FieldPath eight = {2, 2, 2, 2, 2, 2, 2, 1};
+  std::string message = Len(1, "deep");
+  for (int i = 0; i < 7; ++i) message = Len(2, message);
+  EXPECT_THAT(Extract(SubjectExtractor({eight}), message), ElementsAre("deep"));
+  const SubjectExtractor nine({{2, 2, 2, 2, 2, 2, 2, 2, 1}});
+  EXPECT_TRUE(nine.empty());
+  EXPECT_THAT(Extract(nine, Len(2, message)), IsEmpty());
+}
+
+TEST(SubjectExtractorTest, InvalidAndConflictingPathsAreLeftOut) {
+  EXPECT_TRUE(SubjectExtractor({{}, {0}, {1 << 29}, {-1, 1}}).empty());
+  // Field 1 is a string for the first path, a message for the second: the
+  // second is left out.
+  const SubjectExtractor extractor({{1}, {1, 2}, {3}});
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(1, Len(2, "x")), Len(3, "y"))),
+              ElementsAre(Len(2, "x"), "y"));
+  const SubjectExtractor reverse({{1, 2}, {1}});
+  EXPECT_THAT(Extract(reverse, Len(1, Len(2, "x"))), ElementsAre("x"));
+}
+
+// The routed services' pool as the hub loads it, and a request as a caller
+// (or the JSON door) serializes it.
+TEST(SubjectExtractorTest, ALandTransferRequestFromTheServicesDescriptors) {
+  const std::unique_ptr<google::protobuf::DescriptorPool> pool = json::LoadTestPool();
+  ASSERT_NE(pool, nullptr) << NDXP_DESCRIPTOR_SET;
+  const auto* request =
+      pool->FindMessageTypeByName("ndxp.land.v1.AssessTransferObligationsRequest");
+  ASSERT_NE(request, nullptr);
+  google::protobuf::DynamicMessageFactory factory(pool.get());
+  std::unique_ptr<google::protobuf::Message> message(factory.GetPrototype(request)->New());
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
+      certificate_serial: "CS 123456"
+      parcel { number { commune_code: "00004" map_sheet: 12 parcel_number: 345 } }
+      transferors { personal_id: "001090001234" name: "Nguyễn Văn A" }
+      transferors { enterprise_code: "0101234567" }
+      transferees { personal_id: "079190000001" }
+      transferees { personal_id: "001185000002" }
+      declared_price_vnd: 1500000000
+  )", message.get()));
+  const SubjectExtractor extractor = SubjectExtractor::ForRequest(*request);
+  EXPECT_FALSE(extractor.incomplete());
+  EXPECT_THAT(Extract(extractor, message->SerializeAsString()),
+              ElementsAre("001090001234", "079190000001", "001185000002"));
+}
+
+}  // namespace
+}  // namespace ndxp::gateway::subjects
