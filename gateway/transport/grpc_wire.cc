@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/protocol/percent_encoding.h"
@@ -25,7 +26,8 @@ class GrpcMessageScanner::InflatedSize {
   // False once the message inflates to more than `max` bytes. Bytes zlib
   // cannot inflate end the count: the connector cannot inflate them either
   // (it answers its own error), and inflates no more than was counted.
-  bool Feed(absl::string_view compressed, uint64_t max) {
+  // `reader`, if set, gets the inflated bytes.
+  bool Feed(absl::string_view compressed, uint64_t max, FirstMessageReader* reader) {
     // Shared by the thread's streams: nothing in it is kept.
     thread_local unsigned char scratch[16 * 1024];
     if (!ok_) return true;
@@ -35,8 +37,12 @@ class GrpcMessageScanner::InflatedSize {
       stream_.next_out = scratch;
       stream_.avail_out = sizeof(scratch);
       int result = inflate(&stream_, Z_NO_FLUSH);
-      inflated_ += sizeof(scratch) - stream_.avail_out;
+      const size_t out = sizeof(scratch) - stream_.avail_out;
+      inflated_ += out;
       if (inflated_ > max) return false;
+      if (reader != nullptr && out > 0) {
+        reader->OnPayload({reinterpret_cast<const char*>(scratch), out});
+      }
       if (result == Z_STREAM_END && stream_.avail_in > 0) {
         // Another gzip member follows: counted on top of this one.
         if (inflateReset(&stream_) != Z_OK) return Stop();
@@ -47,6 +53,10 @@ class GrpcMessageScanner::InflatedSize {
       if (stream_.avail_out != 0) return true;  // all it could take, all it had out
     }
   }
+
+  // False once bytes zlib cannot inflate were met: what it passed on is not
+  // the whole payload.
+  bool ok() const { return ok_; }
 
  private:
   bool Stop() {
@@ -75,11 +85,15 @@ absl::Status GrpcMessageScanner::Feed(absl::string_view bytes) {
     if (remaining_ > 0) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, bytes.size()));
       remaining_ -= n;
-      if (inflated_ != nullptr && !inflated_->Feed(bytes.substr(0, n), max_)) {
-        status_ = absl::ResourceExhaustedError(absl::StrCat(
-            "a compressed message inflates to more than the limit of ", max_, " bytes"));
+      if (inflated_ != nullptr) {
+        if (!inflated_->Feed(bytes.substr(0, n), max_, first_reader_)) {
+          status_ = absl::ResourceExhaustedError(absl::StrCat(
+              "a compressed message inflates to more than the limit of ", max_, " bytes"));
+        }
+      } else if (first_reader_ != nullptr && first_readable_) {
+        first_reader_->OnPayload(bytes.substr(0, n));
       }
-      if (remaining_ == 0) inflated_.reset();
+      if (remaining_ == 0) EndMessage();
       bytes.remove_prefix(n);
       continue;
     }
@@ -102,9 +116,20 @@ absl::Status GrpcMessageScanner::Feed(absl::string_view bytes) {
       if (prefix_[0] == 1 && length > 0 && inflate_window_bits_ != 0) {
         inflated_ = std::make_unique<InflatedSize>(inflate_window_bits_);
       }
+      // A compressed message the scanner does not inflate cannot be read.
+      first_readable_ = prefix_[0] == 0 || inflated_ != nullptr;
+      if (length == 0) EndMessage();
     }
   }
   return status_;
+}
+
+void GrpcMessageScanner::EndMessage() {
+  if (first_reader_ != nullptr) {
+    const bool readable = first_readable_ && (inflated_ == nullptr || inflated_->ok());
+    std::exchange(first_reader_, nullptr)->OnMessageEnd(readable);
+  }
+  inflated_.reset();
 }
 
 std::string EncodeGrpcMessage(absl::string_view message) { return protocol::PercentEncode(message); }

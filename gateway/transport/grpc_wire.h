@@ -16,6 +16,20 @@
 
 namespace ndxp::gateway::transport {
 
+// Reads the payload of a stream's first message as it passes through a
+// GrpcMessageScanner (the data subjects it names: gateway/subjects).
+class FirstMessageReader {
+ public:
+  virtual ~FirstMessageReader() = default;
+  // The payload's next bytes: inflated, for a compressed message the
+  // scanner meters; only views, valid during the call.
+  virtual void OnPayload(absl::string_view bytes) = 0;
+  // After the payload's last byte. `readable` is false for a compressed
+  // message the scanner does not inflate (an encoding it does not meter, or
+  // bytes zlib cannot inflate): its payload was not passed on whole.
+  virtual void OnMessageEnd(bool readable) = 0;
+};
+
 // Follows the message boundaries of one direction of a gRPC stream, fed the
 // DATA bytes in any chunking. Never buffers: it keeps only the position
 // within the current prefix or message. Not thread-safe.
@@ -35,6 +49,11 @@ class GrpcMessageScanner {
   // message passes, and stops just past the limit.
   void MeterInflatedSize(absl::string_view encoding);
 
+  // Passes the first message's payload to `reader` (not owned; it outlives
+  // the scanner or the message's end) as it goes by. Set before the first
+  // byte is fed.
+  void ReadFirstMessage(FirstMessageReader* reader) { first_reader_ = reader; }
+
   // RESOURCE_EXHAUSTED as soon as a prefix announces a message longer than
   // the limit (before any of it is buffered), or a metered compressed
   // message inflates past it (before its last byte is through);
@@ -50,9 +69,14 @@ class GrpcMessageScanner {
  private:
   class InflatedSize;
 
+  // After a message's last byte: the first one's reader learns it ended.
+  void EndMessage();
+
   const uint32_t max_;
   int inflate_window_bits_ = 0;  // zlib's for the metered encoding; 0: none
   std::unique_ptr<InflatedSize> inflated_;  // while a metered message passes
+  FirstMessageReader* first_reader_ = nullptr;  // until the first message ends
+  bool first_readable_ = true;  // not compressed, or inflated as it passes
   absl::Status status_;
   unsigned char prefix_[5] = {};
   int prefix_read_ = 0;

@@ -84,6 +84,74 @@ TEST(GrpcMessageScannerTest, ACompressedMessageWithinTheLimitPassesInAnyChunking
   }
 }
 
+// What a FirstMessageReader was given.
+struct KeptFirstMessage : FirstMessageReader {
+  void OnPayload(absl::string_view bytes) override { payload.append(bytes.data(), bytes.size()); }
+  void OnMessageEnd(bool is_readable) override {
+    ++ends;
+    readable = is_readable;
+  }
+  std::string payload;
+  int ends = 0;
+  bool readable = false;
+};
+
+TEST(GrpcMessageScannerTest, PassesTheFirstMessageOnlyToItsReaderInAnyChunking) {
+  const std::string first = "\x0a\x0c" "079201001234";
+  const std::string stream = Frame(0, first.size(), first) + Frame(0, 5, "other");
+  for (size_t chunk : {1u, 2u, 3u, 7u, 100u}) {
+    SCOPED_TRACE(chunk);
+    GrpcMessageScanner scanner(64);
+    KeptFirstMessage kept;
+    scanner.ReadFirstMessage(&kept);
+    for (size_t i = 0; i < stream.size(); i += chunk) {
+      ASSERT_TRUE(scanner.Feed(absl::string_view(stream).substr(i, chunk)).ok());
+    }
+    EXPECT_EQ(kept.payload, first);
+    EXPECT_EQ(kept.ends, 1);
+    EXPECT_TRUE(kept.readable);
+  }
+  GrpcMessageScanner empty(64);
+  KeptFirstMessage nothing;
+  empty.ReadFirstMessage(&nothing);
+  ASSERT_TRUE(empty.Feed(Frame(0, 0)).ok());
+  EXPECT_EQ(nothing.ends, 1);
+  EXPECT_TRUE(nothing.readable);
+  EXPECT_EQ(nothing.payload, "");
+}
+
+TEST(GrpcMessageScannerTest, PassesACompressedFirstMessageInflatedOrSaysItIsUnreadable) {
+  const std::string first(40000, 'p');  // inflates into more than one scratch buffer
+  for (absl::string_view encoding : {"gzip", "deflate"}) {
+    const std::string compressed = Compress(first, encoding);
+    const std::string stream = Frame(1, compressed.size(), compressed);
+    for (size_t chunk : {1u, 7u, 100000u}) {
+      SCOPED_TRACE(absl::StrCat(encoding, " in chunks of ", chunk));
+      GrpcMessageScanner scanner(65536);
+      scanner.MeterInflatedSize(encoding);
+      KeptFirstMessage kept;
+      scanner.ReadFirstMessage(&kept);
+      for (size_t i = 0; i < stream.size(); i += chunk) {
+        ASSERT_TRUE(scanner.Feed(absl::string_view(stream).substr(i, chunk)).ok());
+      }
+      EXPECT_EQ(kept.payload, first);
+      EXPECT_EQ(kept.ends, 1);
+      EXPECT_TRUE(kept.readable);
+    }
+  }
+  // An encoding the scanner does not inflate, or bytes zlib cannot: unreadable.
+  for (absl::string_view encoding : {"snappy", "gzip"}) {
+    SCOPED_TRACE(encoding);
+    GrpcMessageScanner scanner(4096);
+    scanner.MeterInflatedSize(encoding);
+    KeptFirstMessage kept;
+    scanner.ReadFirstMessage(&kept);
+    ASSERT_TRUE(scanner.Feed(Frame(1, 40, std::string(40, 'x'))).ok());
+    EXPECT_EQ(kept.ends, 1);
+    EXPECT_FALSE(kept.readable);
+  }
+}
+
 TEST(GrpcMessageScannerTest, RefusesAGzipBombBeforeItsLastByte) {
   for (absl::string_view encoding : {"gzip", "deflate"}) {
     SCOPED_TRACE(encoding);
