@@ -8,6 +8,8 @@
 #define NDXP_COMMON_TLS_OPENSSL_PTR_H_
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -25,6 +27,8 @@ template <typename T, void (*kFree)(T*)>
 using OpenSslPtr = std::unique_ptr<T, OpenSslFree<T, kFree>>;
 
 using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
+using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
+using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 using KeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using MdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using SslCtxPtr = OpenSslPtr<SSL_CTX, SSL_CTX_free>;

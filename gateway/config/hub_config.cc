@@ -20,6 +20,7 @@
 #include "common/protocol/hub_services.h"
 #include "common/tls/credentials.h"
 #include "common/identity/spiffe_id.h"
+#include "gateway/identity/subject_token.h"
 #include "gateway/peering/peers.h"
 
 namespace ndxp::gateway {
@@ -356,6 +357,54 @@ absl::Status CheckAgencies(const TextProtoFile& file, const HubSettings& setting
   return absl::OkStatus();
 }
 
+// A request header the portal may set: HTTP/2 header names are lower-case,
+// and grpc-* are gRPC's own.
+bool IsPortalHeaderName(absl::string_view name) {
+  return !name.empty() && !absl::StartsWith(name, "grpc-") &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_islower(static_cast<unsigned char>(c)) ||
+                  absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-';
+         });
+}
+
+// The identity provider's settings, its key loaded and checked as the
+// verifier will take it: a configuration that loads can verify tokens.
+absl::Status CheckDataSubjects(const TextProtoFile& file,
+                               const ndxp::config::v1::DataSubjects& subjects) {
+  const std::string& header = subjects.token_header();
+  if (!header.empty() && !IsPortalHeaderName(header)) {
+    return file.ErrorAt({"data_subjects", "token_header"},
+                        absl::StrCat("\"", header, "\" is not a header name of lower-case letters, "
+                                     "digits and '-' (nor one of gRPC's grpc-*)"));
+  }
+  if (subjects.issuer().empty()) {
+    return file.ErrorAt({"data_subjects", "issuer"},
+                        "is required: the identity provider's iss (e.g. \"https://id.gov.vn\")");
+  }
+  if (subjects.audience().empty()) {
+    return file.ErrorAt({"data_subjects", "audience"},
+                        "is required: the aud the identity provider writes for this hub");
+  }
+  const std::string& key_path = subjects.provider_public_key();
+  if (key_path.empty()) {
+    return file.ErrorAt({"data_subjects", "provider_public_key"},
+                        "is required: the identity provider's public key (PEM)");
+  }
+  absl::StatusOr<std::string> pem = tls::ReadFile(key_path);
+  if (!pem.ok()) {
+    return file.ErrorAt({"data_subjects", "provider_public_key"},
+                        absl::StrCat("cannot read ", key_path));
+  }
+  SubjectTokenOptions options;
+  options.issuer = subjects.issuer();
+  options.audience = subjects.audience();
+  if (auto verifier = SubjectTokenVerifier::Create(*pem, options); !verifier.ok()) {
+    return file.ErrorAt({"data_subjects", "provider_public_key"},
+                        absl::StrCat(key_path, " ", verifier.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
@@ -449,6 +498,10 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   if (absl::Status s = CheckRoutes(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckGrants(file, settings); !s.ok()) return s;
   if (absl::Status s = CheckAgencies(file, settings); !s.ok()) return s;
+  if (config.has_data_subjects()) {
+    ResolveRelative(base, config.mutable_data_subjects()->mutable_provider_public_key());
+    if (absl::Status s = CheckDataSubjects(file, config.data_subjects()); !s.ok()) return s;
+  }
   if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {
     return file.ErrorAt({"health_checks", "interval_ms"},
                         "must be 0 (every 5 s) or at least 100 (every endpoint is asked each time)");

@@ -56,6 +56,9 @@ ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
 
 inline constexpr char kDefaultTimeZone[] = "Asia/Ho_Chi_Minh";
 
+// The header a citizen's subject token comes in (data_subjects.token_header).
+inline constexpr char kDefaultSubjectTokenHeader[] = "x-ndxp-subject-token";
+
 // The longest name of an agency in `agencies`, in bytes (UTF-8).
 inline constexpr size_t kMaxAgencyNameBytes = 200;
 

@@ -1,5 +1,7 @@
 #include "gateway/config/hub_config.h"
 
+#include <openssl/pem.h>
+
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -7,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/tls/openssl_ptr.h"
 #include "tests/testing/test_pki.h"
 
 namespace ndxp::gateway {
@@ -221,6 +224,66 @@ TEST_F(HubConfigTest, InvalidConfigNamesFileLineAndReason) {
     EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.where));
     EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.reason));
   }
+}
+
+// A public key of `type` ("EC" on `curve`, or "RSA") as PEM.
+std::string PublicKeyPem(const char* type, const char* curve = nullptr) {
+  KeyPtr key(curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
+                   : EVP_PKEY_Q_keygen(nullptr, nullptr, type, size_t{2048}));
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PUBKEY(bio.get(), key.get());
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(size));
+}
+
+TEST_F(HubConfigTest, DataSubjectsNeedTheIdentityProvidersP256Key) {
+  std::ofstream(dir_.path() + "/idp.pem") << PublicKeyPem("EC", "P-256");
+  std::ofstream(dir_.path() + "/rsa.pem") << PublicKeyPem("RSA");
+  std::ofstream(dir_.path() + "/p384.pem") << PublicKeyPem("EC", "P-384");
+  const std::string block =
+      "data_subjects { provider_public_key: \"idp.pem\" issuer: \"https://id.gov.vn\" "
+      "audience: \"ndxp-hub\" }\n";
+  const std::string with_block = absl::StrCat(kValid, block);
+  auto settings = Load(with_block);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.data_subjects().provider_public_key(), dir_.path() + "/idp.pem");
+  EXPECT_EQ(settings->config.data_subjects().token_header(), "");  // kDefaultSubjectTokenHeader
+  EXPECT_TRUE(Load(absl::StrReplaceAll(with_block, {{"issuer:", "token_header: "
+                                                     "\"x-portal-token\" issuer:"}}))
+                  .ok());
+
+  const BadCase cases[] = {
+      {"an RSA key", "idp.pem", "rsa.pem", "hub.textproto:20:",
+       "data_subjects.provider_public_key " /* path */},
+      {"a P-384 key", "idp.pem", "p384.pem", "hub.textproto:20:",
+       "p384.pem is an EC key on secp384r1, not P-256"},
+      {"no key file", "idp.pem", "absent.pem", "hub.textproto:20:",
+       "data_subjects.provider_public_key cannot read"},
+      {"not a key", "idp.pem", "hub.key", "hub.textproto:20:", "is not a PEM public key"},
+      {"no key", "provider_public_key: \"idp.pem\" ", "", "hub.textproto:20:",
+       "data_subjects.provider_public_key is required"},
+      {"no issuer", "issuer: \"https://id.gov.vn\" ", "", "hub.textproto:20:",
+       "data_subjects.issuer is required"},
+      {"no audience", "audience: \"ndxp-hub\" ", "", "hub.textproto:20:",
+       "data_subjects.audience is required"},
+      {"an upper-case header", "issuer:", "token_header: \"X-Token\" issuer:",
+       "hub.textproto:20:", "data_subjects.token_header \"X-Token\" is not a header name"},
+      {"a gRPC header", "issuer:", "token_header: \"grpc-token\" issuer:", "hub.textproto:20:",
+       "data_subjects.token_header \"grpc-token\""},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string text = absl::StrReplaceAll(with_block, {{c.from, c.to}});
+    ASSERT_NE(text, with_block) << "the case must change the config";
+    auto bad = Load(text);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.where));
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.reason));
+  }
+  auto rsa = Load(absl::StrReplaceAll(with_block, {{"idp.pem", "rsa.pem"}}));
+  EXPECT_THAT(std::string(rsa.status().message()), HasSubstr("is a key of type RSA"));
 }
 
 TEST(IsLoopbackListenTest, OnlyThisMachinesAddresses) {

@@ -2,9 +2,8 @@
 
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/protocol/base64url.h"
 #include "common/protocol/percent_encoding.h"
 #include "common/tls/signature.h"
 
@@ -15,23 +14,14 @@ absl::Status Refused(absl::string_view why) {
   return absl::UnauthenticatedError(absl::StrCat(kAssertionHeader, ": ", why));
 }
 
-// Base64url without padding, the alphabet JWS uses; decoding is strict
-// (absl accepts padding and the other alphabet's characters too).
-bool DecodeBase64Url(absl::string_view text, std::string* out) {
-  for (char c : text) {
-    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return false;
-  }
-  return absl::WebSafeBase64Unescape(text, out);
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> SignAssertion(const ConsumerAssertion& assertion, evp_pkey_st* key) {
   std::string payload = assertion.SerializeAsString();
   absl::StatusOr<std::string> signature = SignBytes(key, payload);
   if (!signature.ok()) return signature.status();
-  return absl::StrCat(absl::WebSafeBase64Escape(payload), ".",
-                      absl::WebSafeBase64Escape(*signature));
+  return absl::StrCat(protocol::EncodeBase64Url(payload), ".",
+                      protocol::EncodeBase64Url(*signature));
 }
 
 absl::StatusOr<ConsumerAssertion> OpenAssertion(absl::string_view header_value,
@@ -42,8 +32,8 @@ absl::StatusOr<ConsumerAssertion> OpenAssertion(absl::string_view header_value,
   size_t dot = header_value.find('.');
   std::string payload, signature;
   if (dot == absl::string_view::npos ||
-      !DecodeBase64Url(header_value.substr(0, dot), &payload) ||
-      !DecodeBase64Url(header_value.substr(dot + 1), &signature)) {
+      !protocol::DecodeBase64Url(header_value.substr(0, dot), &payload) ||
+      !protocol::DecodeBase64Url(header_value.substr(dot + 1), &signature)) {
     return Refused("malformed: not base64url(assertion).base64url(signature)");
   }
   // Nothing of the payload is read before the signature verifies.

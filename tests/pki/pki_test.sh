@@ -248,6 +248,104 @@ V=$(openssl verify -crl_check -CAfile "$CA/ca.pem" -CApath "$CA/crl" "$T/out/cli
 if [[ $? -ne 0 && $V == *"certificate revoked"* ]]; then pass "revoked cert fails verify with DIR/crl as CRL directory"
 else fail "revoked cert fails verify with DIR/crl as CRL directory" "$V"; fi
 
+# --- identity provider and subject tokens ------------------------------------
+IDP=$T/idp
+check "--help documents init-idp and subject-token (--sub -, --sub-file)" \
+  bash -c "bash '$PKI' --help | grep -q 'init-idp --dir' && bash '$PKI' --help | grep -q 'subject-token --dir' &&
+           bash '$PKI' --help | grep -q -- '--sub-file FILE'"
+run_pki init-idp --dir "$IDP"
+if [[ $RC -eq 0 && -s $IDP/idp.key && -s $IDP/idp.pem ]]; then pass "init-idp creates idp.key and idp.pem"
+else fail "init-idp creates idp.key and idp.pem" "rc=$RC out=$OUT err=$ERR"; fi
+check "identity provider key mode is 600" test "$(file_mode "$IDP/idp.key")" = 600
+check "identity provider key is EC P-256" \
+  bash -c "openssl pkey -in '$IDP/idp.key' -noout -text | grep -q 'NIST CURVE: P-256'"
+check "idp.pem is the public key of idp.key" \
+  test "$(openssl pkey -pubin -in "$IDP/idp.pem")" = "$(openssl pkey -pubout -in "$IDP/idp.key")"
+cp "$IDP/idp.pem" "$T/idp-before.pem"
+run_pki init-idp --dir "$IDP"
+if [[ $RC -ne 0 && $ERR == *--force* ]] && cmp -s "$IDP/idp.pem" "$T/idp-before.pem"; then
+  pass "init-idp twice without --force fails and leaves the key alone"
+else
+  fail "init-idp twice without --force fails and leaves the key alone" "rc=$RC err=$ERR"
+fi
+run_pki init-idp --dir "$T/idp2"
+run_pki init-idp --dir "$T/idp2" --force
+if [[ $RC -eq 0 ]] && ! cmp -s "$T/idp2/idp.pem" "$IDP/idp.pem"; then pass "init-idp --force makes a new key"
+else fail "init-idp --force makes a new key" "rc=$RC err=$ERR"; fi
+
+# jwt_check TOKEN PEM [EXPECTED-TTL]: python3-jwt (an implementation
+# independent of OpenSSL's CLI) verifies TOKEN with PEM, pinned to ES256,
+# and the claims; prints the sub. With no EXPECTED-TTL the expiry is not
+# checked (tokens issued --now in the past).
+jwt_check() {
+  /usr/bin/python3 - "$@" <<'PY'
+import sys, jwt
+token, pem = sys.argv[1], open(sys.argv[2]).read()
+ttl = int(sys.argv[3]) if len(sys.argv) > 3 else None
+claims = jwt.decode(token, pem, algorithms=["ES256"], audience="ndxp-hub",
+                    issuer="https://id.gov.vn", options={"verify_exp": ttl is not None})
+header = jwt.get_unverified_header(token)
+assert header == {"alg": "ES256", "typ": "JWT"}, header
+if ttl is not None:
+    assert claims["exp"] - claims["iat"] == ttl, claims
+print(claims["sub"], claims["iat"])
+PY
+}
+SUB=001099012345
+TOKEN_ARGS=(--iss https://id.gov.vn --aud ndxp-hub)
+OUT=$(printf '%s\n' "$SUB" | bash "$PKI" subject-token --dir "$IDP" --sub - "${TOKEN_ARGS[@]}" 2>"$T/.stderr")
+RC=$?; ERR=$(<"$T/.stderr")
+if [[ $RC -eq 0 && $OUT =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$ && -z $ERR ]]; then
+  pass "subject-token --sub - prints one compact JWS (a 64-byte signature, no padding)"
+else
+  fail "subject-token --sub - prints one compact JWS (a 64-byte signature, no padding)" "rc=$RC out=$OUT err=$ERR"
+fi
+V=$(jwt_check "$OUT" "$IDP/idp.pem" 300 2>&1)
+if [[ $? -eq 0 && $V == "$SUB "* ]]; then pass "python3-jwt verifies the token (ES256, iss, aud, sub, exp = iat + 300)"
+else fail "python3-jwt verifies the token (ES256, iss, aud, sub, exp = iat + 300)" "$V"; fi
+if V=$(jwt_check "$OUT" "$T/idp2/idp.pem" 300 2>&1); then fail "another provider's key does not verify it" "$V"
+else pass "another provider's key does not verify it"; fi
+
+# Many tokens: some R or S starts with a zero byte, which DER drops.
+printf '%s\n' "$SUB" >"$T/sub"
+ALL_VERIFY=1
+for _ in $(seq 40); do
+  run_pki subject-token --dir "$IDP" --sub-file "$T/sub" "${TOKEN_ARGS[@]}" --ttl 60
+  V=$(jwt_check "$OUT" "$IDP/idp.pem" 60 2>&1) || { ALL_VERIFY=0; break; }
+done
+if (( ALL_VERIFY )); then pass "40 tokens from --sub-file verify with python3-jwt (exp = iat + 60)"
+else fail "40 tokens from --sub-file verify with python3-jwt (exp = iat + 60)" "$OUT $V $ERR"; fi
+
+run_pki subject-token --dir "$IDP" --sub "$SUB" "${TOKEN_ARGS[@]}" --now 1000000000
+V=$(jwt_check "$OUT" "$IDP/idp.pem" 2>&1)
+if [[ $RC -eq 0 && $V == "$SUB 1000000000" ]]; then pass "subject-token --sub ID --now issues at that time"
+else fail "subject-token --sub ID --now issues at that time" "rc=$RC err=$ERR $V"; fi
+
+for bad in 'a"b' '' '001 099' "$(printf 'x%.0s' {1..129})"; do
+  OUT=$(printf '%s\n' "$bad" | bash "$PKI" subject-token --dir "$IDP" --sub - "${TOKEN_ARGS[@]}" 2>"$T/.stderr")
+  RC=$?; ERR=$(<"$T/.stderr")
+  if [[ $RC -eq 2 && -z $OUT && $ERR == *"invalid subject"* && ( -z $bad || $ERR != *"$bad"* ) ]]; then
+    pass "subject '${bad:0:12}' is refused (exit 2) without being shown"
+  else
+    fail "subject '${bad:0:12}' is refused (exit 2) without being shown" "rc=$RC out=$OUT err=$ERR"
+  fi
+done
+run_pki subject-token --dir "$IDP" --sub "$SUB" --sub-file "$T/sub" "${TOKEN_ARGS[@]}"
+if [[ $RC -eq 2 && $ERR == *"not both"* ]]; then pass "--sub and --sub-file together are refused"
+else fail "--sub and --sub-file together are refused" "rc=$RC err=$ERR"; fi
+for args in "--ttl 0" "--ttl 86401" "--ttl 5m" "--now yesterday"; do
+  # shellcheck disable=SC2086  # the option and its value
+  run_pki subject-token --dir "$IDP" --sub "$SUB" "${TOKEN_ARGS[@]}" $args
+  if [[ $RC -eq 2 && -z $OUT && $ERR == *"invalid ${args%% *}"* ]]; then pass "subject-token refuses $args"
+  else fail "subject-token refuses $args" "rc=$RC out=$OUT err=$ERR"; fi
+done
+run_pki subject-token --dir "$IDP" --sub "$SUB" --iss 'https://id"' --aud ndxp-hub
+if [[ $RC -eq 2 && $ERR == *"invalid --iss"* ]]; then pass "an issuer that is no plain JSON string is refused"
+else fail "an issuer that is no plain JSON string is refused" "rc=$RC err=$ERR"; fi
+run_pki subject-token --dir "$T/no-idp" --sub "$SUB" "${TOKEN_ARGS[@]}"
+if [[ $RC -eq 1 && -z $OUT && $ERR == *"init-idp"* ]]; then pass "subject-token without a provider key says to run init-idp"
+else fail "subject-token without a provider key says to run init-idp" "rc=$RC err=$ERR"; fi
+
 echo
 echo "$PASSED passed, $FAILED failed"
 (( FAILED == 0 ))
