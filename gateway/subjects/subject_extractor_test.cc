@@ -344,6 +344,27 @@ TEST(SubjectExtractorTest, AValueLongerThanTheCapIsReportedEmpty) {
   EXPECT_THAT(ids, ElementsAre(""));
 }
 
+TEST(SubjectExtractorTest, AMessageOver2GiBIsMalformed) {
+  // Two unknown fields of 1 GiB each, fed in 1 MiB chunks (none held): the
+  // message is 2^31-1 bytes (CodedInputStream's limit) or one more.
+  const SubjectExtractor extractor({{1}});
+  const std::string zeros(1 << 20, '\0');
+  const auto scan_of_size = [&](uint64_t size) {
+    SubjectScan scan(extractor);
+    const uint64_t first = uint64_t{1} << 30;
+    for (const uint64_t length : {first, size - first - 12}) {
+      scan.Feed(Tag(9, kLen) + Varint(length));
+      for (uint64_t left = length; left > 0; left -= std::min<uint64_t>(left, zeros.size())) {
+        scan.Feed(absl::string_view(zeros).substr(0, std::min<uint64_t>(left, zeros.size())));
+      }
+    }
+    SubjectIds ids;
+    return scan.Finish(&ids);
+  };
+  EXPECT_EQ(scan_of_size(INT32_MAX), ExtractStatus::kOk);
+  EXPECT_EQ(scan_of_size(uint64_t{INT32_MAX} + 1), ExtractStatus::kMalformed);
+}
+
 TEST(SubjectExtractorTest, AScanWithoutPathsReadsNothing) {
   SubjectScan scan(SubjectExtractor({}));
   scan.Feed("\xff\xff");  // not a message: not looked at
