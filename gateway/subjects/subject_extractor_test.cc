@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,15 +56,69 @@ std::vector<std::string> UnknownFieldList() {
 }
 std::string UnknownFields() { return absl::StrJoin(UnknownFieldList(), ""); }
 
+// What a SubjectScan reports.
+struct Scanned {
+  ExtractStatus status;
+  std::vector<std::string> values;
+  bool operator==(const Scanned& other) const {
+    return status == other.status && values == other.values;
+  }
+};
+std::ostream& operator<<(std::ostream& out, const Scanned& scanned) {
+  return out << static_cast<int>(scanned.status) << " ["
+             << absl::StrJoin(scanned.values, ", ",
+                              [](std::string* s, const std::string& v) {
+                                absl::StrAppend(s, absl::CEscape(v));
+                              })
+             << "]";
+}
+
+// `message` fed in chunks cut at `cuts` (ascending), with an empty chunk
+// before each.
+Scanned ScanInChunks(const SubjectExtractor& extractor, absl::string_view message,
+                     const std::vector<size_t>& cuts) {
+  SubjectScan scan(extractor);
+  size_t from = 0;
+  for (size_t cut : cuts) {
+    scan.Feed(message.substr(from, cut - from));
+    scan.Feed(absl::string_view());
+    from = cut;
+  }
+  scan.Feed(message.substr(from));
+  SubjectIds ids = {"left over from the call before"};
+  Scanned scanned{scan.Finish(&ids), {}};
+  for (const std::string& id : ids) scanned.values.push_back(id);
+  return scanned;
+}
+
+// Every way `message` can arrive gives what it gives whole: in two chunks
+// cut at each offset, and byte by byte.
+void ExpectSameInEveryChunking(const SubjectExtractor& extractor, absl::string_view message,
+                               const Scanned& whole) {
+  for (size_t cut = 0; cut <= message.size(); ++cut) {
+    const Scanned split = ScanInChunks(extractor, message, {cut});
+    if (split == whole) continue;
+    ADD_FAILURE() << "cut at " << cut << " of " << absl::CEscape(message) << ": " << split
+                  << ", whole: " << whole;
+    break;
+  }
+  std::vector<size_t> every_byte;
+  for (size_t cut = 1; cut < message.size(); ++cut) every_byte.push_back(cut);
+  EXPECT_EQ(ScanInChunks(extractor, message, every_byte), whole)
+      << "byte by byte: " << absl::CEscape(message);
+}
+
 // Copies `message` to the heap at its exact size, so that a read past its end
-// is one past an allocation (AddressSanitizer reports it).
+// is one past an allocation (AddressSanitizer reports it). Every case is a
+// SubjectScan's too: Extract's values are what it reports fed whole, and in
+// any chunking.
 std::vector<std::string> Extract(const SubjectExtractor& extractor, const std::string& message,
                                  ExtractStatus expected = ExtractStatus::kOk) {
   const std::unique_ptr<char[]> copy(new char[message.size() + 1]);
   std::copy(message.begin(), message.end(), copy.get());
+  const absl::string_view bytes(copy.get(), message.size());
   SubjectValues values = {"left over from the call before"};
-  const ExtractStatus status =
-      extractor.Extract(absl::string_view(copy.get(), message.size()), &values);
+  const ExtractStatus status = extractor.Extract(bytes, &values);
   EXPECT_EQ(status, expected);
   std::vector<std::string> found;
   for (absl::string_view value : values) {
@@ -71,6 +126,9 @@ std::vector<std::string> Extract(const SubjectExtractor& extractor, const std::s
         << "not a view into the message";
     found.emplace_back(value);
   }
+  const Scanned whole = ScanInChunks(extractor, bytes, {});
+  EXPECT_EQ(whole, (Scanned{status, found}));
+  ExpectSameInEveryChunking(extractor, bytes, whole);
   return found;
 }
 
@@ -231,6 +289,88 @@ TEST(SubjectExtractorTest, AtMostSixteenSubjects) {
       Extract(extractor, sixteen + Len(1, "one more"), ExtractStatus::kTooManySubjects);
   EXPECT_EQ(found.size(), kMaxSubjects);
   EXPECT_EQ(found.back(), absl::StrCat(kMaxSubjects - 1));
+}
+
+TEST(SubjectExtractorTest, TheSubjectPastTheLimitCountsOnceItsMessagesAreWhole) {
+  // Extract stops at the 17th subject once the request holds the bytes of
+  // the messages around it: cut before their end it is malformed.
+  const SubjectExtractor extractor({{1}, {2, 1}});
+  std::string sixteen;
+  for (size_t i = 0; i < kMaxSubjects; ++i) sixteen += Len(1, absl::StrCat(i));
+  const std::string around = Len(2, absl::StrCat(Len(1, "17th"), Len(9, "after it"), "\xff"));
+  EXPECT_EQ(Extract(extractor, sixteen + around, ExtractStatus::kTooManySubjects).size(),
+            kMaxSubjects);
+  for (size_t size = sixteen.size() + 1; size < sixteen.size() + around.size(); ++size) {
+    SCOPED_TRACE(size);
+    EXPECT_THAT(Extract(extractor, (sixteen + around).substr(0, size), ExtractStatus::kMalformed),
+                IsEmpty());
+  }
+}
+
+TEST(SubjectExtractorTest, FieldsRunningPastTheirNestedMessageAreMalformed) {
+  const SubjectExtractor extractor({{2, 2, 1}});
+  const std::string after = Len(9, "12345678");  // bytes the field could run into
+  for (const std::string& nested : {
+           Tag(1, kLen) + Varint(3) + "ab",           // the marked string
+           Len(2, Tag(1, kLen) + Varint(2) + "a"),     // in a message two deep
+           Tag(2, kLen) + Varint(5) + Len(1, "a"),     // a message on the path
+           Tag(9, kFixed32) + "ab", Tag(9, kFixed64) + "abcd",
+           Tag(9, kVarint) + "\x80", Tag(9, kStartGroup),
+           std::string("\x88"),  // a tag
+       }) {
+    EXPECT_THAT(Extract(extractor, absl::StrCat(Len(2, nested), after), ExtractStatus::kMalformed),
+                IsEmpty())
+        << absl::CEscape(nested);
+  }
+}
+
+TEST(SubjectExtractorTest, AValueLongerThanTheCapIsReportedEmpty) {
+  const SubjectExtractor extractor({{1}, {2, 1}});
+  const std::string longest(kMaxSubjectValueBytes, '7');
+  // An ID padded with whitespace (allowed in one) past the cap: an invalid
+  // ID, to refuse, not a request naming nobody.
+  const std::string padded = "001090001234" + std::string(kMaxSubjectValueBytes, ' ');
+  EXPECT_THAT(Extract(extractor, absl::StrCat(Len(1, longest), Len(2, Len(1, padded)),
+                                              Len(1, "001090001234"))),
+              ElementsAre(longest, "", "001090001234"));
+
+  // 4 MiB of it in 16 KiB frames: the scan holds none of it.
+  static_assert(sizeof(SubjectScan) < 2048, "a scan's state is bounded");
+  const std::string huge = Len(1, std::string(4 << 20, ' '));
+  SubjectScan scan(extractor);
+  for (size_t at = 0; at < huge.size(); at += 16384) scan.Feed(absl::string_view(huge).substr(at, 16384));
+  SubjectIds ids;
+  EXPECT_EQ(scan.Finish(&ids), ExtractStatus::kOk);
+  EXPECT_THAT(ids, ElementsAre(""));
+}
+
+TEST(SubjectExtractorTest, AMessageOver2GiBIsMalformed) {
+  // Two unknown fields of 1 GiB each, fed in 1 MiB chunks (none held): the
+  // message is 2^31-1 bytes (CodedInputStream's limit) or one more.
+  const SubjectExtractor extractor({{1}});
+  const std::string zeros(1 << 20, '\0');
+  const auto scan_of_size = [&](uint64_t size) {
+    SubjectScan scan(extractor);
+    const uint64_t first = uint64_t{1} << 30;
+    for (const uint64_t length : {first, size - first - 12}) {
+      scan.Feed(Tag(9, kLen) + Varint(length));
+      for (uint64_t left = length; left > 0; left -= std::min<uint64_t>(left, zeros.size())) {
+        scan.Feed(absl::string_view(zeros).substr(0, std::min<uint64_t>(left, zeros.size())));
+      }
+    }
+    SubjectIds ids;
+    return scan.Finish(&ids);
+  };
+  EXPECT_EQ(scan_of_size(INT32_MAX), ExtractStatus::kOk);
+  EXPECT_EQ(scan_of_size(uint64_t{INT32_MAX} + 1), ExtractStatus::kMalformed);
+}
+
+TEST(SubjectExtractorTest, AScanWithoutPathsReadsNothing) {
+  SubjectScan scan(SubjectExtractor({}));
+  scan.Feed("\xff\xff");  // not a message: not looked at
+  SubjectIds ids = {"left over"};
+  EXPECT_EQ(scan.Finish(&ids), ExtractStatus::kOk);
+  EXPECT_THAT(ids, IsEmpty());
 }
 
 TEST(SubjectExtractorTest, PathsEightDeepAreFollowedLongerOnesLeftOut) {
