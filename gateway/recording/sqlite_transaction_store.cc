@@ -536,10 +536,13 @@ absl::StatusOr<SubjectAccessPage> SqliteTransactionStore::ListSubjectAccesses(
     const SubjectQuery& query) {
   NDXP_ASSIGN_OR_RETURN(SubjectScan scan, PrepareSubjectScan(query));
   // The pairs as VALUES (?7, ?8), (?9, ?10), ...; the other parameters ?1..?6.
-  std::string pairs;
+  // Selected from a subquery: SQLite searches the index for a row-value IN
+  // of a SELECT, where IN (VALUES ...) would make it scan the whole table.
+  std::string pairs = "SELECT column1, column2 FROM (VALUES ";
   for (size_t i = 0; i < scan.subjects.size(); ++i) {
-    absl::StrAppend(&pairs, i == 0 ? "VALUES " : ", ", "(?", 7 + 2 * i, ", ?", 8 + 2 * i, ")");
+    absl::StrAppend(&pairs, i == 0 ? "" : ", ", "(?", 7 + 2 * i, ", ?", 8 + 2 * i, ")");
   }
+  pairs += ")";
   NDXP_ASSIGN_OR_RETURN(
       SqliteStatement select,
       db_->Prepare(absl::StrReplaceAll(kSelectSubjectAccesses, {{"$SUBJECTS", pairs}, {"$", "?"}})));
