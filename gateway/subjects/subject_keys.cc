@@ -21,7 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status/status_util.h"
 
-namespace ndxp::gateway {
+namespace ndxp::gateway::subjects {
 namespace {
 
 constexpr size_t kMaxKeyIdLength = 64;
@@ -235,4 +235,4 @@ absl::Status GenerateSubjectKey(const std::string& path, absl::string_view key_i
   return WritePrivateFile(path, text.bytes);
 }
 
-}  // namespace ndxp::gateway
+}  // namespace ndxp::gateway::subjects

@@ -20,7 +20,7 @@
 // Stores keep each HMAC in lowercase hex (absl::BytesToHexString of Hmac's
 // bytes), as audit_chain.h's encoding says.
 //
-// Example:
+// Example (the ID normalised by NormalizePersonalId, personal_id.h):
 //   NDXP_ASSIGN_OR_RETURN(SubjectKeys keys, SubjectKeys::Load("/etc/ndxp/subject-keys"));
 //   record.subject_key_id = keys.Current();
 //   NDXP_ASSIGN_OR_RETURN(std::string hmac, keys.Hmac(keys.Current(), "001099012345"));
@@ -36,7 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace ndxp::gateway {
+namespace ndxp::gateway::subjects {
 
 inline constexpr size_t kMinSubjectKeyBytes = 32;
 inline constexpr size_t kSubjectHmacBytes = 32;  // HMAC-SHA256
@@ -96,6 +96,6 @@ class SubjectKeys {
 // Load for an existing file that does not load.
 absl::Status GenerateSubjectKey(const std::string& path, absl::string_view key_id, bool rotate);
 
-}  // namespace ndxp::gateway
+}  // namespace ndxp::gateway::subjects
 
 #endif  // NDXP_GATEWAY_SUBJECTS_SUBJECT_KEYS_H_

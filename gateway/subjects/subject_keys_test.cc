@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
 
-namespace ndxp::gateway {
+namespace ndxp::gateway::subjects {
 namespace {
 
 using ::testing::AllOf;
@@ -147,4 +147,4 @@ TEST(SubjectKeysTest, GenerateMakesAPrivateFileAndRotatesIt) {
 }
 
 }  // namespace
-}  // namespace ndxp::gateway
+}  // namespace ndxp::gateway::subjects
