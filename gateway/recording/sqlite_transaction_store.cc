@@ -543,9 +543,10 @@ absl::StatusOr<SubjectAccessPage> SqliteTransactionStore::ListSubjectAccesses(
     absl::StrAppend(&pairs, i == 0 ? "" : ", ", "(?", 7 + 2 * i, ", ?", 8 + 2 * i, ")");
   }
   pairs += ")";
-  NDXP_ASSIGN_OR_RETURN(
-      SqliteStatement select,
-      db_->Prepare(absl::StrReplaceAll(kSelectSubjectAccesses, {{"$SUBJECTS", pairs}, {"$", "?"}})));
+  // SQLite's numbered parameters are ?N where PostgreSQL's are $N.
+  const std::string sql =
+      absl::StrReplaceAll(kSelectSubjectAccesses, {{"$SUBJECTS", pairs}, {"$", "?"}});
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement select, db_->Prepare(sql));
   NDXP_RETURN_IF_ERROR(select.BindAll(scan.from_micros, scan.below.time_micros,
                                       scan.below.replica, scan.below.seq,
                                       scan.max_visible_after, scan.limit));

@@ -106,10 +106,12 @@ absl::StatusOr<SubjectCursor> DecodePageToken(absl::string_view token);
 SubjectAccessPage MakeSubjectAccessPage(std::vector<SubjectAccess> rows, const SubjectScan& scan);
 
 // Both stores keep a subject index beside audit_log, audit_subjects(subject,
-// key_id, time_micros, replica, seq): a row per subject of an audit row, so
-// that one subject's rows are found newest first without reading anyone
-// else's. Written in the same transaction as the audit rows, and only for
-// rows that have subjects.
+// key_id, time_micros, replica, seq) (the primary key, in that order): a row
+// per subject of an audit row, so that one subject's rows are found newest
+// first without reading anyone else's. `subject` is the lowercase hex the
+// audit row holds (one form everywhere, compared as text), beside the key id
+// it means something under. Written in the same transaction as the audit
+// rows, and only for rows that have subjects (refusal summaries have none).
 //
 // The page of a SubjectScan, in both stores: parameters $1 from_micros, $2 $3
 // $4 the cursor below which rows are, $5 max_visible_after, $6 limit; the

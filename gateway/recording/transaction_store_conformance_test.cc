@@ -277,6 +277,12 @@ class TransactionStoreConformanceTest : public ::testing::TestWithParam<KindFact
     return store.ok() ? *std::move(store) : nullptr;
   }
 
+  // Stores of replicas hub-1 and hub-2 on one database (null on failure).
+  std::pair<std::unique_ptr<TransactionStore>, std::unique_ptr<TransactionStore>>
+  OpenTwoReplicas(const std::string& database) {
+    return {OpenStore(database, "hub-1"), OpenStore(database, "hub-2")};
+  }
+
   absl::Status Verify(const std::string& database, std::string* report = nullptr,
                       const AuditVerifyOptions& options = {}) {
     return kind_->Verify(database, options, report);
@@ -1030,8 +1036,7 @@ TEST_P(TransactionStoreConformanceTest, AForgedCheckpointIsRefused) {
 
 TEST_P(TransactionStoreConformanceTest, TwoReplicasShareOneDatabase) {
   const std::string db = kind_->NewDatabase("replicas");
-  std::unique_ptr<TransactionStore> hub1 = OpenStore(db, "hub-1");
-  std::unique_ptr<TransactionStore> hub2 = OpenStore(db, "hub-2");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
   ASSERT_NE(hub1, nullptr);
   ASSERT_NE(hub2, nullptr);
   for (int i = 0; i < 3; ++i) {
@@ -1186,8 +1191,7 @@ std::vector<std::string> ListedIds(TransactionStore& store, const SubjectQuery& 
 // first, with the fields a citizen is shown; no one else's rows.
 TEST_P(TransactionStoreConformanceTest, ASubjectListsExactlyItsRowsNewestFirst) {
   const std::string db = kind_->NewDatabase("subjects");
-  std::unique_ptr<TransactionStore> hub1 = OpenStore(db, "hub-1");
-  std::unique_ptr<TransactionStore> hub2 = OpenStore(db, "hub-2");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
   ASSERT_NE(hub1, nullptr);
   ASSERT_NE(hub2, nullptr);
   const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);

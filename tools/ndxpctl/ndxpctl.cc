@@ -582,7 +582,8 @@ int Restore(const Flags& flags, std::ostream& out, std::ostream& err) {
 }
 
 int SubjectKeyGenerate(const Flags& flags, std::ostream& out, std::ostream& err) {
-  absl::Status status = ndxp::gateway::subjects::GenerateSubjectKey(flags.out, flags.key_id, flags.rotate);
+  absl::Status status =
+      ndxp::gateway::subjects::GenerateSubjectKey(flags.out, flags.key_id, flags.rotate);
   if (!status.ok()) {
     err << "ndxpctl: subject-key generate failed: " << status.message() << "\n";
     return kExitFailure;

@@ -246,7 +246,8 @@ TEST_F(NdxpctlTest, SubjectKeyGenerateWritesAndRotatesAKeyFile) {
       RunArgs({"subject-key", "generate", "--out", keys, "--id", "2027a", "--rotate"});
   ASSERT_EQ(rotated.code, 0) << rotated.err;
   EXPECT_THAT(rotated.out, HasSubstr("before the keys it held"));
-  absl::StatusOr<ndxp::gateway::subjects::SubjectKeys> loaded = ndxp::gateway::subjects::SubjectKeys::Load(keys);
+  absl::StatusOr<ndxp::gateway::subjects::SubjectKeys> loaded =
+      ndxp::gateway::subjects::SubjectKeys::Load(keys);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->Current(), "2027a");
   EXPECT_TRUE(loaded->Has("2026a"));

@@ -866,10 +866,15 @@ absl::StatusOr<SubjectAccessPage> PostgresTransactionStore::ListSubjectAccesses(
     PutUint64(&bytes, static_cast<uint64_t>(value));
     return bytes;
   };
-  const std::string params[] = {int8(scan.from_micros),  int8(scan.below.time_micros),
-                                scan.below.replica,      int8(scan.below.seq),
-                                int8(scan.max_visible_after), int8(scan.limit),
-                                hmacs.bytes(),           key_ids.bytes()};
+  // kSelectSubjectAccesses' $1..$6, then the pairs as $7 and $8; in binary.
+  const std::string params[] = {int8(scan.from_micros),
+                                int8(scan.below.time_micros),
+                                scan.below.replica,
+                                int8(scan.below.seq),
+                                int8(scan.max_visible_after),
+                                int8(scan.limit),
+                                hmacs.bytes(),
+                                key_ids.bytes()};
   constexpr Oid kTypes[] = {kInt8Oid, kInt8Oid, kTextOid,      kInt8Oid,
                             kInt8Oid, kInt8Oid, kTextArrayOid, kTextArrayOid};
   constexpr int kParams = sizeof(kTypes) / sizeof(kTypes[0]);
