@@ -30,6 +30,9 @@ class FaultInjectingStore final : public TransactionStore {
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     return store_->WriteCheckpoint(checkpoint);
   }
+  absl::StatusOr<SubjectAccessPage> ListSubjectAccesses(const SubjectQuery& query) override {
+    return store_->ListSubjectAccesses(query);
+  }
 
  private:
   const std::unique_ptr<TransactionStore> store_;

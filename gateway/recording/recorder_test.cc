@@ -33,6 +33,9 @@ class FakeStore : public TransactionStore {
     checkpointed_seqs_.push_back(checkpoint.head.seq);
     return absl::OkStatus();
   }
+  absl::StatusOr<SubjectAccessPage> ListSubjectAccesses(const SubjectQuery&) override {
+    return absl::UnimplementedError("the Recorder never queries");
+  }
   // The seq of every checkpoint written, in order.
   std::vector<int64_t> checkpointed_seqs() {
     absl::MutexLock lock(&mu_);

@@ -130,6 +130,31 @@ constexpr AddedColumn kAddedAuditColumns[] = {
     {"visible_after", "visible_after INTEGER NOT NULL DEFAULT 0", "0"},
 };
 
+// The subject index (subject_access.h), and its rows for the audit rows a
+// file made before it has (their subjects, joined by ",", split apart).
+constexpr char kCreateSubjectIndex[] = R"sql(
+CREATE TABLE audit_subjects (
+  subject TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  time_micros INTEGER NOT NULL,
+  replica TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (subject, key_id, time_micros, replica, seq)) WITHOUT ROWID;
+WITH RECURSIVE split (key_id, time_micros, replica, seq, subject, rest) AS (
+  SELECT subject_key_id, time_micros, replica, seq, '', subjects || ',' FROM audit_log
+  WHERE subjects <> ''
+  UNION ALL
+  SELECT key_id, time_micros, replica, seq, substr(rest, 1, instr(rest, ',') - 1),
+         substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> '')
+INSERT OR IGNORE INTO audit_subjects (subject, key_id, time_micros, replica, seq)
+SELECT subject, key_id, time_micros, replica, seq FROM split WHERE subject <> '';
+)sql";
+
+// IGNORE: a record naming one subject twice is indexed once.
+constexpr char kInsertSubject[] =
+    "INSERT OR IGNORE INTO audit_subjects (subject, key_id, time_micros, replica, seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+
 // The counter tables, whose key gained via and then door: a file made
 // before keeps its counts under via '' (every call counted until then came
 // from a direct member) and door 'grpc' (the only door there was).
@@ -205,6 +230,14 @@ int BindBlob(sqlite3_stmt* stmt, int index, const std::string& value) {
   return sqlite3_bind_blob64(stmt, index, value.data(), value.size(), SQLITE_STATIC);
 }
 
+absl::StatusOr<bool> HasTable(SqliteDatabase& db, absl::string_view table) {
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement query,
+      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1"));
+  NDXP_RETURN_IF_ERROR(query.BindAll(table));
+  return query.Step();
+}
+
 absl::StatusOr<bool> HasColumn(SqliteDatabase& db, absl::string_view table,
                                absl::string_view column) {
   NDXP_ASSIGN_OR_RETURN(SqliteStatement query,
@@ -230,7 +263,8 @@ absl::StatusOr<ColumnSelections> ColumnsOrOldValues(SqliteDatabase& db, absl::st
 
 // The tables of `db` (kSchema run on it) that lack something an earlier
 // version did not write: audit_log a column of kAddedAuditColumns, a counter
-// table a key column of kAddedCounterKeyColumns.
+// table a key column of kAddedCounterKeyColumns; and audit_subjects when
+// there is none.
 absl::StatusOr<std::vector<std::string>> OutdatedTables(SqliteDatabase& db) {
   std::vector<std::string> outdated;
   for (const AddedColumn& column : kAddedAuditColumns) {
@@ -249,6 +283,8 @@ absl::StatusOr<std::vector<std::string>> OutdatedTables(SqliteDatabase& db) {
       }
     }
   }
+  NDXP_ASSIGN_OR_RETURN(bool has_subject_index, HasTable(db, "audit_subjects"));
+  if (!has_subject_index) outdated.push_back("audit_subjects");
   return outdated;
 }
 
@@ -267,12 +303,16 @@ absl::Status UpgradeSchema(SqliteDatabase& db) {
           db.Exec(absl::StrCat("ALTER TABLE audit_log ADD COLUMN ", column.definition)));
     }
   }
+  // After audit_log has its subjects, which the index is filled from.
+  if (std::find(outdated.begin(), outdated.end(), "audit_subjects") != outdated.end()) {
+    NDXP_RETURN_IF_ERROR(db.Exec(kCreateSubjectIndex));
+  }
   // A primary key cannot be altered in place: the old counter table steps
   // aside, kSchema creates the new one, and its counts move over, with the
   // key columns it lacks at their old values.
   std::vector<std::pair<std::string, ColumnSelections>> counter_tables;
   for (const std::string& table : outdated) {
-    if (table == "audit_log") continue;
+    if (table == "audit_log" || table == "audit_subjects") continue;
     NDXP_ASSIGN_OR_RETURN(ColumnSelections key_columns,
                           ColumnsOrOldValues(db, table, kAddedCounterKeyColumns));
     NDXP_RETURN_IF_ERROR(
@@ -345,6 +385,8 @@ absl::Status SqliteTransactionStore::Prepare() {
     NDXP_ASSIGN_OR_RETURN(SqliteStatement upsert, db_->Prepare(kUpsertCounter[refused]));
     upsert_counter_[refused] = std::make_unique<SqliteStatement>(std::move(upsert));
   }
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement insert_subject, db_->Prepare(kInsertSubject));
+  insert_subject_ = std::make_unique<SqliteStatement>(std::move(insert_subject));
   return absl::OkStatus();
 }
 
@@ -456,6 +498,13 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     sqlite3_reset(insert);
     sqlite3_clear_bindings(insert);
     NDXP_RETURN_IF_ERROR(status);
+    for (const std::string& subject : record.subjects) {
+      NDXP_RETURN_IF_ERROR(insert_subject_->BindAll(subject, record.subject_key_id,
+                                                    record.time_micros, replica_, seq));
+      status = insert_subject_->Run();
+      insert_subject_->Reset();
+      NDXP_RETURN_IF_ERROR(status);
+    }
 
     *last_seq = seq;
     *last_hash = std::move(hash);
@@ -483,6 +532,51 @@ absl::Status SqliteTransactionStore::WriteCheckpoint(const SignedCheckpoint& che
   return WriteCheckpointFile(db_->path(), checkpoint);
 }
 
+absl::StatusOr<SubjectAccessPage> SqliteTransactionStore::ListSubjectAccesses(
+    const SubjectQuery& query) {
+  NDXP_ASSIGN_OR_RETURN(SubjectScan scan, PrepareSubjectScan(query));
+  // The pairs as VALUES (?7, ?8), (?9, ?10), ...; the other parameters ?1..?6.
+  // Selected from a subquery: SQLite searches the index for a row-value IN
+  // of a SELECT, where IN (VALUES ...) would make it scan the whole table.
+  std::string pairs = "SELECT column1, column2 FROM (VALUES ";
+  for (size_t i = 0; i < scan.subjects.size(); ++i) {
+    absl::StrAppend(&pairs, i == 0 ? "" : ", ", "(?", 7 + 2 * i, ", ?", 8 + 2 * i, ")");
+  }
+  pairs += ")";
+  // SQLite's numbered parameters are ?N where PostgreSQL's are $N.
+  const std::string sql =
+      absl::StrReplaceAll(kSelectSubjectAccesses, {{"$SUBJECTS", pairs}, {"$", "?"}});
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement select, db_->Prepare(sql));
+  NDXP_RETURN_IF_ERROR(select.BindAll(scan.from_micros, scan.below.time_micros,
+                                      scan.below.replica, scan.below.seq,
+                                      scan.max_visible_after, scan.limit));
+  int index = 7;
+  for (const SubjectHmac& subject : scan.subjects) {
+    NDXP_RETURN_IF_ERROR(select.BindText(index++, subject.hmac_hex));
+    NDXP_RETURN_IF_ERROR(select.BindText(index++, subject.key_id));
+  }
+  std::vector<SubjectAccess> rows;
+  for (;;) {
+    NDXP_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    SubjectAccess& row = rows.emplace_back();
+    row.time_micros = select.ColumnInt64(0);
+    row.consumer = std::string(select.ColumnText(1));
+    row.via = std::string(select.ColumnText(2));
+    row.door = std::string(select.ColumnText(3));
+    row.provider = std::string(select.ColumnText(4));
+    row.service = std::string(select.ColumnText(5));
+    row.method = std::string(select.ColumnText(6));
+    row.purpose = std::string(select.ColumnText(7));
+    row.status_code = select.ColumnInt64(8);
+    row.replica = std::string(select.ColumnText(9));
+    row.seq = select.ColumnInt64(10);
+    row.request_id = std::string(select.ColumnText(11));
+    row.visible_after_micros = select.ColumnInt64(12);
+  }
+  return MakeSubjectAccessPage(std::move(rows), scan);
+}
+
 namespace {
 
 // An existing hub database, for reading its audit log: NOT_FOUND when there
@@ -497,10 +591,7 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenAuditLog(const std::string& 
   sqlite_options.wal = false;
   NDXP_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
                         SqliteDatabase::Open(path, sqlite_options));
-  NDXP_ASSIGN_OR_RETURN(
-      SqliteStatement has_table,
-      db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"));
-  NDXP_ASSIGN_OR_RETURN(bool found, has_table.Step());
+  NDXP_ASSIGN_OR_RETURN(bool found, HasTable(*db, "audit_log"));
   if (!found) return absl::NotFoundError(absl::StrCat("audit log ", path, ": no audit_log table"));
   return db;
 }

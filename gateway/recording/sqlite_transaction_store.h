@@ -24,9 +24,13 @@
 //            consumer, via, door, provider, service, method, status_code))
 //     of the calls forwarded to a connector, and
 //   refused_counters(the same columns) of the calls the hub refused.
+//   audit_subjects(subject, key_id, time_micros, replica, seq, PRIMARY KEY
+//            in that order): the subject index (subject_access.h), a row per
+//            subject of an audit row, for ListSubjectAccesses.
 // A file an earlier version made is upgraded on open, in one transaction:
 // its audit rows gain refusal and via as '' (and keep their hashes), its
-// counters are kept under via '' and door 'grpc'.
+// counters are kept under via '' and door 'grpc'; audit_subjects is made
+// and filled from the audit rows' subjects.
 // A replica's signed checkpoint lives beside the file, in
 // "<file>.checkpoint.<replica>" (audit_checkpoint.h).
 //
@@ -118,6 +122,7 @@ class SqliteTransactionStore final : public TransactionStore {
   // Writes "<file>.checkpoint.<replica>" atomically (a temporary file,
   // fsync, rename, fsync of the directory).
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
+  absl::StatusOr<SubjectAccessPage> ListSubjectAccesses(const SubjectQuery& query) override;
 
   // The seq of this replica's newest committed row (0 when none).
   int64_t last_seq() const { return last_seq_; }
@@ -145,6 +150,7 @@ class SqliteTransactionStore final : public TransactionStore {
   RawStatement insert_audit_;  // binds blobs, which SqliteStatement cannot
   // Forwarded calls' counters, refused calls'.
   std::unique_ptr<::ndxp::SqliteStatement> upsert_counter_[2];
+  std::unique_ptr<::ndxp::SqliteStatement> insert_subject_;
 
   // The chain head: advanced only once a batch has committed.
   int64_t last_seq_ = 0;

@@ -6,9 +6,11 @@
 #define NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_checkpoint.h"
+#include "gateway/recording/subject_access.h"
 
 namespace ndxp::gateway {
 
@@ -29,6 +31,11 @@ class TransactionStore {
   // Keeps `checkpoint` (of this store's replica) outside the audit log,
   // replacing the previous one, durably before it returns OK.
   virtual absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) = 0;
+
+  // The committed audit rows of every replica in the store whose subjects
+  // hold one of query.subjects under its key id, newest first, a page at a
+  // time (subject_access.h). INVALID_ARGUMENT as PrepareSubjectScan.
+  virtual absl::StatusOr<SubjectAccessPage> ListSubjectAccesses(const SubjectQuery& query) = 0;
 };
 
 }  // namespace ndxp::gateway

@@ -277,6 +277,12 @@ class TransactionStoreConformanceTest : public ::testing::TestWithParam<KindFact
     return store.ok() ? *std::move(store) : nullptr;
   }
 
+  // Stores of replicas hub-1 and hub-2 on one database (null on failure).
+  std::pair<std::unique_ptr<TransactionStore>, std::unique_ptr<TransactionStore>>
+  OpenTwoReplicas(const std::string& database) {
+    return {OpenStore(database, "hub-1"), OpenStore(database, "hub-2")};
+  }
+
   absl::Status Verify(const std::string& database, std::string* report = nullptr,
                       const AuditVerifyOptions& options = {}) {
     return kind_->Verify(database, options, report);
@@ -1030,8 +1036,7 @@ TEST_P(TransactionStoreConformanceTest, AForgedCheckpointIsRefused) {
 
 TEST_P(TransactionStoreConformanceTest, TwoReplicasShareOneDatabase) {
   const std::string db = kind_->NewDatabase("replicas");
-  std::unique_ptr<TransactionStore> hub1 = OpenStore(db, "hub-1");
-  std::unique_ptr<TransactionStore> hub2 = OpenStore(db, "hub-2");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
   ASSERT_NE(hub1, nullptr);
   ASSERT_NE(hub2, nullptr);
   for (int i = 0; i < 3; ++i) {
@@ -1142,6 +1147,271 @@ TEST_P(TransactionStoreConformanceTest, VerifyWithoutAnAuditLogIsNotFound) {
   absl::Status status = Verify(db);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
   EXPECT_THAT(status.message(), HasSubstr("no audit_log table"));
+}
+
+// ------------------------------------------------------------ subjects
+
+// Subjects as the hub writes them: HMACs in lowercase hex, one key per row.
+const std::string kSubjectX(64, 'a');
+const std::string kSubjectY(64, 'b');
+const std::string kSubjectXUnderOldKey(64, 'c');
+constexpr char kCurrentKey[] = "k2";
+constexpr char kOldKey[] = "k1";
+
+TransactionRecord About(TransactionRecord record, std::vector<std::string> subjects,
+                        const std::string& key_id = kCurrentKey) {
+  record.subject_key_id = key_id;
+  record.subjects = std::move(subjects);
+  return record;
+}
+
+SubjectQuery QueryAbout(const std::string& hmac_hex, int page_size = 0) {
+  SubjectQuery query;
+  query.subjects = {{kCurrentKey, hmac_hex}};
+  query.page_size = page_size;
+  return query;
+}
+
+// The request ids of `page`'s rows, in its order.
+std::vector<std::string> RequestIds(const SubjectAccessPage& page) {
+  std::vector<std::string> ids;
+  for (const SubjectAccess& access : page.accesses) ids.push_back(access.request_id);
+  return ids;
+}
+
+std::vector<std::string> ListedIds(TransactionStore& store, const SubjectQuery& query) {
+  absl::StatusOr<SubjectAccessPage> page = store.ListSubjectAccesses(query);
+  EXPECT_TRUE(page.ok()) << page.status();
+  if (!page.ok()) return {};
+  EXPECT_EQ(page->next_page_token, "");
+  return RequestIds(*page);
+}
+
+// A subject's rows, whichever replica wrote them and whoever called, newest
+// first, with the fields a citizen is shown; no one else's rows.
+TEST_P(TransactionStoreConformanceTest, ASubjectListsExactlyItsRowsNewestFirst) {
+  const std::string db = kind_->NewDatabase("subjects");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);
+  TransactionRecord through_peer =
+      Through(About(MakeRecord(noon + 2, "x-3", kCommune, 5), {kSubjectY, kSubjectX}),
+              kProvinceHub);
+  through_peer.door = Door::kConnect;
+  through_peer.purpose = "household check";
+  ASSERT_TRUE(hub1->Append({About(MakeRecord(noon, "x-1"), {kSubjectX}),
+                            MakeRecord(noon + 1, "nobody"),
+                            About(MakeRecord(noon + 3, "y-1"), {kSubjectY})})
+                  .ok());
+  ASSERT_TRUE(hub2->Append({About(MakeRecord(noon + 1, "x-2", kCommune), {kSubjectX}),
+                            through_peer})
+                  .ok());
+
+  absl::StatusOr<SubjectAccessPage> x = hub1->ListSubjectAccesses(QueryAbout(kSubjectX));
+  ASSERT_TRUE(x.ok()) << x.status();
+  EXPECT_THAT(RequestIds(*x), ElementsAre("x-3", "x-2", "x-1"));
+  EXPECT_EQ(x->next_page_token, "");
+  const SubjectAccess& newest = x->accesses[0];
+  EXPECT_EQ(newest.time_micros, noon + 2);
+  EXPECT_EQ(newest.consumer, kCommune);
+  EXPECT_EQ(newest.via, kProvinceHub);
+  EXPECT_EQ(newest.door, "connect");
+  EXPECT_EQ(newest.provider, "000.00.00.H49");
+  EXPECT_EQ(newest.service, "ndxp.residents.v1.ResidentRegistry");
+  EXPECT_EQ(newest.method, "GetCitizen");
+  EXPECT_EQ(newest.purpose, "household check");
+  EXPECT_EQ(newest.status_code, 5);
+  EXPECT_EQ(newest.replica, "hub-2");
+  EXPECT_EQ(newest.seq, 2);
+  EXPECT_EQ(newest.visible_after_micros, 0);
+  EXPECT_EQ(x->accesses[2].replica, "hub-1");
+  EXPECT_EQ(x->accesses[2].seq, 1);
+
+  // Either replica's store answers for all of them.
+  EXPECT_THAT(ListedIds(*hub2, QueryAbout(kSubjectY)), ElementsAre("y-1", "x-3"));
+  EXPECT_THAT(ListedIds(*hub2, QueryAbout(std::string(64, 'f'))), ElementsAre());
+  // Indexing left the chain and the counters as they were.
+  absl::Status status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// Pages of two continue below the last row shown: rows at the same instant
+// are told apart, and a row appended between pages is neither repeated nor
+// makes one skipped.
+TEST_P(TransactionStoreConformanceTest, SubjectPagesContinueWithoutGapsOrRepeats) {
+  const std::string db = kind_->NewDatabase("subject_pages");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);
+  ASSERT_TRUE(store->Append({About(MakeRecord(noon, "x-1"), {kSubjectX}),
+                             About(MakeRecord(noon, "x-2"), {kSubjectX}),
+                             About(MakeRecord(noon + 1, "x-3"), {kSubjectX})})
+                  .ok());
+
+  absl::StatusOr<SubjectAccessPage> first =
+      store->ListSubjectAccesses(QueryAbout(kSubjectX, /*page_size=*/2));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(RequestIds(*first), ElementsAre("x-3", "x-2"));
+  ASSERT_NE(first->next_page_token, "");
+
+  ASSERT_TRUE(store->Append({About(MakeRecord(noon + 2, "x-4"), {kSubjectX}),
+                             About(MakeRecord(noon, "x-5"), {kSubjectX})})
+                  .ok());
+  SubjectQuery next = QueryAbout(kSubjectX, 2);
+  next.page_token = first->next_page_token;
+  absl::StatusOr<SubjectAccessPage> second = store->ListSubjectAccesses(next);
+  ASSERT_TRUE(second.ok()) << second.status();
+  // x-5 has x-2's instant and a later seq: it sorts above the cursor, with
+  // the rows appended since the first page.
+  EXPECT_THAT(RequestIds(*second), ElementsAre("x-1"));
+  EXPECT_EQ(second->next_page_token, "");
+
+  // A page that holds the last row exactly has no next one.
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectX, 5)),
+              ElementsAre("x-4", "x-3", "x-5", "x-2", "x-1"));
+}
+
+// Rows deferred until an investigation ends stay hidden until then, but for
+// an operator's view.
+TEST_P(TransactionStoreConformanceTest, DeferredSubjectRowsShowOnceVisible) {
+  const std::string db = kind_->NewDatabase("subject_deferred");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);
+  const int64_t visible_after = UtcMicros(2027, 6, 1, 0, 0, 0);
+  TransactionRecord deferred = About(MakeRecord(noon + 1, "deferred"), {kSubjectX});
+  deferred.visible_after_micros = visible_after;
+  ASSERT_TRUE(store->Append({About(MakeRecord(noon, "open"), {kSubjectX}), deferred}).ok());
+
+  SubjectQuery query = QueryAbout(kSubjectX);
+  query.visible_at_micros = visible_after - 1;
+  EXPECT_THAT(ListedIds(*store, query), ElementsAre("open"));
+  query.visible_at_micros = visible_after;
+  EXPECT_THAT(ListedIds(*store, query), ElementsAre("deferred", "open"));
+  query.visible_at_micros = noon;
+  query.include_deferred = true;
+  absl::StatusOr<SubjectAccessPage> page = store->ListSubjectAccesses(query);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(RequestIds(*page), ElementsAre("deferred", "open"));
+  EXPECT_EQ(page->accesses[0].visible_after_micros, visible_after);
+}
+
+// After a key rotation the subject is asked for under both keys: rows written
+// under the old one stay listed; an HMAC counts only under its own key.
+TEST_P(TransactionStoreConformanceTest, SubjectRowsUnderARotatedKeyAreFound) {
+  const std::string db = kind_->NewDatabase("subject_rotation");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);
+  ASSERT_TRUE(store->Append({About(MakeRecord(noon, "before"), {kSubjectXUnderOldKey}, kOldKey),
+                             About(MakeRecord(noon + 1, "after"), {kSubjectX})})
+                  .ok());
+
+  SubjectQuery both = QueryAbout(kSubjectX);
+  both.subjects.push_back({kOldKey, kSubjectXUnderOldKey});
+  EXPECT_THAT(ListedIds(*store, both), ElementsAre("after", "before"));
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectX)), ElementsAre("after"));
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectXUnderOldKey)), ElementsAre());
+}
+
+// The period is [from, to).
+TEST_P(TransactionStoreConformanceTest, SubjectRowsAreListedWithinThePeriod) {
+  const std::string db = kind_->NewDatabase("subject_period");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);
+  ASSERT_TRUE(store->Append({About(MakeRecord(noon - 1, "before"), {kSubjectX}),
+                             About(MakeRecord(noon, "first"), {kSubjectX}),
+                             About(MakeRecord(noon + 9, "last"), {kSubjectX}),
+                             About(MakeRecord(noon + 10, "after"), {kSubjectX})})
+                  .ok());
+  SubjectQuery query = QueryAbout(kSubjectX);
+  query.from_micros = noon;
+  query.to_micros = noon + 10;
+  EXPECT_THAT(ListedIds(*store, query), ElementsAre("last", "first"));
+}
+
+TEST_P(TransactionStoreConformanceTest, AMalformedSubjectQueryIsInvalidArgument) {
+  const std::string db = kind_->NewDatabase("subject_invalid");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append({About(MakeRecord(1, "x-1"), {kSubjectX})}).ok());
+  auto with_token = [](std::string token) {
+    SubjectQuery query = QueryAbout(kSubjectX);
+    query.page_token = std::move(token);
+    return query;
+  };
+  SubjectQuery no_subject = QueryAbout(kSubjectX);
+  no_subject.subjects.clear();
+  SubjectQuery two_under_one_key = QueryAbout(kSubjectX);
+  two_under_one_key.subjects.push_back({kCurrentKey, kSubjectY});
+  SubjectQuery backwards = QueryAbout(kSubjectX);
+  backwards.from_micros = 2;
+  backwards.to_micros = 1;
+  const std::vector<std::pair<std::string, SubjectQuery>> cases = {
+      {"not base64", with_token("!!")},
+      {"not a token", with_token(absl::WebSafeBase64Escape("hello"))},
+      {"seq not a number", with_token(absl::WebSafeBase64Escape("c1\n5\nx\nhub-1"))},
+      {"no replica", with_token(absl::WebSafeBase64Escape("c1\n5\n1\n"))},
+      {"no subject", no_subject},
+      {"upper-case HMAC", QueryAbout(std::string(64, 'A'))},
+      {"short HMAC", QueryAbout("abcd")},
+      {"two under one key", two_under_one_key},
+      {"period backwards", backwards},
+  };
+  for (const auto& [name, query] : cases) {
+    SCOPED_TRACE(name);
+    absl::StatusOr<SubjectAccessPage> page = store->ListSubjectAccesses(query);
+    EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << page.status();
+  }
+  // The well-formed token the cases above are variants of is accepted.
+  EXPECT_THAT(ListedIds(*store, with_token(absl::WebSafeBase64Escape("c1\n5\n1\nhub-1"))),
+              ElementsAre("x-1"));
+}
+
+// A database from before the subject index gains it on open, filled from the
+// rows' subjects (a row with two is found under each), and indexes the rows
+// appended after.
+TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeTheSubjectIndexIsIndexedOnOpen) {
+  const std::string db = kind_->NewDatabase("before_subject_index");
+  const int64_t noon = UtcMicros(2026, 12, 1, 5, 0, 0);
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append({About(MakeRecord(noon, "x-1"), {kSubjectX}),
+                               About(MakeRecord(noon + 1, "xy-1"), {kSubjectX, kSubjectY}),
+                               MakeRecord(noon + 2, "nobody")})
+                    .ok());
+  }
+  Exec(db, "DROP TABLE audit_subjects");
+
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectX)), ElementsAre("xy-1", "x-1"));
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectY)), ElementsAre("xy-1"));
+  ASSERT_TRUE(store->Append({About(MakeRecord(noon + 3, "x-2"), {kSubjectX})}).ok());
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectX)), ElementsAre("x-2", "xy-1", "x-1"));
+  EXPECT_THAT(kind_->Query(db, "SELECT count(*) FROM audit_subjects"),
+              ElementsAre(ElementsAre("4")));
+  absl::Status status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// A database an earlier hub wrote, long before subjects, is upgraded with
+// the index and lists the rows appended after.
+TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaListsSubjectsAfterUpgrade) {
+  const std::string db = kind_->NewDatabase("before_via_subjects");
+  WriteEarlierHubDatabase(*kind_, db, kCounterColumnsBeforeVia);
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectX)), ElementsAre());
+  ASSERT_TRUE(store->Append({About(MakeRecord(UtcMicros(2026, 12, 1, 5, 0, 0), "x-1"),
+                                   {kSubjectX})})
+                  .ok());
+  EXPECT_THAT(ListedIds(*store, QueryAbout(kSubjectX)), ElementsAre("x-1"));
+  absl::Status status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
 }
 
 INSTANTIATE_TEST_SUITE_P(

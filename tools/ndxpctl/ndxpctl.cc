@@ -28,6 +28,7 @@
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/statistics/history_import.h"
 #include "gateway/statistics/periods.h"
+#include "gateway/subjects/subject_keys.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
 #include "tools/ndxpctl/output_format.h"
 #include "tools/ndxpctl/report_data.h"
@@ -81,6 +82,9 @@ struct Flags {
   // audit verify: heads known from elsewhere, the counters' zone.
   std::vector<std::string> expect_heads;
   std::string time_zone = "Asia/Ho_Chi_Minh";
+  // subject-key generate: the key's id, and whether it is added to --out.
+  std::string key_id;
+  bool rotate = false;
 };
 
 // A usage error found after parsing: exit 2, as CLI11's own.
@@ -577,6 +581,19 @@ int Restore(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+int SubjectKeyGenerate(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::Status status =
+      ndxp::gateway::subjects::GenerateSubjectKey(flags.out, flags.key_id, flags.rotate);
+  if (!status.ok()) {
+    err << "ndxpctl: subject-key generate failed: " << status.message() << "\n";
+    return kExitFailure;
+  }
+  out << "wrote subject key " << flags.key_id << " to " << flags.out
+      << (flags.rotate ? " before the keys it held" : "")
+      << " (mode 0600): the current key from the hub's next start\n";
+  return 0;
+}
+
 // The OpenAPI document the hub serves for the configuration at
 // flags.config, built by the hub's own code (BuildHubContext), so the bytes
 // are /openapi.json's for that configuration.
@@ -632,7 +649,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
-      restore_flags, agencies_flags, openapi_flags;
+      restore_flags, agencies_flags, openapi_flags, subject_key_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
@@ -856,6 +873,31 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Example: ndxpctl openapi --config /etc/ndxp/hub.textproto --output openapi.json\n\n",
       kExitStatus));
 
+  CLI::App* subject_key =
+      app.add_subcommand("subject-key", "The hubs' keys for data subjects' HMACs");
+  subject_key->require_subcommand(1);
+  subject_key->footer(kExitStatus);
+  CLI::App* generate_key = subject_key->add_subcommand(
+      "generate", "Make a random subject key in a new key file, or as the current key of one");
+  generate_key->add_option("--out", subject_key_flags.out, "the key file (written mode 0600)")
+      ->type_name("FILE")
+      ->required();
+  generate_key->add_option("--id", subject_key_flags.key_id,
+                           "the key's id, written into every audit row it hashes subjects for")
+      ->type_name("ID")
+      ->required();
+  generate_key->add_flag("--rotate", subject_key_flags.rotate,
+                         "add the key to an existing file as its current key (the first); the "
+                         "older keys stay, so that rows written under them are still found");
+  generate_key->footer(absl::StrCat(
+      "The file holds \"<id> <secret in base64>\" lines, the first the current key; the hub\n"
+      "refuses it when group or others may read it. Keep it beside the hub's TLS key, not\n"
+      "with the database: database backups must not hold it. Every hub of the federation\n"
+      "needs the same keys: copy the file to them over a secure channel.\n\n"
+      "Example: ndxpctl subject-key generate --out /etc/ndxp/subject-keys --id 2026a\n"
+      "         ndxpctl subject-key generate --out /etc/ndxp/subject-keys --id 2027a --rotate\n\n",
+      kExitStatus));
+
   // Set last: subcommands copy their parent's footer when created.
   app.footer(absl::StrCat(kHubDefaults, "\nRun \"ndxpctl COMMAND --help\" for a command's flags.\n",
                           kExitStatus));
@@ -880,6 +922,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (backup->parsed()) return Backup(backup_flags, out, err);
   if (restore->parsed()) return Restore(restore_flags, out, err);
   if (openapi->parsed()) return OpenApi(openapi_flags, out, err);
+  if (generate_key->parsed()) return SubjectKeyGenerate(subject_key_flags, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);
 }
 

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/tls/credentials.h"
+#include "gateway/subjects/subject_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
@@ -97,6 +98,9 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"openapi", "--help"},
        "Usage: ndxpctl openapi",
        {"--config", "--output", "/openapi.json", "x-ndxp-purpose", "Exit status"}},
+      {{"subject-key", "generate", "--help"},
+       "Usage: ndxpctl subject-key generate",
+       {"--out", "--id", "--rotate", "mode 0600", "backups must not hold it"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -128,7 +132,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{}, "ndxpctl: A subcommand is required"},
       {{"chart"},
        "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
-       "backup, restore or openapi)"},
+       "backup, restore, openapi or subject-key)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -225,6 +229,29 @@ TEST_F(NdxpctlTest, BackupAndRestoreSayWhatTheyDid) {
   ASSERT_EQ(restored.code, 0) << restored.err;
   EXPECT_THAT(restored.out, StartsWith("restored " + database + " from " + dir.path() + "/b"));
   EXPECT_THAT(restored.out, HasSubstr("checksum matches"));
+}
+
+TEST_F(NdxpctlTest, SubjectKeyGenerateWritesAndRotatesAKeyFile) {
+  ndxp::testing::TempDir dir;
+  const std::string keys = dir.path() + "/subject-keys";
+  Result made = RunArgs({"subject-key", "generate", "--out", keys, "--id", "2026a"});
+  ASSERT_EQ(made.code, 0) << made.err;
+  EXPECT_EQ(made.out, "wrote subject key 2026a to " + keys +
+                          " (mode 0600): the current key from the hub's next start\n");
+  Result again = RunArgs({"subject-key", "generate", "--out", keys, "--id", "2027a"});
+  EXPECT_EQ(again.code, kExitFailure);
+  EXPECT_THAT(again.err, HasSubstr("ndxpctl: subject-key generate failed: subject keys " + keys +
+                                   ": exists"));
+  Result rotated =
+      RunArgs({"subject-key", "generate", "--out", keys, "--id", "2027a", "--rotate"});
+  ASSERT_EQ(rotated.code, 0) << rotated.err;
+  EXPECT_THAT(rotated.out, HasSubstr("before the keys it held"));
+  absl::StatusOr<ndxp::gateway::subjects::SubjectKeys> loaded =
+      ndxp::gateway::subjects::SubjectKeys::Load(keys);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->Current(), "2027a");
+  EXPECT_TRUE(loaded->Has("2026a"));
+  EXPECT_EQ(RunArgs({"subject-key", "generate", "--out", keys}).code, kExitUsage);
 }
 
 TEST_F(NdxpctlTest, ImportOfAMissingFileFails) {

@@ -34,6 +34,9 @@ constexpr Oid kInt8ArrayOid = 1016;
 constexpr int64_t kSchemaLockKey = 0x6e6478707363686d;
 
 constexpr char kAppendStatement[] = "ndxp_append";
+// The same with the batch's subjects indexed too: only for batches that have
+// some, so that the others pay nothing for the index.
+constexpr char kAppendWithSubjectsStatement[] = "ndxp_append_subjects";
 
 constexpr char kCreateSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -78,12 +81,14 @@ CREATE TABLE IF NOT EXISTS counters (
 )sql";
 
 // What tables made before refusals, checkpoints, history batches, via, the
-// v4 audit row and the counters' door were recorded lack; run under the
+// v4 audit row, the counters' door and the subject index were recorded lack; run under the
 // schema lock, in one transaction, when any of it is missing. Rows from
 // before via came from direct members: they keep via '' (and their hashes).
 // Rows from before v4 keep their v1–v3 encoding (encoding 0) and are one
 // gRPC call each. A counter table's primary key gains via and door in place,
 // its counts kept under via '' and door 'grpc' (the only door there was).
+// The subject index (subject_access.h) is filled from the rows' subjects,
+// joined by ",", once, when it is made.
 constexpr char kUpgradeSchema[] = R"sql(
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS refusal TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS via TEXT NOT NULL DEFAULT '';
@@ -95,6 +100,18 @@ ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS repeat_count BIGINT NOT NULL DEFA
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS subject_key_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS subjects TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS visible_after BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS audit_subjects (
+  subject TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  time_micros BIGINT NOT NULL,
+  replica TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (subject, key_id, time_micros, replica, seq));
+INSERT INTO audit_subjects (subject, key_id, time_micros, replica, seq)
+SELECT s.subject, a.subject_key_id, a.time_micros, a.replica, a.seq
+FROM audit_log a, unnest(string_to_array(a.subjects, ',')) AS s(subject)
+WHERE a.subjects <> ''
+ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS refused_counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
@@ -151,11 +168,12 @@ CREATE TABLE IF NOT EXISTS history_counters (
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
 )sql";
 
-// Five booleans: whether the audit tables are there (with audit_log.refusal),
+// Six booleans: whether the audit tables are there (with audit_log.refusal),
 // whether via is recorded, whether the history tables exist, whether the
-// audit rows have v4's columns, whether the counters are keyed by door (the
-// schema is complete when all are true; a database from before via, v4 or
-// the counters' door is still verified as it is).
+// audit rows have v4's columns, whether the counters are keyed by door,
+// whether the subject index exists (the schema is complete when all are
+// true; a database from before via, v4 or the counters' door is still
+// verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
@@ -170,7 +188,9 @@ constexpr char kSchemaPresent[] =
     "'door', 'refusal_kind', 'repeat_count', 'subject_key_id', 'subjects', 'visible_after')), "
     "(SELECT count(*) = 2 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND column_name = 'door' AND table_name IN ('counters', "
-    "'refused_counters'))";
+    "'refused_counters')), "
+    "to_regclass('audit_subjects') IS NOT NULL";
+constexpr int kSchemaParts = 6;
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -251,6 +271,21 @@ constexpr Oid kAppendParamTypes[] = {
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
+
+// Put before kAppendSql's CTEs for a batch with subjects: one row per
+// subject, parameters after kAppendParams'. IGNORE: a record naming one
+// subject twice is indexed once.
+constexpr char kIndexSubjectsCte[] = R"sql(
+WITH subject_index AS (
+  INSERT INTO audit_subjects (subject, key_id, time_micros, replica, seq)
+  SELECT s.subject, s.key_id, s.time_micros, $1, s.seq
+  FROM unnest($44::text[], $45::text[], $46::int8[], $47::int8[])
+       AS s(subject, key_id, time_micros, seq)
+  ON CONFLICT DO NOTHING),)sql";
+constexpr Oid kIndexSubjectsParamTypes[] = {kTextArrayOid, kTextArrayOid, kInt8ArrayOid,
+                                            kInt8ArrayOid};
+constexpr int kIndexSubjectsParams =
+    sizeof(kIndexSubjectsParamTypes) / sizeof(kIndexSubjectsParamTypes[0]);
 
 // Every column the chain covers, plus id, in the order VerifyAuditChain reads.
 constexpr char kSelectAudit[] =
@@ -490,11 +525,11 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
       if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
         return ResultError(c, exists.get(), database, "look for the schema");
       }
-      if (absl::string_view(PQgetvalue(exists.get(), 0, 0)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 2)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 3)) != "t" ||
-          absl::string_view(PQgetvalue(exists.get(), 0, 4)) != "t") {
+      bool complete = true;
+      for (int part = 0; part < kSchemaParts; ++part) {
+        complete = complete && absl::string_view(PQgetvalue(exists.get(), 0, part)) == "t";
+      }
+      if (!complete) {
         NDXP_RETURN_IF_ERROR(
             Exec(c, database, "SET LOCAL client_min_messages = warning", "quiet schema creation"));
         NDXP_RETURN_IF_ERROR(Exec(c, database, kCreateSchema, "create schema"));
@@ -520,10 +555,20 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
 absl::Status PostgresTransactionStore::Prepare() {
   Result result(
       PQprepare(conn_.get(), kAppendStatement, kAppendSql, kAppendParams, kAppendParamTypes));
-  if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
-    return absl::OkStatus();
+  if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return ResultError(conn_.get(), result.get(), database_, "prepare append");
   }
-  return ResultError(conn_.get(), result.get(), database_, "prepare append");
+  const std::string with_subjects =
+      absl::StrCat(kIndexSubjectsCte, absl::StripPrefix(kAppendSql, "\nWITH"));
+  std::vector<Oid> types(std::begin(kAppendParamTypes), std::end(kAppendParamTypes));
+  types.insert(types.end(), std::begin(kIndexSubjectsParamTypes),
+               std::end(kIndexSubjectsParamTypes));
+  result.reset(PQprepare(conn_.get(), kAppendWithSubjectsStatement, with_subjects.c_str(),
+                         static_cast<int>(types.size()), types.data()));
+  if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return ResultError(conn_.get(), result.get(), database_, "prepare append with subjects");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ChainHead> PostgresTransactionStore::ReadChainHead() {
@@ -646,6 +691,11 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
                                 std::string, std::string, int>;
   std::map<CounterKey, int64_t> counts[2];  // forwarded, refused
 
+  size_t subject_count = 0;
+  for (const TransactionRecord& record : batch) subject_count += record.subjects.size();
+  ArrayParam index_subjects(kTextOid, subject_count), index_key_ids(kTextOid, subject_count),
+      index_times(kInt8Oid, subject_count), index_seqs(kInt8Oid, subject_count);
+
   const int64_t first_seq = head->seq + 1;
   for (const TransactionRecord& record : batch) {
     const int64_t seq = head->seq + 1;
@@ -677,6 +727,12 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     subject_key_ids.AddBytes(record.subject_key_id);
     subjects.AddBytes(JoinSubjects(record.subjects));
     visible_afters.AddInt64(record.visible_after_micros);
+    for (const std::string& subject : record.subjects) {
+      index_subjects.AddBytes(subject);
+      index_key_ids.AddBytes(record.subject_key_id);
+      index_times.AddInt64(record.time_micros);
+      index_seqs.AddInt64(seq);
+    }
     head->seq = seq;
     head->hash = std::move(hash);
 
@@ -713,7 +769,7 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     }
   }
 
-  const std::string* params[kAppendParams] = {
+  const std::string* params[kAppendParams + kIndexSubjectsParams] = {
       &replica_,
       &seqs.bytes(),
       &times.bytes(),
@@ -757,11 +813,16 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &visible_afters.bytes(),
       &keys[0].doors.bytes(),
       &keys[1].doors.bytes(),
+      &index_subjects.bytes(),
+      &index_key_ids.bytes(),
+      &index_times.bytes(),
+      &index_seqs.bytes(),
   };
-  const char* values[kAppendParams];
-  int lengths[kAppendParams];
-  int formats[kAppendParams];
-  for (int i = 0; i < kAppendParams; ++i) {
+  const int param_count = subject_count == 0 ? kAppendParams : kAppendParams + kIndexSubjectsParams;
+  const char* values[kAppendParams + kIndexSubjectsParams];
+  int lengths[kAppendParams + kIndexSubjectsParams];
+  int formats[kAppendParams + kIndexSubjectsParams];
+  for (int i = 0; i < param_count; ++i) {
     if (params[i]->size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
       return absl::InvalidArgumentError(
           absl::StrCat("transaction store: batch of ", n, " records is too large"));
@@ -770,8 +831,9 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     lengths[i] = static_cast<int>(params[i]->size());
     formats[i] = 1;  // binary
   }
-  Result result(PQexecPrepared(conn_.get(), kAppendStatement, kAppendParams, values, lengths,
-                               formats, /*resultFormat=*/0));
+  Result result(PQexecPrepared(
+      conn_.get(), subject_count == 0 ? kAppendStatement : kAppendWithSubjectsStatement,
+      param_count, values, lengths, formats, /*resultFormat=*/0));
   if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
     return absl::OkStatus();
   }
@@ -789,6 +851,68 @@ absl::Status PostgresTransactionStore::WriteCheckpoint(const SignedCheckpoint& c
     return absl::OkStatus();
   }
   return ResultError(conn_.get(), result.get(), database_, "write checkpoint");
+}
+
+absl::StatusOr<SubjectAccessPage> PostgresTransactionStore::ListSubjectAccesses(
+    const SubjectQuery& query) {
+  NDXP_ASSIGN_OR_RETURN(SubjectScan scan, PrepareSubjectScan(query));
+  ArrayParam hmacs(kTextOid, scan.subjects.size()), key_ids(kTextOid, scan.subjects.size());
+  for (const SubjectHmac& subject : scan.subjects) {
+    hmacs.AddBytes(subject.hmac_hex);
+    key_ids.AddBytes(subject.key_id);
+  }
+  auto int8 = [](int64_t value) {
+    std::string bytes;
+    PutUint64(&bytes, static_cast<uint64_t>(value));
+    return bytes;
+  };
+  // kSelectSubjectAccesses' $1..$6, then the pairs as $7 and $8; in binary.
+  const std::string params[] = {int8(scan.from_micros),
+                                int8(scan.below.time_micros),
+                                scan.below.replica,
+                                int8(scan.below.seq),
+                                int8(scan.max_visible_after),
+                                int8(scan.limit),
+                                hmacs.bytes(),
+                                key_ids.bytes()};
+  constexpr Oid kTypes[] = {kInt8Oid, kInt8Oid, kTextOid,      kInt8Oid,
+                            kInt8Oid, kInt8Oid, kTextArrayOid, kTextArrayOid};
+  constexpr int kParams = sizeof(kTypes) / sizeof(kTypes[0]);
+  const char* values[kParams];
+  int lengths[kParams];
+  int formats[kParams];
+  for (int i = 0; i < kParams; ++i) {
+    values[i] = params[i].data();
+    lengths[i] = static_cast<int>(params[i].size());
+    formats[i] = 1;  // binary
+  }
+  const std::string sql = absl::StrReplaceAll(
+      kSelectSubjectAccesses, {{"$SUBJECTS", "SELECT * FROM unnest($7::text[], $8::text[])"}});
+  Result result(PQexecParams(conn_.get(), sql.c_str(), kParams, kTypes, values, lengths, formats,
+                             /*resultFormat=*/1));
+  if (result == nullptr || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    return ResultError(conn_.get(), result.get(), database_, "list subject accesses");
+  }
+  const PGresult* r = result.get();
+  std::vector<SubjectAccess> rows(static_cast<size_t>(PQntuples(r)));
+  for (int i = 0; i < PQntuples(r); ++i) {
+    SubjectAccess& row = rows[static_cast<size_t>(i)];
+    row.consumer = GetBytes(r, i, 1);
+    row.via = GetBytes(r, i, 2);
+    row.door = GetBytes(r, i, 3);
+    row.provider = GetBytes(r, i, 4);
+    row.service = GetBytes(r, i, 5);
+    row.method = GetBytes(r, i, 6);
+    row.purpose = GetBytes(r, i, 7);
+    row.replica = GetBytes(r, i, 9);
+    row.request_id = GetBytes(r, i, 11);
+    if (!GetInt(r, i, 0, &row.time_micros) || !GetInt(r, i, 8, &row.status_code) ||
+        !GetInt(r, i, 10, &row.seq) || !GetInt(r, i, 12, &row.visible_after_micros)) {
+      return absl::DataLossError(absl::StrCat("audit log ", database_, ": replica ", row.replica,
+                                              ": a numeric column is not of its schema type"));
+    }
+  }
+  return MakeSubjectAccessPage(std::move(rows), scan);
 }
 
 absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conninfo,

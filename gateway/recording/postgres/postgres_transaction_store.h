@@ -33,9 +33,13 @@
 //            call)
 //   audit_checkpoints(replica TEXT PRIMARY KEY, checkpoint TEXT): each
 //            replica's latest signed checkpoint (audit_checkpoint.h)
+//   audit_subjects(subject, key_id TEXT, time_micros BIGINT, replica TEXT,
+//            seq BIGINT, PRIMARY KEY in that order): the subject index
+//            (subject_access.h), for ListSubjectAccesses
 // A schema an earlier version made is upgraded on open, in one transaction
 // under the schema lock: audit rows gain refusal and via as '' (keeping
-// their hashes), counters keep their counts under via '' and door 'grpc'.
+// their hashes), counters keep their counts under via '' and door 'grpc',
+// audit_subjects is made and filled from the audit rows' subjects.
 //
 // The audit chain is SqliteTransactionStore's, byte for byte: the same
 // EncodeAuditRecord and AuditHash (audit_chain.h documents the
@@ -127,6 +131,8 @@ class PostgresTransactionStore final : public TransactionStore {
   ChainHead Head() const override { return {last_seq_, last_hash_}; }
   // Upserts the replica's row of audit_checkpoints.
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
+  // Reads every replica's rows, over this store's connection.
+  absl::StatusOr<SubjectAccessPage> ListSubjectAccesses(const SubjectQuery& query) override;
 
   // The seq of this replica's newest committed row (0 when none).
   int64_t last_seq() const { return last_seq_; }

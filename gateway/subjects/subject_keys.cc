@@ -1,0 +1,238 @@
+#include "gateway/subjects/subject_keys.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "common/status/status_util.h"
+
+namespace ndxp::gateway::subjects {
+namespace {
+
+constexpr size_t kMaxKeyIdLength = 64;
+constexpr char kFileHeader[] =
+    "# ndxp subject keys: <key_id> <secret in base64>, the first is current\n";
+
+// Wipes a buffer that held secrets before it is freed.
+struct WipedString {
+  std::string bytes;
+  ~WipedString() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+bool IsValidKeyId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxKeyIdLength) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsKeyLine(absl::string_view line) {
+  line = absl::StripAsciiWhitespace(line);
+  return !line.empty() && line.front() != '#';
+}
+
+absl::Status ErrnoError(int error, const std::string& what) {
+  const std::string text = absl::StrCat(what, ": ", std::strerror(error));
+  if (error == ENOENT) return absl::NotFoundError(text);
+  if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(text);
+  return absl::UnavailableError(text);
+}
+
+// The file's bytes, refused when group or others have any access to it.
+absl::Status ReadPrivateFile(const std::string& path, std::string* text) {
+  const std::string source = absl::StrCat("subject keys ", path);
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, source);
+  struct stat info;
+  absl::Status status;
+  if (fstat(fd, &info) != 0) {
+    status = ErrnoError(errno, source);
+  } else if (!S_ISREG(info.st_mode)) {
+    status = absl::InvalidArgumentError(absl::StrCat(source, ": not a regular file"));
+  } else if ((info.st_mode & 077) != 0) {
+    status = absl::FailedPreconditionError(absl::StrFormat(
+        "%s: mode %04o lets group or others at the keys; chmod 600 %s", source,
+        info.st_mode & 07777, path));
+  }
+  char buffer[4096];
+  while (status.ok()) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) status = ErrnoError(errno, source);
+    if (n <= 0) break;
+    text->append(buffer, static_cast<size_t>(n));
+  }
+  OPENSSL_cleanse(buffer, sizeof(buffer));
+  close(fd);
+  return status;
+}
+
+// Writes `text` to `path` (mode 0600) through a temporary file beside it, so
+// that a crash leaves the old file or the new one.
+absl::Status WritePrivateFile(const std::string& path, absl::string_view text) {
+  std::string temporary = path + ".tmp-XXXXXX";
+  const int fd = mkstemp(temporary.data());  // mode 0600
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("subject keys ", path, ": create"));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const int error = errno;
+  const bool ok = written == text.size() && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(temporary.c_str(), path.c_str()) != 0) {
+    const int rename_error = ok ? errno : error;
+    unlink(temporary.c_str());
+    return ErrnoError(rename_error, absl::StrCat("subject keys ", path, ": write"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+SubjectKeys::~SubjectKeys() {
+  for (Key& key : keys_) OPENSSL_cleanse(key.secret.data(), key.secret.size());
+}
+
+absl::StatusOr<SubjectKeys> SubjectKeys::Parse(absl::string_view text, absl::string_view source) {
+  std::vector<Key> keys;
+  std::vector<int> key_lines;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    if (!IsKeyLine(line)) continue;
+    const std::string where = absl::StrCat("subject keys ", source, " line ", line_number);
+    const std::vector<absl::string_view> fields =
+        absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
+    if (fields.size() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": expected \"<key_id> <secret in base64>\", got ",
+                       fields.size(), " field(s)"));
+    }
+    if (!IsValidKeyId(fields[0])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": key id is not 1..", kMaxKeyIdLength, " of [A-Za-z0-9._-]"));
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i].id == fields[0]) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": key id ", fields[0],
+                                                       " is already on line ", key_lines[i]));
+      }
+    }
+    Key key{std::string(fields[0]), ""};
+    if (!absl::Base64Unescape(fields[1], &key.secret)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": key ", key.id, "'s secret is not base64"));
+    }
+    if (key.secret.size() < kMinSubjectKeyBytes) {
+      const size_t size = key.secret.size();
+      OPENSSL_cleanse(key.secret.data(), key.secret.size());
+      return absl::InvalidArgumentError(absl::StrCat(where, ": key ", key.id, " is ", size,
+                                                     " bytes, fewer than ",
+                                                     kMinSubjectKeyBytes));
+    }
+    keys.push_back(std::move(key));
+    key_lines.push_back(line_number);
+  }
+  if (keys.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("subject keys ", source, ": no key"));
+  }
+  return SubjectKeys(std::move(keys));
+}
+
+absl::StatusOr<SubjectKeys> SubjectKeys::Load(const std::string& path) {
+  WipedString text;
+  NDXP_RETURN_IF_ERROR(ReadPrivateFile(path, &text.bytes));
+  return Parse(text.bytes, path);
+}
+
+absl::StatusOr<std::string> SubjectKeys::Hmac(absl::string_view key_id,
+                                              absl::string_view normalised_id) const {
+  for (const Key& key : keys_) {
+    if (key.id != key_id) continue;
+    std::string hmac(kSubjectHmacBytes, '\0');
+    size_t size = 0;
+    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.secret.data(),
+                  key.secret.size(), reinterpret_cast<const unsigned char*>(normalised_id.data()),
+                  normalised_id.size(), reinterpret_cast<unsigned char*>(hmac.data()),
+                  hmac.size(), &size) == nullptr ||
+        size != kSubjectHmacBytes) {
+      return absl::InternalError("subject keys: HMAC-SHA256 failed");
+    }
+    return hmac;
+  }
+  return absl::NotFoundError(absl::StrCat("subject keys: no key ", key_id));
+}
+
+bool SubjectKeys::Has(absl::string_view key_id) const {
+  return std::any_of(keys_.begin(), keys_.end(), [&](const Key& key) { return key.id == key_id; });
+}
+
+std::vector<KeyedSubjectHmac> SubjectKeys::AllHmacs(absl::string_view normalised_id) const {
+  std::vector<KeyedSubjectHmac> hmacs;
+  for (const Key& key : keys_) {
+    absl::StatusOr<std::string> hmac = Hmac(key.id, normalised_id);
+    if (hmac.ok()) hmacs.push_back({key.id, *std::move(hmac)});
+  }
+  return hmacs;
+}
+
+absl::Status GenerateSubjectKey(const std::string& path, absl::string_view key_id, bool rotate) {
+  if (!IsValidKeyId(key_id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subject keys: key id \"", key_id, "\" is not 1..", kMaxKeyIdLength,
+        " of [A-Za-z0-9._-]"));
+  }
+  WipedString old_text;
+  if (rotate) {
+    NDXP_RETURN_IF_ERROR(ReadPrivateFile(path, &old_text.bytes));
+    NDXP_ASSIGN_OR_RETURN(SubjectKeys old_keys, SubjectKeys::Parse(old_text.bytes, path));
+    if (old_keys.Has(key_id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("subject keys ", path, ": already holds key ", key_id));
+    }
+  } else if (access(path.c_str(), F_OK) == 0) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "subject keys ", path, ": exists (to add a key to it as the current one: rotate)"));
+  }
+  WipedString secret{std::string(kMinSubjectKeyBytes, '\0')};
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.bytes.data()),
+                 static_cast<int>(secret.bytes.size())) != 1) {
+    return absl::InternalError("subject keys: no random bytes");
+  }
+  WipedString line{absl::StrCat(key_id, " ", absl::Base64Escape(secret.bytes), "\n")};
+  // The new key goes before the first key line: it becomes the current one.
+  size_t first_key = 0;
+  for (absl::string_view rest = old_text.bytes; !rest.empty();) {
+    const size_t end = std::min(rest.find('\n'), rest.size() - 1) + 1;
+    if (IsKeyLine(rest.substr(0, end))) break;
+    first_key += end;
+    rest.remove_prefix(end);
+  }
+  const absl::string_view old_file = old_text.bytes;
+  WipedString text{rotate ? absl::StrCat(old_file.substr(0, first_key), line.bytes,
+                                         old_file.substr(first_key))
+                          : absl::StrCat(kFileHeader, line.bytes)};
+  return WritePrivateFile(path, text.bytes);
+}
+
+}  // namespace ndxp::gateway::subjects
