@@ -137,6 +137,15 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   // agencies' names.
   context->agencies = AgencyDirectoryOf(config);
   context->openapi = OpenApiDocumentOf(*context);
+  if (config.has_data_subjects()) {
+    absl::StatusOr<subjects::SubjectKeys> keys =
+        subjects::SubjectKeys::Load(config.data_subjects().subject_keys());
+    if (!keys.ok()) {
+      return absl::Status(keys.status().code(), absl::StrCat("data_subjects.subject_keys: ",
+                                                             keys.status().message()));
+    }
+    context->subject_keys = std::make_unique<const subjects::SubjectKeys>(*std::move(keys));
+  }
   if (catalogue != nullptr) {
     // Its answer, made once: the document as a google.protobuf.Struct.
     const auto* structure =

@@ -31,6 +31,7 @@
 #include "gateway/recording/recorder.h"
 #include "gateway/routing/route_table.h"
 #include "gateway/statistics/agency_directory.h"
+#include "gateway/subjects/subject_keys.h"
 
 namespace ndxp::gateway {
 
@@ -163,6 +164,9 @@ struct HubContext {
   // built once with the configuration: the admin listener's /openapi.json,
   // and what the JSON door serves to members.
   std::string openapi;
+  // The keys calls' data subjects are kept under (data_subjects
+  // .subject_keys; null without data_subjects: no subject is recorded).
+  std::unique_ptr<const subjects::SubjectKeys> subject_keys;
   HubStats* stats = nullptr;  // the hub's, shared across reloads
   metrics::CallMetrics* metrics = nullptr;  // the hub's, shared across reloads
   // Where transactions go (nullptr: not recorded), and whether a response

@@ -21,6 +21,7 @@
 #include "common/tls/credentials.h"
 #include "common/identity/spiffe_id.h"
 #include "gateway/identity/subject_token.h"
+#include "gateway/subjects/subject_keys.h"
 #include "gateway/peering/peers.h"
 
 namespace ndxp::gateway {
@@ -402,6 +403,14 @@ absl::Status CheckDataSubjects(const TextProtoFile& file,
     return file.ErrorAt({"data_subjects", "provider_public_key"},
                         absl::StrCat(key_path, " ", verifier.status().message()));
   }
+  if (subjects.subject_keys().empty()) {
+    return file.ErrorAt({"data_subjects", "subject_keys"},
+                        "is required: the key file the hub keeps persons' identifiers under "
+                        "(ndxpctl subject-key generate)");
+  }
+  if (auto keys = subjects::SubjectKeys::Load(subjects.subject_keys()); !keys.ok()) {
+    return file.ErrorAt({"data_subjects", "subject_keys"}, keys.status().message());
+  }
   return absl::OkStatus();
 }
 
@@ -500,6 +509,7 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   if (absl::Status s = CheckAgencies(file, settings); !s.ok()) return s;
   if (config.has_data_subjects()) {
     ResolveRelative(base, config.mutable_data_subjects()->mutable_provider_public_key());
+    ResolveRelative(base, config.mutable_data_subjects()->mutable_subject_keys());
     if (absl::Status s = CheckDataSubjects(file, config.data_subjects()); !s.ok()) return s;
   }
   if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {

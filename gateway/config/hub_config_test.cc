@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -241,13 +242,24 @@ TEST_F(HubConfigTest, DataSubjectsNeedTheIdentityProvidersP256Key) {
   std::ofstream(dir_.path() + "/idp.pem") << PublicKeyPem("EC", "P-256");
   std::ofstream(dir_.path() + "/rsa.pem") << PublicKeyPem("RSA");
   std::ofstream(dir_.path() + "/p384.pem") << PublicKeyPem("EC", "P-384");
+  // Subject keys: private, and one readable by others.
+  for (const char* name : {"subject-keys", "open-subject-keys"}) {
+    std::ofstream(dir_.path() + "/" + name) << "k1 " << std::string(43, 'A') << "=\n";
+  }
+  std::filesystem::permissions(dir_.path() + "/subject-keys", std::filesystem::perms::owner_read |
+                                                                 std::filesystem::perms::owner_write);
+  std::filesystem::permissions(dir_.path() + "/open-subject-keys",
+                               std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_write |
+                                   std::filesystem::perms::others_read);
   const std::string block =
       "data_subjects { provider_public_key: \"idp.pem\" issuer: \"https://id.gov.vn\" "
-      "audience: \"ndxp-hub\" }\n";
+      "audience: \"ndxp-hub\" subject_keys: \"subject-keys\" }\n";
   const std::string with_block = absl::StrCat(kValid, block);
   auto settings = Load(with_block);
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(settings->config.data_subjects().provider_public_key(), dir_.path() + "/idp.pem");
+  EXPECT_EQ(settings->config.data_subjects().subject_keys(), dir_.path() + "/subject-keys");
   EXPECT_EQ(settings->config.data_subjects().token_header(), "");  // kDefaultSubjectTokenHeader
   EXPECT_TRUE(Load(absl::StrReplaceAll(with_block, {{"issuer:", "token_header: "
                                                      "\"x-portal-token\" issuer:"}}))
@@ -271,6 +283,10 @@ TEST_F(HubConfigTest, DataSubjectsNeedTheIdentityProvidersP256Key) {
        "hub.textproto:20:", "data_subjects.token_header \"X-Token\" is not a header name"},
       {"a gRPC header", "issuer:", "token_header: \"grpc-token\" issuer:", "hub.textproto:20:",
        "data_subjects.token_header \"grpc-token\""},
+      {"no subject keys", "subject_keys: \"subject-keys\" ", "", "hub.textproto:20:",
+       "data_subjects.subject_keys is required"},
+      {"subject keys others may read", "\"subject-keys\"", "\"open-subject-keys\"",
+       "hub.textproto:20:", "data_subjects.subject_keys"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

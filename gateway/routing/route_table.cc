@@ -45,6 +45,18 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
       method->personal_data = personal.contains(m->name());
       method->unary = !m->client_streaming() && !m->server_streaming();
       method->index = table->methods_.size();
+      subjects::SubjectExtractor subject_fields =
+          subjects::SubjectExtractor::ForRequest(*m->input_type());
+      if (subject_fields.incomplete()) {
+        // A call could name a person the hub does not see: not served.
+        return absl::InvalidArgumentError(absl::StrCat(
+            method->full_method, ": its request marks (ndxp.v1.data_subject) fields deeper "
+            "than the hub reads"));
+      }
+      if (!subject_fields.empty()) {
+        method->subjects =
+            std::make_unique<const subjects::SubjectExtractor>(std::move(subject_fields));
+      }
       table->by_name_[method->full_method] = method.get();
       table->methods_.push_back(std::move(method));
     }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/subjects/subject_extractor.h"
 #include "ndxp/config/v1/hub.pb.h"
 
 namespace ndxp::gateway {
@@ -45,6 +46,9 @@ struct MethodRoute {
   bool personal_data;  // x-ndxp-purpose required
   bool unary;          // neither side streams: the proxy's fast path
   size_t index;        // dense id, for per-method tables elsewhere
+  // The request's fields marked (ndxp.v1.data_subject): whom a call is
+  // about. Null when it has none.
+  std::unique_ptr<const subjects::SubjectExtractor> subjects;
 };
 
 // Immutable after Build; safe for concurrent lookups. Owns its routes.

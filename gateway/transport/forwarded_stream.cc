@@ -286,6 +286,10 @@ void ForwardedStream::OnRequestHeadersDone() {
     connect_method_ = hub_->json->FindMethod(route.full_method);
   }
   request_messages_.MeterInflatedSize(head.encoding);  // the connector inflates it whole
+  if (route.subjects != nullptr && hub_->subject_keys != nullptr) {
+    subjects_ = std::make_unique<CallSubjects>(*route.subjects, *hub_->subject_keys, &record_);
+    request_messages_.ReadFirstMessage(subjects_.get());
+  }
   request_headers_.Release();
   hub_->stats->forwarded.fetch_add(1, std::memory_order_relaxed);
   StartForwarding(route);

@@ -36,6 +36,7 @@
 #include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
 #include "gateway/transport/caller_side.h"
+#include "gateway/transport/call_subjects.h"
 #include "gateway/transport/grpc_wire.h"
 #include "gateway/transport/header_list.h"
 #include "gateway/transport/local_connector.h"
@@ -253,6 +254,9 @@ class ForwardedStream {
   bool request_ended_ = false;
   ByteQueue request_body_;
   GrpcMessageScanner request_messages_;
+  // Reads whom the call is about off its first message into record_ (for a
+  // method with marked fields, on a hub with subject keys).
+  std::unique_ptr<CallSubjects> subjects_;
 
   // The connector.
   const MethodRoute* route_ = nullptr;
