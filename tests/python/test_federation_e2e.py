@@ -75,6 +75,30 @@ class FederationTest(unittest.TestCase):
         self.assertTrue(answer.full_name_match and answer.date_of_birth_match and answer.sex_match)
         self.assertIn("x-ndxp-request-id", dict(call.initial_metadata()))
 
+    def test_a_call_is_recorded_with_its_subject_as_an_hmac_never_the_id(self):
+        # The row's subject is HMAC-SHA256 of the personal ID under the hubs'
+        # current key, computed here from the key file (not by the hub), and
+        # the ID is nowhere in the hub's database, its WAL or its log.
+        import base64, hashlib, hmac, sqlite3
+        personal_id = self.citizen[0]
+        request_id = "e2e-subject-%d" % os.getpid()
+        self.demo.VerifyCitizen(self.verify_request(), timeout=10,
+                                metadata=PURPOSE + [("x-ndxp-request-id", request_id)])
+        with open(self.endpoints["subject_keys"]) as f:
+            key_id, secret = next(line.split() for line in f
+                                  if line.strip() and not line.startswith("#"))
+        expected = hmac.new(base64.b64decode(secret), personal_id.encode(),
+                            hashlib.sha256).hexdigest()
+        database = self.endpoints["hub_database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            row = db.execute("SELECT subject_key_id, subjects FROM audit_log "
+                             "WHERE request_id = ?", (request_id,)).fetchone()
+        self.assertEqual(row, (key_id, expected))
+        for path in (database, database + "-wal", os.path.join(self.endpoints["logs"], "hub.log")):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    self.assertNotIn(personal_id.encode(), f.read(), path)
+
     def test_verify_citizen_flags_a_wrong_birth_day(self):
         answer = self.demo.VerifyCitizen(self.verify_request(day_offset=1), metadata=PURPOSE,
                                          timeout=10)
