@@ -75,15 +75,30 @@ class FederationTest(unittest.TestCase):
         self.assertTrue(answer.full_name_match and answer.date_of_birth_match and answer.sex_match)
         self.assertIn("x-ndxp-request-id", dict(call.initial_metadata()))
 
-    def test_a_call_is_recorded_with_its_subject_as_an_hmac_never_the_id(self):
-        # The row's subject is HMAC-SHA256 of the personal ID under the hubs'
-        # current key, computed here from the key file (not by the hub), and
-        # the ID is nowhere in the hub's database, its WAL or its log.
+    def test_calls_are_recorded_with_their_subject_as_an_hmac_never_the_id(self):
+        # Each door and the province's path: the national hub's row for the
+        # call holds HMAC-SHA256 of the personal ID under the hubs' current
+        # key, computed here from the key file (not by the hub); the ID is
+        # nowhere in the hub's database, its WAL or its log.
         import base64, hashlib, hmac, sqlite3
         personal_id = self.citizen[0]
-        request_id = "e2e-subject-%d" % os.getpid()
+        tag = "e2e-subject-%d-" % os.getpid()
         self.demo.VerifyCitizen(self.verify_request(), timeout=10,
-                                metadata=PURPOSE + [("x-ndxp-request-id", request_id)])
+                                metadata=PURPOSE + [("x-ndxp-request-id", tag + "grpc")])
+        demo = self.endpoints["identities"]["demo"]
+        rest = subprocess.run(
+            ["curl", "--silent", "--show-error", "--fail", "--cacert", self.endpoints["ca"],
+             "--cert", demo["cert"], "--key", demo["key"], "-H", "x-ndxp-purpose: e2e test",
+             "-H", "x-ndxp-request-id: %srest" % tag,
+             "https://localhost:%s/v1/citizens/%s" % (self.endpoints["hub"].rsplit(":", 1)[1],
+                                                     personal_id)],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(rest.returncode, 0, rest.stderr)
+        province = self.endpoints["province"]
+        self.commune_stub(province["hub"], province["ca"]).VerifyCitizen(
+            self.verify_request(), timeout=10,
+            metadata=PURPOSE + [("x-ndxp-request-id", tag + "province")])
+
         with open(self.endpoints["subject_keys"]) as f:
             key_id, secret = next(line.split() for line in f
                                   if line.strip() and not line.startswith("#"))
@@ -91,9 +106,12 @@ class FederationTest(unittest.TestCase):
                             hashlib.sha256).hexdigest()
         database = self.endpoints["hub_database"]
         with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
-            row = db.execute("SELECT subject_key_id, subjects FROM audit_log "
-                             "WHERE request_id = ?", (request_id,)).fetchone()
-        self.assertEqual(row, (key_id, expected))
+            rows = db.execute("SELECT request_id, door, via != '', subject_key_id, subjects "
+                              "FROM audit_log WHERE request_id LIKE ? ORDER BY request_id",
+                              (tag + "%",)).fetchall()
+        self.assertEqual(rows, [(tag + "grpc", "grpc", 0, key_id, expected),
+                                (tag + "province", "grpc", 1, key_id, expected),
+                                (tag + "rest", "rest", 0, key_id, expected)])
         for path in (database, database + "-wal", os.path.join(self.endpoints["logs"], "hub.log")):
             if os.path.exists(path):
                 with open(path, "rb") as f:
