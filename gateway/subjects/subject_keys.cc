@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -138,7 +140,7 @@ absl::StatusOr<SubjectKeys> SubjectKeys::Parse(absl::string_view text, absl::str
                                                        " is already on line ", key_lines[i]));
       }
     }
-    Key key{std::string(fields[0]), ""};
+    Key key{std::string(fields[0]), "", nullptr};
     if (!absl::Base64Unescape(fields[1], &key.secret)) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": key ", key.id, "'s secret is not base64"));
@@ -156,6 +158,22 @@ absl::StatusOr<SubjectKeys> SubjectKeys::Parse(absl::string_view text, absl::str
   if (keys.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("subject keys ", source, ": no key"));
   }
+  for (Key& key : keys) {
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* keyed = hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr;
+    EVP_MAC_free(hmac);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (keyed == nullptr ||
+        EVP_MAC_init(keyed, reinterpret_cast<const unsigned char*>(key.secret.data()),
+                     key.secret.size(), params) != 1) {
+      EVP_MAC_CTX_free(keyed);
+      return absl::InternalError("subject keys: HMAC-SHA256 is not available");
+    }
+    key.keyed = std::shared_ptr<const EVP_MAC_CTX>(
+        keyed, [](const EVP_MAC_CTX* ctx) { EVP_MAC_CTX_free(const_cast<EVP_MAC_CTX*>(ctx)); });
+  }
   return SubjectKeys(std::move(keys));
 }
 
@@ -171,13 +189,18 @@ absl::StatusOr<std::string> SubjectKeys::Hmac(absl::string_view key_id,
     if (key.id != key_id) continue;
     std::string hmac(kSubjectHmacBytes, '\0');
     size_t size = 0;
-    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.secret.data(),
-                  key.secret.size(), reinterpret_cast<const unsigned char*>(normalised_id.data()),
-                  normalised_id.size(), reinterpret_cast<unsigned char*>(hmac.data()),
-                  hmac.size(), &size) == nullptr ||
-        size != kSubjectHmacBytes) {
-      return absl::InternalError("subject keys: HMAC-SHA256 failed");
-    }
+    // A copy per call: the keyed context is shared by every thread, and
+    // copying only reads it.
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(key.keyed.get());
+    const bool ok =
+        ctx != nullptr &&
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(normalised_id.data()),
+                       normalised_id.size()) == 1 &&
+        EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(hmac.data()), &size, hmac.size()) ==
+            1 &&
+        size == kSubjectHmacBytes;
+    EVP_MAC_CTX_free(ctx);
+    if (!ok) return absl::InternalError("subject keys: HMAC-SHA256 failed");
     return hmac;
   }
   return absl::NotFoundError(absl::StrCat("subject keys: no key ", key_id));

@@ -29,12 +29,15 @@
 #define NDXP_GATEWAY_SUBJECTS_SUBJECT_KEYS_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace ndxp::gateway::subjects {
 
@@ -81,6 +84,9 @@ class SubjectKeys {
   struct Key {
     std::string id;
     std::string secret;
+    // HMAC-SHA256 initialised with the secret, copied for each HMAC: a
+    // call's HMAC then fetches no algorithm (EVP_Q_mac did, ~2 µs a call).
+    std::shared_ptr<const evp_mac_ctx_st> keyed;
   };
   explicit SubjectKeys(std::vector<Key> keys) : keys_(std::move(keys)) {}
 
