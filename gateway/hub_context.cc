@@ -6,6 +6,7 @@
 #include "absl/random/random.h"
 #include "common/version/version.h"
 #include "gateway/admin/statistics_methods.h"
+#include "gateway/admin/subject_access_method.h"
 #include "gateway/json/openapi.h"
 #include "gateway/local/open_api_method.h"
 
@@ -122,9 +123,14 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
       rest_services.push_back(descriptor);
     }
   }
-  // The hub's catalogue (GET /openapi.json), when the descriptor set has it.
+  // The hub's catalogue (GET /openapi.json) and a data subject's accesses,
+  // when the descriptor set has them.
   const auto* catalogue = context->settings.services->FindServiceByName(kCatalogueService);
   if (catalogue != nullptr) rest_services.push_back(catalogue);
+  if (const auto* accesses = context->settings.services->FindServiceByName(
+          protocol::kDataSubjectAccessService)) {
+    rest_services.push_back(accesses);
+  }
   absl::StatusOr<std::unique_ptr<json::RestMapping>> rest =
       json::RestMapping::Compile(rest_services, context->json.get());
   if (!rest.ok()) {
@@ -163,6 +169,17 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   }
   if (absl::Status s = AddStatisticsMethods(
           parts.recorder != nullptr ? &config.recording() : nullptr, context->agencies,
+          context->local.get());
+      !s.ok()) {
+    return s;
+  }
+  ListAccessesMethod::Parts accesses;
+  accesses.keys = context->subject_keys.get();
+  accesses.agencies = context->agencies;
+  accesses.recorder = parts.recorder;
+  accesses.hold_until_recorded = parts.hold_until_recorded;
+  if (absl::Status s = AddDataSubjectAccess(
+          config, parts.recorder != nullptr ? &config.recording() : nullptr, std::move(accesses),
           context->local.get());
       !s.ok()) {
     return s;

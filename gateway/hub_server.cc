@@ -6,35 +6,12 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/admin/recording_store.h"
 #include "gateway/admin/statistics_methods.h"
 #include "gateway/recording/fault_injecting_store.h"
-#include "gateway/recording/postgres/postgres_transaction_store.h"
-#include "gateway/recording/sqlite_transaction_store.h"
 
 namespace ndxp::gateway {
 namespace {
-
-// The configured store: SQLite embedded, or PostgreSQL for several replicas.
-absl::StatusOr<std::unique_ptr<TransactionStore>> OpenStore(
-    const ndxp::config::v1::Recording& recording, ndxp::config::v1::Recording::Mode mode) {
-  std::string time_zone = recording.time_zone().empty() ? kDefaultTimeZone : recording.time_zone();
-  std::string replica = recording.replica().empty() ? "hub-1" : recording.replica();
-  if (!recording.postgres().empty()) {
-    PostgresTransactionStore::Options options;
-    options.time_zone = time_zone;
-    options.replica = replica;
-    auto store = PostgresTransactionStore::Open(recording.postgres(), options);
-    if (!store.ok()) return store.status();
-    return std::unique_ptr<TransactionStore>(*std::move(store));
-  }
-  SqliteTransactionStore::Options options;
-  options.time_zone = time_zone;
-  options.replica = replica;
-  options.fsync_each_commit = mode == ndxp::config::v1::Recording::DURABLE;
-  auto store = SqliteTransactionStore::Open(recording.database(), options);
-  if (!store.ok()) return store.status();
-  return std::unique_ptr<TransactionStore>(*std::move(store));
-}
 
 // Every route's connector endpoints, for the admin listener's probe.
 std::vector<admin_http::ConnectorProbe::Route> ConnectorsOf(
@@ -62,7 +39,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   hub->metrics_ = std::make_unique<metrics::CallMetrics>(threads);
   Recording::Mode mode = EffectiveRecordingMode(config.recording());
   if (mode != Recording::OFF) {
-    absl::StatusOr<std::unique_ptr<TransactionStore>> store = OpenStore(config.recording(), mode);
+    absl::StatusOr<std::unique_ptr<TransactionStore>> store =
+        OpenRecordingStore(config.recording(), mode, ReplicaOf(config.recording()));
     if (!store.ok()) return store.status();
     if (!test.fault_directory.empty()) {
       *store = std::make_unique<FaultInjectingStore>(*std::move(store), test.fault_directory);
@@ -72,8 +50,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
         CheckpointSigner::FromFiles(config.tls().cert(), config.tls().key());
     if (!signer.ok()) return signer.status();
     hub->recorder_ = std::make_unique<Recorder>(
-        *std::move(store), threads, *std::move(signer),
-        config.recording().replica().empty() ? "hub-1" : config.recording().replica());
+        *std::move(store), threads, *std::move(signer), ReplicaOf(config.recording()));
     hub->hold_until_recorded_ = mode == Recording::DURABLE;
   }
 

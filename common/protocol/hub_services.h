@@ -1,6 +1,7 @@
 // The services every hub answers itself (docs/design.md "Access rights"):
-// grpc.health.v1.Health, server reflection and the API catalogue (when the
-// hub's descriptor set has ndxp/hub/v1/catalogue.proto). Grants name them as they name
+// grpc.health.v1.Health, server reflection, the API catalogue (when the
+// hub's descriptor set has ndxp/hub/v1/catalogue.proto) and a data subject's
+// accesses (operators need no grant for it). Grants name them as they name
 // routed services, so a member calls them only when granted; a default grant
 // to every member is a configuration line (consumer "*"), not a bypass.
 #ifndef NDXP_COMMON_PROTOCOL_HUB_SERVICES_H_
@@ -14,6 +15,7 @@ inline constexpr char kHealthService[] = "grpc.health.v1.Health";
 inline constexpr char kReflectionV1Service[] = "grpc.reflection.v1.ServerReflection";
 inline constexpr char kReflectionV1AlphaService[] = "grpc.reflection.v1alpha.ServerReflection";
 inline constexpr char kCatalogueService[] = "ndxp.hub.v1.Catalogue";
+inline constexpr char kDataSubjectAccessService[] = "ndxp.hub.v1.DataSubjectAccess";
 
 struct HubService {
   const char* service;
@@ -30,6 +32,7 @@ inline constexpr HubService kHubServices[] = {
     {kReflectionV1Service, {"ServerReflectionInfo", nullptr}},
     {kReflectionV1AlphaService, {"ServerReflectionInfo", nullptr}},
     {kCatalogueService, {"GetOpenApiDocument", nullptr}},
+    {kDataSubjectAccessService, {"ListAccesses", nullptr}},
 };
 
 // The hub service named `service`, or nullptr.

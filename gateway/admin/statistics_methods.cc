@@ -27,7 +27,8 @@ class StatisticsMethod final : public LocalMethod {
   bool operators_only() const override { return true; }
   bool blocking() const override { return true; }
 
-  grpc::Status Answer(ByteBuffer* request_bytes, ByteBuffer* response_bytes) const override {
+  grpc::Status Answer(const LocalCall&, ByteBuffer* request_bytes,
+                      ByteBuffer* response_bytes) const override {
     if (engine_ == nullptr) {
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                           "recording is off on this hub: there are no statistics");
@@ -60,7 +61,8 @@ class ListAgenciesMethod final : public LocalMethod {
   Shape shape() const override { return Shape::kUnary; }
   bool operators_only() const override { return true; }
 
-  grpc::Status Answer(ByteBuffer* request_bytes, ByteBuffer* response_bytes) const override {
+  grpc::Status Answer(const LocalCall&, ByteBuffer* request_bytes,
+                      ByteBuffer* response_bytes) const override {
     hub::v1::ListAgenciesRequest request;
     if (!grpc::SerializationTraits<hub::v1::ListAgenciesRequest>::Deserialize(request_bytes,
                                                                               &request)

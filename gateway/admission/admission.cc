@@ -89,8 +89,9 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
     decision.purpose = *std::move(text);
   }
 
-  // The hub's own methods: granted like routed ones (health, reflection), or
-  // for the operators only (Statistics).
+  // The hub's own methods: granted like routed ones (health, reflection),
+  // for the operators only (Statistics), or granted and open to operators
+  // (DataSubjectAccess).
   if (tables.local != nullptr) {
     if (const LocalMethod* local = tables.local->Find(call.method)) {
       if (local->operators_only() && !tables.policy->IsOperator(*identity)) {
@@ -99,7 +100,10 @@ AdmissionDecision Admit(const AdmissionTables& tables, const CallView& call) {
                           identity->spiffe_id, " is not an operator: ", call.method,
                           " is for the hub's operators")));
       }
-      if (!local->operators_only() && !tables.policy->AllowsHubMethod(*identity, call.method)) {
+      const bool granted_as_operator =
+          local->operators_need_no_grant() && tables.policy->IsOperator(*identity);
+      if (!local->operators_only() && !granted_as_operator &&
+          !tables.policy->AllowsHubMethod(*identity, call.method)) {
         return Refuse(std::move(decision), Refusal::kPermissionDenied,
                       absl::PermissionDeniedError(absl::StrCat(
                           identity->spiffe_id, " is not granted ", call.method)));

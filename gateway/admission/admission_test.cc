@@ -27,7 +27,16 @@ class OperatorOnly final : public LocalMethod {
  public:
   Shape shape() const override { return Shape::kUnary; }
   bool operators_only() const override { return true; }
-  grpc::Status Answer(grpc::ByteBuffer*, grpc::ByteBuffer*) const override {
+  grpc::Status Answer(const LocalCall&, grpc::ByteBuffer*, grpc::ByteBuffer*) const override {
+    return grpc::Status::OK;
+  }
+};
+
+class GrantedOrOperators final : public LocalMethod {
+ public:
+  Shape shape() const override { return Shape::kUnary; }
+  bool operators_need_no_grant() const override { return true; }
+  grpc::Status Answer(const LocalCall&, grpc::ByteBuffer*, grpc::ByteBuffer*) const override {
     return grpc::Status::OK;
   }
 };
@@ -43,6 +52,8 @@ class AdmissionTest : public ::testing::Test {
     policy_ = *AccessPolicy::Build(hub_.config, *routes_);
     local_ = std::make_unique<LocalServices>(hub_.pool.get(), std::vector<std::string>{});
     local_->Add("ndxp.hub.v1.Statistics", "GetCounts", std::make_unique<OperatorOnly>());
+    local_->Add("ndxp.hub.v1.DataSubjectAccess", "ListAccesses",
+                std::make_unique<GrantedOrOperators>());
     tables_ = {routes_.get(), policy_.get(), local_.get(), &FixedRequestId};
   }
 
@@ -188,6 +199,18 @@ TEST_F(AdmissionTest, ARefusalEchoesTheCallersValidRequestId) {
   EXPECT_EQ(d.request_id, "mine-1");
   d = AdmitAs(kCaller, kVerifyCitizen, {{"x-ndxp-request-id", "not valid"}});
   EXPECT_EQ(d.request_id, "hub-generated") << "an invalid id is never echoed";
+}
+
+// DataSubjectAccess: operators need no grant; anyone else does.
+TEST_F(AdmissionTest, AMethodOpenToOperatorsAdmitsThemUngrantedAndOthersOnlyGranted) {
+  constexpr char kListAccesses[] = "/ndxp.hub.v1.DataSubjectAccess/ListAccesses";
+  constexpr char kOperator[] = "spiffe://ndxp.gov.vn/agency/000.00.00.A01/operator";
+  AdmissionDecision d = AdmitAs(kOperator, kListAccesses, {});
+  EXPECT_TRUE(d.status.ok()) << d.status;
+  EXPECT_NE(d.local, nullptr);
+  d = AdmitAs(kCaller, kListAccesses, {});
+  EXPECT_EQ(d.refusal, Refusal::kPermissionDenied);
+  EXPECT_THAT(d.status.message(), HasSubstr("is not granted"));
 }
 
 // Health and reflection are granted like routed services: to a consumer, a

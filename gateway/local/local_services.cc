@@ -39,7 +39,8 @@ class HealthMethod final : public LocalMethod {
       : known_(known), shape_(shape) {}
   Shape shape() const override { return shape_; }
 
-  grpc::Status Answer(ByteBuffer* request_bytes, ByteBuffer* response_bytes) const override {
+  grpc::Status Answer(const LocalCall&, ByteBuffer* request_bytes,
+                      ByteBuffer* response_bytes) const override {
     grpc::health::v1::HealthCheckRequest request;
     if (!Parse(request_bytes, &request)) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed HealthCheckRequest");
@@ -69,7 +70,8 @@ class ReflectionMethod final : public LocalMethod {
       : routed_(routed), listed_(listed) {}
   Shape shape() const override { return Shape::kBidi; }
 
-  grpc::Status Answer(ByteBuffer* request_bytes, ByteBuffer* response_bytes) const override {
+  grpc::Status Answer(const LocalCall&, ByteBuffer* request_bytes,
+                      ByteBuffer* response_bytes) const override {
     Request request;
     if (!Parse(request_bytes, &request)) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed reflection request");

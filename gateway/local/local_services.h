@@ -8,6 +8,7 @@
 #define NDXP_GATEWAY_LOCAL_LOCAL_SERVICES_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,34 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gateway/call/call_kinds.h"
+#include "gateway/call/header_list.h"
 
 namespace ndxp::gateway {
+
+// Who calls a hub-local method and how, as admission verified it: for the
+// methods that check more than the grant (DataSubjectAccess reads a token
+// header, records an operator's lookup). Owned by the call; a blocking
+// method reads it on the worker, so it holds copies, not views.
+struct LocalCall {
+  std::string consumer;  // "agency/subsystem" (asserted, for a call via a peer hub)
+  std::string via;       // the peer hub it came through, if any
+  bool from_operator = false;  // the consumer is one of the hub's `operators`
+  std::string request_id;
+  Door door = Door::kGrpc;
+  absl::Time started;
+  int shard = 0;       // the caller's proxy thread: its shard of the hub's Recorder
+  HeaderList headers;  // the request's headers as received (x-ndxp-* included)
+
+  // The value of header `name` (lower-case), or nullopt.
+  std::optional<absl::string_view> Header(absl::string_view name) const {
+    for (const HeaderList::Field& field : headers) {
+      if (field.first == name) return field.second;
+    }
+    return std::nullopt;
+  }
+};
 
 // One method the hub serves itself. Implementations are immutable and
 // thread-safe.
@@ -34,14 +61,19 @@ class LocalMethod {
   virtual Shape shape() const = 0;
   // Only the configured operators may call it (others: PERMISSION_DENIED).
   virtual bool operators_only() const { return false; }
+  // Granted members may call it, and operators without a grant (the method
+  // tells them apart by LocalCall::from_operator).
+  virtual bool operators_need_no_grant() const { return false; }
   // Answer() may wait (a database query): it runs on a worker thread, never
   // on the proxy's.
   virtual bool blocking() const { return false; }
   // Whether the JSON door may call it too (unary, its answer transcoded);
   // the others answer on the gRPC door only.
   virtual bool answers_json_door() const { return false; }
-  // Answers one request message. A non-OK status ends the call with it.
-  virtual grpc::Status Answer(grpc::ByteBuffer* request, grpc::ByteBuffer* response) const = 0;
+  // Answers one request message of `call`. A non-OK status ends the call
+  // with it.
+  virtual grpc::Status Answer(const LocalCall& call, grpc::ByteBuffer* request,
+                              grpc::ByteBuffer* response) const = 0;
 };
 
 // The hub's own methods by full name. Immutable after construction.

@@ -4,7 +4,8 @@
 
 namespace ndxp::gateway {
 
-grpc::Status OpenApiDocumentMethod::Answer(grpc::ByteBuffer*, grpc::ByteBuffer* response) const {
+grpc::Status OpenApiDocumentMethod::Answer(const LocalCall&, grpc::ByteBuffer*,
+                                           grpc::ByteBuffer* response) const {
   // GetOpenApiDocumentRequest has no fields: any request gets the document.
   grpc::Slice slice(document_);
   *response = grpc::ByteBuffer(&slice, 1);

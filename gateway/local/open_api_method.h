@@ -24,7 +24,8 @@ class OpenApiDocumentMethod final : public LocalMethod {
 
   Shape shape() const override { return Shape::kUnary; }
   bool answers_json_door() const override { return true; }
-  grpc::Status Answer(grpc::ByteBuffer* request, grpc::ByteBuffer* response) const override;
+  grpc::Status Answer(const LocalCall& call, grpc::ByteBuffer* request,
+                      grpc::ByteBuffer* response) const override;
 
  private:
   const std::string document_;

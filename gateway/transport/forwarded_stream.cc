@@ -261,7 +261,7 @@ void ForwardedStream::OnRequestHeadersDone() {
       connect_method_ = plan_.rest.has_value() ? plan_.rest->method
                                                : hub_->json->FindMethod(head.path);
     }
-    local_ = std::make_unique<LocalConnector>(this, plan_.local);
+    local_ = std::make_unique<LocalConnector>(this, plan_.local, LocalCallOf(**plan_.identity));
     connector_ = local_.get();
     return;
   }
@@ -293,6 +293,19 @@ void ForwardedStream::OnRequestHeadersDone() {
   request_headers_.Release();
   hub_->stats->forwarded.fetch_add(1, std::memory_order_relaxed);
   StartForwarding(route);
+}
+
+LocalCall ForwardedStream::LocalCallOf(const ConsumerIdentity& identity) {
+  LocalCall call;
+  call.consumer = std::move(plan_.consumer);
+  call.via = plan_.via;
+  call.from_operator = hub_->policy->IsOperator(identity);
+  call.request_id = plan_.request_id;
+  call.door = door_;
+  call.started = started_;
+  call.shard = thread_->index();
+  call.headers.swap(request_headers_);  // not needed past admission
+  return call;
 }
 
 absl::StatusOr<std::string> ForwardedStream::SignAssertion(evp_pkey_st* key) const {

@@ -177,6 +177,9 @@ class ForwardedStream {
   // a refusal of its kind (`path`: the method it named, for the record).
   void Refuse(absl::string_view path);
   void StartForwarding(const MethodRoute& route);
+  // What a hub-local method learns of its admitted caller (`identity`):
+  // takes the plan's consumer and the request's headers.
+  LocalCall LocalCallOf(const ConsumerIdentity& identity);
   // The JSON door's unary call (door_ kConnect): its request body held
   // whole, then framed as the connector's gRPC message; its answer sent
   // whole, as Connect's.

@@ -20,10 +20,11 @@ constexpr absl::string_view kHealthWatch = "/grpc.health.v1.Health/Watch";
 
 // `method`'s answer to one request message: its status and, when OK, the
 // response message's bytes.
-std::pair<grpc::Status, std::string> Call(const LocalMethod& method, const std::string& message) {
+std::pair<grpc::Status, std::string> Call(const LocalMethod& method, const LocalCall& call,
+                                          const std::string& message) {
   grpc::Slice slice(message);
   grpc::ByteBuffer request(&slice, 1), response;
-  grpc::Status status = method.Answer(&request, &response);
+  grpc::Status status = method.Answer(call, &request, &response);
   std::vector<grpc::Slice> slices;
   std::string bytes;
   if (status.ok() && response.Dump(&slices).ok()) {
@@ -46,8 +47,8 @@ std::string CheckedService(const LocalMethod* method, const LocalServices& local
 
 }  // namespace
 
-LocalConnector::LocalConnector(ForwardedStream* stream, const LocalMethod* method)
-    : stream_(stream), method_(method) {}
+LocalConnector::LocalConnector(ForwardedStream* stream, const LocalMethod* method, LocalCall call)
+    : stream_(stream), method_(method), call_(std::make_shared<const LocalCall>(std::move(call))) {}
 
 bool LocalConnector::IsHealthMethod() const {
   const LocalServices& local = *stream_->hub()->local;
@@ -107,7 +108,7 @@ bool LocalConnector::Answer(std::string message) {
   }
   if (IsHealthMethod()) CountHealthProbe(HealthProbeAnswer::kHub, stream_->hub()->stats);
   if (!method_->blocking()) {
-    auto [status, response] = Call(*method_, message);
+    auto [status, response] = Call(*method_, *call_, message);
     OnAnswer(status, response);
     return true;
   }
@@ -116,8 +117,8 @@ bool LocalConnector::Answer(std::string message) {
   const uint64_t serial = stream_->serial();
   const LocalMethod* method = method_;
   std::shared_ptr<const HubContext> hub = stream_->hub();  // keeps `method` alive
-  hub->worker->Run([thread, serial, method, hub, message = std::move(message)] {
-    auto [status, response] = Call(*method, message);
+  hub->worker->Run([thread, serial, method, hub, call = call_, message = std::move(message)] {
+    auto [status, response] = Call(*method, *call, message);
     thread->Post([thread, serial, status = std::move(status), response = std::move(response)] {
       if (ForwardedStream* stream = thread->Find(serial)) {
         if (LocalConnector* local = stream->local_connector()) local->OnAnswer(status, response);

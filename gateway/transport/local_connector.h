@@ -13,6 +13,7 @@
 #define NDXP_GATEWAY_TRANSPORT_LOCAL_CONNECTOR_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include <grpcpp/support/status.h>
@@ -35,8 +36,8 @@ class LocalConnector final : public ConnectorSide {
   static constexpr size_t kMaxRequestBytes = 32 * 1024;
 
   // `stream` owns this and outlives it; `method` lives as long as the
-  // stream's HubContext.
-  LocalConnector(ForwardedStream* stream, const LocalMethod* method);
+  // stream's HubContext; `call` is who calls it.
+  LocalConnector(ForwardedStream* stream, const LocalMethod* method, LocalCall call);
 
   void OnRequestReady() override;
   void OnResponseTaken(size_t length) override;
@@ -56,6 +57,8 @@ class LocalConnector final : public ConnectorSide {
 
   ForwardedStream* const stream_;
   const LocalMethod* const method_;
+  // Shared with the answers computed on the worker, which may outlive this.
+  const std::shared_ptr<const LocalCall> call_;
   bool busy_ = false;        // a blocking answer is being computed on the worker
   bool backlogged_ = false;  // waiting for the caller to read answers
   bool headers_sent_ = false;

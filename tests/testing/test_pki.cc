@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -11,11 +12,11 @@
 namespace ndxp::testing {
 namespace {
 
-// Runs a shell command; aborts with its output if it fails (a broken PKI
-// makes every later assertion meaningless).
-void RunOrDie(const std::string& command) {
+// Runs a shell command and returns its output; aborts with the output if
+// it fails (a broken PKI makes every later assertion meaningless).
+std::string OutputOrDie(const std::string& command) {
   std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  FILE* pipe = popen(command.c_str(), "r");
   if (pipe != nullptr) {
     char buffer[512];
     while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
@@ -25,7 +26,10 @@ void RunOrDie(const std::string& command) {
     std::cerr << "command failed (" << rc << "): " << command << "\n" << output;
     std::abort();
   }
+  return output;
 }
+
+void RunOrDie(const std::string& command) { OutputOrDie(command + " 2>&1"); }
 
 std::string MakeTempDir() {
   std::string pattern =
@@ -86,6 +90,26 @@ ndxp::config::v1::TlsFiles TestPki::IssueBad(const std::string& kind) {
   RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " bad --dir ", dir_, " --kind ", kind, " --out ",
                         dir_, "/bad-", kind));
   return Files("bad-" + kind);
+}
+
+TestIdentityProvider::TestIdentityProvider() {
+  RunOrDie(absl::StrCat(NDXP_PKI_SCRIPT, " init-idp --dir ", dir_.path(), "/idp"));
+}
+
+std::string TestIdentityProvider::Token(const std::string& sub, const std::string& issuer,
+                                        const std::string& audience, int64_t now,
+                                        int ttl_seconds) const {
+  // The sub through a file: never on a command line.
+  const std::string sub_file = dir_.path() + "/sub";
+  {
+    std::ofstream out(sub_file);
+    out << sub << "\n";
+  }
+  std::string token = OutputOrDie(absl::StrCat(
+      NDXP_PKI_SCRIPT, " subject-token --dir ", dir_.path(), "/idp --sub-file ", sub_file,
+      " --iss ", issuer, " --aud ", audience, " --ttl ", ttl_seconds, " --now ", now));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
 }
 
 }  // namespace ndxp::testing

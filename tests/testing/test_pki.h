@@ -3,6 +3,7 @@
 #ifndef NDXP_TESTS_TESTING_TEST_PKI_H_
 #define NDXP_TESTS_TESTING_TEST_PKI_H_
 
+#include <cstdint>
 #include <string>
 
 #include "ndxp/config/v1/common.pb.h"
@@ -52,6 +53,21 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// A throw-away identity provider (ndxp-pki init-idp) and its subject tokens.
+class TestIdentityProvider {
+ public:
+  TestIdentityProvider();  // aborts if the script fails
+  // Its public key (PEM), as data_subjects.provider_public_key names it.
+  std::string public_key() const { return dir_.path() + "/idp/idp.pem"; }
+  // A token (ndxp-pki subject-token) for `sub`, issued at `now` (Unix
+  // seconds) and valid `ttl_seconds`.
+  std::string Token(const std::string& sub, const std::string& issuer,
+                    const std::string& audience, int64_t now, int ttl_seconds = 600) const;
+
+ private:
+  TempDir dir_;
 };
 
 }  // namespace ndxp::testing
