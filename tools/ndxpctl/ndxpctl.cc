@@ -1,6 +1,7 @@
 #include "tools/ndxpctl/ndxpctl.h"
 
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <grpcpp/create_channel.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +31,7 @@
 #include "gateway/statistics/history_import.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/subjects/subject_keys.h"
+#include "ndxp/hub/v1/data_subject_access.grpc.pb.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
 #include "tools/ndxpctl/output_format.h"
 #include "tools/ndxpctl/report_data.h"
@@ -85,6 +88,9 @@ struct Flags {
   // subject-key generate: the key's id, and whether it is added to --out.
   std::string key_id;
   bool rotate = false;
+  // subject accesses: why the operator looks, and the page size asked for.
+  std::string reason;
+  int page_size = 0;
 };
 
 // A usage error found after parsing: exit 2, as CLI11's own.
@@ -285,7 +291,8 @@ absl::Status BuildQuery(const Flags& flags, Request* request) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<v1::Statistics::Stub>> Connect(const Flags& flags) {
+// A channel to the hub over mTLS with the operator's certificate.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(const Flags& flags) {
   for (const auto& [value, flag, variable] :
        {std::tuple{&flags.hub, "--hub HOST:PORT", "NDXP_HUB"},
         std::tuple{&flags.ca, "--ca FILE", "NDXP_CA"},
@@ -302,7 +309,13 @@ absl::StatusOr<std::unique_ptr<v1::Statistics::Stub>> Connect(const Flags& flags
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       ndxp::tls::MutualTlsChannelCredentials(files);
   if (!credentials.ok()) return absl::InvalidArgumentError(credentials.status().message());
-  return v1::Statistics::NewStub(grpc::CreateChannel(flags.hub, *credentials));
+  return grpc::CreateChannel(flags.hub, *credentials);
+}
+
+absl::StatusOr<std::unique_ptr<v1::Statistics::Stub>> Connect(const Flags& flags) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ConnectChannel(flags);
+  if (!channel.ok()) return channel.status();
+  return v1::Statistics::NewStub(*channel);
 }
 
 // The names to show beside agency codes: the hub's directory, with
@@ -390,6 +403,90 @@ int Growth(const Flags& flags, std::ostream& out, std::ostream& err) {
   request.set_baseline(flags.baseline == "previous" ? v1::GrowthRequest::PREVIOUS_PERIOD
                                                     : v1::GrowthRequest::YEAR_ON_YEAR);
   return Ask(command, flags, &v1::Statistics::Stub::Growth, request, &RenderGrowth, out, err);
+}
+
+// The start of `day` (YYYY-MM-DD, checked by DayFormat) in `zone`.
+google::protobuf::Timestamp StartOfDay(const std::string& day, const absl::TimeZone& zone,
+                                       int days_later = 0) {
+  v1::Day parsed;
+  ParseDay(day, &parsed);
+  const absl::Time start = absl::FromCivil(
+      absl::CivilDay(parsed.year(), parsed.month(), parsed.day()) + days_later, zone);
+  google::protobuf::Timestamp time;
+  time.set_seconds(absl::ToUnixSeconds(start));
+  return time;
+}
+
+// A personal ID from standard input (its first line): never from argv,
+// which other users of the machine can read (ps) and shells keep.
+absl::StatusOr<std::string> ReadPersonalId(std::istream& in) {
+  std::string line;
+  std::getline(in, line);
+  std::string id(absl::StripAsciiWhitespace(line));
+  if (id.empty()) {
+    return absl::InvalidArgumentError(
+        "the personal ID is read from standard input (never from the command line): none given");
+  }
+  return id;
+}
+
+// An agency's name, or its code when the hub has none.
+std::string NameOr(const std::string& name, const std::string& code) {
+  return name.empty() ? code : name;
+}
+
+// Every page of one person's accesses, as a table: who, whose data, what,
+// why, with what outcome, in the hub's time zone.
+int SubjectAccesses(const Flags& flags, std::istream& in, std::ostream& out, std::ostream& err) {
+  const std::string command = "ndxpctl subject accesses";
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(flags.time_zone, &zone)) {
+    return ReportUsageError({command, absl::StrCat("unknown time zone ", flags.time_zone)}, err);
+  }
+  v1::ListAccessesRequest request;
+  request.set_reason(flags.reason);
+  request.set_page_size(flags.page_size);
+  if (!flags.from.empty()) *request.mutable_start_time() = StartOfDay(flags.from, zone);
+  if (!flags.to.empty()) *request.mutable_end_time() = StartOfDay(flags.to, zone, 1);
+  absl::StatusOr<std::string> personal_id = ReadPersonalId(in);
+  if (!personal_id.ok()) {
+    return ReportUsageError({command, std::string(personal_id.status().message())}, err);
+  }
+  request.set_personal_id(*personal_id);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ConnectChannel(flags);
+  if (!channel.ok()) {
+    return ReportUsageError({command, std::string(channel.status().message())}, err);
+  }
+  std::unique_ptr<v1::DataSubjectAccess::Stub> stub = v1::DataSubjectAccess::NewStub(*channel);
+  Table table;
+  table.header = {"Time",   "Consumer", "Provider", "Method", "Purpose",
+                  "Status", "Door",     "Via",      "Notice deferred until"};
+  auto local_time = [&zone](const google::protobuf::Timestamp& time) {
+    return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(time.seconds()), zone);
+  };
+  do {
+    grpc::ClientContext context;
+    v1::ListAccessesResponse response;
+    grpc::Status status = stub->ListAccesses(&context, request, &response);
+    if (!status.ok()) {
+      err << "ndxpctl: the hub answered " << DescribeStatus(status) << "\n";
+      return kExitFailure;
+    }
+    for (const v1::Access& access : response.accesses()) {
+      table.rows.push_back({local_time(access.time()),
+                            NameOr(access.consumer_name(), access.consumer()),
+                            NameOr(access.provider_name(), access.provider()), access.method(),
+                            access.purpose(), access.status(), access.door(), access.via(),
+                            access.has_notice_deferred_until()
+                                ? local_time(access.notice_deferred_until())
+                                : ""});
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  out << table.rows.size() << (table.rows.size() == 1 ? " access" : " accesses")
+      << ", newest first (times in " << flags.time_zone << ")\n";
+  if (!table.rows.empty()) out << RenderAligned(table);
+  return 0;
 }
 
 int Import(const Flags& flags, std::ostream& out, std::ostream& err) {
@@ -645,11 +742,16 @@ std::string ParseProblem(const CLI::ParseError& error, const CLI::App& command) 
 }  // namespace
 
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  return Run(argc, argv, std::cin, out, err);
+}
+
+int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
+        std::ostream& err) {
   // One set per command: CLI11 reads the environment for every command's
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
-      restore_flags, agencies_flags, openapi_flags, subject_key_flags;
+      restore_flags, agencies_flags, openapi_flags, subject_key_flags, subject_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
@@ -898,6 +1000,42 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "         ndxpctl subject-key generate --out /etc/ndxp/subject-keys --id 2027a --rotate\n\n",
       kExitStatus));
 
+  CLI::App* subject = app.add_subcommand("subject", "A data subject's accesses (operators)");
+  subject->require_subcommand(1);
+  subject->footer(kExitStatus);
+  CLI::App* subject_accesses = subject->add_subcommand(
+      "accesses", "The calls recorded about one person (the hub's DataSubjectAccess API), "
+                  "the personal ID read from standard input");
+  AddHubFlags(subject_accesses, &subject_flags);
+  subject_accesses
+      ->add_option("--reason", subject_flags.reason,
+                   "why you look: recorded with your lookup in the hub's audit log")
+      ->type_name("TEXT")
+      ->required();
+  subject_accesses->add_option("--from", subject_flags.from, "first day of the calls")
+      ->type_name("YYYY-MM-DD")
+      ->check(DayFormat());
+  subject_accesses->add_option("--to", subject_flags.to, "last day of the calls (included)")
+      ->type_name("YYYY-MM-DD")
+      ->check(DayFormat());
+  subject_accesses
+      ->add_option("--page-size", subject_flags.page_size,
+                   "rows the hub answers at a time (1..100); every page is printed")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
+  subject_accesses
+      ->add_option("--time-zone", subject_flags.time_zone, "the days' and times' zone")
+      ->type_name("ZONE")
+      ->capture_default_str();
+  subject_accesses->footer(absl::StrCat(
+      "The personal ID is read from standard input, never from the command line (which\n"
+      "other users see in ps and shells keep). Your lookup is itself an audit row\n"
+      "(row kind operator_lookup, the reason its purpose); calls whose notice a grant\n"
+      "defers are listed, with the deferral.\n\n"
+      "Example: ndxpctl subject accesses --reason \"complaint 2026/117\" --from 2026-01-01 \\\n"
+      "           < id.txt\n\n",
+      kExitStatus));
+
   // Set last: subcommands copy their parent's footer when created.
   app.footer(absl::StrCat(kHubDefaults, "\nRun \"ndxpctl COMMAND --help\" for a command's flags.\n",
                           kExitStatus));
@@ -923,6 +1061,7 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (restore->parsed()) return Restore(restore_flags, out, err);
   if (openapi->parsed()) return OpenApi(openapi_flags, out, err);
   if (generate_key->parsed()) return SubjectKeyGenerate(subject_key_flags, out, err);
+  if (subject_accesses->parsed()) return SubjectAccesses(subject_flags, in, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);
 }
 

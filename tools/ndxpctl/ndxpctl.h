@@ -10,6 +10,7 @@
 //   ndxpctl backup       an online copy of the hub's SQLite database, with a manifest
 //   ndxpctl restore      a backup put in place after its checks
 //   ndxpctl openapi      the OpenAPI document of a hub configuration's routed services
+//   ndxpctl subject accesses  the calls recorded about one person (DataSubjectAccess API)
 //
 // Flags are parsed by CLI11; every command has its own --help. --hub, --ca,
 // --cert and --key default to $NDXP_HUB, $NDXP_CA, $NDXP_CERT, $NDXP_KEY.
@@ -21,6 +22,7 @@
 #ifndef NDXP_TOOLS_NDXPCTL_NDXPCTL_H_
 #define NDXP_TOOLS_NDXPCTL_NDXPCTL_H_
 
+#include <istream>
 #include <ostream>
 
 namespace ndxp::ndxpctl {
@@ -34,6 +36,10 @@ inline constexpr int kExitUsage = 2;
 // Runs ndxpctl on argv (argv[0] is the program name). Results go to `out`,
 // errors to `err`. Not thread-safe (reads the environment).
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+// The same, with standard input `in` (what `subject accesses` reads the
+// personal ID from).
+int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
+        std::ostream& err);
 
 }  // namespace ndxp::ndxpctl
 

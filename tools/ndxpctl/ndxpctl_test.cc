@@ -39,12 +39,14 @@ struct Result {
   std::string err;
 };
 
-Result RunArgs(std::vector<std::string> args) {
+// ndxpctl `args`, with `input` as its standard input.
+Result RunArgs(std::vector<std::string> args, const std::string& input = "") {
   args.insert(args.begin(), "ndxpctl");
   std::vector<const char*> argv;
   for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::istringstream in(input);
   std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  int code = Run(static_cast<int>(argv.size()), argv.data(), in, out, err);
   return {code, out.str(), err.str()};
 }
 
@@ -132,7 +134,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{}, "ndxpctl: A subcommand is required"},
       {{"chart"},
        "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
-       "backup, restore, openapi or subject-key)"},
+       "backup, restore, openapi, subject-key or subject)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -600,6 +602,32 @@ TEST_F(NdxpctlAgainstAHubTest, RefusalsAreNamedNotNumbered) {
             "ndxpctl: the hub answered PERMISSION_DENIED: "
             "spiffe://ndxp.gov.vn/agency/000.00.00.G12/x is not an operator\n");
   EXPECT_EQ(refused_report.out, "");
+}
+
+// subject accesses reads the personal ID from standard input, never argv,
+// and wants a reason; both checked before anything is sent.
+TEST_F(NdxpctlTest, SubjectAccessesTakesTheIdFromStandardInputAndNeedsAReason) {
+  const std::vector<std::string> hub = {"--hub", "127.0.0.1:1", "--ca", "ca.pem",
+                                        "--cert", "op.pem", "--key", "op.key"};
+  std::vector<std::string> args = {"subject", "accesses"};
+  args.insert(args.end(), hub.begin(), hub.end());
+  Result result = RunArgs(args, "001099012345\n");
+  EXPECT_EQ(result.code, kExitUsage);
+  EXPECT_THAT(result.err, HasSubstr("--reason"));
+
+  args.insert(args.end(), {"--reason", "complaint 117"});
+  result = RunArgs(args, "\n");
+  EXPECT_EQ(result.code, kExitUsage);
+  EXPECT_THAT(result.err, HasSubstr("standard input"));
+
+  std::vector<std::string> with_id = args;
+  with_id.push_back("001099012345");
+  result = RunArgs(with_id, "");
+  EXPECT_EQ(result.code, kExitUsage) << "no argument takes the ID";
+
+  std::vector<std::string> too_large = args;
+  too_large.insert(too_large.end(), {"--page-size", "101"});
+  EXPECT_EQ(RunArgs(too_large, "001099012345\n").code, kExitUsage);
 }
 
 }  // namespace
