@@ -20,7 +20,8 @@ import grpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROTO_DIR = os.path.join(ROOT, "proto")
-# Every agency's service, the hub's own Statistics API (operators), the
+# Every agency's service, the hub's own Statistics API (operators) and
+# DataSubjectAccess API (the public-service portal, operators), the
 # benchmark Echo service (load tests), and google.rpc's error model:
 # INVALID_ARGUMENT answers carry a google.rpc.BadRequest naming the wrong fields;
 # google.api's http option, which the service protos import (REST mappings);
@@ -34,6 +35,7 @@ PROTOS = [
     "ndxp/civil_status/v1/civil_status.proto",
     "ndxp/documents/v1/documents.proto",
     "ndxp/hub/v1/statistics.proto",
+    "ndxp/hub/v1/data_subject_access.proto",
     "ndxp/bench/v1/echo.proto",
     "google/rpc/status.proto",
     "google/rpc/error_details.proto",
