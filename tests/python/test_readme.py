@@ -123,7 +123,8 @@ class ReadmeTest(unittest.TestCase):
                       "Code: InvalidArgument", "Code: PermissionDenied",
                       "INVALID_ARGUMENT [('personal_id'",    # the BadRequest, from Python
                       "imported 2 rows", "audit chain OK",
-                      "Population registry"):                # the hub's agency names
+                      "Population registry",                 # the hub's agency names
+                      "citizen complaint 2026/117"):         # an operator's lookup, listed
             self.assertIn(shown, done.stdout, shown)
         # The growth and report examples compare this half-year, month and
         # quarter, whose calls the session made, with the history it imported
