@@ -13,6 +13,9 @@ inline constexpr char kRequestIdHeader[] = "x-ndxp-request-id";
 inline constexpr char kConsumerHeader[] = "x-ndxp-consumer";
 // Between hubs: the original consumer, signed by the peer hub that forwards.
 inline constexpr char kAssertionHeader[] = "x-ndxp-assertion";
+// Set by the hub on a durably recorded call's answer: where its audit row is
+// (gateway/recording/audit_receipt.h); connectors' values are dropped.
+inline constexpr char kReceiptHeader[] = "x-ndxp-receipt";
 
 }  // namespace ndxp::protocol
 

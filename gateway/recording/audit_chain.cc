@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -245,18 +246,47 @@ std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
   return EncodeAuditFields(fields);
 }
 
-std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding) {
+namespace {
+
+// SHA-256(prefix || data) into `digest`; false only when out of memory.
+bool Sha256Of(absl::string_view prefix, absl::string_view data,
+              unsigned char (&digest)[EVP_MAX_MD_SIZE]) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  // SHA-256 on in-memory data only fails on allocation failure.
   const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, prev_hash.data(), prev_hash.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, encoding.data(), encoding.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
                   EVP_DigestFinal_ex(ctx, digest, &size) == 1;
   EVP_MD_CTX_free(ctx);
-  if (!ok || size != kAuditHashSize) return std::string();
-  return std::string(reinterpret_cast<const char*>(digest), size);
+  return ok && size == kAuditHashSize;
+}
+
+}  // namespace
+
+std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  if (!Sha256Of(prev_hash, encoding, digest)) return std::string();
+  return std::string(reinterpret_cast<const char*>(digest), kAuditHashSize);
+}
+
+std::optional<AuditLeafHash> AuditLeafHashOf(absl::string_view encoding) {
+  static constexpr char kLeafPrefix[1] = {'\0'};
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  if (!Sha256Of(absl::string_view(kLeafPrefix, 1), encoding, digest)) return std::nullopt;
+  AuditLeafHash leaf;
+  std::copy(digest, digest + kAuditHashSize, leaf.begin());
+  return leaf;
+}
+
+absl::StatusOr<ChainedRow> ChainRecord(absl::string_view prev_hash, absl::string_view replica,
+                                       int64_t seq, const TransactionRecord& record) {
+  const std::string encoding = EncodeAuditRecord(replica, seq, record);
+  std::string hash = AuditHash(prev_hash, encoding);
+  std::optional<AuditLeafHash> leaf = AuditLeafHashOf(encoding);
+  if (hash.size() != kAuditHashSize || !leaf.has_value()) {
+    return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
+  }
+  return ChainedRow{std::move(hash), *leaf};
 }
 
 }  // namespace ndxp::gateway

@@ -67,11 +67,14 @@
 #ifndef NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_
 #define NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/call/transaction_record.h"
 
@@ -137,6 +140,22 @@ std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding);
 
 // The prev_hash of a chain's first row: 32 zero bytes.
 std::string ZeroAuditHash();
+
+// A row's leaf in its replica's Merkle tree (RFC 9162 2.1.1, leaf index
+// seq - 1): SHA-256(0x00 || encoding), the encoding as AuditHash takes it;
+// nullopt only when out of memory.
+using AuditLeafHash = std::array<uint8_t, kAuditHashSize>;
+std::optional<AuditLeafHash> AuditLeafHashOf(absl::string_view encoding);
+
+// What a store appends for `record` as row `seq` of `replica` after a row
+// whose hash is `prev_hash`: the row's chain hash and its leaf hash.
+// INTERNAL only when SHA-256 fails (out of memory).
+struct ChainedRow {
+  std::string hash;
+  AuditLeafHash leaf_hash;
+};
+absl::StatusOr<ChainedRow> ChainRecord(absl::string_view prev_hash, absl::string_view replica,
+                                       int64_t seq, const TransactionRecord& record);
 
 // Checks audit rows fed in (replica, seq) order, as every store's
 // VerifyAuditChain reads them, one chain per replica. Not thread-safe.

@@ -1,12 +1,16 @@
 #include "gateway/recording/audit_chain.h"
+#include "gateway/recording/audit_receipt.h"
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "gateway/recording/test_records.h"
 
@@ -14,6 +18,7 @@ namespace ndxp::gateway {
 namespace {
 
 using testing::UtcMicros;
+using ::testing::HasSubstr;
 
 // The encoding a hub before v4 gave `r` (v1, v2 or v3 by its fields).
 std::string Legacy(absl::string_view replica, int64_t seq, const TransactionRecord& r) {
@@ -76,6 +81,51 @@ TEST(AuditEncodingTest, HashGoldenVectors) {
 }
 
 // A refused call's row: the v2 tag, and its reason as a 15th field.
+// RFC 9162's leaf hash: the empty leaf's is RFC 6962's published
+// 6e340b9c...; a row's is of its encoding.
+TEST(AuditEncodingTest, LeafHashIsRfc9162s) {
+  const std::optional<AuditLeafHash> empty = AuditLeafHashOf("");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_EQ(absl::BytesToHexString(absl::string_view(
+                reinterpret_cast<const char*>(empty->data()), empty->size())),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+  const std::string encoding = EncodeAuditRecord("hub-1", 1, TransactionRecord());
+  const absl::StatusOr<ChainedRow> row = ChainRecord(ZeroAuditHash(), "hub-1", 1, TransactionRecord());
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(row->hash, AuditHash(ZeroAuditHash(), encoding));
+  EXPECT_EQ(row->leaf_hash, AuditLeafHashOf(encoding));
+  EXPECT_NE(row->leaf_hash, *empty);
+}
+
+// The x-ndxp-receipt value: written and read back, from the right (a
+// replica name may hold ':'), and what is not a receipt is refused naming why.
+TEST(AuditReceiptTest, FormatsAndParses) {
+  AppendedRow row{42, {}};
+  row.leaf_hash[0] = 0xab;
+  row.leaf_hash[31] = 0x01;
+  const std::string value = FormatAuditReceipt("hub:1", row);
+  EXPECT_EQ(value, "hub:1:41:ab" + std::string(60, '0') + "01");
+  const absl::StatusOr<AuditReceipt> parsed = ParseAuditReceipt(value);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->replica, "hub:1");
+  EXPECT_EQ(parsed->leaf_index, 41);
+  EXPECT_EQ(parsed->leaf_hash, row.leaf_hash);
+  const std::string hash(64, 'a');
+  for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
+           {"hub-1", "expected <replica>"},
+           {":41:" + hash, "expected <replica>"},
+           {"hub-1:-1:" + hash, "leaf index"},
+           {"hub-1:+1:" + hash, "leaf index"},
+           {"hub-1::" + hash, "leaf index"},
+           {"hub-1:1:" + std::string(63, 'a'), "64 lowercase hex"},
+           {"hub-1:1:" + std::string(64, 'A'), "64 lowercase hex"},
+       }) {
+    const absl::StatusOr<AuditReceipt> refused = ParseAuditReceipt(bad);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(refused.status().message()), HasSubstr(why)) << bad;
+  }
+}
+
 TEST(AuditEncodingTest, ARefusedCallIsTaggedV2WithItsReason) {
   TransactionRecord r;
   r.refusal = "no";

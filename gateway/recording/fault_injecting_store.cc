@@ -9,7 +9,8 @@
 
 namespace ndxp::gateway {
 
-absl::Status FaultInjectingStore::Append(absl::Span<const TransactionRecord> batch) {
+absl::Status FaultInjectingStore::Append(absl::Span<const TransactionRecord> batch,
+                                         std::vector<AppendedRow>* appended) {
   const std::filesystem::path directory(directory_);
   std::error_code error;
   if (std::filesystem::exists(directory / "hold", error)) {
@@ -25,7 +26,7 @@ absl::Status FaultInjectingStore::Append(absl::Span<const TransactionRecord> bat
     return absl::UnavailableError(absl::StrCat("injected commit failure (", directory_,
                                                "/fail exists)"));
   }
-  return store_->Append(batch);
+  return store_->Append(batch, appended);
 }
 
 }  // namespace ndxp::gateway

@@ -25,7 +25,9 @@ class FaultInjectingStore final : public TransactionStore {
   FaultInjectingStore(std::unique_ptr<TransactionStore> store, std::string directory)
       : store_(std::move(store)), directory_(std::move(directory)) {}
 
-  absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+  using TransactionStore::Append;
+  absl::Status Append(absl::Span<const TransactionRecord> batch,
+                      std::vector<AppendedRow>* appended) override;
   ChainHead Head() const override { return store_->Head(); }
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     return store_->WriteCheckpoint(checkpoint);

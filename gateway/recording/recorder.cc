@@ -106,6 +106,7 @@ bool Recorder::Collect(absl::Time now, bool stopping, std::vector<Item>* batch) 
 
 void Recorder::WriterLoop() {
   std::vector<Item> batch;
+  std::vector<AppendedRow> rows;
   while (true) {
     bool stopping;
     {
@@ -135,7 +136,8 @@ void Recorder::WriterLoop() {
     records.reserve(batch.size());
     for (Item& item : batch) records.push_back(std::move(item.record));
     absl::Time commit_started = clock_->Now();
-    absl::Status status = store_->Append(records);
+    rows.clear();
+    absl::Status status = store_->Append(records, &rows);
     {
       absl::MutexLock lock(&stats_mu_);
       stats_.batch_sizes.Observe(static_cast<double>(records.size()));
@@ -150,30 +152,34 @@ void Recorder::WriterLoop() {
       logging::Log("recording").error("recording {} transactions failed: {}", records.size(),
                                       status.message());
     }
-    ReportCommit(batch, status);
+    ReportCommit(batch, status, rows);
     MaybeCheckpoint(/*force=*/false);
   }
 }
 
-void Recorder::ReportCommit(const std::vector<Item>& batch, const absl::Status& status) {
-  listener_tags_.clear();
-  for (const Item& item : batch) {
+void Recorder::ReportCommit(const std::vector<Item>& batch, const absl::Status& status,
+                            const std::vector<AppendedRow>& rows) {
+  listener_records_.clear();
+  const bool have_rows = status.ok() && rows.size() == batch.size();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Item& item = batch[i];
     if (item.committed) item.committed(status);
     if (item.listener == nullptr) continue;
-    auto tags = std::find_if(listener_tags_.begin(), listener_tags_.end(),
-                             [&](const ListenerTags& t) { return t.listener == item.listener; });
-    if (tags == listener_tags_.end()) {
-      listener_tags_.push_back({item.listener, {}});
-      tags = listener_tags_.end() - 1;
+    auto of_listener =
+        std::find_if(listener_records_.begin(), listener_records_.end(),
+                     [&](const ListenerRecords& r) { return r.listener == item.listener; });
+    if (of_listener == listener_records_.end()) {
+      listener_records_.push_back({item.listener, {}});
+      of_listener = listener_records_.end() - 1;
     }
-    tags->tags.push_back(item.tag);
+    of_listener->records.push_back({item.tag, have_rows ? rows[i] : AppendedRow()});
   }
   // One call per listener, however many of its records the batch held:
   // each is one wake-up of its thread, not one per answer.
-  for (ListenerTags& of_one : listener_tags_) {
-    of_one.listener->OnCommitted(status, std::move(of_one.tags));
+  for (ListenerRecords& of_one : listener_records_) {
+    of_one.listener->OnCommitted(status, std::move(of_one.records));
   }
-  listener_tags_.clear();
+  listener_records_.clear();
 }
 
 void Recorder::MaybeCheckpoint(bool force) {

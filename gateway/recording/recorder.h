@@ -55,6 +55,14 @@
 
 namespace ndxp::gateway {
 
+// One record of a listener's, as its commit wrote it: the tag it was handed
+// to Recorder::Record with, and its row (seq and leaf hash: what a receipt
+// names; zero when the commit failed).
+struct CommittedRecord {
+  uint64_t tag = 0;
+  AppendedRow row;
+};
+
 // Learns the outcome of the commits of records handed to Recorder::Record
 // with it, a batch at a time (typically: a proxy thread releasing the
 // answers that waited for their records).
@@ -62,10 +70,10 @@ class CommitListener {
  public:
   virtual ~CommitListener() = default;
   // Runs on the writer thread, once per commit that held records of this
-  // listener: `tags` are theirs, in the order they were queued, and
+  // listener: `records` are theirs, in the order they were queued, and
   // `status` is the outcome of every one of them (one commit, one status).
   // Must not block: the next batch waits.
-  virtual void OnCommitted(const absl::Status& status, std::vector<uint64_t> tags) = 0;
+  virtual void OnCommitted(const absl::Status& status, std::vector<CommittedRecord> records) = 0;
 };
 
 // Thread-safe. No lock is shared by the callers: each shard (one per proxy
@@ -93,8 +101,8 @@ class Recorder {
   // is called after the batch holding the record was committed or failed.
   void Record(int shard, TransactionRecord record, Committed committed = nullptr);
   // Queues `record` on `shard`; once its batch is committed or failed,
-  // `listener` (not owned; it outlives the commit) gets `tag` among the
-  // tags of its batch's OnCommitted call.
+  // `listener` (not owned; it outlives the commit) gets `tag`, with the
+  // record's row, among the records of its batch's OnCommitted call.
   void Record(int shard, TransactionRecord record, CommitListener* listener, uint64_t tag);
 
   // Queues a refused call's record, or drops it (counted) when
@@ -113,6 +121,8 @@ class Recorder {
   // repeat).
   uint64_t summarised_refusals() const { return summarised_refusals_.load(); }
   uint64_t checkpoints() const { return checkpoints_.load(); }
+  // The replica whose chain this recorder appends to (receipts name it).
+  const std::string& replica() const { return replica_; }
   uint64_t failed_checkpoints() const { return failed_checkpoints_.load(); }
   // False after a batch failed to commit, true again after one succeeded.
   bool last_commit_ok() const { return last_commit_ok_.load(std::memory_order_relaxed); }
@@ -135,9 +145,9 @@ class Recorder {
     uint64_t tag = 0;
   };
   // What one listener learns of a commit.
-  struct ListenerTags {
+  struct ListenerRecords {
     CommitListener* listener;
-    std::vector<uint64_t> tags;
+    std::vector<CommittedRecord> records;
   };
   struct Shard {
     absl::Mutex mu;
@@ -156,9 +166,11 @@ class Recorder {
   // On the writer: signs and keeps the head if it moved and `force` or the
   // checkpoint is due.
   void MaybeCheckpoint(bool force);
-  // On the writer, after `batch`'s commit: its callbacks, then one
-  // OnCommitted per listener with all of that listener's tags.
-  void ReportCommit(const std::vector<Item>& batch, const absl::Status& status);
+  // On the writer, after `batch`'s commit (whose rows, when it succeeded,
+  // are `rows`): its callbacks, then one OnCommitted per listener with all
+  // of that listener's records.
+  void ReportCommit(const std::vector<Item>& batch, const absl::Status& status,
+                    const std::vector<AppendedRow>& rows);
 
   const std::unique_ptr<TransactionStore> store_;  // used by the writer only
   const std::unique_ptr<CheckpointSigner> signer_;
@@ -175,7 +187,7 @@ class Recorder {
   std::vector<std::unique_ptr<Shard>> shards_;
   // The writer's, during ReportCommit: a few listeners (one per proxy
   // thread), so a vector searched in order.
-  std::vector<ListenerTags> listener_tags_;
+  std::vector<ListenerRecords> listener_records_;
 
   // Waking the writer: callers signal only when it may be asleep.
   std::atomic<uint64_t> queued_{0};

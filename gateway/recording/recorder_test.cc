@@ -18,12 +18,24 @@ namespace {
 // An in-memory store that remembers each batch; it can be told to fail.
 class FakeStore : public TransactionStore {
  public:
-  absl::Status Append(absl::Span<const TransactionRecord> batch) override {
+  using TransactionStore::Append;
+  absl::Status Append(absl::Span<const TransactionRecord> batch,
+                      std::vector<AppendedRow>* appended) override {
     absl::MutexLock lock(&mu_);
+    if (appended != nullptr) appended->clear();
     if (fail_) return absl::UnavailableError("disk full");
     batches_.emplace_back(batch.begin(), batch.end());
-    seq_ += static_cast<int64_t>(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      ++seq_;
+      if (appended != nullptr) appended->push_back({seq_, LeafOf(seq_)});
+    }
     return absl::OkStatus();
+  }
+  // The leaf hash this store gives row `seq`.
+  static AuditLeafHash LeafOf(int64_t seq) {
+    AuditLeafHash leaf{};
+    leaf[0] = static_cast<uint8_t>(seq);
+    return leaf;
   }
   // The writer's alone, as the Recorder uses it.
   ChainHead Head() const override { return {seq_, std::string(kAuditHashSize, 'h')}; }
@@ -157,10 +169,19 @@ class FakeListener : public CommitListener {
   struct Call {
     absl::Status status;
     std::vector<uint64_t> tags;
+    std::vector<int64_t> seqs;  // of the tags' rows, in their order
   };
-  void OnCommitted(const absl::Status& status, std::vector<uint64_t> tags) override {
+  void OnCommitted(const absl::Status& status, std::vector<CommittedRecord> records) override {
+    Call call{status, {}, {}};
+    for (const CommittedRecord& record : records) {
+      call.tags.push_back(record.tag);
+      call.seqs.push_back(record.row.seq);
+      EXPECT_EQ(record.row.leaf_hash, record.row.seq > 0 ? FakeStore::LeafOf(record.row.seq)
+                                                         : AuditLeafHash{})
+          << "each record gets its own row's leaf hash";
+    }
     absl::MutexLock lock(&mu_);
-    calls_.push_back({status, std::move(tags)});
+    calls_.push_back(std::move(call));
   }
   std::vector<Call> calls() {
     absl::MutexLock lock(&mu_);
@@ -208,9 +229,12 @@ TEST(RecorderTest, ABatchReleasesEachListenersRecordsWithOneCall) {
   ASSERT_EQ(calls0.size(), 1u) << "one wake-up of thread 0 for its five answers";
   EXPECT_TRUE(calls0[0].status.ok());
   EXPECT_EQ(calls0[0].tags, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  // The held record is row 1; shard 0's five and its refusal rows 2-7.
+  EXPECT_EQ(calls0[0].seqs, (std::vector<int64_t>{2, 3, 4, 5, 6})) << "each answer's own row";
   const std::vector<FakeListener::Call> calls1 = thread1.calls();
   ASSERT_EQ(calls1.size(), 1u);
   EXPECT_EQ(calls1[0].tags, (std::vector<uint64_t>{10, 11, 12}));
+  EXPECT_EQ(calls1[0].seqs, (std::vector<int64_t>{8, 9, 10}));
 }
 
 TEST(RecorderTest, AFailedBatchReleasesEveryListenedRecordWithTheError) {
@@ -230,6 +254,7 @@ TEST(RecorderTest, AFailedBatchReleasesEveryListenedRecordWithTheError) {
   EXPECT_EQ(calls[0].status.code(), absl::StatusCode::kUnavailable)
       << "every answer of the batch becomes UNAVAILABLE";
   EXPECT_EQ(calls[0].tags, (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(calls[0].seqs, (std::vector<int64_t>{0, 0, 0, 0})) << "no row, no receipt";
   EXPECT_EQ(recorder.failed_records(), 4u);
   EXPECT_EQ(fake->records(), 1u) << "only the held record is in the store";
 }

@@ -419,13 +419,15 @@ absl::Status SqliteTransactionStore::LoadChainHead() {
   return absl::OkStatus();
 }
 
-absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> batch) {
+absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> batch,
+                                            std::vector<AppendedRow>* appended) {
+  if (appended != nullptr) appended->clear();
   if (batch.empty()) return absl::OkStatus();
   NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
   int64_t seq = last_seq_;
   std::string hash = last_hash_;
   // On error txn rolls back as it goes out of scope, and the head stays put.
-  NDXP_RETURN_IF_ERROR(AppendInTransaction(batch, &seq, &hash));
+  NDXP_RETURN_IF_ERROR(AppendInTransaction(batch, &seq, &hash, appended));
   NDXP_RETURN_IF_ERROR(txn.Commit());
   last_seq_ = seq;
   last_hash_ = std::move(hash);
@@ -433,7 +435,8 @@ absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> 
 }
 
 absl::Status SqliteTransactionStore::AppendInTransaction(
-    absl::Span<const TransactionRecord> batch, int64_t* last_seq, std::string* last_hash) {
+    absl::Span<const TransactionRecord> batch, int64_t* last_seq, std::string* last_hash,
+    std::vector<AppendedRow>* appended) {
   // (refused, day, consumer, via, door, provider, service, method, status) ->
   // count; ordered so a batch always writes its counters in the same order.
   using CounterKey = std::tuple<bool, std::string, std::string, std::string, Door, std::string,
@@ -443,10 +446,9 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
   sqlite3_stmt* insert = insert_audit_.get();
   for (const TransactionRecord& record : batch) {
     const int64_t seq = *last_seq + 1;
-    std::string hash = AuditHash(*last_hash, EncodeAuditRecord(replica_, seq, record));
-    if (hash.size() != kAuditHashSize) {
-      return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
-    }
+    NDXP_ASSIGN_OR_RETURN(ChainedRow row, ChainRecord(*last_hash, replica_, seq, record));
+    std::string& hash = row.hash;
+    if (appended != nullptr) appended->push_back({seq, row.leaf_hash});
     int rc = SQLITE_OK;
     int index = 0;
     auto bind_text = [&](const std::string& value) {

@@ -117,7 +117,9 @@ class SqliteTransactionStore final : public TransactionStore {
   SqliteTransactionStore& operator=(const SqliteTransactionStore&) = delete;
   ~SqliteTransactionStore() override;
 
-  absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+  using TransactionStore::Append;
+  absl::Status Append(absl::Span<const TransactionRecord> batch,
+                      std::vector<AppendedRow>* appended) override;
   ChainHead Head() const override { return {last_seq_, last_hash_}; }
   // Writes "<file>.checkpoint.<replica>" atomically (a temporary file,
   // fsync, rename, fsync of the directory).
@@ -140,7 +142,8 @@ class SqliteTransactionStore final : public TransactionStore {
   absl::Status Prepare();
   absl::Status LoadChainHead();
   absl::Status AppendInTransaction(absl::Span<const TransactionRecord> batch,
-                                   int64_t* last_seq, std::string* last_hash);
+                                   int64_t* last_seq, std::string* last_hash,
+                                   std::vector<AppendedRow>* appended);
 
   // Constant after construction. db_ is declared first so that the statements
   // below are finalized before it closes.

@@ -5,6 +5,8 @@
 #ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 #define NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -14,6 +16,14 @@
 
 namespace ndxp::gateway {
 
+// A record as Append wrote it: its row's seq in this store's replica's
+// chain (its leaf index in the replica's Merkle tree is seq - 1) and its
+// leaf hash (audit_chain.h). What a caller's receipt names.
+struct AppendedRow {
+  int64_t seq = 0;
+  AuditLeafHash leaf_hash{};
+};
+
 // Implementations need not be thread-safe: one writer thread owns a store.
 class TransactionStore {
  public:
@@ -21,9 +31,14 @@ class TransactionStore {
 
   // Appends `batch` to the audit log (each row chained to the previous one)
   // and adds it to the counters, in one transaction. When this returns OK the
-  // batch is committed as durably as the store was opened for; on error
-  // nothing of the batch is kept.
-  virtual absl::Status Append(absl::Span<const TransactionRecord> batch) = 0;
+  // batch is committed as durably as the store was opened for, and
+  // `appended`, if not null, holds each record's row in the batch's order;
+  // on error nothing of the batch is kept.
+  virtual absl::Status Append(absl::Span<const TransactionRecord> batch,
+                              std::vector<AppendedRow>* appended) = 0;
+  absl::Status Append(absl::Span<const TransactionRecord> batch) {
+    return Append(batch, nullptr);
+  }
 
   // This store's chain head: its newest committed row.
   virtual ChainHead Head() const = 0;

@@ -402,8 +402,14 @@ TEST_P(TransactionStoreConformanceTest, AppendWritesAuditRowsAndCounters) {
   denied_row.count = 1;
   EXPECT_THAT(ReadCounters(db), ElementsAre(ok_row, denied_row));
 
-  // A later batch adds to the same counter.
-  ASSERT_TRUE(store->Append({MakeRecord(noon + 3, "r-4")}).ok());
+  // A later batch adds to the same counter, and says where its row is: the
+  // receipt's seq and leaf hash (RFC 9162: SHA-256(0x00 || encoding)).
+  const TransactionRecord fourth = MakeRecord(noon + 3, "r-4");
+  std::vector<AppendedRow> appended;
+  ASSERT_TRUE(store->Append({fourth}, &appended).ok());
+  ASSERT_EQ(appended.size(), 1u);
+  EXPECT_EQ(appended[0].seq, 4);
+  EXPECT_EQ(appended[0].leaf_hash, AuditLeafHashOf(EncodeAuditRecord("hub-1", 4, fourth)));
   CounterRow ok_row3 = ok_row;
   ok_row3.count = 3;
   EXPECT_THAT(ReadCounters(db), ElementsAre(ok_row3, denied_row));

@@ -13,6 +13,7 @@
 #include "common/protocol/metadata.h"
 #include "gateway/admission/admit_call.h"
 #include "gateway/json/connect_unary.h"
+#include "gateway/recording/audit_receipt.h"
 #include "grpc/health/v1/health.pb.h"
 #include "gateway/transport/downstream.h"
 #include "gateway/transport/h2_caller_side.h"
@@ -774,12 +775,19 @@ void ForwardedStream::TakeOutcome(std::optional<absl::Duration> connector_time) 
   }
 }
 
-void ForwardedStream::OnRecorded(const absl::Status& status) {
+void ForwardedStream::OnRecorded(const absl::Status& status, const AppendedRow& row) {
   if (!status.ok()) {
     // An answer that is not on record is not released.
     trailers_ = StatusTrailers(
         absl::UnavailableError("the hub could not record this transaction; retry later"));
     DropResponseBody();
+  } else if (row.seq > 0) {
+    // Where the call is on record. A REST answer has no trailers: a header;
+    // every other door's goes with the status (gRPC trailers, Connect's
+    // trailer-* headers or end-of-stream metadata).
+    const std::string receipt = FormatAuditReceipt(hub_->recorder->replica(), row);
+    (door_ == Door::kRest ? response_headers_ : trailers_)
+        .Add(protocol::kReceiptHeader, receipt);
   }
   Release();
 }

@@ -35,6 +35,7 @@
 #include "gateway/json/connect_unary.h"
 #include "gateway/local/local_services.h"
 #include "gateway/peering/consumer_assertion.h"
+#include "gateway/recording/transaction_store.h"
 #include "gateway/transport/caller_side.h"
 #include "gateway/transport/call_subjects.h"
 #include "gateway/transport/grpc_wire.h"
@@ -111,10 +112,11 @@ class ForwardedStream {
   bool forwarding() const { return phase_ == Phase::kForwarding; }
   // Ends the call with a status made by the hub (after admission).
   void FailWith(const absl::Status& status);
-  // The call's record was committed (or failed: the answer becomes
-  // UNAVAILABLE); the answer is released. On this stream's thread
+  // The call's record was committed as `row` (or failed: the answer
+  // becomes UNAVAILABLE); the answer is released, with its receipt
+  // (x-ndxp-receipt) when committed. On this stream's thread
   // (TransportThread::OnCommitted).
-  void OnRecorded(const absl::Status& status);
+  void OnRecorded(const absl::Status& status, const AppendedRow& row);
 
   // --- For the caller side (caller_side.h): the answer it sends.
   // Answer bytes not yet taken by the caller side (it takes them with

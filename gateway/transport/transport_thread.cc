@@ -86,10 +86,11 @@ void TransportThread::Post(std::function<void()> task) {
   ev_async_send(loop_, &async_);
 }
 
-void TransportThread::OnCommitted(const absl::Status& status, std::vector<uint64_t> serials) {
-  Post([this, status, serials = std::move(serials)] {
-    for (uint64_t serial : serials) {
-      if (ForwardedStream* stream = Find(serial)) stream->OnRecorded(status);
+void TransportThread::OnCommitted(const absl::Status& status,
+                                  std::vector<CommittedRecord> records) {
+  Post([this, status, records = std::move(records)] {
+    for (const CommittedRecord& record : records) {
+      if (ForwardedStream* stream = Find(record.tag)) stream->OnRecorded(status, record.row);
     }
   });
 }

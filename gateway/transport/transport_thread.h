@@ -92,12 +92,13 @@ class TransportThread final : private Connector, public CommitListener {
   // Runs `task` on this worker's thread, soon. Thread-safe.
   void Post(std::function<void()> task);
   // CommitListener, on the recorder's writer thread: the records of the
-  // streams `serials` (ForwardedStream::serial) were committed, or failed,
+  // streams whose serials (ForwardedStream::serial) are `records`' tags
+  // were committed, or failed,
   // with `status`. One Post for them all, so a batch of answers costs this
   // thread one wake-up, not one per answer (issue 21: a perf profile of the
   // durable hub put 14% of its time in context switches and 3.5% in
   // wake-ups, SQLite 7.8%). Streams gone since are skipped.
-  void OnCommitted(const absl::Status& status, std::vector<uint64_t> serials) override;
+  void OnCommitted(const absl::Status& status, std::vector<CommittedRecord> records) override;
   void SetContext(std::shared_ptr<const HubContext> context);
   // Re-checks every caller's certificate against `material` (after a
   // reload): the revoked and expired are sent away. Thread-safe.

@@ -633,14 +633,16 @@ absl::Status PostgresTransactionStore::Resync() {
                    ": another writer is using this replica name; nothing appended"));
 }
 
-absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord> batch) {
+absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord> batch,
+                                              std::vector<AppendedRow>* appended) {
+  if (appended != nullptr) appended->clear();
   if (batch.empty()) return absl::OkStatus();
   if (needs_reconnect_ || PQstatus(conn_.get()) != CONNECTION_OK) {
     NDXP_RETURN_IF_ERROR(Resync());
   }
   for (int attempt = 1;; ++attempt) {
     ChainHead head{last_seq_, last_hash_};
-    absl::Status status = ExecAppend(batch, &head);
+    absl::Status status = ExecAppend(batch, &head, appended);
     if (status.ok()) {
       last_seq_ = head.seq;
       last_hash_ = std::move(head.hash);
@@ -674,7 +676,9 @@ absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord
 }
 
 absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRecord> batch,
-                                                  ChainHead* head) {
+                                                  ChainHead* head,
+                                                  std::vector<AppendedRow>* appended) {
+  if (appended != nullptr) appended->clear();
   const size_t n = batch.size();
   ArrayParam seqs(kInt8Oid, n), times(kInt8Oid, n), request_ids(kTextOid, n),
       consumers(kTextOid, n), providers(kTextOid, n), services(kTextOid, n), methods(kTextOid, n),
@@ -699,10 +703,9 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
   const int64_t first_seq = head->seq + 1;
   for (const TransactionRecord& record : batch) {
     const int64_t seq = head->seq + 1;
-    std::string hash = AuditHash(head->hash, EncodeAuditRecord(replica_, seq, record));
-    if (hash.size() != kAuditHashSize) {
-      return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
-    }
+    NDXP_ASSIGN_OR_RETURN(ChainedRow row, ChainRecord(head->hash, replica_, seq, record));
+    std::string& hash = row.hash;
+    if (appended != nullptr) appended->push_back({seq, row.leaf_hash});
     seqs.AddInt64(seq);
     times.AddInt64(record.time_micros);
     request_ids.AddBytes(record.request_id);

@@ -127,7 +127,9 @@ class PostgresTransactionStore final : public TransactionStore {
   PostgresTransactionStore& operator=(const PostgresTransactionStore&) = delete;
   ~PostgresTransactionStore() override;
 
-  absl::Status Append(absl::Span<const TransactionRecord> batch) override;
+  using TransactionStore::Append;
+  absl::Status Append(absl::Span<const TransactionRecord> batch,
+                      std::vector<AppendedRow>* appended) override;
   ChainHead Head() const override { return {last_seq_, last_hash_}; }
   // Upserts the replica's row of audit_checkpoints.
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
@@ -155,8 +157,10 @@ class PostgresTransactionStore final : public TransactionStore {
   // against this store's (adopting unknown_outcome_ if it did commit).
   absl::Status Resync();
   // Sends `batch` chained onto `*head`, which it moves to the batch's last
-  // row (whether or not the batch then commits).
-  absl::Status ExecAppend(absl::Span<const TransactionRecord> batch, ChainHead* head);
+  // row (whether or not the batch then commits), and sets `*appended` (if
+  // not null) to its rows.
+  absl::Status ExecAppend(absl::Span<const TransactionRecord> batch, ChainHead* head,
+                          std::vector<AppendedRow>* appended);
 
   // Constant after construction (conn_ is re-established in place).
   const Connection conn_;
