@@ -3,7 +3,9 @@
 the local federation: calls about two people X and Y (by two agencies, over
 the gRPC door, the REST door and the province hub), then
 ndxp.hub.v1.DataSubjectAccess/ListAccesses as the public-service portal with
-the identity provider's token, and as an operator with a reason.
+the identity provider's token, and as an operator with a reason; then the
+subject key rotated (ndxpctl subject-key generate --rotate, SIGHUP): rows
+under the old key still listed beside the new ones.
 
 Run by ctest:  test_data_subjects.py BUILD_DIR
 """
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -310,6 +313,78 @@ class DataSubjectsTest(unittest.TestCase):
         missing = subprocess.run(argv, input="", capture_output=True, text=True, timeout=30)
         self.assertEqual(missing.returncode, 2)
         self.assertIn("standard input", missing.stderr)
+
+    # --- The subject key rotated (docs/operations.md "Subject keys").
+
+    def key_file(self):
+        """The subject key file's keys, [(key_id, secret bytes)], the current first."""
+        with open(self.endpoints["subject_keys"]) as f:
+            return [(key_id, base64.b64decode(secret)) for key_id, secret in
+                    (line.split() for line in f if line.strip() and not line.startswith("#"))]
+
+    def hub_rows(self, request_id):
+        with sqlite3.connect("file:%s?mode=ro" % self.endpoints["hub_database"], uri=True) as db:
+            return db.execute("SELECT subject_key_id, subjects FROM audit_log "
+                              "WHERE request_id = ?", (request_id,)).fetchall()
+
+    def sighup_and_wait_for_reload(self, name):
+        """SIGHUP `name` (hub, province-hub), then wait (bounded) until its log
+        says it reloaded its configuration."""
+        log = os.path.join(self.endpoints["logs"], name + ".log")
+
+        def reloads():
+            with open(log, errors="replace") as f:
+                return f.read().count("reloaded ")
+        seen = reloads()
+        with open(os.path.join(self.state, "run", name + ".pid")) as f:
+            os.kill(int(f.read()), signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while reloads() == seen:
+            self.assertLess(time.monotonic(), deadline, "%s never logged a reload" % name)
+            time.sleep(0.02)
+
+    def test_the_subject_key_rotated_old_rows_still_listed(self):
+        # W: a person no other case asks about (their list is this case's).
+        database = self.endpoints["connectors"]["residents"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            w = db.execute("SELECT personal_id, full_name, birth_date, sex FROM citizens "
+                           "ORDER BY personal_id LIMIT 1 OFFSET 3").fetchone()
+        demo = self.stubs.residents_pb2_grpc.ResidentRegistryStub(
+            connect_as(self.endpoints, "demo"))
+
+        def call_about_w(suffix):
+            demo.VerifyCitizen(self.verify_request(w), timeout=10, metadata=[
+                ("x-ndxp-purpose", "tax rotation check"),
+                ("x-ndxp-request-id", self.tag + suffix)])
+
+        call_about_w("w-before")
+        (old_id, old_secret), *_ = self.key_file()
+        self.assertEqual(self.hub_rows(self.tag + "w-before"), [
+            (old_id, hmac.new(old_secret, w[0].encode(), hashlib.sha256).hexdigest())])
+
+        # A new current key, the old one kept; every hub of the federation reloads.
+        new_id = "rotated-%d" % os.getpid()
+        rotated = subprocess.run(
+            [os.path.join(BUILD, "bin", "ndxpctl"), "subject-key", "generate",
+             "--out", self.endpoints["subject_keys"], "--id", new_id, "--rotate"],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(rotated.returncode, 0, rotated.stdout + rotated.stderr)
+        keys = self.key_file()
+        self.assertEqual([key_id for key_id, _ in keys][:2], [new_id, old_id])
+        for hub in ("hub", "province-hub"):
+            self.sighup_and_wait_for_reload(hub)
+
+        call_about_w("w-after")
+        new_secret = keys[0][1]
+        self.assertEqual(self.hub_rows(self.tag + "w-after"), [
+            (new_id, hmac.new(new_secret, w[0].encode(), hashlib.sha256).hexdigest())])
+        self.assertEqual(self.hub_rows(self.tag + "w-before")[0][0], old_id)
+
+        # W's token finds both: the row under the old key and the one under the new.
+        answer = self.ask(w[0], self.pki_token(w[0]))
+        self.assertEqual([a.request_id for a in answer.accesses],
+                         [self.tag + "w-after", self.tag + "w-before"])
+        self.assertEqual({a.purpose for a in answer.accesses}, {"tax rotation check"})
 
     # --- Nowhere the IDs.
 
