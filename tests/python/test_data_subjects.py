@@ -5,7 +5,10 @@ the gRPC door, the REST door and the province hub), then
 ndxp.hub.v1.DataSubjectAccess/ListAccesses as the public-service portal with
 the identity provider's token, and as an operator with a reason; then the
 subject key rotated (ndxpctl subject-key generate --rotate, SIGHUP): rows
-under the old key still listed beside the new ones.
+under the old key still listed beside the new ones; and a call under a grant
+that defers its notice, hidden from the person and shown to an operator with
+its deferral (ndxp-hub has no injected clock: that the person sees it once
+the deferral has passed is gateway/admin/subject_access_method_test.cc's).
 
 Run by ctest:  test_data_subjects.py BUILD_DIR
 """
@@ -385,6 +388,55 @@ class DataSubjectsTest(unittest.TestCase):
         self.assertEqual([a.request_id for a in answer.accesses],
                          [self.tag + "w-after", self.tag + "w-before"])
         self.assertEqual({a.purpose for a in answer.accesses}, {"tax rotation check"})
+
+    # --- A grant that defers the notice (docs/design.md "Access rights").
+
+    def test_a_deferred_grants_call_is_hidden_from_the_person_and_shown_to_operators(self):
+        # V: a person no other case asks about. Only the half before the
+        # deferral passes: ndxp-hub has no injected clock (the half after it
+        # is subject_access_method_test's, with a FakeClock).
+        database = self.endpoints["connectors"]["residents"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            v = db.execute("SELECT personal_id FROM citizens "
+                           "ORDER BY personal_id LIMIT 1 OFFSET 4").fetchone()[0]
+        deferral = 90 * 86400
+        config = self.endpoints["hub_config"]
+        with open(config) as f:
+            original = f.read()
+        try:
+            with open(config, "a") as f:
+                f.write('grants { consumer: "%s" service: "ndxp.residents.v1.ResidentRegistry" '
+                        'method: "GetCitizen" defer_subject_notice { seconds: %d } }\n'
+                        % (TAX_OFFICE, deferral))
+            self.sighup_and_wait_for_reload("hub")
+            demo = self.stubs.residents_pb2_grpc.ResidentRegistryStub(
+                connect_as(self.endpoints, "demo"))
+            demo.GetCitizen(self.pb.GetCitizenRequest(personal_id=v), timeout=10, metadata=[
+                ("x-ndxp-purpose", "tax investigation"),
+                ("x-ndxp-request-id", self.tag + "v-deferred")])
+        finally:
+            with open(config, "w") as f:
+                f.write(original)
+            self.sighup_and_wait_for_reload("hub")
+        # The grant's deferral is gone from the configuration now: the row's,
+        # fixed at call time, still holds.
+        token = self.pki_token(v)
+        self.assertEqual(list(self.ask(v, token).accesses), [])
+        reason = "deferral review %d" % os.getpid()
+        seen = self.operator.ListAccesses(
+            self.api.ListAccessesRequest(personal_id=v, reason=reason), timeout=10,
+            metadata=[("x-ndxp-request-id", self.tag + "v-lookup")])
+        by_request = {a.request_id: a for a in seen.accesses}
+        self.assertEqual(sorted(by_request), [self.tag + "v-deferred", self.tag + "v-lookup"])
+        deferred = by_request[self.tag + "v-deferred"]
+        self.assertEqual((deferred.consumer, deferred.purpose, deferred.method),
+                         (TAX_OFFICE, "tax investigation", GET))
+        self.assertEqual(deferred.notice_deferred_until.ToMicroseconds()
+                         - deferred.time.ToMicroseconds(), deferral * 10**6)
+        self.assertFalse(by_request[self.tag + "v-lookup"].HasField("notice_deferred_until"))
+        # V sees the operator's lookup, not the deferred call.
+        self.assertEqual([a.request_id for a in self.ask(v, token).accesses],
+                         [self.tag + "v-lookup"])
 
     # --- Nowhere the IDs.
 
