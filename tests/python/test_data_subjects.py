@@ -305,11 +305,23 @@ class DataSubjectsTest(unittest.TestCase):
                 "--reason", "audit sample", "--page-size", "1",
                 "--hub", self.endpoints["hub"], "--ca", self.endpoints["ca"],
                 "--cert", operator["cert"], "--key", operator["key"]]
+        # As docs/operations.md "Looking up a person's accesses" shows it: the
+        # ID from a shell variable through printf (a builtin: in no argv), in
+        # groups as people type it.
+        spaced = " ".join(self.z[0][i:i + 3] for i in range(0, len(self.z[0]), 3))
+        documented = subprocess.run(
+            ["bash", "-c", 'printf \'%s\\n\' "$ID" | "$@"', "-", *argv[:4],
+             "documented lookup", *argv[5:]],
+            env=dict(os.environ, ID=spaced), capture_output=True, text=True, timeout=30)
+        self.assertEqual(documented.returncode, 0, documented.stderr)
+        self.assertIn("documented lookup", documented.stdout)
+        self.assert_names_no_id(documented.stdout)
         shown = subprocess.run(argv, input=self.z[0] + "\n", capture_output=True, text=True,
                                timeout=30)
         self.assertEqual(shown.returncode, 0, shown.stderr)
-        # Every page: the earlier lookups of Z and this one, by name.
+        # Every page (of one row): the earlier lookups of Z and this one, by name.
         self.assertIn("Đơn vị vận hành nền tảng", shown.stdout)
+        self.assertIn("documented lookup", shown.stdout)
         self.assertIn("audit sample", shown.stdout)
         self.assertIn("accesses, newest first", shown.stdout)
         self.assert_names_no_id(shown.stdout)
