@@ -3,7 +3,12 @@
 the local federation: calls about two people X and Y (by two agencies, over
 the gRPC door, the REST door and the province hub), then
 ndxp.hub.v1.DataSubjectAccess/ListAccesses as the public-service portal with
-the identity provider's token, and as an operator with a reason.
+the identity provider's token, and as an operator with a reason; then the
+subject key rotated (ndxpctl subject-key generate --rotate, SIGHUP): rows
+under the old key still listed beside the new ones; and a call under a grant
+that defers its notice, hidden from the person and shown to an operator with
+its deferral (ndxp-hub has no injected clock: that the person sees it once
+the deferral has passed is gateway/admin/subject_access_method_test.cc's).
 
 Run by ctest:  test_data_subjects.py BUILD_DIR
 """
@@ -13,6 +18,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -299,17 +305,150 @@ class DataSubjectsTest(unittest.TestCase):
                 "--reason", "audit sample", "--page-size", "1",
                 "--hub", self.endpoints["hub"], "--ca", self.endpoints["ca"],
                 "--cert", operator["cert"], "--key", operator["key"]]
+        # As docs/operations.md "Looking up a person's accesses" shows it: the
+        # ID from a shell variable through printf (a builtin: in no argv), in
+        # groups as people type it.
+        spaced = " ".join(self.z[0][i:i + 3] for i in range(0, len(self.z[0]), 3))
+        documented = subprocess.run(
+            ["bash", "-c", 'printf \'%s\\n\' "$ID" | "$@"', "-", *argv[:4],
+             "documented lookup", *argv[5:]],
+            env=dict(os.environ, ID=spaced), capture_output=True, text=True, timeout=30)
+        self.assertEqual(documented.returncode, 0, documented.stderr)
+        self.assertIn("documented lookup", documented.stdout)
+        self.assert_names_no_id(documented.stdout)
         shown = subprocess.run(argv, input=self.z[0] + "\n", capture_output=True, text=True,
                                timeout=30)
         self.assertEqual(shown.returncode, 0, shown.stderr)
-        # Every page: the earlier lookups of Z and this one, by name.
+        # Every page (of one row): the earlier lookups of Z and this one, by name.
         self.assertIn("Đơn vị vận hành nền tảng", shown.stdout)
+        self.assertIn("documented lookup", shown.stdout)
         self.assertIn("audit sample", shown.stdout)
         self.assertIn("accesses, newest first", shown.stdout)
         self.assert_names_no_id(shown.stdout)
         missing = subprocess.run(argv, input="", capture_output=True, text=True, timeout=30)
         self.assertEqual(missing.returncode, 2)
         self.assertIn("standard input", missing.stderr)
+
+    # --- The subject key rotated (docs/operations.md "Subject keys").
+
+    def key_file(self):
+        """The subject key file's keys, [(key_id, secret bytes)], the current first."""
+        with open(self.endpoints["subject_keys"]) as f:
+            return [(key_id, base64.b64decode(secret)) for key_id, secret in
+                    (line.split() for line in f if line.strip() and not line.startswith("#"))]
+
+    def hub_rows(self, request_id):
+        with sqlite3.connect("file:%s?mode=ro" % self.endpoints["hub_database"], uri=True) as db:
+            return db.execute("SELECT subject_key_id, subjects FROM audit_log "
+                              "WHERE request_id = ?", (request_id,)).fetchall()
+
+    def sighup_and_wait_for_reload(self, name):
+        """SIGHUP `name` (hub, province-hub), then wait (bounded) until its log
+        says it reloaded its configuration."""
+        log = os.path.join(self.endpoints["logs"], name + ".log")
+
+        def reloads():
+            with open(log, errors="replace") as f:
+                return f.read().count("reloaded ")
+        seen = reloads()
+        with open(os.path.join(self.state, "run", name + ".pid")) as f:
+            os.kill(int(f.read()), signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while reloads() == seen:
+            self.assertLess(time.monotonic(), deadline, "%s never logged a reload" % name)
+            time.sleep(0.02)
+
+    def test_the_subject_key_rotated_old_rows_still_listed(self):
+        # W: a person no other case asks about (their list is this case's).
+        database = self.endpoints["connectors"]["residents"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            w = db.execute("SELECT personal_id, full_name, birth_date, sex FROM citizens "
+                           "ORDER BY personal_id LIMIT 1 OFFSET 3").fetchone()
+        demo = self.stubs.residents_pb2_grpc.ResidentRegistryStub(
+            connect_as(self.endpoints, "demo"))
+
+        def call_about_w(suffix):
+            demo.VerifyCitizen(self.verify_request(w), timeout=10, metadata=[
+                ("x-ndxp-purpose", "tax rotation check"),
+                ("x-ndxp-request-id", self.tag + suffix)])
+
+        call_about_w("w-before")
+        (old_id, old_secret), *_ = self.key_file()
+        self.assertEqual(self.hub_rows(self.tag + "w-before"), [
+            (old_id, hmac.new(old_secret, w[0].encode(), hashlib.sha256).hexdigest())])
+
+        # A new current key, the old one kept; every hub of the federation reloads.
+        new_id = "rotated-%d" % os.getpid()
+        rotated = subprocess.run(
+            [os.path.join(BUILD, "bin", "ndxpctl"), "subject-key", "generate",
+             "--out", self.endpoints["subject_keys"], "--id", new_id, "--rotate"],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(rotated.returncode, 0, rotated.stdout + rotated.stderr)
+        keys = self.key_file()
+        self.assertEqual([key_id for key_id, _ in keys][:2], [new_id, old_id])
+        for hub in ("hub", "province-hub"):
+            self.sighup_and_wait_for_reload(hub)
+
+        call_about_w("w-after")
+        new_secret = keys[0][1]
+        self.assertEqual(self.hub_rows(self.tag + "w-after"), [
+            (new_id, hmac.new(new_secret, w[0].encode(), hashlib.sha256).hexdigest())])
+        self.assertEqual(self.hub_rows(self.tag + "w-before")[0][0], old_id)
+
+        # W's token finds both: the row under the old key and the one under the new.
+        answer = self.ask(w[0], self.pki_token(w[0]))
+        self.assertEqual([a.request_id for a in answer.accesses],
+                         [self.tag + "w-after", self.tag + "w-before"])
+        self.assertEqual({a.purpose for a in answer.accesses}, {"tax rotation check"})
+
+    # --- A grant that defers the notice (docs/design.md "Access rights").
+
+    def test_a_deferred_grants_call_is_hidden_from_the_person_and_shown_to_operators(self):
+        # V: a person no other case asks about. Only the half before the
+        # deferral passes: ndxp-hub has no injected clock (the half after it
+        # is subject_access_method_test's, with a FakeClock).
+        database = self.endpoints["connectors"]["residents"]["database"]
+        with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
+            v = db.execute("SELECT personal_id FROM citizens "
+                           "ORDER BY personal_id LIMIT 1 OFFSET 4").fetchone()[0]
+        deferral = 90 * 86400
+        config = self.endpoints["hub_config"]
+        with open(config) as f:
+            original = f.read()
+        try:
+            with open(config, "a") as f:
+                f.write('grants { consumer: "%s" service: "ndxp.residents.v1.ResidentRegistry" '
+                        'method: "GetCitizen" defer_subject_notice { seconds: %d } }\n'
+                        % (TAX_OFFICE, deferral))
+            self.sighup_and_wait_for_reload("hub")
+            demo = self.stubs.residents_pb2_grpc.ResidentRegistryStub(
+                connect_as(self.endpoints, "demo"))
+            demo.GetCitizen(self.pb.GetCitizenRequest(personal_id=v), timeout=10, metadata=[
+                ("x-ndxp-purpose", "tax investigation"),
+                ("x-ndxp-request-id", self.tag + "v-deferred")])
+        finally:
+            with open(config, "w") as f:
+                f.write(original)
+            self.sighup_and_wait_for_reload("hub")
+        # The grant's deferral is gone from the configuration now: the row's,
+        # fixed at call time, still holds.
+        token = self.pki_token(v)
+        self.assertEqual(list(self.ask(v, token).accesses), [])
+        reason = "deferral review %d" % os.getpid()
+        seen = self.operator.ListAccesses(
+            self.api.ListAccessesRequest(personal_id=v, reason=reason), timeout=10,
+            metadata=[("x-ndxp-request-id", self.tag + "v-lookup")])
+        by_request = {a.request_id: a for a in seen.accesses}
+        self.assertEqual(sorted(by_request), [self.tag + "v-deferred", self.tag + "v-lookup"])
+        deferred = by_request[self.tag + "v-deferred"]
+        self.assertEqual((deferred.consumer, deferred.purpose, deferred.method),
+                         (TAX_OFFICE, "tax investigation", GET))
+        self.assertEqual(deferred.notice_deferred_until.ToMicroseconds()
+                         - deferred.time.ToMicroseconds(), deferral * 10**6)
+        self.assertFalse(by_request[self.tag + "v-lookup"].HasField("notice_deferred_until"))
+        # V sees the operator's lookup, not the deferred call.
+        self.assertEqual([a.request_id for a in self.ask(v, token).accesses],
+                         [self.tag + "v-lookup"])
 
     # --- Nowhere the IDs.
 
