@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -21,9 +22,7 @@ bool IsPowerOfTwo(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
 // The largest power of two below n (n >= 2): where RFC 9162 splits D[n].
 int64_t SplitPoint(int64_t n) {
-  int64_t k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
+  return int64_t{1} << (63 - __builtin_clzll(static_cast<uint64_t>(n - 1)));
 }
 
 int Log2(int64_t power_of_two) { return __builtin_ctzll(static_cast<uint64_t>(power_of_two)); }
@@ -48,7 +47,7 @@ class SubtreeHashes {
   // position << level.
   Hash Get(int level, int64_t position) {
     if (!loaded_) {
-      wanted_.emplace_back(level, position);
+      wanted_.emplace(level, position);
       return Hash{};
     }
     return hashes_.at({level, position});
@@ -103,7 +102,7 @@ class SubtreeHashes {
   }
 
   bool loaded_ = false;
-  std::vector<std::pair<int, int64_t>> wanted_;
+  std::set<std::pair<int, int64_t>> wanted_;
   std::map<std::pair<int, int64_t>, Hash> hashes_;
 };
 
@@ -265,14 +264,26 @@ absl::StatusOr<Hash> TreeRoot(int64_t tree_size, const TileReader& reader) {
 
 absl::StatusOr<std::vector<Hash>> InclusionProof(int64_t index, int64_t tree_size,
                                                  const TileReader& reader) {
-  if (index < 0 || index >= tree_size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("leaf index ", index, " is not in a tree of ", tree_size, " leaves"));
+  NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> proofs,
+                        InclusionProofs({index}, tree_size, reader));
+  return std::move(proofs.front());
+}
+
+absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(absl::Span<const int64_t> indexes,
+                                                               int64_t tree_size,
+                                                               const TileReader& reader) {
+  for (int64_t index : indexes) {
+    if (index < 0 || index >= tree_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leaf index ", index, " is not in a tree of ", tree_size, " leaves"));
+    }
   }
   return WithStoredHashes(reader, [&](SubtreeHashes& hashes) {
-    std::vector<Hash> path;
-    AuditPath(index, 0, tree_size, hashes, path);
-    return path;
+    std::vector<std::vector<Hash>> proofs(indexes.size());
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      AuditPath(indexes[i], 0, tree_size, hashes, proofs[i]);
+    }
+    return proofs;
   });
 }
 

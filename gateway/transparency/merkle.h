@@ -53,9 +53,6 @@ struct TileId {
   int level = 0;
   int64_t index = 0;
   int width = 0;
-  bool operator==(const TileId& other) const {
-    return level == other.level && index == other.index && width == other.width;
-  }
 };
 
 // A tile's hashes, as a store keeps it: its width is hashes.size().
@@ -63,9 +60,6 @@ struct Tile {
   int level = 0;
   int64_t index = 0;
   std::vector<Hash> hashes;
-  bool operator==(const Tile& other) const {
-    return level == other.level && index == other.index && hashes == other.hashes;
-  }
 };
 
 // Where a tree's tiles are read from (a store's table, or memory).
@@ -96,6 +90,11 @@ absl::StatusOr<Hash> TreeRoot(int64_t tree_size, const TileReader& reader);
 // `tree_size` leaves. INVALID_ARGUMENT unless 0 <= index < tree_size.
 absl::StatusOr<std::vector<Hash>> InclusionProof(int64_t index, int64_t tree_size,
                                                  const TileReader& reader);
+// The audit paths of several leaves of one tree, from one TileReader call
+// (an auditor's or a test's many proofs).
+absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(absl::Span<const int64_t> indexes,
+                                                               int64_t tree_size,
+                                                               const TileReader& reader);
 
 // RFC 9162 §2.1.4.1: the proof that the tree of `new_size` leaves extends
 // the one of `old_size`; empty when old_size is 0 or equals new_size.
@@ -121,6 +120,7 @@ absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& o
 // A tree's tiles in memory: for tests, and for building a store's tree from
 // its rows at upgrade in batches (kRightEdge: memory stays a few partial
 // tiles however long the log, and each batch's tiles go to the store).
+// Not thread-safe.
 class MemoryTileStore : public TileReader {
  public:
   enum class Keep { kAllTiles, kRightEdge };

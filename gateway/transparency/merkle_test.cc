@@ -170,6 +170,26 @@ TEST(MerkleTest, EveryLeafOfAThousandIsProvenAtEverySize) {
   }
 }
 
+TEST(MerkleTest, ProofsOfManyLeavesComeFromOneRead) {
+  const std::vector<Hash> leaves = Leaves(1000);
+  ReferenceTree reference(leaves);
+  MemoryTileStore tree;
+  ASSERT_TRUE(tree.Append(leaves).ok());
+  std::vector<int64_t> indexes;
+  for (int64_t i = 999; i >= 0; --i) indexes.push_back(i);
+  CountingReader reader(tree);
+  absl::StatusOr<std::vector<std::vector<Hash>>> proofs = InclusionProofs(indexes, 1000, reader);
+  ASSERT_TRUE(proofs.ok()) << proofs.status();
+  EXPECT_EQ(reader.calls, 1);
+  EXPECT_EQ(reader.tiles, 5u);  // the 4 leaf tiles and the level-1 tile
+  ASSERT_EQ(proofs->size(), indexes.size());
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    ASSERT_EQ((*proofs)[i], reference.Path(indexes[i], 0, 1000)) << "leaf " << indexes[i];
+  }
+  EXPECT_EQ(InclusionProofs({1, 1000}, 1000, tree).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(MerkleTest, ConsistencyBetweenEveryPairOfSizes) {
   const std::vector<Hash> leaves = Leaves(1000);
   ReferenceTree reference(leaves);
