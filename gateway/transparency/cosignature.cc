@@ -66,4 +66,20 @@ absl::StatusOr<int64_t> CosignatureTime(absl::string_view signature) {
   return static_cast<int64_t>(time);
 }
 
+absl::StatusOr<std::vector<Cosignature>> WitnessCosignatures(
+    const OpenedNote& opened, absl::Span<const CosignatureVerifier* const> witnesses) {
+  std::vector<Cosignature> cosignatures;
+  for (const NoteSignature& signature : opened.verified) {
+    for (const CosignatureVerifier* witness : witnesses) {
+      if (witness->key().name != signature.name || witness->key().KeyId() != signature.key_id) {
+        continue;
+      }
+      NDXP_ASSIGN_OR_RETURN(int64_t time, CosignatureTime(signature.signature));
+      cosignatures.push_back(Cosignature{signature.name, time});
+      break;
+    }
+  }
+  return cosignatures;
+}
+
 }  // namespace ndxp::transparency

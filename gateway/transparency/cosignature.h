@@ -11,17 +11,21 @@
 // Example (a witness):
 //   NDXP_ASSIGN_OR_RETURN(CosignatureSigner witness, CosignatureSigner::Create(key));
 //   NDXP_ASSIGN_OR_RETURN(std::string cosigned, AddNoteSignatures(checkpoint_note, {&witness}));
-// and a verifier: OpenNote(cosigned, {&log_verifier, &witness_verifier}), then
-// CosignatureTime of the witness's verified signature.
+// and a verifier:
+//   NDXP_ASSIGN_OR_RETURN(OpenedNote opened, OpenNote(cosigned, {&log_verifier, &witness_verifier}));
+//   NDXP_ASSIGN_OR_RETURN(std::vector<Cosignature> cosignatures,
+//                         WitnessCosignatures(opened, {&witness_verifier}));
 #ifndef NDXP_GATEWAY_TRANSPARENCY_COSIGNATURE_H_
 #define NDXP_GATEWAY_TRANSPARENCY_COSIGNATURE_H_
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "gateway/transparency/signed_note.h"
 
 namespace ndxp::transparency {
@@ -61,6 +65,18 @@ class CosignatureVerifier : public NoteVerifier {
 // after the key ID (NoteSignature::signature). INVALID_ARGUMENT unless it is
 // 8 + 64 bytes with a time below 2^63.
 absl::StatusOr<int64_t> CosignatureTime(absl::string_view signature);
+
+// A witness's verified cosignature of a checkpoint.
+struct Cosignature {
+  std::string witness;  // its key name
+  int64_t time_seconds = 0;
+};
+
+// The cosignatures among `opened`'s verified signatures made by `witnesses`
+// (the note opened with the log's and the witnesses' verifiers), in note
+// order, with their times: a quorum is counted from these.
+absl::StatusOr<std::vector<Cosignature>> WitnessCosignatures(
+    const OpenedNote& opened, absl::Span<const CosignatureVerifier* const> witnesses);
 
 }  // namespace ndxp::transparency
 

@@ -73,6 +73,13 @@ TEST(CosignatureTest, CosignedCheckpointOpensWithLogAndWitnessKeys) {
   ASSERT_EQ(opened->verified.size(), 2u);
   EXPECT_EQ(opened->verified[1].name, "province.example/witness");
   EXPECT_EQ(*CosignatureTime(opened->verified[1].signature), kTime);
+  // The log's own signature is no cosignature.
+  absl::StatusOr<std::vector<Cosignature>> cosignatures = WitnessCosignatures(*opened, {&witness});
+  ASSERT_TRUE(cosignatures.ok()) << cosignatures.status();
+  ASSERT_EQ(cosignatures->size(), 1u);
+  EXPECT_EQ((*cosignatures)[0].witness, "province.example/witness");
+  EXPECT_EQ((*cosignatures)[0].time_seconds, kTime);
+  EXPECT_TRUE(WitnessCosignatures(*opened, {})->empty());
   EXPECT_EQ(ParseCheckpoint(opened->text)->tree_size, 1000);
 
   // The witness alone opens it too; the log's line is then unknown.
