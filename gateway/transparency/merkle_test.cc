@@ -252,7 +252,7 @@ TEST(MerkleTest, InclusionFailsOnAFlippedBitWrongIndexOrWrongSize) {
           << "leaf " << index << " claimed as " << other_index << " in " << size;
       // Claimed in a tree of another size: checked against that tree's root.
       for (int64_t other_size : {size - 1, size + 1}) {
-        if (index >= other_size) continue;
+        if (index >= other_size || other_size > static_cast<int64_t>(leaves.size())) continue;
         EXPECT_FALSE(VerifyInclusion(leaves[index], index, other_size, proof,
                                      reference.Mth(0, other_size))
                          .ok())
