@@ -24,9 +24,8 @@ absl::Status LineError(int line, absl::string_view what) {
 
 absl::StatusOr<std::string> FormatCheckpoint(const Checkpoint& checkpoint) {
   if (!IsValidKeyName(checkpoint.origin)) {
-    return absl::InvalidArgumentError(absl::StrCat("checkpoint origin \"",
-                                                   absl::CEscape(checkpoint.origin),
-                                                   "\" is not a key name"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint origin \"", absl::CEscape(checkpoint.origin), "\" is not a key name"));
   }
   if (checkpoint.tree_size < 0) return absl::InvalidArgumentError("negative tree size");
   return absl::StrCat(
@@ -47,8 +46,8 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view text) {
         "checkpoint has ", lines.size(), " lines, want 3 (origin, tree size, root hash)"));
   }
   if (lines.size() > 3) {
-    return LineError(4, absl::StrCat("\"", absl::CEscape(lines[3]),
-                                     "\": extension lines are not accepted"));
+    return LineError(
+        4, absl::StrCat("\"", absl::CEscape(lines[3]), "\": extension lines are not accepted"));
   }
   Checkpoint checkpoint;
   if (lines[0].empty()) return LineError(1, "(origin) is empty");

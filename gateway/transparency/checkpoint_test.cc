@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "gateway/transparency/signed_note.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "gateway/transparency/signed_note.h"
 
 namespace ndxp::transparency {
 namespace {
@@ -30,8 +30,7 @@ TEST(CheckpointTest, ParsesTheSpecExampleAndFormatsItBack) {
 TEST(CheckpointTest, EmptyTreeAndSignedRoundTrip) {
   const Checkpoint empty{"ndxp.example/audit/hub-1", 0, EmptyTreeRoot()};
   const std::string text = *FormatCheckpoint(empty);
-  EXPECT_EQ(text,
-            "ndxp.example/audit/hub-1\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+  EXPECT_EQ(text, "ndxp.example/audit/hub-1\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
   Ed25519NoteSigner log =
       *Ed25519NoteSigner::Create(*Ed25519NoteKey::Generate("ndxp.example/audit/hub-1"));
   Ed25519NoteVerifier verifier = *Ed25519NoteVerifier::FromVkey(log.key().Encode());
@@ -63,8 +62,7 @@ TEST(CheckpointTest, MalformedLinesAreNamed) {
         std::string("CsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I="),  // URL alphabet
         std::string("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J="),  // non-canonical bits
         std::string("AAAA"), std::string("")}) {
-    EXPECT_THAT(message("log\n5\n" + bad_root + "\n"), HasSubstr("line 3 (root hash)"))
-        << bad_root;
+    EXPECT_THAT(message("log\n5\n" + bad_root + "\n"), HasSubstr("line 3 (root hash)")) << bad_root;
   }
   EXPECT_FALSE(FormatCheckpoint({"has space", 1, EmptyTreeRoot()}).ok());
   EXPECT_FALSE(FormatCheckpoint({"log", -1, EmptyTreeRoot()}).ok());

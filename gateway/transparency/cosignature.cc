@@ -25,8 +25,8 @@ std::string CosignedMessage(absl::string_view checkpoint_text, int64_t time_seco
   return absl::StrCat("cosignature/v1\ntime ", time_seconds, "\n", checkpoint_text);
 }
 
-absl::StatusOr<CosignatureSigner> CosignatureSigner::Create(
-    Ed25519NoteKey key, std::function<int64_t()> now_seconds) {
+absl::StatusOr<CosignatureSigner> CosignatureSigner::Create(Ed25519NoteKey key,
+                                                            std::function<int64_t()> now_seconds) {
   NDXP_RETURN_IF_ERROR(RequireType(key.verifier_key(), "key"));
   if (!now_seconds) now_seconds = [] { return absl::ToUnixSeconds(absl::Now()); };
   return CosignatureSigner(std::move(key), std::move(now_seconds));
@@ -57,11 +57,12 @@ bool CosignatureVerifier::Verify(absl::string_view text, absl::string_view signa
 
 absl::StatusOr<int64_t> CosignatureTime(absl::string_view signature) {
   if (signature.size() != kCosignatureSize) {
-    return absl::InvalidArgumentError(absl::StrCat("cosignature of ", signature.size(),
-                                                   " bytes, want ", kCosignatureSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cosignature of ", signature.size(), " bytes, want ", kCosignatureSize));
   }
   uint64_t time = 0;
-  for (size_t i = 0; i < kTimestampSize; ++i) time = (time << 8) | static_cast<uint8_t>(signature[i]);
+  for (size_t i = 0; i < kTimestampSize; ++i)
+    time = (time << 8) | static_cast<uint8_t>(signature[i]);
   if (time >> 63 != 0) return absl::InvalidArgumentError("cosignature time beyond 2^63 - 1");
   return static_cast<int64_t>(time);
 }

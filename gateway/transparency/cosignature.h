@@ -12,7 +12,8 @@
 //   NDXP_ASSIGN_OR_RETURN(CosignatureSigner witness, CosignatureSigner::Create(key));
 //   NDXP_ASSIGN_OR_RETURN(std::string cosigned, AddNoteSignatures(checkpoint_note, {&witness}));
 // and a verifier:
-//   NDXP_ASSIGN_OR_RETURN(OpenedNote opened, OpenNote(cosigned, {&log_verifier, &witness_verifier}));
+//   NDXP_ASSIGN_OR_RETURN(OpenedNote opened,
+//                         OpenNote(cosigned, {&log_verifier, &witness_verifier}));
 //   NDXP_ASSIGN_OR_RETURN(std::vector<Cosignature> cosignatures,
 //                         WitnessCosignatures(opened, {&witness_verifier}));
 #ifndef NDXP_GATEWAY_TRANSPARENCY_COSIGNATURE_H_
@@ -37,8 +38,8 @@ class CosignatureSigner : public NoteSigner {
  public:
   // A key of type kCosignatureV1Type (INVALID_ARGUMENT otherwise); the time
   // signed is `now_seconds()`, by default the system clock's.
-  static absl::StatusOr<CosignatureSigner> Create(
-      Ed25519NoteKey key, std::function<int64_t()> now_seconds = nullptr);
+  static absl::StatusOr<CosignatureSigner> Create(Ed25519NoteKey key,
+                                                  std::function<int64_t()> now_seconds = nullptr);
   const NoteVerifierKey& key() const override { return key_.verifier_key(); }
   absl::StatusOr<std::string> Sign(absl::string_view text) const override;
 

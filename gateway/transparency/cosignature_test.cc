@@ -7,9 +7,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "gateway/transparency/checkpoint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "gateway/transparency/checkpoint.h"
 
 namespace ndxp::transparency {
 namespace {

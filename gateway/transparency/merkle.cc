@@ -31,10 +31,33 @@ int Log2(int64_t power_of_two) { return __builtin_ctzll(static_cast<uint64_t>(po
 Hash PerfectSubtreeRoot(absl::Span<const Hash> hashes) {
   std::vector<Hash> level(hashes.begin(), hashes.end());
   while (level.size() > 1) {
-    for (size_t i = 0; i < level.size() / 2; ++i) level[i] = NodeHash(level[2 * i], level[2 * i + 1]);
+    for (size_t i = 0; i < level.size() / 2; ++i) {
+      level[i] = NodeHash(level[2 * i], level[2 * i + 1]);
+    }
     level.resize(level.size() / 2);
   }
   return level.front();
+}
+
+// reader.ReadTiles(ids), each tile cut to its id's width. DATA_LOSS when the
+// reader answers with fewer or narrower tiles than asked for.
+absl::StatusOr<std::vector<std::vector<Hash>>> ReadTilesChecked(const TileReader& reader,
+                                                                absl::Span<const TileId> ids) {
+  if (ids.empty()) return std::vector<std::vector<Hash>>();
+  NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> tiles, reader.ReadTiles(ids));
+  if (tiles.size() != ids.size()) {
+    return absl::DataLossError(
+        absl::StrCat("tile reader returned ", tiles.size(), " tiles for ", ids.size()));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const size_t width = static_cast<size_t>(ids[i].width);
+    if (tiles[i].size() < width) {
+      return absl::DataLossError(absl::StrCat("tile ", ids[i].level, "/", ids[i].index, " has ",
+                                              tiles[i].size(), " hashes, ", width, " wanted"));
+    }
+    tiles[i].resize(width);
+  }
+  return tiles;
 }
 
 // The hashes of complete subtrees a computation needs. The computation runs
@@ -66,24 +89,15 @@ class SubtreeHashes {
         same->width = std::max(same->width, id.width);
       }
     }
-    NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> tiles, reader.ReadTiles(ids));
-    if (tiles.size() != ids.size()) {
-      return absl::DataLossError(absl::StrCat("tile reader returned ", tiles.size(),
-                                              " tiles for ", ids.size()));
-    }
+    NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> tiles, ReadTilesChecked(reader, ids));
     for (const auto& [level, position] : wanted_) {
       const TileId id = TileFor(level, position);
       size_t i = 0;
       while (ids[i].level != id.level || ids[i].index != id.index) ++i;
-      if (tiles[i].size() < static_cast<size_t>(id.width)) {
-        return absl::DataLossError(absl::StrCat("tile ", id.level, "/", id.index, " has ",
-                                                tiles[i].size(), " hashes, ", id.width,
-                                                " wanted"));
-      }
       const int below = level - id.level * kTileHeight;
       const int64_t count = int64_t{1} << below;
-      hashes_[{level, position}] = PerfectSubtreeRoot(
-          absl::MakeConstSpan(tiles[i]).subspan(id.width - count, count));
+      hashes_[{level, position}] =
+          PerfectSubtreeRoot(absl::MakeConstSpan(tiles[i]).subspan(id.width - count, count));
     }
     loaded_ = true;
     return absl::OkStatus();
@@ -129,8 +143,7 @@ Hash RangeHash(int64_t lo, int64_t hi, SubtreeHashes& hashes) {
 }
 
 // RFC 9162 §2.1.3.1 PATH(m, D[lo:hi]).
-void AuditPath(int64_t m, int64_t lo, int64_t hi, SubtreeHashes& hashes,
-               std::vector<Hash>& path) {
+void AuditPath(int64_t m, int64_t lo, int64_t hi, SubtreeHashes& hashes, std::vector<Hash>& path) {
   if (hi - lo <= 1) return;
   const int64_t k = SplitPoint(hi - lo);
   if (m < k) {
@@ -215,14 +228,8 @@ absl::StatusOr<std::vector<Tile>> TilesForAppend(int64_t tree_size,
       edge.push_back(TileId{level, count / kTileWidth, static_cast<int>(count % kTileWidth)});
     }
   }
-  std::vector<std::vector<Hash>> edge_hashes;
-  if (!leaf_hashes.empty() && !edge.empty()) {
-    NDXP_ASSIGN_OR_RETURN(edge_hashes, reader.ReadTiles(edge));
-    if (edge_hashes.size() != edge.size()) {
-      return absl::DataLossError(absl::StrCat("tile reader returned ", edge_hashes.size(),
-                                              " tiles for ", edge.size()));
-    }
-  }
+  if (leaf_hashes.empty()) return std::vector<Tile>();
+  NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> edge_hashes, ReadTilesChecked(reader, edge));
 
   std::vector<Tile> changed;
   std::vector<Hash> incoming(leaf_hashes.begin(), leaf_hashes.end());
@@ -232,20 +239,15 @@ absl::StatusOr<std::vector<Tile>> TilesForAppend(int64_t tree_size,
     if (start % kTileWidth != 0) {
       auto it = std::find_if(edge.begin(), edge.end(),
                              [&](const TileId& id) { return id.level == level; });
-      const std::vector<Hash>& stored = edge_hashes[it - edge.begin()];
-      if (stored.size() < static_cast<size_t>(it->width)) {
-        return absl::DataLossError(absl::StrCat("tile ", level, "/", it->index, " has ",
-                                                stored.size(), " hashes, ", it->width,
-                                                " wanted"));
-      }
-      row.assign(stored.begin(), stored.begin() + it->width);
+      row = std::move(edge_hashes[it - edge.begin()]);
     }
     row.insert(row.end(), incoming.begin(), incoming.end());
     std::vector<Hash> next_level;  // roots of the tiles this append completes
     int64_t index = start / kTileWidth;
     for (size_t offset = 0; offset < row.size(); offset += kTileWidth, ++index) {
       const size_t width = std::min<size_t>(kTileWidth, row.size() - offset);
-      Tile tile{level, index, std::vector<Hash>(row.begin() + offset, row.begin() + offset + width)};
+      Tile tile{level, index,
+                std::vector<Hash>(row.begin() + offset, row.begin() + offset + width)};
       if (width == kTileWidth) next_level.push_back(PerfectSubtreeRoot(tile.hashes));
       changed.push_back(std::move(tile));
     }
@@ -290,8 +292,8 @@ absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(absl::Span<const 
 absl::StatusOr<std::vector<Hash>> ConsistencyProof(int64_t old_size, int64_t new_size,
                                                    const TileReader& reader) {
   if (old_size < 0 || new_size < old_size) {
-    return absl::InvalidArgumentError(absl::StrCat("no consistency proof from tree size ",
-                                                   old_size, " to ", new_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("no consistency proof from tree size ", old_size, " to ", new_size));
   }
   if (old_size == 0 || old_size == new_size) return std::vector<Hash>();
   return WithStoredHashes(reader, [&](SubtreeHashes& hashes) {
@@ -337,14 +339,14 @@ absl::Status VerifyInclusion(const Hash& leaf_hash, int64_t index, int64_t tree_
 absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& old_root,
                                const Hash& new_root, absl::Span<const Hash> proof) {
   if (old_size < 0 || new_size < old_size) {
-    return absl::InvalidArgumentError(absl::StrCat("no consistency proof from tree size ",
-                                                   old_size, " to ", new_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("no consistency proof from tree size ", old_size, " to ", new_size));
   }
   if (old_size == 0 || old_size == new_size) {
     if (!proof.empty()) {
-      return absl::DataLossError(absl::StrCat("consistency proof from tree size ", old_size,
-                                              " to ", new_size, " must be empty, has ",
-                                              proof.size(), " hashes"));
+      return absl::DataLossError(absl::StrCat("consistency proof from tree size ", old_size, " to ",
+                                              new_size, " must be empty, has ", proof.size(),
+                                              " hashes"));
     }
     if (old_size == 0 && old_root != EmptyTreeRoot()) {
       return Mismatch("root of the empty tree", old_root, EmptyTreeRoot());
@@ -355,8 +357,8 @@ absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& o
     return absl::OkStatus();
   }
   if (proof.empty()) {
-    return absl::DataLossError(absl::StrCat("consistency proof from tree size ", old_size,
-                                            " to ", new_size, " is empty"));
+    return absl::DataLossError(
+        absl::StrCat("consistency proof from tree size ", old_size, " to ", new_size, " is empty"));
   }
   // A power-of-two old tree is a complete subtree of the new one: its root
   // starts the path (step 2), else the proof's first hash does.
@@ -425,9 +427,9 @@ absl::StatusOr<std::vector<std::vector<Hash>>> MemoryTileStore::ReadTiles(
   for (const TileId& id : ids) {
     auto it = tiles_.find({id.level, id.index});
     if (it == tiles_.end() || it->second.size() < static_cast<size_t>(id.width)) {
-      return absl::NotFoundError(absl::StrCat(
-          "tile ", id.level, "/", id.index, " of width ", id.width, " is not stored (",
-          it == tiles_.end() ? size_t{0} : it->second.size(), " hashes held)"));
+      return absl::NotFoundError(
+          absl::StrCat("tile ", id.level, "/", id.index, " of width ", id.width, " is not stored (",
+                       it == tiles_.end() ? size_t{0} : it->second.size(), " hashes held)"));
     }
     result.push_back(it->second);
   }

@@ -112,7 +112,12 @@ Hash FlipBit(Hash hash, int bit) {
 TEST(MerkleTest, RootsMatchRfc6962ReferenceVectors) {
   // The inputs and roots of the Certificate Transparency reference tests
   // (transparency-dev/merkle testonly, RFC 6962 §2.1).
-  const std::vector<std::string> inputs = {"", "00", "10", "2021", "3031", "40414243",
+  const std::vector<std::string> inputs = {"",
+                                           "00",
+                                           "10",
+                                           "2021",
+                                           "3031",
+                                           "40414243",
                                            "5051525354555657",
                                            "606162636465666768696a6b6c6d6e6f"};
   const std::vector<std::string> roots = {
@@ -161,8 +166,9 @@ TEST(MerkleTest, EveryLeafOfAThousandIsProvenAtEverySize) {
       absl::StatusOr<std::vector<Hash>> proof = InclusionProof(index, size, reader);
       ASSERT_TRUE(proof.ok()) << proof.status();
       ASSERT_EQ(*proof, reference.Path(index, 0, size)) << "leaf " << index << " size " << size;
-      // One batched read of at most two tiles per tile level.
-      ASSERT_EQ(reader.calls, 1);
+      // One batched read of at most two tiles per tile level (none for a
+      // tree of one leaf, whose proof is empty).
+      ASSERT_EQ(reader.calls, size == 1 ? 0 : 1);
       ASSERT_LE(reader.tiles, 4u);
       ASSERT_TRUE(VerifyInclusion(leaves[index], index, size, *proof, *root).ok())
           << "leaf " << index << " size " << size;
@@ -203,9 +209,9 @@ TEST(MerkleTest, ConsistencyBetweenEveryPairOfSizes) {
       CountingReader reader(tree);
       absl::StatusOr<std::vector<Hash>> proof = ConsistencyProof(old_size, new_size, reader);
       ASSERT_TRUE(proof.ok()) << proof.status();
-      const std::vector<Hash> expected =
-          old_size == 0 || old_size == new_size ? std::vector<Hash>{}
-                                                : reference.Proof(old_size, new_size);
+      const std::vector<Hash> expected = old_size == 0 || old_size == new_size
+                                             ? std::vector<Hash>{}
+                                             : reference.Proof(old_size, new_size);
       ASSERT_EQ(*proof, expected) << old_size << " to " << new_size;
       ASSERT_LE(reader.calls, 1);
       const Hash old_root = reference.Mth(0, old_size);
@@ -253,9 +259,9 @@ TEST(MerkleTest, InclusionFailsOnAFlippedBitWrongIndexOrWrongSize) {
       // Claimed in a tree of another size: checked against that tree's root.
       for (int64_t other_size : {size - 1, size + 1}) {
         if (index >= other_size || other_size > static_cast<int64_t>(leaves.size())) continue;
-        EXPECT_FALSE(VerifyInclusion(leaves[index], index, other_size, proof,
-                                     reference.Mth(0, other_size))
-                         .ok())
+        EXPECT_FALSE(
+            VerifyInclusion(leaves[index], index, other_size, proof, reference.Mth(0, other_size))
+                .ok())
             << "leaf " << index << " of " << size << " claimed in " << other_size;
       }
       std::vector<Hash> longer = proof;

@@ -75,8 +75,8 @@ int32_t NextCodePoint(absl::string_view text, size_t& i) {
 // Go's unicode.IsSpace, which sumdb/note's names must not contain.
 bool IsUnicodeSpace(int32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 // A note must be UTF-8 with no control character but "\n".
@@ -132,14 +132,13 @@ struct KeyString {
 absl::StatusOr<KeyString> ParseKeyString(absl::string_view text, absl::string_view what) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, absl::MaxSplits('+', 2));
   if (parts.size() != 3) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": want <name>+<key ID>+<base64 key>"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": want <name>+<key ID>+<base64 key>"));
   }
   KeyString key;
   key.name = std::string(parts[0]);
   if (!IsValidKeyName(key.name)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": invalid key name \"",
-                                                   absl::CEscape(key.name), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": invalid key name \"", absl::CEscape(key.name), "\""));
   }
   if (parts[1].size() != 8 ||
       !absl::c_all_of(parts[1], [](char c) { return absl::ascii_isxdigit(c); })) {
@@ -158,16 +157,17 @@ absl::StatusOr<KeyString> ParseKeyString(absl::string_view text, absl::string_vi
         absl::StrCat(what, ": unknown signature type ", static_cast<int>(key.type)));
   }
   if (key.key.size() != kEd25519KeySize) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": Ed25519 key of ", key.key.size(),
-                                                   " bytes, want 32"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": Ed25519 key of ", key.key.size(), " bytes, want 32"));
   }
   return key;
 }
 
 std::string EncodeKeyString(absl::string_view name, uint32_t key_id, uint8_t type,
                             absl::string_view key) {
-  return absl::StrFormat("%s+%08x+%s", name, key_id,
-                         absl::Base64Escape(absl::StrCat(std::string(1, static_cast<char>(type)), key)));
+  return absl::StrFormat(
+      "%s+%08x+%s", name, key_id,
+      absl::Base64Escape(absl::StrCat(std::string(1, static_cast<char>(type)), key)));
 }
 
 // A note split into its text and its signature lines (without "\n").
@@ -199,8 +199,9 @@ absl::StatusOr<SplitNote> Split(absl::string_view note) {
 
 absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line) {
   if (!absl::ConsumePrefix(&line, kSignaturePrefix)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed note: signature line \"", absl::CEscape(line), "\" does not start with \"— \""));
+    return absl::InvalidArgumentError(absl::StrCat("malformed note: signature line \"",
+                                                   absl::CEscape(line), "\" does not start with \"",
+                                                   kSignaturePrefix, "\""));
   }
   const size_t space = line.find(' ');
   NoteSignature signature;
@@ -208,9 +209,9 @@ absl::StatusOr<NoteSignature> ParseSignatureLine(absl::string_view line) {
   std::string bytes;
   if (space == absl::string_view::npos || !IsValidKeyName(signature.name) ||
       !StrictBase64Decode(line.substr(space + 1), &bytes) || bytes.size() < 5) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed note: signature line \"— ", absl::CEscape(line),
-        "\" is not a key name, a space and base64 of a key ID and signature"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed note: signature line \"— ", absl::CEscape(line),
+                     "\" is not a key name, a space and base64 of a key ID and signature"));
   }
   signature.key_id = ReadBigEndian32(bytes);
   signature.signature = bytes.substr(4);
@@ -273,9 +274,9 @@ absl::StatusOr<Ed25519NoteKey> Ed25519NoteKey::FromSeed(absl::string_view name, 
       EVP_PKEY_free);
   std::string public_key(kEd25519KeySize, '\0');
   size_t length = public_key.size();
-  if (!key || EVP_PKEY_get_raw_public_key(key.get(),
-                                          reinterpret_cast<unsigned char*>(public_key.data()),
-                                          &length) != 1 ||
+  if (!key ||
+      EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(public_key.data()),
+                                  &length) != 1 ||
       length != kEd25519KeySize) {
     return absl::InternalError("cannot make an Ed25519 key from its seed");
   }
@@ -308,10 +309,8 @@ absl::StatusOr<Ed25519NoteKey> Ed25519NoteKey::Parse(absl::string_view private_k
 std::string Ed25519NoteKey::EncodePrivate() const {
   std::string seed(kEd25519KeySize, '\0');
   size_t length = seed.size();
-  EVP_PKEY_get_raw_private_key(key_.get(), reinterpret_cast<unsigned char*>(seed.data()),
-                               &length);
-  return absl::StrCat(kPrivateKeyPrefix, EncodeKeyString(verifier_key_.name,
-                                                         verifier_key_.KeyId(),
+  EVP_PKEY_get_raw_private_key(key_.get(), reinterpret_cast<unsigned char*>(seed.data()), &length);
+  return absl::StrCat(kPrivateKeyPrefix, EncodeKeyString(verifier_key_.name, verifier_key_.KeyId(),
                                                          verifier_key_.type, seed));
 }
 
@@ -321,8 +320,7 @@ absl::StatusOr<std::string> Ed25519NoteKey::SignMessage(absl::string_view messag
   size_t length = signature.size();
   if (!context || EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
       EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1 ||
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
       length != kEd25519SignatureSize) {
     return absl::InternalError("Ed25519 signing failed");
   }
@@ -334,9 +332,9 @@ bool VerifyEd25519(absl::string_view public_key, absl::string_view message,
   if (public_key.size() != kEd25519KeySize || signature.size() != kEd25519SignatureSize) {
     return false;
   }
-  KeyPtr key(EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(public_key.data()),
-      public_key.size()));
+  KeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                         reinterpret_cast<const unsigned char*>(public_key.data()),
+                                         public_key.size()));
   MdCtxPtr context(EVP_MD_CTX_new());
   return key && context &&
          EVP_DigestVerifyInit(context.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
@@ -399,13 +397,12 @@ absl::StatusOr<OpenedNote> OpenNote(absl::string_view note,
     NDXP_ASSIGN_OR_RETURN(NoteSignature signature, ParseSignatureLine(line));
     const NoteVerifier* verifier = nullptr;
     for (const NoteVerifier* candidate : verifiers) {
-      if (candidate->key().name != signature.name ||
-          candidate->key().KeyId() != signature.key_id) {
+      if (candidate->key().name != signature.name || candidate->key().KeyId() != signature.key_id) {
         continue;
       }
       if (verifier != nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "two verifier keys are ", KeyLabel(signature.name, signature.key_id)));
+        return absl::InvalidArgumentError(
+            absl::StrCat("two verifier keys are ", KeyLabel(signature.name, signature.key_id)));
       }
       verifier = candidate;
     }

@@ -13,9 +13,10 @@
 //
 // Example:
 //   NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey key, Ed25519NoteKey::Generate("ndxp.example/log"));
-//   Ed25519NoteSigner signer(key);
+//   NDXP_ASSIGN_OR_RETURN(Ed25519NoteSigner signer, Ed25519NoteSigner::Create(key));
 //   NDXP_ASSIGN_OR_RETURN(std::string note, SignNote("hello\n", {&signer}));
-//   NDXP_ASSIGN_OR_RETURN(auto verifier, Ed25519NoteVerifier::FromVkey(key.verifier_key().Encode()));
+//   NDXP_ASSIGN_OR_RETURN(Ed25519NoteVerifier verifier,
+//                         Ed25519NoteVerifier::FromVkey(key.verifier_key().Encode()));
 //   NDXP_ASSIGN_OR_RETURN(OpenedNote opened, OpenNote(note, {&verifier}));
 #ifndef NDXP_GATEWAY_TRANSPARENCY_SIGNED_NOTE_H_
 #define NDXP_GATEWAY_TRANSPARENCY_SIGNED_NOTE_H_
@@ -135,9 +136,9 @@ struct NoteSignature {
 };
 
 struct OpenedNote {
-  std::string text;                        // with its final "\n"
-  std::vector<NoteSignature> verified;     // by the known keys, in note order
-  std::vector<NoteSignature> unknown;      // by keys not given, unchecked
+  std::string text;                     // with its final "\n"
+  std::vector<NoteSignature> verified;  // by the known keys, in note order
+  std::vector<NoteSignature> unknown;   // by keys not given, unchecked
 };
 
 // `text` (ending in "\n", valid UTF-8 without control characters but "\n")

@@ -25,10 +25,12 @@ constexpr absl::string_view kGoText =
     "then you don't know what your problem is.\n";
 constexpr absl::string_view kGoSignatureLine =
     "\xE2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 constexpr absl::string_view kGoSecondSignatureLine =
     "\xE2\x80\x94 EnochRoot "
-    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
+    "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 Ed25519NoteSigner SignerFor(absl::string_view name) {
   return *Ed25519NoteSigner::Create(*Ed25519NoteKey::Generate(name));
@@ -116,7 +118,8 @@ TEST(SignedNoteTest, TamperedTextOrSignatureIsRejected) {
   std::string bytes;
   ASSERT_TRUE(absl::Base64Unescape(note.substr(sig_start, note.size() - sig_start - 1), &bytes));
   bytes[10] ^= 1;
-  const std::string forged = absl::StrCat(note.substr(0, sig_start), absl::Base64Escape(bytes), "\n");
+  const std::string forged =
+      absl::StrCat(note.substr(0, sig_start), absl::Base64Escape(bytes), "\n");
   EXPECT_EQ(OpenNote(forged, {&verifier}).status().code(), absl::StatusCode::kDataLoss);
 }
 
@@ -168,18 +171,18 @@ TEST(SignedNoteTest, MalformedNotesAndKeysAreNamed) {
               HasSubstr("does not start with"));
   EXPECT_THAT(message(absl::StrCat("te\txt\n", note.substr(5))), HasSubstr("control character"));
   EXPECT_THAT(message(absl::StrCat("te\xff", note.substr(3))), HasSubstr("not UTF-8"));
-  EXPECT_THAT(message(absl::StrCat(note.substr(0, note.size() - 2), "!\n")),
-              HasSubstr("base64"));
+  EXPECT_THAT(message(absl::StrCat(note.substr(0, note.size() - 2), "!\n")), HasSubstr("base64"));
 
   EXPECT_FALSE(SignNote("no newline", {&log}).ok());
   EXPECT_FALSE(Ed25519NoteKey::Generate("two words").ok());
   EXPECT_FALSE(Ed25519NoteKey::Generate("a+b").ok());
   EXPECT_FALSE(Ed25519NoteKey::Generate("").ok());
-  EXPECT_FALSE(IsValidKeyName("no\xC2\xA0" "break"));  // U+00A0 is a space
+  EXPECT_FALSE(
+      IsValidKeyName("no\xC2\xA0"
+                     "break"));  // U+00A0 is a space
   EXPECT_TRUE(IsValidKeyName("ndxp.example/log"));
   EXPECT_THAT(ParseVerifierKey("name+c74f20a3").status().message(), HasSubstr("want <name>"));
-  EXPECT_THAT(Ed25519NoteKey::Parse(kGoVerifierKey).status().message(),
-              HasSubstr("PRIVATE+KEY"));
+  EXPECT_THAT(Ed25519NoteKey::Parse(kGoVerifierKey).status().message(), HasSubstr("PRIVATE+KEY"));
   // A witness key (type 4) cannot sign plain notes or verify them.
   Ed25519NoteKey witness = *Ed25519NoteKey::Generate("witness.example", kCosignatureV1Type);
   EXPECT_FALSE(Ed25519NoteSigner::Create(witness).ok());

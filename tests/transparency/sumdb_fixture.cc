@@ -212,8 +212,7 @@ absl::Status OpenGoNotes(const std::string& dir) {
   NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey go_key, Ed25519NoteKey::Parse(go_skey));
   if (go_key.verifier_key().Encode() != go_vkey) {
     return absl::DataLossError(absl::StrCat("Go's private key gives verifier key ",
-                                            go_key.verifier_key().Encode(), ", Go said ",
-                                            go_vkey));
+                                            go_key.verifier_key().Encode(), ", Go said ", go_vkey));
   }
   NDXP_ASSIGN_OR_RETURN(Ed25519NoteVerifier go_verifier, Ed25519NoteVerifier::FromVkey(go_vkey));
   NDXP_ASSIGN_OR_RETURN(std::string go_own, ReadFile(dir + "/go-own.note"));
@@ -233,7 +232,8 @@ absl::Status OpenGoNotes(const std::string& dir) {
 
 int main(int argc, char** argv) {
   const std::string usage =
-      "usage: transparency_sumdb_fixture write DIR [--flip=inclusion|consistency|leaf|checkpoint|cosignature]"
+      "usage: transparency_sumdb_fixture write DIR "
+      "[--flip=inclusion|consistency|leaf|checkpoint|cosignature]"
       "\n       transparency_sumdb_fixture open-go-notes DIR\n";
   if (argc < 3) {
     std::cerr << usage;
