@@ -216,11 +216,7 @@ std::string HashHex(const Hash& hash) {
       absl::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
 }
 
-absl::StatusOr<std::vector<Tile>> TilesForAppend(int64_t tree_size,
-                                                 absl::Span<const Hash> leaf_hashes,
-                                                 const TileReader& reader) {
-  if (tree_size < 0) return absl::InvalidArgumentError("negative tree size");
-  // The partial tiles at the right edge, which the new hashes extend.
+std::vector<TileId> RightEdgeTiles(int64_t tree_size) {
   std::vector<TileId> edge;
   for (int level = 0; (tree_size >> (kTileHeight * level)) > 0; ++level) {
     const int64_t count = tree_size >> (kTileHeight * level);  // hashes at tree level 8L
@@ -228,7 +224,16 @@ absl::StatusOr<std::vector<Tile>> TilesForAppend(int64_t tree_size,
       edge.push_back(TileId{level, count / kTileWidth, static_cast<int>(count % kTileWidth)});
     }
   }
+  return edge;
+}
+
+absl::StatusOr<std::vector<Tile>> TilesForAppend(int64_t tree_size,
+                                                 absl::Span<const Hash> leaf_hashes,
+                                                 const TileReader& reader) {
+  if (tree_size < 0) return absl::InvalidArgumentError("negative tree size");
   if (leaf_hashes.empty()) return std::vector<Tile>();
+  // The partial tiles the new hashes extend.
+  const std::vector<TileId> edge = RightEdgeTiles(tree_size);
   NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> edge_hashes, ReadTilesChecked(reader, edge));
 
   std::vector<Tile> changed;
@@ -404,6 +409,19 @@ absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& o
                     new_root);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<MemoryTileStore> MemoryTileStore::ResumeRightEdge(int64_t tree_size,
+                                                                 const TileReader& store) {
+  if (tree_size < 0) return absl::InvalidArgumentError("negative tree size");
+  const std::vector<TileId> edge = RightEdgeTiles(tree_size);
+  NDXP_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> hashes, ReadTilesChecked(store, edge));
+  MemoryTileStore resumed(Keep::kRightEdge);
+  resumed.size_ = tree_size;
+  for (size_t i = 0; i < edge.size(); ++i) {
+    resumed.tiles_[{edge[i].level, edge[i].index}] = std::move(hashes[i]);
+  }
+  return resumed;
 }
 
 absl::StatusOr<std::vector<Tile>> MemoryTileStore::Append(absl::Span<const Hash> leaf_hashes) {

@@ -83,6 +83,10 @@ absl::StatusOr<std::vector<Tile>> TilesForAppend(int64_t tree_size,
                                                  absl::Span<const Hash> leaf_hashes,
                                                  const TileReader& reader);
 
+// The partial tiles at the right edge of a tree of `tree_size` leaves, one
+// per tile level at most: all an append reads.
+std::vector<TileId> RightEdgeTiles(int64_t tree_size);
+
 // The root of the tree of the first `tree_size` leaves (EmptyTreeRoot for 0).
 absl::StatusOr<Hash> TreeRoot(int64_t tree_size, const TileReader& reader);
 
@@ -125,6 +129,10 @@ class MemoryTileStore : public TileReader {
  public:
   enum class Keep { kAllTiles, kRightEdge };
   explicit MemoryTileStore(Keep keep = Keep::kAllTiles) : keep_(keep) {}
+  // A kRightEdge store continuing the tree of `tree_size` leaves `store`
+  // holds: a rebuild resumed where it stopped (one read).
+  static absl::StatusOr<MemoryTileStore> ResumeRightEdge(int64_t tree_size,
+                                                         const TileReader& store);
 
   int64_t size() const { return size_; }
   // Appends leaves; the tiles that changed (TilesForAppend), to be written.
@@ -136,7 +144,7 @@ class MemoryTileStore : public TileReader {
       absl::Span<const TileId> ids) const override;
 
  private:
-  const Keep keep_;
+  Keep keep_;
   int64_t size_ = 0;
   std::map<std::pair<int, int64_t>, std::vector<Hash>> tiles_;
 };

@@ -310,6 +310,40 @@ TEST(MerkleTest, AppendsInBatchesWriteTheSameTilesAsOne) {
   EXPECT_EQ(streamed.tiles().size(), 2u);
 }
 
+TEST(MerkleTest, RebuildResumesFromTheStoresRightEdge) {
+  const std::vector<Hash> leaves = Leaves(1000);
+  MemoryTileStore at_once;
+  ASSERT_TRUE(at_once.Append(leaves).ok());
+
+  // A rebuild stopped after 600 leaves, its tiles written to the store.
+  MemoryTileStore store;
+  ASSERT_TRUE(store.Append(absl::MakeConstSpan(leaves).first(600)).ok());
+  CountingReader reader(store);
+  absl::StatusOr<MemoryTileStore> resumed = MemoryTileStore::ResumeRightEdge(600, reader);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(reader.calls, 1);
+  EXPECT_EQ(resumed->size(), 600);
+  std::map<std::pair<int, int64_t>, std::vector<Hash>> written = store.tiles();
+  absl::StatusOr<std::vector<Tile>> changed =
+      resumed->Append(absl::MakeConstSpan(leaves).subspan(600));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  for (const Tile& tile : *changed) written[{tile.level, tile.index}] = tile.hashes;
+  EXPECT_EQ(written, at_once.tiles());
+
+  const auto edge = [](int64_t tree_size) {
+    std::vector<std::string> shapes;
+    for (const TileId& id : RightEdgeTiles(tree_size)) {
+      shapes.push_back(absl::StrCat(id.level, "/", id.index, "/", id.width));
+    }
+    return shapes;
+  };
+  // 600 leaves: 88 leaf hashes and 2 level-8 hashes beyond full tiles.
+  EXPECT_THAT(edge(600), ElementsAre("0/2/88", "1/0/2"));
+  // 2^16 leaves: full tiles below, the root alone at level 16.
+  EXPECT_THAT(edge(65536), ElementsAre("2/0/1"));
+  EXPECT_TRUE(edge(0).empty());
+}
+
 TEST(MerkleTest, MissingTilesAreReported) {
   MemoryTileStore tree;
   ASSERT_TRUE(tree.Append(Leaves(10)).ok());
