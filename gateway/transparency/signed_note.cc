@@ -120,9 +120,9 @@ uint32_t KeyIdOf(absl::string_view name, uint8_t type, absl::string_view public_
       Sha256(absl::StrCat(name, "\n", std::string(1, static_cast<char>(type)), public_key)));
 }
 
-// The "<name>+<key ID>+base64(type ‖ key)" shared by both key strings: the
-// name, type and key bytes, with the key ID checked by `key_id_of` (the
-// private form's ID is the public key's, known only after deriving it).
+// The "<name>+<key ID>+base64(type ‖ key)" both key strings share, parsed;
+// the caller checks the key ID against the key's (the private form's is the
+// public key's, known only after deriving it).
 struct KeyString {
   std::string name;
   uint32_t key_id = 0;
