@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -246,47 +245,28 @@ std::string EncodeAuditRecord(absl::string_view replica, int64_t seq,
   return EncodeAuditFields(fields);
 }
 
-namespace {
-
-// SHA-256(prefix || data) into `digest`; false only when out of memory.
-bool Sha256Of(absl::string_view prefix, absl::string_view data,
-              unsigned char (&digest)[EVP_MAX_MD_SIZE]) {
+std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
+  // SHA-256 on in-memory data only fails on allocation failure.
   const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, prev_hash.data(), prev_hash.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, encoding.data(), encoding.size()) == 1 &&
                   EVP_DigestFinal_ex(ctx, digest, &size) == 1;
   EVP_MD_CTX_free(ctx);
-  return ok && size == kAuditHashSize;
-}
-
-}  // namespace
-
-std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  if (!Sha256Of(prev_hash, encoding, digest)) return std::string();
-  return std::string(reinterpret_cast<const char*>(digest), kAuditHashSize);
-}
-
-std::optional<AuditLeafHash> AuditLeafHashOf(absl::string_view encoding) {
-  static constexpr char kLeafPrefix[1] = {'\0'};
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  if (!Sha256Of(absl::string_view(kLeafPrefix, 1), encoding, digest)) return std::nullopt;
-  AuditLeafHash leaf;
-  std::copy(digest, digest + kAuditHashSize, leaf.begin());
-  return leaf;
+  if (!ok || size != kAuditHashSize) return std::string();
+  return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
 absl::StatusOr<ChainedRow> ChainRecord(absl::string_view prev_hash, absl::string_view replica,
                                        int64_t seq, const TransactionRecord& record) {
   const std::string encoding = EncodeAuditRecord(replica, seq, record);
   std::string hash = AuditHash(prev_hash, encoding);
-  std::optional<AuditLeafHash> leaf = AuditLeafHashOf(encoding);
-  if (hash.size() != kAuditHashSize || !leaf.has_value()) {
+  if (hash.size() != kAuditHashSize) {
     return absl::InternalError("audit log: SHA-256 failed (out of memory?)");
   }
-  return ChainedRow{std::move(hash), *leaf};
+  return ChainedRow{std::move(hash), transparency::LeafHash(encoding)};
 }
 
 }  // namespace ndxp::gateway

@@ -67,9 +67,7 @@
 #ifndef NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_
 #define NDXP_GATEWAY_RECORDING_AUDIT_CHAIN_H_
 
-#include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +75,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/call/transaction_record.h"
+#include "gateway/transparency/merkle.h"
 
 namespace ndxp::gateway {
 
@@ -141,11 +140,9 @@ std::string AuditHash(absl::string_view prev_hash, absl::string_view encoding);
 // The prev_hash of a chain's first row: 32 zero bytes.
 std::string ZeroAuditHash();
 
-// A row's leaf in its replica's Merkle tree (RFC 9162 2.1.1, leaf index
-// seq - 1): SHA-256(0x00 || encoding), the encoding as AuditHash takes it;
-// nullopt only when out of memory.
-using AuditLeafHash = std::array<uint8_t, kAuditHashSize>;
-std::optional<AuditLeafHash> AuditLeafHashOf(absl::string_view encoding);
+// A row's leaf hash in its replica's Merkle tree (leaf index seq - 1):
+// transparency::LeafHash (RFC 9162 2.1.1) of its encoding.
+using AuditLeafHash = transparency::Hash;
 
 // What a store appends for `record` as row `seq` of `replica` after a row
 // whose hash is `prev_hash`: the row's chain hash and its leaf hash.

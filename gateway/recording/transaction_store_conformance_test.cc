@@ -409,7 +409,8 @@ TEST_P(TransactionStoreConformanceTest, AppendWritesAuditRowsAndCounters) {
   ASSERT_TRUE(store->Append({fourth}, &appended).ok());
   ASSERT_EQ(appended.size(), 1u);
   EXPECT_EQ(appended[0].seq, 4);
-  EXPECT_EQ(appended[0].leaf_hash, AuditLeafHashOf(EncodeAuditRecord("hub-1", 4, fourth)));
+  EXPECT_EQ(appended[0].leaf_hash,
+            transparency::LeafHash(EncodeAuditRecord("hub-1", 4, fourth)));
   CounterRow ok_row3 = ok_row;
   ok_row3.count = 3;
   EXPECT_THAT(ReadCounters(db), ElementsAre(ok_row3, denied_row));
