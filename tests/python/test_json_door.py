@@ -205,7 +205,13 @@ class ConnectOverHttp2Test(unittest.TestCase):
         self.assertEqual(headers["content-type"], "application/connect+json")
         self.assertEqual(headers["x-stream"], "yes")
         self.assertNotIn("x-ndxp-consumer", headers, "a connector's x-ndxp-* is dropped")
-        self.assertEqual(self.envelopes(body), [
+        envelopes = self.envelopes(body)
+        # The end's metadata: the connector's trailer, and the hub's receipt
+        # (durable recording) in place of the connector's forged one.
+        receipts = envelopes[-1][1]["metadata"].pop("x-ndxp-receipt")
+        self.assertEqual(len(receipts), 1, receipts)
+        self.assertRegex(receipts[0], r"^[^:]+:\d+:[0-9a-f]{64}$")
+        self.assertEqual(envelopes, [
             (0, {"cursor": "1"}), (0, {"cursor": "2"}), (0, {"cursor": "3"}),
             (2, {"metadata": {"x-count": ["3"]}})])
         status, _, body = self.curl("caller", INBOX_URL, request,
