@@ -5,13 +5,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/files/durable_file.h"
 #include "common/tls/openssl_ptr.h"
 #include "common/tls/signature.h"
 
@@ -228,24 +224,9 @@ absl::StatusOr<SignedCheckpoint> ReadCheckpointFile(const std::string& path,
 
 absl::Status WriteCheckpointFile(const std::string& database, const SignedCheckpoint& checkpoint) {
   const std::string path = CheckpointFilePath(database, checkpoint.replica);
-  const std::string temporary = path + ".tmp";
-  const std::string text = FormatCheckpoint(checkpoint);
-  auto failed = [&](absl::string_view what) {
-    return absl::UnavailableError(
-        absl::StrCat("checkpoint ", path, ": ", what, ": ", std::strerror(errno)));
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return failed("create");
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                       ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) return failed("write");
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) return failed("rename");
-  const std::string directory = std::filesystem::path(path).parent_path().string();
-  const int dir_fd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
+  absl::Status written = WriteFileDurably(path, FormatCheckpoint(checkpoint), 0644);
+  if (!written.ok()) {
+    return absl::UnavailableError(absl::StrCat("checkpoint ", written.message()));
   }
   return absl::OkStatus();
 }
