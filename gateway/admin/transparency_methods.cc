@@ -1,0 +1,196 @@
+#include "gateway/admin/transparency_methods.h"
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/transparency/checkpoint.h"
+#include "ndxp/hub/v1/transparency.pb.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using grpc::ByteBuffer;
+using grpc::StatusCode;
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<StatusCode>(status.code()), std::string(status.message()));
+}
+
+template <typename Message>
+bool Parse(ByteBuffer* bytes, Message* message) {
+  return grpc::SerializationTraits<Message>::Deserialize(bytes, message).ok();
+}
+
+template <typename Message>
+grpc::Status Reply(const Message& message, ByteBuffer* bytes) {
+  bool own_buffer = false;
+  return grpc::SerializationTraits<Message>::Serialize(message, bytes, &own_buffer);
+}
+
+std::string Bytes(const transparency::Hash& hash) {
+  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+
+// The checkpoint a signed note states (its text: up to the blank line).
+absl::StatusOr<transparency::Checkpoint> CheckpointOf(absl::string_view note) {
+  const size_t blank = note.find("\n\n");
+  if (blank == absl::string_view::npos) {
+    return absl::DataLossError("the stored checkpoint is not a signed note");
+  }
+  return transparency::ParseCheckpoint(note.substr(0, blank + 1));
+}
+
+// One of the three methods, answered by TransparencyMethods.
+class TransparencyMethod final : public LocalMethod {
+ public:
+  using Answerer = grpc::Status (TransparencyMethods::*)(const LocalCall&, ByteBuffer*,
+                                                         ByteBuffer*);
+  TransparencyMethod(std::shared_ptr<TransparencyMethods> methods, Answerer answer)
+      : methods_(std::move(methods)), answer_(answer) {}
+  Shape shape() const override { return Shape::kUnary; }
+  bool operators_need_no_grant() const override { return true; }
+  bool blocking() const override { return true; }
+  bool answers_json_door() const override { return true; }
+  grpc::Status Answer(const LocalCall& call, ByteBuffer* request,
+                      ByteBuffer* response) const override {
+    return ((*methods_).*answer_)(call, request, response);
+  }
+
+ private:
+  const std::shared_ptr<TransparencyMethods> methods_;
+  const Answerer answer_;
+};
+
+}  // namespace
+
+std::string TransparencyMethods::ReplicaOf(absl::string_view asked) const {
+  return asked.empty() ? own_replica_ : std::string(asked);
+}
+
+absl::StatusOr<int64_t> TransparencyMethods::CheckpointedSize(absl::string_view replica) {
+  absl::StatusOr<std::string> note = log_->LatestCheckpoint(replica);
+  if (!note.ok()) return note.status();
+  absl::StatusOr<transparency::Checkpoint> checkpoint = CheckpointOf(*note);
+  if (!checkpoint.ok()) return checkpoint.status();
+  return checkpoint->tree_size;
+}
+
+grpc::Status TransparencyMethods::GetCheckpoint(const LocalCall&, ByteBuffer* request_bytes,
+                                                ByteBuffer* response_bytes) {
+  hub::v1::GetCheckpointRequest request;
+  if (!Parse(request_bytes, &request)) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT, "malformed GetCheckpointRequest");
+  }
+  const std::string replica = ReplicaOf(request.replica());
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::string> note = log_->LatestCheckpoint(replica);
+  if (!note.ok()) return ToGrpc(note.status());
+  absl::StatusOr<transparency::Checkpoint> checkpoint = CheckpointOf(*note);
+  if (!checkpoint.ok()) return ToGrpc(checkpoint.status());
+  hub::v1::GetCheckpointResponse response;
+  response.set_checkpoint(*note);
+  response.set_origin(checkpoint->origin);
+  response.set_tree_size(checkpoint->tree_size);
+  response.set_root_hash(Bytes(checkpoint->root));
+  return Reply(response, response_bytes);
+}
+
+grpc::Status TransparencyMethods::GetInclusionProof(const LocalCall& call,
+                                                    ByteBuffer* request_bytes,
+                                                    ByteBuffer* response_bytes) {
+  hub::v1::GetInclusionProofRequest request;
+  if (!Parse(request_bytes, &request)) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT, "malformed GetInclusionProofRequest");
+  }
+  if (request.leaf_index() < 0 || request.tree_size() < 0) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT,
+                        "leaf_index and tree_size must not be negative");
+  }
+  const std::string replica = ReplicaOf(request.replica());
+  absl::MutexLock lock(&mu_);
+  // Whose row it is, before anything about the tree is said: a stranger
+  // learns nothing, not even whether the row exists.
+  absl::StatusOr<TransparencyLog::Leaf> leaf = log_->ReadLeaf(replica, request.leaf_index());
+  const bool callers_own = leaf.ok() && leaf->consumer == call.consumer;
+  if (!call.from_operator && !callers_own) {
+    if (!leaf.ok() && leaf.status().code() != absl::StatusCode::kNotFound) {
+      return ToGrpc(leaf.status());
+    }
+    return grpc::Status(StatusCode::PERMISSION_DENIED,
+                        "an inclusion proof is for the consumer of the call it proves (or an "
+                        "operator)");
+  }
+  if (!leaf.ok()) return ToGrpc(leaf.status());
+  absl::StatusOr<int64_t> checkpointed = CheckpointedSize(replica);
+  if (!checkpointed.ok()) return ToGrpc(checkpointed.status());
+  const int64_t tree_size = request.tree_size() == 0 ? *checkpointed : request.tree_size();
+  if (tree_size > *checkpointed) {
+    return grpc::Status(StatusCode::OUT_OF_RANGE,
+                        absl::StrCat("tree_size ", tree_size, " is beyond the newest checkpoint (",
+                                     *checkpointed, "): ask again once one covers it"));
+  }
+  if (request.leaf_index() >= tree_size) {
+    return grpc::Status(
+        StatusCode::OUT_OF_RANGE,
+        absl::StrCat("leaf ", request.leaf_index(), " is not in the tree of ", tree_size,
+                     " leaves", request.tree_size() == 0 ? " (the newest checkpoint's)" : "",
+                     ": ask again once a checkpoint covers it"));
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> proof =
+      log_->InclusionProof(replica, request.leaf_index(), tree_size);
+  if (!proof.ok()) return ToGrpc(proof.status());
+  absl::StatusOr<transparency::Hash> root = log_->TreeRoot(replica, tree_size);
+  if (!root.ok()) return ToGrpc(root.status());
+  hub::v1::GetInclusionProofResponse response;
+  response.set_leaf_index(request.leaf_index());
+  response.set_tree_size(tree_size);
+  response.set_leaf_hash(Bytes(leaf->hash));
+  for (const transparency::Hash& hash : *proof) response.add_hashes(Bytes(hash));
+  response.set_root_hash(Bytes(*root));
+  return Reply(response, response_bytes);
+}
+
+grpc::Status TransparencyMethods::GetConsistencyProof(const LocalCall&,
+                                                      ByteBuffer* request_bytes,
+                                                      ByteBuffer* response_bytes) {
+  hub::v1::GetConsistencyProofRequest request;
+  if (!Parse(request_bytes, &request)) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT, "malformed GetConsistencyProofRequest");
+  }
+  if (request.first() <= 0 || request.second() < request.first()) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT,
+                        "expected 0 < first <= second (tree sizes)");
+  }
+  const std::string replica = ReplicaOf(request.replica());
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<int64_t> checkpointed = CheckpointedSize(replica);
+  if (!checkpointed.ok()) return ToGrpc(checkpointed.status());
+  if (request.second() > *checkpointed) {
+    return grpc::Status(StatusCode::OUT_OF_RANGE,
+                        absl::StrCat("second ", request.second(),
+                                     " is beyond the newest checkpoint (", *checkpointed, ")"));
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> proof =
+      log_->ConsistencyProof(replica, request.first(), request.second());
+  if (!proof.ok()) return ToGrpc(proof.status());
+  hub::v1::GetConsistencyProofResponse response;
+  response.set_first(request.first());
+  response.set_second(request.second());
+  for (const transparency::Hash& hash : *proof) response.add_hashes(Bytes(hash));
+  return Reply(response, response_bytes);
+}
+
+void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalServices* local) {
+  local->Add(kTransparencyService, "GetCheckpoint",
+             std::make_unique<TransparencyMethod>(methods, &TransparencyMethods::GetCheckpoint));
+  local->Add(kTransparencyService, "GetInclusionProof",
+             std::make_unique<TransparencyMethod>(methods,
+                                                  &TransparencyMethods::GetInclusionProof));
+  local->Add(kTransparencyService, "GetConsistencyProof",
+             std::make_unique<TransparencyMethod>(methods,
+                                                  &TransparencyMethods::GetConsistencyProof));
+}
+
+}  // namespace ndxp::gateway

@@ -1,0 +1,90 @@
+// ndxp.hub.v1.Transparency (proto/ndxp/hub/v1/transparency.proto;
+// docs/design.md "Transparency"): the hub's signed checkpoints of each
+// replica's audit tree, and the proofs that a row is in a tree and that a
+// tree extends an earlier one, read on the hub's worker.
+//
+// Who may ask, beyond admission (a grant, or an operator):
+//  - GetCheckpoint and GetConsistencyProof: anyone admitted. They show tree
+//    sizes and hashes, never a row;
+//  - GetInclusionProof: the consumer of the row asked about (the receipt of
+//    its own call), and operators for any row. Anyone else is
+//    PERMISSION_DENIED with the same words whether or not the row exists.
+// Proofs are against trees a signed checkpoint covers: a size beyond the
+// newest checkpoint's is refused (nobody could check the proof's root).
+#ifndef NDXP_GATEWAY_ADMIN_TRANSPARENCY_METHODS_H_
+#define NDXP_GATEWAY_ADMIN_TRANSPARENCY_METHODS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/local/local_services.h"
+#include "gateway/transparency/merkle.h"
+
+namespace ndxp::gateway {
+
+inline constexpr char kTransparencyService[] = "ndxp.hub.v1.Transparency";
+
+// What the Transparency methods read: the replicas' trees and their signed
+// checkpoints. The hub's reads its recording store. Not thread-safe: the
+// methods take turns.
+class TransparencyLog {
+ public:
+  virtual ~TransparencyLog() = default;
+  // The newest signed checkpoint note of `replica`, with the witnesses'
+  // cosignatures collected. NOT_FOUND when none was signed yet.
+  virtual absl::StatusOr<std::string> LatestCheckpoint(absl::string_view replica) = 0;
+  // Who called in `replica`'s row seq leaf_index + 1 ("agency/subsystem"),
+  // and the row's leaf hash. NOT_FOUND when there is no such row.
+  struct Leaf {
+    std::string consumer;
+    transparency::Hash hash{};
+  };
+  virtual absl::StatusOr<Leaf> ReadLeaf(absl::string_view replica, int64_t leaf_index) = 0;
+  virtual absl::StatusOr<transparency::Hash> TreeRoot(absl::string_view replica,
+                                                      int64_t tree_size) = 0;
+  virtual absl::StatusOr<std::vector<transparency::Hash>> InclusionProof(
+      absl::string_view replica, int64_t leaf_index, int64_t tree_size) = 0;
+  virtual absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(
+      absl::string_view replica, int64_t first, int64_t second) = 0;
+};
+
+// The state the three methods share: one log, one at a time.
+class TransparencyMethods {
+ public:
+  // `own_replica`: the replica an empty `replica` field means (the hub's).
+  TransparencyMethods(std::unique_ptr<TransparencyLog> log, std::string own_replica)
+      : log_(std::move(log)), own_replica_(std::move(own_replica)) {}
+
+  grpc::Status GetCheckpoint(const LocalCall& call, grpc::ByteBuffer* request,
+                             grpc::ByteBuffer* response);
+  grpc::Status GetInclusionProof(const LocalCall& call, grpc::ByteBuffer* request,
+                                 grpc::ByteBuffer* response);
+  grpc::Status GetConsistencyProof(const LocalCall& call, grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response);
+
+ private:
+  // The replica a request names ("" is the hub's own).
+  std::string ReplicaOf(absl::string_view asked) const;
+  // The tree size of `replica`'s newest signed checkpoint.
+  absl::StatusOr<int64_t> CheckpointedSize(absl::string_view replica)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  const std::unique_ptr<TransparencyLog> log_ ABSL_PT_GUARDED_BY(mu_);
+  const std::string own_replica_;
+};
+
+// Adds the three methods of ndxp.hub.v1.Transparency to `local`, answering
+// from `methods` (shared by them). Granted members and operators may call
+// them (operators need no grant).
+void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalServices* local);
+
+}  // namespace ndxp::gateway
+
+#endif  // NDXP_GATEWAY_ADMIN_TRANSPARENCY_METHODS_H_
