@@ -29,6 +29,21 @@ class FaultInjectingStore final : public TransactionStore {
   absl::Status Append(absl::Span<const TransactionRecord> batch,
                       std::vector<AppendedRow>* appended) override;
   ChainHead Head() const override { return store_->Head(); }
+  absl::StatusOr<AuditTreeHead> TreeHead() const override { return store_->TreeHead(); }
+  absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view replica,
+                                                   int64_t tree_size) override {
+    return store_->AuditTreeRoot(replica, tree_size);
+  }
+  absl::StatusOr<std::vector<std::vector<transparency::Hash>>> InclusionProofs(
+      absl::string_view replica, absl::Span<const int64_t> leaf_indexes,
+      int64_t tree_size) override {
+    return store_->InclusionProofs(replica, leaf_indexes, tree_size);
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(absl::string_view replica,
+                                                                   int64_t old_size,
+                                                                   int64_t new_size) override {
+    return store_->ConsistencyProof(replica, old_size, new_size);
+  }
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     return store_->WriteCheckpoint(checkpoint);
   }

@@ -25,11 +25,13 @@ class FakeStore : public TransactionStore {
     if (appended != nullptr) appended->clear();
     if (fail_) return absl::UnavailableError("disk full");
     batches_.emplace_back(batch.begin(), batch.end());
+    std::vector<transparency::Hash> leaves;
     for (size_t i = 0; i < batch.size(); ++i) {
       ++seq_;
+      leaves.push_back(LeafOf(seq_));
       if (appended != nullptr) appended->push_back({seq_, LeafOf(seq_)});
     }
-    return absl::OkStatus();
+    return tree_.Append(leaves).status();
   }
   // The leaf hash this store gives row `seq`.
   static AuditLeafHash LeafOf(int64_t seq) {
@@ -39,6 +41,25 @@ class FakeStore : public TransactionStore {
   }
   // The writer's alone, as the Recorder uses it.
   ChainHead Head() const override { return {seq_, std::string(kAuditHashSize, 'h')}; }
+  // Its one replica's tree, of LeafOf's leaves, in memory.
+  absl::StatusOr<AuditTreeHead> TreeHead() const override {
+    absl::StatusOr<transparency::Hash> root = transparency::TreeRoot(tree_.size(), tree_);
+    if (!root.ok()) return root.status();
+    return AuditTreeHead{tree_.size(), *root};
+  }
+  absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view,
+                                                   int64_t tree_size) override {
+    return transparency::TreeRoot(tree_size, tree_);
+  }
+  absl::StatusOr<std::vector<std::vector<transparency::Hash>>> InclusionProofs(
+      absl::string_view, absl::Span<const int64_t> leaf_indexes, int64_t tree_size) override {
+    return transparency::InclusionProofs(leaf_indexes, tree_size, tree_);
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(absl::string_view,
+                                                                   int64_t old_size,
+                                                                   int64_t new_size) override {
+    return transparency::ConsistencyProof(old_size, new_size, tree_);
+  }
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     absl::MutexLock lock(&mu_);
     if (fail_checkpoints_) return absl::UnavailableError("read-only file system");
@@ -80,6 +101,7 @@ class FakeStore : public TransactionStore {
   bool fail_checkpoints_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<int64_t> checkpointed_seqs_ ABSL_GUARDED_BY(mu_);
   int64_t seq_ = 0;
+  transparency::MemoryTileStore tree_;
   std::vector<std::vector<TransactionRecord>> batches_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -105,6 +105,12 @@ CREATE TABLE IF NOT EXISTS history_counters (
   count INTEGER NOT NULL,
   PRIMARY KEY (batch_id, day, consumer, provider, service, method, status_code)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
+CREATE TABLE IF NOT EXISTS audit_tiles (
+  replica TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  tile_index INTEGER NOT NULL,
+  hashes BLOB NOT NULL,
+  PRIMARY KEY (replica, level, tile_index)) WITHOUT ROWID;
 )sql";
 
 // Columns files made by earlier versions lack, with their definitions and
@@ -192,15 +198,23 @@ constexpr char kSelectCounters[] =
     "FROM counters UNION ALL SELECT day, consumer, provider, service, method, status_code, "
     "count, 1, $via, $door FROM refused_counters";
 
-// All columns the chain covers, plus id, in an order VerifyAuditChain reads.
+// All columns the chain covers, plus id, in the order ReadAuditFields reads.
 // $column is the column, or in a file from before it was added the value
 // its rows have (kAddedAuditColumns).
-constexpr char kSelectAudit[] =
+constexpr char kSelectAuditColumns[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
     "prev_hash, hash, $refusal, $via, $encoding, $row_kind, $door, $refusal_kind, "
-    "$repeat_count, $subject_key_id, $subjects, $visible_after "
-    "FROM audit_log ORDER BY replica, seq";
+    "$repeat_count, $subject_key_id, $subjects, $visible_after FROM audit_log ";
+constexpr char kSelectAuditOrder[] = "ORDER BY replica, seq";
+// A replica's rows seq ?2 .. ?3 - 1, for their leaf hashes (an open store's
+// file has every column).
+constexpr char kSelectAuditRange[] = "WHERE replica = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq";
+
+constexpr char kInsertTile[] =
+    "INSERT INTO audit_tiles (replica, level, tile_index, hashes) VALUES (?1, ?2, ?3, ?4)";
+constexpr char kSelectTile[] =
+    "SELECT hashes FROM audit_tiles WHERE replica = ?1 AND level = ?2 AND tile_index = ?3";
 
 // ---- raw statements: SqliteStatement has no blob binding or reading.
 
@@ -228,6 +242,36 @@ int BindText(sqlite3_stmt* stmt, int index, const std::string& value) {
 
 int BindBlob(sqlite3_stmt* stmt, int index, const std::string& value) {
   return sqlite3_bind_blob64(stmt, index, value.data(), value.size(), SQLITE_STATIC);
+}
+
+// The row a kSelectAuditColumns query is on, as the chain encodes it; its
+// strings point into the statement's row.
+AuditFields ReadAuditFields(sqlite3_stmt* s) {
+  AuditFields f;
+  f.replica = ColumnString(s, 1);
+  f.seq = sqlite3_column_int64(s, 2);
+  f.time_micros = sqlite3_column_int64(s, 3);
+  f.request_id = ColumnString(s, 4);
+  f.consumer = ColumnString(s, 5);
+  f.provider = ColumnString(s, 6);
+  f.service = ColumnString(s, 7);
+  f.method = ColumnString(s, 8);
+  f.status_code = sqlite3_column_int64(s, 9);
+  f.latency_micros = sqlite3_column_int64(s, 10);
+  f.request_bytes = sqlite3_column_int64(s, 11);
+  f.response_bytes = sqlite3_column_int64(s, 12);
+  f.purpose = ColumnString(s, 13);
+  f.refusal = ColumnString(s, 16);
+  f.via = ColumnString(s, 17);
+  f.encoding = static_cast<AuditEncoding>(sqlite3_column_int64(s, 18));
+  f.row_kind = ColumnString(s, 19);
+  f.door = ColumnString(s, 20);
+  f.refusal_kind = ColumnString(s, 21);
+  f.repeat = sqlite3_column_int64(s, 22);
+  f.subject_key_id = ColumnString(s, 23);
+  f.subjects = ColumnString(s, 24);
+  f.visible_after_micros = sqlite3_column_int64(s, 25);
+  return f;
 }
 
 absl::StatusOr<bool> HasTable(SqliteDatabase& db, absl::string_view table) {
@@ -341,7 +385,7 @@ void SqliteTransactionStore::FinalizeStatement::operator()(sqlite3_stmt* stmt) c
 SqliteTransactionStore::SqliteTransactionStore(std::unique_ptr<SqliteDatabase> db,
                                                absl::TimeZone time_zone,
                                                std::string replica)
-    : db_(std::move(db)), time_zone_(time_zone), replica_(std::move(replica)) {}
+    : db_(std::move(db)), time_zone_(time_zone), replica_(std::move(replica)), tree_(this, replica_) {}
 
 SqliteTransactionStore::~SqliteTransactionStore() = default;
 
@@ -372,6 +416,7 @@ absl::StatusOr<std::unique_ptr<SqliteTransactionStore>> SqliteTransactionStore::
       new SqliteTransactionStore(std::move(db), time_zone, options.replica));
   NDXP_RETURN_IF_ERROR(store->Prepare());
   NDXP_RETURN_IF_ERROR(store->LoadChainHead());
+  NDXP_RETURN_IF_ERROR(store->tree_.Load(store->last_seq_));
   return store;
 }
 
@@ -387,6 +432,11 @@ absl::Status SqliteTransactionStore::Prepare() {
   }
   NDXP_ASSIGN_OR_RETURN(SqliteStatement insert_subject, db_->Prepare(kInsertSubject));
   insert_subject_ = std::make_unique<SqliteStatement>(std::move(insert_subject));
+  stmt = nullptr;
+  rc = sqlite3_prepare_v3(db_->handle(), kInsertTile, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+                          nullptr);
+  insert_tile_.reset(stmt);
+  if (rc != SQLITE_OK) return db_->Error(rc, "prepare audit tile insert");
   return absl::OkStatus();
 }
 
@@ -426,17 +476,23 @@ absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> 
   NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
   int64_t seq = last_seq_;
   std::string hash = last_hash_;
-  // On error txn rolls back as it goes out of scope, and the head stays put.
-  NDXP_RETURN_IF_ERROR(AppendInTransaction(batch, &seq, &hash, appended));
+  std::vector<transparency::Hash> leaves;
+  leaves.reserve(batch.size());
+  // On error txn rolls back as it goes out of scope, and the head and the
+  // tree stay put.
+  NDXP_RETURN_IF_ERROR(AppendInTransaction(batch, &seq, &hash, &leaves, appended));
+  NDXP_ASSIGN_OR_RETURN(AuditTree::Extension tree, tree_.Extend(leaves));
+  NDXP_RETURN_IF_ERROR(InsertTiles(replica_, tree.full_tiles));
   NDXP_RETURN_IF_ERROR(txn.Commit());
   last_seq_ = seq;
   last_hash_ = std::move(hash);
+  tree_.Adopt(std::move(tree));
   return absl::OkStatus();
 }
 
 absl::Status SqliteTransactionStore::AppendInTransaction(
     absl::Span<const TransactionRecord> batch, int64_t* last_seq, std::string* last_hash,
-    std::vector<AppendedRow>* appended) {
+    std::vector<transparency::Hash>* leaves, std::vector<AppendedRow>* appended) {
   // (refused, day, consumer, via, door, provider, service, method, status) ->
   // count; ordered so a batch always writes its counters in the same order.
   using CounterKey = std::tuple<bool, std::string, std::string, std::string, Door, std::string,
@@ -448,6 +504,7 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     const int64_t seq = *last_seq + 1;
     NDXP_ASSIGN_OR_RETURN(ChainedRow row, ChainRecord(*last_hash, replica_, seq, record));
     std::string& hash = row.hash;
+    leaves->push_back(row.leaf_hash);
     if (appended != nullptr) appended->push_back({seq, row.leaf_hash});
     int rc = SQLITE_OK;
     int index = 0;
@@ -528,6 +585,104 @@ absl::Status SqliteTransactionStore::AppendInTransaction(
     NDXP_RETURN_IF_ERROR(status);
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteTransactionStore::InsertTiles(absl::string_view replica,
+                                                 absl::Span<const transparency::Tile> tiles) {
+  sqlite3_stmt* insert = insert_tile_.get();
+  const std::string replica_text(replica);
+  for (const transparency::Tile& tile : tiles) {
+    const std::string hashes = EncodeTileHashes(tile.hashes);
+    int rc = BindText(insert, 1, replica_text);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(insert, 2, tile.level);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(insert, 3, tile.index);
+    if (rc == SQLITE_OK) rc = BindBlob(insert, 4, hashes);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(insert);
+      if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_reset(insert);
+    sqlite3_clear_bindings(insert);
+    if (rc != SQLITE_OK) {
+      return db_->Error(rc, absl::StrCat("insert audit tile ", replica, " ", tile.level, "/",
+                                         tile.index));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FullTiles> SqliteTransactionStore::ReadFullTiles(absl::string_view replica,
+                                                                absl::Span<const TileKey> keys) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_->handle(), kSelectTile, -1, &raw, nullptr);
+  RawStatement select(raw);
+  if (rc != SQLITE_OK) return db_->Error(rc, "prepare audit tile query");
+  const std::string replica_text(replica);
+  FullTiles tiles;
+  // One statement stepped per key: SQLite reads in process, so this is one
+  // index lookup each.
+  for (const TileKey& key : keys) {
+    rc = BindText(select.get(), 1, replica_text);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 2, key.first);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 3, key.second);
+    if (rc == SQLITE_OK) rc = sqlite3_step(select.get());
+    if (rc == SQLITE_ROW) {
+      absl::StatusOr<std::vector<transparency::Hash>> hashes =
+          DecodeFullTile(ColumnBytes(select.get(), 0));
+      if (!hashes.ok()) {
+        return absl::DataLossError(absl::StrCat(db_->path(), ": replica ", replica, ", tile ",
+                                                key.first, "/", key.second, ": ",
+                                                hashes.status().message()));
+      }
+      tiles[key] = *std::move(hashes);
+    } else if (rc != SQLITE_DONE) {
+      return db_->Error(rc, "read audit tile");
+    }
+    sqlite3_reset(select.get());
+  }
+  return tiles;
+}
+
+absl::StatusOr<std::vector<transparency::Hash>> SqliteTransactionStore::ReadLeafHashes(
+    absl::string_view replica, int64_t first_seq, int64_t count) {
+  // An open store's file has every column: "$refusal" is refusal.
+  const std::string sql = absl::StrReplaceAll(
+      absl::StrCat(kSelectAuditColumns, kSelectAuditRange), {{"$", ""}});
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_->handle(), sql.c_str(), -1, &raw, nullptr);
+  RawStatement select(raw);
+  if (rc != SQLITE_OK) return db_->Error(rc, "prepare audit rows query");
+  const std::string replica_text(replica);
+  rc = BindText(select.get(), 1, replica_text);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 2, first_seq);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 3, first_seq + count);
+  if (rc != SQLITE_OK) return db_->Error(rc, "bind audit rows query");
+  std::vector<transparency::Hash> leaves;
+  leaves.reserve(static_cast<size_t>(count));
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    const AuditFields row = ReadAuditFields(select.get());
+    // A gap ends the rows the tree can have.
+    if (row.seq != first_seq + static_cast<int64_t>(leaves.size())) break;
+    leaves.push_back(RowLeafHash(row));
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_->Error(rc, "read audit rows");
+  return leaves;
+}
+
+absl::StatusOr<int64_t> SqliteTransactionStore::ReadTiledSize(absl::string_view replica) {
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement select,
+                        db_->Prepare("SELECT COALESCE(MAX(tile_index) + 1, 0) FROM audit_tiles "
+                                     "WHERE replica = ?1 AND level = 0"));
+  NDXP_RETURN_IF_ERROR(select.BindAll(replica));
+  NDXP_ASSIGN_OR_RETURN(bool has_row, select.Step());
+  return has_row ? select.ColumnInt64(0) * transparency::kTileWidth : 0;
+}
+
+absl::Status SqliteTransactionStore::WriteFullTiles(absl::string_view replica,
+                                                    absl::Span<const transparency::Tile> tiles) {
+  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
+  NDXP_RETURN_IF_ERROR(InsertTiles(replica, tiles));
+  return txn.Commit();
 }
 
 absl::Status SqliteTransactionStore::WriteCheckpoint(const SignedCheckpoint& checkpoint) {
@@ -644,7 +799,8 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // Both counter tables gained their key columns in the same upgrade.
   NDXP_ASSIGN_OR_RETURN(ColumnSelections counter_key_columns,
                         ColumnsOrOldValues(*db, "counters", kAddedCounterKeyColumns));
-  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, audit_columns);
+  const std::string select_audit =
+      absl::StrReplaceAll(absl::StrCat(kSelectAuditColumns, kSelectAuditOrder), audit_columns);
   const std::string select_counters = absl::StrReplaceAll(kSelectCounters, counter_key_columns);
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db->handle(), select_audit.c_str(), -1, &raw, nullptr);
@@ -653,32 +809,8 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
 
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     sqlite3_stmt* s = stmt.get();
-    AuditFields f;
-    f.replica = ColumnString(s, 1);
-    f.seq = sqlite3_column_int64(s, 2);
-    f.time_micros = sqlite3_column_int64(s, 3);
-    f.request_id = ColumnString(s, 4);
-    f.consumer = ColumnString(s, 5);
-    f.provider = ColumnString(s, 6);
-    f.service = ColumnString(s, 7);
-    f.method = ColumnString(s, 8);
-    f.status_code = sqlite3_column_int64(s, 9);
-    f.latency_micros = sqlite3_column_int64(s, 10);
-    f.request_bytes = sqlite3_column_int64(s, 11);
-    f.response_bytes = sqlite3_column_int64(s, 12);
-    f.purpose = ColumnString(s, 13);
-    f.refusal = ColumnString(s, 16);
-    f.via = ColumnString(s, 17);
-    f.encoding = static_cast<AuditEncoding>(sqlite3_column_int64(s, 18));
-    f.row_kind = ColumnString(s, 19);
-    f.door = ColumnString(s, 20);
-    f.refusal_kind = ColumnString(s, 21);
-    f.repeat = sqlite3_column_int64(s, 22);
-    f.subject_key_id = ColumnString(s, 23);
-    f.subjects = ColumnString(s, 24);
-    f.visible_after_micros = sqlite3_column_int64(s, 25);
-    NDXP_RETURN_IF_ERROR(verification.AddRow(sqlite3_column_int64(s, 0), f, ColumnBytes(s, 14),
-                                             ColumnBytes(s, 15)));
+    NDXP_RETURN_IF_ERROR(verification.AddRow(sqlite3_column_int64(s, 0), ReadAuditFields(s),
+                                             ColumnBytes(s, 14), ColumnBytes(s, 15)));
   }
   if (rc != SQLITE_DONE) return db->Error(rc, "scan audit log");
 

@@ -27,6 +27,9 @@
 //   audit_subjects(subject, key_id, time_micros, replica, seq, PRIMARY KEY
 //            in that order): the subject index (subject_access.h), a row per
 //            subject of an audit row, for ListSubjectAccesses.
+//   audit_tiles(replica, level, tile_index, hashes BLOB, PRIMARY KEY in that
+//            order) WITHOUT ROWID: each replica's Merkle tree's full tiles
+//            (audit_tree.h), built at open for rows written before it.
 // A file an earlier version made is upgraded on open, in one transaction:
 // its audit rows gain refusal and via as '' (and keep their hashes), its
 // counters are kept under via '' and door 'grpc'; audit_subjects is made
@@ -51,6 +54,7 @@
 #include "common/sqlite/sqlite.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_chain.h"
+#include "gateway/recording/audit_tree.h"
 #include "gateway/recording/audit_verification.h"
 #include "gateway/recording/transaction_store.h"
 
@@ -63,7 +67,7 @@ namespace ndxp::gateway {
 // each has its own `replica` (each keeps its replica's chain head in memory,
 // so two stores must never write the same replica's chain; if they did, the
 // second one's Append would fail with ALREADY_EXISTS and keep nothing).
-class SqliteTransactionStore final : public TransactionStore {
+class SqliteTransactionStore final : public TransactionStore, private AuditTreeSource {
  public:
   struct Options {
     // IANA zone in which counters' days begin and end.
@@ -121,6 +125,21 @@ class SqliteTransactionStore final : public TransactionStore {
   absl::Status Append(absl::Span<const TransactionRecord> batch,
                       std::vector<AppendedRow>* appended) override;
   ChainHead Head() const override { return {last_seq_, last_hash_}; }
+  absl::StatusOr<AuditTreeHead> TreeHead() const override { return tree_.Head(); }
+  absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view replica,
+                                                   int64_t tree_size) override {
+    return tree_.Root(replica, tree_size);
+  }
+  absl::StatusOr<std::vector<std::vector<transparency::Hash>>> InclusionProofs(
+      absl::string_view replica, absl::Span<const int64_t> leaf_indexes,
+      int64_t tree_size) override {
+    return tree_.InclusionProofs(replica, leaf_indexes, tree_size);
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(absl::string_view replica,
+                                                                   int64_t old_size,
+                                                                   int64_t new_size) override {
+    return tree_.ConsistencyProof(replica, old_size, new_size);
+  }
   // Writes "<file>.checkpoint.<replica>" atomically (a temporary file,
   // fsync, rename, fsync of the directory).
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
@@ -143,7 +162,20 @@ class SqliteTransactionStore final : public TransactionStore {
   absl::Status LoadChainHead();
   absl::Status AppendInTransaction(absl::Span<const TransactionRecord> batch,
                                    int64_t* last_seq, std::string* last_hash,
+                                   std::vector<transparency::Hash>* leaves,
                                    std::vector<AppendedRow>* appended);
+  // Inserts full tiles in the open transaction.
+  absl::Status InsertTiles(absl::string_view replica, absl::Span<const transparency::Tile> tiles);
+
+  // AuditTreeSource, over audit_tiles and audit_log.
+  absl::StatusOr<FullTiles> ReadFullTiles(absl::string_view replica,
+                                          absl::Span<const TileKey> keys) override;
+  absl::StatusOr<std::vector<transparency::Hash>> ReadLeafHashes(absl::string_view replica,
+                                                                 int64_t first_seq,
+                                                                 int64_t count) override;
+  absl::StatusOr<int64_t> ReadTiledSize(absl::string_view replica) override;
+  absl::Status WriteFullTiles(absl::string_view replica,
+                              absl::Span<const transparency::Tile> tiles) override;
 
   // Constant after construction. db_ is declared first so that the statements
   // below are finalized before it closes.
@@ -154,10 +186,14 @@ class SqliteTransactionStore final : public TransactionStore {
   // Forwarded calls' counters, refused calls'.
   std::unique_ptr<::ndxp::SqliteStatement> upsert_counter_[2];
   std::unique_ptr<::ndxp::SqliteStatement> insert_subject_;
+  RawStatement insert_tile_;
 
   // The chain head: advanced only once a batch has committed.
   int64_t last_seq_ = 0;
   std::string last_hash_;
+  // This replica's tree: its right edge advanced only once a batch has
+  // committed; reads of any replica's.
+  AuditTree tree_;
 };
 
 }  // namespace ndxp::gateway

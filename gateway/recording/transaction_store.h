@@ -12,6 +12,7 @@
 #include "absl/types/span.h"
 #include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_checkpoint.h"
+#include "gateway/recording/audit_tree.h"
 #include "gateway/recording/subject_access.h"
 
 namespace ndxp::gateway {
@@ -29,8 +30,9 @@ class TransactionStore {
  public:
   virtual ~TransactionStore() = default;
 
-  // Appends `batch` to the audit log (each row chained to the previous one)
-  // and adds it to the counters, in one transaction. When this returns OK the
+  // Appends `batch` to the audit log (each row chained to the previous one,
+  // and a leaf of the replica's Merkle tree) and adds it to the counters, in
+  // one transaction. When this returns OK the
   // batch is committed as durably as the store was opened for, and
   // `appended`, if not null, holds each record's row in the batch's order;
   // on error nothing of the batch is kept.
@@ -42,6 +44,23 @@ class TransactionStore {
 
   // This store's chain head: its newest committed row.
   virtual ChainHead Head() const = 0;
+
+  // This store's replica's Merkle tree as committed (size = Head().seq),
+  // from memory: what a checkpoint signs.
+  virtual absl::StatusOr<AuditTreeHead> TreeHead() const = 0;
+
+  // The Merkle tree (audit_tree.h) of any replica in the store, at any size
+  // up to its row count (a checkpoint's, a witness's): its root, the
+  // inclusion proofs of leaves (leaf index = seq - 1; one read for them
+  // all), the consistency proof from old_size to new_size. INVALID_ARGUMENT
+  // for an index or sizes the tree cannot have; NOT_FOUND when the replica
+  // has fewer rows (or no tree yet: its writer builds it at open).
+  virtual absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view replica,
+                                                           int64_t tree_size) = 0;
+  virtual absl::StatusOr<std::vector<std::vector<transparency::Hash>>> InclusionProofs(
+      absl::string_view replica, absl::Span<const int64_t> leaf_indexes, int64_t tree_size) = 0;
+  virtual absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(
+      absl::string_view replica, int64_t old_size, int64_t new_size) = 0;
 
   // Keeps `checkpoint` (of this store's replica) outside the audit log,
   // replacing the previous one, durably before it returns OK.

@@ -5,8 +5,10 @@
 // replicas) stays in its own test file.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <cstdlib>
 #include <functional>
@@ -24,7 +26,9 @@
 #include "absl/time/time.h"
 #include "common/sqlite/sqlite.h"
 #include "gateway/recording/audit_chain.h"
+#include "gateway/recording/audit_tree.h"
 #include "gateway/recording/audit_verification.h"
+#include "gateway/transparency/merkle.h"
 #include "gateway/recording/postgres/postgres_test_server.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
@@ -637,9 +641,11 @@ constexpr char kCounterColumnsBeforeDoor[] = R"sql((
 
 // Writes `db` as an earlier hub did, with `counter_columns` for its counter
 // tables: a forwarded and a refused direct call chained as it chained them,
-// and their counters. Returns the chain's head hash.
+// and their counters. Returns the chain's head hash; `leaves`, if not null,
+// gets the rows' leaf hashes (of their v1–v3 encodings).
 std::string WriteEarlierHubDatabase(StoreKind& kind, const std::string& db,
-                                    const char* counter_columns) {
+                                    const char* counter_columns,
+                                    std::vector<transparency::Hash>* leaves = nullptr) {
   const std::string schema =
       absl::StrReplaceAll(kSchemaBeforeVia, {{"$COUNTER_COLUMNS", counter_columns}});
   kind.Query(db, absl::StrReplaceAll(schema, kind.Dialect()));
@@ -649,8 +655,10 @@ std::string WriteEarlierHubDatabase(StoreKind& kind, const std::string& db,
   std::string prev = ZeroAuditHash();
   for (size_t i = 0; i < old_calls.size(); ++i) {
     const TransactionRecord& r = old_calls[i];
-    const std::string hash = AuditHash(
-        prev, EncodeAuditRecord("hub-1", static_cast<int64_t>(i + 1), r, AuditEncoding::kLegacy));
+    const std::string encoding =
+        EncodeAuditRecord("hub-1", static_cast<int64_t>(i + 1), r, AuditEncoding::kLegacy);
+    const std::string hash = AuditHash(prev, encoding);
+    if (leaves != nullptr) leaves->push_back(transparency::LeafHash(encoding));
     kind.Query(db, absl::StrCat(
                  "INSERT INTO audit_log (replica, seq, time_micros, request_id, consumer, "
                  "provider, service, method, status_code, latency_micros, request_bytes, "
@@ -715,6 +723,275 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) 
                                             CommuneCounter(0, 3, kProvinceHub)));
   status = Verify(db);
   EXPECT_TRUE(status.ok()) << status;
+}
+
+
+// ------------------------------------------------------------ Merkle tree
+
+// Records of every kind the tree must hold: calls, refusals, refusal
+// summaries and operator lookups, one per `n`.
+TransactionRecord TreeRecord(int64_t n) {
+  TransactionRecord record = MakeRecord(UtcMicros(2026, 3, 2, 5, 0, 0) + n,
+                                        absl::StrCat("t-", n));
+  switch (n % 4) {
+    case 1:
+      record.refusal = "not granted";
+      record.refusal_kind = Refusal::kPermissionDenied;
+      record.status_code = 7;
+      break;
+    case 2:
+      record.refusal = "not granted";
+      record.refusal_kind = Refusal::kPermissionDenied;
+      record.status_code = 7;
+      record.request_id = "";
+      record.row_kind = RowKind::kRefusalSummary;
+      record.repeat = 1 + n;
+      break;
+    case 3:
+      record.row_kind = RowKind::kOperatorLookup;
+      break;
+    default:
+      break;
+  }
+  return record;
+}
+
+// Appends `count` TreeRecords from `first` on, in batches of sizes that
+// cross tile boundaries in every way; adds each row's leaf hash (as Append
+// reports it) to `leaves`.
+void AppendTreeRecords(TransactionStore& store, int64_t first, int64_t count,
+                       std::vector<transparency::Hash>& leaves) {
+  constexpr int64_t kBatchSizes[] = {1, 7, 50, 255, 3, 256, 2, 257, 100, 1, 31};
+  int64_t n = first;
+  for (size_t b = 0; n < first + count; ++b) {
+    const int64_t size = std::min(kBatchSizes[b % std::size(kBatchSizes)], first + count - n);
+    std::vector<TransactionRecord> batch;
+    for (int64_t i = 0; i < size; ++i) batch.push_back(TreeRecord(n + i));
+    std::vector<AppendedRow> appended;
+    absl::Status status = store.Append(batch, &appended);
+    ASSERT_TRUE(status.ok()) << status;
+    ASSERT_EQ(appended.size(), batch.size());
+    for (const AppendedRow& row : appended) {
+      ASSERT_EQ(row.seq, static_cast<int64_t>(leaves.size()) + 1);
+      leaves.push_back(row.leaf_hash);
+    }
+    n += size;
+  }
+}
+
+// The root of the tree of the first `size` of `leaves`, as MemoryTileStore
+// computes it.
+transparency::Hash MemoryRoot(const std::vector<transparency::Hash>& leaves, int64_t size) {
+  transparency::MemoryTileStore tree;
+  EXPECT_TRUE(tree.Append(absl::MakeConstSpan(leaves).first(static_cast<size_t>(size))).ok());
+  absl::StatusOr<transparency::Hash> root = transparency::TreeRoot(size, tree);
+  EXPECT_TRUE(root.ok()) << root.status();
+  return root.ok() ? *root : transparency::Hash{};
+}
+
+// `store`'s tree of `replica` holds `leaves`: its head (when it is the
+// writer's), its root at several sizes, the inclusion of every leaf and the
+// consistency of every pair of those sizes, all checked by the verifiers.
+void ExpectTreeHolds(TransactionStore& store, const std::string& replica,
+                     const std::vector<transparency::Hash>& leaves, bool writer = true) {
+  const int64_t n = static_cast<int64_t>(leaves.size());
+  if (writer) {
+    absl::StatusOr<AuditTreeHead> head = store.TreeHead();
+    ASSERT_TRUE(head.ok()) << head.status();
+    EXPECT_EQ(head->size, n);
+    EXPECT_EQ(transparency::HashHex(head->root), transparency::HashHex(MemoryRoot(leaves, n)));
+  }
+  std::vector<int64_t> sizes;
+  for (int64_t size : {int64_t{1}, int64_t{255}, int64_t{256}, int64_t{257}, int64_t{600}, n}) {
+    if (size <= n && (sizes.empty() || sizes.back() < size)) sizes.push_back(size);
+  }
+  std::vector<transparency::Hash> roots;
+  for (int64_t size : sizes) {
+    SCOPED_TRACE(absl::StrCat("tree size ", size));
+    absl::StatusOr<transparency::Hash> root = store.AuditTreeRoot(replica, size);
+    ASSERT_TRUE(root.ok()) << root.status();
+    EXPECT_EQ(transparency::HashHex(*root), transparency::HashHex(MemoryRoot(leaves, size)));
+    roots.push_back(*root);
+    std::vector<int64_t> indexes(static_cast<size_t>(size));
+    for (int64_t i = 0; i < size; ++i) indexes[static_cast<size_t>(i)] = i;
+    absl::StatusOr<std::vector<std::vector<transparency::Hash>>> proofs =
+        store.InclusionProofs(replica, indexes, size);
+    ASSERT_TRUE(proofs.ok()) << proofs.status();
+    ASSERT_EQ(proofs->size(), indexes.size());
+    int failures = 0;
+    for (int64_t i = 0; i < size && failures < 3; ++i) {
+      absl::Status verified = transparency::VerifyInclusion(
+          leaves[static_cast<size_t>(i)], i, size, (*proofs)[static_cast<size_t>(i)], *root);
+      EXPECT_TRUE(verified.ok()) << "leaf " << i << ": " << verified;
+      if (!verified.ok()) ++failures;
+    }
+  }
+  for (size_t a = 0; a < sizes.size(); ++a) {
+    for (size_t b = a; b < sizes.size(); ++b) {
+      SCOPED_TRACE(absl::StrCat("consistency ", sizes[a], " -> ", sizes[b]));
+      absl::StatusOr<std::vector<transparency::Hash>> proof =
+          store.ConsistencyProof(replica, sizes[a], sizes[b]);
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      absl::Status verified =
+          transparency::VerifyConsistency(sizes[a], sizes[b], roots[a], roots[b], *proof);
+      EXPECT_TRUE(verified.ok()) << verified;
+    }
+  }
+}
+
+// 1,000 rows of every kind in batches of varied sizes: the store's tree is
+// the one a MemoryTileStore builds from the same leaf hashes, and proves
+// every row's inclusion and the consistency of its past sizes.
+TEST_P(TransactionStoreConformanceTest, TheAuditTreeHoldsEveryRowAndProvesIt) {
+  const std::string db = kind_->NewDatabase("tree");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<AuditTreeHead> empty = store->TreeHead();
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->size, 0);
+  EXPECT_EQ(empty->root, transparency::EmptyTreeRoot());
+
+  std::vector<transparency::Hash> leaves;
+  AppendTreeRecords(*store, 0, 1000, leaves);
+  ASSERT_EQ(leaves.size(), 1000u);
+  ExpectTreeHolds(*store, "hub-1", leaves);
+  // Only full tiles are stored: 3 of level 0 for 1,000 rows.
+  EXPECT_THAT(kind_->Query(db, "SELECT level, tile_index FROM audit_tiles ORDER BY level, "
+                               "tile_index"),
+              ElementsAre(ElementsAre("0", "0"), ElementsAre("0", "1"), ElementsAre("0", "2")));
+  // Beyond the log there is no tree.
+  EXPECT_EQ(store->AuditTreeRoot("hub-1", 1001).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->InclusionProofs("hub-1", {1000}, 1000).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// A store reopened loads its right edge back (from the rows past the last
+// full tile): the same head, and the tree goes on as if never closed.
+TEST_P(TransactionStoreConformanceTest, AReopenedStoreKeepsExtendingItsTree) {
+  const std::string db = kind_->NewDatabase("tree_reopen");
+  std::vector<transparency::Hash> leaves;
+  for (int64_t rows : {300, 212, 1}) {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<AuditTreeHead> head = store->TreeHead();
+    ASSERT_TRUE(head.ok()) << head.status();
+    EXPECT_EQ(head->size, static_cast<int64_t>(leaves.size()));
+    EXPECT_EQ(head->root, MemoryRoot(leaves, static_cast<int64_t>(leaves.size())));
+    AppendTreeRecords(*store, static_cast<int64_t>(leaves.size()), rows, leaves);
+  }
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  ExpectTreeHolds(*store, "hub-1", leaves);
+}
+
+// Replicas writing one database keep a tree each, and either reads both.
+TEST_P(TransactionStoreConformanceTest, TwoReplicasKeepSeparateTrees) {
+  const std::string db = kind_->NewDatabase("tree_replicas");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  std::vector<transparency::Hash> leaves1, leaves2;
+  for (int round = 0; round < 3; ++round) {
+    AppendTreeRecords(*hub1, static_cast<int64_t>(leaves1.size()), 150, leaves1);
+    AppendTreeRecords(*hub2, 10000 + static_cast<int64_t>(leaves2.size()), 110, leaves2);
+  }
+  ASSERT_NE(leaves1.front(), leaves2.front());
+  ExpectTreeHolds(*hub1, "hub-1", leaves1);
+  ExpectTreeHolds(*hub2, "hub-2", leaves2);
+  ExpectTreeHolds(*hub1, "hub-2", leaves2, /*writer=*/false);
+  EXPECT_EQ(hub1->AuditTreeRoot("hub-3", 1).status().code(), absl::StatusCode::kNotFound);
+}
+
+// A batch that fails (a row refused by the database, or a tile it completes
+// already there: a unique violation) keeps none of its rows nor tiles, and
+// the tree stays as it was; the next batch goes on from it.
+TEST_P(TransactionStoreConformanceTest, AFailedAppendLeavesTheTreeAsBefore) {
+  const std::string db = kind_->NewDatabase("tree_fail");
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  std::vector<transparency::Hash> leaves;
+  AppendTreeRecords(*store, 0, 250, leaves);
+  absl::StatusOr<AuditTreeHead> before = store->TreeHead();
+  ASSERT_TRUE(before.ok()) << before.status();
+
+  // Rows 251..260 would complete tile 0/0.
+  std::vector<TransactionRecord> batch;
+  for (int64_t n = 250; n < 260; ++n) batch.push_back(TreeRecord(n));
+  batch[9].consumer = "poison";
+  Exec(db, kind_->PoisonTrigger("audit_log"));
+  EXPECT_FALSE(store->Append(batch).ok());
+  Exec(db, kind_->DropPoison("audit_log"));
+
+  batch[9] = TreeRecord(259);
+  Exec(db, absl::StrCat("INSERT INTO audit_tiles (replica, level, tile_index, hashes) VALUES "
+                        "('hub-1', 0, 0, ",
+                        kind_->HexLiteral("00"), ")"));
+  absl::Status status = store->Append(batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
+  Exec(db, "DELETE FROM audit_tiles");
+
+  absl::StatusOr<AuditTreeHead> after = store->TreeHead();
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->size, before->size);
+  EXPECT_EQ(after->root, before->root);
+  EXPECT_EQ(store->Head().seq, 250);
+  EXPECT_EQ(ReadAudit(db).size(), 250u);
+
+  AppendTreeRecords(*store, 250, 300, leaves);
+  ExpectTreeHolds(*store, "hub-1", leaves);
+  status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// A database whose rows were written before the tree (here: its tiles
+// dropped, or a build cut off after the first tile) gets its tree at open,
+// the same as if it had been kept all along; summaries and operator lookups
+// are leaves like every row.
+TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeTheTreeGetsItOnOpen) {
+  const std::string db = kind_->NewDatabase("tree_before");
+  std::vector<transparency::Hash> leaves;
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    AppendTreeRecords(*store, 0, 700, leaves);
+  }
+  for (const char* before : {"DROP TABLE audit_tiles",
+                             "DELETE FROM audit_tiles WHERE level > 0 OR tile_index > 0"}) {
+    SCOPED_TRACE(before);
+    Exec(db, before);
+    {
+      std::unique_ptr<TransactionStore> store = OpenStore(db);
+      ASSERT_NE(store, nullptr);
+      ExpectTreeHolds(*store, "hub-1", leaves);
+    }
+    EXPECT_THAT(kind_->Query(db, "SELECT count(*) FROM audit_tiles"),
+                ElementsAre(ElementsAre("2")));
+  }
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  AppendTreeRecords(*store, 700, 100, leaves);
+  ExpectTreeHolds(*store, "hub-1", leaves);
+  absl::Status status = Verify(db);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// Rows an earlier hub wrote in their v1–v3 encodings are leaves of the tree
+// as those encodings hash.
+TEST_P(TransactionStoreConformanceTest, LegacyRowsAreLeavesAsTheyAreEncoded) {
+  const std::string db = kind_->NewDatabase("tree_legacy");
+  std::vector<transparency::Hash> leaves;
+  WriteEarlierHubDatabase(*kind_, db, kCounterColumnsBeforeVia, &leaves);
+  ASSERT_EQ(leaves.size(), 2u);
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  ExpectTreeHolds(*store, "hub-1", leaves);
+  AppendTreeRecords(*store, 0, 300, leaves);
+  ExpectTreeHolds(*store, "hub-1", leaves);
+  store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  ExpectTreeHolds(*store, "hub-1", leaves);
 }
 
 // ------------------------------------------------------------ doors

@@ -78,6 +78,12 @@ CREATE TABLE IF NOT EXISTS counters (
   status_code INTEGER NOT NULL,
   count BIGINT NOT NULL,
   PRIMARY KEY (day, consumer, via, door, provider, service, method, status_code));
+CREATE TABLE IF NOT EXISTS audit_tiles (
+  replica TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  tile_index BIGINT NOT NULL,
+  hashes BYTEA NOT NULL,
+  PRIMARY KEY (replica, level, tile_index));
 )sql";
 
 // What tables made before refusals, checkpoints, history batches, via, the
@@ -166,13 +172,19 @@ CREATE TABLE IF NOT EXISTS history_counters (
   count BIGINT NOT NULL,
   PRIMARY KEY (batch_id, day, consumer, provider, service, method, status_code));
 CREATE INDEX IF NOT EXISTS history_counters_day ON history_counters (day);
+CREATE TABLE IF NOT EXISTS audit_tiles (
+  replica TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  tile_index BIGINT NOT NULL,
+  hashes BYTEA NOT NULL,
+  PRIMARY KEY (replica, level, tile_index));
 )sql";
 
-// Six booleans: whether the audit tables are there (with audit_log.refusal),
+// Seven booleans: whether the audit tables are there (with audit_log.refusal),
 // whether via is recorded, whether the history tables exist, whether the
 // audit rows have v4's columns, whether the counters are keyed by door,
-// whether the subject index exists (the schema is complete when all are
-// true; a database from before via, v4 or the counters' door is still
+// whether the subject index exists, whether the Merkle tree's tiles table
+// exists (the schema is complete when all are true; a database from before via, v4 or the counters' door is still
 // verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
@@ -189,8 +201,8 @@ constexpr char kSchemaPresent[] =
     "(SELECT count(*) = 2 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND column_name = 'door' AND table_name IN ('counters', "
     "'refused_counters')), "
-    "to_regclass('audit_subjects') IS NOT NULL";
-constexpr int kSchemaParts = 6;
+    "to_regclass('audit_subjects') IS NOT NULL, to_regclass('audit_tiles') IS NOT NULL";
+constexpr int kSchemaParts = 7;
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -222,6 +234,10 @@ WITH audit AS (
                             row_kind, door, refusal_kind, repeat_count, subject_key_id,
                             subjects, visible_after, n)
   ORDER BY r.n),
+tiles AS (
+  INSERT INTO audit_tiles (replica, level, tile_index, hashes)
+  SELECT $1, t.level, t.tile_index, t.hashes
+  FROM unnest($44::int4[], $45::int8[], $46::bytea[]) AS t(level, tile_index, hashes)),
 refused AS (
   INSERT INTO refused_counters (day, consumer, via, door, provider, service, method,
                                 status_code, count)
@@ -268,6 +284,8 @@ constexpr Oid kAppendParamTypes[] = {
                                                                        // subjects, visible
     kTextArrayOid, kTextArrayOid,                                      // $42..43 door: keys,
                                                                        // refused keys
+    kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid,                      // $44..46 the full
+                                                                       // tiles completed
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
@@ -279,7 +297,7 @@ constexpr char kIndexSubjectsCte[] = R"sql(
 WITH subject_index AS (
   INSERT INTO audit_subjects (subject, key_id, time_micros, replica, seq)
   SELECT s.subject, s.key_id, s.time_micros, $1, s.seq
-  FROM unnest($44::text[], $45::text[], $46::int8[], $47::int8[])
+  FROM unnest($47::text[], $48::text[], $49::int8[], $50::int8[])
        AS s(subject, key_id, time_micros, seq)
   ON CONFLICT DO NOTHING),)sql";
 constexpr Oid kIndexSubjectsParamTypes[] = {kTextArrayOid, kTextArrayOid, kInt8ArrayOid,
@@ -287,13 +305,22 @@ constexpr Oid kIndexSubjectsParamTypes[] = {kTextArrayOid, kTextArrayOid, kInt8A
 constexpr int kIndexSubjectsParams =
     sizeof(kIndexSubjectsParamTypes) / sizeof(kIndexSubjectsParamTypes[0]);
 
-// Every column the chain covers, plus id, in the order VerifyAuditChain reads.
-constexpr char kSelectAudit[] =
+// Every column the chain covers, plus id, in the order AuditRowFields reads.
+constexpr char kSelectAuditColumns[] =
     "SELECT id, replica, seq, time_micros, request_id, consumer, provider, service, "
     "method, status_code, latency_micros, request_bytes, response_bytes, purpose, "
     "prev_hash, hash, refusal, $VIA, $encoding, $row_kind, $door, $refusal_kind, "
-    "$repeat_count, $subject_key_id, $subjects, $visible_after "
-    "FROM audit_log ORDER BY replica, seq";
+    "$repeat_count, $subject_key_id, $subjects, $visible_after FROM audit_log ";
+constexpr char kSelectAuditOrder[] = "ORDER BY replica, seq";
+// A replica's rows seq $2 .. $3 - 1, for their leaf hashes.
+constexpr char kSelectAuditRange[] = "WHERE replica = $1 AND seq >= $2 AND seq < $3 ORDER BY seq";
+
+constexpr char kSelectTiles[] =
+    "SELECT level, tile_index, hashes FROM audit_tiles WHERE replica = $1 AND (level, "
+    "tile_index) IN (SELECT * FROM unnest($2::int4[], $3::int8[]))";
+constexpr char kInsertTiles[] =
+    "INSERT INTO audit_tiles (replica, level, tile_index, hashes) "
+    "SELECT $1, * FROM unnest($2::int4[], $3::int8[], $4::bytea[])";
 
 // v4's columns, and the value rows of a database from before v4 have.
 constexpr const char* kV4Columns[][2] = {
@@ -481,6 +508,88 @@ std::string GetBytes(const PGresult* result, int row, int column) {
                      static_cast<size_t>(PQgetlength(result, row, column)));
 }
 
+// Runs `sql` with binary parameters `params` of `types`, expecting
+// `expected` (rows, in binary, by default).
+template <size_t N>
+absl::StatusOr<Result> QueryParams(PGconn* conn, absl::string_view database, const char* sql,
+                                   const std::string* const (&params)[N], const Oid (&types)[N],
+                                   absl::string_view what,
+                                   ExecStatusType expected = PGRES_TUPLES_OK) {
+  const char* values[N];
+  int lengths[N];
+  int formats[N];
+  for (size_t i = 0; i < N; ++i) {
+    values[i] = params[i]->data();
+    lengths[i] = static_cast<int>(params[i]->size());
+    formats[i] = 1;  // binary
+  }
+  Result result(PQexecParams(conn, sql, static_cast<int>(N), types, values, lengths, formats,
+                             /*resultFormat=*/1));
+  if (result == nullptr || PQresultStatus(result.get()) != expected) {
+    return ResultError(conn, result.get(), database, what);
+  }
+  return result;
+}
+
+// A row of a binary kSelectAuditColumns result, as the chain encodes it.
+class AuditRowFields {
+ public:
+  AuditRowFields() = default;
+  AuditRowFields(const AuditRowFields&) = delete;  // fields_ points into the strings
+  AuditRowFields& operator=(const AuditRowFields&) = delete;
+
+  // Reads `row` of `r`: false when a numeric column is not of its schema
+  // type (fields() still names the row's replica).
+  bool Read(const PGresult* r, int row) {
+    replica_ = GetBytes(r, row, 1);
+    request_id_ = GetBytes(r, row, 4);
+    consumer_ = GetBytes(r, row, 5);
+    provider_ = GetBytes(r, row, 6);
+    service_ = GetBytes(r, row, 7);
+    method_ = GetBytes(r, row, 8);
+    purpose_ = GetBytes(r, row, 13);
+    refusal_ = GetBytes(r, row, 16);
+    via_ = GetBytes(r, row, 17);
+    row_kind_ = GetBytes(r, row, 19);
+    door_ = GetBytes(r, row, 20);
+    refusal_kind_ = GetBytes(r, row, 21);
+    subject_key_id_ = GetBytes(r, row, 23);
+    subjects_ = GetBytes(r, row, 24);
+    AuditFields& f = fields_;
+    f = AuditFields();
+    f.replica = replica_;
+    f.request_id = request_id_;
+    f.consumer = consumer_;
+    f.provider = provider_;
+    f.service = service_;
+    f.method = method_;
+    f.purpose = purpose_;
+    f.refusal = refusal_;
+    f.via = via_;
+    f.row_kind = row_kind_;
+    f.door = door_;
+    f.refusal_kind = refusal_kind_;
+    f.subject_key_id = subject_key_id_;
+    f.subjects = subjects_;
+    int64_t encoding = 0;
+    const bool ints_ok = GetInt(r, row, 2, &f.seq) && GetInt(r, row, 3, &f.time_micros) &&
+                         GetInt(r, row, 9, &f.status_code) &&
+                         GetInt(r, row, 10, &f.latency_micros) &&
+                         GetInt(r, row, 11, &f.request_bytes) &&
+                         GetInt(r, row, 12, &f.response_bytes) && GetInt(r, row, 18, &encoding) &&
+                         GetInt(r, row, 22, &f.repeat) &&
+                         GetInt(r, row, 25, &f.visible_after_micros);
+    f.encoding = static_cast<AuditEncoding>(encoding);
+    return ints_ok;
+  }
+  const AuditFields& fields() const { return fields_; }
+
+ private:
+  std::string replica_, request_id_, consumer_, provider_, service_, method_, purpose_, refusal_,
+      via_, row_kind_, door_, refusal_kind_, subject_key_id_, subjects_;
+  AuditFields fields_;
+};
+
 }  // namespace
 
 void PostgresTransactionStore::CloseConnection::operator()(pg_conn* conn) const { PQfinish(conn); }
@@ -490,7 +599,8 @@ PostgresTransactionStore::PostgresTransactionStore(Connection conn, absl::TimeZo
     : conn_(std::move(conn)),
       time_zone_(time_zone),
       replica_(std::move(replica)),
-      database_(DescribeDatabase(conn_.get())) {}
+      database_(DescribeDatabase(conn_.get())),
+      tree_(this, replica_) {}
 
 PostgresTransactionStore::~PostgresTransactionStore() = default;
 
@@ -549,6 +659,7 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
   NDXP_ASSIGN_OR_RETURN(ChainHead head, store->ReadChainHead());
   store->last_seq_ = head.seq;
   store->last_hash_ = std::move(head.hash);
+  NDXP_RETURN_IF_ERROR(store->tree_.Load(store->last_seq_));
   return store;
 }
 
@@ -618,19 +729,26 @@ absl::Status PostgresTransactionStore::Resync() {
   }
   if (head->seq == last_seq_ && head->hash == last_hash_) {
     unknown_outcome_.reset();  // whatever was cut off did not commit
-    return absl::OkStatus();
-  }
-  if (unknown_outcome_.has_value() && head->seq == unknown_outcome_->seq &&
-      head->hash == unknown_outcome_->hash) {
-    last_seq_ = head->seq;  // it did commit
+  } else if (unknown_outcome_.has_value() && head->seq == unknown_outcome_->seq &&
+             head->hash == unknown_outcome_->hash) {
+    last_seq_ = head->seq;  // it did commit, and its tiles with it
     last_hash_ = std::move(head->hash);
     unknown_outcome_.reset();
-    return absl::OkStatus();
+  } else {
+    return absl::AlreadyExistsError(
+        absl::StrCat(database_, ": replica ", replica_, "'s chain head is seq ", head->seq,
+                     ", this store's is seq ", last_seq_,
+                     ": another writer is using this replica name; nothing appended"));
   }
-  return absl::AlreadyExistsError(
-      absl::StrCat(database_, ": replica ", replica_, "'s chain head is seq ", head->seq,
-                   ", this store's is seq ", last_seq_,
-                   ": another writer is using this replica name; nothing appended"));
+  // The tree's right edge follows the head.
+  if (tree_.size() != last_seq_) {
+    absl::Status tree = tree_.Load(last_seq_);
+    if (!tree.ok()) {
+      needs_reconnect_ = true;  // load it again on the next Append
+      return tree;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord> batch,
@@ -642,10 +760,12 @@ absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord
   }
   for (int attempt = 1;; ++attempt) {
     ChainHead head{last_seq_, last_hash_};
-    absl::Status status = ExecAppend(batch, &head, appended);
+    AuditTree::Extension tree;
+    absl::Status status = ExecAppend(batch, &head, appended, &tree);
     if (status.ok()) {
       last_seq_ = head.seq;
       last_hash_ = std::move(head.hash);
+      tree_.Adopt(std::move(tree));
       return absl::OkStatus();
     }
     if (status.code() == absl::StatusCode::kAlreadyExists) {
@@ -677,7 +797,8 @@ absl::Status PostgresTransactionStore::Append(absl::Span<const TransactionRecord
 
 absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRecord> batch,
                                                   ChainHead* head,
-                                                  std::vector<AppendedRow>* appended) {
+                                                  std::vector<AppendedRow>* appended,
+                                                  AuditTree::Extension* tree) {
   if (appended != nullptr) appended->clear();
   const size_t n = batch.size();
   ArrayParam seqs(kInt8Oid, n), times(kInt8Oid, n), request_ids(kTextOid, n),
@@ -701,10 +822,13 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       index_times(kInt8Oid, subject_count), index_seqs(kInt8Oid, subject_count);
 
   const int64_t first_seq = head->seq + 1;
+  std::vector<transparency::Hash> leaves;
+  leaves.reserve(n);
   for (const TransactionRecord& record : batch) {
     const int64_t seq = head->seq + 1;
     NDXP_ASSIGN_OR_RETURN(ChainedRow row, ChainRecord(head->hash, replica_, seq, record));
     std::string& hash = row.hash;
+    leaves.push_back(row.leaf_hash);
     if (appended != nullptr) appended->push_back({seq, row.leaf_hash});
     seqs.AddInt64(seq);
     times.AddInt64(record.time_micros);
@@ -772,6 +896,17 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     }
   }
 
+  // The full tiles the batch completes, written in its statement.
+  NDXP_ASSIGN_OR_RETURN(*tree, tree_.Extend(leaves));
+  const size_t tile_count = tree->full_tiles.size();
+  ArrayParam tile_levels(kInt4Oid, tile_count), tile_indexes(kInt8Oid, tile_count),
+      tile_hashes(kByteaOid, tile_count);
+  for (const transparency::Tile& tile : tree->full_tiles) {
+    tile_levels.AddInt32(tile.level);
+    tile_indexes.AddInt64(tile.index);
+    tile_hashes.AddBytes(EncodeTileHashes(tile.hashes));
+  }
+
   const std::string* params[kAppendParams + kIndexSubjectsParams] = {
       &replica_,
       &seqs.bytes(),
@@ -816,6 +951,9 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &visible_afters.bytes(),
       &keys[0].doors.bytes(),
       &keys[1].doors.bytes(),
+      &tile_levels.bytes(),
+      &tile_indexes.bytes(),
+      &tile_hashes.bytes(),
       &index_subjects.bytes(),
       &index_key_ids.bytes(),
       &index_times.bytes(),
@@ -843,6 +981,102 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
   return ResultError(
       conn_.get(), result.get(), database_,
       absl::StrCat("append audit rows ", replica_, " seq ", first_seq, "..", head->seq));
+}
+
+absl::StatusOr<FullTiles> PostgresTransactionStore::ReadFullTiles(absl::string_view replica,
+                                                                  absl::Span<const TileKey> keys) {
+  ArrayParam levels(kInt4Oid, keys.size()), indexes(kInt8Oid, keys.size());
+  for (const TileKey& key : keys) {
+    levels.AddInt32(key.first);
+    indexes.AddInt64(key.second);
+  }
+  const std::string replica_text(replica);
+  const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes()};
+  constexpr Oid kTypes[] = {kTextOid, kInt4ArrayOid, kInt8ArrayOid};
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, kSelectTiles, params, kTypes, "read audit tiles"));
+  FullTiles tiles;
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    int64_t level = 0, index = 0;
+    if (!GetInt(result.get(), i, 0, &level) || !GetInt(result.get(), i, 1, &index)) {
+      return absl::DataLossError(absl::StrCat(database_, ": audit_tiles of replica ", replica,
+                                              ": a numeric column is not of its schema type"));
+    }
+    absl::StatusOr<std::vector<transparency::Hash>> hashes =
+        DecodeFullTile(GetBytes(result.get(), i, 2));
+    if (!hashes.ok()) {
+      return absl::DataLossError(absl::StrCat(database_, ": replica ", replica, ", tile ", level,
+                                              "/", index, ": ", hashes.status().message()));
+    }
+    tiles[{static_cast<int>(level), index}] = *std::move(hashes);
+  }
+  return tiles;
+}
+
+absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLeafHashes(
+    absl::string_view replica, int64_t first_seq, int64_t count) {
+  // An open store's schema has every column.
+  std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
+  for (const auto& [column, old_value] : kV4Columns) {
+    columns.emplace_back(absl::StrCat("$", column), column);
+  }
+  const std::string sql =
+      absl::StrCat(absl::StrReplaceAll(kSelectAuditColumns, columns), kSelectAuditRange);
+  std::string first, end;
+  PutUint64(&first, static_cast<uint64_t>(first_seq));
+  PutUint64(&end, static_cast<uint64_t>(first_seq + count));
+  const std::string replica_text(replica);
+  const std::string* params[] = {&replica_text, &first, &end};
+  constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kInt8Oid};
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params, kTypes, "read audit rows"));
+  std::vector<transparency::Hash> leaves;
+  leaves.reserve(static_cast<size_t>(PQntuples(result.get())));
+  AuditRowFields row;
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    if (!row.Read(result.get(), i)) {
+      return absl::DataLossError(absl::StrCat("audit log ", database_, ": replica ", replica,
+                                              ", seq ", row.fields().seq,
+                                              ": a numeric column is not of its schema type"));
+    }
+    // A gap ends the rows the tree can have.
+    if (row.fields().seq != first_seq + static_cast<int64_t>(leaves.size())) break;
+    leaves.push_back(RowLeafHash(row.fields()));
+  }
+  return leaves;
+}
+
+absl::StatusOr<int64_t> PostgresTransactionStore::ReadTiledSize(absl::string_view replica) {
+  const std::string replica_text(replica);
+  const std::string* params[] = {&replica_text};
+  constexpr Oid kTypes[] = {kTextOid};
+  NDXP_ASSIGN_OR_RETURN(Result result,
+                        QueryParams(conn_.get(), database_, "SELECT COALESCE(MAX(tile_index) + 1, 0)::int8 FROM audit_tiles "
+                              "WHERE replica = $1 AND level = 0",
+                              params, kTypes, "count audit tiles"));
+  int64_t tiles = 0;
+  if (PQntuples(result.get()) != 1 || !GetInt(result.get(), 0, 0, &tiles)) {
+    return absl::DataLossError(absl::StrCat(database_, ": audit_tiles of replica ", replica,
+                                            ": unreadable tile count"));
+  }
+  return tiles * transparency::kTileWidth;
+}
+
+absl::Status PostgresTransactionStore::WriteFullTiles(absl::string_view replica,
+                                                      absl::Span<const transparency::Tile> tiles) {
+  ArrayParam levels(kInt4Oid, tiles.size()), indexes(kInt8Oid, tiles.size()),
+      hashes(kByteaOid, tiles.size());
+  for (const transparency::Tile& tile : tiles) {
+    levels.AddInt32(tile.level);
+    indexes.AddInt64(tile.index);
+    hashes.AddBytes(EncodeTileHashes(tile.hashes));
+  }
+  const std::string replica_text(replica);
+  const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes(),
+                                 &hashes.bytes()};
+  constexpr Oid kTypes[] = {kTextOid, kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid};
+  // One statement: one transaction.
+  return QueryParams(conn_.get(), database_, kInsertTiles, params, kTypes, "write audit tiles",
+                     PGRES_COMMAND_OK)
+      .status();
 }
 
 absl::Status PostgresTransactionStore::WriteCheckpoint(const SignedCheckpoint& checkpoint) {
@@ -975,7 +1209,8 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
   }
 
   // A row at a time: the log may be far larger than memory.
-  const std::string select_audit = absl::StrReplaceAll(kSelectAudit, columns);
+  const std::string select_audit =
+      absl::StrCat(absl::StrReplaceAll(kSelectAuditColumns, columns), kSelectAuditOrder);
   if (PQsendQueryParams(c, select_audit.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
                         /*resultFormat=*/1) != 1 ||
       PQsetSingleRowMode(c) != 1) {
@@ -992,41 +1227,13 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
 
     int64_t id = 0;
     GetInt(r, 0, 0, &id);
-    const std::string replica = GetBytes(r, 0, 1);
-    const std::string request_id = GetBytes(r, 0, 4), consumer = GetBytes(r, 0, 5),
-                      provider = GetBytes(r, 0, 6), service = GetBytes(r, 0, 7),
-                      method = GetBytes(r, 0, 8), purpose = GetBytes(r, 0, 13),
-                      refusal = GetBytes(r, 0, 16), via = GetBytes(r, 0, 17),
-                      row_kind = GetBytes(r, 0, 19), door = GetBytes(r, 0, 20),
-                      refusal_kind = GetBytes(r, 0, 21), subject_key_id = GetBytes(r, 0, 23),
-                      subjects = GetBytes(r, 0, 24);
-    AuditFields f;
-    f.replica = replica;
-    f.request_id = request_id;
-    f.consumer = consumer;
-    f.provider = provider;
-    f.service = service;
-    f.method = method;
-    f.purpose = purpose;
-    f.refusal = refusal;
-    f.via = via;
-    f.row_kind = row_kind;
-    f.door = door;
-    f.refusal_kind = refusal_kind;
-    f.subject_key_id = subject_key_id;
-    f.subjects = subjects;
-    int64_t encoding = 0;
-    const bool ints_ok = GetInt(r, 0, 2, &f.seq) && GetInt(r, 0, 3, &f.time_micros) &&
-                         GetInt(r, 0, 9, &f.status_code) && GetInt(r, 0, 10, &f.latency_micros) &&
-                         GetInt(r, 0, 11, &f.request_bytes) &&
-                         GetInt(r, 0, 12, &f.response_bytes) && GetInt(r, 0, 18, &encoding) &&
-                         GetInt(r, 0, 22, &f.repeat) && GetInt(r, 0, 25, &f.visible_after_micros);
-    f.encoding = static_cast<AuditEncoding>(encoding);
-    if (!ints_ok) {
-      return verification.chain().Broken(id, replica, f.seq,
+    AuditRowFields row;
+    if (!row.Read(r, 0)) {
+      return verification.chain().Broken(id, row.fields().replica, row.fields().seq,
                                          "a numeric column is not of its schema type");
     }
-    NDXP_RETURN_IF_ERROR(verification.AddRow(id, f, GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
+    NDXP_RETURN_IF_ERROR(
+        verification.AddRow(id, row.fields(), GetBytes(r, 0, 14), GetBytes(r, 0, 15)));
   }
 
   const std::string select_counters =

@@ -36,6 +36,10 @@
 //   audit_subjects(subject, key_id TEXT, time_micros BIGINT, replica TEXT,
 //            seq BIGINT, PRIMARY KEY in that order): the subject index
 //            (subject_access.h), for ListSubjectAccesses
+//   audit_tiles(replica TEXT, level INTEGER, tile_index BIGINT, hashes
+//            BYTEA, PRIMARY KEY in that order): each replica's Merkle tree's
+//            full tiles (audit_tree.h), written in the statement of the
+//            batch that completes them; built at open for rows from before
 // A schema an earlier version made is upgraded on open, in one transaction
 // under the schema lock: audit rows gain refusal and via as '' (keeping
 // their hashes), counters keep their counts under via '' and door 'grpc',
@@ -62,6 +66,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "gateway/call/transaction_record.h"
+#include "gateway/recording/audit_tree.h"
 #include "gateway/recording/audit_verification.h"
 #include "gateway/recording/transaction_store.h"
 
@@ -87,7 +92,7 @@ namespace ndxp::gateway {
 // after all, the chain goes on from it (its records were reported failed but
 // are kept, once); if the head moved otherwise, another writer has this
 // replica and Append fails with ALREADY_EXISTS.
-class PostgresTransactionStore final : public TransactionStore {
+class PostgresTransactionStore final : public TransactionStore, private AuditTreeSource {
  public:
   struct Options {
     // IANA zone in which counters' days begin and end.
@@ -131,6 +136,21 @@ class PostgresTransactionStore final : public TransactionStore {
   absl::Status Append(absl::Span<const TransactionRecord> batch,
                       std::vector<AppendedRow>* appended) override;
   ChainHead Head() const override { return {last_seq_, last_hash_}; }
+  absl::StatusOr<AuditTreeHead> TreeHead() const override { return tree_.Head(); }
+  absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view replica,
+                                                   int64_t tree_size) override {
+    return tree_.Root(replica, tree_size);
+  }
+  absl::StatusOr<std::vector<std::vector<transparency::Hash>>> InclusionProofs(
+      absl::string_view replica, absl::Span<const int64_t> leaf_indexes,
+      int64_t tree_size) override {
+    return tree_.InclusionProofs(replica, leaf_indexes, tree_size);
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(absl::string_view replica,
+                                                                   int64_t old_size,
+                                                                   int64_t new_size) override {
+    return tree_.ConsistencyProof(replica, old_size, new_size);
+  }
   // Upserts the replica's row of audit_checkpoints.
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
   // Reads every replica's rows, over this store's connection.
@@ -157,10 +177,21 @@ class PostgresTransactionStore final : public TransactionStore {
   // against this store's (adopting unknown_outcome_ if it did commit).
   absl::Status Resync();
   // Sends `batch` chained onto `*head`, which it moves to the batch's last
-  // row (whether or not the batch then commits), and sets `*appended` (if
-  // not null) to its rows.
+  // row (whether or not the batch then commits), with the full tiles it
+  // completes, and sets `*appended` (if not null) to its rows and `*tree` to
+  // the tree after it (to adopt once committed).
   absl::Status ExecAppend(absl::Span<const TransactionRecord> batch, ChainHead* head,
-                          std::vector<AppendedRow>* appended);
+                          std::vector<AppendedRow>* appended, AuditTree::Extension* tree);
+
+  // AuditTreeSource, over audit_tiles and audit_log.
+  absl::StatusOr<FullTiles> ReadFullTiles(absl::string_view replica,
+                                          absl::Span<const TileKey> keys) override;
+  absl::StatusOr<std::vector<transparency::Hash>> ReadLeafHashes(absl::string_view replica,
+                                                                 int64_t first_seq,
+                                                                 int64_t count) override;
+  absl::StatusOr<int64_t> ReadTiledSize(absl::string_view replica) override;
+  absl::Status WriteFullTiles(absl::string_view replica,
+                              absl::Span<const transparency::Tile> tiles) override;
 
   // Constant after construction (conn_ is re-established in place).
   const Connection conn_;
@@ -178,6 +209,9 @@ class PostgresTransactionStore final : public TransactionStore {
   // read-only standby): the next Append reconnects.
   bool needs_reconnect_ = false;
   int64_t reconnects_ = 0;
+  // This replica's tree: its right edge advanced only once a batch has
+  // committed (reloaded after a reconnect); reads of any replica's.
+  AuditTree tree_;
 };
 
 }  // namespace ndxp::gateway
