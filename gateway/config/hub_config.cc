@@ -22,6 +22,8 @@
 #include "common/identity/spiffe_id.h"
 #include "gateway/identity/subject_token.h"
 #include "gateway/subjects/subject_keys.h"
+#include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/log_key.h"
 #include "gateway/peering/peers.h"
 
 namespace ndxp::gateway {
@@ -414,6 +416,30 @@ absl::Status CheckDataSubjects(const TextProtoFile& file,
   return absl::OkStatus();
 }
 
+// The log key loads as the hub will sign with it, and the origins it will
+// sign under are valid.
+absl::Status CheckTransparency(const TextProtoFile& file,
+                               const ndxp::config::v1::HubConfig& config) {
+  const std::string& log_key = config.transparency().log_key();
+  if (log_key.empty()) {
+    return file.ErrorAt({"transparency", "log_key"},
+                        "is required: the key the hub signs its audit log's checkpoints with "
+                        "(ndxpctl log-key generate)");
+  }
+  if (auto key = transparency::LoadLogKey(log_key); !key.ok()) {
+    return file.ErrorAt({"transparency", "log_key"}, key.status().message());
+  }
+  const std::string& replica = config.recording().replica();
+  if (auto origin = transparency::CheckpointOrigin(config.trust_domain(),
+                                                   replica.empty() ? kDefaultReplica : replica);
+      !origin.ok()) {
+    return file.ErrorAt({"trust_domain"},
+                        absl::StrCat(origin.status().message(),
+                                     ": the trust domain names every replica's audit log"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
@@ -511,6 +537,10 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
     ResolveRelative(base, config.mutable_data_subjects()->mutable_provider_public_key());
     ResolveRelative(base, config.mutable_data_subjects()->mutable_subject_keys());
     if (absl::Status s = CheckDataSubjects(file, config.data_subjects()); !s.ok()) return s;
+  }
+  if (config.has_transparency()) {
+    ResolveRelative(base, config.mutable_transparency()->mutable_log_key());
+    if (absl::Status s = CheckTransparency(file, config); !s.ok()) return s;
   }
   if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {
     return file.ErrorAt({"health_checks", "interval_ms"},

@@ -56,6 +56,9 @@ ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
 
 inline constexpr char kDefaultTimeZone[] = "Asia/Ho_Chi_Minh";
 
+// The replica's name when recording.replica is unset.
+inline constexpr char kDefaultReplica[] = "hub-1";
+
 // The header a citizen's subject token comes in (data_subjects.token_header).
 inline constexpr char kDefaultSubjectTokenHeader[] = "x-ndxp-subject-token";
 

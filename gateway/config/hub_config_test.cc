@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/tls/openssl_ptr.h"
+#include "gateway/transparency/log_key.h"
 #include "tests/testing/test_pki.h"
 
 namespace ndxp::gateway {
@@ -300,6 +301,56 @@ TEST_F(HubConfigTest, DataSubjectsNeedTheIdentityProvidersP256Key) {
   }
   auto rsa = Load(absl::StrReplaceAll(with_block, {{"idp.pem", "rsa.pem"}}));
   EXPECT_THAT(std::string(rsa.status().message()), HasSubstr("is a key of type RSA"));
+}
+
+TEST_F(HubConfigTest, TransparencyNeedsAPrivateEd25519LogKeyAndAValidOrigin) {
+  ASSERT_TRUE(
+      transparency::GenerateLogKey(dir_.path() + "/log.key", "ndxp.gov.vn/audit", false).ok());
+  ASSERT_TRUE(
+      transparency::GenerateLogKey(dir_.path() + "/open-log.key", "ndxp.gov.vn/audit", false).ok());
+  std::filesystem::permissions(dir_.path() + "/open-log.key", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  // A witness's cosignature key (type 0x04) in the log key's place.
+  std::ofstream(dir_.path() + "/witness.key")
+      << transparency::Ed25519NoteKey::Generate("w", transparency::kCosignatureV1Type)
+             ->EncodePrivate()
+      << "\n";
+  std::ofstream(dir_.path() + "/not-a-log.key") << "pem\n";
+  for (const char* name : {"witness.key", "not-a-log.key"}) {
+    std::filesystem::permissions(dir_.path() + "/" + name, std::filesystem::perms::owner_read);
+  }
+  const std::string with_block = absl::StrCat(kValid, "transparency { log_key: \"log.key\" }\n");
+  auto settings = Load(with_block);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->config.transparency().log_key(), dir_.path() + "/log.key");
+
+  const BadCase cases[] = {
+      {"no log key", "log_key: \"log.key\" ", "", "hub.textproto:20:",
+       "transparency.log_key is required"},
+      {"a missing log key", "\"log.key\"", "\"absent.key\"", "hub.textproto:20:",
+       "transparency.log_key log key " /* path */},
+      {"a log key others may read", "\"log.key\"", "\"open-log.key\"", "hub.textproto:20:",
+       "chmod 600"},
+      {"a witness key", "\"log.key\"", "\"witness.key\"", "hub.textproto:20:",
+       "is of signature type 4"},
+      {"not a key", "\"log.key\"", "\"not-a-log.key\"", "hub.textproto:20:",
+       "does not start with PRIVATE+KEY+"},
+      {"a trust domain no origin may hold", "trust_domain: \"ndxp.gov.vn\"",
+       "trust_domain: \"ndxp+gov.vn\"", "hub.textproto:2:",
+       "trust_domain checkpoint origin \"ndxp+gov.vn/audit/hub-1\" is not valid"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string text = absl::StrReplaceAll(with_block, {{c.from, c.to}});
+    ASSERT_NE(text, with_block) << "the case must change the config";
+    auto bad = Load(text);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.where));
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.reason));
+  }
+  // Without the block, the trust domain needs no origin.
+  EXPECT_TRUE(Load(absl::StrReplaceAll(kValid, {{"\"ndxp.gov.vn\"", "\"ndxp+gov.vn\""}})).ok());
 }
 
 TEST(IsLoopbackListenTest, OnlyThisMachinesAddresses) {

@@ -1,7 +1,5 @@
 #include "gateway/subjects/subject_keys.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -11,16 +9,13 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/files/private_file.h"
 #include "common/status/status_util.h"
 
 namespace ndxp::gateway::subjects {
@@ -47,66 +42,6 @@ bool IsValidKeyId(absl::string_view id) {
 bool IsKeyLine(absl::string_view line) {
   line = absl::StripAsciiWhitespace(line);
   return !line.empty() && line.front() != '#';
-}
-
-absl::Status ErrnoError(int error, const std::string& what) {
-  const std::string text = absl::StrCat(what, ": ", std::strerror(error));
-  if (error == ENOENT) return absl::NotFoundError(text);
-  if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(text);
-  return absl::UnavailableError(text);
-}
-
-// The file's bytes, refused when group or others have any access to it.
-absl::Status ReadPrivateFile(const std::string& path, std::string* text) {
-  const std::string source = absl::StrCat("subject keys ", path);
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, source);
-  struct stat info;
-  absl::Status status;
-  if (fstat(fd, &info) != 0) {
-    status = ErrnoError(errno, source);
-  } else if (!S_ISREG(info.st_mode)) {
-    status = absl::InvalidArgumentError(absl::StrCat(source, ": not a regular file"));
-  } else if ((info.st_mode & 077) != 0) {
-    status = absl::FailedPreconditionError(absl::StrFormat(
-        "%s: mode %04o lets group or others at the keys; chmod 600 %s", source,
-        info.st_mode & 07777, path));
-  }
-  char buffer[4096];
-  while (status.ok()) {
-    const ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) status = ErrnoError(errno, source);
-    if (n <= 0) break;
-    text->append(buffer, static_cast<size_t>(n));
-  }
-  OPENSSL_cleanse(buffer, sizeof(buffer));
-  close(fd);
-  return status;
-}
-
-// Writes `text` to `path` (mode 0600) through a temporary file beside it, so
-// that a crash leaves the old file or the new one.
-absl::Status WritePrivateFile(const std::string& path, absl::string_view text) {
-  std::string temporary = path + ".tmp-XXXXXX";
-  const int fd = mkstemp(temporary.data());  // mode 0600
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("subject keys ", path, ": create"));
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    written += static_cast<size_t>(n);
-  }
-  const int error = errno;
-  const bool ok = written == text.size() && fsync(fd) == 0;
-  close(fd);
-  if (!ok || rename(temporary.c_str(), path.c_str()) != 0) {
-    const int rename_error = ok ? errno : error;
-    unlink(temporary.c_str());
-    return ErrnoError(rename_error, absl::StrCat("subject keys ", path, ": write"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -179,7 +114,7 @@ absl::StatusOr<SubjectKeys> SubjectKeys::Parse(absl::string_view text, absl::str
 
 absl::StatusOr<SubjectKeys> SubjectKeys::Load(const std::string& path) {
   WipedString text;
-  NDXP_RETURN_IF_ERROR(ReadPrivateFile(path, &text.bytes));
+  NDXP_RETURN_IF_ERROR(files::ReadPrivateFile(path, "subject keys", &text.bytes));
   return Parse(text.bytes, path);
 }
 
@@ -227,7 +162,7 @@ absl::Status GenerateSubjectKey(const std::string& path, absl::string_view key_i
   }
   WipedString old_text;
   if (rotate) {
-    NDXP_RETURN_IF_ERROR(ReadPrivateFile(path, &old_text.bytes));
+    NDXP_RETURN_IF_ERROR(files::ReadPrivateFile(path, "subject keys", &old_text.bytes));
     NDXP_ASSIGN_OR_RETURN(SubjectKeys old_keys, SubjectKeys::Parse(old_text.bytes, path));
     if (old_keys.Has(key_id)) {
       return absl::AlreadyExistsError(
@@ -255,7 +190,8 @@ absl::Status GenerateSubjectKey(const std::string& path, absl::string_view key_i
   WipedString text{rotate ? absl::StrCat(old_file.substr(0, first_key), line.bytes,
                                          old_file.substr(first_key))
                           : absl::StrCat(kFileHeader, line.bytes)};
-  return WritePrivateFile(path, text.bytes);
+  // Replaces: with `rotate` the file exists, and it was checked not to otherwise.
+  return files::WritePrivateFile(path, "subject keys", text.bytes, /*replace=*/true);
 }
 
 }  // namespace ndxp::gateway::subjects

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status/status_util.h"
 #include "gateway/transparency/signed_note.h"
 
 namespace ndxp::transparency {
@@ -70,6 +71,53 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(absl::string_view text) {
                                      "\" is not the base64 of 32 bytes"));
   }
   std::copy(root.begin(), root.end(), checkpoint.root.begin());
+  return checkpoint;
+}
+
+absl::StatusOr<std::string> CheckpointOrigin(absl::string_view trust_domain,
+                                             absl::string_view replica) {
+  if (trust_domain.empty() || replica.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint origin: the trust domain (\"", absl::CEscape(trust_domain),
+                     "\") and the replica (\"", absl::CEscape(replica), "\") must both be set"));
+  }
+  std::string origin = absl::StrCat(trust_domain, "/audit/", replica);
+  const bool control = absl::c_any_of(
+      origin, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (control || !IsValidKeyName(origin)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint origin \"", absl::CEscape(origin),
+                     "\" is not valid: it must be UTF-8 without spaces, '+' or control "
+                     "characters (C2SP tlog-checkpoint, signed-note key names)"));
+  }
+  return origin;
+}
+
+absl::StatusOr<std::string> SignTreeCheckpoint(absl::string_view origin, int64_t tree_size,
+                                               const Hash& root, const Ed25519NoteKey& log_key) {
+  NDXP_ASSIGN_OR_RETURN(std::string text, FormatCheckpoint({std::string(origin), tree_size, root}));
+  NDXP_ASSIGN_OR_RETURN(Ed25519NoteSigner signer, Ed25519NoteSigner::Create(log_key));
+  return SignNote(text, {&signer});
+}
+
+absl::StatusOr<Checkpoint> OpenTreeCheckpoint(absl::string_view note,
+                                              absl::string_view expected_origin,
+                                              absl::Span<const std::string> log_vkeys) {
+  std::vector<Ed25519NoteVerifier> verifiers;
+  verifiers.reserve(log_vkeys.size());
+  for (const std::string& vkey : log_vkeys) {
+    NDXP_ASSIGN_OR_RETURN(Ed25519NoteVerifier verifier, Ed25519NoteVerifier::FromVkey(vkey));
+    verifiers.push_back(std::move(verifier));
+  }
+  std::vector<const NoteVerifier*> known;
+  for (const Ed25519NoteVerifier& verifier : verifiers) known.push_back(&verifier);
+  NDXP_ASSIGN_OR_RETURN(OpenedNote opened, OpenNote(note, known));
+  NDXP_ASSIGN_OR_RETURN(Checkpoint checkpoint, ParseCheckpoint(opened.text));
+  if (checkpoint.origin != expected_origin) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint of origin \"", absl::CEscape(checkpoint.origin),
+                     "\", not the expected \"", absl::CEscape(expected_origin), "\""));
+  }
   return checkpoint;
 }
 

@@ -68,6 +68,39 @@ class FederationTest(unittest.TestCase):
             self.assertTrue(os.path.exists(identity["cert"]))
             self.assertTrue(os.path.exists(identity["key"]))
 
+    def test_each_hub_publishes_the_vkey_of_its_own_log_key(self):
+        # endpoints.json lists each hub's verifier key, checked here against
+        # C2SP signed-note's vkey form (not by ndxp's code): a type 0x01
+        # Ed25519 key under the trust domain's "/audit", its key ID
+        # SHA-256(name || "\n" || 0x01 || key)[:4]; it is the key file the
+        # hub's configuration names (ndxpctl log-key vkey reads it), and the
+        # two hubs, two logs, have keys of their own.
+        import base64, hashlib, re
+        vkeys = {}
+        for where, hub in (("nation", self.endpoints), ("province", self.endpoints["province"])):
+            with self.subTest(hub=where):
+                self.assertEqual(len(hub["audit_log_vkeys"]), 1, hub["audit_log_vkeys"])
+                vkey = hub["audit_log_vkeys"][0]
+                name, key_id, key = vkey.split("+")
+                self.assertEqual(name, "ndxp.gov.vn/audit")
+                key = base64.b64decode(key, validate=True)
+                self.assertEqual((len(key), key[0]), (33, 0x01))
+                self.assertEqual(key_id, hashlib.sha256(name.encode() + b"\n" + key)
+                                 .hexdigest()[:8])
+                with open(hub["hub_config"]) as f:
+                    log_key = re.search(r'transparency \{ log_key: "([^"]+)" \}',
+                                        f.read()).group(1)
+                self.assertEqual(os.stat(log_key).st_mode & 0o777, 0o600)
+                shown = subprocess.run(
+                    [os.path.join(BUILD, "bin", "ndxpctl"), "log-key", "vkey", "--key", log_key],
+                    capture_output=True, text=True, timeout=30)
+                self.assertEqual(shown.stdout, vkey + "\n", shown.stderr)
+                vkeys[where] = vkey
+        self.assertNotEqual(vkeys["nation"], vkeys["province"])
+        self.assertEqual(self.endpoints["audit_log_origins"], ["ndxp.gov.vn/audit/hub-1"])
+        self.assertEqual(self.endpoints["province"]["audit_log_origins"],
+                         ["ndxp.gov.vn/audit/province-hub"])
+
     def test_verify_citizen_matches_every_field(self):
         answer, call = self.demo.VerifyCitizen.with_call(
             self.verify_request(), metadata=PURPOSE, timeout=10)

@@ -11,13 +11,15 @@
 //       leaf <index> <data> <leaf hash>
 //       inclusion <index> <tree size> <hash,hash,...|->
 //       consistency <old size> <new size> <hash,...|->
-//     DIR/log.key (sumdb's private key form, for Go's note.NewSigner) and the
-//     signed checkpoint notes. --flip changes one bit of the first such item
-//     (a proof hash, a leaf's data, a signed checkpoint's tree size, the
+//     DIR/log.key (written by GenerateLogKey, sumdb's private key form, for
+//     Go's note.NewSigner) and the checkpoint notes SignTreeCheckpoint signs. --flip changes one
+//     bit of the first such item (a proof hash, a leaf's data, a signed checkpoint's tree size, the
 //     time in a cosignature): the Go verifier must then fail.
 //   transparency_sumdb_fixture open-go-notes DIR
 //     Opens DIR/go-signed.note (Go signed with DIR/log.key) with the log's
-//     vkey, DIR/go-own.note with Go's DIR/go.vkey, and reads Go's private key
+//     vkey, DIR/go-checkpoint.note (the largest checkpoint, Go signed with
+//     DIR/log.key) with OpenTreeCheckpoint, which must be SignTreeCheckpoint's
+//     bytes, DIR/go-own.note with Go's DIR/go.vkey, and reads Go's private key
 //     DIR/go.key, whose verifier key must be DIR/go.vkey.
 #include <cstdint>
 #include <fstream>
@@ -37,12 +39,15 @@
 #include "common/status/status_util.h"
 #include "gateway/transparency/checkpoint.h"
 #include "gateway/transparency/cosignature.h"
+#include "gateway/transparency/log_key.h"
 #include "gateway/transparency/merkle.h"
 #include "gateway/transparency/signed_note.h"
 
 namespace ndxp::transparency {
 namespace {
 
+// CheckpointOrigin(kTrustDomain, "hub-1"), signed under DefaultLogKeyName.
+constexpr absl::string_view kTrustDomain = "ndxp.test";
 constexpr absl::string_view kOrigin = "ndxp.test/audit/hub-1";
 constexpr absl::string_view kWitnessName = "province.ndxp.test/witness";
 constexpr int64_t kCosignatureTime = 1796601600;
@@ -109,7 +114,12 @@ class TimeFlippingSigner : public NoteSigner {
 
 absl::Status Write(const std::string& dir, const std::string& flip) {
   Flipper flipper(flip);
-  NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey log_key, Ed25519NoteKey::Generate(kOrigin));
+  NDXP_ASSIGN_OR_RETURN(std::string origin, CheckpointOrigin(kTrustDomain, "hub-1"));
+  if (origin != kOrigin) return absl::InternalError(absl::StrCat("origin ", origin));
+  // The log key as ndxpctl log-key generate writes it: Go's note.NewSigner reads the file.
+  NDXP_ASSIGN_OR_RETURN(
+      Ed25519NoteKey log_key,
+      GenerateLogKey(dir + "/log.key", DefaultLogKeyName(kTrustDomain), /*replace=*/false));
   NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey witness_key,
                         Ed25519NoteKey::Generate(kWitnessName, kCosignatureV1Type));
   NDXP_ASSIGN_OR_RETURN(Ed25519NoteSigner log, Ed25519NoteSigner::Create(log_key));
@@ -117,7 +127,6 @@ absl::Status Write(const std::string& dir, const std::string& flip) {
                         CosignatureSigner::Create(witness_key, [] { return kCosignatureTime; }));
   std::string fixture = absl::StrCat("origin ", kOrigin, "\nvkey ", log.key().Encode(),
                                      "\nwitness ", witness.key().Encode(), "\n");
-  NDXP_RETURN_IF_ERROR(WriteFile(dir + "/log.key", log_key.EncodePrivate() + "\n"));
 
   // The leaves, appended in batches of 7 as a store commits them.
   std::vector<std::string> data;
@@ -141,8 +150,7 @@ absl::Status Write(const std::string& dir, const std::string& flip) {
   const std::vector<int64_t> sizes = {1, 2, 3, 7, 8, 255, 256, 257, 511, 512, 513, 999, 1000};
   for (int64_t size : sizes) {
     NDXP_ASSIGN_OR_RETURN(Hash root, TreeRoot(size, tree));
-    NDXP_ASSIGN_OR_RETURN(std::string text, FormatCheckpoint({std::string(kOrigin), size, root}));
-    NDXP_ASSIGN_OR_RETURN(std::string note, SignNote(text, {&log}));
+    NDXP_ASSIGN_OR_RETURN(std::string note, SignTreeCheckpoint(kOrigin, size, root, log_key));
     if (size == kLeaves) {
       // The newest checkpoint as published: with the witness's cosignature.
       TimeFlippingSigner later_witness(witness);
@@ -156,7 +164,7 @@ absl::Status Write(const std::string& dir, const std::string& flip) {
     }
     if (flipper.Take("checkpoint")) {
       // The size line's last digit, after signing: a rewritten checkpoint.
-      note[text.find('\n', kOrigin.size() + 1) - 1] ^= 1;
+      note[note.find('\n', kOrigin.size() + 1) - 1] ^= 1;
     }
     const std::string file = absl::StrCat("checkpoint-", size, ".note");
     NDXP_RETURN_IF_ERROR(WriteFile(dir + "/" + file, note));
@@ -198,13 +206,29 @@ absl::StatusOr<std::string> ReadLine(const std::string& path) {
 
 absl::Status OpenGoNotes(const std::string& dir) {
   // Go signed with the log's key string.
-  NDXP_ASSIGN_OR_RETURN(std::string log_key_string, ReadLine(dir + "/log.key"));
-  NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey log_key, Ed25519NoteKey::Parse(log_key_string));
+  NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey log_key, LoadLogKey(dir + "/log.key"));
   NDXP_ASSIGN_OR_RETURN(Ed25519NoteVerifier log,
                         Ed25519NoteVerifier::FromVkey(log_key.verifier_key().Encode()));
   NDXP_ASSIGN_OR_RETURN(std::string signed_by_go, ReadFile(dir + "/go-signed.note"));
   NDXP_ASSIGN_OR_RETURN(OpenedNote opened, OpenNote(signed_by_go, {&log}));
   std::cout << "opened go-signed.note, signed by Go with log.key: " << opened.text;
+
+  // A checkpoint Go signed with the log key: a verifier's OpenTreeCheckpoint
+  // opens it, and SignTreeCheckpoint gives Go's bytes (Ed25519 is
+  // deterministic).
+  NDXP_ASSIGN_OR_RETURN(std::string go_checkpoint, ReadFile(dir + "/go-checkpoint.note"));
+  NDXP_ASSIGN_OR_RETURN(
+      Checkpoint checkpoint,
+      OpenTreeCheckpoint(go_checkpoint, kOrigin, {log_key.verifier_key().Encode()}));
+  NDXP_ASSIGN_OR_RETURN(
+      std::string own_checkpoint,
+      SignTreeCheckpoint(kOrigin, checkpoint.tree_size, checkpoint.root, log_key));
+  if (own_checkpoint != go_checkpoint) {
+    return absl::DataLossError(absl::StrCat("SignTreeCheckpoint gives\n", own_checkpoint,
+                                            "Go's note.Sign gave\n", go_checkpoint));
+  }
+  std::cout << "opened go-checkpoint.note of tree size " << checkpoint.tree_size
+            << ", byte for byte SignTreeCheckpoint's\n";
 
   // Go's own key, generated by note.GenerateKey: its strings read here.
   NDXP_ASSIGN_OR_RETURN(std::string go_vkey, ReadLine(dir + "/go.vkey"));

@@ -33,7 +33,7 @@ for flip in inclusion consistency leaf checkpoint cosignature; do
     inclusion) reason="inclusion proof of leaf" ;;
     consistency) reason="consistency proof of tree size" ;;
     leaf) reason="tlog.RecordHash of its data" ;;
-    checkpoint) reason="note.Open: invalid signature for key ndxp.test/audit/hub-1" ;;
+    checkpoint) reason="note.Open: invalid signature for key ndxp.test/audit" ;;
     cosignature) reason="note.Open: invalid signature for key province.ndxp.test/witness" ;;
   esac
   dir="$work/flipped-$flip"

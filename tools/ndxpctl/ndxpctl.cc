@@ -31,6 +31,7 @@
 #include "gateway/statistics/history_import.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/subjects/subject_keys.h"
+#include "gateway/transparency/log_key.h"
 #include "ndxp/hub/v1/data_subject_access.grpc.pb.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
 #include "tools/ndxpctl/output_format.h"
@@ -88,6 +89,8 @@ struct Flags {
   // subject-key generate: the key's id, and whether it is added to --out.
   std::string key_id;
   bool rotate = false;
+  // log-key generate: the key's name (--out, --force); log-key vkey: --key.
+  std::string key_name;
   // subject accesses: why the operator looks, and the page size asked for.
   std::string reason;
   int page_size = 0;
@@ -691,6 +694,37 @@ int SubjectKeyGenerate(const Flags& flags, std::ostream& out, std::ostream& err)
   return 0;
 }
 
+int LogKeyGenerate(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<ndxp::transparency::Ed25519NoteKey> key =
+      ndxp::transparency::GenerateLogKey(flags.out, flags.key_name, flags.force);
+  if (!key.ok()) {
+    err << "ndxpctl: log-key generate failed: " << key.status().message()
+        << (absl::IsAlreadyExists(key.status())
+                ? " (a log key is long-lived: replacing it needs a rotation, docs/design.md "
+                  "\"Transparency\"; --force replaces it)"
+                : "")
+        << "\n";
+    return kExitFailure;
+  }
+  // The vkey alone on stdout, for scripts to publish; the rest for people.
+  out << key->verifier_key().Encode() << "\n";
+  err << "ndxpctl: wrote log key " << flags.key_name << " to " << flags.out
+      << " (mode 0600): keep it beside the hub's TLS key and back it up offline, never with "
+         "the database; publish the verifier key printed above\n";
+  return 0;
+}
+
+int LogKeyVkey(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<ndxp::transparency::Ed25519NoteKey> key =
+      ndxp::transparency::LoadLogKey(flags.key);
+  if (!key.ok()) {
+    err << "ndxpctl: log-key vkey failed: " << key.status().message() << "\n";
+    return kExitFailure;
+  }
+  out << key->verifier_key().Encode() << "\n";
+  return 0;
+}
+
 // The OpenAPI document the hub serves for the configuration at
 // flags.config, built by the hub's own code (BuildHubContext), so the bytes
 // are /openapi.json's for that configuration.
@@ -751,7 +785,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
-      restore_flags, agencies_flags, openapi_flags, subject_key_flags, subject_flags;
+      restore_flags, agencies_flags, openapi_flags, subject_key_flags, subject_flags, log_key_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
@@ -1000,6 +1034,39 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       "         ndxpctl subject-key generate --out /etc/ndxp/subject-keys --id 2027a --rotate\n\n",
       kExitStatus));
 
+  CLI::App* log_key =
+      app.add_subcommand("log-key", "The hub's log key, which signs its audit log's checkpoints");
+  log_key->require_subcommand(1);
+  log_key->footer(kExitStatus);
+  CLI::App* generate_log_key =
+      log_key->add_subcommand("generate", "Make a new Ed25519 log key and print its verifier key");
+  generate_log_key->add_option("--out", log_key_flags.out, "the key file (written mode 0600)")
+      ->type_name("FILE")
+      ->required();
+  generate_log_key
+      ->add_option("--name", log_key_flags.key_name,
+                   "the key's name: the trust domain followed by /audit (e.g. ndxp.gov.vn/audit), "
+                   "the name the hub's checkpoints are signed under")
+      ->type_name("NAME")
+      ->required();
+  generate_log_key->add_flag("--force", log_key_flags.force,
+                             "replace an existing key file (only as part of a rotation)");
+  generate_log_key->footer(absl::StrCat(
+      "The file holds one line, PRIVATE+KEY+<name>+<key ID>+<base64> (Go's sumdb/note\n"
+      "form); the hub refuses it when group or others may read it. The verifier key\n"
+      "(<name>+<key ID>+<base64>) is printed on standard output: publish it where\n"
+      "verifiers and witnesses find it. Keep the key beside the hub's TLS key and back it\n"
+      "up offline, never with the database; every replica of the hub uses the same key.\n\n"
+      "Example: ndxpctl log-key generate --out /etc/ndxp/log.key --name ndxp.gov.vn/audit\n\n",
+      kExitStatus));
+  CLI::App* log_key_vkey =
+      log_key->add_subcommand("vkey", "Print the verifier key of an existing log key");
+  log_key_vkey->add_option("--key", log_key_flags.key, "the key file")
+      ->type_name("FILE")
+      ->required();
+  log_key_vkey->footer(
+      absl::StrCat("Example: ndxpctl log-key vkey --key /etc/ndxp/log.key\n\n", kExitStatus));
+
   CLI::App* subject = app.add_subcommand("subject", "A data subject's accesses (operators)");
   subject->require_subcommand(1);
   subject->footer(kExitStatus);
@@ -1062,6 +1129,8 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   if (openapi->parsed()) return OpenApi(openapi_flags, out, err);
   if (generate_key->parsed()) return SubjectKeyGenerate(subject_key_flags, out, err);
   if (subject_accesses->parsed()) return SubjectAccesses(subject_flags, in, out, err);
+  if (generate_log_key->parsed()) return LogKeyGenerate(log_key_flags, out, err);
+  if (log_key_vkey->parsed()) return LogKeyVkey(log_key_flags, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);
 }
 

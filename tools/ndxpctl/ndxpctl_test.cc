@@ -3,6 +3,8 @@
 // answers (a fake Statistics service over real mutual TLS).
 #include "tools/ndxpctl/ndxpctl.h"
 
+#include <sys/stat.h>
+
 #include <stdlib.h>
 
 #include <fstream>
@@ -20,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/tls/credentials.h"
 #include "gateway/subjects/subject_keys.h"
+#include "gateway/transparency/log_key.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
@@ -78,8 +81,8 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
         "NDXP_HUB", "Exit status"}},
       {{"stats", "--help"},
        "Usage: ndxpctl stats",
-       {"--period", "--anchor", "--group-by", "--door", "grpc, connect, rest", "--format",
-        "--hub", "NDXP_HUB", "NDXP_KEY", "import"}},
+       {"--period", "--anchor", "--group-by", "--door", "grpc, connect, rest", "--format", "--hub",
+        "NDXP_HUB", "NDXP_KEY", "import"}},
       {{"growth", "--help"},
        "Usage: ndxpctl growth",
        {"--baseline", "year-on-year", "--period", "--door"}},
@@ -103,6 +106,10 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"subject-key", "generate", "--help"},
        "Usage: ndxpctl subject-key generate",
        {"--out", "--id", "--rotate", "mode 0600", "backups must not hold it"}},
+      {{"log-key", "generate", "--help"},
+       "Usage: ndxpctl log-key generate",
+       {"--out", "--name", "--force", "mode 0600", "/audit", "never with the database"}},
+      {{"log-key", "vkey", "--help"}, "Usage: ndxpctl log-key vkey", {"--key"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -134,7 +141,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{}, "ndxpctl: A subcommand is required"},
       {{"chart"},
        "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
-       "backup, restore, openapi, subject-key or subject)"},
+       "backup, restore, openapi, subject-key, log-key or subject)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -142,8 +149,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"stats", "--period", "fortnight"}, "--period: \"fortnight\" is not one of day, month"},
       {{"stats", "--period", "day", "--anchor", "30/06/2026"},
        "--anchor: \"30/06/2026\" is not YYYY-MM-DD"},
-      {with_query({"stats", "--group-by", "consumer,agency"}),
-       "unknown dimension \"agency\""},
+      {with_query({"stats", "--group-by", "consumer,agency"}), "unknown dimension \"agency\""},
       {with_query({"growth", "--baseline", "last-year"}), "--baseline: \"last-year\""},
       {{"stats", "--anchor", "2026-06-30"}, "ndxpctl stats: --period is required"},
       {with_query({"stats"}), "ndxpctl stats: --hub HOST:PORT is required (or set NDXP_HUB)"},
@@ -254,6 +260,53 @@ TEST_F(NdxpctlTest, SubjectKeyGenerateWritesAndRotatesAKeyFile) {
   EXPECT_EQ(loaded->Current(), "2027a");
   EXPECT_TRUE(loaded->Has("2026a"));
   EXPECT_EQ(RunArgs({"subject-key", "generate", "--out", keys}).code, kExitUsage);
+}
+
+TEST_F(NdxpctlTest, LogKeyGeneratePrintsTheVkeyAndRefusesToOverwrite) {
+  ndxp::testing::TempDir dir;
+  const std::string path = dir.path() + "/log.key";
+  Result made = RunArgs({"log-key", "generate", "--out", path, "--name", "ndxp.test/audit"});
+  ASSERT_EQ(made.code, 0) << made.err;
+  absl::StatusOr<ndxp::transparency::Ed25519NoteKey> key = ndxp::transparency::LoadLogKey(path);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(made.out, key->verifier_key().Encode() + "\n");
+  EXPECT_THAT(made.out, StartsWith("ndxp.test/audit+"));
+  EXPECT_THAT(made.err, HasSubstr("wrote log key ndxp.test/audit to " + path + " (mode 0600)"));
+
+  Result again = RunArgs({"log-key", "generate", "--out", path, "--name", "ndxp.test/audit"});
+  EXPECT_EQ(again.code, kExitFailure);
+  EXPECT_THAT(again.err,
+              HasSubstr("ndxpctl: log-key generate failed: log key " + path + ": exists"));
+  EXPECT_EQ(again.out, "");
+  EXPECT_EQ(ndxp::transparency::LoadLogKey(path)->verifier_key().Encode(),
+            key->verifier_key().Encode());
+
+  Result forced =
+      RunArgs({"log-key", "generate", "--out", path, "--name", "ndxp.test/audit", "--force"});
+  ASSERT_EQ(forced.code, 0) << forced.err;
+  EXPECT_NE(forced.out, made.out);
+
+  Result vkey = RunArgs({"log-key", "vkey", "--key", path});
+  ASSERT_EQ(vkey.code, 0) << vkey.err;
+  EXPECT_EQ(vkey.out, forced.out);
+
+  Result bad_name =
+      RunArgs({"log-key", "generate", "--out", dir.path() + "/other.key", "--name", "has space"});
+  EXPECT_EQ(bad_name.code, kExitFailure);
+  EXPECT_THAT(bad_name.err, HasSubstr("is not a note key name"));
+  EXPECT_EQ(RunArgs({"log-key", "generate", "--out", path}).code, kExitUsage);
+}
+
+TEST_F(NdxpctlTest, LogKeyVkeyRefusesAKeyOthersMayRead) {
+  ndxp::testing::TempDir dir;
+  const std::string path = dir.path() + "/log.key";
+  ASSERT_EQ(RunArgs({"log-key", "generate", "--out", path, "--name", "ndxp.test/audit"}).code, 0);
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  Result result = RunArgs({"log-key", "vkey", "--key", path});
+  EXPECT_EQ(result.code, kExitFailure);
+  EXPECT_THAT(result.err,
+              HasSubstr("ndxpctl: log-key vkey failed: log key " + path + ": mode 0644"));
+  EXPECT_EQ(result.out, "");
 }
 
 TEST_F(NdxpctlTest, ImportOfAMissingFileFails) {

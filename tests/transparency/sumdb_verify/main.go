@@ -9,8 +9,8 @@
 // sumdb/note does not know) is checked by a note.Verifier written here from
 // the spec with crypto/ed25519.
 //
-// Then it signs with ndxp's key string: DIR/go-signed.note with DIR/log.key
-// (note.NewSigner), and DIR/go-own.note with a key of its own
+// Then it signs with ndxp's key string: DIR/go-signed.note and the largest
+// checkpoint, DIR/go-checkpoint.note, with DIR/log.key (note.NewSigner), and DIR/go-own.note with a key of its own
 // (note.GenerateKey), whose strings it writes to DIR/go.key and DIR/go.vkey,
 // for the C++ side to open.
 //
@@ -176,6 +176,7 @@ func main() {
 	})
 	leafHashes := map[int64]tlog.Hash{}
 	roots := map[int64]tlog.Hash{}
+	var largest int64
 	counts := map[string]int{}
 	for _, f := range lines {
 		switch f[0] {
@@ -209,6 +210,9 @@ func main() {
 				fail("checkpoint %s: signed root %v, tlog.TreeHash of the leaves %v (%v)", f[2], root, own, err)
 			}
 			roots[size] = root
+			if size > largest {
+				largest = size
+			}
 			counts["checkpoint"]++
 		}
 	}
@@ -273,6 +277,11 @@ func main() {
 		fail("note.Sign: %v", err)
 	}
 	write("go-signed.note", signed)
+	checkpoint, err := note.Sign(&note.Note{Text: fmt.Sprintf("%s\n%d\n%s\n", origin, largest, roots[largest])}, signer)
+	if err != nil {
+		fail("note.Sign: %v", err)
+	}
+	write("go-checkpoint.note", checkpoint)
 	goSkey, goVkey, err := note.GenerateKey(rand.Reader, "go.sumdb.test/key")
 	if err != nil {
 		fail("note.GenerateKey: %v", err)
