@@ -33,10 +33,14 @@ constexpr Oid kInt8ArrayOid = 1016;
 // Serialises schema creation between replicas that start together ("ndxpschm").
 constexpr int64_t kSchemaLockKey = 0x6e6478707363686d;
 
-constexpr char kAppendStatement[] = "ndxp_append";
-// The same with the batch's subjects indexed too: only for batches that have
-// some, so that the others pay nothing for the index.
-constexpr char kAppendWithSubjectsStatement[] = "ndxp_append_subjects";
+// The append statement, by AppendVariant: with the batch's subjects indexed
+// and the full tiles it completes written only for batches that have some,
+// so that the others pay nothing for them.
+constexpr const char* kAppendStatements[] = {"ndxp_append", "ndxp_append_subjects",
+                                             "ndxp_append_tiles", "ndxp_append_subjects_tiles"};
+int AppendVariant(bool has_subjects, bool has_tiles) {
+  return (has_subjects ? 1 : 0) + (has_tiles ? 2 : 0);
+}
 
 constexpr char kCreateSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -234,10 +238,6 @@ WITH audit AS (
                             row_kind, door, refusal_kind, repeat_count, subject_key_id,
                             subjects, visible_after, n)
   ORDER BY r.n),
-tiles AS (
-  INSERT INTO audit_tiles (replica, level, tile_index, hashes)
-  SELECT $1, t.level, t.tile_index, t.hashes
-  FROM unnest($44::int4[], $45::int8[], $46::bytea[]) AS t(level, tile_index, hashes)),
 refused AS (
   INSERT INTO refused_counters (day, consumer, via, door, provider, service, method,
                                 status_code, count)
@@ -284,17 +284,27 @@ constexpr Oid kAppendParamTypes[] = {
                                                                        // subjects, visible
     kTextArrayOid, kTextArrayOid,                                      // $42..43 door: keys,
                                                                        // refused keys
-    kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid,                      // $44..46 the full
-                                                                       // tiles completed
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
 
+// Put before kAppendSql's CTEs for a batch that completes tiles: the full
+// tiles of the replica's Merkle tree (audit_tree.h), parameters after
+// kAppendParams'.
+constexpr char kWriteTilesCte[] = R"sql(
+tiles AS (
+  INSERT INTO audit_tiles (replica, level, tile_index, hashes)
+  SELECT $1, t.level, t.tile_index, t.hashes
+  FROM unnest($44::int4[], $45::int8[], $46::bytea[]) AS t(level, tile_index, hashes)),)sql";
+constexpr Oid kWriteTilesParamTypes[] = {kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid};
+constexpr int kWriteTilesParams =
+    sizeof(kWriteTilesParamTypes) / sizeof(kWriteTilesParamTypes[0]);
+
 // Put before kAppendSql's CTEs for a batch with subjects: one row per
-// subject, parameters after kAppendParams'. IGNORE: a record naming one
+// subject, parameters after kWriteTilesCte's. IGNORE: a record naming one
 // subject twice is indexed once.
 constexpr char kIndexSubjectsCte[] = R"sql(
-WITH subject_index AS (
+subject_index AS (
   INSERT INTO audit_subjects (subject, key_id, time_micros, replica, seq)
   SELECT s.subject, s.key_id, s.time_micros, $1, s.seq
   FROM unnest($47::text[], $48::text[], $49::int8[], $50::int8[])
@@ -304,6 +314,8 @@ constexpr Oid kIndexSubjectsParamTypes[] = {kTextArrayOid, kTextArrayOid, kInt8A
                                             kInt8ArrayOid};
 constexpr int kIndexSubjectsParams =
     sizeof(kIndexSubjectsParamTypes) / sizeof(kIndexSubjectsParamTypes[0]);
+// Every variant takes all parameters (those of CTEs it lacks are empty arrays).
+constexpr int kAllAppendParams = kAppendParams + kWriteTilesParams + kIndexSubjectsParams;
 
 // Every column the chain covers, plus id, in the order AuditRowFields reads.
 constexpr char kSelectAuditColumns[] =
@@ -664,20 +676,23 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
 }
 
 absl::Status PostgresTransactionStore::Prepare() {
-  Result result(
-      PQprepare(conn_.get(), kAppendStatement, kAppendSql, kAppendParams, kAppendParamTypes));
-  if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    return ResultError(conn_.get(), result.get(), database_, "prepare append");
-  }
-  const std::string with_subjects =
-      absl::StrCat(kIndexSubjectsCte, absl::StripPrefix(kAppendSql, "\nWITH"));
   std::vector<Oid> types(std::begin(kAppendParamTypes), std::end(kAppendParamTypes));
+  types.insert(types.end(), std::begin(kWriteTilesParamTypes), std::end(kWriteTilesParamTypes));
   types.insert(types.end(), std::begin(kIndexSubjectsParamTypes),
                std::end(kIndexSubjectsParamTypes));
-  result.reset(PQprepare(conn_.get(), kAppendWithSubjectsStatement, with_subjects.c_str(),
-                         static_cast<int>(types.size()), types.data()));
-  if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    return ResultError(conn_.get(), result.get(), database_, "prepare append with subjects");
+  for (bool has_subjects : {false, true}) {
+    for (bool has_tiles : {false, true}) {
+      const int variant = AppendVariant(has_subjects, has_tiles);
+      const std::string sql =
+          absl::StrCat("WITH", has_subjects ? kIndexSubjectsCte : "",
+                       has_tiles ? kWriteTilesCte : "", absl::StripPrefix(kAppendSql, "\nWITH"));
+      Result result(PQprepare(conn_.get(), kAppendStatements[variant], sql.c_str(),
+                              static_cast<int>(types.size()), types.data()));
+      if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+        return ResultError(conn_.get(), result.get(), database_,
+                           absl::StrCat("prepare ", kAppendStatements[variant]));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -907,7 +922,7 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     tile_hashes.AddBytes(EncodeTileHashes(tile.hashes));
   }
 
-  const std::string* params[kAppendParams + kIndexSubjectsParams] = {
+  const std::string* params[kAllAppendParams] = {
       &replica_,
       &seqs.bytes(),
       &times.bytes(),
@@ -959,11 +974,10 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &index_times.bytes(),
       &index_seqs.bytes(),
   };
-  const int param_count = subject_count == 0 ? kAppendParams : kAppendParams + kIndexSubjectsParams;
-  const char* values[kAppendParams + kIndexSubjectsParams];
-  int lengths[kAppendParams + kIndexSubjectsParams];
-  int formats[kAppendParams + kIndexSubjectsParams];
-  for (int i = 0; i < param_count; ++i) {
+  const char* values[kAllAppendParams];
+  int lengths[kAllAppendParams];
+  int formats[kAllAppendParams];
+  for (int i = 0; i < kAllAppendParams; ++i) {
     if (params[i]->size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
       return absl::InvalidArgumentError(
           absl::StrCat("transaction store: batch of ", n, " records is too large"));
@@ -972,9 +986,9 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     lengths[i] = static_cast<int>(params[i]->size());
     formats[i] = 1;  // binary
   }
-  Result result(PQexecPrepared(
-      conn_.get(), subject_count == 0 ? kAppendStatement : kAppendWithSubjectsStatement,
-      param_count, values, lengths, formats, /*resultFormat=*/0));
+  Result result(PQexecPrepared(conn_.get(),
+                               kAppendStatements[AppendVariant(subject_count > 0, tile_count > 0)],
+                               kAllAppendParams, values, lengths, formats, /*resultFormat=*/0));
   if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
     return absl::OkStatus();
   }
