@@ -188,8 +188,8 @@ CREATE TABLE IF NOT EXISTS audit_tiles (
 // whether via is recorded, whether the history tables exist, whether the
 // audit rows have v4's columns, whether the counters are keyed by door,
 // whether the subject index exists, whether the Merkle tree's tiles table
-// exists (the schema is complete when all are true; a database from before via, v4 or the counters' door is still
-// verified as it is).
+// exists (the schema is complete when all are true; a database from before
+// via, v4 or the counters' door is still verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
@@ -297,8 +297,7 @@ tiles AS (
   SELECT $1, t.level, t.tile_index, t.hashes
   FROM unnest($44::int4[], $45::int8[], $46::bytea[]) AS t(level, tile_index, hashes)),)sql";
 constexpr Oid kWriteTilesParamTypes[] = {kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid};
-constexpr int kWriteTilesParams =
-    sizeof(kWriteTilesParamTypes) / sizeof(kWriteTilesParamTypes[0]);
+constexpr int kWriteTilesParams = sizeof(kWriteTilesParamTypes) / sizeof(kWriteTilesParamTypes[0]);
 
 // Put before kAppendSql's CTEs for a batch with subjects: one row per
 // subject, parameters after kWriteTilesCte's. IGNORE: a record naming one
@@ -584,13 +583,12 @@ class AuditRowFields {
     f.subject_key_id = subject_key_id_;
     f.subjects = subjects_;
     int64_t encoding = 0;
-    const bool ints_ok = GetInt(r, row, 2, &f.seq) && GetInt(r, row, 3, &f.time_micros) &&
-                         GetInt(r, row, 9, &f.status_code) &&
-                         GetInt(r, row, 10, &f.latency_micros) &&
-                         GetInt(r, row, 11, &f.request_bytes) &&
-                         GetInt(r, row, 12, &f.response_bytes) && GetInt(r, row, 18, &encoding) &&
-                         GetInt(r, row, 22, &f.repeat) &&
-                         GetInt(r, row, 25, &f.visible_after_micros);
+    const bool ints_ok =
+        GetInt(r, row, 2, &f.seq) && GetInt(r, row, 3, &f.time_micros) &&
+        GetInt(r, row, 9, &f.status_code) && GetInt(r, row, 10, &f.latency_micros) &&
+        GetInt(r, row, 11, &f.request_bytes) && GetInt(r, row, 12, &f.response_bytes) &&
+        GetInt(r, row, 18, &encoding) && GetInt(r, row, 22, &f.repeat) &&
+        GetInt(r, row, 25, &f.visible_after_micros);
     f.encoding = static_cast<AuditEncoding>(encoding);
     return ints_ok;
   }
@@ -1007,7 +1005,8 @@ absl::StatusOr<FullTiles> PostgresTransactionStore::ReadFullTiles(absl::string_v
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes()};
   constexpr Oid kTypes[] = {kTextOid, kInt4ArrayOid, kInt8ArrayOid};
-  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, kSelectTiles, params, kTypes, "read audit tiles"));
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, kSelectTiles, params,
+                                                   kTypes, "read audit tiles"));
   FullTiles tiles;
   for (int i = 0; i < PQntuples(result.get()); ++i) {
     int64_t level = 0, index = 0;
@@ -1041,7 +1040,8 @@ absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLe
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text, &first, &end};
   constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kInt8Oid};
-  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params, kTypes, "read audit rows"));
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params,
+                                                   kTypes, "read audit rows"));
   std::vector<transparency::Hash> leaves;
   leaves.reserve(static_cast<size_t>(PQntuples(result.get())));
   AuditRowFields row;
@@ -1062,14 +1062,15 @@ absl::StatusOr<int64_t> PostgresTransactionStore::ReadTiledSize(absl::string_vie
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text};
   constexpr Oid kTypes[] = {kTextOid};
-  NDXP_ASSIGN_OR_RETURN(Result result,
-                        QueryParams(conn_.get(), database_, "SELECT COALESCE(MAX(tile_index) + 1, 0)::int8 FROM audit_tiles "
-                              "WHERE replica = $1 AND level = 0",
-                              params, kTypes, "count audit tiles"));
+  NDXP_ASSIGN_OR_RETURN(
+      Result result, QueryParams(conn_.get(), database_,
+                                 "SELECT COALESCE(MAX(tile_index) + 1, 0)::int8 FROM audit_tiles "
+                                 "WHERE replica = $1 AND level = 0",
+                                 params, kTypes, "count audit tiles"));
   int64_t tiles = 0;
   if (PQntuples(result.get()) != 1 || !GetInt(result.get(), 0, 0, &tiles)) {
-    return absl::DataLossError(absl::StrCat(database_, ": audit_tiles of replica ", replica,
-                                            ": unreadable tile count"));
+    return absl::DataLossError(
+        absl::StrCat(database_, ": audit_tiles of replica ", replica, ": unreadable tile count"));
   }
   return tiles * transparency::kTileWidth;
 }
@@ -1084,8 +1085,7 @@ absl::Status PostgresTransactionStore::WriteFullTiles(absl::string_view replica,
     hashes.AddBytes(EncodeTileHashes(tile.hashes));
   }
   const std::string replica_text(replica);
-  const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes(),
-                                 &hashes.bytes()};
+  const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes(), &hashes.bytes()};
   constexpr Oid kTypes[] = {kTextOid, kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid};
   // One statement: one transaction.
   return QueryParams(conn_.get(), database_, kInsertTiles, params, kTypes, "write audit tiles",
