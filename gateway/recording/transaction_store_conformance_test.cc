@@ -728,9 +728,14 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) 
 // ------------------------------------------------------------ Merkle tree
 
 // Records of every kind the tree must hold: calls, refusals, refusal
-// summaries and operator lookups, one per `n`.
+// summaries and operator lookups, one per `n`; every fifth names a data
+// subject (its batch also indexes subjects).
 TransactionRecord TreeRecord(int64_t n) {
   TransactionRecord record = MakeRecord(UtcMicros(2026, 3, 2, 5, 0, 0) + n, absl::StrCat("t-", n));
+  if (n % 5 == 0) {
+    record.subject_key_id = "k1";
+    record.subjects = {absl::StrCat(std::string(60, 'a'), absl::Hex(n % 4096, absl::kZeroPad4))};
+  }
   switch (n % 4) {
     case 1:
       record.refusal = "not granted";
