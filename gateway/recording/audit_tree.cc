@@ -66,9 +66,9 @@ class StoredTileReader final : public transparency::TileReader {
       NDXP_ASSIGN_OR_RETURN(std::vector<Hash> leaves,
                             source_->ReadLeafHashes(replica_, first + 1, id.width));
       if (leaves.size() < static_cast<size_t>(id.width)) {
-        return Missing(id, absl::StrCat("needs row seq ", first + id.width, ", the log has ",
-                                        first + static_cast<int64_t>(leaves.size()),
-                                        " rows or fewer"));
+        return Missing(id,
+                       absl::StrCat("needs row seq ", first + id.width, ", the log has ",
+                                    first + static_cast<int64_t>(leaves.size()), " rows or fewer"));
       }
       return leaves;
     }
@@ -80,8 +80,8 @@ class StoredTileReader final : public transparency::TileReader {
     for (const TileKey& key : below) {
       auto it = tiles.find(key);
       if (it == tiles.end()) {
-        return Missing(id, absl::StrCat("needs full tile ", key.first, "/", key.second,
-                                        ", not stored"));
+        return Missing(
+            id, absl::StrCat("needs full tile ", key.first, "/", key.second, ", not stored"));
       }
       hashes.push_back(FullTileRoot(std::move(it->second)));
     }
@@ -89,9 +89,8 @@ class StoredTileReader final : public transparency::TileReader {
   }
 
   absl::Status Missing(const TileId& id, absl::string_view why) const {
-    return absl::NotFoundError(absl::StrCat("audit tree of replica ", replica_, ": tile ",
-                                            id.level, "/", id.index, " (width ", id.width, ") ",
-                                            why));
+    return absl::NotFoundError(absl::StrCat("audit tree of replica ", replica_, ": tile ", id.level,
+                                            "/", id.index, " (width ", id.width, ") ", why));
   }
 
   AuditTreeSource* const source_;
@@ -134,17 +133,16 @@ absl::Status AuditTree::Load(int64_t rows) {
   // tree is being built.
   const bool building = rows - tiled >= kTileWidth;
   auto progress = [&](int64_t done) {
-    logging::Log("recording").info("building the audit tree of replica {}: {}/{} rows", replica_,
-                                    done, rows);
+    logging::Log("recording")
+        .info("building the audit tree of replica {}: {}/{} rows", replica_, done, rows);
   };
   if (building) progress(tiled);
   for (int64_t seq = tiled + 1; seq <= rows; seq += kBuildChunkRows) {
     const int64_t count = std::min(kBuildChunkRows, rows - seq + 1);
-    NDXP_ASSIGN_OR_RETURN(std::vector<Hash> leaves,
-                          source_->ReadLeafHashes(replica_, seq, count));
+    NDXP_ASSIGN_OR_RETURN(std::vector<Hash> leaves, source_->ReadLeafHashes(replica_, seq, count));
     if (leaves.size() != static_cast<size_t>(count)) {
-      return absl::DataLossError(absl::StrCat("audit log of replica ", replica_, ": rows seq ",
-                                              seq, "..", seq + count - 1, " are not all there (",
+      return absl::DataLossError(absl::StrCat("audit log of replica ", replica_, ": rows seq ", seq,
+                                              "..", seq + count - 1, " are not all there (",
                                               leaves.size(), " found); run audit verify"));
     }
     NDXP_ASSIGN_OR_RETURN(std::vector<Tile> changed, edge.Append(leaves));
@@ -178,13 +176,11 @@ absl::StatusOr<Hash> AuditTree::Root(absl::string_view replica, int64_t tree_siz
 
 absl::StatusOr<std::vector<std::vector<Hash>>> AuditTree::InclusionProofs(
     absl::string_view replica, absl::Span<const int64_t> leaf_indexes, int64_t tree_size) {
-  return transparency::InclusionProofs(leaf_indexes, tree_size,
-                                       StoredTileReader(source_, replica));
+  return transparency::InclusionProofs(leaf_indexes, tree_size, StoredTileReader(source_, replica));
 }
 
 absl::StatusOr<std::vector<Hash>> AuditTree::ConsistencyProof(absl::string_view replica,
-                                                              int64_t old_size,
-                                                              int64_t new_size) {
+                                                              int64_t old_size, int64_t new_size) {
   return transparency::ConsistencyProof(old_size, new_size, StoredTileReader(source_, replica));
 }
 

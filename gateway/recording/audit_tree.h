@@ -64,8 +64,9 @@ class AuditTreeSource {
                                                   absl::Span<const TileKey> keys) = 0;
   // The leaf hashes of `replica`'s rows seq first_seq .. first_seq + count - 1,
   // in seq order; fewer when the log ends before.
-  virtual absl::StatusOr<std::vector<transparency::Hash>> ReadLeafHashes(
-      absl::string_view replica, int64_t first_seq, int64_t count) = 0;
+  virtual absl::StatusOr<std::vector<transparency::Hash>> ReadLeafHashes(absl::string_view replica,
+                                                                         int64_t first_seq,
+                                                                         int64_t count) = 0;
   // How many leaves `replica`'s stored level-0 tiles cover (256 per tile).
   virtual absl::StatusOr<int64_t> ReadTiledSize(absl::string_view replica) = 0;
   // Stores `tiles` (all full) of `replica` in one transaction: a build at open.

@@ -47,8 +47,7 @@ class FakeStore : public TransactionStore {
     if (!root.ok()) return root.status();
     return AuditTreeHead{tree_.size(), *root};
   }
-  absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view,
-                                                   int64_t tree_size) override {
+  absl::StatusOr<transparency::Hash> AuditTreeRoot(absl::string_view, int64_t tree_size) override {
     return transparency::TreeRoot(tree_size, tree_);
   }
   absl::StatusOr<std::vector<std::vector<transparency::Hash>>> InclusionProofs(

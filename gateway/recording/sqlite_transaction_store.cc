@@ -383,9 +383,11 @@ void SqliteTransactionStore::FinalizeStatement::operator()(sqlite3_stmt* stmt) c
 }
 
 SqliteTransactionStore::SqliteTransactionStore(std::unique_ptr<SqliteDatabase> db,
-                                               absl::TimeZone time_zone,
-                                               std::string replica)
-    : db_(std::move(db)), time_zone_(time_zone), replica_(std::move(replica)), tree_(this, replica_) {}
+                                               absl::TimeZone time_zone, std::string replica)
+    : db_(std::move(db)),
+      time_zone_(time_zone),
+      replica_(std::move(replica)),
+      tree_(this, replica_) {}
 
 SqliteTransactionStore::~SqliteTransactionStore() = default;
 
@@ -433,8 +435,8 @@ absl::Status SqliteTransactionStore::Prepare() {
   NDXP_ASSIGN_OR_RETURN(SqliteStatement insert_subject, db_->Prepare(kInsertSubject));
   insert_subject_ = std::make_unique<SqliteStatement>(std::move(insert_subject));
   stmt = nullptr;
-  rc = sqlite3_prepare_v3(db_->handle(), kInsertTile, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                          nullptr);
+  rc =
+      sqlite3_prepare_v3(db_->handle(), kInsertTile, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   insert_tile_.reset(stmt);
   if (rc != SQLITE_OK) return db_->Error(rc, "prepare audit tile insert");
   return absl::OkStatus();
@@ -490,9 +492,10 @@ absl::Status SqliteTransactionStore::Append(absl::Span<const TransactionRecord> 
   return absl::OkStatus();
 }
 
-absl::Status SqliteTransactionStore::AppendInTransaction(
-    absl::Span<const TransactionRecord> batch, int64_t* last_seq, std::string* last_hash,
-    std::vector<transparency::Hash>* leaves, std::vector<AppendedRow>* appended) {
+absl::Status SqliteTransactionStore::AppendInTransaction(absl::Span<const TransactionRecord> batch,
+                                                         int64_t* last_seq, std::string* last_hash,
+                                                         std::vector<transparency::Hash>* leaves,
+                                                         std::vector<AppendedRow>* appended) {
   // (refused, day, consumer, via, door, provider, service, method, status) ->
   // count; ordered so a batch always writes its counters in the same order.
   using CounterKey = std::tuple<bool, std::string, std::string, std::string, Door, std::string,
@@ -604,8 +607,8 @@ absl::Status SqliteTransactionStore::InsertTiles(absl::string_view replica,
     sqlite3_reset(insert);
     sqlite3_clear_bindings(insert);
     if (rc != SQLITE_OK) {
-      return db_->Error(rc, absl::StrCat("insert audit tile ", replica, " ", tile.level, "/",
-                                         tile.index));
+      return db_->Error(
+          rc, absl::StrCat("insert audit tile ", replica, " ", tile.level, "/", tile.index));
     }
   }
   return absl::OkStatus();
@@ -646,8 +649,8 @@ absl::StatusOr<FullTiles> SqliteTransactionStore::ReadFullTiles(absl::string_vie
 absl::StatusOr<std::vector<transparency::Hash>> SqliteTransactionStore::ReadLeafHashes(
     absl::string_view replica, int64_t first_seq, int64_t count) {
   // An open store's file has every column: "$refusal" is refusal.
-  const std::string sql = absl::StrReplaceAll(
-      absl::StrCat(kSelectAuditColumns, kSelectAuditRange), {{"$", ""}});
+  const std::string sql =
+      absl::StrReplaceAll(absl::StrCat(kSelectAuditColumns, kSelectAuditRange), {{"$", ""}});
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db_->handle(), sql.c_str(), -1, &raw, nullptr);
   RawStatement select(raw);

@@ -160,9 +160,8 @@ class SqliteTransactionStore final : public TransactionStore, private AuditTreeS
 
   absl::Status Prepare();
   absl::Status LoadChainHead();
-  absl::Status AppendInTransaction(absl::Span<const TransactionRecord> batch,
-                                   int64_t* last_seq, std::string* last_hash,
-                                   std::vector<transparency::Hash>* leaves,
+  absl::Status AppendInTransaction(absl::Span<const TransactionRecord> batch, int64_t* last_seq,
+                                   std::string* last_hash, std::vector<transparency::Hash>* leaves,
                                    std::vector<AppendedRow>* appended);
   // Inserts full tiles in the open transaction.
   absl::Status InsertTiles(absl::string_view replica, absl::Span<const transparency::Tile> tiles);

@@ -7,13 +7,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -28,14 +28,14 @@
 #include "gateway/recording/audit_chain.h"
 #include "gateway/recording/audit_tree.h"
 #include "gateway/recording/audit_verification.h"
-#include "gateway/transparency/merkle.h"
 #include "gateway/recording/postgres/postgres_test_server.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
+#include "gateway/recording/test_records.h"
+#include "gateway/transparency/merkle.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
-#include "gateway/recording/test_records.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -725,14 +725,17 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeViaIsUpgradedOnOpen) 
   EXPECT_TRUE(status.ok()) << status;
 }
 
-
 // ------------------------------------------------------------ Merkle tree
 
 // Records of every kind the tree must hold: calls, refusals, refusal
-// summaries and operator lookups, one per `n`.
+// summaries and operator lookups, one per `n`; every fifth names a data
+// subject (its batch also indexes subjects).
 TransactionRecord TreeRecord(int64_t n) {
-  TransactionRecord record = MakeRecord(UtcMicros(2026, 3, 2, 5, 0, 0) + n,
-                                        absl::StrCat("t-", n));
+  TransactionRecord record = MakeRecord(UtcMicros(2026, 3, 2, 5, 0, 0) + n, absl::StrCat("t-", n));
+  if (n % 5 == 0) {
+    record.subject_key_id = "k1";
+    record.subjects = {absl::StrCat(std::string(60, 'a'), absl::Hex(n % 4096, absl::kZeroPad4))};
+  }
   switch (n % 4) {
     case 1:
       record.refusal = "not granted";
@@ -856,8 +859,9 @@ TEST_P(TransactionStoreConformanceTest, TheAuditTreeHoldsEveryRowAndProvesIt) {
   ASSERT_EQ(leaves.size(), 1000u);
   ExpectTreeHolds(*store, "hub-1", leaves);
   // Only full tiles are stored: 3 of level 0 for 1,000 rows.
-  EXPECT_THAT(kind_->Query(db, "SELECT level, tile_index FROM audit_tiles ORDER BY level, "
-                               "tile_index"),
+  EXPECT_THAT(kind_->Query(db,
+                           "SELECT level, tile_index FROM audit_tiles ORDER BY level, "
+                           "tile_index"),
               ElementsAre(ElementsAre("0", "0"), ElementsAre("0", "1"), ElementsAre("0", "2")));
   // Beyond the log there is no tree.
   EXPECT_EQ(store->AuditTreeRoot("hub-1", 1001).status().code(), absl::StatusCode::kNotFound);
@@ -957,8 +961,8 @@ TEST_P(TransactionStoreConformanceTest, ADatabaseFromBeforeTheTreeGetsItOnOpen) 
     ASSERT_NE(store, nullptr);
     AppendTreeRecords(*store, 0, 700, leaves);
   }
-  for (const char* before : {"DROP TABLE audit_tiles",
-                             "DELETE FROM audit_tiles WHERE level > 0 OR tile_index > 0"}) {
+  for (const char* before :
+       {"DROP TABLE audit_tiles", "DELETE FROM audit_tiles WHERE level > 0 OR tile_index > 0"}) {
     SCOPED_TRACE(before);
     Exec(db, before);
     {

@@ -33,10 +33,14 @@ constexpr Oid kInt8ArrayOid = 1016;
 // Serialises schema creation between replicas that start together ("ndxpschm").
 constexpr int64_t kSchemaLockKey = 0x6e6478707363686d;
 
-constexpr char kAppendStatement[] = "ndxp_append";
-// The same with the batch's subjects indexed too: only for batches that have
-// some, so that the others pay nothing for the index.
-constexpr char kAppendWithSubjectsStatement[] = "ndxp_append_subjects";
+// The append statement, by AppendVariant: with the batch's subjects indexed
+// and the full tiles it completes written only for batches that have some,
+// so that the others pay nothing for them.
+constexpr const char* kAppendStatements[] = {"ndxp_append", "ndxp_append_subjects",
+                                             "ndxp_append_tiles", "ndxp_append_subjects_tiles"};
+int AppendVariant(bool has_subjects, bool has_tiles) {
+  return (has_subjects ? 1 : 0) + (has_tiles ? 2 : 0);
+}
 
 constexpr char kCreateSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -184,8 +188,8 @@ CREATE TABLE IF NOT EXISTS audit_tiles (
 // whether via is recorded, whether the history tables exist, whether the
 // audit rows have v4's columns, whether the counters are keyed by door,
 // whether the subject index exists, whether the Merkle tree's tiles table
-// exists (the schema is complete when all are true; a database from before via, v4 or the counters' door is still
-// verified as it is).
+// exists (the schema is complete when all are true; a database from before
+// via, v4 or the counters' door is still verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
     "to_regclass('refused_counters') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT "
@@ -234,10 +238,6 @@ WITH audit AS (
                             row_kind, door, refusal_kind, repeat_count, subject_key_id,
                             subjects, visible_after, n)
   ORDER BY r.n),
-tiles AS (
-  INSERT INTO audit_tiles (replica, level, tile_index, hashes)
-  SELECT $1, t.level, t.tile_index, t.hashes
-  FROM unnest($44::int4[], $45::int8[], $46::bytea[]) AS t(level, tile_index, hashes)),
 refused AS (
   INSERT INTO refused_counters (day, consumer, via, door, provider, service, method,
                                 status_code, count)
@@ -284,17 +284,26 @@ constexpr Oid kAppendParamTypes[] = {
                                                                        // subjects, visible
     kTextArrayOid, kTextArrayOid,                                      // $42..43 door: keys,
                                                                        // refused keys
-    kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid,                      // $44..46 the full
-                                                                       // tiles completed
 };
 // clang-format on
 constexpr int kAppendParams = sizeof(kAppendParamTypes) / sizeof(kAppendParamTypes[0]);
 
+// Put before kAppendSql's CTEs for a batch that completes tiles: the full
+// tiles of the replica's Merkle tree (audit_tree.h), parameters after
+// kAppendParams'.
+constexpr char kWriteTilesCte[] = R"sql(
+tiles AS (
+  INSERT INTO audit_tiles (replica, level, tile_index, hashes)
+  SELECT $1, t.level, t.tile_index, t.hashes
+  FROM unnest($44::int4[], $45::int8[], $46::bytea[]) AS t(level, tile_index, hashes)),)sql";
+constexpr Oid kWriteTilesParamTypes[] = {kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid};
+constexpr int kWriteTilesParams = sizeof(kWriteTilesParamTypes) / sizeof(kWriteTilesParamTypes[0]);
+
 // Put before kAppendSql's CTEs for a batch with subjects: one row per
-// subject, parameters after kAppendParams'. IGNORE: a record naming one
+// subject, parameters after kWriteTilesCte's. IGNORE: a record naming one
 // subject twice is indexed once.
 constexpr char kIndexSubjectsCte[] = R"sql(
-WITH subject_index AS (
+subject_index AS (
   INSERT INTO audit_subjects (subject, key_id, time_micros, replica, seq)
   SELECT s.subject, s.key_id, s.time_micros, $1, s.seq
   FROM unnest($47::text[], $48::text[], $49::int8[], $50::int8[])
@@ -304,6 +313,8 @@ constexpr Oid kIndexSubjectsParamTypes[] = {kTextArrayOid, kTextArrayOid, kInt8A
                                             kInt8ArrayOid};
 constexpr int kIndexSubjectsParams =
     sizeof(kIndexSubjectsParamTypes) / sizeof(kIndexSubjectsParamTypes[0]);
+// Every variant takes all parameters (those of CTEs it lacks are empty arrays).
+constexpr int kAllAppendParams = kAppendParams + kWriteTilesParams + kIndexSubjectsParams;
 
 // Every column the chain covers, plus id, in the order AuditRowFields reads.
 constexpr char kSelectAuditColumns[] =
@@ -572,13 +583,12 @@ class AuditRowFields {
     f.subject_key_id = subject_key_id_;
     f.subjects = subjects_;
     int64_t encoding = 0;
-    const bool ints_ok = GetInt(r, row, 2, &f.seq) && GetInt(r, row, 3, &f.time_micros) &&
-                         GetInt(r, row, 9, &f.status_code) &&
-                         GetInt(r, row, 10, &f.latency_micros) &&
-                         GetInt(r, row, 11, &f.request_bytes) &&
-                         GetInt(r, row, 12, &f.response_bytes) && GetInt(r, row, 18, &encoding) &&
-                         GetInt(r, row, 22, &f.repeat) &&
-                         GetInt(r, row, 25, &f.visible_after_micros);
+    const bool ints_ok =
+        GetInt(r, row, 2, &f.seq) && GetInt(r, row, 3, &f.time_micros) &&
+        GetInt(r, row, 9, &f.status_code) && GetInt(r, row, 10, &f.latency_micros) &&
+        GetInt(r, row, 11, &f.request_bytes) && GetInt(r, row, 12, &f.response_bytes) &&
+        GetInt(r, row, 18, &encoding) && GetInt(r, row, 22, &f.repeat) &&
+        GetInt(r, row, 25, &f.visible_after_micros);
     f.encoding = static_cast<AuditEncoding>(encoding);
     return ints_ok;
   }
@@ -664,20 +674,23 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
 }
 
 absl::Status PostgresTransactionStore::Prepare() {
-  Result result(
-      PQprepare(conn_.get(), kAppendStatement, kAppendSql, kAppendParams, kAppendParamTypes));
-  if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    return ResultError(conn_.get(), result.get(), database_, "prepare append");
-  }
-  const std::string with_subjects =
-      absl::StrCat(kIndexSubjectsCte, absl::StripPrefix(kAppendSql, "\nWITH"));
   std::vector<Oid> types(std::begin(kAppendParamTypes), std::end(kAppendParamTypes));
+  types.insert(types.end(), std::begin(kWriteTilesParamTypes), std::end(kWriteTilesParamTypes));
   types.insert(types.end(), std::begin(kIndexSubjectsParamTypes),
                std::end(kIndexSubjectsParamTypes));
-  result.reset(PQprepare(conn_.get(), kAppendWithSubjectsStatement, with_subjects.c_str(),
-                         static_cast<int>(types.size()), types.data()));
-  if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    return ResultError(conn_.get(), result.get(), database_, "prepare append with subjects");
+  for (bool has_subjects : {false, true}) {
+    for (bool has_tiles : {false, true}) {
+      const int variant = AppendVariant(has_subjects, has_tiles);
+      const std::string sql =
+          absl::StrCat("WITH", has_subjects ? kIndexSubjectsCte : "",
+                       has_tiles ? kWriteTilesCte : "", absl::StripPrefix(kAppendSql, "\nWITH"));
+      Result result(PQprepare(conn_.get(), kAppendStatements[variant], sql.c_str(),
+                              static_cast<int>(types.size()), types.data()));
+      if (result == nullptr || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+        return ResultError(conn_.get(), result.get(), database_,
+                           absl::StrCat("prepare ", kAppendStatements[variant]));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -907,7 +920,7 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     tile_hashes.AddBytes(EncodeTileHashes(tile.hashes));
   }
 
-  const std::string* params[kAppendParams + kIndexSubjectsParams] = {
+  const std::string* params[kAllAppendParams] = {
       &replica_,
       &seqs.bytes(),
       &times.bytes(),
@@ -959,11 +972,10 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
       &index_times.bytes(),
       &index_seqs.bytes(),
   };
-  const int param_count = subject_count == 0 ? kAppendParams : kAppendParams + kIndexSubjectsParams;
-  const char* values[kAppendParams + kIndexSubjectsParams];
-  int lengths[kAppendParams + kIndexSubjectsParams];
-  int formats[kAppendParams + kIndexSubjectsParams];
-  for (int i = 0; i < param_count; ++i) {
+  const char* values[kAllAppendParams];
+  int lengths[kAllAppendParams];
+  int formats[kAllAppendParams];
+  for (int i = 0; i < kAllAppendParams; ++i) {
     if (params[i]->size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
       return absl::InvalidArgumentError(
           absl::StrCat("transaction store: batch of ", n, " records is too large"));
@@ -972,9 +984,9 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     lengths[i] = static_cast<int>(params[i]->size());
     formats[i] = 1;  // binary
   }
-  Result result(PQexecPrepared(
-      conn_.get(), subject_count == 0 ? kAppendStatement : kAppendWithSubjectsStatement,
-      param_count, values, lengths, formats, /*resultFormat=*/0));
+  Result result(PQexecPrepared(conn_.get(),
+                               kAppendStatements[AppendVariant(subject_count > 0, tile_count > 0)],
+                               kAllAppendParams, values, lengths, formats, /*resultFormat=*/0));
   if (result != nullptr && PQresultStatus(result.get()) == PGRES_COMMAND_OK) {
     return absl::OkStatus();
   }
@@ -993,7 +1005,8 @@ absl::StatusOr<FullTiles> PostgresTransactionStore::ReadFullTiles(absl::string_v
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes()};
   constexpr Oid kTypes[] = {kTextOid, kInt4ArrayOid, kInt8ArrayOid};
-  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, kSelectTiles, params, kTypes, "read audit tiles"));
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, kSelectTiles, params,
+                                                   kTypes, "read audit tiles"));
   FullTiles tiles;
   for (int i = 0; i < PQntuples(result.get()); ++i) {
     int64_t level = 0, index = 0;
@@ -1027,7 +1040,8 @@ absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLe
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text, &first, &end};
   constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kInt8Oid};
-  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params, kTypes, "read audit rows"));
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params,
+                                                   kTypes, "read audit rows"));
   std::vector<transparency::Hash> leaves;
   leaves.reserve(static_cast<size_t>(PQntuples(result.get())));
   AuditRowFields row;
@@ -1048,14 +1062,15 @@ absl::StatusOr<int64_t> PostgresTransactionStore::ReadTiledSize(absl::string_vie
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text};
   constexpr Oid kTypes[] = {kTextOid};
-  NDXP_ASSIGN_OR_RETURN(Result result,
-                        QueryParams(conn_.get(), database_, "SELECT COALESCE(MAX(tile_index) + 1, 0)::int8 FROM audit_tiles "
-                              "WHERE replica = $1 AND level = 0",
-                              params, kTypes, "count audit tiles"));
+  NDXP_ASSIGN_OR_RETURN(
+      Result result, QueryParams(conn_.get(), database_,
+                                 "SELECT COALESCE(MAX(tile_index) + 1, 0)::int8 FROM audit_tiles "
+                                 "WHERE replica = $1 AND level = 0",
+                                 params, kTypes, "count audit tiles"));
   int64_t tiles = 0;
   if (PQntuples(result.get()) != 1 || !GetInt(result.get(), 0, 0, &tiles)) {
-    return absl::DataLossError(absl::StrCat(database_, ": audit_tiles of replica ", replica,
-                                            ": unreadable tile count"));
+    return absl::DataLossError(
+        absl::StrCat(database_, ": audit_tiles of replica ", replica, ": unreadable tile count"));
   }
   return tiles * transparency::kTileWidth;
 }
@@ -1070,8 +1085,7 @@ absl::Status PostgresTransactionStore::WriteFullTiles(absl::string_view replica,
     hashes.AddBytes(EncodeTileHashes(tile.hashes));
   }
   const std::string replica_text(replica);
-  const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes(),
-                                 &hashes.bytes()};
+  const std::string* params[] = {&replica_text, &levels.bytes(), &indexes.bytes(), &hashes.bytes()};
   constexpr Oid kTypes[] = {kTextOid, kInt4ArrayOid, kInt8ArrayOid, kByteaArrayOid};
   // One statement: one transaction.
   return QueryParams(conn_.get(), database_, kInsertTiles, params, kTypes, "write audit tiles",
