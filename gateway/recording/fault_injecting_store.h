@@ -44,6 +44,15 @@ class FaultInjectingStore final : public TransactionStore {
                                                                    int64_t new_size) override {
     return store_->ConsistencyProof(replica, old_size, new_size);
   }
+  absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) override {
+    return store_->ReadAuditLeaf(replica, seq);
+  }
+  absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override {
+    return store_->WriteTreeCheckpoint(tree_size, note);
+  }
+  absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override {
+    return store_->LatestTreeCheckpoint(replica);
+  }
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     return store_->WriteCheckpoint(checkpoint);
   }

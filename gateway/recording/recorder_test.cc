@@ -59,6 +59,24 @@ class FakeStore : public TransactionStore {
                                                                    int64_t new_size) override {
     return transparency::ConsistencyProof(old_size, new_size, tree_);
   }
+  absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view, int64_t) override {
+    return absl::UnimplementedError("the Recorder never reads rows");
+  }
+  absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override {
+    absl::MutexLock lock(&mu_);
+    tree_checkpoints_.emplace_back(tree_size, std::string(note));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view) override {
+    absl::MutexLock lock(&mu_);
+    if (tree_checkpoints_.empty()) return absl::NotFoundError("none");
+    return tree_checkpoints_.back().second;
+  }
+  // The tree checkpoints written, (size, note), in order.
+  std::vector<std::pair<int64_t, std::string>> tree_checkpoints() {
+    absl::MutexLock lock(&mu_);
+    return tree_checkpoints_;
+  }
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     absl::MutexLock lock(&mu_);
     if (fail_checkpoints_) return absl::UnavailableError("read-only file system");
@@ -99,6 +117,7 @@ class FakeStore : public TransactionStore {
   bool fail_ ABSL_GUARDED_BY(mu_) = false;
   bool fail_checkpoints_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<int64_t> checkpointed_seqs_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<int64_t, std::string>> tree_checkpoints_ ABSL_GUARDED_BY(mu_);
   int64_t seq_ = 0;
   transparency::MemoryTileStore tree_;
   std::vector<std::vector<TransactionRecord>> batches_ ABSL_GUARDED_BY(mu_);

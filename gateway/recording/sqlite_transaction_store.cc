@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <tuple>
@@ -111,6 +112,11 @@ CREATE TABLE IF NOT EXISTS audit_tiles (
   tile_index INTEGER NOT NULL,
   hashes BLOB NOT NULL,
   PRIMARY KEY (replica, level, tile_index)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_tree_checkpoints (
+  replica TEXT NOT NULL,
+  tree_size INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (replica, tree_size)) WITHOUT ROWID;
 )sql";
 
 // Columns files made by earlier versions lack, with their definitions and
@@ -646,11 +652,12 @@ absl::StatusOr<FullTiles> SqliteTransactionStore::ReadFullTiles(absl::string_vie
   return tiles;
 }
 
-absl::StatusOr<std::vector<transparency::Hash>> SqliteTransactionStore::ReadLeafHashes(
-    absl::string_view replica, int64_t first_seq, int64_t count) {
+absl::Status SqliteTransactionStore::ForEachAuditRow(
+    absl::string_view replica, int64_t first_seq, int64_t count,
+    absl::FunctionRef<bool(const AuditFields&)> visit) {
   // An open store's file has every column: "$refusal" is refusal.
-  const std::string sql =
-      absl::StrReplaceAll(absl::StrCat(kSelectAuditColumns, kSelectAuditRange), {{"$", ""}});
+  const std::string sql = absl::StrReplaceAll(
+      absl::StrCat(kSelectAuditColumns, kSelectAuditRange), {{"$", ""}});
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db_->handle(), sql.c_str(), -1, &raw, nullptr);
   RawStatement select(raw);
@@ -660,16 +667,62 @@ absl::StatusOr<std::vector<transparency::Hash>> SqliteTransactionStore::ReadLeaf
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 2, first_seq);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 3, first_seq + count);
   if (rc != SQLITE_OK) return db_->Error(rc, "bind audit rows query");
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    if (!visit(ReadAuditFields(select.get()))) return absl::OkStatus();
+  }
+  if (rc != SQLITE_DONE) return db_->Error(rc, "read audit rows");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<transparency::Hash>> SqliteTransactionStore::ReadLeafHashes(
+    absl::string_view replica, int64_t first_seq, int64_t count) {
   std::vector<transparency::Hash> leaves;
   leaves.reserve(static_cast<size_t>(count));
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
-    const AuditFields row = ReadAuditFields(select.get());
+  NDXP_RETURN_IF_ERROR(ForEachAuditRow(replica, first_seq, count, [&](const AuditFields& row) {
     // A gap ends the rows the tree can have.
-    if (row.seq != first_seq + static_cast<int64_t>(leaves.size())) break;
+    if (row.seq != first_seq + static_cast<int64_t>(leaves.size())) return false;
     leaves.push_back(RowLeafHash(row));
-  }
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_->Error(rc, "read audit rows");
+    return true;
+  }));
   return leaves;
+}
+
+absl::StatusOr<TransactionStore::AuditLeaf> SqliteTransactionStore::ReadAuditLeaf(
+    absl::string_view replica, int64_t seq) {
+  std::optional<AuditLeaf> leaf;
+  NDXP_RETURN_IF_ERROR(ForEachAuditRow(replica, seq, 1, [&](const AuditFields& row) {
+    leaf = AuditLeaf{std::string(row.consumer), RowLeafHash(row)};
+    return false;
+  }));
+  if (!leaf.has_value()) {
+    return absl::NotFoundError(absl::StrCat("audit log: replica ", replica, " has no row ", seq));
+  }
+  return *std::move(leaf);
+}
+
+absl::Status SqliteTransactionStore::WriteTreeCheckpoint(int64_t tree_size,
+                                                         absl::string_view note) {
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement upsert,
+      db_->Prepare("INSERT INTO audit_tree_checkpoints (replica, tree_size, note) "
+                   "VALUES (?1, ?2, ?3) ON CONFLICT (replica, tree_size) DO UPDATE SET "
+                   "note = excluded.note"));
+  NDXP_RETURN_IF_ERROR(upsert.BindAll(replica_, tree_size, note));
+  return upsert.Run();
+}
+
+absl::StatusOr<std::string> SqliteTransactionStore::LatestTreeCheckpoint(
+    absl::string_view replica) {
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement select,
+                        db_->Prepare("SELECT note FROM audit_tree_checkpoints WHERE replica = ?1 "
+                                     "ORDER BY tree_size DESC LIMIT 1"));
+  NDXP_RETURN_IF_ERROR(select.BindAll(replica));
+  NDXP_ASSIGN_OR_RETURN(bool has_row, select.Step());
+  if (!has_row) {
+    return absl::NotFoundError(
+        absl::StrCat("replica ", replica, " has no signed checkpoint of its tree yet"));
+  }
+  return std::string(select.ColumnText(0));
 }
 
 absl::StatusOr<int64_t> SqliteTransactionStore::ReadTiledSize(absl::string_view replica) {

@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -140,6 +141,9 @@ class SqliteTransactionStore final : public TransactionStore, private AuditTreeS
                                                                    int64_t new_size) override {
     return tree_.ConsistencyProof(replica, old_size, new_size);
   }
+  absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) override;
+  absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override;
+  absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override;
   // Writes "<file>.checkpoint.<replica>" atomically (a temporary file,
   // fsync, rename, fsync of the directory).
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
@@ -169,6 +173,10 @@ class SqliteTransactionStore final : public TransactionStore, private AuditTreeS
   // AuditTreeSource, over audit_tiles and audit_log.
   absl::StatusOr<FullTiles> ReadFullTiles(absl::string_view replica,
                                           absl::Span<const TileKey> keys) override;
+  // Calls `visit` with `replica`'s rows seq first_seq .. first_seq + count -
+  // 1 in seq order, as long as it returns true.
+  absl::Status ForEachAuditRow(absl::string_view replica, int64_t first_seq, int64_t count,
+                               absl::FunctionRef<bool(const AuditFields&)> visit);
   absl::StatusOr<std::vector<transparency::Hash>> ReadLeafHashes(absl::string_view replica,
                                                                  int64_t first_seq,
                                                                  int64_t count) override;

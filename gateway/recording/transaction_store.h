@@ -5,6 +5,7 @@
 #ifndef NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 #define NDXP_GATEWAY_RECORDING_TRANSACTION_STORE_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,6 +62,24 @@ class TransactionStore {
       absl::string_view replica, absl::Span<const int64_t> leaf_indexes, int64_t tree_size) = 0;
   virtual absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(
       absl::string_view replica, int64_t old_size, int64_t new_size) = 0;
+
+  // Who called in `replica`'s row `seq` (its consumer, "agency/subsystem")
+  // and the row's leaf hash: whose inclusion proof it is. NOT_FOUND when the
+  // replica has no such row.
+  struct AuditLeaf {
+    std::string consumer;
+    AuditLeafHash leaf_hash{};
+  };
+  virtual absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) = 0;
+
+  // Keeps `note`, a signed checkpoint (C2SP tlog-checkpoint) of this store's
+  // replica's tree at `tree_size`, durably before it returns OK; a note of
+  // the same size replaces the one kept (the same checkpoint with more
+  // cosignatures). Every size's is kept: a verifier may hold any.
+  virtual absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) = 0;
+  // The signed checkpoint of `replica`'s largest tree kept. NOT_FOUND when
+  // none.
+  virtual absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) = 0;
 
   // Keeps `checkpoint` (of this store's replica) outside the audit log,
   // replacing the previous one, durably before it returns OK.

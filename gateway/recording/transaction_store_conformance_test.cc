@@ -908,6 +908,39 @@ TEST_P(TransactionStoreConformanceTest, TwoReplicasKeepSeparateTrees) {
   EXPECT_EQ(hub1->AuditTreeRoot("hub-3", 1).status().code(), absl::StatusCode::kNotFound);
 }
 
+// Whose a row is and its leaf (what an inclusion proof's caller is checked
+// against), and the signed checkpoints of each replica's tree: the largest
+// kept is the latest, the same size's note replaced (more cosignatures),
+// each replica's apart, kept across a reopen.
+TEST_P(TransactionStoreConformanceTest, RowsLeavesAndTreeCheckpointsAreReadBack) {
+  const std::string db = kind_->NewDatabase("tree_checkpoints");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  const TransactionRecord record = MakeRecord(UtcMicros(2026, 3, 2, 5, 0, 0), "r-1");
+  std::vector<AppendedRow> appended;
+  ASSERT_TRUE(hub1->Append({record}, &appended).ok());
+  absl::StatusOr<TransactionStore::AuditLeaf> leaf = hub2->ReadAuditLeaf("hub-1", 1);
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  EXPECT_EQ(leaf->consumer, record.consumer);
+  EXPECT_EQ(leaf->leaf_hash, appended[0].leaf_hash);
+  EXPECT_EQ(hub1->ReadAuditLeaf("hub-1", 2).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(hub1->ReadAuditLeaf("hub-2", 1).status().code(), absl::StatusCode::kNotFound);
+
+  EXPECT_EQ(hub1->LatestTreeCheckpoint("hub-1").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(5, "note at 5\n").ok());
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(12, "note at 12\n").ok());
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(9, "note at 9\n").ok());
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(12, "note at 12\n\n- cosigned\n").ok());
+  ASSERT_TRUE(hub2->WriteTreeCheckpoint(3, "hub-2 at 3\n").ok());
+  EXPECT_EQ(*hub2->LatestTreeCheckpoint("hub-1"), "note at 12\n\n- cosigned\n");
+  EXPECT_EQ(*hub1->LatestTreeCheckpoint("hub-2"), "hub-2 at 3\n");
+  hub1.reset();
+  std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(*reopened->LatestTreeCheckpoint("hub-1"), "note at 12\n\n- cosigned\n");
+}
+
 // A batch that fails (a row refused by the database, or a tile it completes
 // already there: a unique violation) keeps none of its rows nor tiles, and
 // the tree stays as it was; the next batch goes on from it.

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -88,6 +89,11 @@ CREATE TABLE IF NOT EXISTS audit_tiles (
   tile_index BIGINT NOT NULL,
   hashes BYTEA NOT NULL,
   PRIMARY KEY (replica, level, tile_index));
+CREATE TABLE IF NOT EXISTS audit_tree_checkpoints (
+  replica TEXT NOT NULL,
+  tree_size BIGINT NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (replica, tree_size));
 )sql";
 
 // What tables made before refusals, checkpoints, history batches, via, the
@@ -182,13 +188,18 @@ CREATE TABLE IF NOT EXISTS audit_tiles (
   tile_index BIGINT NOT NULL,
   hashes BYTEA NOT NULL,
   PRIMARY KEY (replica, level, tile_index));
+CREATE TABLE IF NOT EXISTS audit_tree_checkpoints (
+  replica TEXT NOT NULL,
+  tree_size BIGINT NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (replica, tree_size));
 )sql";
 
-// Seven booleans: whether the audit tables are there (with audit_log.refusal),
+// Eight booleans: whether the audit tables are there (with audit_log.refusal),
 // whether via is recorded, whether the history tables exist, whether the
 // audit rows have v4's columns, whether the counters are keyed by door,
 // whether the subject index exists, whether the Merkle tree's tiles table
-// exists (the schema is complete when all are true; a database from before
+// and its signed checkpoints' table exist (the schema is complete when all are true; a database from before
 // via, v4 or the counters' door is still verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
@@ -205,8 +216,9 @@ constexpr char kSchemaPresent[] =
     "(SELECT count(*) = 2 FROM information_schema.columns WHERE table_schema = "
     "current_schema() AND column_name = 'door' AND table_name IN ('counters', "
     "'refused_counters')), "
-    "to_regclass('audit_subjects') IS NOT NULL, to_regclass('audit_tiles') IS NOT NULL";
-constexpr int kSchemaParts = 7;
+    "to_regclass('audit_subjects') IS NOT NULL, to_regclass('audit_tiles') IS NOT NULL, "
+    "to_regclass('audit_tree_checkpoints') IS NOT NULL";
+constexpr int kSchemaParts = 8;
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -1025,8 +1037,9 @@ absl::StatusOr<FullTiles> PostgresTransactionStore::ReadFullTiles(absl::string_v
   return tiles;
 }
 
-absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLeafHashes(
-    absl::string_view replica, int64_t first_seq, int64_t count) {
+absl::Status PostgresTransactionStore::ForEachAuditRow(
+    absl::string_view replica, int64_t first_seq, int64_t count,
+    absl::FunctionRef<bool(const AuditFields&)> visit) {
   // An open store's schema has every column.
   std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
   for (const auto& [column, old_value] : kV4Columns) {
@@ -1042,8 +1055,6 @@ absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLe
   constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kInt8Oid};
   NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params,
                                                    kTypes, "read audit rows"));
-  std::vector<transparency::Hash> leaves;
-  leaves.reserve(static_cast<size_t>(PQntuples(result.get())));
   AuditRowFields row;
   for (int i = 0; i < PQntuples(result.get()); ++i) {
     if (!row.Read(result.get(), i)) {
@@ -1051,11 +1062,69 @@ absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLe
                                               ", seq ", row.fields().seq,
                                               ": a numeric column is not of its schema type"));
     }
-    // A gap ends the rows the tree can have.
-    if (row.fields().seq != first_seq + static_cast<int64_t>(leaves.size())) break;
-    leaves.push_back(RowLeafHash(row.fields()));
+    if (!visit(row.fields())) break;
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<transparency::Hash>> PostgresTransactionStore::ReadLeafHashes(
+    absl::string_view replica, int64_t first_seq, int64_t count) {
+  std::vector<transparency::Hash> leaves;
+  leaves.reserve(static_cast<size_t>(count));
+  NDXP_RETURN_IF_ERROR(ForEachAuditRow(replica, first_seq, count, [&](const AuditFields& row) {
+    // A gap ends the rows the tree can have.
+    if (row.seq != first_seq + static_cast<int64_t>(leaves.size())) return false;
+    leaves.push_back(RowLeafHash(row));
+    return true;
+  }));
   return leaves;
+}
+
+absl::StatusOr<TransactionStore::AuditLeaf> PostgresTransactionStore::ReadAuditLeaf(
+    absl::string_view replica, int64_t seq) {
+  std::optional<AuditLeaf> leaf;
+  NDXP_RETURN_IF_ERROR(ForEachAuditRow(replica, seq, 1, [&](const AuditFields& row) {
+    leaf = AuditLeaf{std::string(row.consumer), RowLeafHash(row)};
+    return false;
+  }));
+  if (!leaf.has_value()) {
+    return absl::NotFoundError(absl::StrCat("audit log: replica ", replica, " has no row ", seq));
+  }
+  return *std::move(leaf);
+}
+
+absl::Status PostgresTransactionStore::WriteTreeCheckpoint(int64_t tree_size,
+                                                           absl::string_view note) {
+  std::string size;
+  PutUint64(&size, static_cast<uint64_t>(tree_size));
+  const std::string note_text(note);
+  const std::string* params[] = {&replica_, &size, &note_text};
+  constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kTextOid};
+  return QueryParams(conn_.get(), database_,
+                     "INSERT INTO audit_tree_checkpoints (replica, tree_size, note) "
+                     "VALUES ($1, $2, $3) ON CONFLICT (replica, tree_size) DO UPDATE SET "
+                     "note = EXCLUDED.note",
+                     params, kTypes, "write tree checkpoint", PGRES_COMMAND_OK)
+      .status();
+}
+
+absl::StatusOr<std::string> PostgresTransactionStore::LatestTreeCheckpoint(
+    absl::string_view replica) {
+  const std::string replica_text(replica);
+  const std::string* params[] = {&replica_text};
+  constexpr Oid kTypes[] = {kTextOid};
+  NDXP_ASSIGN_OR_RETURN(
+      Result result,
+      QueryParams(conn_.get(), database_,
+                  "SELECT note FROM audit_tree_checkpoints WHERE replica = $1 "
+                  "ORDER BY tree_size DESC LIMIT 1",
+                  params, kTypes, "read tree checkpoint"));
+  if (PQntuples(result.get()) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("replica ", replica, " has no signed checkpoint of its tree yet"));
+  }
+  return std::string(PQgetvalue(result.get(), 0, 0),
+                     static_cast<size_t>(PQgetlength(result.get(), 0, 0)));
 }
 
 absl::StatusOr<int64_t> PostgresTransactionStore::ReadTiledSize(absl::string_view replica) {

@@ -61,6 +61,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -151,6 +152,9 @@ class PostgresTransactionStore final : public TransactionStore, private AuditTre
                                                                    int64_t new_size) override {
     return tree_.ConsistencyProof(replica, old_size, new_size);
   }
+  absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) override;
+  absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override;
+  absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override;
   // Upserts the replica's row of audit_checkpoints.
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
   // Reads every replica's rows, over this store's connection.
@@ -186,6 +190,10 @@ class PostgresTransactionStore final : public TransactionStore, private AuditTre
   // AuditTreeSource, over audit_tiles and audit_log.
   absl::StatusOr<FullTiles> ReadFullTiles(absl::string_view replica,
                                           absl::Span<const TileKey> keys) override;
+  // Calls `visit` with `replica`'s rows seq first_seq .. first_seq + count -
+  // 1 in seq order, as long as it returns true.
+  absl::Status ForEachAuditRow(absl::string_view replica, int64_t first_seq, int64_t count,
+                               absl::FunctionRef<bool(const AuditFields&)> visit);
   absl::StatusOr<std::vector<transparency::Hash>> ReadLeafHashes(absl::string_view replica,
                                                                  int64_t first_seq,
                                                                  int64_t count) override;
