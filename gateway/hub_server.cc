@@ -1,6 +1,7 @@
 #include "gateway/hub_server.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include <google/protobuf/util/message_differencer.h>
@@ -9,6 +10,8 @@
 #include "gateway/admin/recording_store.h"
 #include "gateway/admin/statistics_methods.h"
 #include "gateway/recording/fault_injecting_store.h"
+#include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/log_key.h"
 
 namespace ndxp::gateway {
 namespace {
@@ -49,8 +52,21 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
     absl::StatusOr<std::unique_ptr<CheckpointSigner>> signer =
         CheckpointSigner::FromFiles(config.tls().cert(), config.tls().key());
     if (!signer.ok()) return signer.status();
+    // With a log key, the replica's Merkle tree is signed too (C2SP
+    // checkpoints: receipts, proofs and witnesses rest on them).
+    std::optional<TreeCheckpointSigner> tree_signer;
+    if (config.has_transparency()) {
+      absl::StatusOr<transparency::Ed25519NoteKey> log_key =
+          transparency::LoadLogKey(config.transparency().log_key());
+      if (!log_key.ok()) return log_key.status();
+      absl::StatusOr<std::string> origin =
+          transparency::CheckpointOrigin(config.trust_domain(), ReplicaOf(config.recording()));
+      if (!origin.ok()) return origin.status();
+      tree_signer = TreeCheckpointSigner{*std::move(origin), *std::move(log_key)};
+    }
     hub->recorder_ = std::make_unique<Recorder>(
-        *std::move(store), threads, *std::move(signer), ReplicaOf(config.recording()));
+        *std::move(store), threads, *std::move(signer), ReplicaOf(config.recording()),
+        absl::Minutes(1), Clock::Real(), std::move(tree_signer));
     hub->hold_until_recorded_ = mode == Recording::DURABLE;
   }
 

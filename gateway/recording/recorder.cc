@@ -4,14 +4,17 @@
 
 #include "absl/time/time.h"
 #include "common/logging/logging.h"
+#include "gateway/transparency/checkpoint.h"
 
 namespace ndxp::gateway {
 
 Recorder::Recorder(std::unique_ptr<TransactionStore> store, int shards,
                    std::unique_ptr<CheckpointSigner> signer, std::string replica,
-                   absl::Duration checkpoint_interval, Clock* clock)
+                   absl::Duration checkpoint_interval, Clock* clock,
+                   std::optional<TreeCheckpointSigner> tree_signer)
     : store_(std::move(store)),
       signer_(std::move(signer)),
+      tree_signer_(std::move(tree_signer)),
       replica_(std::move(replica)),
       checkpoint_interval_(checkpoint_interval),
       clock_(clock) {
@@ -182,8 +185,26 @@ void Recorder::ReportCommit(const std::vector<Item>& batch, const absl::Status& 
   listener_records_.clear();
 }
 
+absl::Status Recorder::SignCheckpoints(const ChainHead& head, absl::Time now) {
+  if (signer_ != nullptr) {
+    absl::StatusOr<SignedCheckpoint> checkpoint =
+        signer_->Sign(replica_, head, absl::ToUnixMicros(now));
+    if (!checkpoint.ok()) return checkpoint.status();
+    if (absl::Status s = store_->WriteCheckpoint(*checkpoint); !s.ok()) return s;
+  }
+  if (tree_signer_.has_value()) {
+    absl::StatusOr<AuditTreeHead> tree = store_->TreeHead();
+    if (!tree.ok()) return tree.status();
+    absl::StatusOr<std::string> note = transparency::SignTreeCheckpoint(
+        tree_signer_->origin, tree->size, tree->root, tree_signer_->log_key);
+    if (!note.ok()) return note.status();
+    if (absl::Status s = store_->WriteTreeCheckpoint(tree->size, *note); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 void Recorder::MaybeCheckpoint(bool force) {
-  if (signer_ == nullptr) return;
+  if (signer_ == nullptr && !tree_signer_.has_value()) return;
   const ChainHead head = store_->Head();
   const absl::Time now = clock_->Now();
   if (head.seq == checkpointed_seq_) {
@@ -196,10 +217,7 @@ void Recorder::MaybeCheckpoint(bool force) {
     checkpoint_due_ = checkpointed_at_ + checkpoint_interval_;
   }
   if (!force && now < checkpoint_due_) return;
-  absl::StatusOr<SignedCheckpoint> checkpoint =
-      signer_->Sign(replica_, head, absl::ToUnixMicros(now));
-  absl::Status status =
-      checkpoint.ok() ? store_->WriteCheckpoint(*checkpoint) : checkpoint.status();
+  absl::Status status = SignCheckpoints(head, now);
   if (!status.ok()) {
     // The chain itself is unharmed; the writer wakes to try again.
     failed_checkpoints_.fetch_add(1);

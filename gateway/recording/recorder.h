@@ -31,14 +31,17 @@
 // With a CheckpointSigner the writer signs the store's chain head after the
 // first commit, then within `checkpoint_interval` of every later commit,
 // whether or not more calls arrive (an idle hub signs its last rows too), and
-// at Stop (audit_checkpoint.h). A checkpoint that fails is tried again after
-// kCheckpointRetry.
+// at Stop (audit_checkpoint.h). With a TreeCheckpointSigner it signs, at the
+// same moments, the C2SP checkpoint of the replica's Merkle tree with the
+// hub's log key (what receipts, proofs and witnesses rest on). A checkpoint
+// that fails is tried again after kCheckpointRetry.
 #ifndef NDXP_GATEWAY_RECORDING_RECORDER_H_
 #define NDXP_GATEWAY_RECORDING_RECORDER_H_
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +55,7 @@
 #include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/refusal_summaries.h"
 #include "gateway/recording/transaction_store.h"
+#include "gateway/transparency/signed_note.h"
 
 namespace ndxp::gateway {
 
@@ -76,6 +80,13 @@ class CommitListener {
   virtual void OnCommitted(const absl::Status& status, std::vector<CommittedRecord> records) = 0;
 };
 
+// Signs C2SP checkpoints of one replica's tree (its origin) with the hub's
+// log key (gateway/transparency/log_key.h).
+struct TreeCheckpointSigner {
+  std::string origin;
+  transparency::Ed25519NoteKey log_key;
+};
+
 // Thread-safe. No lock is shared by the callers: each shard (one per proxy
 // thread) has its own, taken by that thread and, once per batch, the writer.
 class Recorder {
@@ -94,7 +105,8 @@ class Recorder {
   // `clock` (not owned, outlives the recorder) times the checkpoints.
   Recorder(std::unique_ptr<TransactionStore> store, int shards,
            std::unique_ptr<CheckpointSigner> signer = nullptr, std::string replica = "",
-           absl::Duration checkpoint_interval = absl::Minutes(1), Clock* clock = Clock::Real());
+           absl::Duration checkpoint_interval = absl::Minutes(1), Clock* clock = Clock::Real(),
+           std::optional<TreeCheckpointSigner> tree_signer = std::nullopt);
   ~Recorder();  // Stop()
 
   // Queues `record` on `shard` (0 <= shard < shards). `committed`, if set,
@@ -166,6 +178,8 @@ class Recorder {
   // On the writer: signs and keeps the head if it moved and `force` or the
   // checkpoint is due.
   void MaybeCheckpoint(bool force);
+  // On the writer: the chain's checkpoint of `head` at `now`, then the tree's.
+  absl::Status SignCheckpoints(const ChainHead& head, absl::Time now);
   // On the writer, after `batch`'s commit (whose rows, when it succeeded,
   // are `rows`): its callbacks, then one OnCommitted per listener with all
   // of that listener's records.
@@ -174,6 +188,7 @@ class Recorder {
 
   const std::unique_ptr<TransactionStore> store_;  // used by the writer only
   const std::unique_ptr<CheckpointSigner> signer_;
+  const std::optional<TreeCheckpointSigner> tree_signer_;
   const std::string replica_;
   const absl::Duration checkpoint_interval_;
   Clock* const clock_;

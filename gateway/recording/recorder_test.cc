@@ -1,5 +1,7 @@
 #include "gateway/recording/recorder.h"
 
+#include "gateway/transparency/checkpoint.h"
+
 #include <memory>
 #include <thread>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/time/clock.h"
+#include "gateway/transparency/checkpoint.h"
 #include "tests/testing/test_pki.h"
 
 namespace ndxp::gateway {
@@ -430,6 +433,41 @@ TEST_F(RecorderCheckpointTest, StopSignsTheHeadAtOnce) {
   RecordAndWait("b");
   recorder_->Stop();
   EXPECT_EQ(store_->checkpointed_seqs(), (std::vector<int64_t>{1, 2}));
+}
+
+// With the hub's log key, each checkpoint is also the tree's: a C2SP note of
+// the replica's origin that opens with the log key's vkey and states the
+// store's tree, at the same moments as the chain's.
+TEST(RecorderTreeCheckpointTest, TheTreeIsSignedWithTheChain) {
+  constexpr char kOrigin[] = "ndxp.example/audit/hub-1";
+  absl::StatusOr<transparency::Ed25519NoteKey> key =
+      transparency::Ed25519NoteKey::Generate("ndxp.example/audit");
+  ASSERT_TRUE(key.ok()) << key.status();
+  const std::string vkey = key->verifier_key().Encode();
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  FakeClock clock;
+  Recorder recorder(std::move(store), 1, nullptr, "hub-1", absl::Minutes(1), &clock,
+                    TreeCheckpointSigner{kOrigin, *std::move(key)});
+  for (const char* id : {"a", "b", "c"}) {
+    absl::Notification committed;
+    recorder.Record(0, Named(id), [&](const absl::Status&) { committed.Notify(); });
+    committed.WaitForNotification();
+  }
+  recorder.Stop();
+  const std::vector<std::pair<int64_t, std::string>> notes = fake->tree_checkpoints();
+  ASSERT_GE(notes.size(), 2u) << "the first commit's, and Stop's";
+  EXPECT_EQ(notes.front().first, 1);
+  EXPECT_EQ(notes.back().first, 3);
+  absl::StatusOr<transparency::Checkpoint> last =
+      transparency::OpenTreeCheckpoint(notes.back().second, kOrigin, {vkey});
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->tree_size, 3);
+  EXPECT_EQ(last->root, fake->TreeHead()->root);
+  EXPECT_FALSE(
+      transparency::OpenTreeCheckpoint(notes.back().second, "ndxp.example/audit/hub-2", {vkey})
+          .ok())
+      << "another replica's origin";
 }
 
 // Repeats of one refusal within a second become one summary row, written

@@ -14,11 +14,17 @@ file:
 - a connector's own x-ndxp-receipt never reaches the caller (the scripted
   connector sends "forged");
 - FAST recording and recording off give no receipt: nothing is on record
-  when their answers leave.
+  when their answers leave;
+- with a log key (`transparency { log_key }`), the hub signs its replica's
+  Merkle tree as a C2SP checkpoint: the note's Ed25519 signature verifies
+  with the vkey `ndxpctl log-key generate` printed (python3-cryptography),
+  its root is RFC 9162's MTH of the rows' leaves computed here, and every
+  receipt's leaf is in it at its index.
 
 Run by ctest:  test_receipts.py BUILD_DIR
 """
 
+import base64
 import hashlib
 import os
 import sqlite3
@@ -27,7 +33,9 @@ import subprocess
 import sys
 import unittest
 
-from hub_fixture import Hub, ROOT
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hub_fixture import Hub, ROOT, TD
 from raw_h2 import RawH2Connection, grpc_frame
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
@@ -65,6 +73,36 @@ def encode_v4(row):
     string(row["subjects"])
     integer(row["visible_after"])
     return out
+
+
+def merkle_root(leaves):
+    """RFC 9162 2.1.1's MTH, from the definition."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    split = 1
+    while split * 2 < len(leaves):
+        split *= 2
+    return hashlib.sha256(b"\x01" + merkle_root(leaves[:split]) +
+                          merkle_root(leaves[split:])).digest()
+
+
+def open_note(note, vkey):
+    """The text of a signed note whose signature by `vkey` (C2SP signed-note,
+    Ed25519) verifies; fails the test otherwise."""
+    name, key_id, key = vkey.split("+", 2)
+    key = base64.b64decode(key)
+    assert key[0] == 1, "an Ed25519 note key"
+    text, _, signatures = note.partition("\n\n")
+    text += "\n"
+    for line in signatures.splitlines():
+        dash, signer, signature = line.split(" ")
+        signature = base64.b64decode(signature)
+        if dash == "\u2014" and signer == name and signature[:4].hex() == key_id:
+            Ed25519PublicKey.from_public_bytes(key[1:]).verify(signature[4:], text.encode())
+            return text
+    raise AssertionError("no signature by %s in %r" % (vkey, note))
 
 
 def parse_receipt(value):
@@ -157,6 +195,48 @@ class ReceiptTest(unittest.TestCase):
                            "receipt-rest")
         self.assertEqual(len(fields.get("x-ndxp-receipt", [])), 1, fields)
         self.assert_receipt_names_its_row(fields["x-ndxp-receipt"][0], "receipt-rest")
+
+
+class SignedTreeTest(unittest.TestCase):
+    """A hub with a log key signs its tree; the receipts are leaves of it."""
+
+    def test_the_signed_tree_holds_every_receipt(self):
+        hub = Hub(BUILD, recording="DURABLE")
+        try:
+            key = os.path.join(hub.dir, "log.key")
+            made = subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "log-key", "generate",
+                                   "--out", key, "--name", TD + "/audit"],
+                                  capture_output=True, text=True, check=True)
+            vkey = made.stdout.strip()
+            hub.rewrite_config('transparency { log_key: "%s" }' % key)
+            hub.stop_hub()
+            hub.start_hub()
+            receipts = []
+            with RawH2Connection(hub.address, *hub.files("caller")) as connection:
+                for _ in range(5):
+                    answer = connection.call(ECHO, PAYLOAD)
+                    self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+                    receipts.append(parse_receipt(answer.header(RECEIPT)))
+            hub.stop_hub()  # a stopping hub signs its last rows
+            with sqlite3.connect("file:%s?mode=ro" % hub.database, uri=True) as db:
+                db.row_factory = sqlite3.Row
+                rows = [dict(r) for r in db.execute("SELECT * FROM audit_log ORDER BY seq")]
+                note = db.execute("SELECT note FROM audit_tree_checkpoints "
+                                  "ORDER BY tree_size DESC LIMIT 1").fetchone()[0]
+        finally:
+            hub.stop()
+        origin, size, root = open_note(note, vkey).splitlines()
+        replica = rows[0]["replica"]
+        self.assertEqual(origin, "%s/audit/%s" % (TD, replica))
+        self.assertEqual(int(size), len(rows))
+        leaves = [hashlib.sha256(b"\x00" + encode_v4(row)).digest() for row in rows]
+        self.assertEqual(base64.b64decode(root), merkle_root(leaves))
+        for receipt_replica, index, leaf in receipts:
+            self.assertEqual(receipt_replica, replica)
+            self.assertEqual(leaves[index].hex(), leaf, "receipt %d is a leaf of the tree" % index)
+        # A forged note does not open.
+        with self.assertRaises(Exception):
+            open_note(note.replace("\n%s\n" % size, "\n%d\n" % (int(size) + 1)), vkey)
 
 
 class NoReceiptTest(unittest.TestCase):
