@@ -1,0 +1,241 @@
+// ndxp.hub.v1.Transparency over a log kept in memory: the checkpoint as
+// signed, inclusion proofs that verify against the checkpoint's root for the
+// row's own consumer and operators only, consistency proofs between
+// checkpoints, and the bounds of what may be asked.
+#include "gateway/admin/transparency_methods.h"
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/signed_note.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ndxp/hub/v1/transparency.pb.h"
+
+namespace ndxp::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+using transparency::Hash;
+
+constexpr char kReplica[] = "hub-1";
+constexpr char kOrigin[] = "ndxp.example/audit/hub-1";
+
+Hash HashOf(const std::string& bytes) {
+  Hash hash{};
+  EXPECT_EQ(bytes.size(), hash.size());
+  std::copy(bytes.begin(), bytes.end(), hash.begin());
+  return hash;
+}
+
+// One replica's log: row i was called by consumers_[i]; a checkpoint is
+// signed whenever the test says.
+class MemoryLog final : public TransparencyLog {
+ public:
+  MemoryLog()
+      : signer_(*transparency::Ed25519NoteSigner::Create(
+            *transparency::Ed25519NoteKey::Generate(kOrigin))) {}
+
+  void Append(const std::string& consumer) {
+    consumers_.push_back(consumer);
+    leaves_.push_back(transparency::LeafHash(absl::StrCat("row ", consumers_.size())));
+  }
+  void SignCheckpoint() {
+    transparency::MemoryTileStore tree = Tree(static_cast<int64_t>(leaves_.size()));
+    checkpoint_ = *transparency::SignNote(
+        *transparency::FormatCheckpoint(
+            {kOrigin, tree.size(), *transparency::TreeRoot(tree.size(), tree)}),
+        {&signer_});
+  }
+  std::string vkey() const { return signer_.key().Encode(); }
+
+  absl::StatusOr<std::string> LatestCheckpoint(absl::string_view replica) override {
+    if (replica != kReplica || checkpoint_.empty()) return absl::NotFoundError("no checkpoint");
+    return checkpoint_;
+  }
+  absl::StatusOr<Leaf> ReadLeaf(absl::string_view replica, int64_t index) override {
+    if (replica != kReplica || index >= static_cast<int64_t>(leaves_.size())) {
+      return absl::NotFoundError("no such row");
+    }
+    return Leaf{consumers_[index], leaves_[index]};
+  }
+  absl::StatusOr<Hash> TreeRoot(absl::string_view, int64_t size) override {
+    transparency::MemoryTileStore tree = Tree(size);
+    return transparency::TreeRoot(size, tree);
+  }
+  absl::StatusOr<std::vector<Hash>> InclusionProof(absl::string_view, int64_t index,
+                                                   int64_t size) override {
+    transparency::MemoryTileStore tree = Tree(size);
+    return transparency::InclusionProof(index, size, tree);
+  }
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(absl::string_view, int64_t first,
+                                                     int64_t second) override {
+    transparency::MemoryTileStore tree = Tree(second);
+    return transparency::ConsistencyProof(first, second, tree);
+  }
+
+ private:
+  transparency::MemoryTileStore Tree(int64_t size) const {
+    transparency::MemoryTileStore tree;
+    EXPECT_TRUE(tree.Append(absl::MakeConstSpan(leaves_).subspan(0, size)).ok());
+    return tree;
+  }
+  transparency::Ed25519NoteSigner signer_;
+  std::vector<std::string> consumers_;
+  std::vector<Hash> leaves_;
+  std::string checkpoint_;
+};
+
+template <typename Response, typename Request>
+grpc::Status Call(TransparencyMethods& methods,
+                  grpc::Status (TransparencyMethods::*method)(const LocalCall&, grpc::ByteBuffer*,
+                                                              grpc::ByteBuffer*),
+                  const LocalCall& call, const Request& request, Response* response) {
+  grpc::ByteBuffer in, out;
+  bool own = false;
+  EXPECT_TRUE(grpc::SerializationTraits<Request>::Serialize(request, &in, &own).ok());
+  grpc::Status status = (methods.*method)(call, &in, &out);
+  if (status.ok()) {
+    EXPECT_TRUE(grpc::SerializationTraits<Response>::Deserialize(&out, response).ok());
+  }
+  return status;
+}
+
+class TransparencyMethodsTest : public ::testing::Test {
+ protected:
+  TransparencyMethodsTest() {
+    auto log = std::make_unique<MemoryLog>();
+    log_ = log.get();
+    for (int i = 0; i < 300; ++i) log_->Append(i % 3 == 0 ? "000.00.00.G12/tax" : "000.00.00.H11/lgsp");
+    log_->SignCheckpoint();  // 300
+    methods_ = std::make_unique<TransparencyMethods>(std::move(log), kReplica);
+  }
+  static LocalCall Caller(const std::string& consumer, bool from_operator = false) {
+    LocalCall call;
+    call.consumer = consumer;
+    call.from_operator = from_operator;
+    return call;
+  }
+  grpc::Status Inclusion(const LocalCall& call, int64_t index, int64_t size,
+                         hub::v1::GetInclusionProofResponse* response) {
+    hub::v1::GetInclusionProofRequest request;
+    request.set_leaf_index(index);
+    request.set_tree_size(size);
+    return Call(*methods_, &TransparencyMethods::GetInclusionProof, call, request, response);
+  }
+
+  MemoryLog* log_;
+  std::unique_ptr<TransparencyMethods> methods_;
+};
+
+TEST_F(TransparencyMethodsTest, TheCheckpointIsTheSignedNoteReadBack) {
+  hub::v1::GetCheckpointResponse response;
+  ASSERT_TRUE(Call(*methods_, &TransparencyMethods::GetCheckpoint, Caller("000.00.00.H11/lgsp"),
+                   hub::v1::GetCheckpointRequest(), &response)
+                  .ok());
+  EXPECT_EQ(response.origin(), kOrigin);
+  EXPECT_EQ(response.tree_size(), 300);
+  const transparency::Ed25519NoteVerifier verifier =
+      *transparency::Ed25519NoteVerifier::FromVkey(log_->vkey());
+  absl::StatusOr<transparency::OpenedNote> opened =
+      transparency::OpenNote(response.checkpoint(), {&verifier});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(Hash(transparency::ParseCheckpoint(opened->text)->root),
+            HashOf(response.root_hash()));
+  hub::v1::GetCheckpointRequest other;
+  other.set_replica("hub-9");
+  EXPECT_EQ(Call(*methods_, &TransparencyMethods::GetCheckpoint, Caller("x/y"), other, &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TransparencyMethodsTest, AConsumersOwnRowsAreProvenAgainstTheCheckpointsRoot) {
+  for (int64_t index : {0, 3, 255, 297}) {
+    for (int64_t size : {0, 298, 299}) {  // 0: the newest checkpoint's
+      SCOPED_TRACE(absl::StrCat(index, " in ", size));
+      hub::v1::GetInclusionProofResponse response;
+      grpc::Status status = Inclusion(Caller("000.00.00.G12/tax"), index, size, &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      EXPECT_EQ(response.tree_size(), size == 0 ? 300 : size);
+      std::vector<Hash> proof;
+      for (const std::string& hash : response.hashes()) proof.push_back(HashOf(hash));
+      EXPECT_TRUE(transparency::VerifyInclusion(HashOf(response.leaf_hash()), index,
+                                                response.tree_size(), proof,
+                                                HashOf(response.root_hash()))
+                      .ok());
+    }
+  }
+}
+
+TEST_F(TransparencyMethodsTest, OthersRowsAreTheirsAndOperatorsAlone) {
+  hub::v1::GetInclusionProofResponse response;
+  // Row 1 is the province's; row 400 does not exist: the same answer.
+  grpc::Status theirs = Inclusion(Caller("000.00.00.G12/tax"), 1, 0, &response);
+  grpc::Status missing = Inclusion(Caller("000.00.00.G12/tax"), 400, 0, &response);
+  EXPECT_EQ(theirs.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(theirs.error_message(), missing.error_message()) << "nothing said of the row";
+  EXPECT_TRUE(Inclusion(Caller("000.00.00.A01/ops", true), 1, 0, &response).ok());
+  EXPECT_EQ(Inclusion(Caller("000.00.00.A01/ops", true), 400, 0, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TransparencyMethodsTest, ProofsOnlyWithinTheNewestCheckpoint) {
+  log_->Append("000.00.00.G12/tax");  // row 301 (index 300): no checkpoint covers it yet
+  hub::v1::GetInclusionProofResponse response;
+  grpc::Status uncovered = Inclusion(Caller("000.00.00.G12/tax"), 300, 0, &response);
+  EXPECT_EQ(uncovered.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_THAT(uncovered.error_message(), HasSubstr("once a checkpoint covers it"));
+  EXPECT_EQ(Inclusion(Caller("000.00.00.G12/tax"), 0, 301, &response).error_code(),
+            grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(Inclusion(Caller("000.00.00.G12/tax"), -1, 0, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  log_->SignCheckpoint();
+  EXPECT_TRUE(Inclusion(Caller("000.00.00.G12/tax"), 300, 0, &response).ok());
+}
+
+TEST_F(TransparencyMethodsTest, ConsistencyBetweenCheckpointsVerifies) {
+  hub::v1::GetCheckpointResponse at_300;
+  ASSERT_TRUE(Call(*methods_, &TransparencyMethods::GetCheckpoint, Caller("w/x"),
+                   hub::v1::GetCheckpointRequest(), &at_300)
+                  .ok());
+  for (int i = 0; i < 250; ++i) log_->Append("000.00.00.H11/lgsp");
+  log_->SignCheckpoint();  // 550
+  hub::v1::GetCheckpointResponse at_550;
+  ASSERT_TRUE(Call(*methods_, &TransparencyMethods::GetCheckpoint, Caller("w/x"),
+                   hub::v1::GetCheckpointRequest(), &at_550)
+                  .ok());
+  hub::v1::GetConsistencyProofRequest request;
+  request.set_first(300);
+  request.set_second(550);
+  hub::v1::GetConsistencyProofResponse response;
+  ASSERT_TRUE(Call(*methods_, &TransparencyMethods::GetConsistencyProof, Caller("w/x"), request,
+                   &response)
+                  .ok());
+  std::vector<Hash> proof;
+  for (const std::string& hash : response.hashes()) proof.push_back(HashOf(hash));
+  EXPECT_TRUE(transparency::VerifyConsistency(300, 550, HashOf(at_300.root_hash()),
+                                              HashOf(at_550.root_hash()), proof)
+                  .ok());
+  for (auto [first, second, code] :
+       std::vector<std::tuple<int64_t, int64_t, grpc::StatusCode>>{
+           {0, 550, grpc::StatusCode::INVALID_ARGUMENT},
+           {300, 200, grpc::StatusCode::INVALID_ARGUMENT},
+           {300, 551, grpc::StatusCode::OUT_OF_RANGE}}) {
+    request.set_first(first);
+    request.set_second(second);
+    EXPECT_EQ(Call(*methods_, &TransparencyMethods::GetConsistencyProof, Caller("w/x"), request,
+                   &response)
+                  .error_code(),
+              code)
+        << first << ".." << second;
+  }
+}
+
+}  // namespace
+}  // namespace ndxp::gateway
