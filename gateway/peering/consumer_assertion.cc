@@ -185,7 +185,7 @@ absl::StatusOr<ConsumerAssertion> OpenAssertion(absl::string_view header_value,
     same_purpose = purpose.ok() && *purpose == assertion.purpose();
   }
   if (!same_purpose) return Refused("asserted for another purpose than the call's x-ndxp-purpose");
-  // The earlier hubs, the signer and this hub.
+  // The earlier hubs, the sender and this hub.
   if (assertion.earlier_hubs_size() + 2 > kMaxHubsOnPath) {
     return absl::PermissionDeniedError(absl::StrCat(
         kAssertionHeader, ": the call has passed ", assertion.earlier_hubs_size() + 1,

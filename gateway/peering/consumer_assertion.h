@@ -142,7 +142,7 @@ struct CallToCheck {
 // the key of the certificate the peer presented), issued at most
 // kAssertionClockSkew in the future, valid at most kMaxAssertionLifetime and
 // not expired, for this call's method, request id and purpose, and with at
-// most kMaxHubsOnPath hubs counting the signer and this one. UNAUTHENTICATED
+// most kMaxHubsOnPath hubs counting the sender and this one. UNAUTHENTICATED
 // "x-ndxp-assertion: <the check that failed>" otherwise (PERMISSION_DENIED
 // for the hop limit). Scope and replay are the peer table's (peers.h).
 absl::StatusOr<ConsumerAssertion> OpenAssertion(absl::string_view header_value,

@@ -248,7 +248,7 @@ TEST_P(EveryCheckTest, AnotherCallIsRefused) {
 TEST_P(EveryCheckTest, HopLimitIsPermissionDenied) {
   ConsumerAssertion one_before = Assertion();
   one_before.add_earlier_hubs("spiffe://ndxp.gov.vn/agency/000.00.00.H11/lgsp");
-  EXPECT_TRUE(Open(one_before, Call()).ok());  // 3 hubs: the first, the signer, this one
+  EXPECT_TRUE(Open(one_before, Call()).ok());  // 3 hubs: the first, the sender, this one
   one_before.add_earlier_hubs("spiffe://ndxp.gov.vn/agency/000.00.00.A01/hub");
   absl::StatusOr<ConsumerAssertion> opened = Open(one_before, Call());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kPermissionDenied);

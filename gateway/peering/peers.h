@@ -94,7 +94,7 @@ struct AssertedConsumer {
   std::string spiffe_id;
   std::string trust_domain;  // the consumer's, for parsing spiffe_id
   const PeerHub* peer;
-  // The hubs before this one, first first (the signer last): what this hub
+  // The hubs before this one, first first (the sender last): what this hub
   // passes on in `earlier_hubs` when it forwards the call to another peer.
   std::vector<std::string> hubs_before;
   // The assertion's nonce and expiry, for the replay check (ReplayGuard).
