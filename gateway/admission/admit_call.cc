@@ -149,7 +149,8 @@ bool AcceptPeerAssertion(const AdmissionContext& context, const CallHead& head,
       head.assertions > 1
           ? absl::UnauthenticatedError(absl::StrCat(kAssertionHeader, ": ", head.assertions,
                                                     " of them; a call carries one"))
-          : VerifyAssertion(*context.peers, *caller.identity, caller.public_key, head.assertion,
+          : VerifyAssertion(*context.peers, *caller.identity,
+                            {caller.public_key, caller.assertion_mac_key}, head.assertion,
                             {head.path, head.request_id, head.purpose, now});
   if (!verified.ok()) {
     plan.request_id = IsValidRequestId(head.request_id) ? std::string(head.request_id)
@@ -169,8 +170,8 @@ bool AcceptPeerAssertion(const AdmissionContext& context, const CallHead& head,
   return true;
 }
 
-// What this call asserts to the peer hub `route` goes to (signed per
-// connection by the transport); PERMISSION_DENIED past the hop limit.
+// What this call asserts to the peer hub `route` goes to (proven per
+// connection by the transport: MAC'd or signed); PERMISSION_DENIED past the hop limit.
 absl::Status PrepareAssertion(const AdmissionContext& context, const MethodRoute& route,
                               const std::vector<std::string>& hubs_before, absl::Time now,
                               CallPlan& plan) {
@@ -204,8 +205,9 @@ size_t UpstreamHeaderBytes(const CallPlan& plan) {
   size_t bytes = 0;
   for (const auto& [name, value] : plan.upstream_headers) bytes += name.size() + value.size() + 32;
   if (plan.assertion != nullptr) {
-    // Signed at the connection: base64url(payload).base64url(a signature
-    // of at most 512 bytes, RSA-4096's).
+    // Proven at the connection: base64url(payload).base64url(a signature
+    // of at most 512 bytes, RSA-4096's), longer than the MAC'd form's
+    // "m1." and 32 bytes.
     const size_t signed_bytes = plan.assertion->ByteSizeLong() + 512;
     bytes += kAssertionHeader.size() + (signed_bytes * 4 + 2) / 3 + 1 + 32;
   }

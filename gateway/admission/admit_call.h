@@ -61,7 +61,7 @@ struct AdmissionContext {
   QuotaTable* quotas = nullptr;
   absl::Duration default_deadline;  // a call that sets none
   absl::Duration max_deadline;      // unless its route allows more
-  absl::Duration assertion_lifetime;  // of the assertions this hub signs
+  absl::Duration assertion_lifetime;  // of the assertions this hub makes
   // RFC 9113 sizes: what a request may bring, and what a connector accepts
   // (the hub's own headers included).
   size_t max_request_header_bytes = kMaxRequestHeaderBytes;
@@ -78,7 +78,10 @@ struct AdmissionContext {
 // Who is calling, as the connection proved it.
 struct Caller {
   const absl::StatusOr<ConsumerIdentity>* identity;  // the certificate's, or why none
-  evp_pkey_st* public_key = nullptr;  // the certificate's key: a peer's assertions are signed with it
+  // What a peer hub's assertion is checked with: the certificate's key (the
+  // signed form) and the connection's MAC key (the MAC'd form).
+  evp_pkey_st* public_key = nullptr;
+  AssertionMacKey* assertion_mac_key = nullptr;
 };
 
 // The decision. Filled in place by AdmitCall and never moved afterwards:
@@ -126,7 +129,7 @@ struct CallPlan {
   // The exact header block for the connector (pseudo-headers first;
   // ":authority" is the longest endpoint until the pool chooses one).
   HeaderList upstream_headers;
-  // To a peer hub: the assertion to sign on the connection it goes out on.
+  // To a peer hub: the assertion to prove on the connection it goes out on.
   std::unique_ptr<ConsumerAssertion> assertion;
   // What the call holds of its consumer's quotas, until it ends.
   QuotaTicket quota;

@@ -132,7 +132,7 @@ absl::Status CheckRoutes(const TextProtoFile& file, const HubSettings& settings)
       if (absl::StartsWith(route.endpoint(), "unix:")) {
         return file.ErrorAt({{"routes", i}, "endpoint"},
                             "a peer hub is reached over TLS (its certificate is checked and the "
-                            "assertion signed with this connection's key), not over unix:");
+                            "assertion proven with this connection's keys), not over unix:");
       }
     }
     for (int m = 0; m < route.personal_data_methods_size(); ++m) {

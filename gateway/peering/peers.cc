@@ -142,7 +142,8 @@ int64_t ReplayGuard::sweeps() {
 
 absl::StatusOr<AssertedConsumer> VerifyAssertion(
     const PeerTable& peers, const absl::StatusOr<ConsumerIdentity>& connection,
-    evp_pkey_st* connection_key, absl::string_view header_value, const CallToCheck& call) {
+    const AssertionProofKeys& connection_keys, absl::string_view header_value,
+    const CallToCheck& call) {
   const PeerHub* peer = connection.ok() ? peers.Find(connection->spiffe_id) : nullptr;
   if (peer == nullptr) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -150,7 +151,7 @@ absl::StatusOr<AssertedConsumer> VerifyAssertion(
         connection.ok() ? std::string(connection->agency_subsystem) : std::string("the caller"),
         " is not a peer hub of this hub: only a configured peer may assert a consumer"));
   }
-  absl::StatusOr<ConsumerAssertion> assertion = OpenAssertion(header_value, connection_key, call);
+  absl::StatusOr<ConsumerAssertion> assertion = OpenAssertion(header_value, connection_keys, call);
   if (!assertion.ok()) return assertion.status();
   AssertedConsumer asserted;
   asserted.spiffe_id = assertion->consumer();
@@ -176,10 +177,11 @@ absl::StatusOr<AssertedConsumer> VerifyAssertion(
 
 absl::StatusOr<AssertedConsumer> AcceptAssertion(
     const PeerTable& peers, ReplayGuard& replays,
-    const absl::StatusOr<ConsumerIdentity>& connection, evp_pkey_st* connection_key,
-    absl::string_view header_value, const CallToCheck& call) {
+    const absl::StatusOr<ConsumerIdentity>& connection,
+    const AssertionProofKeys& connection_keys, absl::string_view header_value,
+    const CallToCheck& call) {
   absl::StatusOr<AssertedConsumer> asserted =
-      VerifyAssertion(peers, connection, connection_key, header_value, call);
+      VerifyAssertion(peers, connection, connection_keys, header_value, call);
   if (!asserted.ok()) return asserted;
   if (absl::Status s = replays.FirstUse(asserted->nonce, asserted->expires, call.now); !s.ok()) {
     return s;

@@ -6,7 +6,7 @@
 //
 // Example (the transport, for a call that brings the header):
 //   absl::StatusOr<AssertedConsumer> asserted = AcceptAssertion(
-//       *peers, replays, connection_identity, peer_public_key, value, call);
+//       *peers, replays, connection_identity, {peer_public_key, &mac_key}, value, call);
 #ifndef NDXP_GATEWAY_PEERING_PEERS_H_
 #define NDXP_GATEWAY_PEERING_PEERS_H_
 
@@ -94,7 +94,7 @@ struct AssertedConsumer {
   std::string spiffe_id;
   std::string trust_domain;  // the consumer's, for parsing spiffe_id
   const PeerHub* peer;
-  // The hubs before this one, first first (the signer last): what this hub
+  // The hubs before this one, first first (the sender last): what this hub
   // passes on in `earlier_hubs` when it forwards the call to another peer.
   std::vector<std::string> hubs_before;
   // The assertion's nonce and expiry, for the replay check (ReplayGuard).
@@ -111,15 +111,17 @@ struct AssertedConsumer {
 // the check that failed.
 absl::StatusOr<AssertedConsumer> AcceptAssertion(
     const PeerTable& peers, ReplayGuard& replays,
-    const absl::StatusOr<ConsumerIdentity>& connection, evp_pkey_st* connection_key,
-    absl::string_view header_value, const CallToCheck& call);
+    const absl::StatusOr<ConsumerIdentity>& connection,
+    const AssertionProofKeys& connection_keys, absl::string_view header_value,
+    const CallToCheck& call);
 
 // AcceptAssertion without the replay check, which the caller makes with
 // `replays.FirstUse(asserted.nonce, asserted.expires, now)` once nothing
 // else can refuse the call (admission takes its side effects last).
 absl::StatusOr<AssertedConsumer> VerifyAssertion(
     const PeerTable& peers, const absl::StatusOr<ConsumerIdentity>& connection,
-    evp_pkey_st* connection_key, absl::string_view header_value, const CallToCheck& call);
+    const AssertionProofKeys& connection_keys, absl::string_view header_value,
+    const CallToCheck& call);
 
 }  // namespace ndxp::gateway
 

@@ -124,7 +124,7 @@ class AcceptAssertionTest : public ::testing::Test {
   }
   absl::StatusOr<AssertedConsumer> Accept(const char* connection, const std::string& value) {
     absl::StatusOr<ConsumerIdentity> identity = ParseSpiffeId(connection, "ndxp.gov.vn");
-    return AcceptAssertion(*table_, replays_, identity, key_.get(), value,
+    return AcceptAssertion(*table_, replays_, identity, {key_.get()}, value,
                            {kMethod, "req-1", "", kNow});
   }
 };
@@ -148,7 +148,7 @@ TEST_F(AcceptAssertionTest, OrdinaryMemberIsRefusedBeforeAnyCheck) {
   EXPECT_THAT(asserted.status().message(),
               HasSubstr("000.00.00.G12/tax-lookup is not a peer hub of this hub"));
   absl::StatusOr<ConsumerIdentity> none = absl::UnauthenticatedError("no certificate");
-  EXPECT_EQ(AcceptAssertion(*table_, replays_, none, nullptr, "x", {kMethod, "req-1", "", kNow})
+  EXPECT_EQ(AcceptAssertion(*table_, replays_, none, {}, "x", {kMethod, "req-1", "", kNow})
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);

@@ -309,9 +309,10 @@ LocalCall ForwardedStream::LocalCallOf(const ConsumerIdentity& identity) {
   return call;
 }
 
-absl::StatusOr<std::string> ForwardedStream::SignAssertion(evp_pkey_st* key) const {
+absl::StatusOr<std::string> ForwardedStream::ProveAssertion(AssertionMacKey& mac_key,
+                                                            evp_pkey_st* signing_key) const {
   if (plan_.assertion == nullptr) return absl::InternalError("no assertion prepared");
-  return gateway::SignAssertion(*plan_.assertion, key);
+  return gateway::ProveAssertion(*plan_.assertion, mac_key, signing_key);
 }
 
 void ForwardedStream::Refuse(absl::string_view path) {

@@ -144,9 +144,10 @@ class ForwardedStream {
   bool ProbeConnector(absl::string_view service);
 
   const HeaderList& request_headers_for_upstream() const { return plan_.upstream_headers; }
-  // For a call routed to a peer hub: the x-ndxp-assertion value, signed with
-  // `key` (the private key of the connection it goes on).
-  absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
+  // For a call routed to a peer hub: the x-ndxp-assertion value for the
+  // connection it goes on (its MAC key and private key: ProveAssertion).
+  absl::StatusOr<std::string> ProveAssertion(AssertionMacKey& mac_key,
+                                             evp_pkey_st* signing_key) const;
   bool request_ended() const { return request_ended_; }
   Door door() const { return door_; }
   CallerSide* caller() const { return caller_.get(); }

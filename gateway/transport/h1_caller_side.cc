@@ -21,7 +21,8 @@ bool IsHttp1FramingField(absl::string_view name) {
 }  // namespace
 
 Caller H1CallerSide::caller() const {
-  return {&downstream_->identity(), downstream_->peer_public_key()};
+  return {&downstream_->identity(), downstream_->peer_public_key(),
+          &downstream_->assertion_mac_key()};
 }
 
 std::string H1CallerSide::Describe() const {

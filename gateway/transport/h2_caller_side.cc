@@ -17,7 +17,8 @@ ssize_t ReadBodySource(nghttp2_session*, int32_t, uint8_t*, size_t length, uint3
 }  // namespace
 
 Caller H2CallerSide::caller() const {
-  return {&downstream_->identity(), downstream_->peer_public_key()};
+  return {&downstream_->identity(), downstream_->peer_public_key(),
+          &downstream_->assertion_mac_key()};
 }
 
 std::string H2CallerSide::Describe() const {

@@ -22,7 +22,8 @@ TlsConnection::TlsConnection(TransportThread* thread, int fd, SSL* ssl)
       fd_(fd),
       ssl_(ssl),
       handshaking_(ssl != nullptr),
-      turn_bytes_(thread->shared().turn_bytes) {
+      turn_bytes_(thread->shared().turn_bytes),
+      assertion_mac_key_(ssl) {
   ev_io_init(&io_, &TlsConnection::OnIo, fd_, EV_READ);
   io_.data = this;
   ev_io_start(thread_->loop(), &io_);

@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <string>
 
+#include "gateway/peering/consumer_assertion.h"
+
 namespace ndxp::gateway::transport {
 
 class TransportThread;
@@ -53,6 +55,9 @@ class TlsConnection {
   TransportThread* thread() const { return thread_; }
   SSL* ssl() const { return ssl_; }
   int fd() const { return fd_; }
+  // The key of the peer-hub assertions MAC'd on this connection (both
+  // sides), derived when first used.
+  AssertionMacKey& assertion_mac_key() { return assertion_mac_key_; }
 
  protected:
   // After the TLS handshake (or at once, plain): the protocol starts.
@@ -157,6 +162,7 @@ class TlsConnection {
   std::string held_;  // bytes read in a turn that ended before they were taken
   std::string out_;  // bytes the protocol produced that the socket has not taken
   size_t out_offset_ = 0;
+  AssertionMacKey assertion_mac_key_;
 
   friend class TransportThread;
 };

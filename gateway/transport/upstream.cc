@@ -128,16 +128,17 @@ void Upstream::Start(UpstreamConnector* call) {
   }
   std::string assertion;  // must outlive the submit call, which copies it
   if (!peer_hub_.empty()) {
-    // Signed with the key this connection's handshake proved, which is the
-    // certificate the peer hub checks it with (not the key a reload may
-    // have loaded since).
-    absl::StatusOr<std::string> signed_assertion =
-        call->SignAssertion(SSL_get_privatekey(ssl()));
-    if (!signed_assertion.ok()) {
+    // MAC'd with this connection's exporter key; on TLS 1.2, signed with
+    // the key this connection's handshake proved, which is the certificate
+    // the peer hub checks it with (not the key a reload may have loaded
+    // since).
+    absl::StatusOr<std::string> proven_assertion =
+        call->ProveAssertion(assertion_mac_key(), SSL_get_privatekey(ssl()));
+    if (!proven_assertion.ok()) {
       call->OnFailed(/*request_sent=*/false);
       return;
     }
-    assertion = *std::move(signed_assertion);
+    assertion = *std::move(proven_assertion);
     nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(kAssertionHeader.data())),
                    reinterpret_cast<uint8_t*>(assertion.data()), kAssertionHeader.size(),
                    assertion.size(), NGHTTP2_NV_FLAG_NONE});

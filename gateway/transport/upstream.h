@@ -3,8 +3,8 @@
 // the route's provider agency, and an nghttp2 client session multiplexing
 // every call of this thread to that connector. Or, the same, to a peer hub:
 // its certificate checked against the route's peer_hub, and each call sent
-// with the assertion of its original consumer signed with this connection's
-// key.
+// with the assertion of its original consumer MAC'd with this connection's
+// TLS exporter key (signed with its private key on TLS 1.2).
 #ifndef NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
 #define NDXP_GATEWAY_TRANSPORT_UPSTREAM_H_
 

@@ -43,8 +43,9 @@ const HeaderList& UpstreamConnector::request_headers() const {
   return stream_->request_headers_for_upstream();
 }
 
-absl::StatusOr<std::string> UpstreamConnector::SignAssertion(evp_pkey_st* key) const {
-  return stream_->SignAssertion(key);
+absl::StatusOr<std::string> UpstreamConnector::ProveAssertion(AssertionMacKey& mac_key,
+                                                              evp_pkey_st* signing_key) const {
+  return stream_->ProveAssertion(mac_key, signing_key);
 }
 
 void UpstreamConnector::OnStarted(Upstream* upstream, int32_t stream_id) {

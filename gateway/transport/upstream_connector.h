@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/call/header_list.h"
+#include "gateway/peering/consumer_assertion.h"
 #include "gateway/routing/route_table.h"
 #include "gateway/transport/connector_side.h"
 
@@ -53,9 +54,10 @@ class UpstreamConnector final : public ConnectorSide {
   // --- The Upstream connection's side.
   // What the connection sends: the stream's planned header block (its
   // :authority replaced by the connection) and, to a peer hub, the
-  // assertion signed with `key`, the connection's own.
+  // assertion proven for the connection (its MAC key, or its private key).
   const HeaderList& request_headers() const;
-  absl::StatusOr<std::string> SignAssertion(evp_pkey_st* key) const;
+  absl::StatusOr<std::string> ProveAssertion(AssertionMacKey& mac_key,
+                                             evp_pkey_st* signing_key) const;
   // nghttp2's data source of the request body (NGHTTP2_DATA_FLAG_NO_COPY);
   // WriteRequestBody then appends the promised bytes to the write buffer.
   ssize_t ReadRequestBody(size_t length, uint32_t* flags);

@@ -3,8 +3,9 @@
 // province's own CA, calls the national residents registry through its
 // province's hub; the national hub trusts only the national CA and sees the
 // province hub's certificate, yet admits, counts and forwards the call as the
-// commune's, from the assertion the province hub signed. Every way to abuse
-// the assertion header is refused, by the check that failed.
+// commune's, from the assertion the province hub proved on their connection
+// (MAC'd with its TLS exporter; the tests' own calls sign theirs). Every way
+// to abuse the assertion header is refused, by the check that failed.
 #include <openssl/pem.h>
 
 #include <fstream>
@@ -284,12 +285,20 @@ TEST_F(PeeringTest, EveryBrokenAssertionIsRefusedByTheCheckThatFailed) {
   std::string modified = SignAsProvince(Assertion("r-modified"));
   modified[modified.find('.') - 5] ^= 1;  // one base64 character of the payload
   const std::string foreign_key = national_tls_.key();  // signed, but not by this connection's key
+  // MAC'd, but with a key that is not this connection's exporter's (a
+  // gRPC client cannot reach its connection's exporter: the sound MAC'd
+  // form is CommuneReachesTheNationalRegistryAsItself's, hub to hub).
+  gateway::AssertionMacKey other_connection =
+      gateway::AssertionMacKey::FromSecret("not this connection's exporter!!");
 
   const Case cases[] = {
       {"replayed", grpc::StatusCode::UNAUTHENTICATED, "replayed", "r-sound", sound},
       {"modified", grpc::StatusCode::UNAUTHENTICATED, "x-ndxp-assertion: ", "r-modified", modified},
       {"other key", grpc::StatusCode::UNAUTHENTICATED, "signature does not verify", "r-key",
        SignAsProvince(Assertion("r-key"), foreign_key)},
+      {"MAC of another connection", grpc::StatusCode::UNAUTHENTICATED,
+       "the MAC does not verify", "r-mac",
+       *gateway::MacAssertion(Assertion("r-mac"), other_connection)},
       {"expired", grpc::StatusCode::UNAUTHENTICATED, "expired", "r-expired",
        SignAsProvince(expired)},
       {"other method", grpc::StatusCode::UNAUTHENTICATED,

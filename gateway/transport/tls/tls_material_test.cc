@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/time/civil_time.h"
+#include "gateway/peering/consumer_assertion.h"
 #include "gateway/transport/tls/peer_certificate.h"
 #include "gateway/transport/tls/tls_test_support.h"
 #include "gmock/gmock.h"
@@ -221,6 +222,40 @@ TEST_F(TlsMaterialTest, SessionsAreNeverResumed) {
     ASSERT_TRUE(second.ok());      // offering a session is harmless...
     EXPECT_FALSE(second.resumed);  // ...and the client certificate is verified afresh
   }
+}
+
+// The MAC key of peer-hub assertions (consumer_assertion.h) comes from the
+// TLS 1.3 exporter: both ends of one connection agree on it, another
+// connection's differs, and TLS 1.2 gives none (the sender signs instead).
+TEST_F(TlsMaterialTest, AssertionMacKeysAgreeWithinOneTls13ConnectionOnly) {
+  std::shared_ptr<const TlsMaterial> hub = Load(hub_);
+  ASSERT_NE(hub, nullptr);
+  tls_testing::SslCtxPtr client = AgencyClientContext(agency_);
+  std::string macs[2];
+  for (std::string& mac : macs) {
+    HandshakeOutcome outcome =
+        Handshake(hub->server_context(), client.get(), nullptr, [&](SSL* server, SSL* caller) {
+          gateway::AssertionMacKey server_key(server), caller_key(caller);
+          absl::StatusOr<std::string> by_caller = caller_key.Mac("an assertion");
+          absl::StatusOr<std::string> by_server = server_key.Mac("an assertion");
+          ASSERT_TRUE(by_caller.ok()) << by_caller.status();
+          ASSERT_TRUE(by_server.ok()) << by_server.status();
+          EXPECT_EQ(*by_caller, *by_server);
+          EXPECT_EQ(by_caller->size(), 32u);
+          mac = *by_caller;
+        });
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_EQ(outcome.version, TLS1_3_VERSION);
+  }
+  EXPECT_NE(macs[0], macs[1]);
+
+  bool tls12_has_key = true;
+  HandshakeOutcome tls12 = Handshake(
+      hub->server_context(),
+      AgencyClientContext(agency_, true, std::string("\x02h2"), TLS1_2_VERSION).get(), nullptr,
+      [&](SSL* server, SSL*) { tls12_has_key = gateway::AssertionMacKey(server).available(); });
+  ASSERT_TRUE(tls12.ok());
+  EXPECT_FALSE(tls12_has_key);
 }
 
 TEST_F(TlsMaterialTest, ExpiredCrlRefusesEveryClient) {

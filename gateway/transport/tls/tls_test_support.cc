@@ -36,7 +36,8 @@ std::string Alpn(const SSL* ssl) {
 
 }  // namespace
 
-HandshakeOutcome Handshake(SSL_CTX* server_context, SSL_CTX* client_context, SSL_SESSION* resume) {
+HandshakeOutcome Handshake(SSL_CTX* server_context, SSL_CTX* client_context, SSL_SESSION* resume,
+                           const std::function<void(SSL* server, SSL* client)>& connected) {
   HandshakeOutcome outcome;
   SslPtr server(SSL_new(server_context));
   SslPtr client(SSL_new(client_context));
@@ -80,6 +81,7 @@ HandshakeOutcome Handshake(SSL_CTX* server_context, SSL_CTX* client_context, SSL
     outcome.resumed = SSL_session_reused(client.get()) == 1;
     outcome.version = SSL_version(client.get());
     outcome.session.reset(SSL_get1_session(client.get()));
+    if (connected) connected(server.get(), client.get());
     // Closed cleanly: OpenSSL marks the session of a connection freed
     // without close_notify not resumable, which would hide a resumption.
     SSL_shutdown(client.get());

@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,8 +38,10 @@ struct HandshakeOutcome {
 };
 
 // Runs a handshake between SSL_new(server) and SSL_new(client); with
-// `resume`, the client offers that session.
-HandshakeOutcome Handshake(SSL_CTX* server, SSL_CTX* client, SSL_SESSION* resume = nullptr);
+// `resume`, the client offers that session. `connected`, if given, sees both
+// ends of a successful handshake before they close.
+HandshakeOutcome Handshake(SSL_CTX* server, SSL_CTX* client, SSL_SESSION* resume = nullptr,
+                           const std::function<void(SSL* server, SSL* client)>& connected = {});
 
 // An agency's client context made with plain OpenSSL calls (independent of
 // the code under test): trusts files.ca_cert, presents files.cert/key unless
