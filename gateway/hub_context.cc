@@ -5,8 +5,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
 #include "common/version/version.h"
+#include "gateway/admin/recording_store.h"
 #include "gateway/admin/statistics_methods.h"
 #include "gateway/admin/subject_access_method.h"
+#include "gateway/admin/transparency_methods.h"
 #include "gateway/json/openapi.h"
 #include "gateway/local/open_api_method.h"
 
@@ -127,9 +129,10 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
   // when the descriptor set has them.
   const auto* catalogue = context->settings.services->FindServiceByName(kCatalogueService);
   if (catalogue != nullptr) rest_services.push_back(catalogue);
-  if (const auto* accesses = context->settings.services->FindServiceByName(
-          protocol::kDataSubjectAccessService)) {
-    rest_services.push_back(accesses);
+  for (const char* hub_service : {protocol::kDataSubjectAccessService, kTransparencyService}) {
+    if (const auto* descriptor = context->settings.services->FindServiceByName(hub_service)) {
+      rest_services.push_back(descriptor);
+    }
   }
   absl::StatusOr<std::unique_ptr<json::RestMapping>> rest =
       json::RestMapping::Compile(rest_services, context->json.get());
@@ -183,6 +186,17 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
           context->local.get());
       !s.ok()) {
     return s;
+  }
+  // The audit log's checkpoints and proofs, where the hub signs its tree.
+  if (parts.recorder != nullptr && config.has_transparency()) {
+    // A replica name of its own: it reads every replica's tree, writes none.
+    absl::StatusOr<std::unique_ptr<TransactionStore>> store =
+        OpenRecordingStore(config.recording(), EffectiveRecordingMode(config.recording()),
+                           ReplicaOf(config.recording()) + "-proofs");
+    if (!store.ok()) return store.status();
+    AddTransparencyMethods(std::make_shared<TransparencyMethods>(
+                               TransparencyLogOf(*std::move(store)), ReplicaOf(config.recording())),
+                           context->local.get());
   }
   context->stats = parts.stats;
   context->metrics = parts.metrics;

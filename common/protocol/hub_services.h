@@ -1,7 +1,8 @@
 // The services every hub answers itself (docs/design.md "Access rights"):
 // grpc.health.v1.Health, server reflection, the API catalogue (when the
-// hub's descriptor set has ndxp/hub/v1/catalogue.proto) and a data subject's
-// accesses (operators need no grant for it). Grants name them as they name
+// hub's descriptor set has ndxp/hub/v1/catalogue.proto), a data subject's
+// accesses and the audit log's checkpoints and proofs (operators need no
+// grant for these two). Grants name them as they name
 // routed services, so a member calls them only when granted; a default grant
 // to every member is a configuration line (consumer "*"), not a bypass.
 #ifndef NDXP_COMMON_PROTOCOL_HUB_SERVICES_H_
@@ -16,10 +17,11 @@ inline constexpr char kReflectionV1Service[] = "grpc.reflection.v1.ServerReflect
 inline constexpr char kReflectionV1AlphaService[] = "grpc.reflection.v1alpha.ServerReflection";
 inline constexpr char kCatalogueService[] = "ndxp.hub.v1.Catalogue";
 inline constexpr char kDataSubjectAccessService[] = "ndxp.hub.v1.DataSubjectAccess";
+inline constexpr char kTransparencyService[] = "ndxp.hub.v1.Transparency";
 
 struct HubService {
   const char* service;
-  const char* methods[2];  // nullptr after the last
+  const char* methods[3];  // nullptr after the last
   bool HasMethod(absl::string_view method) const {
     for (const char* m : methods) {
       if (m != nullptr && method == m) return true;
@@ -33,6 +35,7 @@ inline constexpr HubService kHubServices[] = {
     {kReflectionV1AlphaService, {"ServerReflectionInfo", nullptr}},
     {kCatalogueService, {"GetOpenApiDocument", nullptr}},
     {kDataSubjectAccessService, {"ListAccesses", nullptr}},
+    {kTransparencyService, {"GetCheckpoint", "GetInclusionProof", "GetConsistencyProof"}},
 };
 
 // The hub service named `service`, or nullptr.

@@ -63,7 +63,48 @@ class TransparencyMethod final : public LocalMethod {
   const Answerer answer_;
 };
 
+// TransparencyLog over a store that reads every replica's rows.
+class StoreTransparencyLog final : public TransparencyLog {
+ public:
+  explicit StoreTransparencyLog(std::unique_ptr<TransactionStore> store)
+      : store_(std::move(store)) {}
+  absl::StatusOr<std::string> LatestCheckpoint(absl::string_view replica) override {
+    return store_->LatestTreeCheckpoint(replica);
+  }
+  absl::StatusOr<Leaf> ReadLeaf(absl::string_view replica, int64_t leaf_index) override {
+    absl::StatusOr<TransactionStore::AuditLeaf> leaf =
+        store_->ReadAuditLeaf(replica, leaf_index + 1);
+    if (!leaf.ok()) return leaf.status();
+    return Leaf{std::move(leaf->consumer), leaf->leaf_hash};
+  }
+  absl::StatusOr<transparency::Hash> TreeRoot(absl::string_view replica,
+                                              int64_t tree_size) override {
+    return store_->AuditTreeRoot(replica, tree_size);
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> InclusionProof(absl::string_view replica,
+                                                                 int64_t leaf_index,
+                                                                 int64_t tree_size) override {
+    const int64_t indexes[] = {leaf_index};
+    absl::StatusOr<std::vector<std::vector<transparency::Hash>>> proofs =
+        store_->InclusionProofs(replica, indexes, tree_size);
+    if (!proofs.ok()) return proofs.status();
+    return std::move(proofs->front());
+  }
+  absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(absl::string_view replica,
+                                                                   int64_t first,
+                                                                   int64_t second) override {
+    return store_->ConsistencyProof(replica, first, second);
+  }
+
+ private:
+  const std::unique_ptr<TransactionStore> store_;
+};
+
 }  // namespace
+
+std::unique_ptr<TransparencyLog> TransparencyLogOf(std::unique_ptr<TransactionStore> store) {
+  return std::make_unique<StoreTransparencyLog>(std::move(store));
+}
 
 std::string TransparencyMethods::ReplicaOf(absl::string_view asked) const {
   return asked.empty() ? own_replica_ : std::string(asked);

@@ -23,12 +23,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/protocol/hub_services.h"
 #include "gateway/local/local_services.h"
+#include "gateway/recording/transaction_store.h"
 #include "gateway/transparency/merkle.h"
 
 namespace ndxp::gateway {
 
-inline constexpr char kTransparencyService[] = "ndxp.hub.v1.Transparency";
+using protocol::kTransparencyService;
 
 // What the Transparency methods read: the replicas' trees and their signed
 // checkpoints. The hub's reads its recording store. Not thread-safe: the
@@ -84,6 +86,9 @@ class TransparencyMethods {
 // from `methods` (shared by them). Granted members and operators may call
 // them (operators need no grant).
 void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalServices* local);
+
+// The log of a recording store: its replicas' trees and signed checkpoints.
+std::unique_ptr<TransparencyLog> TransparencyLogOf(std::unique_ptr<TransactionStore> store);
 
 }  // namespace ndxp::gateway
 

@@ -26,6 +26,7 @@ Run by ctest:  test_receipts.py BUILD_DIR
 
 import base64
 import hashlib
+import json
 import os
 import sqlite3
 import struct
@@ -86,6 +87,55 @@ def merkle_root(leaves):
         split *= 2
     return hashlib.sha256(b"\x01" + merkle_root(leaves[:split]) +
                           merkle_root(leaves[split:])).digest()
+
+
+def node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(leaf, index, size, proof, root):
+    """RFC 9162 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(first, second, first_root, second_root, proof):
+    """RFC 9162 2.1.4.2."""
+    if first == second:
+        return not proof and first_root == second_root
+    if first & (first - 1) == 0:  # a power of two: the first root starts the path
+        proof = [first_root] + proof
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    if not proof:
+        return False
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == first_root and sr == second_root
 
 
 def open_note(note, vkey):
@@ -198,45 +248,99 @@ class ReceiptTest(unittest.TestCase):
 
 
 class SignedTreeTest(unittest.TestCase):
-    """A hub with a log key signs its tree; the receipts are leaves of it."""
+    """A hub with a log key signs its tree; the receipts are leaves of it, and
+    ndxp.hub.v1.Transparency proves each to its caller (over the REST door,
+    with curl), checked here with RFC 9162's algorithm."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, recording="DURABLE")
+        key = os.path.join(cls.hub.dir, "log.key")
+        made = subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "log-key", "generate",
+                               "--out", key, "--name", TD + "/audit"],
+                              capture_output=True, text=True, check=True)
+        cls.vkey = made.stdout.strip()
+        cls.hub.rewrite_config('transparency { log_key: "%s" }\n'
+                               'grants { consumer: "*" service: "ndxp.hub.v1.Transparency" }'
+                               % key)
+        cls.hub.stop_hub()
+        cls.hub.start_hub()
+        cls.receipts = []
+        with RawH2Connection(cls.hub.address, *cls.hub.files("caller")) as connection:
+            for _ in range(5):
+                answer = connection.call(ECHO, PAYLOAD)
+                assert answer.grpc_status == 0, answer.grpc_message
+                cls.receipts.append(parse_receipt(answer.header(RECEIPT)))
+        cls.hub.stop_hub()  # a stopping hub signs its last rows
+        cls.hub.start_hub()
+        with sqlite3.connect("file:%s?mode=ro" % cls.hub.database, uri=True) as db:
+            db.row_factory = sqlite3.Row
+            cls.rows = [dict(r) for r in db.execute("SELECT * FROM audit_log ORDER BY seq")]
+            cls.note = db.execute("SELECT note FROM audit_tree_checkpoints "
+                                  "ORDER BY tree_size DESC LIMIT 1").fetchone()[0]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def ask(self, who, method, request):
+        """(HTTP status, JSON answer) of a Transparency method over REST."""
+        ca, cert, key = self.hub.files(who)
+        done = subprocess.run(
+            ["curl", "--silent", "--show-error", "--cacert", ca, "--cert", cert, "--key", key,
+             "--data-binary", "@-", "-H", "content-type: application/json",
+             "--write-out", "\n%{http_code}",
+             "https://localhost:%s/v1/transparency/%s:get"
+             % (self.hub.address.rsplit(":", 1)[1], method)],
+            input=json.dumps(request).encode(), capture_output=True, timeout=30)
+        self.assertEqual(done.returncode, 0, done.stderr.decode())
+        body, _, status = done.stdout.decode().rpartition("\n")
+        return int(status), json.loads(body)
 
     def test_the_signed_tree_holds_every_receipt(self):
-        hub = Hub(BUILD, recording="DURABLE")
-        try:
-            key = os.path.join(hub.dir, "log.key")
-            made = subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "log-key", "generate",
-                                   "--out", key, "--name", TD + "/audit"],
-                                  capture_output=True, text=True, check=True)
-            vkey = made.stdout.strip()
-            hub.rewrite_config('transparency { log_key: "%s" }' % key)
-            hub.stop_hub()
-            hub.start_hub()
-            receipts = []
-            with RawH2Connection(hub.address, *hub.files("caller")) as connection:
-                for _ in range(5):
-                    answer = connection.call(ECHO, PAYLOAD)
-                    self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
-                    receipts.append(parse_receipt(answer.header(RECEIPT)))
-            hub.stop_hub()  # a stopping hub signs its last rows
-            with sqlite3.connect("file:%s?mode=ro" % hub.database, uri=True) as db:
-                db.row_factory = sqlite3.Row
-                rows = [dict(r) for r in db.execute("SELECT * FROM audit_log ORDER BY seq")]
-                note = db.execute("SELECT note FROM audit_tree_checkpoints "
-                                  "ORDER BY tree_size DESC LIMIT 1").fetchone()[0]
-        finally:
-            hub.stop()
-        origin, size, root = open_note(note, vkey).splitlines()
-        replica = rows[0]["replica"]
+        origin, size, root = open_note(self.note, self.vkey).splitlines()
+        replica = self.rows[0]["replica"]
         self.assertEqual(origin, "%s/audit/%s" % (TD, replica))
-        self.assertEqual(int(size), len(rows))
-        leaves = [hashlib.sha256(b"\x00" + encode_v4(row)).digest() for row in rows]
+        self.assertEqual(int(size), len(self.rows))
+        leaves = [hashlib.sha256(b"\x00" + encode_v4(row)).digest() for row in self.rows]
         self.assertEqual(base64.b64decode(root), merkle_root(leaves))
-        for receipt_replica, index, leaf in receipts:
+        for receipt_replica, index, leaf in self.receipts:
             self.assertEqual(receipt_replica, replica)
             self.assertEqual(leaves[index].hex(), leaf, "receipt %d is a leaf of the tree" % index)
         # A forged note does not open.
         with self.assertRaises(Exception):
-            open_note(note.replace("\n%s\n" % size, "\n%d\n" % (int(size) + 1)), vkey)
+            open_note(self.note.replace("\n%s\n" % size, "\n%d\n" % (int(size) + 1)),
+                      self.vkey)
+
+    def test_the_caller_gets_each_receipts_proof(self):
+        status, checkpoint = self.ask("caller", "checkpoint", {})
+        self.assertEqual(status, 200, checkpoint)
+        self.assertEqual(checkpoint["checkpoint"], self.note)
+        _, size, root = open_note(checkpoint["checkpoint"], self.vkey).splitlines()
+        for _, index, leaf in self.receipts:
+            status, proof = self.ask("caller", "inclusion-proof", {"leaf_index": index})
+            self.assertEqual(status, 200, proof)
+            self.assertEqual(int(proof["treeSize"]), int(size))
+            self.assertEqual(base64.b64decode(proof["leafHash"]).hex(), leaf)
+            hashes = [base64.b64decode(h) for h in proof.get("hashes", [])]
+            self.assertTrue(verify_inclusion(bytes.fromhex(leaf), index, int(size), hashes,
+                                             base64.b64decode(root)),
+                            "receipt %d's proof" % index)
+
+    def test_another_member_gets_no_proof_of_the_callers_call(self):
+        index = self.receipts[0][1]
+        status, answer = self.ask("victim", "inclusion-proof", {"leaf_index": index})
+        self.assertEqual(status, 403, answer)
+        status, answer = self.ask("operator", "inclusion-proof", {"leaf_index": index})
+        self.assertEqual(status, 200, answer)
+
+    def test_consistency_between_two_sizes_verifies(self):
+        status, proof = self.ask("victim", "consistency-proof", {"first": 2, "second": 5})
+        self.assertEqual(status, 200, proof)
+        leaves = [hashlib.sha256(b"\x00" + encode_v4(row)).digest() for row in self.rows]
+        hashes = [base64.b64decode(h) for h in proof.get("hashes", [])]
+        self.assertTrue(verify_consistency(2, 5, merkle_root(leaves[:2]), merkle_root(leaves[:5]),
+                                           hashes))
 
 
 class NoReceiptTest(unittest.TestCase):
