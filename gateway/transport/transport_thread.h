@@ -93,11 +93,10 @@ class TransportThread final : private Connector, public CommitListener {
   void Post(std::function<void()> task);
   // CommitListener, on the recorder's writer thread: the records of the
   // streams whose serials (ForwardedStream::serial) are `records`' tags
-  // were committed, or failed,
-  // with `status`. One Post for them all, so a batch of answers costs this
-  // thread one wake-up, not one per answer (issue 21: a perf profile of the
-  // durable hub put 14% of its time in context switches and 3.5% in
-  // wake-ups, SQLite 7.8%). Streams gone since are skipped.
+  // were committed, or failed, with `status`. One Post for them all, so a
+  // batch of answers costs this thread one wake-up, not one per answer (a
+  // perf profile of the durable hub put 14% of its time in context switches
+  // and 3.5% in wake-ups, SQLite 7.8%). Streams gone since are skipped.
   void OnCommitted(const absl::Status& status, std::vector<CommittedRecord> records) override;
   void SetContext(std::shared_ptr<const HubContext> context);
   // Re-checks every caller's certificate against `material` (after a
