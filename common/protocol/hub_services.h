@@ -21,7 +21,7 @@ inline constexpr char kTransparencyService[] = "ndxp.hub.v1.Transparency";
 
 struct HubService {
   const char* service;
-  const char* methods[3];  // nullptr after the last
+  const char* methods[4];  // nullptr after the last
   bool HasMethod(absl::string_view method) const {
     for (const char* m : methods) {
       if (m != nullptr && method == m) return true;
@@ -35,7 +35,8 @@ inline constexpr HubService kHubServices[] = {
     {kReflectionV1AlphaService, {"ServerReflectionInfo", nullptr}},
     {kCatalogueService, {"GetOpenApiDocument", nullptr}},
     {kDataSubjectAccessService, {"ListAccesses", nullptr}},
-    {kTransparencyService, {"GetCheckpoint", "GetInclusionProof", "GetConsistencyProof"}},
+    {kTransparencyService,
+     {"GetCheckpoint", "GetInclusionProof", "AddCosignature", "GetConsistencyProof"}},
 };
 
 // The hub service named `service`, or nullptr.
