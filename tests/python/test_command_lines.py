@@ -26,7 +26,8 @@ CONNECTORS = ["residents", "insurance", "business", "land", "civil-status", "doc
 PROGRAMS = ["ndxp-hub", *("ndxp-" + name for name in CONNECTORS), "ndxpctl", "ndxp-bench"]
 SCRIPTS = {"deploy/local/federation": "federation", "deploy/loadtest/ghz-run": "ghz-run",
            "certs/ndxp-pki": "ndxp-pki", "bench/run": "bench/run", "bench/soak": "bench/soak",
-           "bench/flood": "bench/flood"}
+           "bench/flood": "bench/flood", "deploy/make-pki": "make-pki",
+           "scripts/with-postgres": "with-postgres"}
 TEST_BINARY = re.compile(r"_(test|tests|fuzzer)$")
 
 

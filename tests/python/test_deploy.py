@@ -429,6 +429,24 @@ class DeployTest(unittest.TestCase):
                 stages[-1]["lines"].append(line)
         return stages
 
+    def test_the_build_context_leaves_out_keys_builds_and_state(self):
+        # The Dockerfile copies the tree ("COPY . /src"): what git ignores
+        # (local builds, state, keys) must not reach the build stage's layers.
+        with open(os.path.join(ROOT, ".dockerignore")) as f:
+            ignored = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+        with open(os.path.join(ROOT, ".gitignore")) as f:
+            for line in f:
+                pattern = line.strip().strip("/")
+                if not pattern or pattern.startswith("#"):
+                    continue
+                if pattern.startswith("*."):
+                    pattern = "**/" + pattern
+                elif not line.startswith("/"):
+                    pattern = "**/" + pattern
+                with self.subTest(gitignore=line.strip()):
+                    self.assertIn(pattern, ignored)
+        self.assertIn(".git", ignored)
+
     def test_dockerfile_is_multi_stage_on_debian_12_and_runs_unprivileged(self):
         stages = self.dockerfile_stages()
         self.assertGreaterEqual(len(stages), 2)
