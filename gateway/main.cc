@@ -2,9 +2,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -13,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/files/durable_file.h"
 #include "common/logging/logging.h"
 #include "common/version/version.h"
 #include "gateway/config/hub_config.h"
@@ -61,17 +60,6 @@ then the hub exits.
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 on an invalid
 configuration (the error names file, line and reason), 1 on other failures.
 )";
-
-// Writes via a temporary file and rename, so a reader never sees half of it.
-bool WriteFileAtomically(const std::string& path, const std::string& content) {
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << content;
-    if (!out) return false;
-  }
-  return std::rename(temporary.c_str(), path.c_str()) == 0;
-}
 
 }  // namespace
 
@@ -166,12 +154,12 @@ int main(int argc, char** argv) {
   }
   // Before the hub's ready file: whoever waits for that one finds both.
   if (!admin_ready_file.empty() &&
-      (admin.empty() || !WriteFileAtomically(admin_ready_file, admin + "\n"))) {
+      (admin.empty() || !ndxp::WriteFileDurably(admin_ready_file, admin + "\n", 0644).ok())) {
     Log("hub").error("cannot write {}{}", admin_ready_file,
                      admin.empty() ? ": no admin { listen } is configured" : "");
     return 1;
   }
-  if (!ready_file.empty() && !WriteFileAtomically(ready_file, address + "\n")) {
+  if (!ready_file.empty() && !ndxp::WriteFileDurably(ready_file, address + "\n", 0644).ok()) {
     Log("hub").error("cannot write the ready file {}", ready_file);
     return 1;
   }

@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/files/durable_file.h"
 #include "common/version/version.h"
 #include "connectors/runtime/caller_authorization.h"
 #include "connectors/runtime/connector_config.h"
@@ -29,10 +30,6 @@ using logging::Log;
 
 // How long calls in flight may finish after SIGTERM before being cancelled.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
-
-absl::Status ErrnoError(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
 
 }  // namespace
 
@@ -98,34 +95,6 @@ absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const>
     return absl::InvalidArgumentError("--config FILE is required");
   }
   return flags;
-}
-
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view content) {
-  const std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("cannot create", temp);
-  while (!content.empty()) {
-    ssize_t n = write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      absl::Status status = ErrnoError("cannot write", temp);
-      close(fd);
-      unlink(temp.c_str());
-      return status;
-    }
-    content.remove_prefix(static_cast<size_t>(n));
-  }
-  if (close(fd) != 0) {
-    absl::Status status = ErrnoError("cannot write", temp);
-    unlink(temp.c_str());
-    return status;
-  }
-  if (rename(temp.c_str(), path.c_str()) != 0) {
-    absl::Status status = ErrnoError("cannot rename to", path);
-    unlink(temp.c_str());
-    return status;
-  }
-  return absl::OkStatus();
 }
 
 std::string ReadyAddress(absl::string_view host, int port) {
@@ -195,9 +164,9 @@ int ConnectorMain(int argc, char** argv, absl::string_view name,
     return 1;
   }
   if (!flags->ready_file.empty()) {
-    absl::Status written = WriteFileAtomically(
+    absl::Status written = WriteFileDurably(
         flags->ready_file,
-        absl::StrCat(ReadyAddress((*server)->host(), (*server)->port()), "\n"));
+        absl::StrCat(ReadyAddress((*server)->host(), (*server)->port()), "\n"), 0644);
     if (!written.ok()) {
       Log("connector").error("ready file: {}", written.message());
       (*server)->Shutdown(absl::ZeroDuration());

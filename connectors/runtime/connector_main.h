@@ -83,10 +83,6 @@ absl::StatusOr<ConnectorFlags> ParseConnectorFlags(absl::Span<const char* const>
 // The usage text printed by --help and after a flag error.
 std::string ConnectorUsage(absl::string_view name);
 
-// Writes `content` to a temporary file beside `path`, then renames it over
-// `path`, so a reader sees either no file or the whole content.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view content);
-
 // What the ready file says for a server bound to `host`:`port`: wildcard and
 // loopback hosts become 127.0.0.1, where a local launcher can connect.
 std::string ReadyAddress(absl::string_view host, int port);

@@ -1,10 +1,5 @@
 #include "connectors/runtime/connector_main.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -103,30 +98,6 @@ TEST(ReadyAddressTest, LocalHostsBecomeLoopback) {
     SCOPED_TRACE(c.host);
     EXPECT_EQ(ReadyAddress(c.host, 5), c.expected);
   }
-}
-
-TEST(WriteFileAtomicallyTest, ReplacesContentAndLeavesNoTemporaryFile) {
-  std::string pattern = ::testing::TempDir() + "ndxp_ready_XXXXXX";
-  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-  const std::string dir = pattern;
-  const std::string path = dir + "/ready";
-  for (const char* content : {"127.0.0.1:1234\n", "127.0.0.1:5\n"}) {
-    SCOPED_TRACE(content);
-    ASSERT_TRUE(WriteFileAtomically(path, content).ok());
-    std::stringstream read;
-    read << std::ifstream(path).rdbuf();
-    EXPECT_EQ(read.str(), content);
-    int files = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) {
-      ++files;
-    }
-    EXPECT_EQ(files, 1);
-  }
-  absl::Status status = WriteFileAtomically(dir + "/missing/ready", "x");
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(status.message().find(dir + "/missing/ready.tmp."), std::string::npos)
-      << status;
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
