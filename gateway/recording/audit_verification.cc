@@ -313,7 +313,8 @@ absl::Status AuditVerification::FinishTree() {
                                    " of them: tiles for rows not in the log"));
   }
   absl::StrAppend(&trees_report_, "  tree of replica ", t.replica, ": ", t.tree.size(),
-                  " leaves, ", t.tiles_checked, " full tiles agree with the rows");
+                  " leaves, ", t.tiles_checked, " full tile", t.tiles_checked == 1 ? "" : "s",
+                  " agree", t.tiles_checked == 1 ? "s" : "", " with the rows");
   if (t.tiled_leaves < t.tree.size()) {
     absl::StrAppend(&trees_report_, " (tiled up to leaf ", t.tiled_leaves,
                     ": the hub tiles the rest at its next start)");

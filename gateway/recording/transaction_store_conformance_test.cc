@@ -1108,7 +1108,7 @@ TEST_P(TransactionStoreConformanceTest, TheVerifierChecksTheStoredTilesAgainstTh
   std::string report;
   absl::Status status = Verify(db, &report);
   ASSERT_TRUE(status.ok()) << status;
-  EXPECT_THAT(report, HasSubstr("600 leaves, 1 full tiles agree with the rows (tiled up to leaf "
+  EXPECT_THAT(report, HasSubstr("600 leaves, 1 full tile agrees with the rows (tiled up to leaf "
                                 "256: the hub tiles the rest at its next start)"));
 }
 
@@ -1186,7 +1186,7 @@ TEST_P(TransactionStoreConformanceTest, TheVerifierChecksSignedTreeCheckpoints) 
     absl::Status status = Verify(db, &report, options);
     ASSERT_TRUE(status.ok()) << status;
     EXPECT_THAT(report,
-                AllOf(HasSubstr("tree of replica hub-1: 300 leaves, 1 full tiles agree with "
+                AllOf(HasSubstr("tree of replica hub-1: 300 leaves, 1 full tile agrees with "
                                 "the rows, 3 tree checkpoints checked (newest: tree size 300)\n"),
                       HasSubstr("  3 tree checkpoints checked, each signed by a --log-vkey "
                                 "key\n")));
