@@ -21,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/status/status_util.h"
 
@@ -795,6 +796,88 @@ namespace {
 // An existing hub database, for reading its audit log: NOT_FOUND when there
 // is no file or no audit_log in it. Opened read-write only because reading a
 // WAL database needs its shared-memory file; its journal mode is kept.
+// The tree tables as AuditVerification reads them, on the connection whose
+// read transaction scans the rows (SQLite steps other statements meanwhile).
+// A table a database from before lacks reads as empty.
+class SqliteStoredTree final : public StoredTreeReader {
+ public:
+  SqliteStoredTree(SqliteDatabase* db, bool has_tiles, bool has_checkpoints)
+      : db_(db), has_tiles_(has_tiles), has_checkpoints_(has_checkpoints) {}
+
+  absl::StatusOr<std::optional<std::string>> ReadTile(absl::string_view replica, int level,
+                                                      int64_t index) override {
+    if (!has_tiles_) return std::nullopt;
+    if (select_tile_ == nullptr) {
+      sqlite3_stmt* raw = nullptr;
+      const int rc = sqlite3_prepare_v2(db_->handle(), kSelectTile, -1, &raw, nullptr);
+      select_tile_.reset(raw);
+      if (rc != SQLITE_OK) return db_->Error(rc, "prepare audit tile query");
+    }
+    sqlite3_stmt* select = select_tile_.get();
+    const std::string replica_text(replica);
+    int rc = BindText(select, 1, replica_text);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select, 2, level);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select, 3, index);
+    if (rc == SQLITE_OK) rc = sqlite3_step(select);
+    std::optional<std::string> hashes;
+    if (rc == SQLITE_ROW) hashes = std::string(ColumnBytes(select, 0));
+    sqlite3_reset(select);
+    sqlite3_clear_bindings(select);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_->Error(rc, "read audit tile");
+    return hashes;
+  }
+
+  absl::StatusOr<int64_t> CountTiles(absl::string_view replica) override {
+    if (!has_tiles_) return 0;
+    NDXP_ASSIGN_OR_RETURN(SqliteStatement count,
+                          db_->Prepare("SELECT COUNT(*) FROM audit_tiles WHERE replica = ?1"));
+    NDXP_RETURN_IF_ERROR(count.BindAll(replica));
+    NDXP_ASSIGN_OR_RETURN(bool has_row, count.Step());
+    return has_row ? count.ColumnInt64(0) : 0;
+  }
+
+  absl::StatusOr<std::vector<StoredTreeCheckpoint>> ReadTreeCheckpoints(absl::string_view replica,
+                                                                        int64_t after_size,
+                                                                        int limit) override {
+    std::vector<StoredTreeCheckpoint> checkpoints;
+    if (!has_checkpoints_) return checkpoints;
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement select,
+        db_->Prepare("SELECT tree_size, note FROM audit_tree_checkpoints WHERE replica = ?1 "
+                     "AND tree_size > ?2 ORDER BY tree_size LIMIT ?3"));
+    NDXP_RETURN_IF_ERROR(select.BindAll(replica, after_size, limit));
+    for (;;) {
+      NDXP_ASSIGN_OR_RETURN(bool has_row, select.Step());
+      if (!has_row) break;
+      checkpoints.push_back({select.ColumnInt64(0), std::string(select.ColumnText(1))});
+    }
+    return checkpoints;
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListTreeReplicas() override {
+    std::vector<std::string> replicas;
+    std::vector<std::string> parts;
+    if (has_tiles_) parts.push_back("SELECT DISTINCT replica FROM audit_tiles");
+    if (has_checkpoints_) parts.push_back("SELECT DISTINCT replica FROM audit_tree_checkpoints");
+    if (parts.empty()) return replicas;
+    NDXP_ASSIGN_OR_RETURN(SqliteStatement select, db_->Prepare(absl::StrJoin(parts, " UNION ")));
+    for (;;) {
+      NDXP_ASSIGN_OR_RETURN(bool has_row, select.Step());
+      if (!has_row) break;
+      replicas.emplace_back(select.ColumnText(0));
+    }
+    return replicas;
+  }
+
+ private:
+  SqliteDatabase* const db_;
+  const bool has_tiles_, has_checkpoints_;
+  struct Finalize {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+  };
+  std::unique_ptr<sqlite3_stmt, Finalize> select_tile_;
+};
+
 absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenAuditLog(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
@@ -850,6 +933,10 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  NDXP_ASSIGN_OR_RETURN(bool has_tiles, HasTable(*db, "audit_tiles"));
+  NDXP_ASSIGN_OR_RETURN(bool has_tree_checkpoints, HasTable(*db, "audit_tree_checkpoints"));
+  SqliteStoredTree stored_tree(db.get(), has_tiles, has_tree_checkpoints);
+  if (has_tiles || has_tree_checkpoints) verification.SetStoredTree(&stored_tree);
   NDXP_ASSIGN_OR_RETURN(ColumnSelections audit_columns,
                         ColumnsOrOldValues(*db, "audit_log", kAddedAuditColumns));
   // Both counter tables gained their key columns in the same upgrade.

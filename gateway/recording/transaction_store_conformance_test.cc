@@ -32,7 +32,9 @@
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/recording/test_records.h"
+#include "gateway/transparency/checkpoint.h"
 #include "gateway/transparency/merkle.h"
+#include "gateway/transparency/signed_note.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
@@ -1056,6 +1058,182 @@ CounterRow CommuneCounterByDoor(int64_t status_code, int64_t count, Door door) {
 
 // Calls that came in by another door are counted apart from the same
 // consumer's gRPC calls, refused ones too, and reconcile with their rows.
+// `ndxpctl audit verify` recomputes each replica's tree from its rows and
+// checks every stored full tile against it, naming the tile (and for level
+// 0 the row) that disagrees; tiles missing below stored ones, or stored for
+// rows not in the log (of any replica), are named too.
+TEST_P(TransactionStoreConformanceTest, TheVerifierChecksTheStoredTilesAgainstTheRows) {
+  std::vector<TransactionRecord> batch;
+  for (int64_t n = 0; n < 600; ++n) batch.push_back(TreeRecord(n));
+  {
+    const std::string db = kind_->NewDatabase("verify_tiles");
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(batch).ok());
+    std::string report;
+    absl::Status status = Verify(db, &report);
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_THAT(report, AllOf(HasSubstr("tree of replica hub-1: 600 leaves, 2 full tiles agree "
+                                        "with the rows, 0 tree checkpoints checked\n"),
+                              HasSubstr("  0 tree checkpoints checked\n")));
+  }
+  ExpectTamperingDetected(
+      batch,
+      {
+          {"a tile altered",
+           "UPDATE audit_tiles SET hashes = (SELECT hashes FROM audit_tiles WHERE "
+           "tile_index = 0) WHERE tile_index = 1",
+           "replica hub-1: tile level 0 index 1 disagrees with the rows at leaf 256 (row seq "
+           "257, id 257): the tile was altered, or the row edited after its leaf was tiled"},
+          {"a tile deleted below another", "DELETE FROM audit_tiles WHERE tile_index = 0",
+           "replica hub-1: tile level 0 index 1 is stored, but level-0 tile 0 below it is not"},
+          {"a tile added beyond the rows",
+           "INSERT INTO audit_tiles (replica, level, tile_index, hashes) SELECT replica, level, "
+           "5, hashes FROM audit_tiles WHERE tile_index = 0",
+           "replica hub-1: 3 tiles stored, but its 600 rows make 2 of them"},
+          {"a tile of a replica without rows",
+           "INSERT INTO audit_tiles (replica, level, tile_index, hashes) SELECT 'hub-9', level, "
+           "0, hashes FROM audit_tiles WHERE tile_index = 0",
+           "replica hub-9: 1 tiles stored, but its 0 rows make 0 of them"},
+      });
+  // The last tile dropped reads as a tree built up to there (a build cut off
+  // at the hub's start resumes at its next).
+  const std::string db = kind_->NewDatabase("verify_tiles_cut");
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(batch).ok());
+  }
+  Exec(db, "DELETE FROM audit_tiles WHERE tile_index = 1");
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr("600 leaves, 1 full tile agrees with the rows (tiled up to leaf "
+                                "256: the hub tiles the rest at its next start)"));
+}
+
+// A forger who rewrites the last row of a full tile with a correct new hash
+// leaves the chain intact (no row follows it, no chain checkpoint here), but
+// not the tile its leaf is in: the verifier names the row.
+TEST_P(TransactionStoreConformanceTest, ARehashedRowIsCaughtByItsTile) {
+  const std::string db = kind_->NewDatabase("rehash_tiled");
+  std::vector<TransactionRecord> batch;
+  for (int64_t n = 0; n < transparency::kTileWidth; ++n) batch.push_back(TreeRecord(4 * n));
+  {
+    std::unique_ptr<TransactionStore> store = OpenStore(db);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(batch).ok());
+  }
+  const std::vector<AuditRow> audit = ReadAudit(db);
+  ASSERT_EQ(audit.size(), 256u);
+  TransactionRecord forged = batch.back();
+  forged.consumer = "000.00.00.G99/someone-else";
+  const std::string forged_hash = AuditHash(absl::HexStringToBytes(audit[254].hash_hex),
+                                            EncodeAuditRecord("hub-1", 256, forged));
+  Exec(db, absl::StrCat("UPDATE audit_log SET consumer = '", forged.consumer,
+                        "', hash = ", kind_->HexLiteral(absl::BytesToHexString(forged_hash)),
+                        " WHERE seq = 256"));
+  absl::Status status = Verify(db);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(),
+              HasSubstr("replica hub-1: tile level 0 index 0 disagrees with the rows at leaf "
+                        "255 (row seq 256, id 256)"));
+}
+
+// Every signed tree checkpoint (audit_tree_checkpoints) must state the root
+// the rows make at its size, be of the replica's log and, with --log-vkey,
+// be signed by one of those keys (the old or the new during a rotation).
+TEST_P(TransactionStoreConformanceTest, TheVerifierChecksSignedTreeCheckpoints) {
+  const std::string db = kind_->NewDatabase("verify_tree_checkpoints");
+  ::ndxp::testing::TempDir dir;
+  absl::StatusOr<transparency::Ed25519NoteKey> key =
+      transparency::Ed25519NoteKey::Generate("ndxp.example/audit");
+  absl::StatusOr<transparency::Ed25519NoteKey> other =
+      transparency::Ed25519NoteKey::Generate("ndxp.example/audit");
+  ASSERT_TRUE(key.ok() && other.ok());
+  auto vkey_file = [&](const std::string& name, const transparency::Ed25519NoteKey& k) {
+    const std::string path = absl::StrCat(dir.path(), "/", name, ".vkey");
+    std::ofstream(path) << k.verifier_key().Encode() << "\n";
+    return path;
+  };
+  const std::string key_file = vkey_file("log", *key), other_file = vkey_file("other", *other);
+  const std::string origin = "ndxp.example/audit/hub-1";
+  auto sign = [&](int64_t size, const transparency::Hash& root,
+                  const transparency::Ed25519NoteKey& k, const std::string& log = "") {
+    absl::StatusOr<std::string> note =
+        transparency::SignTreeCheckpoint(log.empty() ? origin : log, size, root, k);
+    EXPECT_TRUE(note.ok()) << note.status();
+    return note.ok() ? *note : "";
+  };
+
+  std::unique_ptr<TransactionStore> store = OpenStore(db);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->WriteTreeCheckpoint(0, sign(0, transparency::EmptyTreeRoot(), *key)).ok());
+  std::vector<transparency::Hash> leaves;
+  for (int64_t size : {100, 300}) {
+    AppendTreeRecords(*store, static_cast<int64_t>(leaves.size()),
+                      size - static_cast<int64_t>(leaves.size()), leaves);
+    absl::StatusOr<AuditTreeHead> head = store->TreeHead();
+    ASSERT_TRUE(head.ok()) << head.status();
+    ASSERT_TRUE(store->WriteTreeCheckpoint(size, sign(size, head->root, *key)).ok());
+  }
+  AuditVerifyOptions with_key, with_both, with_other;
+  with_key.log_vkey_files = {key_file};
+  with_both.log_vkey_files = {other_file, key_file};
+  with_other.log_vkey_files = {other_file};
+  for (const AuditVerifyOptions& options : {with_key, with_both}) {
+    std::string report;
+    absl::Status status = Verify(db, &report, options);
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_THAT(report,
+                AllOf(HasSubstr("tree of replica hub-1: 300 leaves, 1 full tile agrees with "
+                                "the rows, 3 tree checkpoints checked (newest: tree size 300)\n"),
+                      HasSubstr("  3 tree checkpoints checked, each signed by a --log-vkey "
+                                "key\n")));
+  }
+  std::string report;
+  ASSERT_TRUE(Verify(db, &report).ok());
+  EXPECT_THAT(report, HasSubstr("(newest: tree size 300), signatures not checked: no "
+                                "--log-vkey"));
+  absl::Status status = Verify(db, nullptr, with_other);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(status.message(),
+              HasSubstr("replica hub-1: the signed tree checkpoint of size 0 is not signed by a "
+                        "--log-vkey key"));
+  AuditVerifyOptions unreadable;
+  unreadable.log_vkey_files = {absl::StrCat(dir.path(), "/missing.vkey")};
+  EXPECT_EQ(Verify(db, nullptr, unreadable).code(), absl::StatusCode::kInvalidArgument);
+
+  absl::StatusOr<transparency::Hash> root_200 = store->AuditTreeRoot("hub-1", 200);
+  ASSERT_TRUE(root_200.ok()) << root_200.status();
+  struct Bad {
+    std::string name;
+    int64_t size;
+    std::string note;
+    std::string want;
+  };
+  const std::string root_200_hex = transparency::HashHex(*root_200);
+  for (const Bad& bad : std::vector<Bad>{
+           {"another root", 150, sign(150, *root_200, *key),
+            absl::StrCat("the signed tree checkpoint of size 150 states root ", root_200_hex,
+                         ", the rows make ")},
+           {"beyond the rows", 301, sign(301, *root_200, *key),
+            "the signed tree checkpoint of size 301 is beyond its 300 rows"},
+           {"another log", 200, sign(200, *root_200, *key, "ndxp.example/audit/hub-2"),
+            "the signed tree checkpoint of size 200 is of another log"},
+           {"another size", 201, sign(200, *root_200, *key),
+            "the signed tree checkpoint of size 201 states size 200"},
+       }) {
+    SCOPED_TRACE(bad.name);
+    ASSERT_TRUE(store->WriteTreeCheckpoint(bad.size, bad.note).ok());
+    status = Verify(db, nullptr, with_key);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+    EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("replica hub-1: ", bad.want)));
+    Exec(db, absl::StrCat("DELETE FROM audit_tree_checkpoints WHERE tree_size = ", bad.size));
+    ASSERT_TRUE(Verify(db, nullptr, with_key).ok());
+  }
+}
+
 TEST_P(TransactionStoreConformanceTest, CallsAreCountedByDoor) {
   const std::string db = kind_->NewDatabase("doors");
   std::unique_ptr<TransactionStore> store = OpenStore(db);

@@ -2,27 +2,37 @@
 """Durable recording over real processes: the hub is killed with SIGKILL while
 a load runs; every call a client saw succeed must be in the audit log and the
 counters, the hash chain must verify, a restarted hub must continue it, and an
-edited row must be caught by `ndxpctl audit verify`.
+edited row must be caught by `ndxpctl audit verify`. The hub signs its tree
+(the federation gives it a log key): every answer acknowledged before the kill
+carried a receipt (`x-ndxp-receipt`), and after the restart each one's
+inclusion proof verifies against the newest signed checkpoint, checked with
+RFC 9162's algorithms and the note's Ed25519 signature written in tlog.py;
+`ndxpctl audit verify --log-vkey` recomputes the tree from the rows and checks
+the tiles and every signed checkpoint against it.
 
 Run by ctest:  test_recording_crash.py BUILD_DIR
 """
 
+import base64
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 import grpc
+from tlog import open_note, verify_inclusion
 
 import federation_fixture  # noqa: E402  (puts clients/python on the path)
 from federation_fixture import ROOT  # noqa: E402
-from ndxp_client import connect_as, generate_stubs  # noqa: E402
+from ndxp_client import PROTOS, connect_as, generate_stubs  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 PURPOSE = ("x-ndxp-purpose", "crash test")
+RECEIPT = "x-ndxp-receipt"
 
 
 class RecordingCrashTest(unittest.TestCase):
@@ -30,8 +40,10 @@ class RecordingCrashTest(unittest.TestCase):
     def setUpClass(cls):
         cls.state, cls.endpoints = federation_fixture.start(
             BUILD, "ndxp-crash-", "--recording", "durable", population=2000)
-        stubs = generate_stubs(os.path.join(cls.state, "python-stubs"))
+        stubs = generate_stubs(os.path.join(cls.state, "python-stubs"),
+                               PROTOS + ["ndxp/hub/v1/transparency.proto"])
         cls.pb, cls.pb_grpc = stubs.residents_pb2, stubs.residents_pb2_grpc
+        cls.tlog_pb, cls.tlog_grpc = stubs.transparency_pb2, stubs.transparency_pb2_grpc
         database = cls.endpoints["connectors"]["residents"]["database"]
         with sqlite3.connect("file:%s?mode=ro" % database, uri=True) as db:
             cls.personal_id = db.execute(
@@ -42,9 +54,49 @@ class RecordingCrashTest(unittest.TestCase):
         federation_fixture.stop(cls.state)
 
     def ndxpctl_verify(self):
+        vkeys = [arg for vkey in self.endpoints["audit_log_vkeys"]
+                 for arg in ("--log-vkey", self.vkey_file(vkey))]
         return subprocess.run([os.path.join(BUILD, "bin", "ndxpctl"), "audit", "verify",
-                               "--database", self.endpoints["hub_database"]],
+                               "--database", self.endpoints["hub_database"], *vkeys],
                               capture_output=True, text=True)
+
+    def vkey_file(self, vkey):
+        path = os.path.join(self.state, "log-%s.vkey" % vkey.split("+")[1])
+        with open(path, "w") as f:
+            f.write(vkey + "\n")
+        return path
+
+    def prove_every_receipt(self, endpoints, receipts):
+        """Waits (with a deadline) for a signed checkpoint covering every
+        receipt, checks its signature, then each receipt's inclusion proof,
+        asked by the calls' consumer in batches of concurrent calls."""
+        stub = self.tlog_grpc.TransparencyStub(connect_as(endpoints, "demo"))
+        needed = max(index for _, index, _ in receipts) + 1
+        deadline = time.monotonic() + 120
+        while True:
+            checkpoint = stub.GetCheckpoint(self.tlog_pb.GetCheckpointRequest(), timeout=10)
+            if checkpoint.tree_size >= needed:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            "no checkpoint covers leaf %d: %s" % (needed - 1, checkpoint))
+            threading.Event().wait(0.05)
+        _, size, root = open_note(checkpoint.checkpoint,
+                                  self.endpoints["audit_log_vkeys"][-1]).splitlines()
+        size, root = int(size), base64.b64decode(root)
+        self.assertEqual((size, root), (checkpoint.tree_size, checkpoint.root_hash))
+        for start in range(0, len(receipts), 64):
+            batch = receipts[start:start + 64]
+            futures = [stub.GetInclusionProof.future(self.tlog_pb.GetInclusionProofRequest(
+                replica=replica, leaf_index=index, tree_size=size), timeout=30)
+                for replica, index, _ in batch]
+            for (replica, index, leaf), future in zip(batch, futures):
+                proof = future.result()
+                self.assertEqual(proof.leaf_hash.hex(), leaf, "receipt %s:%d" % (replica, index))
+                self.assertTrue(verify_inclusion(proof.leaf_hash, index, size,
+                                                 list(proof.hashes), root),
+                                "receipt %s:%d is not in the signed tree of size %d"
+                                % (replica, index, size))
+        return size
 
     def audit_rows(self):
         with sqlite3.connect(self.endpoints["hub_database"]) as db:
@@ -60,7 +112,7 @@ class RecordingCrashTest(unittest.TestCase):
             return int(f.read())
 
     def test_kill_minus_9_loses_no_answered_transaction(self):
-        succeeded = []
+        succeeded, receipts = [], []
         lock = threading.Lock()
         enough = threading.Event()
         stop = threading.Event()
@@ -72,13 +124,15 @@ class RecordingCrashTest(unittest.TestCase):
                 request_id = "crash-%d-%d" % (worker, n)
                 n += 1
                 try:
-                    stub.VerifyCitizen(self.pb.VerifyCitizenRequest(personal_id=self.personal_id),
-                                       metadata=[PURPOSE, ("x-ndxp-request-id", request_id)],
-                                       timeout=10)
+                    _, call = stub.VerifyCitizen.with_call(
+                        self.pb.VerifyCitizenRequest(personal_id=self.personal_id),
+                        metadata=[PURPOSE, ("x-ndxp-request-id", request_id)], timeout=10)
                 except grpc.RpcError:
                     return  # the hub is gone
+                receipt = dict(call.trailing_metadata()).get(RECEIPT)
                 with lock:
                     succeeded.append(request_id)
+                    receipts.append(receipt)
                     if len(succeeded) >= 300:
                         enough.set()
 
@@ -121,8 +175,19 @@ class RecordingCrashTest(unittest.TestCase):
                                metadata=[PURPOSE, ("x-ndxp-request-id", "after-restart")],
                                timeout=10)
             self.assertIn("after-restart", {row[0] for row in self.audit_rows()})
+
+            # Every acknowledged answer carried a receipt, and each is in the
+            # tree the restarted hub signs: the tree's right edge was reloaded
+            # from what the crash left.
+            self.assertNotIn(None, receipts, "an acknowledged answer without a receipt")
+            parsed = [(replica, int(index), leaf)
+                      for replica, index, leaf in (r.rsplit(":", 2) for r in receipts)]
+            self.assertEqual(len({index for _, index, _ in parsed}), len(parsed))
+            size = self.prove_every_receipt(endpoints, parsed)
             verified = self.ndxpctl_verify()
             self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+            self.assertRegex(verified.stdout, r"\d+ tree checkpoints? checked")
+            self.assertIn("tree size %d" % size, verified.stdout)
         finally:
             hub.send_signal(signal.SIGTERM)
             hub.wait(timeout=30)

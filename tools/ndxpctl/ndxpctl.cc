@@ -86,6 +86,8 @@ struct Flags {
   // audit verify: heads known from elsewhere, the counters' zone.
   std::vector<std::string> expect_heads;
   std::string time_zone = "Asia/Ho_Chi_Minh";
+  // audit verify: files of the log key's verifier keys (--log-vkey).
+  std::vector<std::string> log_vkeys;
   // subject-key generate: the key's id, and whether it is added to --out.
   std::string key_id;
   bool rotate = false;
@@ -550,6 +552,7 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
   ndxp::gateway::AuditVerifyOptions options;
   options.time_zone = flags.time_zone;
   options.ca_file = flags.ca;
+  options.log_vkey_files = flags.log_vkeys;
   for (const std::string& text : flags.expect_heads) {
     auto head = ndxp::gateway::ParseExpectedHead(text);
     if (!head.ok()) {
@@ -893,6 +896,12 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
                    "certificates")
       ->type_name("FILE")
       ->envname("NDXP_CA");
+  verify
+      ->add_option("--log-vkey", verify_flags.log_vkeys,
+                   "a file holding the log key's verifier key (ndxpctl log-key vkey): every "
+                   "signed tree checkpoint must be signed by one of these keys (repeatable: "
+                   "the old and the new key during a rotation)")
+      ->type_name("FILE");
   verify
       ->add_option("--time-zone", verify_flags.time_zone,
                    "the hub's recording.time_zone, in which counters' days are counted")

@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -1235,6 +1236,138 @@ absl::StatusOr<SubjectAccessPage> PostgresTransactionStore::ListSubjectAccesses(
   return MakeSubjectAccessPage(std::move(rows), scan);
 }
 
+namespace {
+
+// The tree tables as AuditVerification reads them while the rows stream in
+// single-row mode on the first connection: a second connection in the same
+// snapshot (pg_export_snapshot). Tables a database from before lacks read as
+// empty.
+class PostgresStoredTree final : public StoredTreeReader {
+ public:
+  PostgresStoredTree(OwnedConnection conn, std::string database, bool has_tiles,
+                     bool has_checkpoints)
+      : conn_(std::move(conn)),
+        database_(std::move(database)),
+        has_tiles_(has_tiles),
+        has_checkpoints_(has_checkpoints) {}
+
+  absl::StatusOr<std::optional<std::string>> ReadTile(absl::string_view replica, int level,
+                                                      int64_t index) override {
+    if (!has_tiles_) return std::nullopt;
+    const std::string replica_text(replica);
+    std::string level_bytes, index_bytes;
+    PutUint32(&level_bytes, static_cast<uint32_t>(level));
+    PutUint64(&index_bytes, static_cast<uint64_t>(index));
+    const std::string* params[] = {&replica_text, &level_bytes, &index_bytes};
+    constexpr Oid kTypes[] = {kTextOid, kInt4Oid, kInt8Oid};
+    NDXP_ASSIGN_OR_RETURN(
+        Result result,
+        QueryParams(conn_.get(), database_,
+                    "SELECT hashes FROM audit_tiles WHERE replica = $1 AND level = $2 "
+                    "AND tile_index = $3",
+                    params, kTypes, "read audit tile"));
+    if (PQntuples(result.get()) == 0) return std::nullopt;
+    return GetBytes(result.get(), 0, 0);
+  }
+
+  absl::StatusOr<int64_t> CountTiles(absl::string_view replica) override {
+    if (!has_tiles_) return 0;
+    const std::string replica_text(replica);
+    const std::string* params[] = {&replica_text};
+    constexpr Oid kTypes[] = {kTextOid};
+    NDXP_ASSIGN_OR_RETURN(
+        Result result,
+        QueryParams(conn_.get(), database_,
+                    "SELECT count(*)::int8 FROM audit_tiles WHERE replica = $1", params, kTypes,
+                    "count audit tiles"));
+    int64_t count = 0;
+    if (PQntuples(result.get()) != 1 || !GetInt(result.get(), 0, 0, &count)) {
+      return absl::DataLossError(absl::StrCat(database_, ": audit_tiles of replica ", replica,
+                                              ": unreadable tile count"));
+    }
+    return count;
+  }
+
+  absl::StatusOr<std::vector<StoredTreeCheckpoint>> ReadTreeCheckpoints(absl::string_view replica,
+                                                                        int64_t after_size,
+                                                                        int limit) override {
+    std::vector<StoredTreeCheckpoint> checkpoints;
+    if (!has_checkpoints_) return checkpoints;
+    const std::string replica_text(replica);
+    std::string after_bytes, limit_bytes;
+    PutUint64(&after_bytes, static_cast<uint64_t>(after_size));
+    PutUint64(&limit_bytes, static_cast<uint64_t>(limit));
+    const std::string* params[] = {&replica_text, &after_bytes, &limit_bytes};
+    constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kInt8Oid};
+    NDXP_ASSIGN_OR_RETURN(
+        Result result,
+        QueryParams(conn_.get(), database_,
+                    "SELECT tree_size::int8, note FROM audit_tree_checkpoints WHERE replica = $1 "
+                    "AND tree_size > $2 ORDER BY tree_size LIMIT $3",
+                    params, kTypes, "read tree checkpoints"));
+    for (int i = 0; i < PQntuples(result.get()); ++i) {
+      StoredTreeCheckpoint checkpoint;
+      if (!GetInt(result.get(), i, 0, &checkpoint.tree_size)) {
+        return absl::DataLossError(absl::StrCat(database_, ": audit_tree_checkpoints of replica ",
+                                                replica, ": unreadable tree size"));
+      }
+      checkpoint.note = GetBytes(result.get(), i, 1);
+      checkpoints.push_back(std::move(checkpoint));
+    }
+    return checkpoints;
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListTreeReplicas() override {
+    std::vector<std::string> replicas;
+    std::vector<std::string> parts;
+    if (has_tiles_) parts.push_back("SELECT replica FROM audit_tiles");
+    if (has_checkpoints_) parts.push_back("SELECT replica FROM audit_tree_checkpoints");
+    if (parts.empty()) return replicas;
+    const std::string sql = absl::StrJoin(parts, " UNION ");
+    Result result(PQexecParams(conn_.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                               /*resultFormat=*/1));
+    if (result == nullptr || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+      return ResultError(conn_.get(), result.get(), database_, "list tree replicas");
+    }
+    for (int i = 0; i < PQntuples(result.get()); ++i) {
+      replicas.push_back(GetBytes(result.get(), i, 0));
+    }
+    return replicas;
+  }
+
+ private:
+  OwnedConnection conn_;
+  const std::string database_;
+  const bool has_tiles_, has_checkpoints_;
+};
+
+// The tree tables' reader on a second connection in `c`'s snapshot (`c` in a
+// REPEATABLE READ transaction); nullptr when the database has neither table.
+absl::StatusOr<std::unique_ptr<PostgresStoredTree>> OpenStoredTree(
+    PGconn* c, const std::string& conninfo, const std::string& database, bool has_tiles,
+    bool has_checkpoints) {
+  if (!has_tiles && !has_checkpoints) return nullptr;
+  Result snapshot(PQexec(c, "SELECT pg_export_snapshot()"));
+  if (snapshot == nullptr || PQresultStatus(snapshot.get()) != PGRES_TUPLES_OK ||
+      PQntuples(snapshot.get()) != 1) {
+    return ResultError(c, snapshot.get(), database, "export the snapshot");
+  }
+  const std::string snapshot_id = GetBytes(snapshot.get(), 0, 0);
+  NDXP_ASSIGN_OR_RETURN(OwnedConnection tree_conn, Connect(conninfo, "ndxp-verify-tree"));
+  NDXP_RETURN_IF_ERROR(SetUpSession(tree_conn.get(), database));
+  NDXP_RETURN_IF_ERROR(Exec(tree_conn.get(), database,
+                            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                            "begin read-only transaction"));
+  // The id is the server's own text (hex digits and dashes), not input.
+  const std::string set_snapshot = absl::StrCat("SET TRANSACTION SNAPSHOT '", snapshot_id, "'");
+  NDXP_RETURN_IF_ERROR(
+      Exec(tree_conn.get(), database, set_snapshot.c_str(), "adopt the snapshot"));
+  return std::make_unique<PostgresStoredTree>(std::move(tree_conn), database, has_tiles,
+                                              has_checkpoints);
+}
+
+}  // namespace
+
 absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conninfo,
                                                         const AuditVerifyOptions& options,
                                                         std::string* report) {
@@ -1251,6 +1384,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
                             "begin read-only transaction"));
   std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
   std::pair<std::string, std::string> counter_door = {"$COUNTER_DOOR", "door"};
+  bool has_tiles = false, has_tree_checkpoints = false;
   {
     Result exists(PQexec(c, kSchemaPresent));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
@@ -1268,7 +1402,13 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
           ": no audit_log table, or not all of its companions (counters, refused_counters, "
           "audit_checkpoints): a hub creates them on its first start"));
     }
+    has_tiles = absl::string_view(PQgetvalue(exists.get(), 0, 6)) == "t";
+    has_tree_checkpoints = absl::string_view(PQgetvalue(exists.get(), 0, 7)) == "t";
   }
+  NDXP_ASSIGN_OR_RETURN(
+      std::unique_ptr<PostgresStoredTree> stored_tree,
+      OpenStoredTree(c, conninfo, database, has_tiles, has_tree_checkpoints));
+  if (stored_tree != nullptr) verification.SetStoredTree(stored_tree.get());
   {
     Result checkpoints(
         PQexec(c, "SELECT replica, checkpoint FROM audit_checkpoints ORDER BY replica"));
