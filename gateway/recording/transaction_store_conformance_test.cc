@@ -43,6 +43,8 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 using Rows = std::vector<std::vector<std::string>>;
 
 constexpr char kZeroHashHex[] =
@@ -939,6 +941,87 @@ TEST_P(TransactionStoreConformanceTest, RowsLeavesAndTreeCheckpointsAreReadBack)
   std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(*reopened->LatestTreeCheckpoint("hub-1"), "note at 12\n\n- cosigned\n");
+}
+
+// Witnesses' cosignatures of the stored checkpoints: kept per (replica,
+// size, witness key), one per witness (a repeat keeps it, a later time
+// replaces it), appended to the note read back in witness key order, only
+// the listed witnesses' counted and shown; a quorum picks the newest
+// checkpoint that has it. A size never stored is NOT_FOUND. Kept across a
+// reopen, and made in a database from before them.
+TEST_P(TransactionStoreConformanceTest, CosignaturesAreKeptAndPublishedWithTheirCheckpoint) {
+  const std::string db = kind_->NewDatabase("tree_cosignatures");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(5, "note at 5\n\n— log AAAA\n").ok());
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(9, "note at 9\n\n— log BBBB\n").ok());
+  using Cosignature = TransactionStore::TreeCosignature;
+  const Cosignature a5{"wit-a+0000000a", 100, "— wit-a A5"};
+  const Cosignature b5{"wit-b+0000000b", 101, "— wit-b B5"};
+  const Cosignature a9{"wit-a+0000000a", 102, "— wit-a A9"};
+  const std::vector<std::string> both = {"wit-a+0000000a", "wit-b+0000000b"};
+
+  EXPECT_EQ(hub1->AddTreeCosignatures("hub-1", 7, "note at 7\n", {a5}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(hub1->AddTreeCosignatures("hub-2", 5, "note at 5\n", {a5}).status().code(),
+            absl::StatusCode::kNotFound);
+  // Another checkpoint of a stored size (another root).
+  absl::Status other = hub1->AddTreeCosignatures("hub-1", 5, "note at 9\n", {a5}).status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kNotFound) << other;
+  EXPECT_THAT(std::string(other.message()), HasSubstr("another root"));
+  absl::StatusOr<std::vector<std::string>> kept =
+      hub2->AddTreeCosignatures("hub-1", 5, "note at 5\n", {b5, a5});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, UnorderedElementsAre("wit-a+0000000a", "wit-b+0000000b"));
+  kept = hub2->AddTreeCosignatures("hub-1", 5, "note at 5\n", {a5});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, IsEmpty());
+  kept = hub2->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
+
+  absl::StatusOr<std::string> note = hub2->CosignedTreeCheckpoint("hub-1", both, 0);
+  ASSERT_TRUE(note.ok()) << note.status();
+  EXPECT_EQ(*note, "note at 9\n\n— log BBBB\n— wit-a A9\n");
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", both, 1), *note);
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", both, 2),
+            "note at 5\n\n— log AAAA\n— wit-a A5\n— wit-b B5\n");
+  // A witness no longer listed is neither counted nor shown.
+  const std::vector<std::string> only_b = {"wit-b+0000000b"};
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", only_b, 0), "note at 9\n\n— log BBBB\n");
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", only_b, 1),
+            "note at 5\n\n— log AAAA\n— wit-b B5\n");
+  EXPECT_EQ(hub2->CosignedTreeCheckpoint("hub-1", both, 3).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(hub2->CosignedTreeCheckpoint("hub-2", both, 0).status().code(),
+            absl::StatusCode::kNotFound);
+
+  // The same witness again at a later time replaces its line.
+  const Cosignature later_a9{"wit-a+0000000a", 200, "— wit-a A9-later"};
+  kept = hub2->AddTreeCosignatures("hub-1", 9, "note at 9\n", {later_a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
+  kept = hub2->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, IsEmpty());
+  // The recorder rewriting the note of a size keeps its cosignatures.
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(9, "note at 9\n\n— log CCCC\n").ok());
+  hub1.reset();
+  std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(*reopened->CosignedTreeCheckpoint("hub-1", both, 1),
+            "note at 9\n\n— log CCCC\n— wit-a A9-later\n");
+
+  reopened.reset();
+  hub2.reset();
+  Exec(db, "DROP TABLE audit_tree_cosignatures");
+  reopened = OpenStore(db, "hub-1");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(*reopened->CosignedTreeCheckpoint("hub-1", both, 0), "note at 9\n\n— log CCCC\n");
+  kept = reopened->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
 }
 
 // A batch that fails (a row refused by the database, or a tile it completes
