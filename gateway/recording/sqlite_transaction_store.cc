@@ -933,6 +933,24 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  // The witnesses' cosignatures of the tree's checkpoints (a file from
+  // before them has none).
+  NDXP_ASSIGN_OR_RETURN(bool has_cosignatures, HasTable(*db, "audit_tree_cosignatures"));
+  if (has_cosignatures) {
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement cosignatures,
+        db->Prepare("SELECT c.replica, c.tree_size, t.note, c.witness_key, c.time_seconds, c.line "
+                    "FROM audit_tree_cosignatures c JOIN audit_tree_checkpoints t ON t.replica = "
+                    "c.replica AND t.tree_size = c.tree_size ORDER BY c.replica, c.tree_size, "
+                    "c.witness_key"));
+    for (;;) {
+      NDXP_ASSIGN_OR_RETURN(bool has_row, cosignatures.Step());
+      if (!has_row) break;
+      NDXP_RETURN_IF_ERROR(verification.AddTreeCosignature(
+          cosignatures.ColumnText(0), cosignatures.ColumnInt64(1), cosignatures.ColumnText(2),
+          cosignatures.ColumnText(3), cosignatures.ColumnInt64(4), cosignatures.ColumnText(5)));
+    }
+  }
   NDXP_ASSIGN_OR_RETURN(ColumnSelections audit_columns,
                         ColumnsOrOldValues(*db, "audit_log", kAddedAuditColumns));
   // Both counter tables gained their key columns in the same upgrade.

@@ -102,9 +102,9 @@ class TransactionStore {
   // when no checkpoint of that size is stored or its text differs (another
   // root: not a checkpoint of this log).
   virtual absl::StatusOr<std::vector<std::string>> AddTreeCosignatures(
-      absl::string_view /*replica*/, int64_t /*tree_size*/,
-      absl::string_view /*checkpoint_text*/,
-      absl::Span<const TreeCosignature> /*cosignatures*/) {
+      absl::string_view replica, int64_t tree_size,
+      absl::string_view checkpoint_text,
+      absl::Span<const TreeCosignature> cosignatures) {
     return absl::UnimplementedError("this store keeps no cosignatures");
   }
   // `replica`'s newest stored checkpoint cosigned by at least
@@ -113,8 +113,8 @@ class TransactionStore {
   // the newest checkpoint, with whatever cosignatures by them it has.
   // NOT_FOUND when none.
   virtual absl::StatusOr<std::string> CosignedTreeCheckpoint(
-      absl::string_view /*replica*/, absl::Span<const std::string> /*witness_keys*/,
-      int /*min_cosignatures*/) {
+      absl::string_view replica, absl::Span<const std::string> witness_keys,
+      int min_cosignatures) {
     return absl::UnimplementedError("this store keeps no cosignatures");
   }
 

@@ -32,7 +32,10 @@
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/recording/test_records.h"
+#include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/merkle.h"
+#include "gateway/transparency/signed_note.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
@@ -1022,6 +1025,80 @@ TEST_P(TransactionStoreConformanceTest, CosignaturesAreKeptAndPublishedWithTheir
   kept = reopened->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
   ASSERT_TRUE(kept.ok()) << kept.status();
   EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
+}
+
+// audit verify reports each witness's largest cosigned tree size and when;
+// given a witness's vkey it verifies that witness's stored cosignatures,
+// and names the first that does not verify.
+TEST_P(TransactionStoreConformanceTest, AuditVerifyReportsAndChecksWitnessesCosignatures) {
+  const std::string db = kind_->NewDatabase("verify_cosignatures");
+  std::unique_ptr<TransactionStore> store = OpenStore(db, "hub-1");
+  ASSERT_NE(store, nullptr);
+  std::vector<transparency::Hash> leaves;
+  AppendTreeRecords(*store, 0, 3, leaves);
+  const transparency::Ed25519NoteKey log_key =
+      *transparency::Ed25519NoteKey::Generate("ndxp.example/audit");
+  const transparency::Ed25519NoteKey witness_key = *transparency::Ed25519NoteKey::Generate(
+      "ndxp.example/witness", transparency::kCosignatureV1Type);
+  const transparency::Ed25519NoteKey other_key = *transparency::Ed25519NoteKey::Generate(
+      "ndxp.example/other-witness", transparency::kCosignatureV1Type);
+  const std::string witness = absl::StrCat(
+      "ndxp.example/witness+", absl::Hex(witness_key.verifier_key().KeyId(), absl::kZeroPad8));
+  const std::string other = absl::StrCat("ndxp.example/other-witness+",
+                                         absl::Hex(other_key.verifier_key().KeyId(),
+                                                   absl::kZeroPad8));
+  // Checkpoints of sizes 2 and 3, the witness cosigning both, the other
+  // witness the first.
+  const int64_t time = 1800000000;  // 2027-01-15 08:00:00 UTC
+  std::string line_at_3;
+  for (int64_t size : {2, 3}) {
+    const std::string text = *transparency::FormatCheckpoint(
+        {"ndxp.example/audit/hub-1", size, *store->AuditTreeRoot("hub-1", size)});
+    const transparency::Ed25519NoteSigner log = *transparency::Ed25519NoteSigner::Create(log_key);
+    const std::string note = *transparency::SignNote(text, {&log});
+    ASSERT_TRUE(store->WriteTreeCheckpoint(size, note).ok());
+    std::vector<TransactionStore::TreeCosignature> cosignatures;
+    for (const auto* key : {&witness_key, &other_key}) {
+      if (size == 3 && key == &other_key) continue;
+      const transparency::CosignatureSigner signer =
+          *transparency::CosignatureSigner::Create(*key, [&] { return time + size; });
+      const std::string cosigned = *transparency::AddNoteSignatures(note, {&signer});
+      std::string line = cosigned.substr(note.size());
+      line.pop_back();  // "\n"
+      cosignatures.push_back({absl::StrCat(key->verifier_key().name, "+",
+                                           absl::Hex(key->verifier_key().KeyId(), absl::kZeroPad8)),
+                              time + size, line});
+      if (size == 3) line_at_3 = line;
+    }
+    ASSERT_TRUE(store->AddTreeCosignatures("hub-1", size, text, cosignatures).ok());
+  }
+  store.reset();
+
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("witness ", witness, " cosigned replica hub-1 up to "
+                                             "tree size 3 at 2027-01-15 08:00:03 UTC (cosignatures "
+                                             "not checked: no --witness-vkey)")));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("witness ", other, " cosigned replica hub-1 up to "
+                                             "tree size 2 at 2027-01-15 08:00:02 UTC")));
+  AuditVerifyOptions options;
+  options.witness_vkeys = {witness_key.verifier_key().Encode()};
+  status = Verify(db, &report, options);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr("up to tree size 3 at 2027-01-15 08:00:03 UTC (2 cosignature(s) "
+                                "verified)"));
+
+  // The witness's line at size 3 moved onto the checkpoint of size 2.
+  Exec(db, absl::StrCat("UPDATE audit_tree_cosignatures SET line = '", line_at_3,
+                        "' WHERE tree_size = 2 AND witness_key = '", witness, "'"));
+  status = Verify(db, &report, options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(absl::StrCat("replica hub-1's checkpoint of tree size 2: witness ",
+                                     witness, ": its stored cosignature does not verify")));
+  // Unchecked, it is only reported.
+  EXPECT_TRUE(Verify(db, &report).ok());
 }
 
 // A batch that fails (a row refused by the database, or a tile it completes

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
@@ -1351,6 +1352,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
                             "begin read-only transaction"));
   std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
   std::pair<std::string, std::string> counter_door = {"$COUNTER_DOOR", "door"};
+  bool has_cosignatures = false;
   {
     Result exists(PQexec(c, kSchemaPresent));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
@@ -1359,6 +1361,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     if (absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") columns[0].second = "''";
     if (absl::string_view(PQgetvalue(exists.get(), 0, 4)) != "t") counter_door.second = "'grpc'";
     const bool has_v4 = absl::string_view(PQgetvalue(exists.get(), 0, 3)) == "t";
+    has_cosignatures = absl::string_view(PQgetvalue(exists.get(), 0, 8)) == "t";
     for (const auto& [column, old_value] : kV4Columns) {
       columns.emplace_back(absl::StrCat("$", column), has_v4 ? column : old_value);
     }
@@ -1388,6 +1391,30 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
             absl::StrCat(source, ": holds replica ", checkpoint->replica, "'s checkpoint"));
       }
       NDXP_RETURN_IF_ERROR(verification.AddCheckpoint(*checkpoint, source));
+    }
+  }
+  // The witnesses' cosignatures of the tree's checkpoints (a database from
+  // before them has none).
+  if (has_cosignatures) {
+    Result cosignatures(PQexec(
+        c, "SELECT c.replica, c.tree_size, t.note, c.witness_key, c.time_seconds, c.line FROM "
+           "audit_tree_cosignatures c JOIN audit_tree_checkpoints t ON t.replica = c.replica AND "
+           "t.tree_size = c.tree_size ORDER BY c.replica, c.tree_size, c.witness_key COLLATE "
+           "\"C\""));
+    if (cosignatures == nullptr || PQresultStatus(cosignatures.get()) != PGRES_TUPLES_OK) {
+      return ResultError(c, cosignatures.get(), database, "read tree cosignatures");
+    }
+    for (int row = 0; row < PQntuples(cosignatures.get()); ++row) {
+      int64_t tree_size = 0, time_seconds = 0;
+      if (!absl::SimpleAtoi(PQgetvalue(cosignatures.get(), row, 1), &tree_size) ||
+          !absl::SimpleAtoi(PQgetvalue(cosignatures.get(), row, 4), &time_seconds)) {
+        return absl::DataLossError(
+            absl::StrCat("audit log ", database, ": a tree cosignature's size or time is not a "
+                                                 "number"));
+      }
+      NDXP_RETURN_IF_ERROR(verification.AddTreeCosignature(
+          GetBytes(cosignatures.get(), row, 0), tree_size, GetBytes(cosignatures.get(), row, 2),
+          GetBytes(cosignatures.get(), row, 3), time_seconds, GetBytes(cosignatures.get(), row, 5)));
     }
   }
 
