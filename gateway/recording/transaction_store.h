@@ -74,8 +74,8 @@ class TransactionStore {
 
   // Keeps `note`, a signed checkpoint (C2SP tlog-checkpoint) of this store's
   // replica's tree at `tree_size`, durably before it returns OK; a note of
-  // the same size replaces the one kept (the same checkpoint with more
-  // cosignatures). Every size's is kept: a verifier may hold any.
+  // the same size replaces the one kept (its witnesses' cosignatures, kept
+  // apart, stay). Every size's is kept: a verifier may hold any.
   virtual absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) = 0;
   // The signed checkpoint of `replica`'s largest tree kept. NOT_FOUND when
   // none.

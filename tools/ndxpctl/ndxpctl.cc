@@ -31,6 +31,7 @@
 #include "gateway/statistics/history_import.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/subjects/subject_keys.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/log_key.h"
 #include "ndxp/hub/v1/data_subject_access.grpc.pb.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
@@ -565,7 +566,14 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
     }
     const std::string vkey((std::istreambuf_iterator<char>(file)),
                            std::istreambuf_iterator<char>());
-    options.witness_vkeys.push_back(std::string(absl::StripAsciiWhitespace(vkey)));
+    const std::string trimmed(absl::StripAsciiWhitespace(vkey));
+    if (auto witness = ndxp::transparency::CosignatureVerifier::FromVkey(trimmed); !witness.ok()) {
+      return ReportUsageError({"ndxpctl audit verify",
+                               absl::StrCat("--witness-vkey ", path, ": ",
+                                            witness.status().message())},
+                              err);
+    }
+    options.witness_vkeys.push_back(trimmed);
   }
   std::string report;
   absl::Status verified =
@@ -907,8 +915,7 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       ->add_option("--witness-vkey", verify_flags.witness_vkeys,
                    "a witness's vkey file (ndxpctl witness-key vkey): its stored cosignatures "
                    "must verify (repeatable)")
-      ->type_name("FILE")
-      ->check(CLI::ExistingFile);
+      ->type_name("FILE");
   verify
       ->add_option("--time-zone", verify_flags.time_zone,
                    "the hub's recording.time_zone, in which counters' days are counted")
