@@ -736,10 +736,11 @@ absl::StatusOr<std::string> SqliteTransactionStore::LatestTreeCheckpoint(
 absl::StatusOr<std::vector<std::string>> SqliteTransactionStore::AddTreeCosignatures(
     absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
     absl::Span<const TreeCosignature> cosignatures) {
-  // A short write transaction, possibly on a second connection to the file
-  // (the Transparency methods' store): it waits for the recorder's commit
-  // to end (busy timeout) rather than failing, and holds the write lock for
-  // a few rows only.
+  // A short write transaction, usually on a second connection to the file
+  // (the Transparency methods' store) competing with the recorder's for the
+  // file's write lock: it waits out a commit in progress (the busy timeout)
+  // rather than failing, and holds the lock for a read and a few rows. That
+  // is fine: each witness writes at most once per poll interval (seconds).
   NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
   NDXP_ASSIGN_OR_RETURN(SqliteStatement stored,
                         db_->Prepare("SELECT note FROM audit_tree_checkpoints WHERE replica = ?1 "

@@ -1406,15 +1406,15 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     }
     for (int row = 0; row < PQntuples(cosignatures.get()); ++row) {
       int64_t tree_size = 0, time_seconds = 0;
-      if (!absl::SimpleAtoi(PQgetvalue(cosignatures.get(), row, 1), &tree_size) ||
-          !absl::SimpleAtoi(PQgetvalue(cosignatures.get(), row, 4), &time_seconds)) {
-        return absl::DataLossError(
-            absl::StrCat("audit log ", database, ": a tree cosignature's size or time is not a "
-                                                 "number"));
+      const PGresult* r = cosignatures.get();
+      if (!absl::SimpleAtoi(PQgetvalue(r, row, 1), &tree_size) ||
+          !absl::SimpleAtoi(PQgetvalue(r, row, 4), &time_seconds)) {
+        return absl::DataLossError(absl::StrCat(
+            "audit log ", database, ": a tree cosignature's size or time is not a number"));
       }
       NDXP_RETURN_IF_ERROR(verification.AddTreeCosignature(
-          GetBytes(cosignatures.get(), row, 0), tree_size, GetBytes(cosignatures.get(), row, 2),
-          GetBytes(cosignatures.get(), row, 3), time_seconds, GetBytes(cosignatures.get(), row, 5)));
+          GetBytes(r, row, 0), tree_size, GetBytes(r, row, 2), GetBytes(r, row, 3), time_seconds,
+          GetBytes(r, row, 5)));
     }
   }
 
