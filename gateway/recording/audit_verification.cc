@@ -58,9 +58,9 @@ absl::Status AuditVerification::Start() {
       return absl::InvalidArgumentError(
           absl::StrCat("--witness-vkey: ", witness.status().message()));
     }
-    witness_checked_.emplace(absl::StrCat(witness->key().name, "+",
-                                          absl::Hex(witness->key().KeyId(), absl::kZeroPad8)),
-                             0);
+    const std::string key =
+        absl::StrCat(witness->key().name, "+", absl::Hex(witness->key().KeyId(), absl::kZeroPad8));
+    witness_checked_.emplace(key, CheckedWitness{*std::move(witness)});
   }
   counters_ = std::make_unique<CounterReconciler>(time_zone_);
   return absl::OkStatus();
@@ -98,29 +98,20 @@ absl::Status AuditVerification::AddTreeCosignature(absl::string_view replica, in
     if (blank == absl::string_view::npos) {
       return absl::DataLossError(absl::StrCat(where, ": the stored checkpoint is not a note"));
     }
-    for (const std::string& vkey : options_.witness_vkeys) {
-      absl::StatusOr<transparency::CosignatureVerifier> witness =
-          transparency::CosignatureVerifier::FromVkey(vkey);
-      if (!witness.ok() ||
-          absl::StrCat(witness->key().name, "+",
-                       absl::Hex(witness->key().KeyId(), absl::kZeroPad8)) != witness_key) {
-        continue;
-      }
-      absl::StatusOr<transparency::OpenedNote> opened = transparency::OpenNote(
-          absl::StrCat(note.substr(0, blank + 2), line, "\n"), {&*witness});
-      absl::StatusOr<int64_t> time =
-          opened.ok() && !opened->verified.empty()
-              ? transparency::CosignatureTime(opened->verified[0].signature)
-              : absl::StatusOr<int64_t>(absl::DataLossError("does not verify"));
-      if (!time.ok() || *time != time_seconds) {
-        return absl::DataLossError(absl::StrCat(
-            where, ": its stored cosignature does not verify (",
-            !opened.ok() ? opened.status().message() : "its time is not the one stored",
-            "): forged, altered, or of another checkpoint"));
-      }
-      break;
+    absl::StatusOr<transparency::OpenedNote> opened =
+        transparency::OpenNote(absl::StrCat(note.substr(0, blank + 2), line, "\n"),
+                               {&checked->second.verifier});
+    absl::StatusOr<int64_t> time =
+        opened.ok() && !opened->verified.empty()
+            ? transparency::CosignatureTime(opened->verified[0].signature)
+            : absl::StatusOr<int64_t>(absl::DataLossError("does not verify"));
+    if (!time.ok() || *time != time_seconds) {
+      return absl::DataLossError(absl::StrCat(
+          where, ": its stored cosignature does not verify (",
+          !opened.ok() ? opened.status().message() : "its time is not the one stored",
+          "): forged, altered, or of another checkpoint"));
     }
-    ++checked->second;
+    ++checked->second.checked;
   }
   auto [at, added] = cosigned_.try_emplace({std::string(replica), std::string(witness_key)},
                                            tree_size, time_seconds);
@@ -161,11 +152,11 @@ absl::Status AuditVerification::Finish(std::string* report) {
                            absl::UTCTimeZone()),
           checked == witness_checked_.end()
               ? " (cosignatures not checked: no --witness-vkey)"
-              : absl::StrCat(" (", checked->second, " cosignature(s) verified)"),
+              : absl::StrCat(" (", checked->second.checked, " cosignature(s) verified)"),
           "\n");
     }
-    for (const auto& [witness, count] : witness_checked_) {
-      if (count == 0) absl::StrAppend(&witnesses, "  witness ", witness, " cosigned nothing\n");
+    for (const auto& [witness, given] : witness_checked_) {
+      if (given.checked == 0) absl::StrAppend(&witnesses, "  witness ", witness, " cosigned nothing\n");
     }
     *report = absl::StrCat(chain_.Report(),
                            checkpoints_report_.empty() ? "  no checkpoint found\n"

@@ -24,6 +24,7 @@
 #include "gateway/recording/audit_chain.h"
 #include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/counter_reconciler.h"
+#include "gateway/transparency/cosignature.h"
 
 namespace ndxp::gateway {
 
@@ -85,9 +86,14 @@ class AuditVerification {
   std::unique_ptr<CounterReconciler> counters_;
   std::string checkpoints_report_;
   // (replica, witness key) -> (largest tree size cosigned, its time); and
-  // how many cosignatures each given witness key had checked.
+  // each given witness ("<name>+<key ID>"): its key, and how many of its
+  // cosignatures were checked.
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> cosigned_;
-  std::map<std::string, int64_t> witness_checked_;
+  struct CheckedWitness {
+    transparency::CosignatureVerifier verifier;
+    int64_t checked = 0;
+  };
+  std::map<std::string, CheckedWitness> witness_checked_;
 };
 
 }  // namespace ndxp::gateway
