@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "gateway/recording/audit_checkpoint.h"
 #include "gateway/recording/counter_reconciler.h"
 #include "gateway/transparency/merkle.h"
+#include "gateway/transparency/cosignature.h"
 
 namespace ndxp::gateway {
 
@@ -84,6 +86,9 @@ class StoredTreeReader {
       absl::string_view replica, int64_t after_size, int limit) = 0;
   // Every replica with stored tiles or tree checkpoints.
   virtual absl::StatusOr<std::vector<std::string>> ListTreeReplicas() = 0;
+  // Witnesses' vkeys (`--witness-vkey`): their stored cosignatures are
+  // checked against the stored checkpoints; others' are only reported.
+  std::vector<std::string> witness_vkeys;
 };
 
 // Parses "SEQ:HASH" or "REPLICA:SEQ:HASH" (HASH: 64 hex digits).
@@ -108,6 +113,14 @@ class AuditVerification {
   // unsigned, forged or altered one is refused (DATA_LOSS): the
   // verification fails.
   absl::Status AddCheckpoint(const SignedCheckpoint& checkpoint, absl::string_view source);
+
+  // A witness's stored cosignature (TransactionStore::TreeCosignature) of
+  // `replica`'s stored checkpoint `note` of `tree_size`. Reported per
+  // witness (the largest size it cosigned, and when); DATA_LOSS naming it
+  // when it is by a witness of options.witness_vkeys and does not verify.
+  absl::Status AddTreeCosignature(absl::string_view replica, int64_t tree_size,
+                                  absl::string_view note, absl::string_view witness_key,
+                                  int64_t time_seconds, absl::string_view line);
 
   // DATA_LOSS naming the row when it breaks its chain; with a tree reader,
   // DATA_LOSS naming the replica and the tile (level, index, and for level 0
@@ -153,6 +166,15 @@ class AuditVerification {
   std::set<std::string> tree_replicas_seen_;
   std::string trees_report_;
   int64_t tree_checkpoints_checked_ = 0;
+  // (replica, witness key) -> (largest tree size cosigned, its time); and
+  // each given witness ("<name>+<key ID>"): its key, and how many of its
+  // cosignatures were checked.
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> cosigned_;
+  struct CheckedWitness {
+    transparency::CosignatureVerifier verifier;
+    int64_t checked = 0;
+  };
+  std::map<std::string, CheckedWitness> witness_checked_;
 };
 
 }  // namespace ndxp::gateway

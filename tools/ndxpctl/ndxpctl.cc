@@ -31,6 +31,7 @@
 #include "gateway/statistics/history_import.h"
 #include "gateway/statistics/periods.h"
 #include "gateway/subjects/subject_keys.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/log_key.h"
 #include "ndxp/hub/v1/data_subject_access.grpc.pb.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
@@ -85,6 +86,7 @@ struct Flags {
   std::string config;
   // audit verify: heads known from elsewhere, the counters' zone.
   std::vector<std::string> expect_heads;
+  std::vector<std::string> witness_vkeys;  // files
   std::string time_zone = "Asia/Ho_Chi_Minh";
   // audit verify: files of the log key's verifier keys (--log-vkey).
   std::vector<std::string> log_vkeys;
@@ -560,6 +562,22 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
     }
     options.expect_heads.push_back(*std::move(head));
   }
+  for (const std::string& path : flags.witness_vkeys) {
+    std::ifstream file(path);
+    if (!file.is_open()) {
+      return ReportUsageError({"ndxpctl audit verify", absl::StrCat("cannot read ", path)}, err);
+    }
+    const std::string vkey((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
+    const std::string trimmed(absl::StripAsciiWhitespace(vkey));
+    if (auto witness = ndxp::transparency::CosignatureVerifier::FromVkey(trimmed); !witness.ok()) {
+      return ReportUsageError({"ndxpctl audit verify",
+                               absl::StrCat("--witness-vkey ", path, ": ",
+                                            witness.status().message())},
+                              err);
+    }
+    options.witness_vkeys.push_back(trimmed);
+  }
   std::string report;
   absl::Status verified =
       flags.postgres.empty()
@@ -903,6 +921,11 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
                    "the old and the new key during a rotation)")
       ->type_name("FILE");
   verify
+      ->add_option("--witness-vkey", verify_flags.witness_vkeys,
+                   "a witness's vkey file (ndxpctl witness-key vkey): its stored cosignatures "
+                   "must verify (repeatable)")
+      ->type_name("FILE");
+  verify
       ->add_option("--time-zone", verify_flags.time_zone,
                    "the hub's recording.time_zone, in which counters' days are counted")
       ->type_name("ZONE")
@@ -912,7 +935,12 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       "checkpoint (rows deleted at the end are reported) and every --expect-head, and\n"
       "that the counters agree with the audit rows (a count that disagrees is named by\n"
       "day, consumer, the peer hub it came through if any, method and status). Days of\n"
-      "imported history, which have no audit rows, are not reconciled.\n\n"
+      "imported history, which have no audit rows, are not reconciled. Rebuilds each\n"
+      "replica's Merkle tree from its rows: the stored tiles must agree, and every signed\n"
+      "tree checkpoint must state the root the rows make at its size (and be signed by a\n"
+      "--log-vkey key, if given). Reports each witness that cosigned a replica's tree\n"
+      "checkpoints, up to which tree size and when; a --witness-vkey's cosignatures are\n"
+      "verified against the checkpoints.\n\n"
       "Example: ndxpctl audit verify --database state/data/hub.db --ca certs/ca.pem\n\n",
       kExitStatus));
 

@@ -92,7 +92,7 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
       {{"audit", "verify", "--help"},
        "Usage: ndxpctl audit verify",
-       {"--database", "--postgres", "--expect-head", "--ca", "--time-zone"}},
+       {"--database", "--postgres", "--expect-head", "--ca", "--time-zone", "--witness-vkey"}},
       {{"audit", "verify", "-h"}, "Usage: ndxpctl audit verify", {"--postgres"}},
       {{"report", "--help"},
        "Usage: ndxpctl report",
@@ -129,6 +129,8 @@ TEST_F(NdxpctlTest, Version) {
 
 TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
   const std::vector<std::string> query = {"--period", "half-year", "--anchor", "2026-06-30"};
+  const std::string not_a_vkey = ::testing::TempDir() + "/not-a.vkey";
+  std::ofstream(not_a_vkey) << "not a vkey\n";
   auto with_query = [&](std::vector<std::string> args) {
     args.insert(args.begin() + 1, query.begin(), query.end());
     return args;
@@ -176,6 +178,10 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"openapi"}, "ndxpctl openapi: --config is required"},
       {{"audit", "verify", "--database", "a.db", "--expect-head", "12:abc"},
        "HASH must be 64 hex digits"},
+      {{"audit", "verify", "--database", "a.db", "--witness-vkey", "/nonexistent/w.vkey"},
+       "ndxpctl audit verify: cannot read /nonexistent/w.vkey"},
+      {{"audit", "verify", "--database", "a.db", "--witness-vkey", not_a_vkey},
+       "ndxpctl audit verify: --witness-vkey " + not_a_vkey + ": "},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
