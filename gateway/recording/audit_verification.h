@@ -60,6 +60,9 @@ struct AuditVerifyOptions {
   // signed tree checkpoint must be signed by one of them. Without any, the
   // checkpoints' roots are checked, not their signatures.
   std::vector<std::string> log_vkey_files;
+  // Witnesses' vkeys (`--witness-vkey`): their stored cosignatures are
+  // checked against the stored checkpoints; others' are only reported.
+  std::vector<std::string> witness_vkeys;
 };
 
 // A replica's signed tree checkpoint as the store keeps it.
@@ -86,9 +89,6 @@ class StoredTreeReader {
       absl::string_view replica, int64_t after_size, int limit) = 0;
   // Every replica with stored tiles or tree checkpoints.
   virtual absl::StatusOr<std::vector<std::string>> ListTreeReplicas() = 0;
-  // Witnesses' vkeys (`--witness-vkey`): their stored cosignatures are
-  // checked against the stored checkpoints; others' are only reported.
-  std::vector<std::string> witness_vkeys;
 };
 
 // Parses "SEQ:HASH" or "REPLICA:SEQ:HASH" (HASH: 64 hex digits).
