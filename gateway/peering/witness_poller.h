@@ -118,7 +118,8 @@ class WitnessPoller {
     // The last checkpoint refused (its note text): refused once, not at
     // every poll.
     std::string refused_text;
-    // The note text whose cosignature the log's hub has taken.
+    // The note text whose cosignature the log's hub has taken (or cannot
+    // take: it predates AddCosignature).
     std::string delivered_text;
     // The last problem logged at WARNING ("" after a poll that succeeded).
     std::string problem;

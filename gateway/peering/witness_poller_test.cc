@@ -249,10 +249,10 @@ TEST_F(WitnessPollerTest, RefusesACheckpointNotSignedByTheLogsKey) {
   EXPECT_EQ(CosignedSize(), 0);
 }
 
-TEST_F(WitnessPollerTest, AHubThatDoesNotTakeTheCosignatureIsHandedItAgainLater) {
+TEST_F(WitnessPollerTest, ACosignatureNotTakenIsHandedAgainUnlessTheHubHasNoAddCosignature) {
   auto poller = Poller();
   GrowTo(3);
-  hub_.add_cosignature = absl::UnimplementedError("unknown method AddCosignature");
+  hub_.add_cosignature = absl::UnavailableError("connection reset");
   poller->PollOnce();
   poller->PollOnce();
   // Cosigned and remembered once; handed back at each poll until taken.
@@ -264,6 +264,18 @@ TEST_F(WitnessPollerTest, AHubThatDoesNotTakeTheCosignatureIsHandedItAgainLater)
   poller->PollOnce();
   EXPECT_THAT(hub_.cosigned, SizeIs(3));
   EXPECT_EQ(poller->cosigned(kOrigin), 1u);
+
+  // A hub that predates AddCosignature is handed each checkpoint once.
+  hub_.add_cosignature = absl::UnimplementedError("no route for method");
+  GrowTo(4);
+  poller->PollOnce();
+  poller->PollOnce();
+  EXPECT_THAT(hub_.cosigned, SizeIs(4));
+  EXPECT_EQ(CosignedSize(), 4);
+  GrowTo(5);
+  poller->PollOnce();
+  EXPECT_THAT(hub_.cosigned, SizeIs(5));
+  EXPECT_EQ(poller->cosigned(kOrigin), 3u);
 }
 
 TEST_F(WitnessPollerTest, AHubDownChangesNothing) {
