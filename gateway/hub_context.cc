@@ -194,9 +194,19 @@ absl::StatusOr<std::shared_ptr<const HubContext>> BuildHubContext(HubSettings se
         OpenRecordingStore(config.recording(), EffectiveRecordingMode(config.recording()),
                            ReplicaOf(config.recording()) + "-proofs");
     if (!store.ok()) return store.status();
-    AddTransparencyMethods(std::make_shared<TransparencyMethods>(
-                               TransparencyLogOf(*std::move(store)), ReplicaOf(config.recording())),
-                           context->local.get());
+    // The witnesses whose cosignatures it keeps: a reload builds a new
+    // context, so a witness added or removed takes effect then.
+    std::vector<transparency::CosignatureVerifier> witnesses;
+    for (const std::string& vkey : config.transparency().witness_vkeys()) {
+      absl::StatusOr<transparency::CosignatureVerifier> witness =
+          transparency::CosignatureVerifier::FromVkey(vkey);
+      if (!witness.ok()) return witness.status();  // checked by LoadHubConfig
+      witnesses.push_back(*std::move(witness));
+    }
+    AddTransparencyMethods(
+        std::make_shared<TransparencyMethods>(TransparencyLogOf(*std::move(store)),
+                                              ReplicaOf(config.recording()), std::move(witnesses)),
+        context->local.get());
   }
   context->stats = parts.stats;
   context->metrics = parts.metrics;

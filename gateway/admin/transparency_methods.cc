@@ -2,9 +2,12 @@
 
 #include <grpcpp/impl/codegen/proto_utils.h>
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gateway/transparency/checkpoint.h"
 #include "ndxp/hub/v1/transparency.pb.h"
 
@@ -42,7 +45,15 @@ absl::StatusOr<transparency::Checkpoint> CheckpointOf(absl::string_view note) {
   return transparency::ParseCheckpoint(note.substr(0, blank + 1));
 }
 
-// One of the three methods, answered by TransparencyMethods.
+// The signature line a note holds for `signature` (C2SP signed-note).
+std::string SignatureLine(const transparency::NoteSignature& signature) {
+  std::string key_id(4, '\0');
+  for (int i = 0; i < 4; ++i) key_id[i] = static_cast<char>(signature.key_id >> (8 * (3 - i)));
+  return absl::StrCat("\xE2\x80\x94 ", signature.name, " ",
+                      absl::Base64Escape(absl::StrCat(key_id, signature.signature)));
+}
+
+// One of the methods, answered by TransparencyMethods.
 class TransparencyMethod final : public LocalMethod {
  public:
   using Answerer = grpc::Status (TransparencyMethods::*)(const LocalCall&, ByteBuffer*,
@@ -95,6 +106,16 @@ class StoreTransparencyLog final : public TransparencyLog {
                                                                    int64_t second) override {
     return store_->ConsistencyProof(replica, first, second);
   }
+  absl::StatusOr<std::string> CosignedCheckpoint(absl::string_view replica,
+                                                 absl::Span<const std::string> witness_keys,
+                                                 int min_cosignatures) override {
+    return store_->CosignedTreeCheckpoint(replica, witness_keys, min_cosignatures);
+  }
+  absl::StatusOr<std::vector<std::string>> AddCosignatures(
+      absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
+      absl::Span<const TransactionStore::TreeCosignature> cosignatures) override {
+    return store_->AddTreeCosignatures(replica, tree_size, checkpoint_text, cosignatures);
+  }
 
  private:
   const std::unique_ptr<TransactionStore> store_;
@@ -105,6 +126,38 @@ class StoreTransparencyLog final : public TransparencyLog {
 std::unique_ptr<TransparencyLog> TransparencyLogOf(std::unique_ptr<TransactionStore> store) {
   return std::make_unique<StoreTransparencyLog>(std::move(store));
 }
+
+std::string WitnessKeyOf(const transparency::NoteVerifierKey& key) {
+  return absl::StrCat(key.name, "+", absl::Hex(key.KeyId(), absl::kZeroPad8));
+}
+
+namespace {
+
+std::vector<const transparency::NoteVerifier*> VerifiersOf(
+    const std::vector<transparency::CosignatureVerifier>& witnesses) {
+  std::vector<const transparency::NoteVerifier*> verifiers;
+  for (const transparency::CosignatureVerifier& witness : witnesses) verifiers.push_back(&witness);
+  return verifiers;
+}
+
+std::vector<std::string> KeysOf(const std::vector<transparency::CosignatureVerifier>& witnesses) {
+  std::vector<std::string> keys;
+  for (const transparency::CosignatureVerifier& witness : witnesses) {
+    keys.push_back(WitnessKeyOf(witness.key()));
+  }
+  return keys;
+}
+
+}  // namespace
+
+TransparencyMethods::TransparencyMethods(std::unique_ptr<TransparencyLog> log,
+                                         std::string own_replica,
+                                         std::vector<transparency::CosignatureVerifier> witnesses)
+    : log_(std::move(log)),
+      own_replica_(std::move(own_replica)),
+      witnesses_(std::move(witnesses)),
+      witness_verifiers_(VerifiersOf(witnesses_)),
+      witness_keys_(KeysOf(witnesses_)) {}
 
 std::string TransparencyMethods::ReplicaOf(absl::string_view asked) const {
   return asked.empty() ? own_replica_ : std::string(asked);
@@ -124,10 +177,23 @@ grpc::Status TransparencyMethods::GetCheckpoint(const LocalCall&, ByteBuffer* re
   if (!Parse(request_bytes, &request)) {
     return grpc::Status(StatusCode::INVALID_ARGUMENT, "malformed GetCheckpointRequest");
   }
+  if (request.min_cosignatures() < 0) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT, "min_cosignatures must not be negative");
+  }
   const std::string replica = ReplicaOf(request.replica());
   absl::MutexLock lock(&mu_);
-  absl::StatusOr<std::string> note = log_->LatestCheckpoint(replica);
-  if (!note.ok()) return ToGrpc(note.status());
+  absl::StatusOr<std::string> note =
+      log_->CosignedCheckpoint(replica, witness_keys_, request.min_cosignatures());
+  if (!note.ok()) {
+    if (note.status().code() == absl::StatusCode::kNotFound &&
+        request.min_cosignatures() > static_cast<int>(witnesses_.size())) {
+      return grpc::Status(StatusCode::NOT_FOUND,
+                          absl::StrCat("min_cosignatures ", request.min_cosignatures(),
+                                       ": this hub lists only ", witnesses_.size(),
+                                       " witness(es) (transparency.witness_vkeys)"));
+    }
+    return ToGrpc(note.status());
+  }
   absl::StatusOr<transparency::Checkpoint> checkpoint = CheckpointOf(*note);
   if (!checkpoint.ok()) return ToGrpc(checkpoint.status());
   hub::v1::GetCheckpointResponse response;
@@ -223,6 +289,79 @@ grpc::Status TransparencyMethods::GetConsistencyProof(const LocalCall&,
   return Reply(response, response_bytes);
 }
 
+grpc::Status TransparencyMethods::AddCosignature(const LocalCall&, ByteBuffer* request_bytes,
+                                                 ByteBuffer* response_bytes) {
+  hub::v1::AddCosignatureRequest request;
+  if (!Parse(request_bytes, &request)) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT, "malformed AddCosignatureRequest");
+  }
+  if (witnesses_.empty()) {
+    return grpc::Status(StatusCode::UNAUTHENTICATED,
+                        "this hub lists no witness (transparency.witness_vkeys): it keeps no "
+                        "cosignature");
+  }
+  // Only the listed witnesses' signatures are checked (every one: a bad one
+  // refuses the note); the log's and others' are ignored.
+  absl::StatusOr<transparency::OpenedNote> opened =
+      transparency::OpenNote(request.checkpoint(), witness_verifiers_);
+  if (!opened.ok()) {
+    switch (opened.status().code()) {
+      case absl::StatusCode::kDataLoss:
+        return grpc::Status(StatusCode::UNAUTHENTICATED,
+                            absl::StrCat("a cosignature does not verify: ",
+                                         opened.status().message()));
+      case absl::StatusCode::kUnauthenticated:
+        return grpc::Status(StatusCode::UNAUTHENTICATED,
+                            absl::StrCat("no cosignature by a witness this hub lists "
+                                         "(transparency.witness_vkeys): ",
+                                         witness_keys_.size(), " listed: ",
+                                         absl::StrJoin(witness_keys_, ", ")));
+      default:
+        return grpc::Status(StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("checkpoint: ", opened.status().message()));
+    }
+  }
+  absl::StatusOr<transparency::Checkpoint> checkpoint =
+      transparency::ParseCheckpoint(opened->text);
+  if (!checkpoint.ok()) {
+    return grpc::Status(StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("not a checkpoint: ", checkpoint.status().message()));
+  }
+  // "<trust domain>/audit/<replica>": a trust domain holds no '/'. A
+  // misread origin finds no stored checkpoint with this text.
+  constexpr absl::string_view kAudit = "/audit/";
+  const size_t audit = absl::string_view(checkpoint->origin).find(kAudit);
+  if (audit == absl::string_view::npos) {
+    return grpc::Status(StatusCode::NOT_FOUND,
+                        absl::StrCat("origin \"", checkpoint->origin,
+                                     "\" is not one of this hub's audit logs"));
+  }
+  const std::string replica = checkpoint->origin.substr(audit + kAudit.size());
+
+  // One per witness: the latest a note holds.
+  std::vector<TransactionStore::TreeCosignature> cosignatures;
+  for (const transparency::NoteSignature& signature : opened->verified) {
+    absl::StatusOr<int64_t> time = transparency::CosignatureTime(signature.signature);
+    if (!time.ok()) return ToGrpc(time.status());  // verified: cannot happen
+    const std::string key =
+        absl::StrCat(signature.name, "+", absl::Hex(signature.key_id, absl::kZeroPad8));
+    auto same = std::find_if(cosignatures.begin(), cosignatures.end(),
+                             [&](const auto& kept) { return kept.witness_key == key; });
+    if (same == cosignatures.end()) {
+      cosignatures.push_back({key, *time, SignatureLine(signature)});
+    } else if (*time > same->time_seconds) {
+      *same = {key, *time, SignatureLine(signature)};
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::vector<std::string>> kept =
+      log_->AddCosignatures(replica, checkpoint->tree_size, opened->text, cosignatures);
+  if (!kept.ok()) return ToGrpc(kept.status());
+  hub::v1::AddCosignatureResponse response;
+  for (const std::string& key : *kept) response.add_accepted(key.substr(0, key.rfind('+')));
+  return Reply(response, response_bytes);
+}
+
 void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalServices* local) {
   local->Add(kTransparencyService, "GetCheckpoint",
              std::make_unique<TransparencyMethod>(methods, &TransparencyMethods::GetCheckpoint));
@@ -232,6 +371,8 @@ void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalS
   local->Add(kTransparencyService, "GetConsistencyProof",
              std::make_unique<TransparencyMethod>(methods,
                                                   &TransparencyMethods::GetConsistencyProof));
+  local->Add(kTransparencyService, "AddCosignature",
+             std::make_unique<TransparencyMethod>(methods, &TransparencyMethods::AddCosignature));
 }
 
 }  // namespace ndxp::gateway

@@ -8,7 +8,10 @@
 //    sizes and hashes, never a row;
 //  - GetInclusionProof: the consumer of the row asked about (the receipt of
 //    its own call), and operators for any row. Anyone else is
-//    PERMISSION_DENIED with the same words whether or not the row exists.
+//    PERMISSION_DENIED with the same words whether or not the row exists;
+//  - AddCosignature: anyone admitted (a witness is a member). The
+//    cosignatures authenticate it: only those by the witnesses the hub lists
+//    (transparency.witness_vkeys) are kept, and only of checkpoints it signed.
 // Proofs are against trees a signed checkpoint covers: a size beyond the
 // newest checkpoint's is refused (nobody could check the proof's root).
 #ifndef NDXP_GATEWAY_ADMIN_TRANSPARENCY_METHODS_H_
@@ -26,6 +29,7 @@
 #include "common/protocol/hub_services.h"
 #include "gateway/local/local_services.h"
 #include "gateway/recording/transaction_store.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/merkle.h"
 
 namespace ndxp::gateway {
@@ -54,14 +58,26 @@ class TransparencyLog {
       absl::string_view replica, int64_t leaf_index, int64_t tree_size) = 0;
   virtual absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(
       absl::string_view replica, int64_t first, int64_t second) = 0;
+  // As TransactionStore::CosignedTreeCheckpoint and AddTreeCosignatures:
+  // the newest checkpoint note (cosigned by at least `min_cosignatures` of
+  // `witness_keys`) with those witnesses' cosignature lines; the witness
+  // keys whose cosignatures of the checkpoint `checkpoint_text` were new.
+  virtual absl::StatusOr<std::string> CosignedCheckpoint(absl::string_view replica,
+                                                         absl::Span<const std::string> witness_keys,
+                                                         int min_cosignatures) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> AddCosignatures(
+      absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
+      absl::Span<const TransactionStore::TreeCosignature> cosignatures) = 0;
 };
 
-// The state the three methods share: one log, one at a time.
+// The state the methods share: one log, one at a time.
 class TransparencyMethods {
  public:
   // `own_replica`: the replica an empty `replica` field means (the hub's).
-  TransparencyMethods(std::unique_ptr<TransparencyLog> log, std::string own_replica)
-      : log_(std::move(log)), own_replica_(std::move(own_replica)) {}
+  // `witnesses`: the keys of transparency.witness_vkeys, whose cosignatures
+  // are kept and published.
+  TransparencyMethods(std::unique_ptr<TransparencyLog> log, std::string own_replica,
+                      std::vector<transparency::CosignatureVerifier> witnesses = {});
 
   grpc::Status GetCheckpoint(const LocalCall& call, grpc::ByteBuffer* request,
                              grpc::ByteBuffer* response);
@@ -69,6 +85,11 @@ class TransparencyMethods {
                                  grpc::ByteBuffer* response);
   grpc::Status GetConsistencyProof(const LocalCall& call, grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response);
+  // The checkpoint is opened with the witnesses' keys only: the log's own
+  // signature is not checked, the stored checkpoint's text is compared
+  // instead (its origin names the replica: "<trust domain>/audit/<replica>").
+  grpc::Status AddCosignature(const LocalCall& call, grpc::ByteBuffer* request,
+                              grpc::ByteBuffer* response);
 
  private:
   // The replica a request names ("" is the hub's own).
@@ -80,12 +101,20 @@ class TransparencyMethods {
   absl::Mutex mu_;
   const std::unique_ptr<TransparencyLog> log_ ABSL_PT_GUARDED_BY(mu_);
   const std::string own_replica_;
+  const std::vector<transparency::CosignatureVerifier> witnesses_;
+  const std::vector<const transparency::NoteVerifier*> witness_verifiers_;
+  // Each witness's "<name>+<key ID>": how the store knows it.
+  const std::vector<std::string> witness_keys_;
 };
 
-// Adds the three methods of ndxp.hub.v1.Transparency to `local`, answering
+// Adds the four methods of ndxp.hub.v1.Transparency to `local`, answering
 // from `methods` (shared by them). Granted members and operators may call
 // them (operators need no grant).
 void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalServices* local);
+
+// A witness's key as the store keys its cosignatures: "<name>+<key ID, 8
+// hex>", its vkey's first two fields.
+std::string WitnessKeyOf(const transparency::NoteVerifierKey& key);
 
 // The log of a recording store: its replicas' trees and signed checkpoints.
 std::unique_ptr<TransparencyLog> TransparencyLogOf(std::unique_ptr<TransactionStore> store);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include <google/protobuf/descriptor.pb.h>
 
@@ -23,6 +24,7 @@
 #include "gateway/identity/subject_token.h"
 #include "gateway/subjects/subject_keys.h"
 #include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/log_key.h"
 #include "gateway/peering/peers.h"
 
@@ -436,6 +438,25 @@ absl::Status CheckTransparency(const TextProtoFile& file,
     return file.ErrorAt({"trust_domain"},
                         absl::StrCat(origin.status().message(),
                                      ": the trust domain names every replica's audit log"));
+  }
+  // Each witness a cosignature key, once: a witness is counted once
+  // towards a quorum (GetCheckpoint's min_cosignatures).
+  std::map<std::string, int> witness_at;  // "<name>+<key ID>" -> index
+  for (int i = 0; i < config.transparency().witness_vkeys_size(); ++i) {
+    absl::StatusOr<transparency::CosignatureVerifier> witness =
+        transparency::CosignatureVerifier::FromVkey(config.transparency().witness_vkeys(i));
+    if (!witness.ok()) {
+      return file.ErrorAt({{"transparency"}, {"witness_vkeys", i}},
+                          absl::StrCat(witness.status().message(),
+                                       " (expected a witness's vkey, as `ndxpctl witness-key "
+                                       "vkey` prints it)"));
+    }
+    const std::string key = absl::StrCat(witness->key().name, "+",
+                                         absl::Hex(witness->key().KeyId(), absl::kZeroPad8));
+    if (auto [at, added] = witness_at.emplace(key, i); !added) {
+      return file.ErrorAt({{"transparency"}, {"witness_vkeys", i}},
+                          absl::StrCat("repeats witness_vkeys[", at->second, "] (", key, ")"));
+    }
   }
   return absl::OkStatus();
 }

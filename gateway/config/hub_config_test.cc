@@ -17,6 +17,7 @@
 namespace ndxp::gateway {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -435,6 +436,55 @@ TEST_F(HubConfigTest, WitnessNeedsAPrivateWitnessKeyAStateDirAndLogsItCanCheck) 
   auto twice = Load(absl::StrCat(with_block.substr(0, with_block.rfind("}")), log_block));
   EXPECT_THAT(std::string(twice.status().message()),
               HasSubstr("witness.logs[1].origin names a log listed before"));
+}
+
+// transparency.witness_vkeys: each a witness's cosignature vkey (type
+// 0x04), none twice; an error names the index.
+TEST_F(HubConfigTest, WitnessVkeysAreCosignatureKeysListedOnce) {
+  ASSERT_TRUE(
+      transparency::GenerateLogKey(dir_.path() + "/log.key", "ndxp.gov.vn/audit", false).ok());
+  const std::string witness_a =
+      transparency::Ed25519NoteKey::Generate("ndxp.gov.vn/witness-a",
+                                             transparency::kCosignatureV1Type)
+          ->verifier_key()
+          .Encode();
+  const std::string witness_b =
+      transparency::Ed25519NoteKey::Generate("ndxp.gov.vn/witness-b",
+                                             transparency::kCosignatureV1Type)
+          ->verifier_key()
+          .Encode();
+  const std::string log_vkey =
+      transparency::Ed25519NoteKey::Generate("ndxp.gov.vn/audit")->verifier_key().Encode();
+  auto with_witnesses = [&](const std::vector<std::string>& vkeys) {
+    std::string block = "transparency {\n  log_key: \"log.key\"\n";
+    for (const std::string& vkey : vkeys) {
+      absl::StrAppend(&block, "  witness_vkeys: \"", vkey, "\"\n");
+    }
+    return absl::StrCat(kValid, block, "}\n");
+  };
+  auto settings = Load(with_witnesses({witness_a, witness_b}));
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->config.transparency().witness_vkeys(), ElementsAre(witness_a, witness_b));
+
+  const struct {
+    const char* name;
+    std::vector<std::string> vkeys;
+    const char* reason;
+  } cases[] = {
+      {"a log key", {witness_a, log_vkey},
+       "transparency.witness_vkeys[1] verifier key ndxp.gov.vn/audit is of signature type 1"},
+      {"not a vkey", {"witness+0000"}, "transparency.witness_vkeys[0] "},
+      {"a repeat", {witness_a, witness_b, witness_a},
+       "transparency.witness_vkeys[2] repeats witness_vkeys[0] (ndxp.gov.vn/witness-a+"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto bad = Load(with_witnesses(c.vkeys));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr("hub.textproto:"));
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.reason));
+  }
 }
 
 TEST(IsLoopbackListenTest, OnlyThisMachinesAddresses) {

@@ -170,6 +170,20 @@ absl::StatusOr<AuditTree::Extension> AuditTree::Extend(absl::Span<const Hash> le
   return extension;
 }
 
+bool IsNoteOf(absl::string_view note, absl::string_view checkpoint_text) {
+  return note.size() > checkpoint_text.size() && note.substr(0, checkpoint_text.size()) ==
+                                                     checkpoint_text &&
+         note[checkpoint_text.size()] == '\n';
+}
+
+absl::Status NoStoredCheckpoint(absl::string_view replica, int64_t tree_size, bool size_stored) {
+  return absl::NotFoundError(
+      size_stored ? absl::StrCat("replica ", replica, "'s checkpoint of tree size ", tree_size,
+                                 " has another root: this log never signed that checkpoint")
+                  : absl::StrCat("replica ", replica, " has no signed checkpoint of tree size ",
+                                 tree_size));
+}
+
 absl::StatusOr<Hash> AuditTree::Root(absl::string_view replica, int64_t tree_size) {
   return transparency::TreeRoot(tree_size, StoredTileReader(source_, replica));
 }

@@ -55,6 +55,15 @@ inline AuditLeafHash RowLeafHash(const AuditFields& row) {
   return transparency::LeafHash(EncodeAuditFields(row));
 }
 
+// Whether `note`, a stored signed checkpoint, is of the note text
+// `checkpoint_text` (which ends in "\n"): the same origin, size and root.
+bool IsNoteOf(absl::string_view note, absl::string_view checkpoint_text);
+
+// The NOT_FOUND of a cosignature of a checkpoint a store does not hold:
+// `replica` has no checkpoint of `tree_size`, or (`size_stored`) another
+// one.
+absl::Status NoStoredCheckpoint(absl::string_view replica, int64_t tree_size, bool size_stored);
+
 // What a store's tables give the tree. Any replica of the store.
 class AuditTreeSource {
  public:

@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status_util.h"
+#include "gateway/transparency/cosignature.h"
+#include "gateway/transparency/signed_note.h"
 
 namespace ndxp::gateway {
 
@@ -49,6 +51,17 @@ absl::Status AuditVerification::Start() {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown time zone \"", options_.time_zone, "\""));
   }
+  for (const std::string& vkey : options_.witness_vkeys) {
+    absl::StatusOr<transparency::CosignatureVerifier> witness =
+        transparency::CosignatureVerifier::FromVkey(vkey);
+    if (!witness.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--witness-vkey: ", witness.status().message()));
+    }
+    witness_checked_.emplace(absl::StrCat(witness->key().name, "+",
+                                          absl::Hex(witness->key().KeyId(), absl::kZeroPad8)),
+                             0);
+  }
   counters_ = std::make_unique<CounterReconciler>(time_zone_);
   return absl::OkStatus();
 }
@@ -68,6 +81,50 @@ absl::Status AuditVerification::AddCheckpoint(const SignedCheckpoint& checkpoint
   absl::StrAppend(&checkpoints_report_, "  checkpoint of replica ", checkpoint.replica, ": seq ",
                   checkpoint.head.seq, " at ", when, ", signed by ", *signer,
                   options_.ca_file.empty() ? " (certificate not checked: no --ca)" : "", "\n");
+  return absl::OkStatus();
+}
+
+absl::Status AuditVerification::AddTreeCosignature(absl::string_view replica, int64_t tree_size,
+                                                  absl::string_view note,
+                                                  absl::string_view witness_key,
+                                                  int64_t time_seconds, absl::string_view line) {
+  auto checked = witness_checked_.find(std::string(witness_key));
+  if (checked != witness_checked_.end()) {
+    // The checkpoint's text with this line alone: the note as the witness
+    // signed it, opened with its key.
+    const size_t blank = note.find("\n\n");
+    const std::string where = absl::StrCat("replica ", replica, "'s checkpoint of tree size ",
+                                           tree_size, ": witness ", witness_key);
+    if (blank == absl::string_view::npos) {
+      return absl::DataLossError(absl::StrCat(where, ": the stored checkpoint is not a note"));
+    }
+    for (const std::string& vkey : options_.witness_vkeys) {
+      absl::StatusOr<transparency::CosignatureVerifier> witness =
+          transparency::CosignatureVerifier::FromVkey(vkey);
+      if (!witness.ok() ||
+          absl::StrCat(witness->key().name, "+",
+                       absl::Hex(witness->key().KeyId(), absl::kZeroPad8)) != witness_key) {
+        continue;
+      }
+      absl::StatusOr<transparency::OpenedNote> opened = transparency::OpenNote(
+          absl::StrCat(note.substr(0, blank + 2), line, "\n"), {&*witness});
+      absl::StatusOr<int64_t> time =
+          opened.ok() && !opened->verified.empty()
+              ? transparency::CosignatureTime(opened->verified[0].signature)
+              : absl::StatusOr<int64_t>(absl::DataLossError("does not verify"));
+      if (!time.ok() || *time != time_seconds) {
+        return absl::DataLossError(absl::StrCat(
+            where, ": its stored cosignature does not verify (",
+            !opened.ok() ? opened.status().message() : "its time is not the one stored",
+            "): forged, altered, or of another checkpoint"));
+      }
+      break;
+    }
+    ++checked->second;
+  }
+  auto [at, added] = cosigned_.try_emplace({std::string(replica), std::string(witness_key)},
+                                           tree_size, time_seconds);
+  if (!added && tree_size > at->second.first) at->second = {tree_size, time_seconds};
   return absl::OkStatus();
 }
 
@@ -93,10 +150,27 @@ absl::Status AuditVerification::Finish(std::string* report) {
   NDXP_RETURN_IF_ERROR(chain_.Finish());
   NDXP_RETURN_IF_ERROR(counters_->Check(database_));
   if (report != nullptr) {
+    std::string witnesses;
+    for (const auto& [replica_witness, largest] : cosigned_) {
+      const auto& [replica, witness] = replica_witness;
+      auto checked = witness_checked_.find(witness);
+      absl::StrAppend(
+          &witnesses, "  witness ", witness, " cosigned replica ", replica, " up to tree size ",
+          largest.first, " at ",
+          absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(largest.second),
+                           absl::UTCTimeZone()),
+          checked == witness_checked_.end()
+              ? " (cosignatures not checked: no --witness-vkey)"
+              : absl::StrCat(" (", checked->second, " cosignature(s) verified)"),
+          "\n");
+    }
+    for (const auto& [witness, count] : witness_checked_) {
+      if (count == 0) absl::StrAppend(&witnesses, "  witness ", witness, " cosigned nothing\n");
+    }
     *report = absl::StrCat(chain_.Report(),
                            checkpoints_report_.empty() ? "  no checkpoint found\n"
                                                        : checkpoints_report_,
-                           counters_->Report());
+                           witnesses, counters_->Report());
   }
   return absl::OkStatus();
 }

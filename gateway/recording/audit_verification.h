@@ -13,6 +13,7 @@
 #ifndef NDXP_GATEWAY_RECORDING_AUDIT_VERIFICATION_H_
 #define NDXP_GATEWAY_RECORDING_AUDIT_VERIFICATION_H_
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,9 @@ struct AuditVerifyOptions {
   // otherwise only its signature is checked against the certificate it
   // carries.
   std::string ca_file;
+  // Witnesses' vkeys (`--witness-vkey`): their stored cosignatures are
+  // checked against the stored checkpoints; others' are only reported.
+  std::vector<std::string> witness_vkeys;
 };
 
 // Parses "SEQ:HASH" or "REPLICA:SEQ:HASH" (HASH: 64 hex digits).
@@ -55,6 +59,14 @@ class AuditVerification {
   // verification fails.
   absl::Status AddCheckpoint(const SignedCheckpoint& checkpoint, absl::string_view source);
 
+  // A witness's stored cosignature (TransactionStore::TreeCosignature) of
+  // `replica`'s stored checkpoint `note` of `tree_size`. Reported per
+  // witness (the largest size it cosigned, and when); DATA_LOSS naming it
+  // when it is by a witness of options.witness_vkeys and does not verify.
+  absl::Status AddTreeCosignature(absl::string_view replica, int64_t tree_size,
+                                  absl::string_view note, absl::string_view witness_key,
+                                  int64_t time_seconds, absl::string_view line);
+
   absl::Status AddRow(int64_t id, const AuditFields& row, absl::string_view stored_prev,
                       absl::string_view stored_hash);
   void AddCounter(absl::string_view day, const CounterKey& key, int64_t count);
@@ -72,6 +84,10 @@ class AuditVerification {
   AuditChainChecker chain_;
   std::unique_ptr<CounterReconciler> counters_;
   std::string checkpoints_report_;
+  // (replica, witness key) -> (largest tree size cosigned, its time); and
+  // how many cosignatures each given witness key had checked.
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> cosigned_;
+  std::map<std::string, int64_t> witness_checked_;
 };
 
 }  // namespace ndxp::gateway

@@ -53,6 +53,16 @@ class FaultInjectingStore final : public TransactionStore {
   absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override {
     return store_->LatestTreeCheckpoint(replica);
   }
+  absl::StatusOr<std::vector<std::string>> AddTreeCosignatures(
+      absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
+      absl::Span<const TreeCosignature> cosignatures) override {
+    return store_->AddTreeCosignatures(replica, tree_size, checkpoint_text, cosignatures);
+  }
+  absl::StatusOr<std::string> CosignedTreeCheckpoint(absl::string_view replica,
+                                                     absl::Span<const std::string> witness_keys,
+                                                     int min_cosignatures) override {
+    return store_->CosignedTreeCheckpoint(replica, witness_keys, min_cosignatures);
+  }
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override {
     return store_->WriteCheckpoint(checkpoint);
   }

@@ -21,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/status/status_util.h"
 
@@ -117,6 +118,13 @@ CREATE TABLE IF NOT EXISTS audit_tree_checkpoints (
   tree_size INTEGER NOT NULL,
   note TEXT NOT NULL,
   PRIMARY KEY (replica, tree_size)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_tree_cosignatures (
+  replica TEXT NOT NULL,
+  tree_size INTEGER NOT NULL,
+  witness_key TEXT NOT NULL,
+  time_seconds INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (replica, tree_size, witness_key)) WITHOUT ROWID;
 )sql";
 
 // Columns files made by earlier versions lack, with their definitions and
@@ -725,6 +733,81 @@ absl::StatusOr<std::string> SqliteTransactionStore::LatestTreeCheckpoint(
   return std::string(select.ColumnText(0));
 }
 
+absl::StatusOr<std::vector<std::string>> SqliteTransactionStore::AddTreeCosignatures(
+    absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
+    absl::Span<const TreeCosignature> cosignatures) {
+  // A short write transaction, possibly on a second connection to the file
+  // (the Transparency methods' store): it waits for the recorder's commit
+  // to end (busy timeout) rather than failing, and holds the write lock for
+  // a few rows only.
+  NDXP_ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(*db_));
+  NDXP_ASSIGN_OR_RETURN(SqliteStatement stored,
+                        db_->Prepare("SELECT note FROM audit_tree_checkpoints WHERE replica = ?1 "
+                                     "AND tree_size = ?2"));
+  NDXP_RETURN_IF_ERROR(stored.BindAll(replica, tree_size));
+  NDXP_ASSIGN_OR_RETURN(bool has_row, stored.Step());
+  const bool same = has_row && IsNoteOf(stored.ColumnText(0), checkpoint_text);
+  stored.Reset();
+  if (!same) return NoStoredCheckpoint(replica, tree_size, has_row);
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement upsert,
+      db_->Prepare("INSERT INTO audit_tree_cosignatures (replica, tree_size, witness_key, "
+                   "time_seconds, line) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (replica, "
+                   "tree_size, witness_key) DO UPDATE SET time_seconds = excluded.time_seconds, "
+                   "line = excluded.line WHERE excluded.time_seconds > time_seconds"));
+  std::vector<std::string> kept;
+  for (const TreeCosignature& cosignature : cosignatures) {
+    NDXP_RETURN_IF_ERROR(upsert.BindAll(replica, tree_size, cosignature.witness_key,
+                                        cosignature.time_seconds, cosignature.line));
+    NDXP_RETURN_IF_ERROR(upsert.Run());
+    if (db_->Changes() > 0) kept.push_back(cosignature.witness_key);
+  }
+  NDXP_RETURN_IF_ERROR(txn.Commit());
+  return kept;
+}
+
+absl::StatusOr<std::string> SqliteTransactionStore::CosignedTreeCheckpoint(
+    absl::string_view replica, absl::Span<const std::string> witness_keys,
+    int min_cosignatures) {
+  // The witness keys as one parameter, " key1 key2 ": a key holds no space.
+  const std::string listed = absl::StrCat(" ", absl::StrJoin(witness_keys, " "), " ");
+  // Without a quorum, the newest checkpoint; with one, the newest size the
+  // cosignatures reach it at, found from them (not by a scan of every
+  // checkpoint).
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      db_->Prepare("SELECT tree_size, note FROM audit_tree_checkpoints WHERE replica = ?1 AND (?3 "
+                   "<= 0 OR tree_size = (SELECT tree_size FROM audit_tree_cosignatures WHERE "
+                   "replica = ?1 AND instr(?2, ' ' || witness_key || ' ') > 0 GROUP BY tree_size "
+                   "HAVING count(*) >= ?3 ORDER BY tree_size DESC LIMIT 1)) ORDER BY tree_size "
+                   "DESC LIMIT 1"));
+  NDXP_RETURN_IF_ERROR(select.BindAll(replica, listed, static_cast<int64_t>(min_cosignatures)));
+  NDXP_ASSIGN_OR_RETURN(bool has_row, select.Step());
+  if (!has_row) {
+    return absl::NotFoundError(
+        min_cosignatures == 0
+            ? absl::StrCat("replica ", replica, " has no signed checkpoint of its tree yet")
+            : absl::StrCat("replica ", replica, " has no checkpoint cosigned by ",
+                           min_cosignatures, " of its witnesses yet"));
+  }
+  const int64_t tree_size = select.ColumnInt64(0);
+  std::string note(select.ColumnText(1));
+  select.Reset();
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement lines,
+      db_->Prepare("SELECT witness_key, line FROM audit_tree_cosignatures WHERE replica = ?1 "
+                   "AND tree_size = ?2 ORDER BY witness_key"));
+  NDXP_RETURN_IF_ERROR(lines.BindAll(replica, tree_size));
+  for (;;) {
+    NDXP_ASSIGN_OR_RETURN(bool has_line, lines.Step());
+    if (!has_line) break;
+    if (!absl::StrContains(listed, absl::StrCat(" ", lines.ColumnText(0), " "))) continue;
+    absl::StrAppend(&note, lines.ColumnText(1), "\n");
+  }
+  lines.Reset();
+  return note;
+}
+
 absl::StatusOr<int64_t> SqliteTransactionStore::ReadTiledSize(absl::string_view replica) {
   NDXP_ASSIGN_OR_RETURN(SqliteStatement select,
                         db_->Prepare("SELECT COALESCE(MAX(tile_index) + 1, 0) FROM audit_tiles "
@@ -850,6 +933,24 @@ absl::Status SqliteTransactionStore::VerifyAuditChain(const std::string& path,
   // One read transaction: the rows and the counters of one snapshot, so a
   // hub appending meanwhile is harmless.
   NDXP_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  // The witnesses' cosignatures of the tree's checkpoints (a file from
+  // before them has none).
+  NDXP_ASSIGN_OR_RETURN(bool has_cosignatures, HasTable(*db, "audit_tree_cosignatures"));
+  if (has_cosignatures) {
+    NDXP_ASSIGN_OR_RETURN(
+        SqliteStatement cosignatures,
+        db->Prepare("SELECT c.replica, c.tree_size, t.note, c.witness_key, c.time_seconds, c.line "
+                    "FROM audit_tree_cosignatures c JOIN audit_tree_checkpoints t ON t.replica = "
+                    "c.replica AND t.tree_size = c.tree_size ORDER BY c.replica, c.tree_size, "
+                    "c.witness_key"));
+    for (;;) {
+      NDXP_ASSIGN_OR_RETURN(bool has_row, cosignatures.Step());
+      if (!has_row) break;
+      NDXP_RETURN_IF_ERROR(verification.AddTreeCosignature(
+          cosignatures.ColumnText(0), cosignatures.ColumnInt64(1), cosignatures.ColumnText(2),
+          cosignatures.ColumnText(3), cosignatures.ColumnInt64(4), cosignatures.ColumnText(5)));
+    }
+  }
   NDXP_ASSIGN_OR_RETURN(ColumnSelections audit_columns,
                         ColumnsOrOldValues(*db, "audit_log", kAddedAuditColumns));
   // Both counter tables gained their key columns in the same upgrade.

@@ -81,6 +81,43 @@ class TransactionStore {
   // none.
   virtual absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) = 0;
 
+  // Witnesses' cosignatures (C2SP tlog-cosignature) of stored checkpoints,
+  // kept apart from the notes: one per (replica, tree size, witness key).
+  // Stores without them answer UNIMPLEMENTED.
+  struct TreeCosignature {
+    // The witness's key: "<name>+<key ID, 8 hex>" (its vkey's first two
+    // fields), so a witness whose key changes is another witness.
+    std::string witness_key;
+    // The time the cosignature states (Unix seconds).
+    int64_t time_seconds = 0;
+    // The signature line as the witness wrote it: "— <name> <base64>", no
+    // newline.
+    std::string line;
+  };
+  // Keeps `cosignatures` (their signatures checked by the caller, at most
+  // one per witness key) of `replica`'s stored checkpoint of `tree_size`
+  // whose note text is `checkpoint_text`, durably before it returns OK;
+  // answers the witness keys of those that were new, or newer (a later
+  // time) than the one kept for that witness, which they replace. NOT_FOUND
+  // when no checkpoint of that size is stored or its text differs (another
+  // root: not a checkpoint of this log).
+  virtual absl::StatusOr<std::vector<std::string>> AddTreeCosignatures(
+      absl::string_view replica, int64_t tree_size,
+      absl::string_view checkpoint_text,
+      absl::Span<const TreeCosignature> cosignatures) {
+    return absl::UnimplementedError("this store keeps no cosignatures");
+  }
+  // `replica`'s newest stored checkpoint cosigned by at least
+  // `min_cosignatures` of `witness_keys`, with the lines of those
+  // cosignatures appended (the note a verifier wants); min_cosignatures 0:
+  // the newest checkpoint, with whatever cosignatures by them it has.
+  // NOT_FOUND when none.
+  virtual absl::StatusOr<std::string> CosignedTreeCheckpoint(
+      absl::string_view replica, absl::Span<const std::string> witness_keys,
+      int min_cosignatures) {
+    return absl::UnimplementedError("this store keeps no cosignatures");
+  }
+
   // Keeps `checkpoint` (of this store's replica) outside the audit log,
   // replacing the previous one, durably before it returns OK.
   virtual absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) = 0;

@@ -32,7 +32,10 @@
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_transaction_store.h"
 #include "gateway/recording/test_records.h"
+#include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/merkle.h"
+#include "gateway/transparency/signed_note.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
@@ -43,6 +46,8 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 using Rows = std::vector<std::vector<std::string>>;
 
 constexpr char kZeroHashHex[] =
@@ -939,6 +944,161 @@ TEST_P(TransactionStoreConformanceTest, RowsLeavesAndTreeCheckpointsAreReadBack)
   std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(*reopened->LatestTreeCheckpoint("hub-1"), "note at 12\n\n- cosigned\n");
+}
+
+// Witnesses' cosignatures of the stored checkpoints: kept per (replica,
+// size, witness key), one per witness (a repeat keeps it, a later time
+// replaces it), appended to the note read back in witness key order, only
+// the listed witnesses' counted and shown; a quorum picks the newest
+// checkpoint that has it. A size never stored is NOT_FOUND. Kept across a
+// reopen, and made in a database from before them.
+TEST_P(TransactionStoreConformanceTest, CosignaturesAreKeptAndPublishedWithTheirCheckpoint) {
+  const std::string db = kind_->NewDatabase("tree_cosignatures");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(5, "note at 5\n\n— log AAAA\n").ok());
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(9, "note at 9\n\n— log BBBB\n").ok());
+  using Cosignature = TransactionStore::TreeCosignature;
+  const Cosignature a5{"wit-a+0000000a", 100, "— wit-a A5"};
+  const Cosignature b5{"wit-b+0000000b", 101, "— wit-b B5"};
+  const Cosignature a9{"wit-a+0000000a", 102, "— wit-a A9"};
+  const std::vector<std::string> both = {"wit-a+0000000a", "wit-b+0000000b"};
+
+  EXPECT_EQ(hub1->AddTreeCosignatures("hub-1", 7, "note at 7\n", {a5}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(hub1->AddTreeCosignatures("hub-2", 5, "note at 5\n", {a5}).status().code(),
+            absl::StatusCode::kNotFound);
+  // Another checkpoint of a stored size (another root).
+  absl::Status other = hub1->AddTreeCosignatures("hub-1", 5, "note at 9\n", {a5}).status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kNotFound) << other;
+  EXPECT_THAT(std::string(other.message()), HasSubstr("another root"));
+  absl::StatusOr<std::vector<std::string>> kept =
+      hub2->AddTreeCosignatures("hub-1", 5, "note at 5\n", {b5, a5});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, UnorderedElementsAre("wit-a+0000000a", "wit-b+0000000b"));
+  kept = hub2->AddTreeCosignatures("hub-1", 5, "note at 5\n", {a5});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, IsEmpty());
+  kept = hub2->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
+
+  absl::StatusOr<std::string> note = hub2->CosignedTreeCheckpoint("hub-1", both, 0);
+  ASSERT_TRUE(note.ok()) << note.status();
+  EXPECT_EQ(*note, "note at 9\n\n— log BBBB\n— wit-a A9\n");
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", both, 1), *note);
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", both, 2),
+            "note at 5\n\n— log AAAA\n— wit-a A5\n— wit-b B5\n");
+  // A witness no longer listed is neither counted nor shown.
+  const std::vector<std::string> only_b = {"wit-b+0000000b"};
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", only_b, 0), "note at 9\n\n— log BBBB\n");
+  EXPECT_EQ(*hub2->CosignedTreeCheckpoint("hub-1", only_b, 1),
+            "note at 5\n\n— log AAAA\n— wit-b B5\n");
+  EXPECT_EQ(hub2->CosignedTreeCheckpoint("hub-1", both, 3).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(hub2->CosignedTreeCheckpoint("hub-2", both, 0).status().code(),
+            absl::StatusCode::kNotFound);
+
+  // The same witness again at a later time replaces its line.
+  const Cosignature later_a9{"wit-a+0000000a", 200, "— wit-a A9-later"};
+  kept = hub2->AddTreeCosignatures("hub-1", 9, "note at 9\n", {later_a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
+  kept = hub2->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, IsEmpty());
+  // The recorder rewriting the note of a size keeps its cosignatures.
+  ASSERT_TRUE(hub1->WriteTreeCheckpoint(9, "note at 9\n\n— log CCCC\n").ok());
+  hub1.reset();
+  std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(*reopened->CosignedTreeCheckpoint("hub-1", both, 1),
+            "note at 9\n\n— log CCCC\n— wit-a A9-later\n");
+
+  reopened.reset();
+  hub2.reset();
+  Exec(db, "DROP TABLE audit_tree_cosignatures");
+  reopened = OpenStore(db, "hub-1");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(*reopened->CosignedTreeCheckpoint("hub-1", both, 0), "note at 9\n\n— log CCCC\n");
+  kept = reopened->AddTreeCosignatures("hub-1", 9, "note at 9\n", {a9});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_THAT(*kept, ElementsAre("wit-a+0000000a"));
+}
+
+// audit verify reports each witness's largest cosigned tree size and when;
+// given a witness's vkey it verifies that witness's stored cosignatures,
+// and names the first that does not verify.
+TEST_P(TransactionStoreConformanceTest, AuditVerifyReportsAndChecksWitnessesCosignatures) {
+  const std::string db = kind_->NewDatabase("verify_cosignatures");
+  std::unique_ptr<TransactionStore> store = OpenStore(db, "hub-1");
+  ASSERT_NE(store, nullptr);
+  std::vector<transparency::Hash> leaves;
+  AppendTreeRecords(*store, 0, 3, leaves);
+  const transparency::Ed25519NoteKey log_key =
+      *transparency::Ed25519NoteKey::Generate("ndxp.example/audit");
+  const transparency::Ed25519NoteKey witness_key = *transparency::Ed25519NoteKey::Generate(
+      "ndxp.example/witness", transparency::kCosignatureV1Type);
+  const transparency::Ed25519NoteKey other_key = *transparency::Ed25519NoteKey::Generate(
+      "ndxp.example/other-witness", transparency::kCosignatureV1Type);
+  const std::string witness = absl::StrCat(
+      "ndxp.example/witness+", absl::Hex(witness_key.verifier_key().KeyId(), absl::kZeroPad8));
+  const std::string other = absl::StrCat("ndxp.example/other-witness+",
+                                         absl::Hex(other_key.verifier_key().KeyId(),
+                                                   absl::kZeroPad8));
+  // Checkpoints of sizes 2 and 3, the witness cosigning both, the other
+  // witness the first.
+  const int64_t time = 1800000000;  // 2027-01-15 08:00:00 UTC
+  std::string line_at_3;
+  for (int64_t size : {2, 3}) {
+    const std::string text = *transparency::FormatCheckpoint(
+        {"ndxp.example/audit/hub-1", size, *store->AuditTreeRoot("hub-1", size)});
+    const transparency::Ed25519NoteSigner log = *transparency::Ed25519NoteSigner::Create(log_key);
+    const std::string note = *transparency::SignNote(text, {&log});
+    ASSERT_TRUE(store->WriteTreeCheckpoint(size, note).ok());
+    std::vector<TransactionStore::TreeCosignature> cosignatures;
+    for (const auto* key : {&witness_key, &other_key}) {
+      if (size == 3 && key == &other_key) continue;
+      const transparency::CosignatureSigner signer =
+          *transparency::CosignatureSigner::Create(*key, [&] { return time + size; });
+      const std::string cosigned = *transparency::AddNoteSignatures(note, {&signer});
+      std::string line = cosigned.substr(note.size());
+      line.pop_back();  // "\n"
+      cosignatures.push_back({absl::StrCat(key->verifier_key().name, "+",
+                                           absl::Hex(key->verifier_key().KeyId(), absl::kZeroPad8)),
+                              time + size, line});
+      if (size == 3) line_at_3 = line;
+    }
+    ASSERT_TRUE(store->AddTreeCosignatures("hub-1", size, text, cosignatures).ok());
+  }
+  store.reset();
+
+  std::string report;
+  absl::Status status = Verify(db, &report);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("witness ", witness, " cosigned replica hub-1 up to "
+                                             "tree size 3 at 2027-01-15 08:00:03 UTC (cosignatures "
+                                             "not checked: no --witness-vkey)")));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("witness ", other, " cosigned replica hub-1 up to "
+                                             "tree size 2 at 2027-01-15 08:00:02 UTC")));
+  AuditVerifyOptions options;
+  options.witness_vkeys = {witness_key.verifier_key().Encode()};
+  status = Verify(db, &report, options);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(report, HasSubstr("up to tree size 3 at 2027-01-15 08:00:03 UTC (2 cosignature(s) "
+                                "verified)"));
+
+  // The witness's line at size 3 moved onto the checkpoint of size 2.
+  Exec(db, absl::StrCat("UPDATE audit_tree_cosignatures SET line = '", line_at_3,
+                        "' WHERE tree_size = 2 AND witness_key = '", witness, "'"));
+  status = Verify(db, &report, options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(absl::StrCat("replica hub-1's checkpoint of tree size 2: witness ",
+                                     witness, ": its stored cosignature does not verify")));
+  // Unchecked, it is only reported.
+  EXPECT_TRUE(Verify(db, &report).ok());
 }
 
 // A batch that fails (a row refused by the database, or a tile it completes

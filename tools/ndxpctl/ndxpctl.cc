@@ -85,6 +85,7 @@ struct Flags {
   std::string config;
   // audit verify: heads known from elsewhere, the counters' zone.
   std::vector<std::string> expect_heads;
+  std::vector<std::string> witness_vkeys;  // files
   std::string time_zone = "Asia/Ho_Chi_Minh";
   // subject-key generate: the key's id, and whether it is added to --out.
   std::string key_id;
@@ -558,6 +559,15 @@ int AuditVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
     }
     options.expect_heads.push_back(*std::move(head));
   }
+  for (const std::string& path : flags.witness_vkeys) {
+    std::ifstream file(path);
+    if (!file.is_open()) {
+      return ReportUsageError({"ndxpctl audit verify", absl::StrCat("cannot read ", path)}, err);
+    }
+    const std::string vkey((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
+    options.witness_vkeys.push_back(std::string(absl::StripAsciiWhitespace(vkey)));
+  }
   std::string report;
   absl::Status verified =
       flags.postgres.empty()
@@ -927,6 +937,12 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       ->type_name("FILE")
       ->envname("NDXP_CA");
   verify
+      ->add_option("--witness-vkey", verify_flags.witness_vkeys,
+                   "a witness's vkey file (ndxpctl witness-key vkey): its stored cosignatures "
+                   "must verify (repeatable)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  verify
       ->add_option("--time-zone", verify_flags.time_zone,
                    "the hub's recording.time_zone, in which counters' days are counted")
       ->type_name("ZONE")
@@ -936,7 +952,9 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       "checkpoint (rows deleted at the end are reported) and every --expect-head, and\n"
       "that the counters agree with the audit rows (a count that disagrees is named by\n"
       "day, consumer, the peer hub it came through if any, method and status). Days of\n"
-      "imported history, which have no audit rows, are not reconciled.\n\n"
+      "imported history, which have no audit rows, are not reconciled. Reports each\n"
+      "witness that cosigned a replica's tree checkpoints, up to which tree size and\n"
+      "when; a --witness-vkey's cosignatures are verified against the checkpoints.\n\n"
       "Example: ndxpctl audit verify --database state/data/hub.db --ca certs/ca.pem\n\n",
       kExitStatus));
 

@@ -92,7 +92,7 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
       {{"audit", "verify", "--help"},
        "Usage: ndxpctl audit verify",
-       {"--database", "--postgres", "--expect-head", "--ca", "--time-zone"}},
+       {"--database", "--postgres", "--expect-head", "--ca", "--time-zone", "--witness-vkey"}},
       {{"audit", "verify", "-h"}, "Usage: ndxpctl audit verify", {"--postgres"}},
       {{"report", "--help"},
        "Usage: ndxpctl report",

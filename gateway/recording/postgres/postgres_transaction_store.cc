@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
@@ -94,6 +95,13 @@ CREATE TABLE IF NOT EXISTS audit_tree_checkpoints (
   tree_size BIGINT NOT NULL,
   note TEXT NOT NULL,
   PRIMARY KEY (replica, tree_size));
+CREATE TABLE IF NOT EXISTS audit_tree_cosignatures (
+  replica TEXT NOT NULL,
+  tree_size BIGINT NOT NULL,
+  witness_key TEXT NOT NULL,
+  time_seconds BIGINT NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (replica, tree_size, witness_key));
 )sql";
 
 // What tables made before refusals, checkpoints, history batches, via, the
@@ -193,6 +201,13 @@ CREATE TABLE IF NOT EXISTS audit_tree_checkpoints (
   tree_size BIGINT NOT NULL,
   note TEXT NOT NULL,
   PRIMARY KEY (replica, tree_size));
+CREATE TABLE IF NOT EXISTS audit_tree_cosignatures (
+  replica TEXT NOT NULL,
+  tree_size BIGINT NOT NULL,
+  witness_key TEXT NOT NULL,
+  time_seconds BIGINT NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (replica, tree_size, witness_key));
 )sql";
 
 // Eight booleans: whether the audit tables are there (with audit_log.refusal),
@@ -217,8 +232,9 @@ constexpr char kSchemaPresent[] =
     "current_schema() AND column_name = 'door' AND table_name IN ('counters', "
     "'refused_counters')), "
     "to_regclass('audit_subjects') IS NOT NULL, to_regclass('audit_tiles') IS NOT NULL, "
-    "to_regclass('audit_tree_checkpoints') IS NOT NULL";
-constexpr int kSchemaParts = 8;
+    "to_regclass('audit_tree_checkpoints') IS NOT NULL, "
+    "to_regclass('audit_tree_cosignatures') IS NOT NULL";
+constexpr int kSchemaParts = 9;
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -1127,6 +1143,91 @@ absl::StatusOr<std::string> PostgresTransactionStore::LatestTreeCheckpoint(
                      static_cast<size_t>(PQgetlength(result.get(), 0, 0)));
 }
 
+absl::StatusOr<std::vector<std::string>> PostgresTransactionStore::AddTreeCosignatures(
+    absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
+    absl::Span<const TreeCosignature> cosignatures) {
+  const std::string replica_text(replica);
+  std::string size;
+  PutUint64(&size, static_cast<uint64_t>(tree_size));
+  {
+    const std::string* params[] = {&replica_text, &size};
+    constexpr Oid kTypes[] = {kTextOid, kInt8Oid};
+    NDXP_ASSIGN_OR_RETURN(Result stored,
+                          QueryParams(conn_.get(), database_,
+                                      "SELECT note FROM audit_tree_checkpoints WHERE replica = "
+                                      "$1 AND tree_size = $2",
+                                      params, kTypes, "look for a tree checkpoint"));
+    const bool has_row = PQntuples(stored.get()) > 0;
+    if (!has_row || !IsNoteOf(GetBytes(stored.get(), 0, 0), checkpoint_text)) {
+      return NoStoredCheckpoint(replica, tree_size, has_row);
+    }
+  }
+  ArrayParam keys(kTextOid, cosignatures.size());
+  ArrayParam times(kInt8Oid, cosignatures.size());
+  ArrayParam lines(kTextOid, cosignatures.size());
+  for (const TreeCosignature& cosignature : cosignatures) {
+    keys.AddBytes(cosignature.witness_key);
+    times.AddInt64(cosignature.time_seconds);
+    lines.AddBytes(cosignature.line);
+  }
+  // One statement, so one transaction; RETURNING lists the rows inserted or
+  // updated (a later time), not those kept as they were.
+  const std::string* params[] = {&replica_text, &size, &keys.bytes(), &times.bytes(),
+                                 &lines.bytes()};
+  constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kTextArrayOid, kInt8ArrayOid, kTextArrayOid};
+  NDXP_ASSIGN_OR_RETURN(
+      Result result,
+      QueryParams(conn_.get(), database_,
+                  "INSERT INTO audit_tree_cosignatures (replica, tree_size, witness_key, "
+                  "time_seconds, line) SELECT $1, $2, w.key, w.time, w.line FROM "
+                  "unnest($3::text[], $4::int8[], $5::text[]) AS w(key, time, line) ON CONFLICT "
+                  "(replica, tree_size, witness_key) DO UPDATE SET time_seconds = "
+                  "EXCLUDED.time_seconds, line = "
+                  "EXCLUDED.line WHERE EXCLUDED.time_seconds > "
+                  "audit_tree_cosignatures.time_seconds RETURNING witness_key",
+                  params, kTypes, "write tree cosignatures"));
+  std::vector<std::string> kept;
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    kept.push_back(GetBytes(result.get(), row, 0));
+  }
+  return kept;
+}
+
+absl::StatusOr<std::string> PostgresTransactionStore::CosignedTreeCheckpoint(
+    absl::string_view replica, absl::Span<const std::string> witness_keys,
+    int min_cosignatures) {
+  const std::string replica_text(replica);
+  ArrayParam keys(kTextOid, witness_keys.size());
+  for (const std::string& key : witness_keys) keys.AddBytes(key);
+  std::string quorum;
+  PutUint64(&quorum, static_cast<uint64_t>(std::max(min_cosignatures, 0)));
+  const std::string* params[] = {&replica_text, &keys.bytes(), &quorum};
+  constexpr Oid kTypes[] = {kTextOid, kTextArrayOid, kInt8Oid};
+  // Without a quorum, the newest checkpoint; with one, the newest size the
+  // cosignatures reach it at, found from them (not by a scan of every
+  // checkpoint). Then the listed witnesses' lines, in one answer.
+  NDXP_ASSIGN_OR_RETURN(
+      Result result,
+      QueryParams(
+          conn_.get(), database_,
+          "WITH t AS (SELECT tree_size, note FROM audit_tree_checkpoints WHERE replica = $1 AND "
+          "($3 <= 0 OR tree_size = (SELECT tree_size FROM audit_tree_cosignatures WHERE replica = "
+          "$1 AND witness_key = ANY($2) GROUP BY tree_size HAVING count(*) >= $3 ORDER BY "
+          "tree_size DESC LIMIT 1)) ORDER BY tree_size DESC LIMIT 1) SELECT t.note, "
+          "COALESCE((SELECT string_agg(c.line || E'\\n', '' ORDER BY c.witness_key COLLATE "
+          "\"C\") FROM audit_tree_cosignatures c WHERE c.replica = $1 AND c.tree_size = "
+          "t.tree_size AND c.witness_key = ANY($2)), '') FROM t",
+          params, kTypes, "read cosigned tree checkpoint"));
+  if (PQntuples(result.get()) == 0) {
+    return absl::NotFoundError(
+        min_cosignatures <= 0
+            ? absl::StrCat("replica ", replica, " has no signed checkpoint of its tree yet")
+            : absl::StrCat("replica ", replica, " has no checkpoint cosigned by ",
+                           min_cosignatures, " of its witnesses yet"));
+  }
+  return absl::StrCat(GetBytes(result.get(), 0, 0), GetBytes(result.get(), 0, 1));
+}
+
 absl::StatusOr<int64_t> PostgresTransactionStore::ReadTiledSize(absl::string_view replica) {
   const std::string replica_text(replica);
   const std::string* params[] = {&replica_text};
@@ -1251,6 +1352,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
                             "begin read-only transaction"));
   std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
   std::pair<std::string, std::string> counter_door = {"$COUNTER_DOOR", "door"};
+  bool has_cosignatures = false;
   {
     Result exists(PQexec(c, kSchemaPresent));
     if (exists == nullptr || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
@@ -1259,6 +1361,7 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
     if (absl::string_view(PQgetvalue(exists.get(), 0, 1)) != "t") columns[0].second = "''";
     if (absl::string_view(PQgetvalue(exists.get(), 0, 4)) != "t") counter_door.second = "'grpc'";
     const bool has_v4 = absl::string_view(PQgetvalue(exists.get(), 0, 3)) == "t";
+    has_cosignatures = absl::string_view(PQgetvalue(exists.get(), 0, 8)) == "t";
     for (const auto& [column, old_value] : kV4Columns) {
       columns.emplace_back(absl::StrCat("$", column), has_v4 ? column : old_value);
     }
@@ -1288,6 +1391,30 @@ absl::Status PostgresTransactionStore::VerifyAuditChain(const std::string& conni
             absl::StrCat(source, ": holds replica ", checkpoint->replica, "'s checkpoint"));
       }
       NDXP_RETURN_IF_ERROR(verification.AddCheckpoint(*checkpoint, source));
+    }
+  }
+  // The witnesses' cosignatures of the tree's checkpoints (a database from
+  // before them has none).
+  if (has_cosignatures) {
+    Result cosignatures(PQexec(
+        c, "SELECT c.replica, c.tree_size, t.note, c.witness_key, c.time_seconds, c.line FROM "
+           "audit_tree_cosignatures c JOIN audit_tree_checkpoints t ON t.replica = c.replica AND "
+           "t.tree_size = c.tree_size ORDER BY c.replica, c.tree_size, c.witness_key COLLATE "
+           "\"C\""));
+    if (cosignatures == nullptr || PQresultStatus(cosignatures.get()) != PGRES_TUPLES_OK) {
+      return ResultError(c, cosignatures.get(), database, "read tree cosignatures");
+    }
+    for (int row = 0; row < PQntuples(cosignatures.get()); ++row) {
+      int64_t tree_size = 0, time_seconds = 0;
+      if (!absl::SimpleAtoi(PQgetvalue(cosignatures.get(), row, 1), &tree_size) ||
+          !absl::SimpleAtoi(PQgetvalue(cosignatures.get(), row, 4), &time_seconds)) {
+        return absl::DataLossError(
+            absl::StrCat("audit log ", database, ": a tree cosignature's size or time is not a "
+                                                 "number"));
+      }
+      NDXP_RETURN_IF_ERROR(verification.AddTreeCosignature(
+          GetBytes(cosignatures.get(), row, 0), tree_size, GetBytes(cosignatures.get(), row, 2),
+          GetBytes(cosignatures.get(), row, 3), time_seconds, GetBytes(cosignatures.get(), row, 5)));
     }
   }
 

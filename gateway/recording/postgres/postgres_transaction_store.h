@@ -155,6 +155,12 @@ class PostgresTransactionStore final : public TransactionStore, private AuditTre
   absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) override;
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override;
   absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override;
+  absl::StatusOr<std::vector<std::string>> AddTreeCosignatures(
+      absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
+      absl::Span<const TreeCosignature> cosignatures) override;
+  absl::StatusOr<std::string> CosignedTreeCheckpoint(absl::string_view replica,
+                                                     absl::Span<const std::string> witness_keys,
+                                                     int min_cosignatures) override;
   // Upserts the replica's row of audit_checkpoints.
   absl::Status WriteCheckpoint(const SignedCheckpoint& checkpoint) override;
   // Reads every replica's rows, over this store's connection.
