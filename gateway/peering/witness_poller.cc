@@ -10,7 +10,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/logging/logging.h"
 #include "common/status/status_util.h"
 #include "common/tls/credentials.h"
@@ -33,6 +35,21 @@ spdlog::logger& Log() { return logging::Log("witness"); }
 std::string Head(const Checkpoint& checkpoint) {
   return absl::StrCat("size ", checkpoint.tree_size, " root ",
                       transparency::HashHex(checkpoint.root));
+}
+
+// `note` without the signature lines by the key named `name`: a checkpoint
+// the log's hub publishes may carry this witness's earlier cosignature (one
+// it handed back before a restart), and a note holds one line per key.
+std::string WithoutSignaturesBy(const std::string& note, absl::string_view name) {
+  const size_t blank = note.find("\n\n");
+  if (blank == std::string::npos) return note;
+  const std::string mine = absl::StrCat("\u2014 ", name, " ");
+  std::string kept = note.substr(0, blank + 2);
+  for (absl::string_view line : absl::StrSplit(absl::string_view(note).substr(blank + 2), '\n',
+                                               absl::SkipEmpty())) {
+    if (!absl::StartsWith(line, mine)) absl::StrAppend(&kept, line, "\n");
+  }
+  return kept;
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {
@@ -279,7 +296,9 @@ void WitnessPoller::Poll(FollowedLog& log) {
     if (!got.ok()) return Problem(log, "GetConsistencyProof", got.status());
     proof = *std::move(got);
   }
-  absl::StatusOr<std::string> cosigned = witness_->Cosign(*note, proof);
+  const std::string witness_name = witness_->vkey().substr(0, witness_->vkey().find('+'));
+  absl::StatusOr<std::string> cosigned =
+      witness_->Cosign(WithoutSignaturesBy(*note, witness_name), proof);
   if (!cosigned.ok()) {
     absl::MutexLock lock(&mu_);
     if (absl::IsDataLoss(cosigned.status())) {

@@ -36,6 +36,7 @@ class FakeLogHub : public WitnessedLogClient {
     std::vector<std::string> rows;
     absl::Status down;                 // every call fails with it
     absl::Status add_cosignature;      // AddCosignature's answer
+    bool publish = false;              // GetCheckpoint answers with the cosignatures
     std::vector<std::pair<int64_t, int64_t>> proofs_asked;
     std::vector<std::string> cosigned;  // what AddCosignature was given
   };
@@ -46,8 +47,15 @@ class FakeLogHub : public WitnessedLogClient {
     if (!state_->down.ok()) return state_->down;
     transparency::MemoryTileStore tree = Tree();
     const Hash root = *transparency::TreeRoot(tree.size(), tree);
-    return *transparency::SignNote(*transparency::FormatCheckpoint({kOrigin, tree.size(), root}),
-                                   {signer_});
+    std::string note = *transparency::SignNote(
+        *transparency::FormatCheckpoint({kOrigin, tree.size(), root}), {signer_});
+    // As a hub that takes cosignatures publishes them with its checkpoint.
+    if (state_->publish && !state_->cosigned.empty() &&
+        state_->cosigned.back().substr(0, note.find("\n\n")) ==
+            note.substr(0, note.find("\n\n"))) {
+      return state_->cosigned.back();
+    }
+    return note;
   }
   absl::StatusOr<std::vector<Hash>> GetConsistencyProof(int64_t first, int64_t second) override {
     if (!state_->down.ok()) return state_->down;
@@ -276,6 +284,22 @@ TEST_F(WitnessPollerTest, ACosignatureNotTakenIsHandedAgainUnlessTheHubHasNoAddC
   poller->PollOnce();
   EXPECT_THAT(hub_.cosigned, SizeIs(5));
   EXPECT_EQ(poller->cosigned(kOrigin), 3u);
+}
+
+TEST_F(WitnessPollerTest, ARestartedWitnessCosignsAPublishedCheckpointOnceMore) {
+  hub_.publish = true;
+  GrowTo(3);
+  Poller()->PollOnce();
+  ASSERT_THAT(hub_.cosigned, SizeIs(1));
+  // The hub serves the checkpoint with the cosignature; a restarted witness
+  // (which forgot it handed it back) cosigns it again, one line of its own.
+  now_ = kNow + 60;
+  Poller()->PollOnce();
+  ASSERT_THAT(hub_.cosigned, SizeIs(2));
+  auto [checkpoint, cosignatures] = Opened(hub_.cosigned[1]);
+  EXPECT_EQ(checkpoint.tree_size, 3);
+  ASSERT_THAT(cosignatures, SizeIs(1));
+  EXPECT_EQ(cosignatures[0].time_seconds, kNow + 60);
 }
 
 TEST_F(WitnessPollerTest, AHubDownChangesNothing) {

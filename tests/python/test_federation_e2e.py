@@ -150,7 +150,7 @@ class FederationTest(unittest.TestCase):
         # endpoints.json publishes and the national hub lists), and, once
         # the national hub signed its tree, its state holds a checkpoint the
         # national hub signed (its own call admitted as a member's).
-        import base64, re, sqlite3
+        import base64, json, re, sqlite3
         from hub_fixture import metric, wait_until
         province = self.endpoints["province"]
         vkey = province["witness_vkey"]
@@ -185,6 +185,23 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(
             metric(province["admin"], 'ndxp_witness_refused_total{origin="ndxp.gov.vn/audit/'
                                       'hub-1",reason="inconsistent"}'), 0)
+        # The national hub publishes the province's cosignature with its
+        # checkpoint (AddCosignature), verified here from the C2SP spec.
+        from tlog import cosignature_time
+        operator = self.endpoints["identities"]["operator"]
+
+        def published():
+            done = subprocess.run(
+                ["curl", "--silent", "--show-error", "--fail", "--cacert", self.endpoints["ca"],
+                 "--cert", operator["cert"], "--key", operator["key"], "--data-binary",
+                 '{"min_cosignatures": 1}', "-H", "content-type: application/json",
+                 "https://localhost:%s/v1/transparency/checkpoint:get"
+                 % self.endpoints["hub"].rsplit(":", 1)[1]],
+                capture_output=True, text=True, timeout=30)
+            return (done.returncode == 0 and
+                    cosignature_time(json.loads(done.stdout)["checkpoint"], vkey) is not None)
+        self.assertTrue(wait_until(published, timeout=30),
+                        "no checkpoint of the national hub carries the province's cosignature")
 
     def test_verify_citizen_matches_every_field(self):
         answer, call = self.demo.VerifyCitizen.with_call(

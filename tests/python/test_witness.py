@@ -27,22 +27,19 @@ forged ones carry none.
 Run by ctest:  test_witness.py BUILD_DIR
 """
 
-import base64
 import json
 import os
+import signal
 import socket
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
 import unittest
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from hub_fixture import Hub, ROOT, TD, metric, wait_until, _wait_for_file
 from raw_h2 import RawH2Connection
-from tlog import open_note
+from tlog import cosignature_time, open_note
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 ECHO = "/ndxp.bench.v1.Echo/Echo"
@@ -68,27 +65,6 @@ def ndxpctl(*args):
                           text=True, check=True).stdout.strip()
 
 
-def cosignature_time(note, vkey):
-    """The time a cosignature by the witness key `vkey` on `note` states, once
-    it verifies (C2SP tlog-cosignature: Ed25519 over "cosignature/v1\\ntime
-    <t>\\n" and the checkpoint's text, the signature 8-byte big-endian t
-    followed by the Ed25519 signature); None when the note has none by it."""
-    name, key_id, key = vkey.split("+", 2)
-    key = base64.b64decode(key)
-    assert key[0] == 4, "a cosignature/v1 key"
-    text, _, signatures = note.partition("\n\n")
-    text += "\n"
-    for line in signatures.splitlines():
-        dash, signer, signature = line.split(" ")
-        signature = base64.b64decode(signature)
-        if dash == "\u2014" and signer == name and signature[:4].hex() == key_id:
-            (seconds,) = struct.unpack(">Q", signature[4:12])
-            message = ("cosignature/v1\ntime %d\n" % seconds + text).encode()
-            Ed25519PublicKey.from_public_bytes(key[1:]).verify(signature[12:], message)
-            return seconds
-    return None
-
-
 class LogHub(Hub):
     """The fixture's hub on a port of its own, kept across its restarts:
     the witness is configured with its address."""
@@ -106,7 +82,8 @@ class WitnessHub:
     """A second ndxp-hub, the witness: no routes, no recording, its admin
     listener for /metrics, its identity from the log hub's CA."""
 
-    def __init__(self, log_hub, key, log_vkey, state_dir):
+    def __init__(self, log_hub, key, log_vkey, state_dir, log_hub_id=LOG_HUB_ID,
+                 poll_interval_ms=100):
         self.log_hub = log_hub
         self.dir = tempfile.mkdtemp(prefix="witness-", dir=log_hub.dir)
         self.state_dir = state_dir
@@ -122,9 +99,9 @@ class WitnessHub:
                 "witness {",
                 '  key: "%s"' % key,
                 '  state_dir: "%s"' % state_dir,
-                "  poll_interval_ms: 100",
+                "  poll_interval_ms: %d" % poll_interval_ms,
                 '  logs { endpoint: "%s" spiffe_id: "%s" replica: "hub-1" origin: "%s" '
-                'log_vkeys: "%s" }' % (log_hub.address, LOG_HUB_ID, ORIGIN, log_vkey),
+                'log_vkeys: "%s" }' % (log_hub.address, log_hub_id, ORIGIN, log_vkey),
                 "}", ""]))
         self.process = None
 
@@ -232,10 +209,11 @@ class WitnessTest(unittest.TestCase):
         self.assertTrue(wait_until(caught_up), witness.log())
         return latest[0]
 
-    def new_witness(self):
+    def new_witness(self, **kwargs):
         WitnessTest.states += 1
         witness = WitnessHub(self.hub, self.witness_key, self.log_vkey,
-                             os.path.join(self.hub.dir, "witness-state-%d" % self.states))
+                             os.path.join(self.hub.dir, "witness-state-%d" % self.states),
+                             **kwargs)
         witness.start()
         self.addCleanup(lambda: witness.process.poll() is not None or witness.stop())
         return witness
@@ -287,7 +265,28 @@ class WitnessTest(unittest.TestCase):
         self.assertTrue(wait_until(lambda: witness.metric(COSIGNED) >= 1))
         self.assertEqual(witness.metric(REFUSED), 0)
         self.assertNotIn("TWO HISTORIES", witness.log())
-        self.assertNotIn("GetConsistencyProof failed", witness.log())
+
+    def test_a_log_hub_that_is_not_the_one_named_is_not_witnessed(self):
+        # The log hub's certificate must carry the configured SPIFFE ID: here
+        # another's, so the handshake is refused and nothing is cosigned.
+        self.grow(1)
+        witness = self.new_witness(log_hub_id="spiffe://%s/agency/000.00.00.B01/echo" % TD)
+        self.assertTrue(wait_until(lambda: "GetCheckpoint failed" in witness.log()),
+                        witness.log())
+        self.assertIsNone(witness.state())
+        self.assertEqual(witness.metric(COSIGNED), 0)
+
+    def test_a_reload_that_changes_the_witness_is_refused(self):
+        witness = self.new_witness()
+        with open(witness.config) as f:
+            config = f.read()
+        with open(witness.config, "w") as f:
+            f.write(config.replace("poll_interval_ms: 100", "poll_interval_ms: 200"))
+        witness.process.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_until(lambda: "take effect only on a restart" in witness.log()),
+                        witness.log())
+        self.assertIn("witness", [line for line in witness.log().splitlines()
+                                  if "reload failed" in line][0])
 
     # The dishonest operator's forgeries, each on the SQLite file of the
     # stopped log hub, within the `size` rows the witness cosigned. `db` is
@@ -340,6 +339,12 @@ class WitnessTest(unittest.TestCase):
             # checkpoint left to serve.
             db.execute("DELETE FROM audit_tiles")
             db.execute("DELETE FROM audit_tree_checkpoints")
+            # And the witnesses' cosignatures of the honest ones (kept by tree
+            # size: left, they would be published with a forged checkpoint of
+            # the same size, failing to verify).
+            if db.execute("SELECT name FROM sqlite_master WHERE name = "
+                          "'audit_tree_cosignatures'").fetchone():
+                db.execute("DELETE FROM audit_tree_cosignatures")
         self.hub.start_hub()
         self.calls(1)  # the first commit after a start signs the tree
         forged = []
