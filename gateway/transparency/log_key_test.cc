@@ -86,11 +86,13 @@ TEST(LogKeyTest, RefusesAMalformedKeyWithoutPrintingIt) {
   ndxp::testing::TempDir dir;
   const std::string path = dir.path() + "/log.key";
   const std::string good = Ed25519NoteKey::Generate("ndxp.test/audit")->EncodePrivate();
-  const std::string seed = good.substr(good.rfind('+') + 1);
+  // The base64 after the key ID (it may hold '+' itself).
+  const size_t key_id = std::string("PRIVATE+KEY+ndxp.test/audit+").size();
+  const std::string seed = good.substr(key_id + 9);
   for (const std::string& text :
        {std::string(""), good.substr(std::string("PRIVATE+KEY+").size()),  // no prefix
         good.substr(0, good.size() - 4),                                   // truncated seed
-        good.substr(0, good.rfind('+') - 8) + "00000000+" + seed}) {       // wrong key ID
+        good.substr(0, key_id) + "00000000+" + seed}) {                    // wrong key ID
     WriteFile(path, text + "\n", 0600);
     absl::StatusOr<Ed25519NoteKey> loaded = LoadLogKey(path);
     EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument) << text;
