@@ -2,15 +2,15 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
-#include <grpcpp/support/channel_arguments.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/logging/logging.h"
@@ -45,8 +45,8 @@ std::string WithoutSignaturesBy(const std::string& note, absl::string_view name)
   if (blank == std::string::npos) return note;
   const std::string mine = absl::StrCat("\u2014 ", name, " ");
   std::string kept = note.substr(0, blank + 2);
-  for (absl::string_view line : absl::StrSplit(absl::string_view(note).substr(blank + 2), '\n',
-                                               absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(absl::string_view(note).substr(blank + 2), '\n', absl::SkipEmpty())) {
     if (!absl::StartsWith(line, mine)) absl::StrAppend(&kept, line, "\n");
   }
   return kept;
@@ -72,10 +72,11 @@ class SpiffeIdVerifier : public grpc::experimental::ExternalCertificateVerifier 
       }
       seen.emplace_back(uri.data(), uri.size());
     }
-    *sync_status = grpc::Status(
-        grpc::StatusCode::UNAUTHENTICATED,
-        absl::StrCat("the log's hub presented ",
-                     seen.empty() ? "no URI SAN" : absl::StrJoin(seen, ", "), ", not ", spiffe_id_));
+    *sync_status =
+        grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                     absl::StrCat("the log's hub presented ",
+                                  seen.empty() ? "no URI SAN" : absl::StrJoin(seen, ", "), ", not ",
+                                  spiffe_id_));
     return true;
   }
   void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
@@ -183,8 +184,8 @@ absl::StatusOr<std::unique_ptr<WitnessedLogClient>> ConnectToLog(
   // gRPC's reconnection backoff grows to two minutes while the log's hub is
   // down, and calls fail at once meanwhile: capped at the poll interval, the
   // first poll after it is back reaches it.
-  const int backoff_ms = static_cast<int>(
-      std::clamp<int64_t>(absl::ToInt64Milliseconds(poll_interval), 100, 120000));
+  const int backoff_ms =
+      static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(poll_interval), 100, 120000));
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
@@ -278,9 +279,10 @@ void WitnessPoller::Poll(FollowedLog& log) {
     LogState& state = states_[log.origin];
     if (!text.empty() && text == state.refused_text) return;  // refused once, and logged
     if (!offered.ok()) {
-      Log().error("{} at {}: the checkpoint offered is not one of this log signed by its log key "
-                  "({}); refused",
-                  log.origin, log.endpoint, offered.status().message());
+      Log().error(
+          "{} at {}: the checkpoint offered is not one of this log signed by its log key "
+          "({}); refused",
+          log.origin, log.endpoint, offered.status().message());
       return Refuse(log, "unverified", text);
     }
     // Cosigned and handed back already: nothing new.
@@ -311,9 +313,10 @@ void WitnessPoller::Poll(FollowedLog& log) {
       return Refuse(log, "inconsistent", text);
     }
     if (absl::IsFailedPrecondition(cosigned.status())) {
-      Log().error("the log {} at {} offers a checkpoint ({}) older than the one this witness "
-                  "cosigned ({}): a rollback; refused",
-                  log.origin, log.endpoint, Head(*offered), Head(*latest));
+      Log().error(
+          "the log {} at {} offers a checkpoint ({}) older than the one this witness "
+          "cosigned ({}): a rollback; refused",
+          log.origin, log.endpoint, Head(*offered), Head(*latest));
       return Refuse(log, "older", text);
     }
     Log().error("the log {} at {}: checkpoint ({}) refused: {}", log.origin, log.endpoint,
@@ -382,10 +385,9 @@ void WitnessPoller::WriteMetrics(metrics::PrometheusText* page) const {
   for (const FollowedLog& log : logs_) {
     for (const char* reason : {"inconsistent", "older", "unverified"}) {
       auto count = states_.at(log.origin).refused.find(reason);
-      page->Sample("ndxp_witness_refused_total", {{"origin", log.origin}, {"reason", reason}},
-                   count == states_.at(log.origin).refused.end()
-                       ? 0
-                       : static_cast<double>(count->second));
+      page->Sample(
+          "ndxp_witness_refused_total", {{"origin", log.origin}, {"reason", reason}},
+          count == states_.at(log.origin).refused.end() ? 0 : static_cast<double>(count->second));
     }
   }
   page->Family("ndxp_witness_tree_size", "gauge",

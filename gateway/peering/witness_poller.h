@@ -54,7 +54,7 @@ class WitnessedLogClient {
   // RFC 9162 2.1.4's proof that the tree of `second` leaves extends the
   // tree of `first` (0 < first < second).
   virtual absl::StatusOr<std::vector<transparency::Hash>> GetConsistencyProof(int64_t first,
-                                                                               int64_t second) = 0;
+                                                                              int64_t second) = 0;
   // Hands the witness's cosigned checkpoint back to the log's hub.
   virtual absl::Status AddCosignature(const std::string& cosigned_note) = 0;
   // Makes a call in flight, and every later one, fail at once (shutdown).

@@ -19,11 +19,11 @@
 namespace ndxp::gateway {
 namespace {
 
-using transparency::Hash;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using transparency::Hash;
 
 constexpr char kOrigin[] = "national.ndxp.test/audit/hub-1";
 constexpr int64_t kNow = 1767225600;
@@ -34,9 +34,9 @@ class FakeLogHub : public WitnessedLogClient {
  public:
   struct State {
     std::vector<std::string> rows;
-    absl::Status down;                 // every call fails with it
-    absl::Status add_cosignature;      // AddCosignature's answer
-    bool publish = false;              // GetCheckpoint answers with the cosignatures
+    absl::Status down;             // every call fails with it
+    absl::Status add_cosignature;  // AddCosignature's answer
+    bool publish = false;          // GetCheckpoint answers with the cosignatures
     std::vector<std::pair<int64_t, int64_t>> proofs_asked;
     std::vector<std::string> cosigned;  // what AddCosignature was given
   };
@@ -51,8 +51,7 @@ class FakeLogHub : public WitnessedLogClient {
         *transparency::FormatCheckpoint({kOrigin, tree.size(), root}), {signer_});
     // As a hub that takes cosignatures publishes them with its checkpoint.
     if (state_->publish && !state_->cosigned.empty() &&
-        state_->cosigned.back().substr(0, note.find("\n\n")) ==
-            note.substr(0, note.find("\n\n"))) {
+        state_->cosigned.back().substr(0, note.find("\n\n")) == note.substr(0, note.find("\n\n"))) {
       return state_->cosigned.back();
     }
     return note;
@@ -92,9 +91,9 @@ class WitnessPollerTest : public ::testing::Test {
   // A poller as the hub would start it, over the state in dir_, with the
   // clock at now_.
   std::unique_ptr<WitnessPoller> Poller() {
-    auto witness = transparency::Witness::Open(
-        state_dir_, witness_key_, {{kOrigin, {log_key_.verifier_key().Encode()}}},
-        [this] { return now_; });
+    auto witness = transparency::Witness::Open(state_dir_, witness_key_,
+                                               {{kOrigin, {log_key_.verifier_key().Encode()}}},
+                                               [this] { return now_; });
     EXPECT_TRUE(witness.ok()) << witness.status();
     std::vector<WitnessPoller::FollowedLog> logs;
     logs.push_back({kOrigin,
@@ -171,10 +170,9 @@ TEST_F(WitnessPollerTest, CosignsEachNewCheckpointWithAProofFromTheLastAndHandsI
   metrics::PrometheusText page;
   poller->WriteMetrics(&page);
   const std::string text = std::move(page).Take();
-  EXPECT_THAT(text, HasSubstr(absl::StrCat("ndxp_witness_cosigned_total{origin=\"", kOrigin,
-                                           "\"} 2")));
-  EXPECT_THAT(text, HasSubstr(absl::StrCat("ndxp_witness_tree_size{origin=\"", kOrigin,
-                                           "\"} 10")));
+  EXPECT_THAT(text,
+              HasSubstr(absl::StrCat("ndxp_witness_cosigned_total{origin=\"", kOrigin, "\"} 2")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("ndxp_witness_tree_size{origin=\"", kOrigin, "\"} 10")));
   EXPECT_THAT(text, HasSubstr(absl::StrCat("ndxp_witness_refused_total{origin=\"", kOrigin,
                                            "\",reason=\"inconsistent\"} 0")));
 }
@@ -240,8 +238,8 @@ TEST_F(WitnessPollerTest, RefusesAnotherRootAtTheSameSizeAndARollback) {
 }
 
 TEST_F(WitnessPollerTest, RefusesACheckpointNotSignedByTheLogsKey) {
-  auto other = *transparency::Ed25519NoteSigner::Create(
-      *transparency::Ed25519NoteKey::Generate(kOrigin));
+  auto other =
+      *transparency::Ed25519NoteSigner::Create(*transparency::Ed25519NoteKey::Generate(kOrigin));
   auto witness = transparency::Witness::Open(state_dir_, witness_key_,
                                              {{kOrigin, {log_key_.verifier_key().Encode()}}});
   std::vector<WitnessPoller::FollowedLog> logs;

@@ -48,17 +48,16 @@ absl::StatusOr<Ed25519NoteKey> LoadKeyFile(const std::string& path, const KeyFil
       Ed25519NoteKey::Parse(absl::StripAsciiWhitespace(text.bytes));
   if (!key.ok()) {
     // Parse names what is malformed, never the seed.
-    return absl::InvalidArgumentError(
-        absl::StrCat(kind.what, " ", path, ": ", key.status().message(),
-                     " (want one line PRIVATE+KEY+<name>+<key ID>+<base64>, as ", kind.generator,
-                     " writes)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        kind.what, " ", path, ": ", key.status().message(),
+        " (want one line PRIVATE+KEY+<name>+<key ID>+<base64>, as ", kind.generator, " writes)"));
   }
   const NoteVerifierKey& verifier = key->verifier_key();
   if (verifier.type != kind.type) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kind.what, " ", path, ": key ", verifier.name, " is of signature type ",
-        static_cast<int>(verifier.type), " (", TypeName(verifier.type), "), not ",
-        TypeName(kind.type), " (", static_cast<int>(kind.type), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kind.what, " ", path, ": key ", verifier.name, " is of signature type ",
+                     static_cast<int>(verifier.type), " (", TypeName(verifier.type), "), not ",
+                     TypeName(kind.type), " (", static_cast<int>(kind.type), ")"));
   }
   return key;
 }
@@ -99,8 +98,8 @@ absl::StatusOr<Ed25519NoteKey> LoadWitnessKey(const std::string& path) {
   return LoadKeyFile(path, kWitnessKey);
 }
 
-absl::StatusOr<Ed25519NoteKey> GenerateWitnessKey(const std::string& path,
-                                                  absl::string_view name, bool replace) {
+absl::StatusOr<Ed25519NoteKey> GenerateWitnessKey(const std::string& path, absl::string_view name,
+                                                  bool replace) {
   return GenerateKeyFile(path, name, replace, kWitnessKey);
 }
 

@@ -57,8 +57,8 @@ absl::StatusOr<Ed25519NoteKey> LoadWitnessKey(const std::string& path);
 
 // Makes a new witness key (type 0x04) named `name` and writes it to `path`
 // (mode 0600), with GenerateLogKey's errors.
-absl::StatusOr<Ed25519NoteKey> GenerateWitnessKey(const std::string& path,
-                                                  absl::string_view name, bool replace);
+absl::StatusOr<Ed25519NoteKey> GenerateWitnessKey(const std::string& path, absl::string_view name,
+                                                  bool replace);
 
 }  // namespace ndxp::transparency
 
