@@ -329,8 +329,8 @@ void WitnessPoller::Poll(FollowedLog& log) {
   }
   if (absl::Status added = log.client->AddCosignature(*cosigned); !added.ok()) {
     if (absl::IsUnimplemented(added)) {
-      // A hub that predates AddCosignature: handed the next checkpoint, not
-      // this one again at every poll (each call is a row of its log).
+      // A hub that predates AddCosignature will not take it: handed the next
+      // checkpoint's, not this one's again at every poll.
       absl::MutexLock lock(&mu_);
       states_[log.origin].delivered_text = text;
     }
