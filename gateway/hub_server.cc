@@ -79,6 +79,14 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubSettings settings
   hub->streams_ = *std::move(streams);
   hub->port_ = hub->streams_->port();
   hub->serving_ = true;
+  if (config.has_witness()) {
+    // On a thread of its own, not the transport's loops: it waits on other
+    // hubs.
+    absl::StatusOr<std::unique_ptr<WitnessPoller>> witness =
+        WitnessPoller::Start(config.witness(), config.tls());
+    if (!witness.ok()) return witness.status();
+    hub->witness_ = *std::move(witness);
+  }
   if (config.has_admin()) {
     if (absl::Status s = hub->StartAdmin(config); !s.ok()) return s;
   }
@@ -118,6 +126,11 @@ absl::Status HubServer::StartAdmin(const ndxp::config::v1::HubConfig& config) {
     return context_;
   };
   sources.trust_domain = config.trust_domain();
+  if (witness_ != nullptr) {
+    sources.witness_metrics = [this](metrics::PrometheusText* page) {
+      witness_->WriteMetrics(page);
+    };
+  }
   absl::StatusOr<std::unique_ptr<admin_http::AdminServer>> admin =
       admin_http::AdminServer::Start(config, std::move(sources));
   if (!admin.ok()) return admin.status();
@@ -146,11 +159,11 @@ absl::Status HubServer::Reload(HubSettings settings) {
       !MessageDifferencer::Equals(next.admin(), started_with_.admin()) ||
       !MessageDifferencer::Equals(next.tls(), started_with_.tls()) ||
       !MessageDifferencer::Equals(next.recording(), started_with_.recording()) ||
+      !MessageDifferencer::Equals(next.witness(), started_with_.witness()) ||
       MaxMessageBytes(next) != MaxMessageBytes(started_with_)) {
     return absl::FailedPreconditionError(
-        "listen, admin, the tls file names, recording and limits.max_message_bytes take effect "
-        "only "
-        "on a restart; the running configuration stays");
+        "listen, admin, the tls file names, recording, witness and limits.max_message_bytes take "
+        "effect only on a restart; the running configuration stays");
   }
   absl::StatusOr<std::shared_ptr<const HubContext>> context =
       BuildHubContext(std::move(settings), parts());
@@ -172,6 +185,9 @@ void HubServer::Shutdown(std::chrono::milliseconds grace) {
   // Answers waiting for their records still need the recorder and worker.
   streams_->Shutdown(absl::FromChrono(grace));
   worker_.Stop();
+  // Before the admin listener, whose /metrics reads it; it reads nothing of
+  // the transport.
+  if (witness_ != nullptr) witness_->Stop();
   if (recorder_ != nullptr) recorder_->Stop();
   // The admin pages read the transport's TLS material.
   if (admin_ != nullptr) admin_->Stop();

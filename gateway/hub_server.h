@@ -14,6 +14,7 @@
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_context.h"
 #include "gateway/metrics/call_metrics.h"
+#include "gateway/peering/witness_poller.h"
 #include "gateway/recording/recorder.h"
 #include "gateway/transport/stream_transport.h"
 
@@ -39,7 +40,7 @@ class HubServer {
   // that start from now on (calls in flight finish under the old
   // configuration), and re-reads the TLS certificate, key, CA and CRLs. On
   // any error the running configuration stays. The listen address, the TLS
-  // file names, recording and the message size limit need a restart:
+  // file names, recording, the witness block and the message size limit need a restart:
   // FAILED_PRECONDITION if they changed.
   absl::Status Reload(HubSettings settings);
 
@@ -77,6 +78,7 @@ class HubServer {
   std::unique_ptr<admin_http::ConnectorProbe> probe_;
   std::shared_ptr<const statistics::StatisticsEngine> statistics_;
   std::unique_ptr<admin_http::AdminServer> admin_;
+  std::unique_ptr<WitnessPoller> witness_;  // with `witness` configured
   std::atomic<bool> serving_{false};
 
   absl::Mutex reload_mu_;  // one reload at a time

@@ -14,6 +14,7 @@
 #include "gateway/admin_http/connector_probe.h"
 #include "gateway/hub_context.h"
 #include "gateway/metrics/call_metrics.h"
+#include "gateway/metrics/prometheus_text.h"
 #include "gateway/recording/recorder.h"
 #include "gateway/statistics/agency_directory.h"
 #include "gateway/statistics/statistics_engine.h"
@@ -45,6 +46,8 @@ struct AdminSources {
   // /catalogue and /openapi.json (unset or null: they answer 503).
   std::function<std::shared_ptr<const HubContext>()> context;
   std::string trust_domain;
+  // Writes the witness's counters (unset: the hub witnesses no log).
+  std::function<void(metrics::PrometheusText* page)> witness_metrics;
 };
 
 }  // namespace ndxp::gateway::admin_http

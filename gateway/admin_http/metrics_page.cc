@@ -216,6 +216,7 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
     page.Sample("ndxp_store_up", {{"store", sources.store}},
                 sources.recorder->last_commit_ok() ? 1 : 0);
   }
+  if (sources.witness_metrics) sources.witness_metrics(&page);
   return std::move(page).Take();
 }
 

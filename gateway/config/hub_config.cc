@@ -461,6 +461,102 @@ absl::Status CheckTransparency(const TextProtoFile& file,
   return absl::OkStatus();
 }
 
+// The witness block (this hub cosigns other hubs' checkpoints): its key
+// loads as a witness key, its state directory exists (made private if
+// missing), and each log it follows is one it can call and check. Its own
+// function: transparency's own checks are CheckTransparency's.
+absl::Status CheckWitness(const TextProtoFile& file, const ndxp::config::v1::Witness& witness) {
+  if (witness.key().empty()) {
+    return file.ErrorAt({"witness", "key"},
+                        "is required: the key the hub cosigns checkpoints with (ndxpctl "
+                        "witness-key generate)");
+  }
+  if (auto key = transparency::LoadWitnessKey(witness.key()); !key.ok()) {
+    return file.ErrorAt({"witness", "key"}, key.status().message());
+  }
+  const std::string& state_dir = witness.state_dir();
+  if (state_dir.empty()) {
+    return file.ErrorAt({"witness", "state_dir"},
+                        "is required: where the last checkpoint cosigned of each log is kept");
+  }
+  std::error_code error;
+  if (!std::filesystem::exists(state_dir, error)) {
+    // Private: what it holds decides what the witness will cosign.
+    if (!std::filesystem::create_directories(state_dir, error) || error) {
+      return file.ErrorAt({"witness", "state_dir"},
+                          absl::StrCat("cannot make ", state_dir, ": ", error.message()));
+    }
+    std::filesystem::permissions(state_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, error);
+  }
+  if (!std::filesystem::is_directory(state_dir, error)) {
+    return file.ErrorAt({"witness", "state_dir"}, absl::StrCat(state_dir, " is not a directory"));
+  }
+  if (witness.logs().empty()) {
+    return file.ErrorAt({"witness", "logs"}, "is required: the logs this hub witnesses");
+  }
+  absl::flat_hash_set<std::string> origins;
+  for (int i = 0; i < witness.logs_size(); ++i) {
+    const ndxp::config::v1::WitnessedLog& log = witness.logs(i);
+    std::string host;
+    int port = 0;
+    if (!ndxp::config::SplitHostPort(log.endpoint(), &host, &port).ok() || host.empty() ||
+        port == 0) {
+      return file.ErrorAt({"witness", {"logs", i}, "endpoint"},
+                          absl::StrCat("\"", log.endpoint(),
+                                       "\" is not host:port (port 1-65535): the log's hub's gRPC "
+                                       "listener"));
+    }
+    absl::string_view domain = log.spiffe_id();
+    absl::ConsumePrefix(&domain, "spiffe://");
+    if (!ParseSpiffeId(log.spiffe_id(), domain.substr(0, domain.find('/'))).ok()) {
+      return file.ErrorAt({"witness", {"logs", i}, "spiffe_id"},
+                          absl::StrCat("\"", log.spiffe_id(),
+                                       "\" is not spiffe://<trust-domain>/agency/<code>/<subsystem>"));
+    }
+    if (!IsValidReplicaName(log.replica())) {
+      return file.ErrorAt({"witness", {"logs", i}, "replica"},
+                          absl::StrCat("\"", log.replica(), "\" must be 1-", kMaxReplicaNameBytes,
+                                       " letters, digits, '.', '_' or '-' (the log's "
+                                       "recording.replica)"));
+    }
+    // The form the log's hub signs under: "<its trust domain>/audit/<replica>".
+    const size_t audit = log.origin().rfind("/audit/");
+    absl::StatusOr<std::string> expected =
+        audit == std::string::npos
+            ? absl::InvalidArgumentError("")
+            : transparency::CheckpointOrigin(log.origin().substr(0, audit), log.replica());
+    if (!expected.ok() || *expected != log.origin()) {
+      return file.ErrorAt({"witness", {"logs", i}, "origin"},
+                          absl::StrCat("\"", log.origin(), "\" is not <trust domain>/audit/",
+                                       log.replica(), ", the origin the log's hub signs replica ",
+                                       log.replica(), "'s checkpoints under"));
+    }
+    if (!origins.insert(log.origin()).second) {
+      return file.ErrorAt({"witness", {"logs", i}, "origin"}, "names a log listed before");
+    }
+    if (log.log_vkeys().empty()) {
+      return file.ErrorAt({"witness", {"logs", i}, "log_vkeys"},
+                          "is required: the log key's vkey (ndxpctl log-key vkey)");
+    }
+    for (int k = 0; k < log.log_vkeys_size(); ++k) {
+      absl::StatusOr<transparency::NoteVerifierKey> vkey =
+          transparency::ParseVerifierKey(log.log_vkeys(k));
+      if (!vkey.ok() || vkey->type != transparency::kEd25519NoteType) {
+        return file.ErrorAt(
+            {"witness", {"logs", i}, {"log_vkeys", k}},
+            vkey.ok() ? absl::StrCat("key ", vkey->name, " is of signature type ",
+                                     static_cast<int>(vkey->type),
+                                     ", not a log's Ed25519 note key (1)")
+                      : absl::StrCat(vkey.status().message(),
+                                     " (want <name>+<key ID>+<base64>, as ndxpctl log-key vkey "
+                                     "prints it)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ndxp::config::v1::Recording::Mode EffectiveRecordingMode(
@@ -562,6 +658,11 @@ absl::StatusOr<HubSettings> LoadHubConfig(const std::string& path) {
   if (config.has_transparency()) {
     ResolveRelative(base, config.mutable_transparency()->mutable_log_key());
     if (absl::Status s = CheckTransparency(file, config); !s.ok()) return s;
+  }
+  if (config.has_witness()) {
+    ResolveRelative(base, config.mutable_witness()->mutable_key());
+    ResolveRelative(base, config.mutable_witness()->mutable_state_dir());
+    if (absl::Status s = CheckWitness(file, config.witness()); !s.ok()) return s;
   }
   if (uint32_t interval = config.health_checks().interval_ms(); interval != 0 && interval < 100) {
     return file.ErrorAt({"health_checks", "interval_ms"},

@@ -354,6 +354,90 @@ TEST_F(HubConfigTest, TransparencyNeedsAPrivateEd25519LogKeyAndAValidOrigin) {
   EXPECT_TRUE(Load(absl::StrReplaceAll(kValid, {{"\"ndxp.gov.vn\"", "\"ndxp+gov.vn\""}})).ok());
 }
 
+TEST_F(HubConfigTest, WitnessNeedsAPrivateWitnessKeyAStateDirAndLogsItCanCheck) {
+  ASSERT_TRUE(transparency::GenerateWitnessKey(dir_.path() + "/witness.key",
+                                               "ndxp.gov.vn/witness", false)
+                  .ok());
+  absl::StatusOr<transparency::Ed25519NoteKey> log_key = transparency::GenerateLogKey(
+      dir_.path() + "/log.key", "national.ndxp.gov.vn/audit", false);
+  ASSERT_TRUE(log_key.ok());
+  const std::string log_vkey = log_key->verifier_key().Encode();
+  absl::StatusOr<transparency::Ed25519NoteKey> witness_key =
+      transparency::LoadWitnessKey(dir_.path() + "/witness.key");
+  const std::string witness_vkey = witness_key->verifier_key().Encode();
+  // Lines 20-29 of the text.
+  const std::string with_block = absl::StrCat(kValid, R"(witness {
+  key: "witness.key"
+  state_dir: "witness-state"
+  poll_interval_ms: 1000
+  logs {
+    endpoint: "127.0.0.1:9443"
+    spiffe_id: "spiffe://national.ndxp.gov.vn/agency/000.00.00.A00/hub"
+    replica: "hub-1"
+    origin: "national.ndxp.gov.vn/audit/hub-1"
+    log_vkeys: ")", log_vkey, "\"\n  }\n}\n");
+  auto settings = Load(with_block);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  const std::string state_dir = dir_.path() + "/witness-state";
+  EXPECT_EQ(settings->config.witness().key(), dir_.path() + "/witness.key");
+  EXPECT_EQ(settings->config.witness().state_dir(), state_dir);
+  // Made, private.
+  ASSERT_TRUE(std::filesystem::is_directory(state_dir));
+  EXPECT_EQ(std::filesystem::status(state_dir).permissions(), std::filesystem::perms::owner_all);
+
+  std::ofstream(dir_.path() + "/a-file") << "x";
+  const std::string vkey_line = absl::StrCat("    log_vkeys: \"", log_vkey, "\"\n");
+  const BadCase cases[] = {
+      {"no key", "key: \"witness.key\"\n", "", "hub.textproto:20:", "witness.key is required"},
+      {"a log key", "\"witness.key\"", "\"log.key\"", "hub.textproto:21:",
+       "witness.key witness key " /* path */},
+      {"a missing key", "\"witness.key\"", "\"absent.key\"", "hub.textproto:21:", "absent.key"},
+      {"no state_dir", "state_dir: \"witness-state\"\n", "", "hub.textproto:20:",
+       "witness.state_dir is required"},
+      {"a state_dir that is a file", "\"witness-state\"", "\"a-file\"", "hub.textproto:22:",
+       "is not a directory"},
+      {"no endpoint", "\"127.0.0.1:9443\"", "\"127.0.0.1\"", "hub.textproto:25:",
+       "witness.logs[0].endpoint \"127.0.0.1\" is not host:port"},
+      {"not a SPIFFE ID", "spiffe://national.ndxp.gov.vn/agency/000.00.00.A00/hub",
+       "https://national.ndxp.gov.vn", "hub.textproto:26:",
+       "witness.logs[0].spiffe_id \"https://national.ndxp.gov.vn\" is not spiffe://"},
+      {"no replica", "replica: \"hub-1\"\n", "", "hub.textproto:24:",
+       "witness.logs[0].replica \"\" must be"},
+      {"an origin of another replica", "/audit/hub-1\"", "/audit/hub-2\"", "hub.textproto:28:",
+       "witness.logs[0].origin \"national.ndxp.gov.vn/audit/hub-2\" is not <trust "
+       "domain>/audit/hub-1"},
+      {"an origin not of a hub's form", "national.ndxp.gov.vn/audit/hub-1",
+       "national.ndxp.gov.vn/log", "hub.textproto:28:", "witness.logs[0].origin"},
+      {"no log vkey", vkey_line.c_str(), "",
+       "hub.textproto:24:", "witness.logs[0].log_vkeys is required"},
+      {"a witness's vkey as the log's", log_vkey.c_str(), witness_vkey.c_str(),
+       "hub.textproto:29:", "witness.logs[0].log_vkeys[0] key ndxp.gov.vn/witness is of "
+                            "signature type 4, not a log's Ed25519 note key (1)"},
+      {"a malformed vkey", log_vkey.c_str(), "national+1234+AAAA", "hub.textproto:29:",
+       "witness.logs[0].log_vkeys[0]"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string text = absl::StrReplaceAll(with_block, {{c.from, c.to}});
+    ASSERT_NE(text, with_block) << "the case must change the config";
+    auto bad = Load(text);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.where));
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(c.reason));
+  }
+  // A block without logs witnesses nothing: refused.
+  auto no_logs = Load(absl::StrCat(
+      kValid, "witness { key: \"witness.key\" state_dir: \"witness-state\" }\n"));
+  EXPECT_THAT(std::string(no_logs.status().message()),
+              HasSubstr("hub.textproto:20: witness.logs is required"));
+  // Two entries for one log.
+  const std::string log_block = with_block.substr(with_block.find("  logs {"));
+  auto twice = Load(absl::StrCat(with_block.substr(0, with_block.rfind("}")), log_block));
+  EXPECT_THAT(std::string(twice.status().message()),
+              HasSubstr("witness.logs[1].origin names a log listed before"));
+}
+
 // transparency.witness_vkeys: each a witness's cosignature vkey (type
 // 0x04), none twice; an error names the index.
 TEST_F(HubConfigTest, WitnessVkeysAreCosignatureKeysListedOnce) {

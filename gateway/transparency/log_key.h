@@ -14,6 +14,11 @@
 // Example:
 //   NDXP_ASSIGN_OR_RETURN(Ed25519NoteKey key, LoadLogKey("/etc/ndxp/log.key"));
 //   std::cout << key.verifier_key().Encode();  // the vkey to publish
+//
+// A witness's key (witness.h) is a file of the same format holding a
+// cosignature key (type 0x04, C2SP tlog-cosignature) instead: its own, apart
+// from its TLS key and from any log key, named by default the trust domain
+// followed by "/witness" (DefaultWitnessKeyName).
 #ifndef NDXP_GATEWAY_TRANSPARENCY_LOG_KEY_H_
 #define NDXP_GATEWAY_TRANSPARENCY_LOG_KEY_H_
 
@@ -41,6 +46,19 @@ absl::StatusOr<Ed25519NoteKey> LoadLogKey(const std::string& path);
 // name a note key cannot have (empty, spaces, '+').
 absl::StatusOr<Ed25519NoteKey> GenerateLogKey(const std::string& path, absl::string_view name,
                                               bool replace);
+
+// "<trust domain>/witness": a witness key's name unless the operator chose
+// another (ndxpctl witness-key generate --name).
+std::string DefaultWitnessKeyName(absl::string_view trust_domain);
+
+// Reads a witness's cosignature key at `path`, with LoadLogKey's errors, but
+// INVALID_ARGUMENT for any key not of type 0x04 (a log key is refused).
+absl::StatusOr<Ed25519NoteKey> LoadWitnessKey(const std::string& path);
+
+// Makes a new witness key (type 0x04) named `name` and writes it to `path`
+// (mode 0600), with GenerateLogKey's errors.
+absl::StatusOr<Ed25519NoteKey> GenerateWitnessKey(const std::string& path, absl::string_view name,
+                                                  bool replace);
 
 }  // namespace ndxp::transparency
 

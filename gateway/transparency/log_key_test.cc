@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "gateway/transparency/cosignature.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_pki.h"
@@ -85,11 +86,13 @@ TEST(LogKeyTest, RefusesAMalformedKeyWithoutPrintingIt) {
   ndxp::testing::TempDir dir;
   const std::string path = dir.path() + "/log.key";
   const std::string good = Ed25519NoteKey::Generate("ndxp.test/audit")->EncodePrivate();
-  const std::string seed = good.substr(good.rfind('+') + 1);
+  // The base64 after the key ID (it may hold '+' itself).
+  const size_t key_id = std::string("PRIVATE+KEY+ndxp.test/audit+").size();
+  const std::string seed = good.substr(key_id + 9);
   for (const std::string& text :
        {std::string(""), good.substr(std::string("PRIVATE+KEY+").size()),  // no prefix
         good.substr(0, good.size() - 4),                                   // truncated seed
-        good.substr(0, good.rfind('+') - 8) + "00000000+" + seed}) {       // wrong key ID
+        good.substr(0, key_id) + "00000000+" + seed}) {                    // wrong key ID
     WriteFile(path, text + "\n", 0600);
     absl::StatusOr<Ed25519NoteKey> loaded = LoadLogKey(path);
     EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument) << text;
@@ -110,6 +113,51 @@ TEST(LogKeyTest, RefusesAWitnessCosignatureKey) {
   EXPECT_THAT(loaded.status().message(),
               AllOf(HasSubstr("log key " + path), HasSubstr("signature type 4"),
                     HasSubstr("not an Ed25519 note key")));
+}
+
+TEST(WitnessKeyTest, DefaultNameIsTheTrustDomainsWitness) {
+  EXPECT_EQ(DefaultWitnessKeyName("province.ndxp.test"), "province.ndxp.test/witness");
+}
+
+TEST(WitnessKeyTest, GeneratedKeyIsACosignatureKeyThatLoadsBackAndIsPrivate) {
+  ndxp::testing::TempDir dir;
+  const std::string path = dir.path() + "/witness.key";
+  absl::StatusOr<Ed25519NoteKey> made = GenerateWitnessKey(path, "ndxp.test/witness", false);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(made->verifier_key().type, kCosignatureV1Type);
+  struct stat info {};
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600);
+
+  absl::StatusOr<Ed25519NoteKey> loaded = LoadWitnessKey(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->verifier_key().Encode(), made->verifier_key().Encode());
+  EXPECT_EQ(loaded->verifier_key().type, kCosignatureV1Type);
+  // What a witness is opened with.
+  EXPECT_TRUE(CosignatureSigner::Create(*loaded).ok());
+  // Not a log key: the other kind's loader refuses it, and the reverse.
+  EXPECT_EQ(LoadLogKey(path).status().code(), absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(GenerateWitnessKey(path, "ndxp.test/witness", false).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(GenerateWitnessKey(path, "ndxp.test/witness", true).ok());
+  EXPECT_EQ(GenerateWitnessKey(dir.path() + "/w2", "a b", false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(WitnessKeyTest, RefusesALogKeyAndAPublicFile) {
+  ndxp::testing::TempDir dir;
+  const std::string path = dir.path() + "/witness.key";
+  ASSERT_TRUE(GenerateLogKey(path, "ndxp.test/audit", false).ok());
+  absl::StatusOr<Ed25519NoteKey> loaded = LoadWitnessKey(path);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(loaded.status().message(),
+              AllOf(HasSubstr("witness key " + path), HasSubstr("signature type 1"),
+                    HasSubstr("not a witness's cosignature key (4)")));
+
+  const Ed25519NoteKey key = *Ed25519NoteKey::Generate("ndxp.test/witness", kCosignatureV1Type);
+  WriteFile(path, key.EncodePrivate() + "\n", 0644);
+  EXPECT_EQ(LoadWitnessKey(path).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(LogKeyTest, MissingFileIsNotFound) {

@@ -89,7 +89,7 @@ class FederationTest(unittest.TestCase):
                 self.assertEqual(key_id, hashlib.sha256(name.encode() + b"\n" + key)
                                  .hexdigest()[:8])
                 with open(hub["hub_config"]) as f:
-                    log_key = re.search(r'transparency \{ log_key: "([^"]+)" \}',
+                    log_key = re.search(r'transparency \{ log_key: "([^"]+)"',
                                         f.read()).group(1)
                 self.assertEqual(os.stat(log_key).st_mode & 0o777, 0o600)
                 shown = subprocess.run(
@@ -143,6 +143,65 @@ class FederationTest(unittest.TestCase):
         self.assertTrue(verify_inclusion(leaf, 0, int(size),
                                          [base64.b64decode(h) for h in proof.get("hashes", [])],
                                          base64.b64decode(proof["rootHash"])))
+
+    def test_the_province_hub_witnesses_the_national_log(self):
+        # The province hub cosigns the national hub's checkpoints as a
+        # witness: its own cosignature key (type 0x04, private, the vkey
+        # endpoints.json publishes and the national hub lists), and, once
+        # the national hub signed its tree, its state holds a checkpoint the
+        # national hub signed (its own call admitted as a member's).
+        import base64, json, re, sqlite3
+        from hub_fixture import metric, wait_until
+        province = self.endpoints["province"]
+        vkey = province["witness_vkey"]
+        self.assertEqual(self.endpoints["audit_log_witness_vkeys"], [vkey])
+        name, _, key = vkey.split("+", 2)
+        self.assertEqual(name, "ndxp.gov.vn/witness")
+        self.assertEqual(base64.b64decode(key)[0], 0x04)
+        with open(province["hub_config"]) as f:
+            witness_key = re.search(r'witness \{\s*key: "([^"]+)"', f.read()).group(1)
+        self.assertEqual(os.stat(witness_key).st_mode & 0o777, 0o600)
+        shown = subprocess.run(
+            [os.path.join(BUILD, "bin", "ndxpctl"), "witness-key", "vkey", "--key", witness_key],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(shown.stdout, vkey + "\n", shown.stderr)
+        with open(self.endpoints["hub_config"]) as f:
+            self.assertIn('witness_vkeys: "%s"' % vkey, f.read())
+
+        self.demo.VerifyCitizen(self.verify_request(), timeout=10, metadata=PURPOSE)
+        state = os.path.join(province["witness_state"], "ndxp.gov.vn%2Faudit%2Fhub-1")
+        self.assertTrue(wait_until(lambda: os.path.exists(state), timeout=30),
+                        "the province hub cosigned no checkpoint of the national log")
+        with open(state) as f:
+            cosigned = f.read()
+        self.assertEqual(cosigned.splitlines()[0], "ndxp.gov.vn/audit/hub-1")
+        with sqlite3.connect("file:%s?mode=ro" % self.endpoints["hub_database"], uri=True) as db:
+            signed = [note.split("\n\n")[0] + "\n" for (note,) in
+                      db.execute("SELECT note FROM audit_tree_checkpoints")]
+        self.assertIn(cosigned, signed)
+        self.assertGreaterEqual(
+            metric(province["admin"],
+                   'ndxp_witness_cosigned_total{origin="ndxp.gov.vn/audit/hub-1"}'), 1)
+        self.assertEqual(
+            metric(province["admin"], 'ndxp_witness_refused_total{origin="ndxp.gov.vn/audit/'
+                                      'hub-1",reason="inconsistent"}'), 0)
+        # The national hub publishes the province's cosignature with its
+        # checkpoint (AddCosignature), verified here from the C2SP spec.
+        from tlog import cosignature_time
+        operator = self.endpoints["identities"]["operator"]
+
+        def published():
+            done = subprocess.run(
+                ["curl", "--silent", "--show-error", "--fail", "--cacert", self.endpoints["ca"],
+                 "--cert", operator["cert"], "--key", operator["key"], "--data-binary",
+                 '{"min_cosignatures": 1}', "-H", "content-type: application/json",
+                 "https://localhost:%s/v1/transparency/checkpoint:get"
+                 % self.endpoints["hub"].rsplit(":", 1)[1]],
+                capture_output=True, text=True, timeout=30)
+            return (done.returncode == 0 and
+                    cosignature_time(json.loads(done.stdout)["checkpoint"], vkey) is not None)
+        self.assertTrue(wait_until(published, timeout=30),
+                        "no checkpoint of the national hub carries the province's cosignature")
 
     def test_verify_citizen_matches_every_field(self):
         answer, call = self.demo.VerifyCitizen.with_call(

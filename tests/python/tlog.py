@@ -1,8 +1,9 @@
 """The transparency log's checks as an auditor writes them from the specs,
 independent of ndxp's C++: the v4 audit row encoding
 (gateway/recording/audit_chain.h), RFC 9162's Merkle tree hash and proof
-verification, and C2SP signed notes (Ed25519, python3-cryptography). Shared
-by test_receipts.py and test_federation_e2e.py.
+verification, C2SP signed notes (Ed25519, python3-cryptography) and
+tlog-cosignature's cosignature/v1. Shared by test_receipts.py,
+test_federation_e2e.py and test_witness.py.
 """
 
 import base64
@@ -119,3 +120,24 @@ def open_note(note, vkey):
             Ed25519PublicKey.from_public_bytes(key[1:]).verify(signature[4:], text.encode())
             return text
     raise AssertionError("no signature by %s in %r" % (vkey, note))
+
+
+def cosignature_time(note, vkey):
+    """The time a cosignature by the witness key `vkey` on `note` states, once
+    it verifies (C2SP tlog-cosignature: Ed25519 over "cosignature/v1\\ntime
+    <t>\\n" and the checkpoint's text, the signature 8-byte big-endian t
+    followed by the Ed25519 signature); None when the note has none by it."""
+    name, key_id, key = vkey.split("+", 2)
+    key = base64.b64decode(key)
+    assert key[0] == 4, "a cosignature/v1 key"
+    text, _, signatures = note.partition("\n\n")
+    text += "\n"
+    for line in signatures.splitlines():
+        dash, signer, signature = line.split(" ")
+        signature = base64.b64decode(signature)
+        if dash == "\u2014" and signer == name and signature[:4].hex() == key_id:
+            (seconds,) = struct.unpack(">Q", signature[4:12])
+            message = ("cosignature/v1\ntime %d\n" % seconds + text).encode()
+            Ed25519PublicKey.from_public_bytes(key[1:]).verify(signature[12:], message)
+            return seconds
+    return None

@@ -93,7 +93,8 @@ struct Flags {
   // subject-key generate: the key's id, and whether it is added to --out.
   std::string key_id;
   bool rotate = false;
-  // log-key generate: the key's name (--out, --force); log-key vkey: --key.
+  // log-key and witness-key generate: the key's name (--out, --force);
+  // log-key and witness-key vkey: --key.
   std::string key_name;
   // subject accesses: why the operator looks, and the page size asked for.
   std::string reason;
@@ -746,6 +747,37 @@ int LogKeyVkey(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+int WitnessKeyGenerate(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<ndxp::transparency::Ed25519NoteKey> key =
+      ndxp::transparency::GenerateWitnessKey(flags.out, flags.key_name, flags.force);
+  if (!key.ok()) {
+    err << "ndxpctl: witness-key generate failed: " << key.status().message()
+        << (absl::IsAlreadyExists(key.status())
+                ? " (the logs it witnesses list its verifier key: a new key must be given to "
+                  "them; --force replaces it)"
+                : "")
+        << "\n";
+    return kExitFailure;
+  }
+  // The vkey alone on stdout, for scripts to publish; the rest for people.
+  out << key->verifier_key().Encode() << "\n";
+  err << "ndxpctl: wrote witness key " << flags.key_name << " to " << flags.out
+      << " (mode 0600): give the verifier key printed above to the logs it witnesses "
+         "(transparency.witness_vkeys)\n";
+  return 0;
+}
+
+int WitnessKeyVkey(const Flags& flags, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<ndxp::transparency::Ed25519NoteKey> key =
+      ndxp::transparency::LoadWitnessKey(flags.key);
+  if (!key.ok()) {
+    err << "ndxpctl: witness-key vkey failed: " << key.status().message() << "\n";
+    return kExitFailure;
+  }
+  out << key->verifier_key().Encode() << "\n";
+  return 0;
+}
+
 // The OpenAPI document the hub serves for the configuration at
 // flags.config, built by the hub's own code (BuildHubContext), so the bytes
 // are /openapi.json's for that configuration.
@@ -806,7 +838,8 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   // flags, parsed or not, so shared variables would let one command's
   // defaults overwrite another's flags.
   Flags stats_flags, import_flags, growth_flags, verify_flags, report_flags, backup_flags,
-      restore_flags, agencies_flags, openapi_flags, subject_key_flags, subject_flags, log_key_flags;
+      restore_flags, agencies_flags, openapi_flags, subject_key_flags, subject_flags, log_key_flags,
+      witness_key_flags;
   CLI::App app("The operator's command line for the ndxp hub.", "ndxpctl");
   app.set_version_flag("--version", absl::StrCat("ndxpctl ", Version()));
   app.require_subcommand(1);
@@ -1104,6 +1137,40 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   log_key_vkey->footer(
       absl::StrCat("Example: ndxpctl log-key vkey --key /etc/ndxp/log.key\n\n", kExitStatus));
 
+  CLI::App* witness_key = app.add_subcommand(
+      "witness-key", "A witness's key, which cosigns other hubs' audit log checkpoints");
+  witness_key->require_subcommand(1);
+  witness_key->footer(kExitStatus);
+  CLI::App* generate_witness_key = witness_key->add_subcommand(
+      "generate", "Make a new witness cosignature key and print its verifier key");
+  generate_witness_key->add_option("--out", witness_key_flags.out, "the key file (written mode 0600)")
+      ->type_name("FILE")
+      ->required();
+  generate_witness_key
+      ->add_option("--name", witness_key_flags.key_name,
+                   "the key's name: the trust domain followed by /witness (e.g. "
+                   "province.ndxp.gov.vn/witness), the name its cosignatures are made under")
+      ->type_name("NAME")
+      ->required();
+  generate_witness_key->add_flag("--force", witness_key_flags.force,
+                                 "replace an existing key file");
+  generate_witness_key->footer(absl::StrCat(
+      "A C2SP tlog-cosignature key (Ed25519, signature type 4): the hub's own, neither its\n"
+      "TLS key nor a log key. The file holds one line, PRIVATE+KEY+<name>+<key ID>+<base64>;\n"
+      "the hub refuses it when group or others may read it (config witness { key }). The\n"
+      "verifier key is printed on standard output: the logs the hub witnesses list it in\n"
+      "transparency.witness_vkeys, and verifiers count its cosignatures with it.\n\n"
+      "Example: ndxpctl witness-key generate --out /etc/ndxp/witness.key \\\n"
+      "           --name province.ndxp.gov.vn/witness\n\n",
+      kExitStatus));
+  CLI::App* witness_key_vkey =
+      witness_key->add_subcommand("vkey", "Print the verifier key of an existing witness key");
+  witness_key_vkey->add_option("--key", witness_key_flags.key, "the key file")
+      ->type_name("FILE")
+      ->required();
+  witness_key_vkey->footer(absl::StrCat(
+      "Example: ndxpctl witness-key vkey --key /etc/ndxp/witness.key\n\n", kExitStatus));
+
   CLI::App* subject = app.add_subcommand("subject", "A data subject's accesses (operators)");
   subject->require_subcommand(1);
   subject->footer(kExitStatus);
@@ -1168,6 +1235,8 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   if (subject_accesses->parsed()) return SubjectAccesses(subject_flags, in, out, err);
   if (generate_log_key->parsed()) return LogKeyGenerate(log_key_flags, out, err);
   if (log_key_vkey->parsed()) return LogKeyVkey(log_key_flags, out, err);
+  if (generate_witness_key->parsed()) return WitnessKeyGenerate(witness_key_flags, out, err);
+  if (witness_key_vkey->parsed()) return WitnessKeyVkey(witness_key_flags, out, err);
   return ReportUsageError({"ndxpctl", "a command is required"}, err);
 }
 

@@ -110,6 +110,13 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
        "Usage: ndxpctl log-key generate",
        {"--out", "--name", "--force", "mode 0600", "/audit", "never with the database"}},
       {{"log-key", "vkey", "--help"}, "Usage: ndxpctl log-key vkey", {"--key"}},
+      {{"witness-key", "generate", "--help"},
+       "Usage: ndxpctl witness-key generate",
+       {"--out", "--name", "--force", "mode 0600", "/witness", "signature type 4",
+        "transparency.witness_vkeys", "Example: ndxpctl witness-key generate"}},
+      {{"witness-key", "vkey", "--help"},
+       "Usage: ndxpctl witness-key vkey",
+       {"--key", "Example: ndxpctl witness-key vkey"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -143,7 +150,7 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{}, "ndxpctl: A subcommand is required"},
       {{"chart"},
        "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
-       "backup, restore, openapi, subject-key, log-key or subject)"},
+       "backup, restore, openapi, subject-key, log-key, witness-key or subject)"},
       {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
@@ -313,6 +320,50 @@ TEST_F(NdxpctlTest, LogKeyVkeyRefusesAKeyOthersMayRead) {
   EXPECT_THAT(result.err,
               HasSubstr("ndxpctl: log-key vkey failed: log key " + path + ": mode 0644"));
   EXPECT_EQ(result.out, "");
+}
+
+TEST_F(NdxpctlTest, WitnessKeyGeneratePrintsACosignatureVkeyAndRefusesToOverwrite) {
+  ndxp::testing::TempDir dir;
+  const std::string path = dir.path() + "/witness.key";
+  Result made =
+      RunArgs({"witness-key", "generate", "--out", path, "--name", "ndxp.test/witness"});
+  ASSERT_EQ(made.code, 0) << made.err;
+  absl::StatusOr<ndxp::transparency::Ed25519NoteKey> key =
+      ndxp::transparency::LoadWitnessKey(path);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->verifier_key().type, ndxp::transparency::kCosignatureV1Type);
+  EXPECT_EQ(made.out, key->verifier_key().Encode() + "\n");
+  EXPECT_THAT(made.out, StartsWith("ndxp.test/witness+"));
+  EXPECT_THAT(made.err,
+              HasSubstr("wrote witness key ndxp.test/witness to " + path + " (mode 0600)"));
+
+  Result again =
+      RunArgs({"witness-key", "generate", "--out", path, "--name", "ndxp.test/witness"});
+  EXPECT_EQ(again.code, kExitFailure);
+  EXPECT_THAT(again.err, HasSubstr("ndxpctl: witness-key generate failed: witness key " + path +
+                                   ": exists"));
+  EXPECT_EQ(again.out, "");
+  Result forced = RunArgs(
+      {"witness-key", "generate", "--out", path, "--name", "ndxp.test/witness", "--force"});
+  ASSERT_EQ(forced.code, 0) << forced.err;
+  EXPECT_NE(forced.out, made.out);
+
+  Result vkey = RunArgs({"witness-key", "vkey", "--key", path});
+  ASSERT_EQ(vkey.code, 0) << vkey.err;
+  EXPECT_EQ(vkey.out, forced.out);
+  EXPECT_EQ(RunArgs({"witness-key", "generate", "--out", path}).code, kExitUsage);
+
+  // A log key is not a witness key, nor the reverse.
+  const std::string log_key = dir.path() + "/log.key";
+  ASSERT_EQ(RunArgs({"log-key", "generate", "--out", log_key, "--name", "ndxp.test/audit"}).code,
+            0);
+  Result wrong = RunArgs({"witness-key", "vkey", "--key", log_key});
+  EXPECT_EQ(wrong.code, kExitFailure);
+  EXPECT_THAT(wrong.err, HasSubstr("ndxpctl: witness-key vkey failed: witness key " + log_key +
+                                   ": key ndxp.test/audit is of signature type 1"));
+  EXPECT_EQ(RunArgs({"log-key", "vkey", "--key", path}).code, kExitFailure);
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  EXPECT_THAT(RunArgs({"witness-key", "vkey", "--key", path}).err, HasSubstr(": mode 0644"));
 }
 
 TEST_F(NdxpctlTest, ImportOfAMissingFileFails) {
