@@ -9,6 +9,9 @@
 //  - GetInclusionProof: the consumer of the row asked about (the receipt of
 //    its own call), and operators for any row. Anyone else is
 //    PERMISSION_DENIED with the same words whether or not the row exists.
+//    A row may be asked for by the request id its call was made with: among
+//    the asker's own rows (an operator's: anyone's), so a request id another
+//    consumer used is NOT_FOUND like one nobody used.
 // Proofs are against trees a signed checkpoint covers: a size beyond the
 // newest checkpoint's is refused (nobody could check the proof's root).
 #ifndef NDXP_GATEWAY_ADMIN_TRANSPARENCY_METHODS_H_
@@ -54,6 +57,13 @@ class TransparencyLog {
       absl::string_view replica, int64_t leaf_index, int64_t tree_size) = 0;
   virtual absl::StatusOr<std::vector<transparency::Hash>> ConsistencyProof(
       absl::string_view replica, int64_t first, int64_t second) = 0;
+  // The rows of `replica` made with request id `request_id` by `consumer`
+  // ("": by anyone), in leaf order, at most `limit`: their leaf indexes.
+  // Empty when none.
+  virtual absl::StatusOr<std::vector<int64_t>> FindRequestLeaves(absl::string_view replica,
+                                                                 absl::string_view request_id,
+                                                                 absl::string_view consumer,
+                                                                 int limit) = 0;
 };
 
 // The state the three methods share: one log, one at a time.
@@ -75,6 +85,13 @@ class TransparencyMethods {
   std::string ReplicaOf(absl::string_view asked) const;
   // The tree size of `replica`'s newest signed checkpoint.
   absl::StatusOr<int64_t> CheckpointedSize(absl::string_view replica)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The leaf index of the one row of `replica` that `request_id` names among
+  // those `call` may see (its consumer's; an operator's: any). NOT_FOUND
+  // when none (whether or not others' rows hold it); FAILED_PRECONDITION
+  // listing "<replica>:<leaf index>" of each when several do.
+  absl::StatusOr<int64_t> LeafOfRequest(const LocalCall& call, absl::string_view replica,
+                                        absl::string_view request_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
