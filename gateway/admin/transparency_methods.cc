@@ -115,6 +115,16 @@ class StoreTransparencyLog final : public TransparencyLog {
       absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
       absl::Span<const TransactionStore::TreeCosignature> cosignatures) override {
     return store_->AddTreeCosignatures(replica, tree_size, checkpoint_text, cosignatures);
+  absl::StatusOr<std::vector<int64_t>> FindRequestLeaves(absl::string_view replica,
+                                                         absl::string_view request_id,
+                                                         absl::string_view consumer,
+                                                         int limit) override {
+    absl::StatusOr<std::vector<TransactionStore::RequestRow>> rows =
+        store_->FindRequestRows(replica, request_id, consumer, limit);
+    if (!rows.ok()) return rows.status();
+    std::vector<int64_t> leaves;
+    for (const TransactionStore::RequestRow& row : *rows) leaves.push_back(row.seq - 1);
+    return leaves;
   }
 
  private:
@@ -171,6 +181,34 @@ absl::StatusOr<int64_t> TransparencyMethods::CheckpointedSize(absl::string_view 
   return checkpoint->tree_size;
 }
 
+absl::StatusOr<int64_t> TransparencyMethods::LeafOfRequest(const LocalCall& call,
+                                                           absl::string_view replica,
+                                                           absl::string_view request_id) {
+  // Bounded: a caller repeating one request id cannot make a huge answer.
+  constexpr int kMostListed = 20;
+  absl::StatusOr<std::vector<int64_t>> leaves = log_->FindRequestLeaves(
+      replica, request_id, call.from_operator ? "" : call.consumer, kMostListed + 1);
+  if (!leaves.ok()) return leaves.status();
+  if (leaves->empty()) {
+    // The same words whether or not another consumer used the id.
+    return absl::NotFoundError(absl::StrCat("no call ", call.from_operator ? "" : "of yours ",
+                                            "in replica ", replica, "'s log has request id \"",
+                                            request_id, "\""));
+  }
+  if (leaves->size() == 1) return leaves->front();
+  std::vector<std::string> rows;
+  for (size_t i = 0; i < leaves->size() && i < kMostListed; ++i) {
+    rows.push_back(absl::StrCat(replica, ":", (*leaves)[i]));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "request id \"", request_id, "\" names ",
+      leaves->size() > kMostListed ? absl::StrCat("more than ", kMostListed)
+                                   : absl::StrCat(leaves->size()),
+      " rows (request ids are the caller's and may repeat): ", absl::StrJoin(rows, ", "),
+      leaves->size() > kMostListed ? ", ..." : "",
+      "; ask for one by its replica and leaf index"));
+}
+
 grpc::Status TransparencyMethods::GetCheckpoint(const LocalCall&, ByteBuffer* request_bytes,
                                                 ByteBuffer* response_bytes) {
   hub::v1::GetCheckpointRequest request;
@@ -217,6 +255,15 @@ grpc::Status TransparencyMethods::GetInclusionProof(const LocalCall& call,
   }
   const std::string replica = ReplicaOf(request.replica());
   absl::MutexLock lock(&mu_);
+  if (!request.request_id().empty()) {
+    if (request.leaf_index() != 0) {
+      return grpc::Status(StatusCode::INVALID_ARGUMENT,
+                          "request_id or leaf_index, not both (leaf_index 0 with a request_id)");
+    }
+    absl::StatusOr<int64_t> leaf_index = LeafOfRequest(call, replica, request.request_id());
+    if (!leaf_index.ok()) return ToGrpc(leaf_index.status());
+    request.set_leaf_index(*leaf_index);
+  }
   // Whose row it is, before anything about the tree is said: a stranger
   // learns nothing, not even whether the row exists.
   absl::StatusOr<TransparencyLog::Leaf> leaf = log_->ReadLeaf(replica, request.leaf_index());
@@ -251,6 +298,7 @@ grpc::Status TransparencyMethods::GetInclusionProof(const LocalCall& call,
   absl::StatusOr<transparency::Hash> root = log_->TreeRoot(replica, tree_size);
   if (!root.ok()) return ToGrpc(root.status());
   hub::v1::GetInclusionProofResponse response;
+  response.set_replica(replica);
   response.set_leaf_index(request.leaf_index());
   response.set_tree_size(tree_size);
   response.set_leaf_hash(Bytes(leaf->hash));

@@ -8,7 +8,10 @@
 //    sizes and hashes, never a row;
 //  - GetInclusionProof: the consumer of the row asked about (the receipt of
 //    its own call), and operators for any row. Anyone else is
-//    PERMISSION_DENIED with the same words whether or not the row exists;
+//    PERMISSION_DENIED with the same words whether or not the row exists.
+//    A row may be asked for by the request id its call was made with: among
+//    the asker's own rows (an operator's: anyone's), so a request id another
+//    consumer used is NOT_FOUND like one nobody used;
 //  - AddCosignature: anyone admitted (a witness is a member). The
 //    cosignatures authenticate it: only those by the witnesses the hub lists
 //    (transparency.witness_vkeys) are kept, and only of checkpoints it signed.
@@ -68,6 +71,13 @@ class TransparencyLog {
   virtual absl::StatusOr<std::vector<std::string>> AddCosignatures(
       absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
       absl::Span<const TransactionStore::TreeCosignature> cosignatures) = 0;
+  // The rows of `replica` made with request id `request_id` by `consumer`
+  // ("": by anyone), in leaf order, at most `limit`: their leaf indexes.
+  // Empty when none.
+  virtual absl::StatusOr<std::vector<int64_t>> FindRequestLeaves(absl::string_view replica,
+                                                                 absl::string_view request_id,
+                                                                 absl::string_view consumer,
+                                                                 int limit) = 0;
 };
 
 // The state the methods share: one log, one at a time.
@@ -96,6 +106,13 @@ class TransparencyMethods {
   std::string ReplicaOf(absl::string_view asked) const;
   // The tree size of `replica`'s newest signed checkpoint.
   absl::StatusOr<int64_t> CheckpointedSize(absl::string_view replica)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The leaf index of the one row of `replica` that `request_id` names among
+  // those `call` may see (its consumer's; an operator's: any). NOT_FOUND
+  // when none (whether or not others' rows hold it); FAILED_PRECONDITION
+  // listing "<replica>:<leaf index>" of each when several do.
+  absl::StatusOr<int64_t> LeafOfRequest(const LocalCall& call, absl::string_view replica,
+                                        absl::string_view request_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;

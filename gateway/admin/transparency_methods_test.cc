@@ -29,6 +29,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using transparency::Hash;
 
 constexpr char kReplica[] = "hub-1";
@@ -50,8 +51,9 @@ class MemoryLog final : public TransparencyLog {
       : signer_(*transparency::Ed25519NoteSigner::Create(
             *transparency::Ed25519NoteKey::Generate(kOrigin))) {}
 
-  void Append(const std::string& consumer) {
+  void Append(const std::string& consumer, const std::string& request_id = "") {
     consumers_.push_back(consumer);
+    request_ids_.push_back(request_id);
     leaves_.push_back(transparency::LeafHash(absl::StrCat("row ", consumers_.size())));
   }
   void SignCheckpoint() {
@@ -121,6 +123,19 @@ class MemoryLog final : public TransparencyLog {
     transparency::MemoryTileStore tree = Tree(second);
     return transparency::ConsistencyProof(first, second, tree);
   }
+  absl::StatusOr<std::vector<int64_t>> FindRequestLeaves(absl::string_view replica,
+                                                         absl::string_view request_id,
+                                                         absl::string_view consumer,
+                                                         int limit) override {
+    std::vector<int64_t> leaves;
+    for (size_t i = 0; replica == kReplica && i < request_ids_.size(); ++i) {
+      if (request_ids_[i] == request_id && (consumer.empty() || consumers_[i] == consumer) &&
+          static_cast<int>(leaves.size()) < limit) {
+        leaves.push_back(static_cast<int64_t>(i));
+      }
+    }
+    return leaves;
+  }
 
  private:
   transparency::MemoryTileStore Tree(int64_t size) const {
@@ -130,6 +145,7 @@ class MemoryLog final : public TransparencyLog {
   }
   transparency::Ed25519NoteSigner signer_;
   std::vector<std::string> consumers_;
+  std::vector<std::string> request_ids_;
   std::vector<Hash> leaves_;
   std::string checkpoint_;
   std::map<int64_t, std::string> checkpoints_;
@@ -232,6 +248,68 @@ TEST_F(TransparencyMethodsTest, OthersRowsAreTheirsAndOperatorsAlone) {
   EXPECT_TRUE(Inclusion(Caller("000.00.00.A01/ops", true), 1, 0, &response).ok());
   EXPECT_EQ(Inclusion(Caller("000.00.00.A01/ops", true), 400, 0, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// A call proven by the request id it was made with: the asker's own rows
+// only (an operator's: anyone's), a repeated id listed rather than guessed.
+TEST_F(TransparencyMethodsTest, ARowIsProvenByItsRequestIdAmongTheAskersOwn) {
+  const std::string tax = "000.00.00.G12/tax", lgsp = "000.00.00.H11/lgsp";
+  log_->Append(tax, "r-once");     // index 300
+  log_->Append(lgsp, "r-theirs");  // 301
+  log_->Append(tax, "r-twice");    // 302
+  log_->Append(tax, "r-twice");    // 303
+  log_->Append(lgsp, "r-once");    // 304
+  for (int i = 0; i < 25; ++i) log_->Append(tax, "r-often");
+  log_->SignCheckpoint();
+  auto by_request_id = [&](const LocalCall& call, const std::string& request_id,
+                           hub::v1::GetInclusionProofResponse* response) {
+    hub::v1::GetInclusionProofRequest request;
+    request.set_request_id(request_id);
+    return Call(*methods_, &TransparencyMethods::GetInclusionProof, call, request, response);
+  };
+  hub::v1::GetInclusionProofResponse response;
+  grpc::Status proven = by_request_id(Caller(tax), "r-once", &response);
+  ASSERT_TRUE(proven.ok()) << proven.error_message();
+  EXPECT_EQ(response.replica(), kReplica);
+  EXPECT_EQ(response.leaf_index(), 300);
+  EXPECT_EQ(response.tree_size(), 330);
+  std::vector<Hash> proof;
+  for (const std::string& hash : response.hashes()) proof.push_back(HashOf(hash));
+  EXPECT_TRUE(transparency::VerifyInclusion(HashOf(response.leaf_hash()), 300, 330, proof,
+                                            HashOf(response.root_hash()))
+                  .ok());
+  ASSERT_TRUE(by_request_id(Caller(lgsp), "r-once", &response).ok());
+  EXPECT_EQ(response.leaf_index(), 304) << "the asker's own row of that id";
+
+  // Another consumer's request id is answered as one nobody used.
+  grpc::Status theirs = by_request_id(Caller(tax), "r-theirs", &response);
+  grpc::Status unused = by_request_id(Caller(tax), "r-unused", &response);
+  EXPECT_EQ(theirs.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(unused.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(theirs.error_message(),
+            absl::StrReplaceAll(unused.error_message(), {{"r-unused", "r-theirs"}}));
+  ASSERT_TRUE(by_request_id(Caller("000.00.00.A01/ops", true), "r-theirs", &response).ok());
+  EXPECT_EQ(response.leaf_index(), 301);
+
+  grpc::Status twice = by_request_id(Caller(tax), "r-twice", &response);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(twice.error_message(), HasSubstr("names 2 rows"));
+  EXPECT_THAT(twice.error_message(), HasSubstr("hub-1:302, hub-1:303"));
+  grpc::Status both = by_request_id(Caller("000.00.00.A01/ops", true), "r-once", &response);
+  EXPECT_EQ(both.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(both.error_message(), HasSubstr("hub-1:300, hub-1:304"));
+  grpc::Status often = by_request_id(Caller(tax), "r-often", &response);
+  EXPECT_THAT(often.error_message(), HasSubstr("more than 20 rows"));
+  EXPECT_THAT(often.error_message(), HasSubstr("hub-1:324, ..."));
+  EXPECT_THAT(often.error_message(), Not(HasSubstr("hub-1:325")));
+
+  hub::v1::GetInclusionProofRequest request;
+  request.set_request_id("r-once");
+  request.set_leaf_index(300);
+  EXPECT_EQ(Call(*methods_, &TransparencyMethods::GetInclusionProof, Caller(tax), request,
+                 &response)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(TransparencyMethodsTest, ProofsOnlyWithinTheNewestCheckpoint) {

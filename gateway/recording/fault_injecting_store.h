@@ -47,6 +47,12 @@ class FaultInjectingStore final : public TransactionStore {
   absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) override {
     return store_->ReadAuditLeaf(replica, seq);
   }
+  absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view replica,
+                                                          absl::string_view request_id,
+                                                          absl::string_view consumer,
+                                                          int limit) override {
+    return store_->FindRequestRows(replica, request_id, consumer, limit);
+  }
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override {
     return store_->WriteTreeCheckpoint(tree_size, note);
   }

@@ -65,6 +65,10 @@ class FakeStore : public TransactionStore {
   absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view, int64_t) override {
     return absl::UnimplementedError("the Recorder never reads rows");
   }
+  absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view, absl::string_view,
+                                                          absl::string_view, int) override {
+    return absl::UnimplementedError("the Recorder never reads rows");
+  }
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override {
     absl::MutexLock lock(&mu_);
     tree_checkpoints_.emplace_back(tree_size, std::string(note));

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
   subjects TEXT NOT NULL DEFAULT '',
   visible_after INTEGER NOT NULL DEFAULT 0,
   UNIQUE (replica, seq));
+CREATE INDEX IF NOT EXISTS audit_log_request_id ON audit_log (replica, request_id);
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
@@ -224,6 +225,11 @@ constexpr char kSelectAuditOrder[] = "ORDER BY replica, seq";
 // A replica's rows seq ?2 .. ?3 - 1, for their leaf hashes (an open store's
 // file has every column).
 constexpr char kSelectAuditRange[] = "WHERE replica = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq";
+// A replica's rows of request id ?2 by consumer ?3 ('': anyone), the first ?4
+// (by the index audit_log_request_id).
+constexpr char kSelectRequestRows[] =
+    "WHERE replica = ?1 AND request_id = ?2 AND (?3 = '' OR consumer = ?3) ORDER BY seq "
+    "LIMIT ?4";
 
 constexpr char kInsertTile[] =
     "INSERT INTO audit_tiles (replica, level, tile_index, hashes) VALUES (?1, ?2, ?3, ?4)";
@@ -706,6 +712,31 @@ absl::StatusOr<TransactionStore::AuditLeaf> SqliteTransactionStore::ReadAuditLea
     return absl::NotFoundError(absl::StrCat("audit log: replica ", replica, " has no row ", seq));
   }
   return *std::move(leaf);
+}
+
+absl::StatusOr<std::vector<TransactionStore::RequestRow>> SqliteTransactionStore::FindRequestRows(
+    absl::string_view replica, absl::string_view request_id, absl::string_view consumer,
+    int limit) {
+  const std::string sql = absl::StrReplaceAll(
+      absl::StrCat(kSelectAuditColumns, kSelectRequestRows), {{"$", ""}});
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_->handle(), sql.c_str(), -1, &raw, nullptr);
+  RawStatement select(raw);
+  if (rc != SQLITE_OK) return db_->Error(rc, "prepare request rows query");
+  const std::string replica_text(replica), request_id_text(request_id),
+      consumer_text(consumer);
+  rc = BindText(select.get(), 1, replica_text);
+  if (rc == SQLITE_OK) rc = BindText(select.get(), 2, request_id_text);
+  if (rc == SQLITE_OK) rc = BindText(select.get(), 3, consumer_text);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(select.get(), 4, limit);
+  if (rc != SQLITE_OK) return db_->Error(rc, "bind request rows query");
+  std::vector<RequestRow> rows;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    const AuditFields row = ReadAuditFields(select.get());
+    rows.push_back(RequestRow{row.seq, std::string(row.consumer), RowLeafHash(row)});
+  }
+  if (rc != SQLITE_DONE) return db_->Error(rc, "read request rows");
+  return rows;
 }
 
 absl::Status SqliteTransactionStore::WriteTreeCheckpoint(int64_t tree_size,

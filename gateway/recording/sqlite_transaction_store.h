@@ -142,6 +142,10 @@ class SqliteTransactionStore final : public TransactionStore, private AuditTreeS
     return tree_.ConsistencyProof(replica, old_size, new_size);
   }
   absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) override;
+  absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view replica,
+                                                          absl::string_view request_id,
+                                                          absl::string_view consumer,
+                                                          int limit) override;
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override;
   absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override;
   absl::StatusOr<std::vector<std::string>> AddTreeCosignatures(

@@ -72,6 +72,21 @@ class TransactionStore {
   };
   virtual absl::StatusOr<AuditLeaf> ReadAuditLeaf(absl::string_view replica, int64_t seq) = 0;
 
+  // The rows of `replica` made with request id `request_id` (the caller's
+  // x-ndxp-request-id, which callers may repeat) by `consumer` ("": by
+  // anyone), in seq order, at most `limit` of them: which row each is, whose,
+  // and its leaf hash. Empty when there is none. An index makes it a lookup,
+  // not a scan of the log.
+  struct RequestRow {
+    int64_t seq = 0;
+    std::string consumer;
+    AuditLeafHash leaf_hash{};
+  };
+  virtual absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view replica,
+                                                                  absl::string_view request_id,
+                                                                  absl::string_view consumer,
+                                                                  int limit) = 0;
+
   // Keeps `note`, a signed checkpoint (C2SP tlog-checkpoint) of this store's
   // replica's tree at `tree_size`, durably before it returns OK; a note of
   // the same size replaces the one kept (its witnesses' cosignatures, kept

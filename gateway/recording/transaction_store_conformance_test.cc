@@ -1099,6 +1099,53 @@ TEST_P(TransactionStoreConformanceTest, AuditVerifyReportsAndChecksWitnessesCosi
                                      witness, ": its stored cosignature does not verify")));
   // Unchecked, it is only reported.
   EXPECT_TRUE(Verify(db, &report).ok());
+// The rows a request id names (what proving a call by its request id reads):
+// a replica's only, the consumer's only when one is given, in seq order, at
+// most as many as asked; the index that finds them is made on open when a
+// database lacks it.
+TEST_P(TransactionStoreConformanceTest, RowsAreFoundByTheirRequestId) {
+  const std::string db = kind_->NewDatabase("request_rows");
+  auto [hub1, hub2] = OpenTwoReplicas(db);
+  ASSERT_NE(hub1, nullptr);
+  ASSERT_NE(hub2, nullptr);
+  const int64_t time = UtcMicros(2026, 3, 2, 5, 0, 0);
+  const std::string tax = "000.00.00.G12/tax", lgsp = "000.00.00.H11/lgsp";
+  std::vector<TransactionRecord> batch;
+  batch.push_back(MakeRecord(time, "r-1", tax));          // seq 1
+  batch.push_back(MakeRecord(time, "r-2", tax));          // seq 2
+  batch.push_back(MakeRecord(time, "r-1", lgsp));         // seq 3
+  batch.push_back(MakeRecord(time, "r-1", tax));          // seq 4
+  for (int i = 0; i < 5; ++i) batch.push_back(MakeRecord(time, "again", lgsp));  // 5..9
+  std::vector<AppendedRow> appended;
+  ASSERT_TRUE(hub1->Append(batch, &appended).ok());
+  ASSERT_TRUE(hub2->Append({MakeRecord(time, "r-1", tax)}).ok());
+
+  auto seqs = [](const std::vector<TransactionStore::RequestRow>& rows) {
+    std::vector<int64_t> out;
+    for (const auto& row : rows) out.push_back(row.seq);
+    return out;
+  };
+  absl::StatusOr<std::vector<TransactionStore::RequestRow>> rows =
+      hub2->FindRequestRows("hub-1", "r-1", tax, 20);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_THAT(seqs(*rows), ElementsAre(1, 4));
+  EXPECT_EQ((*rows)[1].consumer, tax);
+  EXPECT_EQ((*rows)[1].leaf_hash, appended[3].leaf_hash);
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", "", 20)), ElementsAre(1, 3, 4));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", lgsp, 20)), ElementsAre(3));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-2", "r-1", "", 20)), ElementsAre(1));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "again", lgsp, 3)), ElementsAre(5, 6, 7));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-9", "", 20)), IsEmpty());
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-2", lgsp, 20)), IsEmpty());
+
+  // A database from before the index gets it on open (dropping it again
+  // fails otherwise).
+  hub1.reset();
+  hub2.reset();
+  Exec(db, "DROP INDEX audit_log_request_id");
+  std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
+  ASSERT_NE(reopened, nullptr);
+  Exec(db, "DROP INDEX audit_log_request_id");
 }
 
 // A batch that fails (a row refused by the database, or a tile it completes

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "gateway/transparency/checkpoint.h"
 #include "gateway/transparency/cosignature.h"
@@ -32,6 +33,18 @@ struct ReceiptProof {
   std::vector<Hash> hashes;  // the inclusion proof, leaf to root
   std::string checkpoint;    // the signed note, with the witnesses' cosignatures
 };
+
+// The proof file `ndxpctl audit prove --format json` writes and
+// `ndxpctl audit verify-receipt` reads: one JSON object
+//   {"replica": "hub-1", "leaf_index": 41, "leaf_hash": "<64 hex>",
+//    "tree_size": 300, "root_hash": "<64 hex>", "hashes": ["<64 hex>", ...],
+//    "checkpoint": "<the signed note, cosignature lines included>"}
+// hashes lowercase hex, the proof's leaf to root.
+std::string ReceiptProofToJson(const ReceiptProof& proof);
+// Reads what ReceiptProofToJson writes (keys in any order, hex in either
+// case). INVALID_ARGUMENT naming the field that is missing, of the wrong
+// type or malformed, or unknown, or saying the text is not JSON.
+absl::StatusOr<ReceiptProof> ReceiptProofFromJson(absl::string_view json);
 
 struct ReceiptVerification {
   Checkpoint checkpoint;

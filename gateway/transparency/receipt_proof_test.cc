@@ -2,6 +2,7 @@
 // and each way it can be wrong named.
 #include "gateway/transparency/receipt_proof.h"
 
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,57 @@ TEST_F(ReceiptProofTest, EachWrongProofIsNamed) {
   EXPECT_THAT(std::string(short_of_quorum.message()), HasSubstr("1 of the witnesses"));
   EXPECT_EQ(refused(good, log, 3).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(VerifyReceiptProof(Proof(299, {}), log, {}, 0).ok()) << "no witness asked for";
+}
+
+// The proof file round-trips, still verifies, and what is wrong in one is
+// named by its field.
+TEST_F(ReceiptProofTest, TheProofFileRoundTripsAndNamesWhatIsWrong) {
+  const ReceiptProof proof = Proof(41, {&witness_a_});
+  const std::string json = ReceiptProofToJson(proof);
+  EXPECT_THAT(json, HasSubstr(absl::StrCat("\"leaf_hash\": \"", HashHex(proof.leaf_hash), "\"")));
+  EXPECT_THAT(json, HasSubstr("\"checkpoint\": \"ndxp.example/audit/hub-1\\n300\\n"));
+  absl::StatusOr<ReceiptProof> read = ReceiptProofFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->replica, proof.replica);
+  EXPECT_EQ(read->leaf_index, 41);
+  EXPECT_EQ(read->leaf_hash, proof.leaf_hash);
+  EXPECT_EQ(read->tree_size, 300);
+  EXPECT_EQ(read->root_hash, proof.root_hash);
+  EXPECT_EQ(read->hashes, proof.hashes);
+  EXPECT_EQ(read->checkpoint, proof.checkpoint);
+  EXPECT_TRUE(VerifyReceiptProof(*read, {log_.key().Encode()}, Witnesses(), 1).ok());
+
+  auto error = [](const std::string& text) {
+    absl::StatusOr<ReceiptProof> parsed = ReceiptProofFromJson(text);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    return std::string(parsed.status().message());
+  };
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string edited = json;
+    const size_t at = edited.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return edited.replace(at, from.size(), to);
+  };
+  EXPECT_THAT(error("not json"), HasSubstr("not a JSON object"));
+  EXPECT_THAT(error("[1]"), HasSubstr("not a JSON object"));
+  EXPECT_THAT(error(replaced("\"leaf_index\": 41", "\"leaf_index\": -1")),
+              HasSubstr("field leaf_index"));
+  EXPECT_THAT(error(replaced("\"tree_size\": 300", "\"tree_size\": \"300\"")),
+              HasSubstr("field tree_size"));
+  EXPECT_THAT(error(replaced("\"tree_size\": 300", "\"tree_sized\": 300")),
+              HasSubstr("field tree_sized: unknown"));
+  EXPECT_THAT(error(replaced("\"replica\": \"hub-1\",", "")), HasSubstr("field replica: missing"));
+  const std::string second = HashHex(proof.hashes[1]);
+  EXPECT_THAT(error(replaced(second, second.substr(1))), HasSubstr("field hashes[1]"));
+  EXPECT_THAT(error(replaced(HashHex(proof.root_hash), "g" + HashHex(proof.root_hash).substr(1))),
+              HasSubstr("field root_hash: 'g' at 0"));
+  // Upper-case hex is read too.
+  std::string upper = HashHex(proof.leaf_hash);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  absl::StatusOr<ReceiptProof> upper_read =
+      ReceiptProofFromJson(replaced(HashHex(proof.leaf_hash), upper));
+  ASSERT_TRUE(upper_read.ok()) << upper_read.status();
+  EXPECT_EQ(upper_read->leaf_hash, proof.leaf_hash);
 }
 
 }  // namespace

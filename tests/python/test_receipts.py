@@ -19,7 +19,12 @@ file:
   Merkle tree as a C2SP checkpoint: the note's Ed25519 signature verifies
   with the vkey `ndxpctl log-key generate` printed (python3-cryptography),
   its root is RFC 9162's MTH of the rows' leaves computed here, and every
-  receipt's leaf is in it at its index.
+  receipt's leaf is in it at its index;
+- `ndxpctl audit prove` fetches a call's proof (by REPLICA:INDEX, by its
+  receipt, or by the request id the caller made it with, among the asker's
+  own calls) and `ndxpctl audit verify-receipt` checks the proof file
+  offline with the log's vkey: an edited hash is named, a request id used
+  twice is listed, another member's is answered as an unused one.
 
 Run by ctest:  test_receipts.py BUILD_DIR
 """
@@ -155,11 +160,18 @@ class SignedTreeTest(unittest.TestCase):
         cls.hub.stop_hub()
         cls.hub.start_hub()
         cls.receipts = []
+        # Calls by request id, for `ndxpctl audit prove --request-id`: one
+        # made once, one twice (request ids are the caller's own).
+        cls.named = {}
         with RawH2Connection(cls.hub.address, *cls.hub.files("caller")) as connection:
             for _ in range(5):
                 answer = connection.call(ECHO, PAYLOAD)
                 assert answer.grpc_status == 0, answer.grpc_message
                 cls.receipts.append(parse_receipt(answer.header(RECEIPT)))
+            for request_id in ("prove-once", "prove-twice", "prove-twice"):
+                answer = connection.call(ECHO, PAYLOAD, [("x-ndxp-request-id", request_id)])
+                assert answer.grpc_status == 0, answer.grpc_message
+                cls.named.setdefault(request_id, []).append(answer.header(RECEIPT))
         cls.hub.stop_hub()  # a stopping hub signs its last rows
         cls.hub.start_hub()
         with sqlite3.connect("file:%s?mode=ro" % cls.hub.database, uri=True) as db:
@@ -222,6 +234,103 @@ class SignedTreeTest(unittest.TestCase):
         self.assertEqual(status, 403, answer)
         status, answer = self.ask("operator", "inclusion-proof", {"leaf_index": index})
         self.assertEqual(status, 200, answer)
+
+    def ndxpctl(self, who, *args):
+        """`ndxpctl ARGS`, `audit prove` with `who`'s certificate for the hub:
+        (exit code, stdout, stderr)."""
+        argv = [os.path.join(BUILD, "bin", "ndxpctl")] + list(args)
+        if args[:2] == ("audit", "prove"):
+            ca, cert, key = self.hub.files(who)
+            argv += ["--hub", self.hub.address, "--ca", ca, "--cert", cert, "--key", key]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        return done.returncode, done.stdout, done.stderr
+
+    def vkey_file(self):
+        path = os.path.join(self.hub.dir, "log.vkey")
+        with open(path, "w") as f:
+            f.write(self.vkey + "\n")
+        return path
+
+    def test_ndxpctl_proves_a_call_and_verify_receipt_checks_it_offline(self):
+        replica, index, leaf = parse_receipt(self.named["prove-once"][0])
+        # By REPLICA:INDEX, and by the whole receipt, for people.
+        for row in ("%s:%d" % (replica, index), self.named["prove-once"][0]):
+            code, out, err = self.ndxpctl("caller", "audit", "prove", row)
+            self.assertEqual(code, 0, err)
+            self.assertIn("receipt %s:%d:%s" % (replica, index, leaf), out)
+            self.assertIn(self.note.splitlines()[0], out, "the checkpoint note is shown")
+        # By the request id the caller made it with: the proof file.
+        proof_file = os.path.join(self.hub.dir, "receipt.json")
+        code, out, err = self.ndxpctl("caller", "audit", "prove", "--request-id", "prove-once",
+                                      "--format", "json", "--out", proof_file)
+        self.assertEqual(code, 0, err)
+        self.assertIn("written to " + proof_file, out)
+        with open(proof_file) as f:
+            proof = json.load(f)
+        self.assertEqual((proof["replica"], proof["leaf_index"], proof["leaf_hash"]),
+                         (replica, index, leaf))
+        self.assertEqual(proof["checkpoint"], self.note)
+        _, size, root = open_note(proof["checkpoint"], self.vkey).splitlines()
+        self.assertEqual((proof["tree_size"], proof["root_hash"]),
+                         (int(size), base64.b64decode(root).hex()))
+        self.assertTrue(verify_inclusion(bytes.fromhex(leaf), index, int(size),
+                                         [bytes.fromhex(h) for h in proof["hashes"]],
+                                         base64.b64decode(root)),
+                        "the file's proof, checked here with RFC 9162's algorithm")
+
+        vkey = self.vkey_file()
+        code, out, err = self.ndxpctl("caller", "audit", "verify-receipt", proof_file,
+                                      "--vkey", vkey)
+        self.assertEqual(code, 0, err)
+        self.assertIn("receipt verified: %s:%d" % (replica, index), out)
+        self.assertIn("only the hub's word is proven", out)
+
+        # One hex digit of one of the proof's hashes changed: not verified,
+        # and the check that failed is named.
+        hashes = proof["hashes"]
+        self.assertTrue(hashes, "a tree of several leaves has a proof")
+        hashes[0] = ("0" if hashes[0][0] != "0" else "1") + hashes[0][1:]
+        with open(proof_file, "w") as f:
+            json.dump(proof, f)
+        code, out, err = self.ndxpctl("caller", "audit", "verify-receipt", proof_file,
+                                      "--vkey", vkey)
+        self.assertEqual(code, 1, out)
+        self.assertIn("receipt NOT verified: leaf %d" % index, err)
+        self.assertIn("is not in the tree", err)
+
+    def test_a_receipt_of_another_leaf_is_refused(self):
+        replica, index, leaf = parse_receipt(self.named["prove-once"][0])
+        other = "%s:%d:%s" % (replica, index, parse_receipt(self.named["prove-twice"][0])[2])
+        code, _, err = self.ndxpctl("caller", "audit", "prove", other)
+        self.assertEqual(code, 1)
+        self.assertIn("is not the one the hub proves at %s:%d" % (replica, index), err)
+
+    def test_no_checkpoint_with_the_cosignatures_asked_gives_no_proof(self):
+        # No witness cosigns this hub's checkpoints.
+        code, out, err = self.ndxpctl("caller", "audit", "prove", "--request-id", "prove-once",
+                                      "--min-cosignatures", "1")
+        self.assertEqual(code, 1, out)
+        self.assertEqual(out, "")
+
+    def test_a_request_id_used_twice_lists_both_rows(self):
+        rows = ["%s:%d" % parse_receipt(receipt)[:2] for receipt in self.named["prove-twice"]]
+        code, _, err = self.ndxpctl("caller", "audit", "prove", "--request-id", "prove-twice")
+        self.assertEqual(code, 1)
+        self.assertIn("FAILED_PRECONDITION", err)
+        self.assertIn(", ".join(rows), err)
+
+    def test_another_member_proving_the_callers_request_id_is_told_none_is_theirs(self):
+        code, _, theirs = self.ndxpctl("victim", "audit", "prove", "--request-id", "prove-once")
+        self.assertEqual(code, 1)
+        code, _, unused = self.ndxpctl("victim", "audit", "prove", "--request-id", "never-used")
+        self.assertEqual(code, 1)
+        self.assertIn("NOT_FOUND", theirs)
+        self.assertEqual(theirs.replace("prove-once", "ID"), unused.replace("never-used", "ID"),
+                         "the same answer whether or not the caller used that id")
+        # An operator may prove anyone's call by its request id.
+        code, out, err = self.ndxpctl("operator", "audit", "prove", "--request-id", "prove-once")
+        self.assertEqual(code, 0, err)
+        self.assertIn(self.named["prove-once"][0], out)
 
     def test_consistency_between_two_sizes_verifies(self):
         status, proof = self.ask("victim", "consistency-proof", {"first": 2, "second": 5})

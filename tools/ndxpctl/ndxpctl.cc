@@ -1,9 +1,12 @@
 #include "tools/ndxpctl/ndxpctl.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -12,6 +15,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +28,7 @@
 #include "gateway/call/call_kinds.h"
 #include "gateway/config/hub_config.h"
 #include "gateway/hub_context.h"
+#include "gateway/recording/audit_receipt.h"
 #include "gateway/recording/audit_verification.h"
 #include "gateway/recording/postgres/postgres_transaction_store.h"
 #include "gateway/recording/sqlite_backup.h"
@@ -33,8 +38,12 @@
 #include "gateway/subjects/subject_keys.h"
 #include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/log_key.h"
+#include "gateway/transparency/merkle.h"
+#include "gateway/transparency/receipt_proof.h"
+#include "gateway/transparency/signed_note.h"
 #include "ndxp/hub/v1/data_subject_access.grpc.pb.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
+#include "ndxp/hub/v1/transparency.grpc.pb.h"
 #include "tools/ndxpctl/output_format.h"
 #include "tools/ndxpctl/report_data.h"
 #include "tools/ndxpctl/report_locale.h"
@@ -611,6 +620,378 @@ int WriteResult(const std::string& text, const std::string& path, std::ostream& 
   return 0;
 }
 
+// What `audit prove` and `audit verify-receipt` read.
+struct ReceiptFlags {
+  Flags connection;  // --hub, --ca, --cert, --key
+  // prove: REPLICA:INDEX or a receipt, or --request-id (with --replica).
+  std::string row, request_id, replica;
+  int min_cosignatures = 0;
+  std::string format = "text", out;
+  // verify-receipt: the proof file, the log's and the witnesses' vkey files.
+  std::string proof, vkey;
+  std::vector<std::string> witness_vkeys;
+  int quorum = -1;  // -1: every witness given
+};
+
+// The row a prove argument names: "REPLICA:INDEX", or a receipt
+// "REPLICA:INDEX:LEAFHEX" as the hub sends it (x-ndxp-receipt), whose leaf
+// is then checked against the hub's. A replica name may hold ':'.
+struct ProvedRow {
+  std::string replica;
+  int64_t leaf_index = 0;
+  std::optional<ndxp::transparency::Hash> leaf_hash;
+};
+
+absl::StatusOr<ProvedRow> ParseProvedRow(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon != std::string::npos && text.size() - colon - 1 == 64) {
+    absl::StatusOr<ndxp::gateway::AuditReceipt> receipt = ndxp::gateway::ParseAuditReceipt(text);
+    if (!receipt.ok()) return receipt.status();
+    return ProvedRow{receipt->replica, receipt->leaf_index, receipt->leaf_hash};
+  }
+  ProvedRow row;
+  const absl::string_view index =
+      colon == std::string::npos ? "" : absl::string_view(text).substr(colon + 1);
+  if (colon == std::string::npos || colon == 0 || index.empty() ||
+      !std::all_of(index.begin(), index.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(index, &row.leaf_index)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\": expected REPLICA:INDEX (e.g. hub-1:41) or a receipt "
+        "REPLICA:INDEX:LEAFHASH as the hub's x-ndxp-receipt header holds it"));
+  }
+  row.replica = text.substr(0, colon);
+  return row;
+}
+
+ndxp::transparency::Hash HashFromBytes(const std::string& bytes) {
+  ndxp::transparency::Hash hash{};
+  std::copy_n(bytes.begin(), std::min(bytes.size(), hash.size()), hash.begin());
+  return hash;
+}
+
+// The proof in words: the receipt it proves, the tree, the proof's hashes
+// and the checkpoint note.
+std::string ProofText(const ndxp::transparency::ReceiptProof& proof) {
+  std::string text = absl::StrCat(
+      "receipt ", proof.replica, ":", proof.leaf_index, ":",
+      ndxp::transparency::HashHex(proof.leaf_hash), "\n  in replica ", proof.replica,
+      "'s tree of ", WithThousandsSeparators(proof.tree_size), " leaves, root ",
+      ndxp::transparency::HashHex(proof.root_hash), "\n  inclusion proof, leaf to root (",
+      proof.hashes.size(), proof.hashes.size() == 1 ? " hash" : " hashes", "):\n");
+  for (const ndxp::transparency::Hash& hash : proof.hashes) {
+    absl::StrAppend(&text, "    ", ndxp::transparency::HashHex(hash), "\n");
+  }
+  absl::StrAppend(&text, "  checkpoint (a signed note: its text, a blank line, signatures):\n");
+  for (absl::string_view line : absl::StrSplit(proof.checkpoint, '\n')) {
+    absl::StrAppend(&text, line.empty() ? "" : "    ", line, "\n");
+  }
+  // The note's last "\n" made one empty line too many.
+  if (absl::EndsWith(text, "\n\n")) text.pop_back();
+  return text;
+}
+
+// How many of a signed note's signature lines are cosignatures (C2SP
+// tlog-cosignature: a key ID, 8 bytes of time and a 64-byte signature),
+// whoever made them: what a checkpoint asked with min_cosignatures must
+// have at least (a hub from before min_cosignatures ignores it).
+int CosignatureLines(absl::string_view note) {
+  const size_t blank = note.find("\n\n");
+  if (blank == absl::string_view::npos) return 0;
+  int count = 0;
+  for (absl::string_view line : absl::StrSplit(note.substr(blank + 2), '\n')) {
+    const size_t space = line.rfind(' ');
+    std::string signature;
+    if (absl::StartsWith(line, "\xE2\x80\x94 ") && space != absl::string_view::npos &&
+        absl::Base64Unescape(line.substr(space + 1), &signature) &&
+        signature.size() == 4 + 8 + 64) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+int AuditProve(const ReceiptFlags& flags, std::ostream& out, std::ostream& err) {
+  const std::string command = "ndxpctl audit prove";
+  if (flags.row.empty() == flags.request_id.empty()) {
+    return ReportUsageError(
+        {command, "name the call: REPLICA:INDEX (or its receipt), or --request-id ID"}, err);
+  }
+  if (!flags.row.empty() && !flags.replica.empty()) {
+    return ReportUsageError(
+        {command, "--replica goes with --request-id (REPLICA:INDEX names its replica)"}, err);
+  }
+  ProvedRow row;
+  row.replica = flags.replica;
+  if (!flags.row.empty()) {
+    absl::StatusOr<ProvedRow> parsed = ParseProvedRow(flags.row);
+    if (!parsed.ok()) return ReportUsageError({command, std::string(parsed.status().message())}, err);
+    row = *std::move(parsed);
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ConnectChannel(flags.connection);
+  if (!channel.ok()) {
+    return ReportUsageError({command, std::string(channel.status().message())}, err);
+  }
+  std::unique_ptr<v1::Transparency::Stub> stub = v1::Transparency::NewStub(*channel);
+
+  // The checkpoint first, then the proof against its tree size: the proof
+  // and the checkpoint match even while the hub signs newer ones.
+  v1::GetCheckpointRequest checkpoint_request;
+  checkpoint_request.set_replica(row.replica);
+  checkpoint_request.set_min_cosignatures(flags.min_cosignatures);
+  v1::GetCheckpointResponse checkpoint;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = stub->GetCheckpoint(&context, checkpoint_request, &checkpoint);
+    if (!status.ok()) {
+      err << "ndxpctl: the hub answered " << DescribeStatus(status) << " (its checkpoint"
+          << (flags.min_cosignatures > 0
+                  ? absl::StrCat(" cosigned by ", flags.min_cosignatures, " witnesses")
+                  : "")
+          << ")\n";
+      return kExitFailure;
+    }
+  }
+  if (const int cosigned = CosignatureLines(checkpoint.checkpoint());
+      cosigned < flags.min_cosignatures) {
+    err << "ndxpctl: the hub's checkpoint holds " << cosigned << " cosignature(s), "
+        << flags.min_cosignatures
+        << " asked for (--min-cosignatures): the hub does not select checkpoints by their "
+           "cosignatures (a version from before witnesses)\n";
+    return kExitFailure;
+  }
+  v1::GetInclusionProofRequest proof_request;
+  proof_request.set_replica(row.replica);
+  proof_request.set_leaf_index(row.leaf_index);
+  proof_request.set_request_id(flags.request_id);
+  proof_request.set_tree_size(checkpoint.tree_size());
+  v1::GetInclusionProofResponse answer;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = stub->GetInclusionProof(&context, proof_request, &answer);
+    if (!status.ok()) {
+      err << "ndxpctl: the hub answered " << DescribeStatus(status) << "\n";
+      return kExitFailure;
+    }
+  }
+  ndxp::transparency::ReceiptProof proof;
+  proof.replica = answer.replica().empty() ? row.replica : answer.replica();
+  proof.leaf_index = answer.leaf_index();
+  proof.leaf_hash = HashFromBytes(answer.leaf_hash());
+  proof.tree_size = answer.tree_size();
+  proof.root_hash = HashFromBytes(answer.root_hash());
+  for (const std::string& hash : answer.hashes()) proof.hashes.push_back(HashFromBytes(hash));
+  proof.checkpoint = checkpoint.checkpoint();
+  // What the hub answered must hold together before it is written down;
+  // the signatures are verify-receipt's, with keys from elsewhere.
+  if (proof.tree_size != checkpoint.tree_size() ||
+      proof.root_hash != HashFromBytes(checkpoint.root_hash()) ||
+      !absl::EndsWith(checkpoint.origin(), absl::StrCat("/", proof.replica))) {
+    err << "ndxpctl: the hub's proof (replica " << proof.replica << ", tree size "
+        << proof.tree_size << ") is not against its checkpoint (" << checkpoint.origin()
+        << ", size " << checkpoint.tree_size() << ")\n";
+    return kExitFailure;
+  }
+  if (absl::Status included =
+          ndxp::transparency::VerifyInclusion(proof.leaf_hash, proof.leaf_index, proof.tree_size,
+                                              proof.hashes, proof.root_hash);
+      !included.ok()) {
+    err << "ndxpctl: the hub's proof does not hold: " << included.message() << "\n";
+    return kExitFailure;
+  }
+  if (row.leaf_hash.has_value() && *row.leaf_hash != proof.leaf_hash) {
+    err << "ndxpctl: the receipt's leaf " << ndxp::transparency::HashHex(*row.leaf_hash)
+        << " is not the one the hub proves at " << proof.replica << ":" << proof.leaf_index
+        << " (" << ndxp::transparency::HashHex(proof.leaf_hash)
+        << "): the receipt is not of this hub's log, or the log no longer holds that row\n";
+    return kExitFailure;
+  }
+  const std::string text = flags.format == "json"
+                               ? ndxp::transparency::ReceiptProofToJson(proof)
+                               : ProofText(proof);
+  if (int written = WriteResult(text, flags.out, out, err); written != 0) return written;
+  if (!flags.out.empty()) {
+    out << "proof of " << proof.replica << ":" << proof.leaf_index << " in the tree of "
+        << WithThousandsSeparators(proof.tree_size) << " leaves written to " << flags.out
+        << "; check it with ndxpctl audit verify-receipt " << flags.out << " --vkey FILE\n";
+  }
+  return 0;
+}
+
+// The one line of a vkey file (as `ndxpctl log-key vkey` prints it): a
+// log's (an Ed25519 note key) or a witness's (a cosignature key).
+absl::StatusOr<std::string> ReadVkeyFile(const std::string& path, bool witness) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string line;
+  std::getline(file, line);
+  std::string vkey(absl::StripAsciiWhitespace(line));
+  absl::Status parsed =
+      witness ? ndxp::transparency::CosignatureVerifier::FromVkey(vkey).status()
+              : ndxp::transparency::Ed25519NoteVerifier::FromVkey(vkey).status();
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a ", witness ? "witness's" : "log's", " verifier key: ", parsed.message()));
+  }
+  return vkey;
+}
+
+int VerifyReceipt(const ReceiptFlags& flags, std::ostream& out, std::ostream& err) {
+  const std::string command = "ndxpctl audit verify-receipt";
+  const int witnesses = static_cast<int>(flags.witness_vkeys.size());
+  const int quorum = flags.quorum < 0 ? witnesses : flags.quorum;
+  if (quorum > witnesses) {
+    return ReportUsageError({command, absl::StrCat("--quorum ", quorum, " is more than the ",
+                                                   witnesses, " --witness-vkey given")},
+                            err);
+  }
+  std::vector<std::string> log_vkeys, witness_vkeys;
+  for (const auto& [paths, vkeys] :
+       {std::pair{std::vector<std::string>{flags.vkey}, &log_vkeys},
+        std::pair{flags.witness_vkeys, &witness_vkeys}}) {
+    for (const std::string& path : paths) {
+      absl::StatusOr<std::string> vkey = ReadVkeyFile(path, vkeys == &witness_vkeys);
+      if (!vkey.ok()) return ReportUsageError({command, std::string(vkey.status().message())}, err);
+      vkeys->push_back(*std::move(vkey));
+    }
+  }
+  std::ifstream file(flags.proof, std::ios::binary);
+  if (!file) {
+    err << "ndxpctl: receipt NOT verified: cannot read " << flags.proof << "\n";
+    return kExitFailure;
+  }
+  std::stringstream json;
+  json << file.rdbuf();
+  absl::StatusOr<ndxp::transparency::ReceiptProof> proof =
+      ndxp::transparency::ReceiptProofFromJson(json.str());
+  if (!proof.ok()) {
+    err << "ndxpctl: receipt NOT verified: " << flags.proof << ": " << proof.status().message()
+        << "\n";
+    return kExitFailure;
+  }
+  absl::StatusOr<ndxp::transparency::ReceiptVerification> verified =
+      ndxp::transparency::VerifyReceiptProof(*proof, log_vkeys, witness_vkeys, quorum);
+  if (!verified.ok()) {
+    // The other checks' messages name themselves.
+    err << "ndxpctl: receipt NOT verified: "
+        << (absl::IsUnauthenticated(verified.status())
+                ? "the checkpoint's signature by the log key: "
+                : "")
+        << verified.status().message() << "\n";
+    return kExitFailure;
+  }
+  out << "receipt verified: " << proof->replica << ":" << proof->leaf_index << " (leaf "
+      << ndxp::transparency::HashHex(proof->leaf_hash) << ") is in replica " << proof->replica
+      << "'s log, in the tree of " << WithThousandsSeparators(proof->tree_size) << " leaves\n"
+      << "  checkpoint " << verified->checkpoint.origin << " signed by log key "
+      << verified->log_key << "\n";
+  for (const ndxp::transparency::Cosignature& cosignature : verified->cosignatures) {
+    out << "  cosigned by witness " << cosignature.witness << " at "
+        << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(cosignature.time_seconds),
+                            absl::UTCTimeZone())
+        << "\n";
+  }
+  if (witnesses == 0) {
+    out << "  only the hub's word is proven: no --witness-vkey was given, so nothing protects "
+           "against a split view (the hub showing you one history and others another)\n";
+  } else {
+    out << "  quorum: " << verified->cosignatures.size() << " of the " << witnesses
+        << " witnesses given cosigned (" << quorum << " needed)\n";
+  }
+  return 0;
+}
+
+// `audit prove` and `audit verify-receipt`, added to `audit`.
+struct ReceiptCommands {
+  CLI::App* prove;
+  CLI::App* verify_receipt;
+};
+
+ReceiptCommands AddReceiptCommands(CLI::App* audit, ReceiptFlags* flags) {
+  constexpr char kExitStatus[] =
+      "Exit status: 0 success, 1 failure (the reason is printed), 2 usage error.";
+  CLI::App* prove = audit->add_subcommand(
+      "prove", "Prove that one call is in the hub's audit log: its receipt with an inclusion "
+               "proof and the signed checkpoint it is against");
+  AddHubFlags(prove, &flags->connection);
+  prove
+      ->add_option("row", flags->row,
+                   "the call's row, REPLICA:INDEX (e.g. hub-1:41), or its receipt as the hub "
+                   "sent it (x-ndxp-receipt: hub-1:41:<leaf hash>), whose leaf must then be the "
+                   "one the hub proves")
+      ->type_name("REPLICA:INDEX");
+  prove
+      ->add_option("--request-id", flags->request_id,
+                   "instead of REPLICA:INDEX: the x-ndxp-request-id the call was made with (one "
+                   "of your own calls; operators: anyone's); when several rows hold it they are "
+                   "listed")
+      ->type_name("ID");
+  prove
+      ->add_option("--replica", flags->replica,
+                   "with --request-id: the replica whose log to look in (default: the answering "
+                   "hub's)")
+      ->type_name("REPLICA");
+  prove
+      ->add_option("--min-cosignatures", flags->min_cosignatures,
+                   "prove against the newest checkpoint at least N of the hub's witnesses have "
+                   "cosigned (0: the newest checkpoint)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  prove
+      ->add_option("--format", flags->format,
+                   "text (for people) or json (the proof file verify-receipt reads)")
+      ->type_name("text|json")
+      ->check(OneOf({"text", "json"}))
+      ->capture_default_str();
+  prove->add_option("--out", flags->out, "write the proof here instead of to stdout")
+      ->type_name("FILE");
+  prove->footer(absl::StrCat(
+      "Asks the hub (its Transparency service, over mutual TLS) for its signed checkpoint,\n"
+      "then for the proof that the row is a leaf of the tree that checkpoint signs. The\n"
+      "row's consumer may prove its own calls; operators any. A receipt alone proves\n"
+      "nothing: keep the JSON proof, and check it offline with `ndxpctl audit\n"
+      "verify-receipt` against the log's verifier key and the witnesses'. A row the newest\n"
+      "checkpoint does not cover yet is refused: ask again after the next one is signed.\n",
+      "--hub, --ca, --cert and --key default to $NDXP_HUB, $NDXP_CA, $NDXP_CERT, $NDXP_KEY.\n\n",
+      "Example: ndxpctl audit prove hub-1:41 --format json --out receipt-41.json\n"
+      "         ndxpctl audit prove --request-id 7d1c0b2e --min-cosignatures 1 --format json\n\n",
+      kExitStatus));
+
+  CLI::App* verify_receipt = audit->add_subcommand(
+      "verify-receipt", "Check a proof `audit prove --format json` wrote, offline: signed by "
+                        "the log key, cosigned by a quorum of witnesses, the leaf in the tree");
+  verify_receipt->add_option("proof", flags->proof, "the proof file (JSON)")
+      ->type_name("FILE")
+      ->required();
+  verify_receipt
+      ->add_option("--vkey", flags->vkey,
+                   "the log's verifier key, one line (as `ndxpctl log-key vkey` prints it, and "
+                   "the hub's endpoints.json publishes it)")
+      ->type_name("FILE")
+      ->required();
+  verify_receipt
+      ->add_option("--witness-vkey", flags->witness_vkeys,
+                   "a witness's verifier key, one line (repeatable)")
+      ->type_name("FILE");
+  verify_receipt
+      ->add_option("--quorum", flags->quorum,
+                   "how many of the witnesses given must have cosigned the checkpoint "
+                   "(default: all of them)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  verify_receipt->footer(absl::StrCat(
+      "Verifies, in this order, naming the first check that fails: the checkpoint is\n"
+      "signed by the log key; it is of the proof's replica, size and root; the leaf is in\n"
+      "that tree (RFC 9162 inclusion proof); at least --quorum of the witnesses given\n"
+      "cosigned it (C2SP tlog-cosignature). Without witnesses only the hub's own word is\n"
+      "proven: a hub could show one history to you and another to others (a split view);\n"
+      "witnesses that cosign only what is consistent with all they saw rule that out.\n\n"
+      "Example: ndxpctl audit verify-receipt receipt-41.json --vkey log.vkey \\\n"
+      "           --witness-vkey witness-a.vkey --witness-vkey witness-b.vkey --quorum 1\n\n",
+      kExitStatus));
+  return {prove, verify_receipt};
+}
+
 int Report(const Flags& flags, std::ostream& out, std::ostream& err) {
   const std::string command = "ndxpctl report";
   if (flags.period.empty()) {
@@ -977,6 +1358,9 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
       "Example: ndxpctl audit verify --database state/data/hub.db --ca certs/ca.pem\n\n",
       kExitStatus));
 
+  ReceiptFlags receipt_flags;
+  const ReceiptCommands receipts = AddReceiptCommands(audit, &receipt_flags);
+
   CLI::App* report = app.add_subcommand(
       "report", "The review of a period to send upward: HTML with charts, Markdown or CSV, in "
                 "English or Vietnamese (the hub's Statistics API)");
@@ -1226,6 +1610,8 @@ int Run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
   if (stats->parsed()) return Stats(stats_flags, out, err);
   if (growth->parsed()) return Growth(growth_flags, out, err);
   if (verify->parsed()) return AuditVerify(verify_flags, out, err);
+  if (receipts.prove->parsed()) return AuditProve(receipt_flags, out, err);
+  if (receipts.verify_receipt->parsed()) return VerifyReceipt(receipt_flags, out, err);
   if (report->parsed()) return Report(report_flags, out, err);
   if (agencies->parsed()) return Agencies(agencies_flags, out, err);
   if (backup->parsed()) return Backup(backup_flags, out, err);

@@ -5,6 +5,8 @@
 //   ndxpctl stats import historical counts into the hub's SQLite or PostgreSQL database
 //   ndxpctl growth       a period against its baseline (Statistics API)
 //   ndxpctl audit verify the audit log's hash chain (SQLite or PostgreSQL)
+//   ndxpctl audit prove  one call's receipt with its inclusion proof and checkpoint
+//   ndxpctl audit verify-receipt  such a proof, offline, with a quorum of witnesses
 //   ndxpctl report       a period's review, HTML/Markdown/CSV, English/Vietnamese
 //   ndxpctl agencies     the agencies' names the hub shows (Statistics API)
 //   ndxpctl backup       an online copy of the hub's SQLite database, with a manifest

@@ -22,7 +22,12 @@
 #include "absl/synchronization/mutex.h"
 #include "common/tls/credentials.h"
 #include "gateway/subjects/subject_keys.h"
+#include "gateway/transparency/checkpoint.h"
+#include "gateway/transparency/cosignature.h"
 #include "gateway/transparency/log_key.h"
+#include "gateway/transparency/merkle.h"
+#include "gateway/transparency/receipt_proof.h"
+#include "gateway/transparency/signed_note.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ndxp/hub/v1/statistics.grpc.pb.h"
@@ -89,7 +94,16 @@ TEST_F(NdxpctlTest, EveryCommandHasItsOwnHelp) {
       {{"stats", "import", "--help"},
        "Usage: ndxpctl stats import",
        {"--database", "--postgres", "--csv", "--batch", "--replace", "SHA-256"}},
-      {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify"}},
+      {{"audit", "--help"}, "Usage: ndxpctl audit", {"verify", "prove", "verify-receipt"}},
+      {{"audit", "prove", "--help"},
+       "Usage: ndxpctl audit prove",
+       {"REPLICA:INDEX", "--request-id", "--replica", "--min-cosignatures", "--format",
+        "text|json", "--out", "--hub", "NDXP_HUB", "Example: ndxpctl audit prove hub-1:41",
+        "Exit status"}},
+      {{"audit", "verify-receipt", "--help"},
+       "Usage: ndxpctl audit verify-receipt",
+       {"--vkey", "--witness-vkey", "--quorum", "split view",
+        "Example: ndxpctl audit verify-receipt receipt-41.json --vkey log.vkey", "Exit status"}},
       {{"audit", "verify", "--help"},
        "Usage: ndxpctl audit verify",
        {"--database", "--postgres", "--expect-head", "--ca", "--time-zone", "--witness-vkey"}},
@@ -151,7 +165,8 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
       {{"chart"},
        "ndxpctl: unknown command \"chart\" (expected stats, growth, audit, report, agencies, "
        "backup, restore, openapi, subject-key, log-key, witness-key or subject)"},
-      {{"audit", "check"}, "ndxpctl audit: unknown command \"check\" (expected verify)"},
+      {{"audit", "check"},
+       "ndxpctl audit: unknown command \"check\" (expected verify, prove or verify-receipt)"},
       {with_query({"stats", "--format", "yaml"}),
        "--format: unknown format \"yaml\" (expected table, csv or json)"},
       {with_query({"growth", "--format=yaml"}), "unknown format \"yaml\""},
@@ -189,6 +204,24 @@ TEST_F(NdxpctlTest, UsageErrorsExitTwoAndSayWhatIsWrong) {
        "ndxpctl audit verify: cannot read /nonexistent/w.vkey"},
       {{"audit", "verify", "--database", "a.db", "--witness-vkey", not_a_vkey},
        "ndxpctl audit verify: --witness-vkey " + not_a_vkey + ": "},
+      {{"audit", "prove"},
+       "ndxpctl audit prove: name the call: REPLICA:INDEX (or its receipt), or --request-id ID"},
+      {{"audit", "prove", "hub-1:41", "--request-id", "r-1"}, "name the call"},
+      {{"audit", "prove", "hub-1:41", "--replica", "hub-2"}, "--replica goes with --request-id"},
+      {{"audit", "prove", "hub-1"}, "\"hub-1\": expected REPLICA:INDEX (e.g. hub-1:41)"},
+      {{"audit", "prove", "hub-1:-4"}, "expected REPLICA:INDEX"},
+      {{"audit", "prove", "hub-1:41:abc"}, "expected REPLICA:INDEX"},
+      {{"audit", "prove", std::string("hub-1:41:") + std::string(64, 'G')},
+       "is not 64 lowercase hex digits"},
+      {{"audit", "prove", "hub-1:41", "--format", "xml"}, "--format: \"xml\" is not one of"},
+      {{"audit", "prove", "hub-1:41", "--min-cosignatures", "-1"}, "--min-cosignatures"},
+      {{"audit", "prove", "hub-1:41"}, "ndxpctl audit prove: --hub HOST:PORT is required"},
+      {{"audit", "verify-receipt", "proof.json"}, "--vkey is required"},
+      {{"audit", "verify-receipt", "--vkey", "log.vkey"}, "proof is required"},
+      {{"audit", "verify-receipt", "proof.json", "--vkey", "/nonexistent/log.vkey"},
+       "ndxpctl audit verify-receipt: cannot read /nonexistent/log.vkey"},
+      {{"audit", "verify-receipt", "proof.json", "--vkey", "log.vkey", "--quorum", "1"},
+       "--quorum 1 is more than the 0 --witness-vkey given"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(Joined(c.args));
@@ -364,6 +397,165 @@ TEST_F(NdxpctlTest, WitnessKeyGeneratePrintsACosignatureVkeyAndRefusesToOverwrit
   EXPECT_EQ(RunArgs({"log-key", "vkey", "--key", path}).code, kExitFailure);
   ASSERT_EQ(chmod(path.c_str(), 0644), 0);
   EXPECT_THAT(RunArgs({"witness-key", "vkey", "--key", path}).err, HasSubstr(": mode 0644"));
+// verify-receipt on proof files as `audit prove --format json` writes them:
+// a checkpoint signed by the log key and cosigned by witnesses (C2SP
+// tlog-cosignature), the quorum counted among the witnesses given.
+class VerifyReceiptTest : public NdxpctlTest {
+ protected:
+  VerifyReceiptTest()
+      : log_(*transparency::Ed25519NoteSigner::Create(
+            *transparency::Ed25519NoteKey::Generate("ndxp.test/audit/hub-1"))),
+        witness_a_(*transparency::CosignatureSigner::Create(
+            *transparency::Ed25519NoteKey::Generate("a.test/witness",
+                                                    transparency::kCosignatureV1Type),
+            [] { return int64_t{1767225600}; })),
+        witness_b_(*transparency::CosignatureSigner::Create(*transparency::Ed25519NoteKey::Generate(
+            "b.test/witness", transparency::kCosignatureV1Type))),
+        witness_c_(*transparency::CosignatureSigner::Create(*transparency::Ed25519NoteKey::Generate(
+            "c.test/witness", transparency::kCosignatureV1Type))) {
+    for (int i = 0; i < 50; ++i) leaves_.push_back(transparency::LeafHash(absl::StrCat("row ", i)));
+    EXPECT_TRUE(tree_.Append(leaves_).ok());
+    log_vkey_ = Write("log.vkey", log_.key().Encode() + "\n");
+    a_vkey_ = Write("a.vkey", witness_a_.key().Encode() + "\n");
+    b_vkey_ = Write("b.vkey", witness_b_.key().Encode() + "\n");
+    c_vkey_ = Write("c.vkey", witness_c_.key().Encode() + "\n");
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_.path() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  // The proof file of leaf 7, its checkpoint cosigned by `cosigners`.
+  std::string ProofFile(std::vector<const transparency::NoteSigner*> cosigners) {
+    transparency::ReceiptProof proof;
+    proof.replica = "hub-1";
+    proof.leaf_index = 7;
+    proof.leaf_hash = leaves_[7];
+    proof.tree_size = tree_.size();
+    proof.root_hash = *transparency::TreeRoot(tree_.size(), tree_);
+    proof.hashes = *transparency::InclusionProof(7, tree_.size(), tree_);
+    proof.checkpoint = *transparency::SignNote(
+        *transparency::FormatCheckpoint({"ndxp.test/audit/hub-1", proof.tree_size,
+                                         proof.root_hash}),
+        {&log_});
+    if (!cosigners.empty()) {
+      proof.checkpoint = *transparency::AddNoteSignatures(proof.checkpoint, cosigners);
+    }
+    return Write(absl::StrCat("proof-", cosigners.size(), ".json"),
+                 transparency::ReceiptProofToJson(proof));
+  }
+
+  ndxp::testing::TempDir dir_;
+  transparency::Ed25519NoteSigner log_;
+  transparency::CosignatureSigner witness_a_, witness_b_, witness_c_;
+  std::vector<transparency::Hash> leaves_;
+  transparency::MemoryTileStore tree_;
+  std::string log_vkey_, a_vkey_, b_vkey_, c_vkey_;
+};
+
+TEST_F(VerifyReceiptTest, AQuorumOfTheWitnessesGivenMustHaveCosigned) {
+  const std::string two = ProofFile({&witness_a_, &witness_b_});
+  Result all = RunArgs({"audit", "verify-receipt", two, "--vkey", log_vkey_, "--witness-vkey",
+                        a_vkey_, "--witness-vkey", b_vkey_});
+  ASSERT_EQ(all.code, 0) << all.err;
+  EXPECT_THAT(all.out, StartsWith("receipt verified: hub-1:7 (leaf " +
+                                  transparency::HashHex(leaves_[7]) + ")"));
+  EXPECT_THAT(all.out, HasSubstr("in the tree of 50 leaves"));
+  EXPECT_THAT(all.out, HasSubstr("signed by log key ndxp.test/audit/hub-1"));
+  EXPECT_THAT(all.out, HasSubstr("cosigned by witness a.test/witness at 2026-01-01T00:00:00Z"));
+  EXPECT_THAT(all.out, HasSubstr("cosigned by witness b.test/witness at "));
+  EXPECT_THAT(all.out, HasSubstr("quorum: 2 of the 2 witnesses given cosigned (2 needed)"));
+  EXPECT_THAT(all.out, Not(HasSubstr("only the hub's word")));
+
+  // By default every witness given must have cosigned; --quorum lowers it.
+  Result short_of_all = RunArgs({"audit", "verify-receipt", two, "--vkey", log_vkey_,
+                                 "--witness-vkey", a_vkey_, "--witness-vkey", c_vkey_});
+  EXPECT_EQ(short_of_all.code, kExitFailure);
+  EXPECT_THAT(short_of_all.err, HasSubstr("receipt NOT verified: 1 of the witnesses given "
+                                          "cosigned the checkpoint, 2 needed"));
+  EXPECT_EQ(short_of_all.out, "");
+  Result one_of_two =
+      RunArgs({"audit", "verify-receipt", two, "--vkey", log_vkey_, "--witness-vkey", a_vkey_,
+               "--witness-vkey", c_vkey_, "--quorum", "1"});
+  ASSERT_EQ(one_of_two.code, 0) << one_of_two.err;
+  EXPECT_THAT(one_of_two.out, HasSubstr("quorum: 1 of the 2 witnesses given cosigned (1 needed)"));
+  EXPECT_THAT(one_of_two.out, Not(HasSubstr("c.test/witness")));
+
+  // A checkpoint no witness cosigned verifies only as the hub's word.
+  const std::string none = ProofFile({});
+  Result alone = RunArgs({"audit", "verify-receipt", none, "--vkey", log_vkey_});
+  ASSERT_EQ(alone.code, 0) << alone.err;
+  EXPECT_THAT(alone.out, HasSubstr("only the hub's word is proven"));
+  EXPECT_THAT(alone.out, HasSubstr("split view"));
+  EXPECT_EQ(RunArgs({"audit", "verify-receipt", none, "--vkey", log_vkey_, "--witness-vkey",
+                     a_vkey_})
+                .code,
+            kExitFailure);
+
+  // Another log key, a witness's key as the log's, a malformed vkey file.
+  Result impostor =
+      RunArgs({"audit", "verify-receipt", two, "--vkey", a_vkey_, "--witness-vkey", b_vkey_});
+  EXPECT_EQ(impostor.code, kExitUsage) << "a witness key is no log key: " << impostor.err;
+  const std::string other_log = Write(
+      "other.vkey",
+      transparency::Ed25519NoteKey::Generate("ndxp.test/audit/hub-1")->verifier_key().Encode());
+  Result other = RunArgs({"audit", "verify-receipt", two, "--vkey", other_log});
+  EXPECT_EQ(other.code, kExitFailure);
+  EXPECT_THAT(other.err, HasSubstr("NOT verified: the checkpoint's signature by the log key: "
+                                   "note is signed by no known key"));
+  Result garbled = RunArgs({"audit", "verify-receipt", two, "--vkey", Write("bad.vkey", "x\n")});
+  EXPECT_EQ(garbled.code, kExitUsage);
+  EXPECT_THAT(garbled.err, HasSubstr("bad.vkey: not a log's verifier key"));
+  Result swapped = RunArgs(
+      {"audit", "verify-receipt", two, "--vkey", log_vkey_, "--witness-vkey", log_vkey_});
+  EXPECT_EQ(swapped.code, kExitUsage);
+  EXPECT_THAT(swapped.err, HasSubstr("log.vkey: not a witness's verifier key"));
+}
+
+TEST_F(VerifyReceiptTest, AnEditedProofNamesTheCheckThatFails) {
+  const std::string path = ProofFile({&witness_a_});
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  const std::string json = text.str();
+  auto edited = [&](const std::string& from, const std::string& to) {
+    std::string copy = json;
+    const size_t at = copy.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    copy.replace(at, from.size(), to);
+    return Write("edited.json", copy);
+  };
+  auto verify = [&](const std::string& file) {
+    return RunArgs({"audit", "verify-receipt", file, "--vkey", log_vkey_, "--witness-vkey",
+                    a_vkey_});
+  };
+  // One hex digit of a proof hash changed.
+  const std::string sibling =
+      transparency::HashHex(transparency::InclusionProof(7, tree_.size(), tree_)->at(0));
+  std::string flipped = sibling;
+  flipped[0] = flipped[0] == '0' ? '1' : '0';
+  Result hash = verify(edited(sibling, flipped));
+  EXPECT_EQ(hash.code, kExitFailure);
+  EXPECT_THAT(hash.err, HasSubstr("receipt NOT verified: leaf 7 ("));
+  EXPECT_THAT(hash.err, HasSubstr("is not in the tree"));
+
+  Result index = verify(edited("\"leaf_index\": 7", "\"leaf_index\": 8"));
+  EXPECT_EQ(index.code, kExitFailure);
+  EXPECT_THAT(index.err, HasSubstr("is not in the tree"));
+
+  Result size = verify(edited("\"tree_size\": 50", "\"tree_size\": 49"));
+  EXPECT_EQ(size.code, kExitFailure);
+  EXPECT_THAT(size.err, HasSubstr("the checkpoint states size 50"));
+
+  Result replica = verify(edited("\"replica\": \"hub-1\"", "\"replica\": \"hub-2\""));
+  EXPECT_THAT(replica.err, HasSubstr("not of replica hub-2"));
+
+  Result malformed = verify(edited("\"tree_size\": 50", "\"tree_size\": \"50\""));
+  EXPECT_EQ(malformed.code, kExitFailure);
+  EXPECT_THAT(malformed.err, HasSubstr("field tree_size"));
+
+  Result missing = verify(dir_.path() + "/none.json");
+  EXPECT_EQ(missing.code, kExitFailure);
+  EXPECT_THAT(missing.err, HasSubstr("cannot read " + dir_.path() + "/none.json"));
 }
 
 TEST_F(NdxpctlTest, ImportOfAMissingFileFails) {

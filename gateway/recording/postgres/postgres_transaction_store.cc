@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
   subjects TEXT NOT NULL DEFAULT '',
   visible_after BIGINT NOT NULL DEFAULT 0,
   UNIQUE (replica, seq));
+CREATE INDEX IF NOT EXISTS audit_log_request_id ON audit_log (replica, request_id);
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
@@ -211,11 +212,13 @@ CREATE TABLE IF NOT EXISTS audit_tree_cosignatures (
   PRIMARY KEY (replica, tree_size, witness_key));
 )sql";
 
-// Eight booleans: whether the audit tables are there (with audit_log.refusal),
+// Booleans, all true when the schema is complete (read by position: a new
+// part goes last): whether the audit tables are there (with audit_log.refusal),
 // whether via is recorded, whether the history tables exist, whether the
 // audit rows have v4's columns, whether the counters are keyed by door,
 // whether the subject index exists, whether the Merkle tree's tiles table
-// and its signed checkpoints' table exist (the schema is complete when all are true; a database from before
+// and its signed checkpoints' table exist, whether the index of the audit
+// rows' request ids exists (the schema is complete when all are true; a database from before
 // via, v4 or the counters' door is still verified as it is).
 constexpr char kSchemaPresent[] =
     "SELECT to_regclass('audit_log') IS NOT NULL AND to_regclass('counters') IS NOT NULL AND "
@@ -234,8 +237,8 @@ constexpr char kSchemaPresent[] =
     "'refused_counters')), "
     "to_regclass('audit_subjects') IS NOT NULL, to_regclass('audit_tiles') IS NOT NULL, "
     "to_regclass('audit_tree_checkpoints') IS NOT NULL, "
-    "to_regclass('audit_tree_cosignatures') IS NOT NULL";
-constexpr int kSchemaParts = 9;
+    "to_regclass('audit_tree_cosignatures') IS NOT NULL, "
+    "to_regclass('audit_log_request_id') IS NOT NULL";
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -354,6 +357,11 @@ constexpr char kSelectAuditColumns[] =
 constexpr char kSelectAuditOrder[] = "ORDER BY replica, seq";
 // A replica's rows seq $2 .. $3 - 1, for their leaf hashes.
 constexpr char kSelectAuditRange[] = "WHERE replica = $1 AND seq >= $2 AND seq < $3 ORDER BY seq";
+// A replica's rows of request id $2 by consumer $3 ('': anyone), the first $4
+// (by the index audit_log_request_id).
+constexpr char kSelectRequestRows[] =
+    "WHERE replica = $1 AND request_id = $2 AND ($3 = '' OR consumer = $3) ORDER BY seq "
+    "LIMIT $4";
 
 constexpr char kSelectTiles[] =
     "SELECT level, tile_index, hashes FROM audit_tiles WHERE replica = $1 AND (level, "
@@ -675,7 +683,7 @@ absl::StatusOr<std::unique_ptr<PostgresTransactionStore>> PostgresTransactionSto
         return ResultError(c, exists.get(), database, "look for the schema");
       }
       bool complete = true;
-      for (int part = 0; part < kSchemaParts; ++part) {
+      for (int part = 0; part < PQnfields(exists.get()); ++part) {
         complete = complete && absl::string_view(PQgetvalue(exists.get(), 0, part)) == "t";
       }
       if (!complete) {
@@ -1108,6 +1116,38 @@ absl::StatusOr<TransactionStore::AuditLeaf> PostgresTransactionStore::ReadAuditL
     return absl::NotFoundError(absl::StrCat("audit log: replica ", replica, " has no row ", seq));
   }
   return *std::move(leaf);
+}
+
+absl::StatusOr<std::vector<TransactionStore::RequestRow>>
+PostgresTransactionStore::FindRequestRows(absl::string_view replica,
+                                          absl::string_view request_id,
+                                          absl::string_view consumer, int limit) {
+  std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
+  for (const auto& [column, old_value] : kV4Columns) {
+    columns.emplace_back(absl::StrCat("$", column), column);
+  }
+  const std::string sql =
+      absl::StrCat(absl::StrReplaceAll(kSelectAuditColumns, columns), kSelectRequestRows);
+  const std::string replica_text(replica), request_id_text(request_id),
+      consumer_text(consumer);
+  std::string limit_bytes;
+  PutUint64(&limit_bytes, static_cast<uint64_t>(limit));
+  const std::string* params[] = {&replica_text, &request_id_text, &consumer_text, &limit_bytes};
+  constexpr Oid kTypes[] = {kTextOid, kTextOid, kTextOid, kInt8Oid};
+  NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params,
+                                                   kTypes, "read request rows"));
+  std::vector<RequestRow> rows;
+  AuditRowFields row;
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    if (!row.Read(result.get(), i)) {
+      return absl::DataLossError(absl::StrCat("audit log ", database_, ": replica ", replica,
+                                              ", seq ", row.fields().seq,
+                                              ": a numeric column is not of its schema type"));
+    }
+    rows.push_back(RequestRow{row.fields().seq, std::string(row.fields().consumer),
+                              RowLeafHash(row.fields())});
+  }
+  return rows;
 }
 
 absl::Status PostgresTransactionStore::WriteTreeCheckpoint(int64_t tree_size,
