@@ -115,6 +115,7 @@ class StoreTransparencyLog final : public TransparencyLog {
       absl::string_view replica, int64_t tree_size, absl::string_view checkpoint_text,
       absl::Span<const TransactionStore::TreeCosignature> cosignatures) override {
     return store_->AddTreeCosignatures(replica, tree_size, checkpoint_text, cosignatures);
+  }
   absl::StatusOr<std::vector<int64_t>> FindRequestLeaves(absl::string_view replica,
                                                          absl::string_view request_id,
                                                          absl::string_view consumer,

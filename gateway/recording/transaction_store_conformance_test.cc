@@ -1099,6 +1099,8 @@ TEST_P(TransactionStoreConformanceTest, AuditVerifyReportsAndChecksWitnessesCosi
                                      witness, ": its stored cosignature does not verify")));
   // Unchecked, it is only reported.
   EXPECT_TRUE(Verify(db, &report).ok());
+}
+
 // The rows a request id names (what proving a call by its request id reads):
 // a replica's only, the consumer's only when one is given, in seq order, at
 // most as many as asked; the index that finds them is made on open when a

@@ -397,6 +397,8 @@ TEST_F(NdxpctlTest, WitnessKeyGeneratePrintsACosignatureVkeyAndRefusesToOverwrit
   EXPECT_EQ(RunArgs({"log-key", "vkey", "--key", path}).code, kExitFailure);
   ASSERT_EQ(chmod(path.c_str(), 0644), 0);
   EXPECT_THAT(RunArgs({"witness-key", "vkey", "--key", path}).err, HasSubstr(": mode 0644"));
+}
+
 // verify-receipt on proof files as `audit prove --format json` writes them:
 // a checkpoint signed by the log key and cosigned by witnesses (C2SP
 // tlog-cosignature), the quorum counted among the witnesses given.
