@@ -203,6 +203,47 @@ class FederationTest(unittest.TestCase):
         self.assertTrue(wait_until(published, timeout=30),
                         "no checkpoint of the national hub carries the province's cosignature")
 
+        # An operator proves the log's first call against a checkpoint the
+        # province cosigned, and anyone holding the two published vkeys
+        # verifies the proof offline with a quorum of one witness; without
+        # the witness's key the quorum cannot be met.
+        ndxpctl = os.path.join(BUILD, "bin", "ndxpctl")
+        proof_file = os.path.join(self.state, "first-call.proof.json")
+        proved = subprocess.run(
+            [ndxpctl, "audit", "prove", "hub-1:0", "--min-cosignatures", "1", "--format", "json",
+             "--out", proof_file, "--hub", self.endpoints["hub"], "--ca", self.endpoints["ca"],
+             "--cert", operator["cert"], "--key", operator["key"]],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(proved.returncode, 0, proved.stderr)
+        log_vkey = os.path.join(self.state, "national-log.vkey")
+        witness_vkey = os.path.join(self.state, "province-witness.vkey")
+        for path, text in ((log_vkey, self.endpoints["audit_log_vkeys"][-1]),
+                           (witness_vkey, vkey)):
+            with open(path, "w") as f:
+                f.write(text + "\n")
+        verified = subprocess.run(
+            [ndxpctl, "audit", "verify-receipt", proof_file, "--vkey", log_vkey,
+             "--witness-vkey", witness_vkey, "--quorum", "1"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        self.assertIn("receipt verified: hub-1:0", verified.stdout)
+        self.assertIn("ndxp.gov.vn/witness", verified.stdout)
+        self.assertNotIn("only the hub's word", verified.stdout)
+        # A witness that never saw this log: its quorum of one is not met.
+        stranger_key = os.path.join(self.state, "stranger-witness.key")
+        stranger = subprocess.run(
+            [ndxpctl, "witness-key", "generate", "--force", "--out", stranger_key, "--name",
+             "elsewhere.example/witness"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(stranger.returncode, 0, stranger.stderr)
+        stranger_vkey = os.path.join(self.state, "stranger-witness.vkey")
+        with open(stranger_vkey, "w") as f:
+            f.write(stranger.stdout)
+        unwitnessed = subprocess.run(
+            [ndxpctl, "audit", "verify-receipt", proof_file, "--vkey", log_vkey,
+             "--witness-vkey", stranger_vkey, "--quorum", "1"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(unwitnessed.returncode, 1, unwitnessed.stdout + unwitnessed.stderr)
+
     def test_verify_citizen_matches_every_field(self):
         answer, call = self.demo.VerifyCitizen.with_call(
             self.verify_request(), metadata=PURPOSE, timeout=10)
