@@ -121,7 +121,8 @@ class StoreTransparencyLog final : public TransparencyLog {
                                                          absl::string_view consumer,
                                                          int limit) override {
     absl::StatusOr<std::vector<TransactionStore::RequestRow>> rows =
-        store_->FindRequestRows(replica, request_id, consumer, limit);
+        store_->FindRequestRows(replica, request_id, consumer, limit,
+                                TransactionStore::kRequestIdWindow);
     if (!rows.ok()) return rows.status();
     std::vector<int64_t> leaves;
     for (const TransactionStore::RequestRow& row : *rows) leaves.push_back(row.seq - 1);

@@ -50,8 +50,8 @@ class FaultInjectingStore final : public TransactionStore {
   absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view replica,
                                                           absl::string_view request_id,
                                                           absl::string_view consumer,
-                                                          int limit) override {
-    return store_->FindRequestRows(replica, request_id, consumer, limit);
+                                                          int limit, int64_t window) override {
+    return store_->FindRequestRows(replica, request_id, consumer, limit, window);
   }
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override {
     return store_->WriteTreeCheckpoint(tree_size, note);

@@ -66,7 +66,8 @@ class FakeStore : public TransactionStore {
     return absl::UnimplementedError("the Recorder never reads rows");
   }
   absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view, absl::string_view,
-                                                          absl::string_view, int) override {
+                                                          absl::string_view, int,
+                                                          int64_t) override {
     return absl::UnimplementedError("the Recorder never reads rows");
   }
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override {

@@ -62,7 +62,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
   subjects TEXT NOT NULL DEFAULT '',
   visible_after INTEGER NOT NULL DEFAULT 0,
   UNIQUE (replica, seq));
-CREATE INDEX IF NOT EXISTS audit_log_request_id ON audit_log (replica, request_id);
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
@@ -225,11 +224,11 @@ constexpr char kSelectAuditOrder[] = "ORDER BY replica, seq";
 // A replica's rows seq ?2 .. ?3 - 1, for their leaf hashes (an open store's
 // file has every column).
 constexpr char kSelectAuditRange[] = "WHERE replica = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq";
-// A replica's rows of request id ?2 by consumer ?3 ('': anyone), the first ?4
-// (by the index audit_log_request_id).
+// A replica's rows of request id ?2 by consumer ?3 ('': anyone) among its
+// newest ?5, the first ?4 (a range of the (replica, seq) index).
 constexpr char kSelectRequestRows[] =
-    "WHERE replica = ?1 AND request_id = ?2 AND (?3 = '' OR consumer = ?3) ORDER BY seq "
-    "LIMIT ?4";
+    "WHERE replica = ?1 AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE replica = "
+    "?1) - ?5 AND request_id = ?2 AND (?3 = '' OR consumer = ?3) ORDER BY seq LIMIT ?4";
 
 constexpr char kInsertTile[] =
     "INSERT INTO audit_tiles (replica, level, tile_index, hashes) VALUES (?1, ?2, ?3, ?4)";
@@ -716,7 +715,7 @@ absl::StatusOr<TransactionStore::AuditLeaf> SqliteTransactionStore::ReadAuditLea
 
 absl::StatusOr<std::vector<TransactionStore::RequestRow>> SqliteTransactionStore::FindRequestRows(
     absl::string_view replica, absl::string_view request_id, absl::string_view consumer,
-    int limit) {
+    int limit, int64_t window) {
   const std::string sql = absl::StrReplaceAll(
       absl::StrCat(kSelectAuditColumns, kSelectRequestRows), {{"$", ""}});
   sqlite3_stmt* raw = nullptr;
@@ -729,6 +728,7 @@ absl::StatusOr<std::vector<TransactionStore::RequestRow>> SqliteTransactionStore
   if (rc == SQLITE_OK) rc = BindText(select.get(), 2, request_id_text);
   if (rc == SQLITE_OK) rc = BindText(select.get(), 3, consumer_text);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(select.get(), 4, limit);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(select.get(), 5, window);
   if (rc != SQLITE_OK) return db_->Error(rc, "bind request rows query");
   std::vector<RequestRow> rows;
   while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {

@@ -145,7 +145,7 @@ class SqliteTransactionStore final : public TransactionStore, private AuditTreeS
   absl::StatusOr<std::vector<RequestRow>> FindRequestRows(absl::string_view replica,
                                                           absl::string_view request_id,
                                                           absl::string_view consumer,
-                                                          int limit) override;
+                                                          int limit, int64_t window) override;
   absl::Status WriteTreeCheckpoint(int64_t tree_size, absl::string_view note) override;
   absl::StatusOr<std::string> LatestTreeCheckpoint(absl::string_view replica) override;
   absl::StatusOr<std::vector<std::string>> AddTreeCosignatures(

@@ -1103,9 +1103,10 @@ TEST_P(TransactionStoreConformanceTest, AuditVerifyReportsAndChecksWitnessesCosi
 
 // The rows a request id names (what proving a call by its request id reads):
 // a replica's only, the consumer's only when one is given, in seq order, at
-// most as many as asked; the index that finds them is made on open when a
-// database lacks it.
+// most as many as asked, among the replica's newest rows of the window
+// asked.
 TEST_P(TransactionStoreConformanceTest, RowsAreFoundByTheirRequestId) {
+  constexpr int64_t kWindow = TransactionStore::kRequestIdWindow;
   const std::string db = kind_->NewDatabase("request_rows");
   auto [hub1, hub2] = OpenTwoReplicas(db);
   ASSERT_NE(hub1, nullptr);
@@ -1128,26 +1129,24 @@ TEST_P(TransactionStoreConformanceTest, RowsAreFoundByTheirRequestId) {
     return out;
   };
   absl::StatusOr<std::vector<TransactionStore::RequestRow>> rows =
-      hub2->FindRequestRows("hub-1", "r-1", tax, 20);
+      hub2->FindRequestRows("hub-1", "r-1", tax, 20, kWindow);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_THAT(seqs(*rows), ElementsAre(1, 4));
   EXPECT_EQ((*rows)[1].consumer, tax);
   EXPECT_EQ((*rows)[1].leaf_hash, appended[3].leaf_hash);
-  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", "", 20)), ElementsAre(1, 3, 4));
-  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", lgsp, 20)), ElementsAre(3));
-  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-2", "r-1", "", 20)), ElementsAre(1));
-  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "again", lgsp, 3)), ElementsAre(5, 6, 7));
-  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-9", "", 20)), IsEmpty());
-  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-2", lgsp, 20)), IsEmpty());
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", "", 20, kWindow)),
+              ElementsAre(1, 3, 4));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", lgsp, 20, kWindow)), ElementsAre(3));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-2", "r-1", "", 20, kWindow)), ElementsAre(1));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "again", lgsp, 3, kWindow)),
+              ElementsAre(5, 6, 7));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-9", "", 20, kWindow)), IsEmpty());
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-2", lgsp, 20, kWindow)), IsEmpty());
 
-  // A database from before the index gets it on open (dropping it again
-  // fails otherwise).
-  hub1.reset();
-  hub2.reset();
-  Exec(db, "DROP INDEX audit_log_request_id");
-  std::unique_ptr<TransactionStore> reopened = OpenStore(db, "hub-1");
-  ASSERT_NE(reopened, nullptr);
-  Exec(db, "DROP INDEX audit_log_request_id");
+  // Only the newest rows of the window: hub-1's 9 rows, a window of 3.
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", "", 20, 3)), IsEmpty());
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "again", "", 20, 3)), ElementsAre(7, 8, 9));
+  EXPECT_THAT(seqs(*hub1->FindRequestRows("hub-1", "r-1", "", 20, 6)), ElementsAre(4));
 }
 
 // A batch that fails (a row refused by the database, or a tile it completes

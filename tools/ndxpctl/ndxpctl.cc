@@ -922,8 +922,8 @@ ReceiptCommands AddReceiptCommands(CLI::App* audit, ReceiptFlags* flags) {
   prove
       ->add_option("--request-id", flags->request_id,
                    "instead of REPLICA:INDEX: the x-ndxp-request-id the call was made with (one "
-                   "of your own calls; operators: anyone's); when several rows hold it they are "
-                   "listed")
+                   "of your own calls; operators: anyone's; among the replica's newest 100,000 "
+                   "rows); when several rows hold it they are listed")
       ->type_name("ID");
   prove
       ->add_option("--replica", flags->replica,

@@ -74,7 +74,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
   subjects TEXT NOT NULL DEFAULT '',
   visible_after BIGINT NOT NULL DEFAULT 0,
   UNIQUE (replica, seq));
-CREATE INDEX IF NOT EXISTS audit_log_request_id ON audit_log (replica, request_id);
 CREATE TABLE IF NOT EXISTS counters (
   day TEXT NOT NULL,
   consumer TEXT NOT NULL,
@@ -237,8 +236,7 @@ constexpr char kSchemaPresent[] =
     "'refused_counters')), "
     "to_regclass('audit_subjects') IS NOT NULL, to_regclass('audit_tiles') IS NOT NULL, "
     "to_regclass('audit_tree_checkpoints') IS NOT NULL, "
-    "to_regclass('audit_tree_cosignatures') IS NOT NULL, "
-    "to_regclass('audit_log_request_id') IS NOT NULL";
+    "to_regclass('audit_tree_cosignatures') IS NOT NULL";
 
 constexpr char kWriteCheckpoint[] =
     "INSERT INTO audit_checkpoints (replica, checkpoint) VALUES ($1, $2) "
@@ -357,11 +355,11 @@ constexpr char kSelectAuditColumns[] =
 constexpr char kSelectAuditOrder[] = "ORDER BY replica, seq";
 // A replica's rows seq $2 .. $3 - 1, for their leaf hashes.
 constexpr char kSelectAuditRange[] = "WHERE replica = $1 AND seq >= $2 AND seq < $3 ORDER BY seq";
-// A replica's rows of request id $2 by consumer $3 ('': anyone), the first $4
-// (by the index audit_log_request_id).
+// A replica's rows of request id $2 by consumer $3 ('': anyone) among its
+// newest $5, the first $4 (a range of the (replica, seq) index).
 constexpr char kSelectRequestRows[] =
-    "WHERE replica = $1 AND request_id = $2 AND ($3 = '' OR consumer = $3) ORDER BY seq "
-    "LIMIT $4";
+    "WHERE replica = $1 AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE replica = "
+    "$1) - $5 AND request_id = $2 AND ($3 = '' OR consumer = $3) ORDER BY seq LIMIT $4";
 
 constexpr char kSelectTiles[] =
     "SELECT level, tile_index, hashes FROM audit_tiles WHERE replica = $1 AND (level, "
@@ -1121,7 +1119,8 @@ absl::StatusOr<TransactionStore::AuditLeaf> PostgresTransactionStore::ReadAuditL
 absl::StatusOr<std::vector<TransactionStore::RequestRow>>
 PostgresTransactionStore::FindRequestRows(absl::string_view replica,
                                           absl::string_view request_id,
-                                          absl::string_view consumer, int limit) {
+                                          absl::string_view consumer, int limit,
+                                          int64_t window) {
   std::vector<std::pair<std::string, std::string>> columns = {{"$VIA", "via"}};
   for (const auto& [column, old_value] : kV4Columns) {
     columns.emplace_back(absl::StrCat("$", column), column);
@@ -1132,8 +1131,11 @@ PostgresTransactionStore::FindRequestRows(absl::string_view replica,
       consumer_text(consumer);
   std::string limit_bytes;
   PutUint64(&limit_bytes, static_cast<uint64_t>(limit));
-  const std::string* params[] = {&replica_text, &request_id_text, &consumer_text, &limit_bytes};
-  constexpr Oid kTypes[] = {kTextOid, kTextOid, kTextOid, kInt8Oid};
+  std::string window_bytes;
+  PutUint64(&window_bytes, static_cast<uint64_t>(window));
+  const std::string* params[] = {&replica_text, &request_id_text, &consumer_text, &limit_bytes,
+                                 &window_bytes};
+  constexpr Oid kTypes[] = {kTextOid, kTextOid, kTextOid, kInt8Oid, kInt8Oid};
   NDXP_ASSIGN_OR_RETURN(Result result, QueryParams(conn_.get(), database_, sql.c_str(), params,
                                                    kTypes, "read request rows"));
   std::vector<RequestRow> rows;
