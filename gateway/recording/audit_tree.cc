@@ -170,6 +170,11 @@ absl::StatusOr<AuditTree::Extension> AuditTree::Extend(absl::Span<const Hash> le
   return extension;
 }
 
+absl::string_view CheckpointTextOf(absl::string_view note) {
+  const size_t blank = note.find("\n\n");
+  return blank == absl::string_view::npos ? note : note.substr(0, blank + 1);
+}
+
 bool IsNoteOf(absl::string_view note, absl::string_view checkpoint_text) {
   return note.size() > checkpoint_text.size() && note.substr(0, checkpoint_text.size()) ==
                                                      checkpoint_text &&

@@ -55,6 +55,10 @@ inline AuditLeafHash RowLeafHash(const AuditFields& row) {
   return transparency::LeafHash(EncodeAuditFields(row));
 }
 
+// A signed note's text: what precedes its blank line, ending in "\n" (the
+// whole note when it has none).
+absl::string_view CheckpointTextOf(absl::string_view note);
+
 // Whether `note`, a stored signed checkpoint, is of the note text
 // `checkpoint_text` (which ends in "\n"): the same origin, size and root.
 bool IsNoteOf(absl::string_view note, absl::string_view checkpoint_text);

@@ -741,6 +741,17 @@ absl::StatusOr<std::vector<TransactionStore::RequestRow>> SqliteTransactionStore
 
 absl::Status SqliteTransactionStore::WriteTreeCheckpoint(int64_t tree_size,
                                                          absl::string_view note) {
+  // A note of a size signed before with another checkpoint text (another
+  // root: only a rewritten history has one) replaces it: the witnesses'
+  // cosignatures of the old text are not of this one, and a verifier would
+  // refuse the note they were published with.
+  NDXP_ASSIGN_OR_RETURN(
+      SqliteStatement drop,
+      db_->Prepare("DELETE FROM audit_tree_cosignatures WHERE replica = ?1 AND tree_size = ?2 "
+                   "AND EXISTS (SELECT 1 FROM audit_tree_checkpoints WHERE replica = ?1 AND "
+                   "tree_size = ?2 AND substr(note, 1, length(?3)) <> ?3)"));
+  NDXP_RETURN_IF_ERROR(drop.BindAll(replica_, tree_size, CheckpointTextOf(note)));
+  NDXP_RETURN_IF_ERROR(drop.Run());
   NDXP_ASSIGN_OR_RETURN(
       SqliteStatement upsert,
       db_->Prepare("INSERT INTO audit_tree_checkpoints (replica, tree_size, note) "

@@ -1015,6 +1015,15 @@ TEST_P(TransactionStoreConformanceTest, CosignaturesAreKeptAndPublishedWithTheir
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(*reopened->CosignedTreeCheckpoint("hub-1", both, 1),
             "note at 9\n\n— log CCCC\n— wit-a A9-later\n");
+  // A note of that size with another text (another root: a rewritten
+  // history) drops them: they cosigned the old text, not this one.
+  ASSERT_TRUE(reopened->WriteTreeCheckpoint(5, "note at 5, again\n\n— log EEEE\n").ok());
+  EXPECT_EQ(*reopened->CosignedTreeCheckpoint("hub-1", both, 0),
+            "note at 9\n\n— log CCCC\n— wit-a A9-later\n");
+  EXPECT_EQ(reopened->CosignedTreeCheckpoint("hub-1", both, 2).status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(reopened->WriteTreeCheckpoint(5, "note at 5\n\n— log AAAA\n").ok());
+  EXPECT_EQ(reopened->CosignedTreeCheckpoint("hub-1", both, 1)->substr(0, 10), "note at 9\n");
 
   reopened.reset();
   hub2.reset();

@@ -1157,8 +1157,20 @@ absl::Status PostgresTransactionStore::WriteTreeCheckpoint(int64_t tree_size,
   std::string size;
   PutUint64(&size, static_cast<uint64_t>(tree_size));
   const std::string note_text(note);
-  const std::string* params[] = {&replica_, &size, &note_text};
+  // A note of a size signed before with another checkpoint text (another
+  // root: only a rewritten history has one) replaces it: the witnesses'
+  // cosignatures of the old text are not of this one.
+  const std::string checkpoint_text(CheckpointTextOf(note));
+  const std::string* drop_params[] = {&replica_, &size, &checkpoint_text};
   constexpr Oid kTypes[] = {kTextOid, kInt8Oid, kTextOid};
+  NDXP_RETURN_IF_ERROR(
+      QueryParams(conn_.get(), database_,
+                  "DELETE FROM audit_tree_cosignatures WHERE replica = $1 AND tree_size = $2 AND "
+                  "EXISTS (SELECT 1 FROM audit_tree_checkpoints WHERE replica = $1 AND "
+                  "tree_size = $2 AND left(note, length($3)) <> $3)",
+                  drop_params, kTypes, "drop stale tree cosignatures", PGRES_COMMAND_OK)
+          .status());
+  const std::string* params[] = {&replica_, &size, &note_text};
   return QueryParams(conn_.get(), database_,
                      "INSERT INTO audit_tree_checkpoints (replica, tree_size, note) "
                      "VALUES ($1, $2, $3) ON CONFLICT (replica, tree_size) DO UPDATE SET "
