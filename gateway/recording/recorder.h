@@ -35,6 +35,22 @@
 // same moments, the C2SP checkpoint of the replica's Merkle tree with the
 // hub's log key (what receipts, proofs and witnesses rest on). A checkpoint
 // that fails is tried again after kCheckpointRetry.
+//
+// The writer paces its commits, for each commit costs about the same whatever
+// its size (WAL pages, an fsync: issue 21's profile had the durable hub
+// committing ten rows per fsync because the writer commits whatever it has
+// as soon as it is free):
+// - Group commit waits for awaited records (AwaitRecord): a proxy thread
+//   announces a record it will queue (a call forwarded whose answer waits
+//   for its record). While more announced records are still to come than
+//   are queued, the writer holds the commit for them, at most
+//   Pacing::group_delay. A lone call (nothing else announced) is committed
+//   at once, so the wait costs latency only where other calls are on their
+//   way.
+// - Records nobody waits for (FAST mode, refusals) are committed at most
+//   once per Pacing::rest: they are what a crash may lose anyway, and a
+//   rest of milliseconds turns a dozen rows per commit into a hundred.
+// Both end at once when kGroupTarget records are queued or at Stop.
 #ifndef NDXP_GATEWAY_RECORDING_RECORDER_H_
 #define NDXP_GATEWAY_RECORDING_RECORDER_H_
 
@@ -44,6 +60,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -87,10 +104,46 @@ struct TreeCheckpointSigner {
   transparency::Ed25519NoteKey log_key;
 };
 
+// How a Recorder's writer paces commits (real time, whatever the clock: a
+// matter of throughput, not of behaviour).
+struct CommitPacing {
+  // The longest records someone waits for are held for awaited ones: well
+  // under a loaded call's latency, a few fsyncs long.
+  absl::Duration group_delay = absl::Milliseconds(1);
+  // The least time between commits of records nobody waits for.
+  absl::Duration rest = absl::Milliseconds(5);
+};
+
 // Thread-safe. No lock is shared by the callers: each shard (one per proxy
 // thread) has its own, taken by that thread and, once per batch, the writer.
 class Recorder {
  public:
+  // A record to come, announced by AwaitRecord; the announcement ends when
+  // this is reset or destroyed (after the record was queued, or when it
+  // never will be). Movable; used by one thread at a time.
+  class AwaitedRecord {
+   public:
+    AwaitedRecord() = default;
+    AwaitedRecord(AwaitedRecord&& other) noexcept
+        : recorder_(std::exchange(other.recorder_, nullptr)) {}
+    AwaitedRecord& operator=(AwaitedRecord&& other) noexcept {
+      if (this != &other) {
+        Reset();
+        recorder_ = std::exchange(other.recorder_, nullptr);
+      }
+      return *this;
+    }
+    ~AwaitedRecord() { Reset(); }
+    void Reset() {
+      if (recorder_ != nullptr) std::exchange(recorder_, nullptr)->EndAwaited();
+    }
+
+   private:
+    friend class Recorder;
+    explicit AwaitedRecord(Recorder* recorder) : recorder_(recorder) {}
+    Recorder* recorder_ = nullptr;
+  };
+
   // Runs on the writer thread with the outcome of the record's commit.
   using Committed = std::function<void(const absl::Status&)>;
 
@@ -101,12 +154,17 @@ class Recorder {
   // if shorter).
   static constexpr absl::Duration kCheckpointRetry = absl::Seconds(5);
 
+  using Pacing = CommitPacing;
+  // A batch this large is committed without waiting for more.
+  static constexpr uint64_t kGroupTarget = 256;
+
   // `signer` may be null (no checkpoints); `replica` names the chain in them.
   // `clock` (not owned, outlives the recorder) times the checkpoints.
   Recorder(std::unique_ptr<TransactionStore> store, int shards,
            std::unique_ptr<CheckpointSigner> signer = nullptr, std::string replica = "",
            absl::Duration checkpoint_interval = absl::Minutes(1), Clock* clock = Clock::Real(),
-           std::optional<TreeCheckpointSigner> tree_signer = std::nullopt);
+           std::optional<TreeCheckpointSigner> tree_signer = std::nullopt,
+           Pacing pacing = Pacing());
   ~Recorder();  // Stop()
 
   // Queues `record` on `shard` (0 <= shard < shards). `committed`, if set,
@@ -116,6 +174,10 @@ class Recorder {
   // `listener` (not owned; it outlives the commit) gets `tag`, with the
   // record's row, among the records of its batch's OnCommitted call.
   void Record(int shard, TransactionRecord record, CommitListener* listener, uint64_t tag);
+
+  // Announces a record that will be queued (see AwaitedRecord). The
+  // recorder must outlive the result.
+  AwaitedRecord AwaitRecord();
 
   // Queues a refused call's record, or drops it (counted) when
   // kMaxQueuedRefusals refusals are waiting already. Nobody waits for it.
@@ -133,6 +195,8 @@ class Recorder {
   // repeat).
   uint64_t summarised_refusals() const { return summarised_refusals_.load(); }
   uint64_t checkpoints() const { return checkpoints_.load(); }
+  // Times the writer held a batch (for awaited records or its rest).
+  uint64_t holds() const { return holds_.load(); }
   // The replica whose chain this recorder appends to (receipts name it).
   const std::string& replica() const { return replica_; }
   uint64_t failed_checkpoints() const { return failed_checkpoints_.load(); }
@@ -164,6 +228,9 @@ class Recorder {
   struct Shard {
     absl::Mutex mu;
     std::vector<Item> items ABSL_GUARDED_BY(mu);
+    // The writer's: swapped with `items` at each Collect, so both keep
+    // their capacity (no vector regrown a record at a time under load).
+    std::vector<Item> spare;
     RefusalSummaries summaries ABSL_GUARDED_BY(mu);
   };
 
@@ -171,6 +238,16 @@ class Recorder {
   // Wakes the writer if it may be asleep (after queued_ or
   // summary_opened_ changed).
   void WakeWriter();
+  // AwaitedRecord's end.
+  void EndAwaited();
+  // Whether the records queued are to be committed now; `rested`: the
+  // writer's rest since its last commit is over.
+  bool CommitDue(bool rested) const;
+  // Wakes the writer if it holds a batch that is now due.
+  void MaybeEndHold();
+  // On the writer, with records queued: waits while CommitDue() is false
+  // (at most Pacing::group_delay for records someone waits for).
+  void HoldBatch();
   void WriterLoop();
   // Takes what the shards queued and the summaries due by `now` (all of
   // them when `stopping`); sets summary_due_.
@@ -192,6 +269,8 @@ class Recorder {
   const std::string replica_;
   const absl::Duration checkpoint_interval_;
   Clock* const clock_;
+  const Pacing pacing_;
+  absl::Time last_commit_ended_ = absl::InfinitePast();  // the writer's
   // The writer's: the head last checkpointed, when, and when the next
   // checkpoint is due (InfiniteFuture while the head is signed).
   int64_t checkpointed_seq_ = 0;
@@ -207,6 +286,12 @@ class Recorder {
   // Waking the writer: callers signal only when it may be asleep.
   std::atomic<uint64_t> queued_{0};
   std::atomic<bool> writer_idle_{false};
+  // Records announced and not yet queued (AwaitRecord); queued records
+  // someone waits for (a callback or listener); whether the writer holds a
+  // batch (HoldBatch).
+  std::atomic<int64_t> awaited_{0};
+  std::atomic<int64_t> waiters_{0};
+  std::atomic<bool> holding_{false};
   // Set when a shard opens a summary the writer may not know is due.
   std::atomic<bool> summary_opened_{false};
   absl::Mutex wake_mu_;
@@ -220,6 +305,7 @@ class Recorder {
   std::atomic<uint64_t> dropped_refusals_{0};
   std::atomic<uint64_t> summarised_refusals_{0};
   std::atomic<uint64_t> checkpoints_{0};
+  std::atomic<uint64_t> holds_{0};
   std::atomic<uint64_t> failed_checkpoints_{0};
   std::atomic<bool> last_commit_ok_{true};
   mutable absl::Mutex stats_mu_;  // the writer, once per batch, and readers

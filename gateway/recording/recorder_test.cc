@@ -113,6 +113,12 @@ class FakeStore : public TransactionStore {
     for (const auto& b : batches_) out.insert(out.end(), b.begin(), b.end());
     return out;
   }
+  std::vector<size_t> batch_sizes() {
+    absl::MutexLock lock(&mu_);
+    std::vector<size_t> sizes;
+    for (const auto& b : batches_) sizes.push_back(b.size());
+    return sizes;
+  }
   size_t records() {
     absl::MutexLock lock(&mu_);
     size_t n = 0;
@@ -328,6 +334,97 @@ TEST(RecorderTest, AListenerHearsOfEachBatchThatHeldItsRecords) {
   EXPECT_EQ(calls[0].tags, std::vector<uint64_t>{1});
   EXPECT_TRUE(calls[1].status.ok());
   EXPECT_EQ(calls[1].tags, std::vector<uint64_t>{2});
+}
+
+// Pacing whose waits, were they wrongly taken, would outlast the test.
+Recorder::Pacing Patient(absl::Duration group_delay, absl::Duration rest) {
+  Recorder::Pacing pacing;
+  pacing.group_delay = group_delay;
+  pacing.rest = rest;
+  return pacing;
+}
+
+TEST(RecorderPacingTest, ACommitWaitsForAwaitedRecordsThatWouldDoubleIt) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 2, nullptr, "", absl::Minutes(1), Clock::Real(),
+                    std::nullopt, Patient(absl::Hours(1), absl::ZeroDuration()));
+  FakeListener thread0;
+  Recorder::AwaitedRecord first = recorder.AwaitRecord();
+  Recorder::AwaitedRecord second = recorder.AwaitRecord();
+  Recorder::AwaitedRecord third = recorder.AwaitRecord();
+  recorder.Record(0, Named("1"), &thread0, 1);
+  first.Reset();  // one queued, two on their way: the writer holds it
+  ASSERT_TRUE(Eventually([&] { return recorder.holds() == 1; }));
+  recorder.Record(1, Named("2"), &thread0, 2);
+  second.Reset();  // two queued, one on its way: due
+  ASSERT_TRUE(Eventually([&] { return thread0.calls().size() == 1; }));
+  EXPECT_EQ(thread0.calls()[0].tags, (std::vector<uint64_t>{1, 2})) << "one commit for both";
+  EXPECT_EQ(fake->batch_sizes(), std::vector<size_t>{2});
+  third.Reset();
+}
+
+TEST(RecorderPacingTest, AnAwaitedRecordThatNeverComesEndsTheHold) {
+  auto store = std::make_unique<FakeStore>();
+  Recorder recorder(std::move(store), 1, nullptr, "", absl::Minutes(1), Clock::Real(),
+                    std::nullopt, Patient(absl::Hours(1), absl::ZeroDuration()));
+  FakeListener thread0;
+  Recorder::AwaitedRecord first = recorder.AwaitRecord();
+  auto second = std::make_unique<Recorder::AwaitedRecord>(recorder.AwaitRecord());
+  Recorder::AwaitedRecord third = recorder.AwaitRecord();
+  recorder.Record(0, Named("1"), &thread0, 1);
+  first.Reset();
+  ASSERT_TRUE(Eventually([&] { return recorder.holds() == 1; }));
+  second.reset();  // its call ended without a record (destroyed)
+  ASSERT_TRUE(Eventually([&] { return thread0.calls().size() == 1; }));
+  EXPECT_EQ(thread0.calls()[0].tags, std::vector<uint64_t>{1});
+  third = Recorder::AwaitedRecord();  // moved over: the announcement ends
+  EXPECT_EQ(recorder.holds(), 1u);
+}
+
+TEST(RecorderPacingTest, ALoneRecordIsCommittedAtOnce) {
+  auto store = std::make_unique<FakeStore>();
+  Recorder recorder(std::move(store), 1, nullptr, "", absl::Minutes(1), Clock::Real(),
+                    std::nullopt, Patient(absl::Hours(1), absl::Hours(1)));
+  FakeListener thread0;
+  for (uint64_t serial = 1; serial <= 3; ++serial) {
+    Recorder::AwaitedRecord awaited = recorder.AwaitRecord();
+    recorder.Record(0, Named(absl::StrCat(serial)), &thread0, serial);
+    awaited.Reset();
+    ASSERT_TRUE(Eventually([&] { return thread0.calls().size() == serial; }))
+        << "nothing else on its way: no wait, whatever the group delay";
+  }
+  EXPECT_EQ(recorder.holds(), 0u);
+}
+
+TEST(RecorderPacingTest, RecordsNobodyWaitsForWaitForTheRestUnlessSomeoneWaits) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 1, nullptr, "", absl::Minutes(1), Clock::Real(),
+                    std::nullopt, Patient(absl::Hours(1), absl::Hours(1)));
+  recorder.Record(0, Named("fast-1"));  // the first commit: no rest before it
+  ASSERT_TRUE(Eventually([&] { return fake->records() == 1; }));
+  recorder.Record(0, Named("fast-2"));
+  recorder.RecordRefusal(0, Refused("000.00.00.H99/m"));
+  ASSERT_TRUE(Eventually([&] { return recorder.holds() == 1; }));
+  EXPECT_EQ(fake->records(), 1u) << "resting: FAST rows and refusals wait for company";
+  absl::Notification committed;
+  recorder.Record(0, Named("durable"), [&](const absl::Status&) { committed.Notify(); });
+  committed.WaitForNotification();  // someone waits: the rest ends at once
+  EXPECT_EQ(fake->batch_sizes(), (std::vector<size_t>{1, 3}));
+}
+
+TEST(RecorderPacingTest, StopEndsTheRest) {
+  auto store = std::make_unique<FakeStore>();
+  FakeStore* fake = store.get();
+  Recorder recorder(std::move(store), 1, nullptr, "", absl::Minutes(1), Clock::Real(),
+                    std::nullopt, Patient(absl::Hours(1), absl::Hours(1)));
+  recorder.Record(0, Named("fast-1"));
+  ASSERT_TRUE(Eventually([&] { return fake->records() == 1; }));
+  recorder.Record(0, Named("fast-2"));
+  ASSERT_TRUE(Eventually([&] { return recorder.holds() == 1; }));
+  recorder.Stop();  // would take an hour if the rest held
+  EXPECT_EQ(fake->records(), 2u);
 }
 
 TEST(RecorderTest, RefusalsPastTheBoundAreDroppedAndCountedForwardedCallsNever) {

@@ -405,6 +405,7 @@ SqliteTransactionStore::SqliteTransactionStore(std::unique_ptr<SqliteDatabase> d
                                                absl::TimeZone time_zone, std::string replica)
     : db_(std::move(db)),
       time_zone_(time_zone),
+      local_day_(time_zone),
       replica_(std::move(replica)),
       tree_(this, replica_) {}
 
@@ -589,8 +590,7 @@ absl::Status SqliteTransactionStore::AppendInTransaction(absl::Span<const Transa
 
     *last_seq = seq;
     *last_hash = std::move(hash);
-    std::string day =
-        absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
+    std::string day = local_day_.Of(record.time_micros);
     counts[CounterKey(!record.refusal.empty(), std::move(day), record.consumer, record.via,
                       record.door, record.provider, record.service, record.method,
                       record.status_code)] += record.repeat;

@@ -57,6 +57,7 @@
 #include "gateway/recording/audit_chain.h"
 #include "gateway/recording/audit_tree.h"
 #include "gateway/recording/audit_verification.h"
+#include "gateway/recording/local_day.h"
 #include "gateway/recording/transaction_store.h"
 
 struct sqlite3_stmt;
@@ -198,6 +199,7 @@ class SqliteTransactionStore final : public TransactionStore, private AuditTreeS
   // below are finalized before it closes.
   const std::unique_ptr<::ndxp::SqliteDatabase> db_;
   const absl::TimeZone time_zone_;
+  LocalDay local_day_;  // the writer's: counters' day of each row
   const std::string replica_;
   RawStatement insert_audit_;  // binds blobs, which SqliteStatement cannot
   // Forwarded calls' counters, refused calls'.

@@ -362,6 +362,9 @@ void ForwardedStream::DropResponseBody() {
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
   route_ = &route;
   phase_ = Phase::kForwarding;
+  if (hub_->recorder != nullptr && hub_->hold_until_recorded) {
+    awaited_record_ = hub_->recorder->AwaitRecord();
+  }
   StartConnector(*route.service);
 }
 
@@ -585,6 +588,7 @@ void ForwardedStream::OnDownstreamClosed(uint32_t) {
   if (route_ != nullptr && !recorded_) {
     TakeOutcome(std::nullopt);  // the connector never answered
     if (hub_->recorder != nullptr) hub_->recorder->Record(thread_->index(), std::move(record_));
+    awaited_record_.Reset();
   }
   phase_ = Phase::kDone;
 }
@@ -763,6 +767,7 @@ void ForwardedStream::Complete() {
   // back to this stream's thread with its batch's (OnCommitted), which calls
   // OnRecorded if the stream is still there.
   recorder->Record(thread_->index(), std::move(record_), thread_, serial_);
+  awaited_record_.Reset();
 }
 
 void ForwardedStream::TakeOutcome(std::optional<absl::Duration> connector_time) {

@@ -643,6 +643,7 @@ PostgresTransactionStore::PostgresTransactionStore(Connection conn, absl::TimeZo
                                                    std::string replica)
     : conn_(std::move(conn)),
       time_zone_(time_zone),
+      local_day_(time_zone),
       replica_(std::move(replica)),
       database_(DescribeDatabase(conn_.get())),
       tree_(this, replica_) {}
@@ -911,8 +912,7 @@ absl::Status PostgresTransactionStore::ExecAppend(absl::Span<const TransactionRe
     head->seq = seq;
     head->hash = std::move(hash);
 
-    std::string day =
-        absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(record.time_micros), time_zone_);
+    std::string day = local_day_.Of(record.time_micros);
     counts[record.refusal.empty() ? 0 : 1][CounterKey(
         std::move(day), record.consumer, record.via, record.door, record.provider,
         record.service, record.method, record.status_code)] += record.repeat;

@@ -69,6 +69,7 @@
 #include "gateway/call/transaction_record.h"
 #include "gateway/recording/audit_tree.h"
 #include "gateway/recording/audit_verification.h"
+#include "gateway/recording/local_day.h"
 #include "gateway/recording/transaction_store.h"
 
 struct pg_conn;
@@ -214,6 +215,7 @@ class PostgresTransactionStore final : public TransactionStore, private AuditTre
   // Constant after construction (conn_ is re-established in place).
   const Connection conn_;
   const absl::TimeZone time_zone_;
+  LocalDay local_day_;  // the writer's: counters' day of each row
   const std::string replica_;
   const std::string database_;
 
