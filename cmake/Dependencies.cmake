@@ -34,5 +34,12 @@ if(NOT NDXP_HTTP_PARSER_INCLUDE_DIR OR NOT NDXP_HTTP_PARSER_LIBRARY)
   message(FATAL_ERROR "http_parser.h or libhttp_parser not found: install Debian's "
                       "libhttp-parser-dev (scripts/install-deps installs it)")
 endif()
+# The hub's allocator: tcmalloc's per-thread caches (Debian's
+# libgoogle-perftools-dev, gperftools 2.10) in place of glibc's malloc, whose
+# arena locking and chunk consolidation were a tenth of the hub's samples
+# under load (BENCHMARKS.md). Not in sanitizer builds, which bring their own.
+if(NOT NDXP_SANITIZER)
+  pkg_check_modules(tcmalloc REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
+endif()
 # The hub's admin listener (HTTP/1.1): Debian's libcpp-httplib-dev, built with OpenSSL.
 pkg_check_modules(httplib REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
