@@ -139,10 +139,6 @@ std::unique_ptr<TransparencyLog> TransparencyLogOf(std::unique_ptr<TransactionSt
   return std::make_unique<StoreTransparencyLog>(std::move(store));
 }
 
-std::string WitnessKeyOf(const transparency::NoteVerifierKey& key) {
-  return absl::StrCat(key.name, "+", absl::Hex(key.KeyId(), absl::kZeroPad8));
-}
-
 namespace {
 
 std::vector<const transparency::NoteVerifier*> VerifiersOf(
@@ -155,7 +151,7 @@ std::vector<const transparency::NoteVerifier*> VerifiersOf(
 std::vector<std::string> KeysOf(const std::vector<transparency::CosignatureVerifier>& witnesses) {
   std::vector<std::string> keys;
   for (const transparency::CosignatureVerifier& witness : witnesses) {
-    keys.push_back(WitnessKeyOf(witness.key()));
+    keys.push_back(transparency::WitnessKeyOf(witness.key()));
   }
   return keys;
 }
@@ -393,8 +389,7 @@ grpc::Status TransparencyMethods::AddCosignature(const LocalCall&, ByteBuffer* r
   for (const transparency::NoteSignature& signature : opened->verified) {
     absl::StatusOr<int64_t> time = transparency::CosignatureTime(signature.signature);
     if (!time.ok()) return ToGrpc(time.status());  // verified: cannot happen
-    const std::string key =
-        absl::StrCat(signature.name, "+", absl::Hex(signature.key_id, absl::kZeroPad8));
+    const std::string key = transparency::WitnessKeyOf(signature.name, signature.key_id);
     auto same = std::find_if(cosignatures.begin(), cosignatures.end(),
                              [&](const auto& kept) { return kept.witness_key == key; });
     if (same == cosignatures.end()) {

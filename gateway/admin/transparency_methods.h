@@ -129,10 +129,6 @@ class TransparencyMethods {
 // them (operators need no grant).
 void AddTransparencyMethods(std::shared_ptr<TransparencyMethods> methods, LocalServices* local);
 
-// A witness's key as the store keys its cosignatures: "<name>+<key ID, 8
-// hex>", its vkey's first two fields.
-std::string WitnessKeyOf(const transparency::NoteVerifierKey& key);
-
 // The log of a recording store: its replicas' trees and signed checkpoints.
 std::unique_ptr<TransparencyLog> TransparencyLogOf(std::unique_ptr<TransactionStore> store);
 

@@ -451,8 +451,7 @@ absl::Status CheckTransparency(const TextProtoFile& file,
                                        " (expected a witness's vkey, as `ndxpctl witness-key "
                                        "vkey` prints it)"));
     }
-    const std::string key = absl::StrCat(witness->key().name, "+",
-                                         absl::Hex(witness->key().KeyId(), absl::kZeroPad8));
+    const std::string key = transparency::WitnessKeyOf(witness->key());
     if (auto [at, added] = witness_at.emplace(key, i); !added) {
       return file.ErrorAt({{"transparency"}, {"witness_vkeys", i}},
                           absl::StrCat("repeats witness_vkeys[", at->second, "] (", key, ")"));

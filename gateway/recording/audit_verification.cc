@@ -104,8 +104,7 @@ absl::Status AuditVerification::Start() {
       return absl::InvalidArgumentError(
           absl::StrCat("--witness-vkey: ", witness.status().message()));
     }
-    const std::string key =
-        absl::StrCat(witness->key().name, "+", absl::Hex(witness->key().KeyId(), absl::kZeroPad8));
+    const std::string key = transparency::WitnessKeyOf(witness->key());
     witness_checked_.emplace(key, CheckedWitness{*std::move(witness)});
   }
   counters_ = std::make_unique<CounterReconciler>(time_zone_);

@@ -55,6 +55,12 @@ bool CosignatureVerifier::Verify(absl::string_view text, absl::string_view signa
                                     signature.substr(kTimestampSize));
 }
 
+std::string WitnessKeyOf(absl::string_view name, uint32_t key_id) {
+  return absl::StrCat(name, "+", absl::Hex(key_id, absl::kZeroPad8));
+}
+
+std::string WitnessKeyOf(const NoteVerifierKey& key) { return WitnessKeyOf(key.name, key.KeyId()); }
+
 absl::StatusOr<int64_t> CosignatureTime(absl::string_view signature) {
   if (signature.size() != kCosignatureSize) {
     return absl::InvalidArgumentError(

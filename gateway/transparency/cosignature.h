@@ -67,6 +67,11 @@ class CosignatureVerifier : public NoteVerifier {
 // 8 + 64 bytes with a time below 2^63.
 absl::StatusOr<int64_t> CosignatureTime(absl::string_view signature);
 
+// A witness's key as the log keeps its cosignatures and verifiers name it:
+// "<name>+<key ID, 8 hex>", its vkey's first two fields.
+std::string WitnessKeyOf(absl::string_view name, uint32_t key_id);
+std::string WitnessKeyOf(const NoteVerifierKey& key);
+
 // A witness's verified cosignature of a checkpoint.
 struct Cosignature {
   std::string witness;  // its key name
