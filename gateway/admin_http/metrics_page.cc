@@ -195,6 +195,12 @@ std::string RenderMetrics(const AdminSources& sources, absl::Time now) {
     page.Family("ndxp_recorder_commit_duration_seconds", "histogram",
                 "Time to commit one batch (fsync included in DURABLE mode).");
     page.HistogramSamples("ndxp_recorder_commit_duration_seconds", {}, recorder.commit_seconds);
+    page.Family("ndxp_recorder_held_commits_total", "counter",
+                "Commits the recorder held to gather more records: for durable calls on their "
+                "way (at most 1 ms) or, for rows nobody waits for, until 5 ms after the last "
+                "commit.");
+    page.Sample("ndxp_recorder_held_commits_total", {},
+                static_cast<double>(sources.recorder->holds()));
     page.Family("ndxp_recorder_records_total", "counter",
                 "Records the recorder committed or failed to commit (transactions and refused "
                 "calls on record).");

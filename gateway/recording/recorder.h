@@ -41,8 +41,8 @@
 // committing ten rows per fsync because the writer commits whatever it has
 // as soon as it is free):
 // - Group commit waits for awaited records (AwaitRecord): a proxy thread
-//   announces a record it will queue (a call forwarded whose answer waits
-//   for its record). While more announced records are still to come than
+//   announces a record it will queue (a unary call forwarded whose answer
+//   waits for its record; not a stream, which may stay open for minutes). While more announced records are still to come than
 //   are queued, the writer holds the commit for them, at most
 //   Pacing::group_delay. A lone call (nothing else announced) is committed
 //   at once, so the wait costs latency only where other calls are on their

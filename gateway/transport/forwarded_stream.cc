@@ -362,7 +362,9 @@ void ForwardedStream::DropResponseBody() {
 void ForwardedStream::StartForwarding(const MethodRoute& route) {
   route_ = &route;
   phase_ = Phase::kForwarding;
-  if (hub_->recorder != nullptr && hub_->hold_until_recorded) {
+  // Only a unary call's: a streaming call may stay open for minutes, and
+  // every durable commit meanwhile would wait out the group delay for it.
+  if (hub_->recorder != nullptr && hub_->hold_until_recorded && route.unary) {
     awaited_record_ = hub_->recorder->AwaitRecord();
   }
   StartConnector(*route.service);

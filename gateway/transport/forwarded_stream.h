@@ -295,8 +295,8 @@ class ForwardedStream {
 
   TransactionRecord record_;
   bool recorded_ = false;  // outcome taken: counted, handed to the recorder
-  // A durable call's record announced to the recorder while it is forwarded,
-  // so that its commit may wait for it (Recorder::AwaitRecord).
+  // A durable unary call's record announced to the recorder while it is
+  // forwarded, so that others' commits may wait for it (Recorder::AwaitRecord).
   Recorder::AwaitedRecord awaited_record_;
   ev_timer deadline_;
 };

@@ -24,7 +24,8 @@ file:
   receipt, or by the request id the caller made it with, among the asker's
   own calls) and `ndxpctl audit verify-receipt` checks the proof file
   offline with the log's vkey: an edited hash is named, a request id used
-  twice is listed, another member's is answered as an unused one.
+  twice is listed, another member's is answered as an unused one;
+- the recorder's group commit never waits for open server streams.
 
 Run by ctest:  test_receipts.py BUILD_DIR
 """
@@ -37,8 +38,9 @@ import sqlite3
 import subprocess
 import sys
 import unittest
+import urllib.request
 
-from hub_fixture import Hub, ROOT, TD
+from hub_fixture import Hub, ROOT, TD, metric, wait_until
 from tlog import encode_v4, merkle_root, open_note, verify_consistency, verify_inclusion
 from raw_h2 import RawH2Connection, grpc_frame
 
@@ -140,6 +142,42 @@ class ReceiptTest(unittest.TestCase):
         self.assertEqual(len(fields.get("x-ndxp-receipt", [])), 1, fields)
         self.assert_receipt_names_its_row(fields["x-ndxp-receipt"][0], "receipt-rest")
 
+
+
+class GroupCommitTest(unittest.TestCase):
+    """The recorder's group commit (docs/design.md "Recording") waits for
+    durable unary calls on their way, never for server streams, which may
+    stay open for minutes: with streams open, lone unary calls are committed
+    without a hold (ndxp_recorder_held_commits_total)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(BUILD, recording="DURABLE", admin="127.0.0.1:0")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+
+    def test_open_server_streams_hold_no_commit(self):
+        streams = RawH2Connection(self.hub.address, *self.hub.files("caller"))
+        self.addCleanup(streams.close)
+        reached = self.hub.fake.requests
+        for i in range(3):  # the connector answers nothing: they stay open
+            stream_id = streams.request_headers(INBOX, [("x-fake", "hang"),
+                                                        ("x-ndxp-request-id", "open-%d" % i)])
+            streams.send_body(stream_id, grpc_frame(b""), end_stream=True)
+        self.assertTrue(wait_until(lambda: self.hub.fake.requests >= reached + 3),
+                        "the three streams reached the connector: forwarded")
+        with urllib.request.urlopen("http://%s/metrics" % self.hub.admin_address) as page:
+            self.assertIn("ndxp_recorder_held_commits_total ", page.read().decode())
+        held = metric(self.hub.admin_address, "ndxp_recorder_held_commits_total")
+        caller = RawH2Connection(self.hub.address, *self.hub.files("caller"))
+        self.addCleanup(caller.close)
+        for i in range(5):
+            answer = caller.call(ECHO, PAYLOAD, [("x-ndxp-request-id", "lone-%d" % i)])
+            self.assertEqual(answer.grpc_status, 0, answer.grpc_message)
+        self.assertEqual(metric(self.hub.admin_address, "ndxp_recorder_held_commits_total"),
+                         held, "no unary commit waited for the open streams")
 
 class SignedTreeTest(unittest.TestCase):
     """A hub with a log key signs its tree; the receipts are leaves of it, and
