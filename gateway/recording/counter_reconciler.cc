@@ -20,7 +20,7 @@ std::string CodeName(int64_t code) {
 
 void CounterReconciler::AddAuditRow(int64_t time_micros, const CounterKey& key,
                                     int64_t calls) {
-  std::string day = absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(time_micros), time_zone_);
+  std::string day = local_day_.Of(time_micros);
   audit_days_.insert(day);
   counts_[Key(std::move(day), key.consumer, key.via, key.door, key.provider, key.service,
               key.method, key.status_code, key.refused)]

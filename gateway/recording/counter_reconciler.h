@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/recording/local_day.h"
 
 namespace ndxp::gateway {
 
@@ -45,7 +46,7 @@ struct CounterKey {
 // Not thread-safe.
 class CounterReconciler {
  public:
-  explicit CounterReconciler(absl::TimeZone time_zone) : time_zone_(time_zone) {}
+  explicit CounterReconciler(absl::TimeZone time_zone) : local_day_(time_zone) {}
 
   // `calls`: how many calls the row stands for (its repeat count).
   void AddAuditRow(int64_t time_micros, const CounterKey& key, int64_t calls = 1);
@@ -66,7 +67,7 @@ class CounterReconciler {
     int64_t audit_rows = 0;
     int64_t counter = 0;
   };
-  const absl::TimeZone time_zone_;
+  LocalDay local_day_;  // each audit row's counters' day
   std::map<Key, Counts> counts_;
   std::set<std::string> audit_days_;
   std::set<std::string> counter_days_;
