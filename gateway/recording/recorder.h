@@ -42,11 +42,11 @@
 // as soon as it is free):
 // - Group commit waits for awaited records (AwaitRecord): a proxy thread
 //   announces a record it will queue (a unary call forwarded whose answer
-//   waits for its record; not a stream, which may stay open for minutes). While more announced records are still to come than
-//   are queued, the writer holds the commit for them, at most
-//   Pacing::group_delay. A lone call (nothing else announced) is committed
-//   at once, so the wait costs latency only where other calls are on their
-//   way.
+//   waits for its record; not a stream, which may stay open for minutes).
+//   While more announced records are still to come than are queued, the
+//   writer holds the commit for them, at most Pacing::group_delay. A lone
+//   call (nothing else announced) is committed at once, so the wait costs
+//   latency only where other calls are on their way.
 // - Records nobody waits for (FAST mode, refusals) are committed at most
 //   once per Pacing::rest: they are what a crash may lose anyway, and a
 //   rest of milliseconds turns a dozen rows per commit into a hundred.
@@ -154,6 +154,8 @@ class Recorder {
   // if shorter).
   static constexpr absl::Duration kCheckpointRetry = absl::Seconds(5);
 
+  // (CommitPacing is declared outside the class: a nested struct's member
+  // defaults cannot serve the constructor's default argument.)
   using Pacing = CommitPacing;
   // A batch this large is committed without waiting for more.
   static constexpr uint64_t kGroupTarget = 256;
